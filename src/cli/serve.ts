@@ -1,0 +1,52 @@
+/**
+ * `cca serve` and `cca runtime`: start the runtime, say where it is, stop gracefully on a signal.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, NO_PROVIDER_MESSAGE } from '../config/index.js';
+import { createLogger } from '../logging/index.js';
+import { startRuntime } from '../runtime/index.js';
+
+const SERVE_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  storage: { type: 'string' },
+  'public-url': { type: 'string' },
+  model: { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+/** Runs the service until SIGINT/SIGTERM. `mode` picks the defaults: local or container. */
+export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): Promise<void> {
+  const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
+  const defaults = mode === 'runtime' ? { host: '0.0.0.0', port: 8080 } : { host: '127.0.0.1', port: 8080 };
+  const config = loadConfig(values, process.env, defaults);
+  const logger = createLogger(config.logLevel);
+  const runtime = await startRuntime(config, logger, process.env);
+
+  const provider = config.provider.kind === 'none' ? `none (${NO_PROVIDER_MESSAGE})` : `${config.provider.kind} at ${config.provider.endpoint}`;
+  process.stdout.write(
+    `claude-code-agent listening on ${runtime.url}\n` +
+      `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
+      `  provider: ${provider}\n` +
+      `Try: curl -s ${runtime.url}/invocations -d '{"prompt": "Create a hello world Python script"}'\n`,
+  );
+  logger.info({ url: runtime.url, provider: config.provider.kind }, 'listening');
+
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal means "now": cancel at once instead of waiting for the grace period.
+    const grace = ++signals > 1 ? 0 : 30_000;
+    logger.info({ signal, grace_ms: grace }, 'shutting down');
+    runtime.close(grace).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+    if (grace === 0) runtime.service.cancelAll();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,144 @@
+/**
+ * Configuration, parsed once at start-up: flags beat environment variables, which beat defaults.
+ * Domain code receives the typed `Config`; nothing else reads `process.env`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { detectProvider, type ProviderConfig } from './provider.js';
+
+export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
+
+export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };
+
+export interface Limits {
+  maxBodyBytes: number;
+  maxPromptChars: number;
+  defaultMaxTurns: number;
+  maxTurnsLimit: number;
+  defaultBudgetUsd: number;
+  budgetUsdLimit: number;
+  defaultTimeoutS: number;
+  timeoutSLimit: number;
+  downloadUrlTtlS: number;
+  maxFiles: number;
+  maxFileBytes: number;
+  maxTotalBytes: number;
+  maxWalkEntries: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  storage: StorageConfig;
+  /** Origin used in download links; undefined: the origin the request came in on. */
+  publicUrl: string | undefined;
+  /** CCA_MODEL: overrides the provider's default model. */
+  model: string | undefined;
+  provider: ProviderConfig;
+  /** Claude Code's own retry count for model calls (CLAUDE_CODE_MAX_RETRIES); undefined: its default. */
+  modelMaxRetries: number | undefined;
+  /** Path to a Claude Code executable; undefined: the one the Agent SDK ships. */
+  claudePath: string | undefined;
+  logLevel: string;
+  signingSecret: string | undefined;
+  limits: Limits;
+}
+
+/** A configuration value is invalid; the CLI prints the message and exits with status 2. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Flag values as the CLI parsed them (all optional strings). */
+export interface ConfigFlags {
+  port?: string | undefined;
+  host?: string | undefined;
+  'data-dir'?: string | undefined;
+  storage?: string | undefined;
+  'public-url'?: string | undefined;
+  model?: string | undefined;
+  'log-level'?: string | undefined;
+}
+
+const MiB = 1024 * 1024;
+
+/** Builds the typed configuration from CLI flags, an environment and the defaults of a mode. */
+export function loadConfig(
+  flags: ConfigFlags,
+  env: NodeJS.ProcessEnv,
+  defaults: { host: string; port: number } = { host: '127.0.0.1', port: 8080 },
+  cwd: string = process.cwd(),
+): Config {
+  const pick = (flag: string | undefined, name: string) => flag ?? nonEmpty(env[name]);
+  const int = (name: string, fallback: number, min: number, max: number) =>
+    number(name, nonEmpty(env[name]), fallback, min, max, true);
+
+  const limits: Limits = {
+    maxBodyBytes: int('CCA_MAX_BODY_BYTES', 1 * MiB, 1024, 64 * MiB),
+    maxPromptChars: int('CCA_MAX_PROMPT_CHARS', 100_000, 1, 10_000_000),
+    defaultMaxTurns: int('CCA_MAX_TURNS', 50, 1, 10_000),
+    maxTurnsLimit: int('CCA_MAX_TURNS_LIMIT', 200, 1, 10_000),
+    defaultBudgetUsd: number('CCA_MAX_BUDGET_USD', nonEmpty(env.CCA_MAX_BUDGET_USD), 5, 0.0001, 100_000, false),
+    budgetUsdLimit: number('CCA_MAX_BUDGET_USD_LIMIT', nonEmpty(env.CCA_MAX_BUDGET_USD_LIMIT), 50, 0.0001, 100_000, false),
+    defaultTimeoutS: int('CCA_TIMEOUT_S', 900, 1, 86_400),
+    timeoutSLimit: int('CCA_TIMEOUT_S_LIMIT', 3600, 1, 86_400),
+    downloadUrlTtlS: int('CCA_DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
+    maxFiles: int('CCA_MAX_FILES', 1000, 1, 1_000_000),
+    maxFileBytes: int('CCA_MAX_FILE_BYTES', 100 * MiB, 1, 5 * 1024 * MiB),
+    maxTotalBytes: int('CCA_MAX_TOTAL_BYTES', 1024 * MiB, 1, 1024 * 1024 * MiB),
+    maxWalkEntries: int('CCA_MAX_WALK_ENTRIES', 100_000, 1, 10_000_000),
+  };
+  // Defaults never exceed the maxima a request may ask for.
+  limits.defaultMaxTurns = Math.min(limits.defaultMaxTurns, limits.maxTurnsLimit);
+  limits.defaultBudgetUsd = Math.min(limits.defaultBudgetUsd, limits.budgetUsdLimit);
+  limits.defaultTimeoutS = Math.min(limits.defaultTimeoutS, limits.timeoutSLimit);
+
+  const retries = nonEmpty(env.CCA_MODEL_MAX_RETRIES);
+  return {
+    host: pick(flags.host, 'CCA_HOST') ?? defaults.host,
+    port: number('--port / CCA_PORT', pick(flags.port, 'CCA_PORT'), defaults.port, 0, 65_535, true),
+    dataDir: path.resolve(cwd, pick(flags['data-dir'], 'CCA_DATA_DIR') ?? '.cca'),
+    storage: parseStorage(pick(flags.storage, 'CCA_STORAGE') ?? 'local'),
+    publicUrl: parsePublicUrl(pick(flags['public-url'], 'CCA_PUBLIC_URL')),
+    model: pick(flags.model, 'CCA_MODEL'),
+    provider: detectProvider(env),
+    modelMaxRetries: retries === undefined ? undefined : number('CCA_MODEL_MAX_RETRIES', retries, 0, 0, 100, true),
+    claudePath: nonEmpty(env.CCA_CLAUDE_PATH),
+    logLevel: pick(flags['log-level'], 'CCA_LOG_LEVEL') ?? 'info',
+    signingSecret: nonEmpty(env.CCA_SIGNING_SECRET),
+    limits,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function number(name: string, raw: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
+  if (raw === undefined) return fallback;
+  const schema = (integer ? z.coerce.number().int() : z.coerce.number()).min(min).max(max);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}; got "${raw}".`);
+  }
+  return parsed.data;
+}
+
+function parseStorage(raw: string): StorageConfig {
+  if (raw === 'local') return { kind: 'local' };
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
+  if (match?.[1]) return { kind: 's3', bucket: match[1], prefix: (match[2] ?? '').replace(/\/+$/, '') };
+  throw new ConfigError(`--storage / CCA_STORAGE must be "local" or "s3://BUCKET[/PREFIX]"; got "${raw}".`);
+}
+
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    return url.origin + url.pathname.replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError(`--public-url / CCA_PUBLIC_URL must be an http(s) URL such as https://agent.example.com; got "${raw}".`);
+  }
+}

@@ -1,0 +1,7 @@
+/** The agent runner: Claude Code through the Agent SDK, one run per invocation. */
+export { runAgent, type RunHooks } from './run.js';
+export { buildSdkOptions, type RunSpec, type RunContext } from './options.js';
+export { buildChildEnv, type ChildEnvInput } from './env.js';
+export { resolveTools, KNOWN_TOOLS, TOOL_ALIASES, DEFAULT_TOOLS } from './tools.js';
+export { PERMISSION_MODES, planPermissions, type RequestPermissionMode, type PermissionDenial } from './permissions.js';
+export type { RunOutcome, StopReason, TokenUsage } from './outcome.js';

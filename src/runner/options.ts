@@ -1,0 +1,55 @@
+/**
+ * The one pure function that turns a validated run request into Agent SDK options.
+ */
+import type { Options } from '@anthropic-ai/claude-agent-sdk';
+import { planPermissions, toCanUseTool, type PermissionDenial, type RequestPermissionMode } from './permissions.js';
+
+export interface RunSpec {
+  prompt: string;
+  permissionMode: RequestPermissionMode;
+  /** Claude Code tool names (already resolved from aliases). */
+  tools: string[];
+  maxTurns: number;
+  maxBudgetUsd: number;
+  timeoutMs: number;
+  /** Model to ask for; undefined: Claude Code's default for the provider. */
+  model: string | undefined;
+  /** Claude Code session to resume (a continued conversation). */
+  resume: string | undefined;
+}
+
+export interface RunContext {
+  workspace: string;
+  env: Record<string, string>;
+  abortController: AbortController;
+  claudePath: string | undefined;
+  /** Receives every permission denial of the run. */
+  denials: PermissionDenial[];
+  stderr?: (line: string) => void;
+}
+
+/** Builds the `query()` options for one run. */
+export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
+  const plan = planPermissions(spec.permissionMode, spec.tools);
+  const options: Options = {
+    cwd: ctx.workspace,
+    env: ctx.env,
+    abortController: ctx.abortController,
+    // Nothing from ~/.claude or the workspace's .claude/ configures the run: the request does.
+    settingSources: [],
+    strictMcpConfig: true,
+    systemPrompt: { type: 'preset', preset: 'claude_code' },
+    // `tools` limits what exists; `allowedTools` only pre-approves.
+    tools: spec.tools,
+    allowedTools: plan.autoApproved,
+    permissionMode: plan.sdkMode,
+    canUseTool: toCanUseTool(plan, ctx.denials),
+    maxTurns: spec.maxTurns,
+    maxBudgetUsd: spec.maxBudgetUsd,
+  };
+  if (spec.model !== undefined) options.model = spec.model;
+  if (spec.resume !== undefined) options.resume = spec.resume;
+  if (ctx.claudePath !== undefined) options.pathToClaudeCodeExecutable = ctx.claudePath;
+  if (ctx.stderr !== undefined) options.stderr = ctx.stderr;
+  return options;
+}

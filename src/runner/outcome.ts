@@ -1,0 +1,118 @@
+/**
+ * How a run ended, in the service's terms, derived from the SDK's messages.
+ */
+import type { SDKMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { PermissionDenial } from './permissions.js';
+
+/** Why the run stopped. `completed` is the only reason that can mean success. */
+export type StopReason = 'completed' | 'error' | 'max_turns' | 'max_budget' | 'timeout' | 'cancelled';
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export interface RunOutcome {
+  success: boolean;
+  /** The agent's final answer, or what went wrong. */
+  result: string;
+  stopReason: StopReason;
+  /** The model Claude Code actually used (from its init message). */
+  model: string | undefined;
+  /** Claude Code's own session id, for resuming the conversation. */
+  claudeSessionId: string | undefined;
+  numTurns: number;
+  durationMs: number;
+  costUsd: number;
+  usage: TokenUsage;
+  errors: string[];
+  permissionDenials: PermissionDenial[];
+}
+
+const ZERO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+
+/** Accumulates what a run's messages say, so an outcome exists even if the stream breaks off. */
+export class OutcomeBuilder {
+  private model: string | undefined;
+  private claudeSessionId: string | undefined;
+  private lastText = '';
+  private resultMessage: SDKResultMessage | undefined;
+  private readonly apiErrors: string[] = [];
+
+  constructor(private readonly startedAt: number) {}
+
+  /** Feeds one SDK message. */
+  observe(message: SDKMessage): void {
+    if (message.type === 'system' && message.subtype === 'init') {
+      this.model = message.model;
+      this.claudeSessionId = message.session_id;
+    } else if (message.type === 'assistant') {
+      const text = message.message.content
+        .flatMap((block) => (block.type === 'text' ? [block.text] : []))
+        .join('');
+      if (text !== '') this.lastText = text;
+      if (message.error !== undefined) this.apiErrors.push(`${message.error}: ${text || 'model request failed'}`);
+    } else if (message.type === 'result') {
+      this.resultMessage = message;
+      this.claudeSessionId = message.session_id;
+    }
+  }
+
+  /** The outcome, given how the stream ended: normally, aborted for a reason, or with an exception. */
+  build(end: { abortReason?: 'timeout' | 'cancelled'; thrown?: unknown; timeoutMs: number }, denials: PermissionDenial[]): RunOutcome {
+    const r = this.resultMessage;
+    const base = {
+      model: this.model,
+      claudeSessionId: this.claudeSessionId,
+      numTurns: r?.num_turns ?? 0,
+      durationMs: Date.now() - this.startedAt,
+      costUsd: r?.total_cost_usd ?? 0,
+      usage: r ? pickUsage(r.usage) : { ...ZERO_USAGE },
+      permissionDenials: denials,
+    };
+    if (end.abortReason === 'timeout') {
+      const message = `Timed out after ${Math.round(end.timeoutMs / 1000)} s; files written so far were stored.`;
+      return { ...base, success: false, stopReason: 'timeout', result: message, errors: [message] };
+    }
+    if (end.abortReason === 'cancelled') {
+      const message = 'Cancelled; files written so far were stored.';
+      return { ...base, success: false, stopReason: 'cancelled', result: message, errors: [message] };
+    }
+    if (r === undefined) {
+      const cause = end.thrown instanceof Error ? end.thrown.message : String(end.thrown ?? 'no result');
+      const errors = [...this.apiErrors, `Claude Code ended without a result: ${cause}`];
+      return { ...base, success: false, stopReason: 'error', result: errors.join('\n'), errors };
+    }
+    if (r.subtype === 'success') {
+      const failed = r.is_error || this.apiErrors.length > 0;
+      return {
+        ...base,
+        success: !failed,
+        stopReason: failed ? 'error' : 'completed',
+        result: r.result || this.lastText,
+        errors: failed ? (this.apiErrors.length > 0 ? [...this.apiErrors] : [r.result]) : [],
+      };
+    }
+    const stopReason: StopReason =
+      r.subtype === 'error_max_turns' ? 'max_turns' : r.subtype === 'error_max_budget_usd' ? 'max_budget' : 'error';
+    const errors = [...this.apiErrors, ...r.errors, ...(r.errors.length === 0 ? [describeLimit(stopReason)] : [])];
+    return { ...base, success: false, stopReason, result: errors.join('\n'), errors };
+  }
+}
+
+function describeLimit(reason: StopReason): string {
+  if (reason === 'max_turns') return 'Stopped: reached max_turns before finishing.';
+  if (reason === 'max_budget') return 'Stopped: reached max_budget_usd before finishing.';
+  return 'Claude Code reported an error during execution.';
+}
+
+function pickUsage(u: { input_tokens?: number; output_tokens?: number; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null }): TokenUsage {
+  return {
+    input_tokens: u.input_tokens ?? 0,
+    output_tokens: u.output_tokens ?? 0,
+    cache_creation_input_tokens: u.cache_creation_input_tokens ?? 0,
+    cache_read_input_tokens: u.cache_read_input_tokens ?? 0,
+  };
+}

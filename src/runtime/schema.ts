@@ -1,0 +1,87 @@
+/**
+ * The invocation request: zod is the one source of its type, its validation and (later) its
+ * OpenAPI document. Bounds that depend on configuration are checked in `parseInvocation`.
+ */
+import { z } from 'zod';
+import type { Limits } from '../config/index.js';
+import { ValidationError } from '../errors/index.js';
+import { PERMISSION_MODES, resolveTools, type RequestPermissionMode } from '../runner/index.js';
+
+export const InvocationRequest = z.object({
+  prompt: z.string({ error: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".' }),
+  permission_mode: z
+    .enum(PERMISSION_MODES, { error: `permission_mode must be one of: ${PERMISSION_MODES.join(', ')}.` })
+    .optional(),
+  allowed_tools: z
+    .union([z.string(), z.array(z.string())], { error: 'allowed_tools must be a comma-separated string or an array of tool names.' })
+    .optional(),
+  session_id: z.string({ error: 'session_id must be a string.' }).optional(),
+  model: z
+    .string()
+    .regex(/^[\w.:/@-]{1,200}$/, 'model must be a model id such as claude-haiku-4-5 or an inference profile id.')
+    .optional(),
+  max_turns: z.number({ error: 'max_turns must be a positive integer.' }).int().positive().optional(),
+  max_budget_usd: z.number({ error: 'max_budget_usd must be a positive number.' }).positive().optional(),
+  timeout_s: z.number({ error: 'timeout_s must be a positive number of seconds.' }).positive().optional(),
+});
+export type InvocationRequest = z.infer<typeof InvocationRequest>;
+
+/** A request after validation, with defaults and bounds applied. */
+export interface ValidInvocation {
+  prompt: string;
+  permissionMode: RequestPermissionMode;
+  tools: string[];
+  sessionId: string | undefined;
+  model: string | undefined;
+  maxTurns: number;
+  maxBudgetUsd: number;
+  timeoutMs: number;
+  /** The request as given, for the record. */
+  raw: InvocationRequest;
+}
+
+/**
+ * Validates a parsed JSON body: the flat form or AgentCore's upstream `{"input": {...}}` wrapping.
+ * Throws ValidationError naming every problem and how to fix it.
+ */
+export function parseInvocation(body: unknown, limits: Limits): ValidInvocation {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError('The body must be a JSON object such as {"prompt": "Create a hello world Python script"}.');
+  }
+  const record = body as Record<string, unknown>;
+  const unwrapped =
+    record.prompt === undefined && typeof record.input === 'object' && record.input !== null && !Array.isArray(record.input)
+      ? record.input
+      : record;
+  const parsed = InvocationRequest.safeParse(unwrapped);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+    throw new ValidationError(issues.map((i) => i.message).join(' '), { issues });
+  }
+  const req = parsed.data;
+  const prompt = req.prompt.trim();
+  if (prompt === '') throw new ValidationError('prompt must not be empty: say what the agent should do.', { field: 'prompt' });
+  if (req.prompt.length > limits.maxPromptChars) {
+    throw new ValidationError(
+      `prompt is ${req.prompt.length} characters; the limit is ${limits.maxPromptChars}. Shorten it, or put large inputs in files of the session.`,
+      { field: 'prompt', limit: limits.maxPromptChars },
+    );
+  }
+  return {
+    prompt: req.prompt,
+    permissionMode: req.permission_mode ?? 'acceptEdits',
+    tools: resolveTools(req.allowed_tools),
+    sessionId: req.session_id,
+    model: req.model,
+    maxTurns: bounded('max_turns', req.max_turns, limits.defaultMaxTurns, limits.maxTurnsLimit),
+    maxBudgetUsd: bounded('max_budget_usd', req.max_budget_usd, limits.defaultBudgetUsd, limits.budgetUsdLimit),
+    timeoutMs: Math.round(bounded('timeout_s', req.timeout_s, limits.defaultTimeoutS, limits.timeoutSLimit) * 1000),
+    raw: req,
+  };
+}
+
+function bounded(field: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (value > max) throw new ValidationError(`${field} is ${value}; this server allows at most ${max}.`, { field, limit: max });
+  return value;
+}

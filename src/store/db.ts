@@ -1,0 +1,36 @@
+/**
+ * The embedded SQLite database (better-sqlite3): WAL so readers never block the writer and a kill
+ * at any moment leaves a consistent file; migrations run in one transaction at open.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/** Opens (creating if needed) `<dataDir>/cca.db` and brings its schema up to date. */
+export function openDatabase(dataDir: string): Db {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db = new Database(path.join(dataDir, 'cca.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+/** Applies the migrations this database has not seen yet. */
+export function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`Database schema version ${current} is newer than this build knows (${MIGRATIONS.length}); upgrade claude-code-agent.`);
+  }
+  db.transaction(() => {
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version] as string);
+    }
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+}

@@ -1,0 +1,2 @@
+/** The embedded SQLite store. */
+export { openDatabase, migrate, type Db } from './db.js';
