@@ -30,7 +30,7 @@ export interface RunContext {
 
 /** Builds the `query()` options for one run. */
 export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
-  const plan = planPermissions(spec.permissionMode, spec.tools);
+  const plan = planPermissions(spec.permissionMode, spec.tools, ctx.workspace);
   const options: Options = {
     cwd: ctx.workspace,
     env: ctx.env,
@@ -43,10 +43,10 @@ export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
     tools: spec.tools,
     allowedTools: plan.autoApproved,
     permissionMode: plan.sdkMode,
-    canUseTool: toCanUseTool(plan, ctx.denials),
     maxTurns: spec.maxTurns,
     maxBudgetUsd: spec.maxBudgetUsd,
   };
+  if (plan.decide !== undefined) options.canUseTool = toCanUseTool(plan.decide, ctx.denials);
   if (spec.model !== undefined) options.model = spec.model;
   if (spec.resume !== undefined) options.resume = spec.resume;
   if (ctx.claudePath !== undefined) options.pathToClaudeCodeExecutable = ctx.claudePath;

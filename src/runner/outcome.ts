@@ -70,7 +70,7 @@ export class OutcomeBuilder {
       durationMs: Date.now() - this.startedAt,
       costUsd: r?.total_cost_usd ?? 0,
       usage: r ? pickUsage(r.usage) : { ...ZERO_USAGE },
-      permissionDenials: denials,
+      permissionDenials: mergeDenials(denials, r?.permission_denials ?? []),
     };
     if (end.abortReason === 'timeout') {
       const message = `Timed out after ${Math.round(end.timeoutMs / 1000)} s; files written so far were stored.`;
@@ -100,6 +100,15 @@ export class OutcomeBuilder {
     const errors = [...this.apiErrors, ...r.errors, ...(r.errors.length === 0 ? [describeLimit(stopReason)] : [])];
     return { ...base, success: false, stopReason, result: errors.join('\n'), errors };
   }
+}
+
+/** Our recorded denials (with reasons) plus any Claude Code refused on its own, e.g. in dontAsk. */
+function mergeDenials(ours: PermissionDenial[], sdk: { tool_name: string; tool_use_id: string }[]): PermissionDenial[] {
+  const seen = new Set(ours.map((d) => d.tool_use_id));
+  const extra = sdk
+    .filter((d) => !seen.has(d.tool_use_id))
+    .map((d) => ({ tool_name: d.tool_name, tool_use_id: d.tool_use_id, reason: 'Denied by Claude Code: not pre-approved in this permission mode.' }));
+  return [...ours, ...extra];
 }
 
 function describeLimit(reason: StopReason): string {

@@ -3,6 +3,7 @@
  * to what Claude Code gets. A headless run has nobody to ask, so every question Claude Code would put
  * to a user is answered at once by `canUseTool`: nothing is ever left waiting.
  */
+import path from 'node:path';
 import type { CanUseTool, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 
 export const PERMISSION_MODES = [
@@ -23,40 +24,56 @@ export interface PermissionDenial {
   reason: string;
 }
 
+export type Verdict = { allow: true } | { allow: false; reason: string };
+
 export interface PermissionPlan {
   /** The mode Claude Code itself runs in. */
   sdkMode: PermissionMode;
-  /** Tools pre-approved by rule (Claude Code never asks about these). */
+  /** Tools pre-approved by rule; Claude Code never asks about them (and `decide` is not consulted). */
   autoApproved: string[];
-  /** Answers whatever Claude Code still asks. */
-  decide: (tool: string) => { allow: true } | { allow: false; reason: string };
+  /** Answers whatever Claude Code still asks; undefined: Claude Code's own rules decide alone. */
+  decide: ((tool: string, input: Record<string, unknown>, blockedPath: string | undefined) => Verdict) | undefined;
 }
+
+/** Input fields through which file tools name their target. */
+const PATH_FIELDS = ['file_path', 'notebook_path', 'path'] as const;
 
 /**
  * Maps a request's mode and tool list to Claude Code's mode, its pre-approved tools and an answer
  * for anything it still asks about. `acceptAll` and `bypassPermissions` approve through the callback
  * because Claude Code refuses `bypassPermissions` when the service runs as root.
  */
-export function planPermissions(mode: RequestPermissionMode, tools: readonly string[]): PermissionPlan {
+export function planPermissions(mode: RequestPermissionMode, tools: readonly string[], workspace: string): PermissionPlan {
   const allowed = new Set(tools);
-  const approveAll = () => ({ allow: true }) as const;
   switch (mode) {
     case 'acceptAll':
     case 'bypassPermissions':
-      return { sdkMode: 'default', autoApproved: [...tools], decide: approveAll };
+      return { sdkMode: 'acceptEdits', autoApproved: [], decide: () => ({ allow: true }) };
     case 'acceptEdits':
+      // Claude Code approves edits inside the workspace itself; what it asks about is allowed when
+      // the tool is allowed and stays inside the workspace.
       return {
         sdkMode: 'acceptEdits',
-        autoApproved: [...tools],
-        decide: (tool) =>
-          allowed.has(tool)
-            ? { allow: false, reason: `acceptEdits: Claude Code asked before this ${tool} call (e.g. it reaches outside the workspace); use permission_mode "acceptAll" to allow such calls.` }
-            : { allow: false, reason: `acceptEdits: ${tool} is not in allowed_tools.` },
+        autoApproved: [],
+        decide: (tool, input, blockedPath) => {
+          if (!allowed.has(tool)) return { allow: false, reason: `acceptEdits: ${tool} is not in allowed_tools.` };
+          const outside = [blockedPath, ...PATH_FIELDS.map((f) => input[f])].find(
+            (p): p is string => typeof p === 'string' && isOutside(workspace, p),
+          );
+          if (outside !== undefined) {
+            return {
+              allow: false,
+              reason: `acceptEdits: ${tool} reaches outside the workspace (${outside}); use permission_mode "acceptAll" to allow that.`,
+            };
+          }
+          return { allow: true };
+        },
       };
     case 'dontAsk':
-      return { sdkMode: 'dontAsk', autoApproved: [...tools], decide: () => ({ allow: false, reason: 'dontAsk: not pre-approved.' }) };
+      // Pre-approved tools run, anything else is refused by Claude Code without asking.
+      return { sdkMode: 'dontAsk', autoApproved: [...tools], decide: undefined };
     case 'plan':
-      return { sdkMode: 'plan', autoApproved: [], decide: () => ({ allow: false, reason: 'plan: tools that change anything are not run in plan mode.' }) };
+      return { sdkMode: 'plan', autoApproved: [], decide: (tool) => ({ allow: false, reason: `plan: ${tool} is not run in plan mode.` }) };
     case 'manual':
     case 'default':
       return {
@@ -67,10 +84,15 @@ export function planPermissions(mode: RequestPermissionMode, tools: readonly str
   }
 }
 
-/** Wraps a plan as the SDK's `canUseTool`, recording every denial. */
-export function toCanUseTool(plan: PermissionPlan, denials: PermissionDenial[]): CanUseTool {
+function isOutside(workspace: string, target: string): boolean {
+  const relative = path.relative(workspace, path.resolve(workspace, target));
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+}
+
+/** Wraps a plan's answer as the SDK's `canUseTool`, recording every denial. */
+export function toCanUseTool(decide: NonNullable<PermissionPlan['decide']>, denials: PermissionDenial[]): CanUseTool {
   return async (toolName, input, options) => {
-    const verdict = plan.decide(toolName);
+    const verdict = decide(toolName, input, options.blockedPath);
     if (verdict.allow) return { behavior: 'allow', updatedInput: input };
     denials.push({ tool_name: toolName, tool_use_id: options.toolUseID, reason: verdict.reason });
     return { behavior: 'deny', message: verdict.reason };

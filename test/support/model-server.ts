@@ -141,6 +141,8 @@ function sendError(res: http.ServerResponse, status: number, type: string, messa
 
 /** A scripted turn: a fixed reply, or one computed from the request. */
 export type Turn = Reply | ((req: ModelRequest) => Reply);
+/** A whole script: turns in order, or a function of the turn index (for "every turn from here fails"). */
+export type Script = Turn[] | ((req: ModelRequest, turn: number) => Reply);
 
 /**
  * Plays a script chosen by a tag `[[scenario:NAME]]` in the conversation's user text. The turn
@@ -148,11 +150,13 @@ export type Turn = Reply | ((req: ModelRequest) => Reply);
  * stateless: concurrent sessions and resumed conversations pick up exactly where they are.
  * Past the end of a script, and for untagged or side requests, it answers with plain text.
  */
-export function scenarios(scripts: Record<string, Turn[]>): Responder {
+export function scenarios(scripts: Record<string, Script>): Responder {
   return (req) => {
     if (req.kind === 'side') return { content: [text('ok')] };
     const name = scenarioOf(req.body);
-    const turn = name === undefined ? undefined : scripts[name]?.[assistantTurns(req.body)];
+    const script = name === undefined ? undefined : scripts[name];
+    if (typeof script === 'function') return script(req, assistantTurns(req.body));
+    const turn = script?.[assistantTurns(req.body)];
     if (turn === undefined) return { content: [text('Done.')] };
     return typeof turn === 'function' ? turn(req) : turn;
   };

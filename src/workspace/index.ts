@@ -1,0 +1,11 @@
+/**
+ * The per-session workspace: where Claude Code runs, and how the files one run created or
+ * changed are found (snapshot before, snapshot after, diff) and opened without being fooled by
+ * links swapped in between.
+ */
+export type { EntryKind, FileEntry, SkipReason, SkippedFile, Snapshot, WorkspaceLimits } from './types.js';
+export { DEFAULT_WORKSPACE_LIMITS } from './types.js';
+export { takeSnapshot } from './snapshot.js';
+export { detectChanges } from './detect-changes.js';
+export { openWorkspaceFile, WorkspaceFileChangedError } from './open-workspace-file.js';
+export { ensureWorkspace, InvalidSessionIdError, isValidSessionId } from './ensure-workspace.js';
