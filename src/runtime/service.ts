@@ -12,7 +12,15 @@ import type { Logger } from '../logging/index.js';
 import { buildChildEnv, runAgent, type RunHooks } from '../runner/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import { outputPrefix, uploadFiles, type ArtifactStore } from '../artifacts/index.js';
-import { detectChanges, ensureWorkspace, isValidSessionId, openWorkspaceFile, takeSnapshot, type FileEntry } from '../workspace/index.js';
+import {
+  detectChanges,
+  ensureWorkspace,
+  isValidSessionId,
+  openWorkspaceFile,
+  takeSnapshot,
+  type FileEntry,
+  type Snapshot,
+} from '../workspace/index.js';
 import type { Activity } from './activity.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import type { ValidInvocation } from './schema.js';
@@ -29,6 +37,19 @@ export interface ServiceDeps {
 
 const CLIENT_APP = 'claude-code-agent/0.1.0';
 
+interface RunState {
+  sessionId: string;
+  invocationId: string;
+  startedAt: Date;
+  workspace: string;
+  home: string;
+  tmpdir: string;
+  before: Snapshot;
+  controller: AbortController;
+  log: Logger;
+  resume: string | undefined;
+}
+
 /** Runs invocations; one at a time per session. */
 export class InvocationService {
   private readonly running = new Map<string, AbortController>();
@@ -40,7 +61,10 @@ export class InvocationService {
   }
 
   /** Runs one invocation to its end and returns the response. `sessionId` from a header wins over the body. */
-  async invoke(req: ValidInvocation, ctx: { sessionId?: string | undefined; baseUrl: string; hooks?: RunHooks }): Promise<InvocationOutput> {
+  async invoke(
+    req: ValidInvocation,
+    ctx: { sessionId?: string | undefined; baseUrl: string; hooks?: RunHooks },
+  ): Promise<InvocationOutput> {
     const { config, sessions, store, logger } = this.deps;
     const sessionId = ctx.sessionId ?? req.sessionId ?? randomUUID();
     if (!isValidSessionId(sessionId)) {
@@ -67,77 +91,120 @@ export class InvocationService {
       const session = sessions.startInvocation({ sessionId, invocationId, startedAt, prompt: req.prompt, request: req.raw });
       const log = logger.child({ session_id: sessionId, invocation_id: invocationId });
       log.info({ resume: session.claude_session_id !== null, tools: req.tools, mode: req.permissionMode }, 'invocation started');
-
-      const model = req.model ?? config.model ?? config.provider.defaultModel;
-      const outcome = await runAgent(
-        {
-          prompt: req.prompt,
-          permissionMode: req.permissionMode,
-          tools: req.tools,
-          maxTurns: req.maxTurns,
-          maxBudgetUsd: req.maxBudgetUsd,
-          timeoutMs: req.timeoutMs,
-          model,
-          resume: session.claude_session_id ?? undefined,
-        },
-        {
-          workspace,
-          env: buildChildEnv({
-            path: this.deps.hostEnv.PATH,
+      try {
+        return await this.execute(
+          req,
+          {
+            sessionId,
+            invocationId,
+            startedAt,
+            workspace,
             home,
             tmpdir,
-            locale: this.deps.hostEnv,
-            providerEnv: config.provider.env,
-            modelMaxRetries: config.modelMaxRetries,
-            clientApp: CLIENT_APP,
-          }),
-          abortController: controller,
-          claudePath: config.claudePath,
-          stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
-        },
-        ctx.hooks,
-      );
-
-      // Store what this invocation produced, however the run ended.
-      const after = await takeSnapshot(workspace, config.limits);
-      const changes = detectChanges(before, after, config.limits);
-      const byPath = new Map<string, FileEntry>(changes.files.map((f) => [f.path, f]));
-      const prefix = outputPrefix(startedAt, invocationId);
-      const upload = await uploadFiles(store, changes.files, (rel) => openWorkspaceFile(workspace, byPath.get(rel) as FileEntry), {
-        prefix,
-        baseUrl: ctx.baseUrl,
-      });
-      const endedAt = new Date();
-      const output = buildOutput({
-        sessionId,
-        invocationId,
-        startedAt,
-        endedAt,
-        outcome,
-        requestedModel: model,
-        prefix,
-        uploaded: upload.uploaded,
-        skipped: changes.skipped,
-        failed: upload.failed,
-      });
-      sessions.finishInvocation({
-        sessionId,
-        invocationId,
-        status: statusOf(outcome),
-        endedAt,
-        output,
-        costUsd: outcome.costUsd,
-        claudeSessionId: outcome.claudeSessionId,
-      });
-      log.info(
-        { success: outcome.success, stop_reason: outcome.stopReason, files: upload.uploaded.length, failed: upload.failed.length, ms: output.output.metadata.duration_ms },
-        'invocation finished',
-      );
-      return output;
+            before,
+            controller,
+            log,
+            resume: session.claude_session_id ?? undefined,
+          },
+          ctx,
+        );
+      } catch (err) {
+        // Never leave an invocation "running" in the record because of a fault of ours.
+        log.error({ err }, 'invocation failed inside the service');
+        sessions.finishInvocation({
+          sessionId,
+          invocationId,
+          status: 'failed',
+          endedAt: new Date(),
+          output: { error: String(err) },
+          costUsd: 0,
+          claudeSessionId: undefined,
+        });
+        throw err;
+      }
     } finally {
       this.running.delete(sessionId);
       done();
     }
+  }
+
+  /** The run itself, then storing what it produced; the record is finished here. */
+  private async execute(req: ValidInvocation, run: RunState, ctx: { baseUrl: string; hooks?: RunHooks }): Promise<InvocationOutput> {
+    const { config, sessions, store } = this.deps;
+    const { sessionId, invocationId, startedAt, workspace, home, tmpdir, before, log } = run;
+
+    const model = req.model ?? config.model ?? config.provider.defaultModel;
+    const outcome = await runAgent(
+      {
+        prompt: req.prompt,
+        permissionMode: req.permissionMode,
+        tools: req.tools,
+        maxTurns: req.maxTurns,
+        maxBudgetUsd: req.maxBudgetUsd,
+        timeoutMs: req.timeoutMs,
+        model,
+        resume: run.resume,
+      },
+      {
+        workspace,
+        env: buildChildEnv({
+          path: this.deps.hostEnv.PATH,
+          home,
+          tmpdir,
+          locale: this.deps.hostEnv,
+          providerEnv: config.provider.env,
+          modelMaxRetries: config.modelMaxRetries,
+          clientApp: CLIENT_APP,
+        }),
+        abortController: run.controller,
+        claudePath: config.claudePath,
+        stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
+      },
+      ctx.hooks,
+    );
+
+    // Store what this invocation produced, however the run ended.
+    const after = await takeSnapshot(workspace, config.limits);
+    const changes = detectChanges(before, after, config.limits);
+    const byPath = new Map<string, FileEntry>(changes.files.map((f) => [f.path, f]));
+    const prefix = outputPrefix(startedAt, invocationId);
+    const upload = await uploadFiles(store, changes.files, (rel) => openWorkspaceFile(workspace, byPath.get(rel) as FileEntry), {
+      prefix,
+      baseUrl: ctx.baseUrl,
+    });
+    const endedAt = new Date();
+    const output = buildOutput({
+      sessionId,
+      invocationId,
+      startedAt,
+      endedAt,
+      outcome,
+      requestedModel: model,
+      prefix,
+      uploaded: upload.uploaded,
+      skipped: changes.skipped,
+      failed: upload.failed,
+    });
+    sessions.finishInvocation({
+      sessionId,
+      invocationId,
+      status: statusOf(outcome),
+      endedAt,
+      output,
+      costUsd: outcome.costUsd,
+      claudeSessionId: outcome.claudeSessionId,
+    });
+    log.info(
+      {
+        success: outcome.success,
+        stop_reason: outcome.stopReason,
+        files: upload.uploaded.length,
+        failed: upload.failed.length,
+        ms: output.output.metadata.duration_ms,
+      },
+      'invocation finished',
+    );
+    return output;
   }
 
   /** Aborts every run in progress (shutdown); each still stores its files and records its end. */

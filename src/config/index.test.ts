@@ -1,0 +1,222 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, type ConfigFlags } from './index.js';
+
+const CWD = '/srv/app';
+const DEFAULTS = { host: '127.0.0.1', port: 8080 };
+const load = (flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = {}) => loadConfig(flags, env, DEFAULTS, CWD);
+
+/** The ConfigError a call throws (fails the test if it throws nothing or something else). */
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig precedence', () => {
+  it('uses the defaults of the mode when neither flags nor environment say anything', () => {
+    const config = loadConfig({}, {}, { host: '0.0.0.0', port: 9000 }, CWD);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.port).toBe(9000);
+    expect(config.dataDir).toBe(path.join(CWD, '.cca'));
+    expect(config.storage).toEqual({ kind: 'local' });
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.model).toBeUndefined();
+    expect(config.modelMaxRetries).toBeUndefined();
+  });
+
+  it('lets the environment beat the defaults', () => {
+    const config = load(
+      {},
+      {
+        CCA_HOST: '0.0.0.0',
+        CCA_PORT: '9001',
+        CCA_DATA_DIR: 'env-data',
+        CCA_STORAGE: 's3://env-bucket',
+        CCA_PUBLIC_URL: 'https://env.example.com/',
+        CCA_MODEL: 'env-model',
+      },
+    );
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 9001,
+      dataDir: path.join(CWD, 'env-data'),
+      storage: { kind: 's3', bucket: 'env-bucket', prefix: '' },
+      publicUrl: 'https://env.example.com',
+      model: 'env-model',
+    });
+  });
+
+  it('lets flags beat the environment', () => {
+    const env = {
+      CCA_HOST: '0.0.0.0',
+      CCA_PORT: '9001',
+      CCA_DATA_DIR: 'env-data',
+      CCA_STORAGE: 's3://env-bucket',
+      CCA_PUBLIC_URL: 'https://env.example.com',
+      CCA_MODEL: 'env-model',
+    };
+    const flags: ConfigFlags = {
+      host: '10.0.0.1',
+      port: '9002',
+      'data-dir': '/var/lib/cca',
+      storage: 'local',
+      'public-url': 'http://flag.example.com:8443/base/',
+      model: 'flag-model',
+    };
+    expect(load(flags, env)).toMatchObject({
+      host: '10.0.0.1',
+      port: 9002,
+      dataDir: '/var/lib/cca',
+      storage: { kind: 'local' },
+      publicUrl: 'http://flag.example.com:8443/base',
+      model: 'flag-model',
+    });
+  });
+
+  it('treats blank environment values as unset', () => {
+    const config = load({}, { CCA_HOST: '  ', CCA_PORT: '', CCA_MODEL: ' ' });
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(8080);
+    expect(config.model).toBeUndefined();
+  });
+
+  it('resolves a relative data dir against the given cwd, not the process cwd', () => {
+    expect(load({ 'data-dir': 'data/../state' }).dataDir).toBe('/srv/app/state');
+    expect(loadConfig({}, {}, DEFAULTS, '/elsewhere').dataDir).toBe('/elsewhere/.cca');
+  });
+
+  it.each(['abc', '70000', '-1', '80.5'])('rejects port %j with a ConfigError naming flag and variable', (port) => {
+    const err = configError(() => load({ port }));
+    expect(err.message).toContain('--port / CCA_PORT');
+    expect(err.message).toContain(`"${port}"`);
+  });
+
+  it('rejects a public URL that is not http(s)', () => {
+    expect(configError(() => load({ 'public-url': 'ftp://x.example.com' })).message).toMatch(/http\(s\) URL/);
+    expect(configError(() => load({}, { CCA_PUBLIC_URL: 'not a url' })).message).toContain('CCA_PUBLIC_URL');
+  });
+});
+
+describe('loadConfig storage', () => {
+  it.each([
+    ['local', { kind: 'local' }],
+    ['s3://my-bucket', { kind: 's3', bucket: 'my-bucket', prefix: '' }],
+    ['s3://my-bucket/', { kind: 's3', bucket: 'my-bucket', prefix: '' }],
+    ['s3://my-bucket/prefix/', { kind: 's3', bucket: 'my-bucket', prefix: 'prefix' }],
+    ['s3://my.bucket-1/a/b//', { kind: 's3', bucket: 'my.bucket-1', prefix: 'a/b' }],
+  ])('parses %j', (storage, expected) => {
+    expect(load({ storage }).storage).toEqual(expected);
+  });
+
+  it.each(['s3', 'S3://bucket', 's3://', 's3://B', 's3://Upper-Case', 'file:///tmp', 'Local', 'gs://bucket'])(
+    'rejects %j with a message showing both valid forms',
+    (storage) => {
+      const err = configError(() => load({ storage }));
+      expect(err.message).toContain('"local"');
+      expect(err.message).toContain('s3://BUCKET[/PREFIX]');
+      expect(err.message).toContain(`got "${storage}"`);
+    },
+  );
+});
+
+describe('loadConfig limits', () => {
+  it('has the documented defaults', () => {
+    expect(load().limits).toEqual({
+      maxBodyBytes: 1024 * 1024,
+      maxPromptChars: 100_000,
+      defaultMaxTurns: 50,
+      maxTurnsLimit: 200,
+      defaultBudgetUsd: 5,
+      budgetUsdLimit: 50,
+      defaultTimeoutS: 900,
+      timeoutSLimit: 3600,
+      downloadUrlTtlS: 3600,
+      maxFiles: 1000,
+      maxFileBytes: 100 * 1024 * 1024,
+      maxTotalBytes: 1024 * 1024 * 1024,
+      maxWalkEntries: 100_000,
+    });
+  });
+
+  it('reads CCA_* numbers, trimming spaces and allowing fractional budgets', () => {
+    const { limits } = load(
+      {},
+      { CCA_MAX_BODY_BYTES: ' 2048 ', CCA_MAX_TURNS: '7', CCA_MAX_BUDGET_USD: '0.25', CCA_TIMEOUT_S: '60', CCA_MAX_FILES: '3' },
+    );
+    expect(limits.maxBodyBytes).toBe(2048);
+    expect(limits.defaultMaxTurns).toBe(7);
+    expect(limits.defaultBudgetUsd).toBe(0.25);
+    expect(limits.defaultTimeoutS).toBe(60);
+    expect(limits.maxFiles).toBe(3);
+  });
+
+  it.each([
+    ['CCA_MAX_BODY_BYTES', '1023', 'an integer from 1024 to'],
+    ['CCA_MAX_TURNS', '0', 'an integer from 1 to 10000'],
+    ['CCA_MAX_TURNS_LIMIT', '2.5', 'an integer'],
+    ['CCA_TIMEOUT_S', '86401', 'an integer from 1 to 86400'],
+    ['CCA_MAX_FILES', 'many', 'an integer'],
+    ['CCA_MAX_BUDGET_USD', '-1', 'a number from 0.0001 to 100000'],
+    ['CCA_MAX_BUDGET_USD_LIMIT', 'lots', 'a number'],
+  ])('rejects %s=%j with a ConfigError naming the variable', (name, value, expected) => {
+    const err = configError(() => load({}, { [name]: value }));
+    expect(err.message).toContain(`${name} must be`);
+    expect(err.message).toContain(expected);
+    expect(err.message).toContain(`"${value}"`);
+  });
+
+  it('clamps defaults to the *_LIMIT maxima', () => {
+    const { limits } = load(
+      {},
+      {
+        CCA_MAX_TURNS: '500',
+        CCA_MAX_TURNS_LIMIT: '20',
+        CCA_MAX_BUDGET_USD: '30',
+        CCA_MAX_BUDGET_USD_LIMIT: '2.5',
+        CCA_TIMEOUT_S: '3000',
+        CCA_TIMEOUT_S_LIMIT: '120',
+      },
+    );
+    expect(limits).toMatchObject({
+      defaultMaxTurns: 20,
+      maxTurnsLimit: 20,
+      defaultBudgetUsd: 2.5,
+      budgetUsdLimit: 2.5,
+      defaultTimeoutS: 120,
+      timeoutSLimit: 120,
+    });
+  });
+
+  it('keeps defaults under the maxima as they are', () => {
+    const { limits } = load({}, { CCA_MAX_TURNS: '10', CCA_MAX_TURNS_LIMIT: '20' });
+    expect(limits.defaultMaxTurns).toBe(10);
+  });
+});
+
+describe('loadConfig CCA_MODEL_MAX_RETRIES', () => {
+  it.each([
+    ['0', 0],
+    ['3', 3],
+    ['100', 100],
+  ])('reads %j', (value, expected) => {
+    expect(load({}, { CCA_MODEL_MAX_RETRIES: value }).modelMaxRetries).toBe(expected);
+  });
+
+  it.each(['-1', '101', '1.5', 'x'])('rejects %j', (value) => {
+    expect(configError(() => load({}, { CCA_MODEL_MAX_RETRIES: value })).message).toContain('CCA_MODEL_MAX_RETRIES');
+  });
+});
+
+describe('loadConfig provider and secrets', () => {
+  it('detects the provider from the same environment and keeps the signing secret out of it', () => {
+    const config = load({}, { ANTHROPIC_API_KEY: 'sk-test', CCA_SIGNING_SECRET: 'sign-me' });
+    expect(config.provider.kind).toBe('anthropic');
+    expect(config.signingSecret).toBe('sign-me');
+    expect(Object.values(config.provider.env)).not.toContain('sign-me');
+  });
+});
