@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { buildSdkOptions, type RunContext, type RunSpec } from './options.js';
+import type { PermissionDenial } from './permissions.js';
+
+const spec: RunSpec = {
+  prompt: 'Create hello.py',
+  permissionMode: 'acceptEdits',
+  tools: ['Read', 'Write', 'Bash'],
+  maxTurns: 12,
+  maxBudgetUsd: 1.5,
+  timeoutMs: 60_000,
+  model: undefined,
+  resume: undefined,
+};
+
+function context(): RunContext {
+  return {
+    workspace: '/data/sessions/s1/workspace',
+    env: { PATH: '/usr/bin', HOME: '/data/sessions/s1/home' },
+    abortController: new AbortController(),
+    claudePath: undefined,
+    denials: [],
+  };
+}
+
+describe('buildSdkOptions', () => {
+  it('runs in the workspace with the given env, no setting sources and the claude_code preset', () => {
+    const ctx = context();
+    const options = buildSdkOptions(spec, ctx);
+    expect(options).toMatchObject({
+      cwd: ctx.workspace,
+      settingSources: [],
+      strictMcpConfig: true,
+      systemPrompt: { type: 'preset', preset: 'claude_code' },
+      tools: ['Read', 'Write', 'Bash'],
+      allowedTools: [],
+      permissionMode: 'acceptEdits',
+      maxTurns: 12,
+      maxBudgetUsd: 1.5,
+    });
+    expect(options.env).toBe(ctx.env);
+    expect(options.abortController).toBe(ctx.abortController);
+  });
+
+  it('sets model, resume, executable path and stderr only when given', () => {
+    const bare = buildSdkOptions(spec, context());
+    for (const key of ['model', 'resume', 'pathToClaudeCodeExecutable', 'stderr']) expect(bare).not.toHaveProperty(key);
+
+    const stderr = (_line: string) => {};
+    const full = buildSdkOptions(
+      { ...spec, model: 'claude-haiku-4-5', resume: 'claude-session-1' },
+      { ...context(), claudePath: '/opt/claude', stderr },
+    );
+    expect(full).toMatchObject({ model: 'claude-haiku-4-5', resume: 'claude-session-1', pathToClaudeCodeExecutable: '/opt/claude' });
+    expect(full.stderr).toBe(stderr);
+  });
+
+  it('wires canUseTool to the plan and records denials in the context', async () => {
+    const ctx = context();
+    const options = buildSdkOptions(spec, ctx);
+    expect(options.canUseTool).toBeTypeOf('function');
+    const answer = await options.canUseTool?.('WebFetch', {}, { signal: new AbortController().signal, toolUseID: 'tu_9', requestId: 'req-1' });
+    expect(answer).toMatchObject({ behavior: 'deny' });
+    expect(ctx.denials).toEqual<PermissionDenial[]>([{ tool_name: 'WebFetch', tool_use_id: 'tu_9', reason: expect.any(String) }]);
+  });
+
+  it.each(['acceptAll', 'manual', 'default', 'plan', 'bypassPermissions'] as const)('has canUseTool in %s', (mode) => {
+    expect(buildSdkOptions({ ...spec, permissionMode: mode }, context()).canUseTool).toBeTypeOf('function');
+  });
+
+  it('has no canUseTool in dontAsk and pre-approves the tools instead', () => {
+    const options = buildSdkOptions({ ...spec, permissionMode: 'dontAsk' }, context());
+    expect(options).not.toHaveProperty('canUseTool');
+    expect(options.permissionMode).toBe('dontAsk');
+    expect(options.allowedTools).toEqual(['Read', 'Write', 'Bash']);
+  });
+});
