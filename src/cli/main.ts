@@ -36,7 +36,11 @@ export class UsageError extends Error {
 
 /** Prints a failure the way a person needs it: a message, no stack trace for expected errors. */
 export function reportFailure(err: unknown): number {
-  if (err instanceof UsageError || err instanceof ConfigError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+  if (
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+  ) {
     process.stderr.write(`cca: ${err.message}\n`);
     return 2;
   }

@@ -24,7 +24,8 @@ export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): P
   const logger = createLogger(config.logLevel);
   const runtime = await startRuntime(config, logger, process.env);
 
-  const provider = config.provider.kind === 'none' ? `none (${NO_PROVIDER_MESSAGE})` : `${config.provider.kind} at ${config.provider.endpoint}`;
+  const provider =
+    config.provider.kind === 'none' ? `none (${NO_PROVIDER_MESSAGE})` : `${config.provider.kind} at ${config.provider.endpoint}`;
   process.stdout.write(
     `claude-code-agent listening on ${runtime.url}\n` +
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +

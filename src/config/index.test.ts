@@ -220,3 +220,9 @@ describe('loadConfig provider and secrets', () => {
     expect(Object.values(config.provider.env)).not.toContain('sign-me');
   });
 });
+
+describe('S3 prefixes that would make unusable keys', () => {
+  it.each(['s3://bucket/../x', 's3://bucket//a/', 's3://bucket/a/./b'])('refuses %s at start-up', (storage) => {
+    expect(() => loadConfig({ storage }, {}, undefined, '/srv')).toThrow(ConfigError);
+  });
+});

@@ -71,8 +71,7 @@ export function loadConfig(
   cwd: string = process.cwd(),
 ): Config {
   const pick = (flag: string | undefined, name: string) => flag ?? nonEmpty(env[name]);
-  const int = (name: string, fallback: number, min: number, max: number) =>
-    number(name, nonEmpty(env[name]), fallback, min, max, true);
+  const int = (name: string, fallback: number, min: number, max: number) => number(name, nonEmpty(env[name]), fallback, min, max, true);
 
   const limits: Limits = {
     maxBodyBytes: int('CCA_MAX_BODY_BYTES', 1 * MiB, 1024, 64 * MiB),
@@ -128,7 +127,10 @@ function number(name: string, raw: string | undefined, fallback: number, min: nu
 function parseStorage(raw: string): StorageConfig {
   if (raw === 'local') return { kind: 'local' };
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
-  if (match?.[1]) return { kind: 's3', bucket: match[1], prefix: (match[2] ?? '').replace(/\/+$/, '') };
+  const prefix = (match?.[2] ?? '').replace(/\/+$/, '');
+  // Keys are built as `<prefix>/outputs/...`: empty, "." or ".." segments would make unusable keys.
+  const segmentsOk = prefix === '' || prefix.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+  if (match?.[1] && segmentsOk) return { kind: 's3', bucket: match[1], prefix };
   throw new ConfigError(`--storage / CCA_STORAGE must be "local" or "s3://BUCKET[/PREFIX]"; got "${raw}".`);
 }
 

@@ -134,3 +134,40 @@ describe('detectProvider env allowlist', () => {
     expect(detectProvider(env).env).toEqual(env);
   });
 });
+
+describe('credentials of other providers never reach the agent', () => {
+  const everything = {
+    ANTHROPIC_API_KEY: 'sk-ant',
+    ANTHROPIC_AUTH_TOKEN: 'tok',
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_SESSION_TOKEN: 'session',
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.2/creds',
+    GOOGLE_APPLICATION_CREDENTIALS: '/creds.json',
+  };
+
+  it('passes no AWS or Google credentials with the Anthropic API', () => {
+    const { kind, env } = detectProvider(everything);
+    expect(kind).toBe('anthropic');
+    expect(Object.keys(env).sort()).toEqual(['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']);
+  });
+
+  it('passes no Anthropic key or Google credentials on Bedrock', () => {
+    const { kind, env } = detectProvider({ ...everything, CLAUDE_CODE_USE_BEDROCK: '1', AWS_REGION: 'eu-west-1' });
+    expect(kind).toBe('bedrock');
+    expect(env).not.toHaveProperty('ANTHROPIC_API_KEY');
+    expect(env).not.toHaveProperty('ANTHROPIC_AUTH_TOKEN');
+    expect(env).not.toHaveProperty('GOOGLE_APPLICATION_CREDENTIALS');
+    expect(env).toMatchObject({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session' });
+  });
+
+  it('passes no AWS credentials or Anthropic key on Vertex', () => {
+    const { kind, env } = detectProvider({ ...everything, CLAUDE_CODE_USE_VERTEX: 'true' });
+    expect(kind).toBe('vertex');
+    expect(Object.keys(env).sort()).toEqual(['CLAUDE_CODE_USE_VERTEX', 'GOOGLE_APPLICATION_CREDENTIALS']);
+  });
+
+  it('passes nothing when no provider is configured', () => {
+    expect(detectProvider({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' })).toMatchObject({ kind: 'none', env: {} });
+  });
+});

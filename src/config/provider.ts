@@ -14,20 +14,34 @@ export interface ProviderConfig {
   endpoint: string;
 }
 
-/** Variables Claude Code reads to reach its model. Anything not listed never reaches the agent. */
-const PROVIDER_VARIABLES = [
-  'ANTHROPIC_API_KEY',
-  'ANTHROPIC_AUTH_TOKEN',
-  'ANTHROPIC_BASE_URL',
+/**
+ * Variables Claude Code reads to reach its model, by provider. Only the active provider's set is
+ * passed on: AWS credentials meant for S3 storage never reach an agent that talks to the Anthropic
+ * API, and an Anthropic key never reaches one that runs on Bedrock.
+ */
+const COMMON_VARIABLES = [
   'ANTHROPIC_CUSTOM_HEADERS',
   'ANTHROPIC_DEFAULT_HAIKU_MODEL',
   'ANTHROPIC_DEFAULT_SONNET_MODEL',
   'ANTHROPIC_DEFAULT_OPUS_MODEL',
   'ANTHROPIC_SMALL_FAST_MODEL',
-  'ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION',
+  'API_TIMEOUT_MS',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+  'NODE_EXTRA_CA_CERTS',
+] as const;
+
+const ANTHROPIC_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL'] as const;
+
+const BEDROCK_VARIABLES = [
   'CLAUDE_CODE_USE_BEDROCK',
   'ANTHROPIC_BEDROCK_BASE_URL',
   'CLAUDE_CODE_SKIP_BEDROCK_AUTH',
+  'ANTHROPIC_SMALL_FAST_MODEL_AWS_REGION',
   'AWS_REGION',
   'AWS_DEFAULT_REGION',
   'AWS_ACCESS_KEY_ID',
@@ -41,18 +55,23 @@ const PROVIDER_VARIABLES = [
   'AWS_WEB_IDENTITY_TOKEN_FILE',
   'AWS_ROLE_ARN',
   'AWS_ROLE_SESSION_NAME',
+] as const;
+
+const VERTEX_VARIABLES = [
   'CLAUDE_CODE_USE_VERTEX',
   'CLOUD_ML_REGION',
   'ANTHROPIC_VERTEX_PROJECT_ID',
-  'API_TIMEOUT_MS',
-  'HTTPS_PROXY',
-  'HTTP_PROXY',
-  'NO_PROXY',
-  'https_proxy',
-  'http_proxy',
-  'no_proxy',
-  'NODE_EXTRA_CA_CERTS',
+  'GOOGLE_APPLICATION_CREDENTIALS',
 ] as const;
+
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  return picked;
+}
 
 const TRUE_VALUES = new Set(['1', 'true', 'yes', 'on']);
 
@@ -74,33 +93,28 @@ function inferenceProfilePrefix(region: string): string {
 
 /** Reads the provider from an environment (the service's own, once at start-up). */
 export function detectProvider(env: NodeJS.ProcessEnv): ProviderConfig {
-  const passed: Record<string, string> = {};
-  for (const name of PROVIDER_VARIABLES) {
-    const value = env[name];
-    if (value !== undefined && value !== '') passed[name] = value;
-  }
   if (TRUE_VALUES.has((env.CLAUDE_CODE_USE_BEDROCK ?? '').toLowerCase())) {
     const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
-    passed.AWS_REGION = region;
     return {
       kind: 'bedrock',
-      env: passed,
+      env: { ...pick(env, [...COMMON_VARIABLES, ...BEDROCK_VARIABLES]), AWS_REGION: region },
       defaultModel: bedrockDefaultModel(region),
       endpoint: env.ANTHROPIC_BEDROCK_BASE_URL || `https://bedrock-runtime.${region}.amazonaws.com`,
     };
   }
   if (TRUE_VALUES.has((env.CLAUDE_CODE_USE_VERTEX ?? '').toLowerCase())) {
-    return { kind: 'vertex', env: passed, defaultModel: undefined, endpoint: 'vertex' };
+    return { kind: 'vertex', env: pick(env, [...COMMON_VARIABLES, ...VERTEX_VARIABLES]), defaultModel: undefined, endpoint: 'vertex' };
   }
-  if (passed.ANTHROPIC_API_KEY || passed.ANTHROPIC_AUTH_TOKEN || passed.ANTHROPIC_BASE_URL) {
+  const anthropic = pick(env, ANTHROPIC_VARIABLES);
+  if (Object.keys(anthropic).length > 0) {
     return {
       kind: 'anthropic',
-      env: passed,
+      env: { ...pick(env, COMMON_VARIABLES), ...anthropic },
       defaultModel: undefined,
-      endpoint: passed.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
+      endpoint: anthropic.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
     };
   }
-  return { kind: 'none', env: passed, defaultModel: undefined, endpoint: 'none' };
+  return { kind: 'none', env: {}, defaultModel: undefined, endpoint: 'none' };
 }
 
 /** What to tell a caller when no provider is configured. */

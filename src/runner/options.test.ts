@@ -59,7 +59,11 @@ describe('buildSdkOptions', () => {
     const ctx = context();
     const options = buildSdkOptions(spec, ctx);
     expect(options.canUseTool).toBeTypeOf('function');
-    const answer = await options.canUseTool?.('WebFetch', {}, { signal: new AbortController().signal, toolUseID: 'tu_9', requestId: 'req-1' });
+    const answer = await options.canUseTool?.(
+      'WebFetch',
+      {},
+      { signal: new AbortController().signal, toolUseID: 'tu_9', requestId: 'req-1' },
+    );
     expect(answer).toMatchObject({ behavior: 'deny' });
     expect(ctx.denials).toEqual<PermissionDenial[]>([{ tool_name: 'WebFetch', tool_use_id: 'tu_9', reason: expect.any(String) }]);
   });

@@ -83,7 +83,12 @@ describe('OutcomeBuilder', () => {
 
   it('fails a success result that has is_error set, with its text as the error', () => {
     const outcome = run([result({ is_error: true, result: 'API Error: 400 bad request' })]).build(END, []);
-    expect(outcome).toMatchObject({ success: false, stopReason: 'error', result: 'API Error: 400 bad request', errors: ['API Error: 400 bad request'] });
+    expect(outcome).toMatchObject({
+      success: false,
+      stopReason: 'error',
+      result: 'API Error: 400 bad request',
+      errors: ['API Error: 400 bad request'],
+    });
   });
 
   it('fails a success result that followed an assistant error message, reporting the model error', () => {
@@ -106,10 +111,10 @@ describe('OutcomeBuilder', () => {
   });
 
   it('reports the errors an error result carries, after any model errors', () => {
-    const outcome = run([
-      assistant([], 'overloaded'),
-      result({ subtype: 'error_during_execution', errors: ['boom', 'crash'] }),
-    ]).build(END, []);
+    const outcome = run([assistant([], 'overloaded'), result({ subtype: 'error_during_execution', errors: ['boom', 'crash'] })]).build(
+      END,
+      [],
+    );
     expect(outcome.errors).toEqual(['overloaded: model request failed', 'boom', 'crash']);
     expect(outcome.result).toBe(outcome.errors.join('\n'));
     expect(outcome.stopReason).toBe('error');
@@ -120,11 +125,20 @@ describe('OutcomeBuilder', () => {
     ['cancelled', 'Cancelled; files written so far were stored.'],
   ] as const)('reports an abort for %s even after a successful result', (abortReason, message) => {
     const outcome = run([init(), result({ result: 'ok' })]).build({ abortReason, timeoutMs: 90_000 }, []);
-    expect(outcome).toMatchObject({ success: false, stopReason: abortReason, result: message, errors: [message], model: 'claude-haiku-4-5' });
+    expect(outcome).toMatchObject({
+      success: false,
+      stopReason: abortReason,
+      result: message,
+      errors: [message],
+      model: 'claude-haiku-4-5',
+    });
   });
 
   it('reports a thrown error when no result came, keeping what the stream said', () => {
-    const outcome = run([init(), assistant(['x'], 'server_error')]).build({ thrown: new Error('process exited with code 1'), timeoutMs: 1000 }, []);
+    const outcome = run([init(), assistant(['x'], 'server_error')]).build(
+      { thrown: new Error('process exited with code 1'), timeoutMs: 1000 },
+      [],
+    );
     expect(outcome).toMatchObject({
       success: false,
       stopReason: 'error',
@@ -143,7 +157,9 @@ describe('OutcomeBuilder', () => {
   });
 
   it('merges SDK permission denials not already recorded, with a reason', () => {
-    const ours: PermissionDenial[] = [{ tool_name: 'WebFetch', tool_use_id: 'tu_1', reason: 'acceptEdits: WebFetch is not in allowed_tools.' }];
+    const ours: PermissionDenial[] = [
+      { tool_name: 'WebFetch', tool_use_id: 'tu_1', reason: 'acceptEdits: WebFetch is not in allowed_tools.' },
+    ];
     const outcome = run([
       result({
         permission_denials: [

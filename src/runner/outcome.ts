@@ -49,9 +49,7 @@ export class OutcomeBuilder {
       this.model = message.model;
       this.claudeSessionId = message.session_id;
     } else if (message.type === 'assistant') {
-      const text = message.message.content
-        .flatMap((block) => (block.type === 'text' ? [block.text] : []))
-        .join('');
+      const text = message.message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
       if (text !== '') this.lastText = text;
       if (message.error !== undefined) this.apiErrors.push(`${message.error}: ${text || 'model request failed'}`);
     } else if (message.type === 'result') {
@@ -107,7 +105,11 @@ function mergeDenials(ours: PermissionDenial[], sdk: { tool_name: string; tool_u
   const seen = new Set(ours.map((d) => d.tool_use_id));
   const extra = sdk
     .filter((d) => !seen.has(d.tool_use_id))
-    .map((d) => ({ tool_name: d.tool_name, tool_use_id: d.tool_use_id, reason: 'Denied by Claude Code: not pre-approved in this permission mode.' }));
+    .map((d) => ({
+      tool_name: d.tool_name,
+      tool_use_id: d.tool_use_id,
+      reason: 'Denied by Claude Code: not pre-approved in this permission mode.',
+    }));
   return [...ours, ...extra];
 }
 
@@ -117,7 +119,12 @@ function describeLimit(reason: StopReason): string {
   return 'Claude Code reported an error during execution.';
 }
 
-function pickUsage(u: { input_tokens?: number; output_tokens?: number; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null }): TokenUsage {
+function pickUsage(u: {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+}): TokenUsage {
   return {
     input_tokens: u.input_tokens ?? 0,
     output_tokens: u.output_tokens ?? 0,

@@ -6,15 +6,7 @@
 import path from 'node:path';
 import type { CanUseTool, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 
-export const PERMISSION_MODES = [
-  'acceptEdits',
-  'acceptAll',
-  'manual',
-  'default',
-  'plan',
-  'bypassPermissions',
-  'dontAsk',
-] as const;
+export const PERMISSION_MODES = ['acceptEdits', 'acceptAll', 'manual', 'default', 'plan', 'bypassPermissions', 'dontAsk'] as const;
 export type RequestPermissionMode = (typeof PERMISSION_MODES)[number];
 
 /** One tool use the run refused, with the reason recorded for the caller. */

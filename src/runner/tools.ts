@@ -69,7 +69,9 @@ export function resolveTools(input: string | readonly string[] | undefined): str
   if (unknown.length > 0) {
     throw new ValidationError(
       `Unknown tool${unknown.length > 1 ? 's' : ''} in allowed_tools: ${unknown.map((n) => JSON.stringify(n)).join(', ')}. ` +
-        `Valid names: ${KNOWN_TOOLS.join(', ')} (aliases: ${Object.entries(TOOL_ALIASES).map(([a, n]) => `${a}→${n}`).join(', ')}).`,
+        `Valid names: ${KNOWN_TOOLS.join(', ')} (aliases: ${Object.entries(TOOL_ALIASES)
+          .map(([a, n]) => `${a}→${n}`)
+          .join(', ')}).`,
       { field: 'allowed_tools', unknown, valid: [...KNOWN_TOOLS], aliases: TOOL_ALIASES },
     );
   }

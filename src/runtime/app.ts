@@ -52,7 +52,9 @@ export function createRuntimeApp(deps: AppDeps): Hono {
 
   if (deps.extraRoutes) app.route('/', deps.extraRoutes);
 
-  app.notFound((c) => c.json({ message: `No route ${c.req.method} ${c.req.path}. See GET /ping and POST /invocations.`, code: 'not_found' }, 404));
+  app.notFound((c) =>
+    c.json({ message: `No route ${c.req.method} ${c.req.path}. See GET /ping and POST /invocations.`, code: 'not_found' }, 404),
+  );
   app.onError((err, c) => {
     const { status, body } = toErrorResponse(err);
     if (!(err instanceof AppError)) logger.error({ err, path: c.req.path }, 'unhandled error');

@@ -120,7 +120,8 @@ describe('parseInvocation', () => {
     ['fractional max_turns', { prompt: 'x', max_turns: 1.5 }, 'max_turns must be a positive integer'],
     ['zero max_turns', { prompt: 'x', max_turns: 0 }, 'max_turns must be a positive integer'],
     ['zero budget', { prompt: 'x', max_budget_usd: 0 }, 'max_budget_usd must be a positive number'],
-    ['negative timeout', { prompt: 'x', timeout_s: -1 }, 'timeout_s must be a positive number of seconds'],
+    ['negative timeout', { prompt: 'x', timeout_s: -1 }, 'timeout_s must be at least 1 second'],
+    ['a timeout under a second', { prompt: 'x', timeout_s: 0.0001 }, 'timeout_s must be at least 1 second'],
     ['model with spaces', { prompt: 'x', model: 'a b' }, 'model must be a model id'],
     ['numeric session_id', { prompt: 'x', session_id: 1 }, 'session_id must be a string'],
     ['input that is not an object', { input: 'Create hello.py' }, 'prompt is required'],
@@ -152,8 +153,36 @@ function seeded(seed: number): () => number {
   };
 }
 
-const KEYS = ['prompt', 'input', 'allowed_tools', 'permission_mode', 'max_turns', 'max_budget_usd', 'timeout_s', 'model', 'session_id', '__proto__', 'constructor', 'toString', 'x'];
-const STRINGS = ['', ' ', 'Bash', 'replace, search', 'acceptEdits', 'dontAsk', 'toString', '__proto__', 'constructor', 'hasOwnProperty', '../x', '\u0000', '😀'];
+const KEYS = [
+  'prompt',
+  'input',
+  'allowed_tools',
+  'permission_mode',
+  'max_turns',
+  'max_budget_usd',
+  'timeout_s',
+  'model',
+  'session_id',
+  '__proto__',
+  'constructor',
+  'toString',
+  'x',
+];
+const STRINGS = [
+  '',
+  ' ',
+  'Bash',
+  'replace, search',
+  'acceptEdits',
+  'dontAsk',
+  'toString',
+  '__proto__',
+  'constructor',
+  'hasOwnProperty',
+  '../x',
+  '\u0000',
+  '😀',
+];
 
 function randomValue(rand: () => number, depth: number): unknown {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;

@@ -9,9 +9,7 @@ import { PERMISSION_MODES, resolveTools, type RequestPermissionMode } from '../r
 
 export const InvocationRequest = z.object({
   prompt: z.string({ error: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".' }),
-  permission_mode: z
-    .enum(PERMISSION_MODES, { error: `permission_mode must be one of: ${PERMISSION_MODES.join(', ')}.` })
-    .optional(),
+  permission_mode: z.enum(PERMISSION_MODES, { error: `permission_mode must be one of: ${PERMISSION_MODES.join(', ')}.` }).optional(),
   allowed_tools: z
     .union([z.string(), z.array(z.string())], { error: 'allowed_tools must be a comma-separated string or an array of tool names.' })
     .optional(),
@@ -22,7 +20,10 @@ export const InvocationRequest = z.object({
     .optional(),
   max_turns: z.number({ error: 'max_turns must be a positive integer.' }).int().positive().optional(),
   max_budget_usd: z.number({ error: 'max_budget_usd must be a positive number.' }).positive().optional(),
-  timeout_s: z.number({ error: 'timeout_s must be a positive number of seconds.' }).positive().optional(),
+  timeout_s: z
+    .number({ error: 'timeout_s must be a number of seconds, at least 1.' })
+    .min(1, 'timeout_s must be at least 1 second.')
+    .optional(),
 });
 export type InvocationRequest = z.infer<typeof InvocationRequest>;
 

@@ -30,7 +30,13 @@ const T0 = new Date('2024-03-09T07:05:04.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
 function start(repo: SessionRepo, sessionId: string, invocationId: string, startedAt: Date) {
-  return repo.startInvocation({ sessionId, invocationId, startedAt, prompt: `prompt ${invocationId}`, request: { prompt: `prompt ${invocationId}`, max_turns: 3 } });
+  return repo.startInvocation({
+    sessionId,
+    invocationId,
+    startedAt,
+    prompt: `prompt ${invocationId}`,
+    request: { prompt: `prompt ${invocationId}`, max_turns: 3 },
+  });
 }
 
 describe('SessionRepo', () => {
@@ -47,7 +53,12 @@ describe('SessionRepo', () => {
     });
 
     const second = start(repo, 's1', 'inv-2', at(10));
-    expect(second).toMatchObject({ id: 's1', created_at: at(0).toISOString(), updated_at: at(10).toISOString(), last_invocation_id: 'inv-2' });
+    expect(second).toMatchObject({
+      id: 's1',
+      created_at: at(0).toISOString(),
+      updated_at: at(10).toISOString(),
+      last_invocation_id: 'inv-2',
+    });
 
     expect(repo.getInvocation('inv-1')).toEqual({
       id: 'inv-1',
@@ -76,7 +87,15 @@ describe('SessionRepo', () => {
     start(repo, 's1', 'inv-1', at(0));
     const output = { output: { success: true, result: 'done' } };
 
-    repo.finishInvocation({ sessionId: 's1', invocationId: 'inv-1', status: 'succeeded', endedAt: at(30), output, costUsd: 0.0123, claudeSessionId: 'cc-1' });
+    repo.finishInvocation({
+      sessionId: 's1',
+      invocationId: 'inv-1',
+      status: 'succeeded',
+      endedAt: at(30),
+      output,
+      costUsd: 0.0123,
+      claudeSessionId: 'cc-1',
+    });
 
     expect(repo.getInvocation('inv-1')).toMatchObject({ status: 'succeeded', ended_at: at(30).toISOString(), cost_usd: 0.0123 });
     expect(JSON.parse(repo.getInvocation('inv-1')?.output_json ?? 'null')).toEqual(output);
@@ -86,9 +105,25 @@ describe('SessionRepo', () => {
   it('keeps the previous Claude Code session when a run reports none', async () => {
     const repo = new SessionRepo(openDb(await freshDir()));
     start(repo, 's1', 'inv-1', at(0));
-    repo.finishInvocation({ sessionId: 's1', invocationId: 'inv-1', status: 'succeeded', endedAt: at(1), output: {}, costUsd: 0, claudeSessionId: 'cc-1' });
+    repo.finishInvocation({
+      sessionId: 's1',
+      invocationId: 'inv-1',
+      status: 'succeeded',
+      endedAt: at(1),
+      output: {},
+      costUsd: 0,
+      claudeSessionId: 'cc-1',
+    });
     start(repo, 's1', 'inv-2', at(2));
-    repo.finishInvocation({ sessionId: 's1', invocationId: 'inv-2', status: 'failed', endedAt: at(3), output: {}, costUsd: 0, claudeSessionId: undefined });
+    repo.finishInvocation({
+      sessionId: 's1',
+      invocationId: 'inv-2',
+      status: 'failed',
+      endedAt: at(3),
+      output: {},
+      costUsd: 0,
+      claudeSessionId: undefined,
+    });
     expect(repo.getSession('s1')?.claude_session_id).toBe('cc-1');
     expect(repo.getInvocation('inv-2')?.status).toBe('failed');
   });
@@ -107,14 +142,23 @@ describe('SessionRepo', () => {
   it('marks only running invocations interrupted', async () => {
     const repo = new SessionRepo(openDb(await freshDir()));
     start(repo, 's1', 'done', at(0));
-    repo.finishInvocation({ sessionId: 's1', invocationId: 'done', status: 'succeeded', endedAt: at(1), output: {}, costUsd: 0, claudeSessionId: undefined });
+    repo.finishInvocation({
+      sessionId: 's1',
+      invocationId: 'done',
+      status: 'succeeded',
+      endedAt: at(1),
+      output: {},
+      costUsd: 0,
+      claudeSessionId: undefined,
+    });
     start(repo, 's1', 'run-1', at(2));
     start(repo, 's2', 'run-2', at(3));
 
     expect(repo.markInterrupted(at(100))).toBe(2);
 
     expect(repo.getInvocation('done')).toMatchObject({ status: 'succeeded', ended_at: at(1).toISOString() });
-    for (const id of ['run-1', 'run-2']) expect(repo.getInvocation(id)).toMatchObject({ status: 'interrupted', ended_at: at(100).toISOString() });
+    for (const id of ['run-1', 'run-2'])
+      expect(repo.getInvocation(id)).toMatchObject({ status: 'interrupted', ended_at: at(100).toISOString() });
     expect(repo.markInterrupted(at(200))).toBe(0);
   });
 });

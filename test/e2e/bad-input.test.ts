@@ -11,7 +11,9 @@ describe('bad input', () => {
   beforeAll(async () => {
     svc = await startTestService({
       env: { CCA_MAX_BODY_BYTES: '4096', CCA_MAX_PROMPT_CHARS: '1000', CCA_MAX_TURNS_LIMIT: '20' },
-      responder: scenarios({ ok: [{ content: [toolUse('Write', { file_path: 'ok.txt', content: 'ok\n' })] }, { content: [text('fine')] }] }),
+      responder: scenarios({
+        ok: [{ content: [toolUse('Write', { file_path: 'ok.txt', content: 'ok\n' })] }, { content: [text('fine')] }],
+      }),
     });
   });
   afterAll(async () => svc?.close());
@@ -24,8 +26,18 @@ describe('bad input', () => {
     ['an empty prompt', { prompt: '   ' }, 400, /prompt must not be empty/],
     ['a prompt of the wrong type', { prompt: 42 }, 400, /prompt/],
     ['a prompt over the limit', { prompt: 'x'.repeat(1001) }, 400, /limit is 1000/],
-    ['an unknown permission mode', { prompt: 'x', permission_mode: 'yolo' }, 400, /permission_mode must be one of: acceptEdits, acceptAll, manual/],
-    ['an unknown tool', { prompt: 'x', allowed_tools: 'Bash,Teleport' }, 400, /Unknown tool in allowed_tools: "Teleport".*Valid names: Bash, Read/],
+    [
+      'an unknown permission mode',
+      { prompt: 'x', permission_mode: 'yolo' },
+      400,
+      /permission_mode must be one of: acceptEdits, acceptAll, manual/,
+    ],
+    [
+      'an unknown tool',
+      { prompt: 'x', allowed_tools: 'Bash,Teleport' },
+      400,
+      /Unknown tool in allowed_tools: "Teleport".*Valid names: Bash, Read/,
+    ],
     ['allowed_tools of the wrong type', { prompt: 'x', allowed_tools: 7 }, 400, /allowed_tools must be/],
     ['a bad session id', { prompt: 'x', session_id: '../../etc' }, 400, /session_id must be/],
     ['max_turns over the server maximum', { prompt: 'x', max_turns: 500 }, 400, /at most 20/],

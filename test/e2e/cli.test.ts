@@ -19,7 +19,9 @@ describe('cca CLI', () => {
 
   beforeAll(async () => {
     model = await startModelServer(
-      scenarios({ hello: [{ content: [toolUse('Write', { file_path: 'hello.py', content: 'print("hi")\n' })] }, { content: [text('done')] }] }),
+      scenarios({
+        hello: [{ content: [toolUse('Write', { file_path: 'hello.py', content: 'print("hi")\n' })] }, { content: [text('done')] }],
+      }),
     );
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-cli-'));
   });
@@ -45,12 +47,21 @@ describe('cca CLI', () => {
 
   it('serves, runs the seed task, and stops cleanly on SIGTERM', async () => {
     const child = spawn(CCA, ['serve', '--port', '0', '--data-dir', dataDir], {
-      env: { PATH: process.env.PATH, ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-test', CCA_MODEL_MAX_RETRIES: '0', CCA_LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH,
+        ANTHROPIC_BASE_URL: model.url,
+        ANTHROPIC_API_KEY: 'sk-test',
+        CCA_MODEL_MAX_RETRIES: '0',
+        CCA_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       const url = await listeningUrl(child);
-      const res = await fetch(`${url}/invocations`, { method: 'POST', body: JSON.stringify({ prompt: '[[scenario:hello]] Create a hello world Python script' }) });
+      const res = await fetch(`${url}/invocations`, {
+        method: 'POST',
+        body: JSON.stringify({ prompt: '[[scenario:hello]] Create a hello world Python script' }),
+      });
       const body = (await res.json()) as any;
       expect(res.status).toBe(200);
       expect(body.output.success).toBe(true);

@@ -18,7 +18,12 @@ describe('runtime contract', () => {
         write: [{ content: [toolUse('Write', { file_path: 'w.txt', content: 'w\n' })] }, { content: [text('wrote')] }],
         slow: [{ content: [text('thinking slowly')], delayMs: 2500 }],
         outside: [
-          { content: [toolUse('Write', { file_path: '/tmp/cca-acceptedits-probe.txt', content: 'outside\n' }), toolUse('Write', { file_path: 'inside.txt', content: 'inside\n' })] },
+          {
+            content: [
+              toolUse('Write', { file_path: '/tmp/cca-acceptedits-probe.txt', content: 'outside\n' }),
+              toolUse('Write', { file_path: 'inside.txt', content: 'inside\n' }),
+            ],
+          },
           { content: [text('tried')] },
         ],
         dontask: [{ content: [toolUse('Write', { file_path: 'x.txt', content: 'x\n' })] }, { content: [text('tried')] }],

@@ -14,7 +14,10 @@ describe('POST /invocations with the real Claude Code binary', () => {
   beforeAll(async () => {
     svc = await startTestService({
       responder: scenarios({
-        hello: [{ content: [text('Creating the script.'), toolUse('Write', { file_path: 'hello.py', content: PY })] }, { content: [text('Created hello.py.')] }],
+        hello: [
+          { content: [text('Creating the script.'), toolUse('Write', { file_path: 'hello.py', content: PY })] },
+          { content: [text('Created hello.py.')] },
+        ],
       }),
     });
   });
@@ -32,7 +35,11 @@ describe('POST /invocations with the real Claude Code binary', () => {
     expect(out.metadata.duration_ms).toBeGreaterThan(0);
     expect(out.metadata.uploaded_files).toHaveLength(1);
     const file = out.metadata.uploaded_files[0];
-    expect(file).toMatchObject({ file_name: 'hello.py', size: Buffer.byteLength(PY), sha256: createHash('sha256').update(PY).digest('hex') });
+    expect(file).toMatchObject({
+      file_name: 'hello.py',
+      size: Buffer.byteLength(PY),
+      sha256: createHash('sha256').update(PY).digest('hex'),
+    });
     expect(file.key).toMatch(/^outputs\/\d{8}_\d{6}_[0-9a-f]{8}\/hello\.py$/);
     expect(typeof file.s3_url).toBe('string');
     expect(typeof file.console_url).toBe('string');

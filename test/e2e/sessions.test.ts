@@ -23,7 +23,14 @@ describe('sessions and files', () => {
               toolUse('Write', { file_path: 'docs/guide/intro.md', content: '# Intro\n' }),
             ],
           },
-          { content: [toolUse('Bash', { command: `mkdir -p assets && printf '${hexToPrintf(BINARY_HEX)}' > assets/blob.bin`, description: 'write binary' })] },
+          {
+            content: [
+              toolUse('Bash', {
+                command: `mkdir -p assets && printf '${hexToPrintf(BINARY_HEX)}' > assets/blob.bin`,
+                description: 'write binary',
+              }),
+            ],
+          },
           { content: [text('Created the project.')] },
           // Second invocation of the same session: change one file only.
           { content: [toolUse('Edit', { file_path: 'src/app/main.py', old_string: 'return 1', new_string: 'return 2' })] },
