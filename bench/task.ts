@@ -45,6 +45,15 @@ export async function runBare(modelUrl: string): Promise<Sample> {
     TMPDIR: tmp,
     ANTHROPIC_BASE_URL: modelUrl,
     ANTHROPIC_API_KEY: 'sk-test-scripted',
+    LANG: 'C.UTF-8',
+    // The same switches the service gives its child (runner/env.ts, test/support/service.ts).
+    // Without them Claude Code makes one extra model call per run, so the baseline would do more
+    // work than the service and hide its overhead.
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    CLAUDE_CODE_MAX_RETRIES: '0',
   };
   const started = performance.now();
   try {
@@ -56,6 +65,8 @@ export async function runBare(modelUrl: string): Promise<Sample> {
         env,
         settingSources: [],
         tools: TOOLS,
+        // The service pre-approves nothing and answers in canUseTool instead; for this task (a
+        // Write inside cwd under acceptEdits) Claude Code approves on its own either way.
         allowedTools: TOOLS,
         permissionMode: 'acceptEdits',
         systemPrompt: { type: 'preset', preset: 'claude_code' },

@@ -28,7 +28,7 @@ export interface MessagesBody {
   stream?: boolean;
   system?: unknown;
   tools?: { name: string }[];
-  messages: { role: 'user' | 'assistant'; content: string | Record<string, unknown>[] }[];
+  messages: { role: 'user' | 'assistant' | 'system'; content: string | Record<string, unknown>[] }[];
 }
 
 export type Responder = (req: ModelRequest) => Reply | Promise<Reply>;
@@ -208,7 +208,8 @@ export function userTexts(body: MessagesBody): string[] {
 
 /** The tool_result blocks of the last user message (what the previous tool calls returned). */
 export function lastToolResults(body: MessagesBody): { tool_use_id: string; content: unknown; is_error?: boolean }[] {
-  const last = body.messages.at(-1);
+  // Claude Code may append system-role messages (budget, date) after the user's tool results.
+  const last = body.messages.filter((m) => m.role === 'user').at(-1);
   if (!last || typeof last.content === 'string') return [];
   return last.content.filter((b) => b.type === 'tool_result') as { tool_use_id: string; content: unknown; is_error?: boolean }[];
 }

@@ -1,0 +1,42 @@
+/** The benchmark's command-line flags. */
+import { parseArgs } from 'node:util';
+
+export interface BenchArgs {
+  /** Measured runs of each side in the overhead comparison. */
+  runs: number;
+  /** Warm-up runs of each side, not measured. */
+  warmup: number;
+  /** Sessions in flight for each concurrency phase. */
+  concurrency: number[];
+}
+
+export const USAGE = `Usage: npm run bench -- [--runs N] [--warmup N] [--concurrency 1,4,16]
+  --runs N            measured runs of bare query() and of POST /invocations each (default 20)
+  --warmup N          unmeasured warm-up runs of each before that (default 2)
+  --concurrency LIST  sessions in flight, one phase per value (default 1,4,16)`;
+
+/** Parses argv (without node and the script); throws with the usage on anything invalid. */
+export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '2' },
+      concurrency: { type: 'string', default: '1,4,16' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  return {
+    runs: count('--runs', values.runs, 1),
+    warmup: count('--warmup', values.warmup, 0),
+    concurrency: values.concurrency.split(',').map((c) => count('--concurrency', c.trim(), 1)),
+  };
+}
+
+function count(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got "${raw}".\n${USAGE}`);
+  return n;
+}

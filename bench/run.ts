@@ -1,0 +1,67 @@
+/**
+ * The benchmark: overhead of the service over bare `query()`, then throughput, latency and memory
+ * with sessions in flight. Prints a report and writes it as JSON to bench/results/latest.json.
+ * See bench/README.md.
+ */
+import fs from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { scenarios, startModelServer } from '../test/support/model-server.js';
+import { startTestService } from '../test/support/service.js';
+import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
+import { measureConcurrency, type ConcurrencyResult } from './concurrency.js';
+import { describeEnvironment } from './environment.js';
+import { measureOverhead } from './overhead.js';
+import { processTree } from './process-tree.js';
+import { formatReport, NOTES, type BenchReport } from './report.js';
+import { BENCH_SCRIPT } from './task.js';
+
+const argv = process.argv.slice(2);
+const args = readArgs(argv);
+
+const header = describeEnvironment(argv);
+// Progress goes to stderr so stdout carries only the report.
+const progress = (line: string) => console.error(line);
+
+// One scripted model server for both sides: the scenario responder is stateless, so bare runs,
+// service runs and concurrent sessions can share it.
+const idleProcesses = processTree().length;
+const model = await startModelServer(scenarios({ bench: BENCH_SCRIPT }));
+const svc = await startTestService({ model });
+let report: BenchReport;
+try {
+  progress(`overhead: ${args.warmup} warm-up + ${args.runs} measured runs of each side`);
+  const overhead = await measureOverhead(svc, { runs: args.runs, warmup: args.warmup, progress });
+  const concurrency: ConcurrencyResult[] = [];
+  for (const c of args.concurrency) {
+    progress(`concurrency ${c}: ${Math.max(c * 2, 8)} invocations`);
+    const result = await measureConcurrency(svc, c, idleProcesses);
+    progress(`  ${result.wall_s} s, ${result.errors} errors`);
+    concurrency.push(result);
+  }
+  report = { header, overhead, concurrency, notes: NOTES };
+} finally {
+  await svc.close();
+  await model.close();
+}
+
+const outDir = fileURLToPath(new URL('./results/', import.meta.url));
+await fs.mkdir(outDir, { recursive: true });
+await fs.writeFile(`${outDir}latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+console.log(formatReport(report));
+console.log(`\nJSON: bench/results/latest.json`);
+
+function readArgs(argv: string[]): BenchArgs {
+  try {
+    const parsed = parseBenchArgs(argv);
+    if (parsed !== 'help') return parsed;
+    console.log(USAGE);
+    process.exit(0);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+}
+
+const errors = report.overhead.bare.errors + report.overhead.service.errors + report.concurrency.reduce((s, c) => s + c.errors, 0);
+// Exit explicitly: SDK child-process handles must not keep a finished benchmark alive.
+process.exit(errors > 0 ? 1 : 0);
