@@ -18,6 +18,54 @@ export abstract class AppError extends Error {
   toJSON(): Record<string, unknown> {
     return { message: this.message, code: this.code, ...this.details };
   }
+
+  /** Extra response headers (e.g. Retry-After). */
+  headers(): Record<string, string> {
+    return {};
+  }
+}
+
+/**
+ * The errors API Gateway itself answers, with its exact bodies: a client written against the
+ * original sample's API Gateway sees the same thing here.
+ */
+abstract class GatewayError extends AppError {
+  override toJSON(): Record<string, unknown> {
+    return { message: this.message };
+  }
+}
+
+/** Missing, unknown or revoked API key: 403 `{"message":"Forbidden"}`. */
+export class ApiKeyForbiddenError extends GatewayError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+  constructor() {
+    super('Forbidden');
+  }
+}
+
+/** Over the key's token bucket: 429 `{"message":"Too Many Requests"}` with Retry-After. */
+export class ThrottledError extends GatewayError {
+  readonly status = 429;
+  readonly code = 'throttled';
+  constructor(readonly retryAfterS: number) {
+    super('Too Many Requests');
+  }
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterS) };
+  }
+}
+
+/** Over the key's daily quota: 429 `{"message":"Limit Exceeded"}` with Retry-After (next 00:00 UTC). */
+export class QuotaExceededError extends GatewayError {
+  readonly status = 429;
+  readonly code = 'quota_exceeded';
+  constructor(readonly retryAfterS: number) {
+    super('Limit Exceeded');
+  }
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterS) };
+  }
 }
 
 /** The request is malformed or names something that does not exist (400). */
@@ -56,11 +104,27 @@ export class UnavailableError extends AppError {
   readonly code = 'unavailable';
 }
 
-/** Maps any thrown value to a status and JSON body; unknown errors become an opaque 500. */
-export function toErrorResponse(err: unknown): { status: number; body: Record<string, unknown> } {
-  if (err instanceof AppError) return { status: err.status, body: err.toJSON() };
+/** Every run slot and the queue are taken (503 with Retry-After). */
+export class BusyError extends AppError {
+  readonly status = 503;
+  readonly code = 'busy';
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super(message, { retry_after_s: retryAfterS });
+  }
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterS) };
+  }
+}
+
+/** Maps any thrown value to a status, JSON body and headers; unknown errors become an opaque 500. */
+export function toErrorResponse(err: unknown): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+  if (err instanceof AppError) return { status: err.status, body: err.toJSON(), headers: err.headers() };
   return {
     status: 500,
+    headers: {},
     body: { message: 'Internal error: the service logged the cause. Retry, and report it if it persists.', code: 'internal' },
   };
 }

@@ -56,9 +56,9 @@ export function createRuntimeApp(deps: AppDeps): Hono {
     c.json({ message: `No route ${c.req.method} ${c.req.path}. See GET /ping and POST /invocations.`, code: 'not_found' }, 404),
   );
   app.onError((err, c) => {
-    const { status, body } = toErrorResponse(err);
+    const { status, body, headers } = toErrorResponse(err);
     if (!(err instanceof AppError)) logger.error({ err, path: c.req.path }, 'unhandled error');
-    return c.json(body, status as 400);
+    return c.json(body, status as 400, headers);
   });
   return app;
 }

@@ -23,4 +23,29 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX invocations_by_session ON invocations(session_id, started_at);
    CREATE INDEX invocations_by_status ON invocations(status);`,
+  // API keys (hashed), their request limits, usage counters, and session ownership.
+  `CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     hash BLOB NOT NULL,
+     created_at TEXT NOT NULL,
+     revoked_at TEXT,
+     rate_per_s REAL NOT NULL,
+     burst INTEGER NOT NULL,
+     daily_quota INTEGER NOT NULL,
+     max_concurrent INTEGER NOT NULL
+   );
+   CREATE TABLE key_buckets (
+     key_id TEXT PRIMARY KEY REFERENCES api_keys(id),
+     tokens REAL NOT NULL,
+     updated_ms INTEGER NOT NULL
+   );
+   CREATE TABLE key_usage (
+     key_id TEXT NOT NULL REFERENCES api_keys(id),
+     day TEXT NOT NULL,
+     requests INTEGER NOT NULL,
+     PRIMARY KEY (key_id, day)
+   );
+   ALTER TABLE sessions ADD COLUMN owner_key_id TEXT REFERENCES api_keys(id);
+   CREATE INDEX sessions_by_owner ON sessions(owner_key_id, created_at);`,
 ];
