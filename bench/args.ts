@@ -8,12 +8,15 @@ export interface BenchArgs {
   warmup: number;
   /** Sessions in flight for each concurrency phase. */
   concurrency: number[];
+  /** Seconds of load on GET /sessions/{id} (0 skips the phase). */
+  gatewayDurationS: number;
 }
 
-export const USAGE = `Usage: npm run bench -- [--runs N] [--warmup N] [--concurrency 1,4,16]
+export const USAGE = `Usage: npm run bench -- [--runs N] [--warmup N] [--concurrency 1,4,16] [--gateway-duration S]
   --runs N            measured runs of bare query() and of POST /invocations each (default 20)
   --warmup N          unmeasured warm-up runs of each before that (default 2)
-  --concurrency LIST  sessions in flight, one phase per value (default 1,4,16)`;
+  --concurrency LIST  sessions in flight, one phase per value (default 1,4,16)
+  --gateway-duration S  seconds of authenticated GET /sessions/{id} load (default 10; 0 skips)`;
 
 /** Parses argv (without node and the script); throws with the usage on anything invalid. */
 export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
@@ -23,6 +26,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       runs: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '1,4,16' },
+      'gateway-duration': { type: 'string', default: '10' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -32,6 +36,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     runs: count('--runs', values.runs, 1),
     warmup: count('--warmup', values.warmup, 0),
     concurrency: values.concurrency.split(',').map((c) => count('--concurrency', c.trim(), 1)),
+    gatewayDurationS: count('--gateway-duration', values['gateway-duration'], 0),
   };
 }
 

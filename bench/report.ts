@@ -1,12 +1,14 @@
 /** The benchmark's results as one JSON-able object and as the text report printed to the terminal. */
 import type { ConcurrencyResult } from './concurrency.js';
 import type { Header } from './environment.js';
+import type { GatewayResult } from './gateway.js';
 import type { OverheadResult, Side } from './overhead.js';
 
 export interface BenchReport {
   header: Header;
   overhead: OverheadResult;
   concurrency: ConcurrencyResult[];
+  gateway?: GatewayResult;
   notes: string[];
 }
 
@@ -58,9 +60,33 @@ export function formatReport(r: BenchReport): string {
     '   idle MB: RSS of the process tree at rest; peak +MB: its peak above that; MB/session: peak +MB / C.',
     ...errorLines(r.concurrency.flatMap((c) => c.first_errors)),
     '',
+    ...(r.gateway ? gatewayLines(r.gateway) : []),
     'Notes',
     ...r.notes.flatMap((n) => wrap(n, 96).map((line, i) => `  ${i === 0 ? '-' : ' '} ${line}`)),
   ].join('\n');
+}
+
+function gatewayLines(g: GatewayResult): string[] {
+  return [
+    `3. Public API: authenticated GET /sessions/{id} against \`cca serve\` in its own process (autocannon, ${g.connections} connections, ${g.duration_s} s)`,
+    ...table(
+      ['requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
+      [
+        [
+          String(g.requests),
+          String(g.throughput_per_s),
+          num(g.latency_ms.p50),
+          num(g.latency_ms.p90),
+          num(g.latency_ms.p99),
+          num(g.latency_ms.max),
+          String(g.non_2xx),
+          String(g.errors),
+        ],
+      ],
+    ),
+    '   Each request: key lookup and hash comparison, token bucket and daily quota in one SQLite write transaction, session read.',
+    '',
+  ];
 }
 
 function sideRow(label: string, s: Side, runs: number): string[] {

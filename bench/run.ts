@@ -10,6 +10,7 @@ import { startTestService } from '../test/support/service.js';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
 import { measureConcurrency, type ConcurrencyResult } from './concurrency.js';
 import { describeEnvironment } from './environment.js';
+import { measureSessionReads, type GatewayResult } from './gateway.js';
 import { measureOverhead } from './overhead.js';
 import { processTree } from './process-tree.js';
 import { formatReport, NOTES, type BenchReport } from './report.js';
@@ -38,7 +39,12 @@ try {
     progress(`  ${result.wall_s} s, ${result.errors} errors`);
     concurrency.push(result);
   }
-  report = { header, overhead, concurrency, notes: NOTES };
+  let gateway: GatewayResult | undefined;
+  if (args.gatewayDurationS > 0) {
+    progress(`gateway: GET /sessions/{id} for ${args.gatewayDurationS} s, 10 connections`);
+    gateway = await measureSessionReads(model, { durationS: args.gatewayDurationS, connections: 10 });
+  }
+  report = { header, overhead, concurrency, ...(gateway ? { gateway } : {}), notes: NOTES };
 } finally {
   await svc.close();
   await model.close();
@@ -62,6 +68,10 @@ function readArgs(argv: string[]): BenchArgs {
   }
 }
 
-const errors = report.overhead.bare.errors + report.overhead.service.errors + report.concurrency.reduce((s, c) => s + c.errors, 0);
+const errors =
+  report.overhead.bare.errors +
+  report.overhead.service.errors +
+  report.concurrency.reduce((s, c) => s + c.errors, 0) +
+  (report.gateway ? report.gateway.errors + report.gateway.non_2xx : 0);
 // Exit explicitly: SDK child-process handles must not keep a finished benchmark alive.
 process.exit(errors > 0 ? 1 : 0);

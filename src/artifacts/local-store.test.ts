@@ -98,9 +98,7 @@ describe('LocalArtifactStore.links', () => {
     const links = store.links(key, 'http://127.0.0.1:8080/');
     const expires = NOW_MS / 1000 + 3600;
     const url = new URL(links.download_url);
-    expect(`${url.origin}${url.pathname}`).toBe(
-      'http://127.0.0.1:8080/files/outputs/p/dir%20name/r%C3%A9sum%C3%A9%20%231.md',
-    );
+    expect(`${url.origin}${url.pathname}`).toBe('http://127.0.0.1:8080/files/outputs/p/dir%20name/r%C3%A9sum%C3%A9%20%231.md');
     expect(url.searchParams.get('expires')).toBe(String(expires));
     expect(signer.verify(key, expires, url.searchParams.get('signature') ?? '', expires - 1)).toBe(true);
     expect(links.console_url).toBe(links.download_url);
@@ -119,7 +117,15 @@ describe('LocalArtifactStore.stat', () => {
 
   it('returns undefined for missing keys, directories and unsafe keys', async () => {
     await put('outputs/p/a.txt', 'hello');
-    for (const key of ['outputs/p/missing.txt', 'outputs/p', 'outputs/p/a.txt/x', '../a.txt', '/etc/passwd', 'a\0b', 'outputs/p/../p/a.txt']) {
+    for (const key of [
+      'outputs/p/missing.txt',
+      'outputs/p',
+      'outputs/p/a.txt/x',
+      '../a.txt',
+      '/etc/passwd',
+      'a\0b',
+      'outputs/p/../p/a.txt',
+    ]) {
       expect(await store.stat(key), key).toBeUndefined();
     }
   });

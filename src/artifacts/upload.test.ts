@@ -62,7 +62,9 @@ describe('uploadFiles', () => {
       sha256: sha256('print("hi")\n'),
       content_type: 'text/x-python; charset=utf-8',
     });
-    expect(app?.download_url).toMatch(/^http:\/\/127\.0\.0\.1:8080\/files\/outputs\/20240309_070504_0a1b2c3d\/src\/app\.py\?expires=\d+&signature=[0-9a-f]{64}$/);
+    expect(app?.download_url).toMatch(
+      /^http:\/\/127\.0\.0\.1:8080\/files\/outputs\/20240309_070504_0a1b2c3d\/src\/app\.py\?expires=\d+&signature=[0-9a-f]{64}$/,
+    );
     expect(bin).toMatchObject({ size: big.length, sha256: sha256(big) });
     expect(empty).toMatchObject({ size: 0, sha256: sha256('') });
     expect((await readFile(join(root, opts.prefix, 'data/big.bin'))).equals(big)).toBe(true);
@@ -95,10 +97,15 @@ describe('uploadFiles', () => {
 
   it('records unsafe paths without opening them', async () => {
     const opened: string[] = [];
-    const { failed } = await uploadFiles(store, [{ path: '../escape.txt', size: 1 }], async (rel) => {
-      opened.push(rel);
-      return openWs(rel);
-    }, opts);
+    const { failed } = await uploadFiles(
+      store,
+      [{ path: '../escape.txt', size: 1 }],
+      async (rel) => {
+        opened.push(rel);
+        return openWs(rel);
+      },
+      opts,
+    );
     expect(failed[0]?.error).toMatch(/Refusing to store/);
     expect(opened).toEqual([]);
   });
@@ -147,7 +154,10 @@ describe('uploadFiles', () => {
     const files = [await writeWs('a.txt', 'a'), await writeWs('b.txt', 'b')];
     for (const concurrency of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       const { uploaded } = await uploadFiles(store, files, openWs, { ...opts, concurrency });
-      expect(uploaded.map((f) => f.file_name), String(concurrency)).toEqual(['a.txt', 'b.txt']);
+      expect(
+        uploaded.map((f) => f.file_name),
+        String(concurrency),
+      ).toEqual(['a.txt', 'b.txt']);
     }
   });
 

@@ -1,28 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Transform, pipeline } from 'node:stream';
+import type { FailedUpload, UploadedFile } from '../api/schemas.js';
 import { contentTypeFor } from './content-type.js';
 import { objectKey } from './keys.js';
 import type { ArtifactStore } from './store.js';
 
-/** One file stored by `uploadFiles`, with its digest and download links. */
-export interface UploadedFile {
-  file_name: string;
-  key: string;
-  size: number;
-  sha256: string;
-  content_type: string;
-  s3_url: string;
-  console_url: string;
-  download_url: string;
-  expires_at: string;
-}
-
-/** One file `uploadFiles` could not store, and why. */
-export interface FailedUpload {
-  file_name: string;
-  error: string;
-}
+/** One file stored by `uploadFiles`, and one it could not store: public API shapes, defined in src/api/schemas.ts. */
+export type { FailedUpload, UploadedFile };
 
 /** Options of `uploadFiles`: the key prefix, the public origin for links, and parallelism (default 4). */
 export interface UploadOptions {

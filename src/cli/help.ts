@@ -8,6 +8,8 @@ Usage: cca <command> [options]
 Commands:
   serve      Run the service locally (default 127.0.0.1:8080). \`npm start\` runs this.
   runtime    Run the service as a container entrypoint (0.0.0.0:8080, the AgentCore contract).
+  api        Send a task to the service's /invoke with an API key; print the result and files.
+  keys       Create, list and revoke the service's API keys (cca keys help).
   help       Show this text.
   version    Print the version.
 
@@ -30,7 +32,52 @@ Limits (environment only): CCA_MAX_BODY_BYTES, CCA_MAX_PROMPT_CHARS, CCA_MAX_TUR
   CCA_MAX_BUDGET_USD(_LIMIT), CCA_TIMEOUT_S(_LIMIT), CCA_MAX_FILES, CCA_MAX_FILE_BYTES,
   CCA_MAX_TOTAL_BYTES, CCA_DOWNLOAD_URL_TTL_S, CCA_MODEL_MAX_RETRIES, CCA_CLAUDE_PATH.
 
+Options for api: see "cca api --help". Options for keys: see "cca keys help".
+
 Example:
   npm start
-  curl -s http://127.0.0.1:8080/invocations -d '{"prompt": "Create a hello world Python script"}'
+  ./bin/cca api "Create a hello world Python script"
+`;
+
+/** `cca api --help`. */
+export const API_USAGE = `Usage: cca api "TASK" [options]
+
+Sends TASK to POST <endpoint>/invoke with the header x-api-key and waits for the result.
+Prints the result text, success or failure, session id, model, duration, turns, cost, and the
+stored files with their download links. Exit status: 0 success, 1 the request failed,
+2 bad usage or no API key, 3 the run finished without success (its errors go to stderr).
+
+Options (flags beat environment variables, which beat defaults):
+  --endpoint URL          CCA_ENDPOINT  Service URL; /invoke is appended unless the path ends in it.
+                                                                    [http://127.0.0.1:8080]
+  --api-key KEY           CCA_API_KEY   API key.           [the file <data dir>/.api_key]
+  --data-dir DIR          CCA_DATA_DIR  Where to find .api_key (cca serve writes it). [./.cca]
+  --permission-mode MODE  acceptEdits (default), acceptAll, manual, or the SDK's names.
+  --allowed-tools LIST    Comma-separated tool names, e.g. "Bash,Read,Write,Edit".
+  --session ID            Continue a session (its id is printed after each run).
+  --max-turns N           Stop after N agent turns.
+  --timeout S             Stop the run after S seconds.
+  --json                  Print the service's JSON response as received.
+
+Examples:
+  cca api "Create a FastAPI server with a health check endpoint"
+  cca api "Add tests" --session SESSION_ID --max-turns 20
+  CCA_ENDPOINT=https://ID.execute-api.REGION.amazonaws.com/prod CCA_API_KEY=KEY cca api "..." --json
+`;
+
+/** `cca keys help`. */
+export const KEYS_USAGE = `Usage: cca keys <create | list | revoke> [options]
+
+API keys of the service's data directory (--data-dir DIR / CCA_DATA_DIR; default ./.cca).
+Only a hash of each key is stored: a key is shown once, when it is created.
+
+  cca keys create --name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--json]
+      Makes a key and prints it once. Limits: requests a second (token bucket rate), burst size,
+      requests per UTC day, agent runs at once. --json prints {"id","name","key"} on one line.
+  cca keys list [--json]
+      Every key: id, name, created, status (active/revoked), limits, requests used today.
+  cca keys revoke ID
+      Refuses the key from now on (403 Forbidden). Exit status 1 if there is no such key.
+
+Invalid values exit with status 2.
 `;

@@ -2,8 +2,13 @@
  * The `cca` command line: dispatches to one command; usage errors exit 2 with a message.
  */
 import { ConfigError } from '../config/index.js';
+import { apiCommand } from './api.js';
 import { USAGE, VERSION } from './help.js';
+import { isParseArgsError, processIo, UsageError } from './io.js';
+import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
+
+export { UsageError } from './io.js';
 
 /** Runs the CLI with `argv` (without node and the script). */
 export async function main(argv: string[]): Promise<void> {
@@ -13,6 +18,12 @@ export async function main(argv: string[]): Promise<void> {
       return serveCommand(args, 'serve');
     case 'runtime':
       return serveCommand(args, 'runtime');
+    case 'api':
+      process.exitCode = await apiCommand(args, process.env, processIo);
+      return;
+    case 'keys':
+      process.exitCode = keysCommand(args, process.env, processIo);
+      return;
     case 'version':
     case '--version':
     case '-v':
@@ -29,18 +40,9 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** A mistake in how the CLI was called. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 /** Prints a failure the way a person needs it: a message, no stack trace for expected errors. */
 export function reportFailure(err: unknown): number {
-  if (
-    err instanceof UsageError ||
-    err instanceof ConfigError ||
-    (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
-  ) {
+  if (err instanceof UsageError || err instanceof ConfigError || isParseArgsError(err)) {
     process.stderr.write(`cca: ${err.message}\n`);
     return 2;
   }

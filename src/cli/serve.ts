@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, NO_PROVIDER_MESSAGE } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { startRuntime } from '../runtime/index.js';
+import { ensureFirstKey } from './first-key.js';
 
 const SERVE_OPTIONS = {
   port: { type: 'string' },
@@ -19,18 +20,23 @@ const SERVE_OPTIONS = {
 /** Runs the service until SIGINT/SIGTERM. `mode` picks the defaults: local or container. */
 export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): Promise<void> {
   const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
-  const defaults = mode === 'runtime' ? { host: '0.0.0.0', port: 8080 } : { host: '127.0.0.1', port: 8080 };
+  const defaults = mode === 'runtime' ? { host: '0.0.0.0', port: 8080, mode } : { host: '127.0.0.1', port: 8080, mode };
   const config = loadConfig(values, process.env, defaults);
   const logger = createLogger(config.logLevel);
   const runtime = await startRuntime(config, logger, process.env);
 
+  const firstKey = mode === 'serve' ? ensureFirstKey(runtime.keys, config.dataDir) : undefined;
   const provider =
     config.provider.kind === 'none' ? `none (${NO_PROVIDER_MESSAGE})` : `${config.provider.kind} at ${config.provider.endpoint}`;
   process.stdout.write(
     `claude-code-agent listening on ${runtime.url}\n` +
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
-      `Try: curl -s ${runtime.url}/invocations -d '{"prompt": "Create a hello world Python script"}'\n`,
+      (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
+      (mode === 'serve'
+        ? `Try: curl -s ${runtime.url}/invoke -H "x-api-key: $(cat ${config.dataDir}/.api_key)" -d '{"prompt": "Create a hello world Python script"}'\n` +
+          `API reference: ${runtime.url}/docs\n`
+        : `Try: curl -s ${runtime.url}/invocations -d '{"prompt": "Create a hello world Python script"}'\n`),
   );
   logger.info({ url: runtime.url, provider: config.provider.kind }, 'listening');
 

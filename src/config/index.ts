@@ -2,8 +2,10 @@
  * Configuration, parsed once at start-up: flags beat environment variables, which beat defaults.
  * Domain code receives the typed `Config`; nothing else reads `process.env`.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultGlobalRuns } from '../gateway/slots.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
@@ -26,7 +28,14 @@ export interface Limits {
   maxWalkEntries: number;
 }
 
+/**
+ * `serve`: the public API (API keys, limits, sessions) plus the runtime routes, all behind keys.
+ * `runtime`: the AgentCore Runtime contract alone, unauthenticated (AgentCore authenticates callers).
+ */
+export type ServiceMode = 'serve' | 'runtime';
+
 export interface Config {
+  mode: ServiceMode;
   host: string;
   port: number;
   dataDir: string;
@@ -42,6 +51,11 @@ export interface Config {
   claudePath: string | undefined;
   logLevel: string;
   signingSecret: string | undefined;
+  /** Origins allowed by CORS; ['*'] allows any. */
+  corsOrigins: string[];
+  /** Concurrent agent runs on this machine, and how many more may wait for one. */
+  maxRuns: number;
+  maxQueue: number;
   limits: Limits;
 }
 
@@ -67,8 +81,9 @@ const MiB = 1024 * 1024;
 export function loadConfig(
   flags: ConfigFlags,
   env: NodeJS.ProcessEnv,
-  defaults: { host: string; port: number } = { host: '127.0.0.1', port: 8080 },
+  defaults: { host: string; port: number; mode?: ServiceMode } = { host: '127.0.0.1', port: 8080 },
   cwd: string = process.cwd(),
+  machine: { cpus: number; totalMemBytes: number } = { cpus: os.availableParallelism(), totalMemBytes: os.totalmem() },
 ): Config {
   const pick = (flag: string | undefined, name: string) => flag ?? nonEmpty(env[name]);
   const int = (name: string, fallback: number, min: number, max: number) => number(name, nonEmpty(env[name]), fallback, min, max, true);
@@ -94,7 +109,9 @@ export function loadConfig(
   limits.defaultTimeoutS = Math.min(limits.defaultTimeoutS, limits.timeoutSLimit);
 
   const retries = nonEmpty(env.CCA_MODEL_MAX_RETRIES);
+  const maxRuns = int('CCA_MAX_RUNS', defaultGlobalRuns(machine.cpus, machine.totalMemBytes), 1, 10_000);
   return {
+    mode: defaults.mode ?? 'serve',
     host: pick(flags.host, 'CCA_HOST') ?? defaults.host,
     port: number('--port / CCA_PORT', pick(flags.port, 'CCA_PORT'), defaults.port, 0, 65_535, true),
     dataDir: path.resolve(cwd, pick(flags['data-dir'], 'CCA_DATA_DIR') ?? '.cca'),
@@ -106,6 +123,12 @@ export function loadConfig(
     claudePath: nonEmpty(env.CCA_CLAUDE_PATH),
     logLevel: pick(flags['log-level'], 'CCA_LOG_LEVEL') ?? 'info',
     signingSecret: nonEmpty(env.CCA_SIGNING_SECRET),
+    corsOrigins: (nonEmpty(env.CCA_CORS_ORIGINS) ?? '*')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
+    maxRuns,
+    maxQueue: int('CCA_MAX_QUEUE', maxRuns * 4, 0, 100_000),
     limits,
   };
 }

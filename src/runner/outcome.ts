@@ -2,17 +2,12 @@
  * How a run ended, in the service's terms, derived from the SDK's messages.
  */
 import type { SDKMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { StopReason, TokenUsage } from '../api/schemas.js';
 import type { PermissionDenial } from './permissions.js';
 
-/** Why the run stopped. `completed` is the only reason that can mean success. */
-export type StopReason = 'completed' | 'error' | 'max_turns' | 'max_budget' | 'timeout' | 'cancelled';
-
-export interface TokenUsage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-}
+// Why the run stopped (`completed` is the only reason that can mean success) and the tokens it
+// used are public API shapes: their one source is src/api/schemas.ts.
+export type { StopReason, TokenUsage };
 
 export interface RunOutcome {
   success: boolean;

@@ -5,16 +5,13 @@
  */
 import path from 'node:path';
 import type { CanUseTool, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
+import type { PermissionDenial } from '../api/schemas.js';
 
 export const PERMISSION_MODES = ['acceptEdits', 'acceptAll', 'manual', 'default', 'plan', 'bypassPermissions', 'dontAsk'] as const;
 export type RequestPermissionMode = (typeof PERMISSION_MODES)[number];
 
-/** One tool use the run refused, with the reason recorded for the caller. */
-export interface PermissionDenial {
-  tool_name: string;
-  tool_use_id: string;
-  reason: string;
-}
+/** One tool use the run refused, with the reason recorded for the caller (a public API shape). */
+export type { PermissionDenial };
 
 export type Verdict = { allow: true } | { allow: false; reason: string };
 

@@ -1,10 +1,10 @@
+import type { Ping } from '../api/schemas.js';
+
 /**
  * What `/ping` reports: AgentCore treats a HealthyBusy runtime as in use and keeps it alive.
+ * Its shape is `PingSchema` in src/api/schemas.ts.
  */
-export interface PingStatus {
-  status: 'Healthy' | 'HealthyBusy';
-  time_of_last_update: number;
-}
+export type PingStatus = Ping;
 
 /** Counts active runs and remembers when the busy/idle state last changed. */
 export class Activity {

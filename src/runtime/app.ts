@@ -2,58 +2,42 @@
  * The AgentCore Runtime contract over HTTP: `POST /invocations`, `GET /ping`, plus signed
  * downloads of stored files. Routes validate, call the domain and return; errors map in one place.
  */
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Config } from '../config/index.js';
-import { PayloadTooLargeError, ValidationError, toErrorResponse, AppError } from '../errors/index.js';
+import { AppError, toErrorResponse } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Activity } from './activity.js';
-import { parseInvocation } from './schema.js';
+import { invocationBodyLimit, invocationHandler, type CallerEnv } from './invoke-route.js';
 import type { InvocationService } from './service.js';
 
-/** The header AgentCore uses to carry the session id. */
-export const SESSION_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id';
+export { SESSION_HEADER } from './invoke-route.js';
 
 export interface AppDeps {
   config: Config;
   service: InvocationService;
   activity: Activity;
   logger: Logger;
-  /** Extra routes mounted at the root (signed downloads of the local store). */
-  extraRoutes?: Hono;
+  /** Runs first on every request (CORS in `serve` mode, so preflights never meet the key check). */
+  cors?: MiddlewareHandler;
+  /** Guards `/invocations` (the API key middleware in `serve` mode; none on AgentCore). */
+  guard?: MiddlewareHandler<CallerEnv>;
+  /** Routes mounted at the root: signed downloads, and in `serve` mode the public API. */
+  routes?: Hono<CallerEnv>[];
 }
 
-/** Builds the runtime's Hono app. */
-export function createRuntimeApp(deps: AppDeps): Hono {
+/** Builds the service's Hono app. */
+export function createRuntimeApp(deps: AppDeps): Hono<CallerEnv> {
   const { config, service, activity, logger } = deps;
-  const app = new Hono();
+  const app = new Hono<CallerEnv>();
 
+  if (deps.cors) app.use('*', deps.cors);
   app.get('/ping', (c) => c.json(activity.ping()));
-
-  app.post(
-    '/invocations',
-    bodyLimit({
-      maxSize: config.limits.maxBodyBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(`The body is larger than ${config.limits.maxBodyBytes} bytes; send a shorter prompt.`, {
-          limit: config.limits.maxBodyBytes,
-        });
-      },
-    }),
-    async (c) => {
-      const request = parseInvocation(await readJson(c.req.raw), config.limits);
-      const output = await service.invoke(request, {
-        sessionId: c.req.header(SESSION_HEADER) || undefined,
-        baseUrl: config.publicUrl ?? new URL(c.req.url).origin,
-      });
-      return c.json(output);
-    },
-  );
-
-  if (deps.extraRoutes) app.route('/', deps.extraRoutes);
+  const guard: MiddlewareHandler<CallerEnv> = deps.guard ?? (async (_c, next) => next());
+  app.post('/invocations', guard, invocationBodyLimit(config), invocationHandler(config, service));
+  for (const routes of deps.routes ?? []) app.route('/', routes);
 
   app.notFound((c) =>
-    c.json({ message: `No route ${c.req.method} ${c.req.path}. See GET /ping and POST /invocations.`, code: 'not_found' }, 404),
+    c.json({ message: `No route ${c.req.method} ${c.req.path}. See GET /openapi.json for the API.`, code: 'not_found' }, 404),
   );
   app.onError((err, c) => {
     const { status, body, headers } = toErrorResponse(err);
@@ -61,17 +45,4 @@ export function createRuntimeApp(deps: AppDeps): Hono {
     return c.json(body, status as 400, headers);
   });
   return app;
-}
-
-/** Reads the body as JSON whatever the Content-Type (curl -d sends form encoding by default). */
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') {
-    throw new ValidationError('The body is empty; send JSON such as {"prompt": "Create a hello world Python script"}.');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ValidationError(`The body is not valid JSON (${(err as Error).message}); send e.g. {"prompt": "..."}.`);
-  }
 }

@@ -2,33 +2,13 @@
  * The response: the original sample's shape, unchanged, with the fields users need added.
  * `{"output": {success, result, session_id, timestamp, model, metadata: {duration_ms, num_turns, uploaded_files}}}`
  */
+import type { InvocationOutput, InvocationStatus } from '../api/schemas.js';
 import type { FailedUpload, UploadedFile } from '../artifacts/index.js';
-import type { PermissionDenial, RunOutcome, StopReason, TokenUsage } from '../runner/index.js';
+import type { RunOutcome } from '../runner/index.js';
 import type { SkippedFile } from '../workspace/index.js';
 
-export interface InvocationOutput {
-  output: {
-    success: boolean;
-    result: string;
-    session_id: string;
-    invocation_id: string;
-    timestamp: string;
-    model: string | null;
-    stop_reason: StopReason;
-    cost_usd: number;
-    usage: TokenUsage;
-    errors: string[];
-    permission_denials: PermissionDenial[];
-    metadata: {
-      duration_ms: number;
-      num_turns: number;
-      uploaded_files: UploadedFile[];
-      skipped_files: SkippedFile[];
-      failed_uploads: FailedUpload[];
-      storage_prefix: string;
-    };
-  };
-}
+/** The response body; its shape is `InvocationOutputSchema` in src/api/schemas.ts. */
+export type { InvocationOutput };
 
 /** Assembles the response of one finished invocation. */
 export function buildOutput(input: {
@@ -75,7 +55,7 @@ export function buildOutput(input: {
 }
 
 /** The final status recorded for an invocation. */
-export function statusOf(outcome: RunOutcome): 'succeeded' | 'failed' | 'timed_out' | 'cancelled' {
+export function statusOf(outcome: RunOutcome): Extract<InvocationStatus, 'succeeded' | 'failed' | 'timed_out' | 'cancelled'> {
   if (outcome.success) return 'succeeded';
   if (outcome.stopReason === 'timeout') return 'timed_out';
   if (outcome.stopReason === 'cancelled') return 'cancelled';

@@ -7,24 +7,53 @@ import type { Limits } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
 import { PERMISSION_MODES, resolveTools, type RequestPermissionMode } from '../runner/index.js';
 
-export const InvocationRequest = z.object({
-  prompt: z.string({ error: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".' }),
-  permission_mode: z.enum(PERMISSION_MODES, { error: `permission_mode must be one of: ${PERMISSION_MODES.join(', ')}.` }).optional(),
-  allowed_tools: z
-    .union([z.string(), z.array(z.string())], { error: 'allowed_tools must be a comma-separated string or an array of tool names.' })
-    .optional(),
-  session_id: z.string({ error: 'session_id must be a string.' }).optional(),
-  model: z
-    .string()
-    .regex(/^[\w.:/@-]{1,200}$/, 'model must be a model id such as claude-haiku-4-5 or an inference profile id.')
-    .optional(),
-  max_turns: z.number({ error: 'max_turns must be a positive integer.' }).int().positive().optional(),
-  max_budget_usd: z.number({ error: 'max_budget_usd must be a positive number.' }).positive().optional(),
-  timeout_s: z
-    .number({ error: 'timeout_s must be a number of seconds, at least 1.' })
-    .min(1, 'timeout_s must be at least 1 second.')
-    .optional(),
-});
+export const InvocationRequest = z
+  .object({
+    prompt: z
+      .string({ error: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".' })
+      .meta({ description: 'The task, in plain language.', examples: ['Create a FastAPI server with a health check endpoint'] }),
+    permission_mode: z
+      .enum(PERMISSION_MODES, { error: `permission_mode must be one of: ${PERMISSION_MODES.join(', ')}.` })
+      .meta({
+        description:
+          'What the agent may do; nobody is there to ask, so whatever would need approval is refused. `acceptEdits` (default): the allowed tools, inside the workspace. `acceptAll`: anything. `manual`: only what needs no approval. The SDK names also work: `default` (= manual), `plan` (plans, runs nothing), `bypassPermissions` (= acceptAll), `dontAsk` (the allowed tools only).',
+      })
+      .optional(),
+    allowed_tools: z
+      .union([z.string(), z.array(z.string())], { error: 'allowed_tools must be a comma-separated string or an array of tool names.' })
+      .meta({
+        description:
+          "Claude Code tools the agent may use: a comma-separated string or an array. The original sample's Replace, Search and List mean Edit, Grep and Glob.",
+        examples: ['Bash,Read,Write,Edit,Grep,Glob'],
+      })
+      .optional(),
+    session_id: z
+      .string({ error: 'session_id must be a string.' })
+      .meta({ description: "Continue in this session's workspace and conversation; omitted: a new session." })
+      .optional(),
+    model: z
+      .string()
+      .regex(/^[\w.:/@-]{1,200}$/, 'model must be a model id such as claude-haiku-4-5 or an inference profile id.')
+      .meta({ description: "Model id for this run; omitted: the service's model.", examples: ['claude-haiku-4-5'] })
+      .optional(),
+    max_turns: z
+      .number({ error: 'max_turns must be a positive integer.' })
+      .int()
+      .positive()
+      .meta({ description: "Stop after this many model turns; omitted: the service's default." })
+      .optional(),
+    max_budget_usd: z
+      .number({ error: 'max_budget_usd must be a positive number.' })
+      .positive()
+      .meta({ description: "Stop once the run has cost this many US dollars; omitted: the service's default." })
+      .optional(),
+    timeout_s: z
+      .number({ error: 'timeout_s must be a number of seconds, at least 1.' })
+      .min(1, 'timeout_s must be at least 1 second.')
+      .meta({ description: "Stop after this many seconds (files written so far are stored); omitted: the service's default." })
+      .optional(),
+  })
+  .meta({ description: 'A coding task for the agent. Only `prompt` is required.' });
 export type InvocationRequest = z.infer<typeof InvocationRequest>;
 
 /** A request after validation, with defaults and bounds applied. */

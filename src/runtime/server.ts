@@ -1,5 +1,7 @@
 /**
- * Wires the runtime together from a Config and serves it: database, artifact store, service, app.
+ * Wires the service together from a Config and serves it: database, artifact store, run slots,
+ * the invocation service, and the routes of the mode (`serve`: public API behind keys; `runtime`:
+ * the AgentCore contract alone).
  */
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -9,25 +11,29 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { filesRoutes, loadSigningSecret, LocalArtifactStore, UrlSigner, type ArtifactStore } from '../artifacts/index.js';
 import { ConfigError, type Config } from '../config/index.js';
+import { apiKeyAuth } from '../gateway/auth.js';
+import { corsFor, createGatewayRoutes } from '../gateway/app.js';
+import { docsRoutes } from '../gateway/docs-routes.js';
+import { RequestLimiter } from '../gateway/limits.js';
+import { RunSlots } from '../gateway/slots.js';
+import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { openDatabase, type Db } from '../store/index.js';
 import { Activity } from './activity.js';
 import { createRuntimeApp } from './app.js';
+import type { CallerEnv } from './invoke-route.js';
 import { InvocationService } from './service.js';
 
-export interface RuntimeHandle {
-  url: string;
-  port: number;
-  app: Hono;
-  service: InvocationService;
-  db: Db;
-  /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
-  close(graceMs?: number): Promise<void>;
+export const VERSION = '0.1.0';
+
+export interface RuntimeOptions {
+  /** Milliseconds since the epoch, for rate limits and quotas (tests inject a clock). */
+  now?: () => number;
 }
 
-/** Builds the runtime's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
-export async function buildRuntime(config: Config, logger: Logger, hostEnv: NodeJS.ProcessEnv) {
+/** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
+export async function buildRuntime(config: Config, logger: Logger, hostEnv: NodeJS.ProcessEnv, options: RuntimeOptions = {}) {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.dataDir);
   const sessions = new SessionRepo(db);
@@ -45,21 +51,58 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
   });
   const store: ArtifactStore = localStore;
   const activity = new Activity();
+  const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
   const service = new InvocationService({
     config,
     sessions,
     store,
     activity,
+    slots,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
-  const app = createRuntimeApp({ config, service, activity, logger, extraRoutes: filesRoutes(localStore, signer) });
-  return { db, sessions, store, activity, service, app };
+  const keys = new KeyRepo(db);
+  const files = filesRoutes(localStore, signer) as unknown as Hono<CallerEnv>;
+  let app: Hono<CallerEnv>;
+  if (config.mode === 'serve') {
+    const auth = apiKeyAuth({ keys, limiter: new RequestLimiter(db), now: options.now ?? Date.now });
+    const gateway = createGatewayRoutes({
+      config,
+      service,
+      sessions,
+      store,
+      slots,
+      auth,
+      version: VERSION,
+      startedAt: Date.now(),
+      docs: docsRoutes(config, VERSION),
+    });
+    app = createRuntimeApp({ config, service, activity, logger, cors: corsFor(config), guard: auth, routes: [files, gateway] });
+  } else {
+    app = createRuntimeApp({ config, service, activity, logger, routes: [files] });
+  }
+  return { db, sessions, keys, store, activity, slots, service, app };
 }
 
-/** Starts the runtime on `config.host:config.port` (port 0: the OS picks). */
-export async function startRuntime(config: Config, logger: Logger, hostEnv: NodeJS.ProcessEnv): Promise<RuntimeHandle> {
-  const parts = await buildRuntime(config, logger, hostEnv);
+export interface RuntimeHandle {
+  url: string;
+  port: number;
+  app: Hono<CallerEnv>;
+  service: InvocationService;
+  keys: KeyRepo;
+  db: Db;
+  /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts the service on `config.host:config.port` (port 0: the OS picks). */
+export async function startRuntime(
+  config: Config,
+  logger: Logger,
+  hostEnv: NodeJS.ProcessEnv,
+  options: RuntimeOptions = {},
+): Promise<RuntimeHandle> {
+  const parts = await buildRuntime(config, logger, hostEnv, options);
   const server = createAdaptorServer({ fetch: parts.app.fetch, hostname: config.host }) as Server;
   // Agent runs outlast Node's default request timeout (5 min); the run's own timeout bounds them.
   server.requestTimeout = 0;
@@ -88,7 +131,7 @@ export async function startRuntime(config: Config, logger: Logger, hostEnv: Node
       parts.db.close();
     })());
 
-  return { url, port, app: parts.app, service: parts.service, db: parts.db, close };
+  return { url, port, app: parts.app, service: parts.service, keys: parts.keys, db: parts.db, close };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { NO_PROVIDER_MESSAGE } from '../config/index.js';
-import { ConflictError, UnavailableError, ValidationError } from '../errors/index.js';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
+import type { RunSlots } from '../gateway/slots.js';
 import type { Logger } from '../logging/index.js';
 import { buildChildEnv, runAgent, type RunHooks } from '../runner/index.js';
 import type { SessionRepo } from '../sessions/index.js';
@@ -30,6 +31,7 @@ export interface ServiceDeps {
   sessions: SessionRepo;
   store: ArtifactStore;
   activity: Activity;
+  slots: RunSlots;
   logger: Logger;
   /** Host facts the child environment inherits (PATH, locale); read once by the caller. */
   hostEnv: { PATH?: string | undefined; LANG?: string | undefined; LC_ALL?: string | undefined; TZ?: string | undefined };
@@ -50,7 +52,20 @@ interface RunState {
   resume: string | undefined;
 }
 
-/** Runs invocations; one at a time per session. */
+/** Who asks for a run, and where its links point. */
+export interface InvokeContext {
+  /** From the AgentCore session header; wins over the body's session_id. */
+  sessionId?: string | undefined;
+  /** Public origin for download links. */
+  baseUrl: string;
+  /** The API key asking; undefined on the unauthenticated runtime. Sessions of other keys are invisible. */
+  ownerKeyId?: string | undefined;
+  /** The key's limit on concurrent runs (ignored without an owner). */
+  maxConcurrent?: number | undefined;
+  hooks?: RunHooks;
+}
+
+/** Runs invocations; one at a time per session, within the run slots. */
 export class InvocationService {
   private readonly running = new Map<string, AbortController>();
 
@@ -61,10 +76,7 @@ export class InvocationService {
   }
 
   /** Runs one invocation to its end and returns the response. `sessionId` from a header wins over the body. */
-  async invoke(
-    req: ValidInvocation,
-    ctx: { sessionId?: string | undefined; baseUrl: string; hooks?: RunHooks },
-  ): Promise<InvocationOutput> {
+  async invoke(req: ValidInvocation, ctx: InvokeContext): Promise<InvocationOutput> {
     const { config, sessions, store, logger } = this.deps;
     const sessionId = ctx.sessionId ?? req.sessionId ?? randomUUID();
     if (!isValidSessionId(sessionId)) {
@@ -74,13 +86,22 @@ export class InvocationService {
       );
     }
     if (config.provider.kind === 'none') throw new UnavailableError(NO_PROVIDER_MESSAGE, { code: 'no_model_provider' });
+    const existing = sessions.getSession(sessionId);
+    if (existing && ctx.ownerKeyId !== undefined && existing.owner_key_id !== ctx.ownerKeyId) {
+      // Another key's session: indistinguishable from one that does not exist.
+      throw new NotFoundError(`Session ${sessionId} was not found; omit session_id to start a new session.`);
+    }
     if (this.running.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} is already running an invocation; wait for it to finish, or use another session_id.`);
     }
     const controller = new AbortController();
+    // Reserved before waiting for a slot, so a second request for the session gets 409, not a queue place.
     this.running.set(sessionId, controller);
-    const done = this.deps.activity.begin();
+    let release: (() => void) | undefined;
+    let done: (() => void) | undefined;
     try {
+      release = await this.deps.slots.acquire(ctx.ownerKeyId, ctx.maxConcurrent ?? Number.POSITIVE_INFINITY, controller.signal);
+      done = this.deps.activity.begin();
       const invocationId = randomUUID();
       const startedAt = new Date();
       const workspace = await ensureWorkspace(this.sessionsRoot, sessionId);
@@ -88,7 +109,14 @@ export class InvocationService {
       const tmpdir = path.join(this.sessionsRoot, sessionId, 'tmp');
       await Promise.all([fs.mkdir(home, { recursive: true, mode: 0o700 }), fs.mkdir(tmpdir, { recursive: true, mode: 0o700 })]);
       const before = await takeSnapshot(workspace, config.limits);
-      const session = sessions.startInvocation({ sessionId, invocationId, startedAt, prompt: req.prompt, request: req.raw });
+      const session = sessions.startInvocation({
+        sessionId,
+        invocationId,
+        startedAt,
+        prompt: req.prompt,
+        request: req.raw,
+        ownerKeyId: ctx.ownerKeyId,
+      });
       const log = logger.child({ session_id: sessionId, invocation_id: invocationId });
       log.info({ resume: session.claude_session_id !== null, tools: req.tools, mode: req.permissionMode }, 'invocation started');
       try {
@@ -124,12 +152,13 @@ export class InvocationService {
       }
     } finally {
       this.running.delete(sessionId);
-      done();
+      done?.();
+      release?.();
     }
   }
 
   /** The run itself, then storing what it produced; the record is finished here. */
-  private async execute(req: ValidInvocation, run: RunState, ctx: { baseUrl: string; hooks?: RunHooks }): Promise<InvocationOutput> {
+  private async execute(req: ValidInvocation, run: RunState, ctx: InvokeContext): Promise<InvocationOutput> {
     const { config, sessions, store } = this.deps;
     const { sessionId, invocationId, startedAt, workspace, home, tmpdir, before, log } = run;
 

@@ -49,6 +49,7 @@ describe('SessionRepo', () => {
       created_at: at(0).toISOString(),
       updated_at: at(0).toISOString(),
       claude_session_id: null,
+      owner_key_id: null,
       last_invocation_id: 'inv-1',
     });
 
@@ -193,5 +194,36 @@ describe('openDatabase and migrate', () => {
     const db = openDb(await freshDir());
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     expect(() => migrate(db)).toThrow(/newer than this build/);
+  });
+});
+
+describe('SessionRepo ownership and listing', () => {
+  it("records the owner, and lists one owner's sessions newest first, page by page", async () => {
+    const db = openDb(await freshDir());
+    // Owners are API keys: the foreign key needs the rows.
+    for (const id of ['k1', 'k2']) {
+      db.prepare(
+        `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent) VALUES (?, ?, x'00', ?, 10, 20, 1000, 4)`,
+      ).run(id, id, T0.toISOString());
+    }
+    const repo = new SessionRepo(db);
+    for (const [i, owner] of (['k1', 'k2', 'k1', 'k1'] as const).entries()) {
+      repo.startInvocation({
+        sessionId: `s${i}`,
+        invocationId: `i${i}`,
+        startedAt: at(i),
+        prompt: `p${i}`,
+        request: {},
+        ownerKeyId: owner,
+      });
+    }
+    expect(repo.getSession('s1')?.owner_key_id).toBe('k2');
+    const page1 = repo.listSessions('k1', 2);
+    expect(page1.map((r) => r.id)).toEqual(['s3', 's2']);
+    expect(page1[0]).toMatchObject({ last_status: 'running', last_prompt: 'p3', invocation_count: 1 });
+    const last = page1[1] as { created_at: string; id: string };
+    expect(repo.listSessions('k1', 2, { createdAt: last.created_at, id: last.id }).map((r) => r.id)).toEqual(['s0']);
+    expect(repo.listSessions('k2', 10).map((r) => r.id)).toEqual(['s1']);
+    expect(repo.listSessions(null, 10)).toEqual([]);
   });
 });

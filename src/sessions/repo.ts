@@ -2,10 +2,11 @@
  * Sessions and their invocations in SQLite. A session is a workspace plus a Claude Code
  * conversation; an invocation is one run in it.
  */
+import type { InvocationStatus } from '../api/schemas.js';
 import type { Db } from '../store/index.js';
 
 /** Where an invocation is in its life. `running` is the only state that is not final. */
-export type InvocationStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'interrupted';
+export type { InvocationStatus };
 
 export interface SessionRow {
   id: string;
@@ -13,6 +14,15 @@ export interface SessionRow {
   updated_at: string;
   claude_session_id: string | null;
   last_invocation_id: string | null;
+  /** The API key that created the session; null when created through the unauthenticated runtime. */
+  owner_key_id: string | null;
+}
+
+/** A session with what its list entry shows: the latest invocation's status and prompt. */
+export interface SessionListRow extends SessionRow {
+  last_status: InvocationStatus | null;
+  last_prompt: string | null;
+  invocation_count: number;
 }
 
 export interface InvocationRow {
@@ -34,7 +44,21 @@ export class SessionRepo {
   constructor(private readonly db: Db) {
     this.stmts = {
       getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
-      insertSession: db.prepare('INSERT OR IGNORE INTO sessions (id, created_at, updated_at) VALUES (?, ?, ?)'),
+      insertSession: db.prepare('INSERT OR IGNORE INTO sessions (id, created_at, updated_at, owner_key_id) VALUES (?, ?, ?, ?)'),
+      listSessions: db.prepare<[string | null, string, string, string, number], SessionListRow>(
+        `SELECT s.*, i.status AS last_status, i.prompt AS last_prompt,
+                (SELECT count(*) FROM invocations WHERE session_id = s.id) AS invocation_count
+           FROM sessions s LEFT JOIN invocations i ON i.id = s.last_invocation_id
+          WHERE s.owner_key_id IS ? AND (s.created_at < ? OR (s.created_at = ? AND s.id < ?))
+          ORDER BY s.created_at DESC, s.id DESC
+          LIMIT ?`,
+      ),
+      getSessionListRow: db.prepare<[string], SessionListRow>(
+        `SELECT s.*, i.status AS last_status, i.prompt AS last_prompt,
+                (SELECT count(*) FROM invocations WHERE session_id = s.id) AS invocation_count
+           FROM sessions s LEFT JOIN invocations i ON i.id = s.last_invocation_id
+          WHERE s.id = ?`,
+      ),
       insertInvocation: db.prepare(
         `INSERT INTO invocations (id, session_id, started_at, status, prompt, request_json) VALUES (?, ?, ?, 'running', ?, ?)`,
       ),
@@ -53,10 +77,17 @@ export class SessionRepo {
   }
 
   /** Records the start of an invocation, creating its session on first use; one transaction. */
-  startInvocation(input: { sessionId: string; invocationId: string; startedAt: Date; prompt: string; request: unknown }): SessionRow {
+  startInvocation(input: {
+    sessionId: string;
+    invocationId: string;
+    startedAt: Date;
+    prompt: string;
+    request: unknown;
+    ownerKeyId?: string | undefined;
+  }): SessionRow {
     const now = input.startedAt.toISOString();
     return this.db.transaction(() => {
-      this.stmts.insertSession.run(input.sessionId, now, now);
+      this.stmts.insertSession.run(input.sessionId, now, now, input.ownerKeyId ?? null);
       this.stmts.insertInvocation.run(input.invocationId, input.sessionId, now, input.prompt, JSON.stringify(input.request));
       this.stmts.touchSession.run(now, input.invocationId, input.sessionId);
       return this.stmts.getSession.get(input.sessionId) as SessionRow;
@@ -78,6 +109,21 @@ export class SessionRepo {
       this.stmts.finishInvocation.run(input.status, now, JSON.stringify(input.output), input.costUsd, input.invocationId);
       if (input.claudeSessionId !== undefined) this.stmts.setClaudeSession.run(input.claudeSessionId, now, input.sessionId);
     })();
+  }
+
+  /**
+   * One page of an owner's sessions, newest first. `after` is the (created_at, id) of the last
+   * session of the previous page; `owner` null lists the sessions of the unauthenticated runtime.
+   */
+  listSessions(owner: string | null, limit: number, after?: { createdAt: string; id: string }): SessionListRow[] {
+    // '\uffff' sorts after every ISO timestamp and id: no cursor means "from the newest".
+    const createdAt = after?.createdAt ?? '\uffff';
+    return this.stmts.listSessions.all(owner, createdAt, createdAt, after?.id ?? '\uffff', limit);
+  }
+
+  /** One session with its list fields, or undefined. */
+  getSessionListRow(id: string): SessionListRow | undefined {
+    return this.stmts.getSessionListRow.get(id);
   }
 
   /** One invocation, or undefined. */

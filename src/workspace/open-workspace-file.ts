@@ -29,7 +29,10 @@ const CHANGED_CODES = new Set(['ELOOP', 'EMLINK', 'ENXIO', 'ENOENT', 'ENOTDIR'])
 /** Opens `entry` read-only only if it is still the very regular file the snapshot saw, inside `root`. */
 export async function openWorkspaceFile(root: string, entry: FileEntry): Promise<FileHandle> {
   if (!isContainedPath(entry.path)) {
-    throw new WorkspaceFileChangedError(entry.path, 'the path is empty, absolute or has ".." segments, so it could name a file outside the workspace');
+    throw new WorkspaceFileChangedError(
+      entry.path,
+      'the path is empty, absolute or has ".." segments, so it could name a file outside the workspace',
+    );
   }
   const realRoot = await realpath(root);
   const abs = path.join(realRoot, entry.path);

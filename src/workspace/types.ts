@@ -14,23 +14,8 @@ export interface FileEntry {
   nlink: number;
 }
 
-/** Why a created or changed entry is not stored. */
-export type SkipReason =
-  | 'symlink'
-  | 'special_file'
-  | 'hard_link'
-  | 'file_too_large'
-  | 'too_many_files'
-  | 'total_bytes_exceeded'
-  | 'walk_limit'
-  | 'unreadable';
-
-/** A created or changed entry that is not stored, with a sentence a person can act on. */
-export interface SkippedFile {
-  path: string;
-  reason: SkipReason;
-  detail: string;
-}
+/** Why a created or changed entry is not stored, and the entry with a sentence a person can act on: public API shapes. */
+export type { SkipReason, SkippedFile } from '../api/schemas.js';
 
 /** Bounds on what one run may store and on how much of the tree one walk may visit. */
 export interface WorkspaceLimits {

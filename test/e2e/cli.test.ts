@@ -45,7 +45,7 @@ describe('cca CLI', () => {
     expect((bad as { stderr: string }).stderr).toMatch(/--port \/ CCA_PORT must be an integer/);
   });
 
-  it('serves, runs the seed task, and stops cleanly on SIGTERM', async () => {
+  it('serves with a first API key, runs the seed task through cca api and curl-style /invoke, and stops cleanly on SIGTERM', async () => {
     const child = spawn(CCA, ['serve', '--port', '0', '--data-dir', dataDir], {
       env: {
         PATH: process.env.PATH,
@@ -57,15 +57,40 @@ describe('cca CLI', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const url = await listeningUrl(child);
-      const res = await fetch(`${url}/invocations`, {
+      const { url, banner } = await listening(child);
+      // The first start made a key, printed it, and saved it for `cca api` with mode 0600.
+      const keyFile = path.join(dataDir, '.api_key');
+      const key = (await fs.readFile(keyFile, 'utf8')).trim();
+      expect(banner).toContain(key);
+      expect((await fs.stat(keyFile)).mode & 0o777).toBe(0o600);
+
+      const api = await run(CCA, [
+        'api',
+        '[[scenario:hello]] Create a hello world Python script',
+        '--endpoint',
+        url,
+        '--data-dir',
+        dataDir,
+      ]);
+      expect(api.stdout).toMatch(/Success\./);
+      expect(api.stdout).toMatch(/hello\.py/);
+
+      const refused = await run(CCA, ['api', 'x', '--endpoint', url, '--api-key', 'cca_000000000000_wrong']).catch(
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(refused).toMatchObject({ code: 1 });
+      expect((refused as { stderr: string }).stderr).toMatch(/403 Forbidden/);
+      expect((refused as { stderr: string }).stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+
+      const res = await fetch(`${url}/invoke`, {
         method: 'POST',
+        headers: { 'x-api-key': key },
         body: JSON.stringify({ prompt: '[[scenario:hello]] Create a hello world Python script' }),
       });
       const body = (await res.json()) as any;
       expect(res.status).toBe(200);
-      expect(body.output.success).toBe(true);
       expect(await (await fetch(body.output.metadata.uploaded_files[0].download_url)).text()).toBe('print("hi")\n');
+
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
@@ -73,17 +98,30 @@ describe('cca CLI', () => {
       child.kill('SIGKILL');
     }
   });
+
+  it('creates, lists and revokes keys', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-keys-'));
+    try {
+      const created = JSON.parse((await run(CCA, ['keys', 'create', '--name', 'ci', '--rate', '5', '--json', '--data-dir', dir])).stdout);
+      expect(Object.keys(created).sort()).toEqual(['id', 'key', 'name']);
+      expect((await run(CCA, ['keys', 'list', '--data-dir', dir])).stdout).toMatch(new RegExp(`${created.id}.*ci.*active`));
+      await run(CCA, ['keys', 'revoke', created.id, '--data-dir', dir]);
+      expect((await run(CCA, ['keys', 'list', '--data-dir', dir])).stdout).toMatch(new RegExp(`${created.id}.*revoked`));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
-/** Reads the "listening on URL" line the service prints at start. */
-function listeningUrl(child: ChildProcess): Promise<string> {
+/** Reads the banner the service prints at start, up to its API reference line. */
+function listening(child: ChildProcess): Promise<{ url: string; banner: string }> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
+      const match = /listening on (http:\/\/\S+)[\s\S]*API reference/.exec(out);
+      if (match?.[1]) resolve({ url: match[1], banner: out });
     });
     child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`cca exited with ${code} before listening:\n${out}\n${err}`)));

@@ -23,7 +23,16 @@ export interface TestService {
 
 /** Starts a model server (unless given) and the runtime. `env` adds to or overrides the defaults. */
 export async function startTestService(
-  opts: { responder?: Responder; env?: Record<string, string>; model?: ModelServer; dataDir?: string } = {},
+  opts: {
+    responder?: Responder;
+    env?: Record<string, string>;
+    model?: ModelServer;
+    dataDir?: string;
+    /** 'runtime' (default): the AgentCore contract, no keys. 'serve': the public API behind keys. */
+    mode?: 'runtime' | 'serve';
+    /** Clock for rate limits and quotas. */
+    now?: () => number;
+  } = {},
 ): Promise<TestService> {
   const model = opts.model ?? (await startModelServer(opts.responder));
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'cca-test-')));
@@ -34,8 +43,17 @@ export async function startTestService(
     CCA_MODEL_MAX_RETRIES: '0',
     ...opts.env,
   };
-  const config = loadConfig({ port: '0', host: '127.0.0.1', 'data-dir': dataDir }, env);
-  const runtime = await startRuntime(config, silentLogger(), { PATH: process.env.PATH, LANG: 'C.UTF-8' });
+  const config = loadConfig({ port: '0', host: '127.0.0.1', 'data-dir': dataDir }, env, {
+    host: '127.0.0.1',
+    port: 0,
+    mode: opts.mode ?? 'runtime',
+  });
+  const runtime = await startRuntime(
+    config,
+    silentLogger(),
+    { PATH: process.env.PATH, LANG: 'C.UTF-8' },
+    opts.now ? { now: opts.now } : {},
+  );
   return {
     url: runtime.url,
     dataDir,

@@ -1,0 +1,9 @@
+/**
+ * The public API's description: zod schemas of every response (the one source of their types),
+ * the OpenAPI 3.1 document generated from them and the request schema, and its HTML page.
+ */
+export * from './schemas.js';
+export { buildOpenApi, type OpenApiOptions } from './openapi.js';
+export type { JsonSchema, OpenApiDocument, Operation, PathItem, ResponseObject } from './openapi-types.js';
+export { renderDocsPage, escapeHtml } from './docs.js';
+export { EXAMPLE_REQUEST, EXAMPLE_OUTPUT, EXAMPLE_SESSION_LIST, EXAMPLE_SESSION_DETAIL, EXAMPLE_HEALTH, EXAMPLE_PING } from './examples.js';

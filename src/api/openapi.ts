@@ -1,0 +1,131 @@
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas (request and responses), so it cannot
+ * drift from what the service validates and returns.
+ */
+import { z } from 'zod';
+import { InvocationRequest } from '../runtime/schema.js';
+import type { JsonSchema, OpenApiDocument } from './openapi-types.js';
+import { buildPaths } from './paths.js';
+import {
+  ErrorSchema,
+  FailedUploadSchema,
+  HealthSchema,
+  InvocationOutputSchema,
+  InvocationSummarySchema,
+  PermissionDenialSchema,
+  PingSchema,
+  SessionDetailSchema,
+  SessionListSchema,
+  SessionSummarySchema,
+  SkippedFileSchema,
+  StopReasonSchema,
+  TokenUsageSchema,
+  UploadedFileSchema,
+} from './schemas.js';
+
+/** Options of `buildOpenApi`: the service version, its public origin, and the configured body limits. */
+export interface OpenApiOptions {
+  version: string;
+  serverUrl?: string;
+  limits: { maxBodyBytes: number; maxPromptChars: number };
+}
+
+/** `/invocations` also takes the upstream AgentCore sample's `{"input": {...}}` wrapping. */
+const AgentCoreInvocationRequest = z
+  .union([
+    InvocationRequest,
+    z.object({ input: InvocationRequest }).meta({ description: 'The same request wrapped as AgentCore samples send it.' }),
+  ])
+  .meta({ description: 'A request, flat or wrapped in `input`.' });
+
+const REQUESTS = { InvocationRequest, AgentCoreInvocationRequest };
+const RESPONSES = {
+  InvocationOutput: InvocationOutputSchema,
+  UploadedFile: UploadedFileSchema,
+  SkippedFile: SkippedFileSchema,
+  FailedUpload: FailedUploadSchema,
+  PermissionDenial: PermissionDenialSchema,
+  TokenUsage: TokenUsageSchema,
+  StopReason: StopReasonSchema,
+  Error: ErrorSchema,
+  SessionList: SessionListSchema,
+  SessionSummary: SessionSummarySchema,
+  SessionDetail: SessionDetailSchema,
+  InvocationSummary: InvocationSummarySchema,
+  Health: HealthSchema,
+  Ping: PingSchema,
+};
+
+const DEFAULT_LIMITS = 'per API key, by default: 10 requests a second with bursts of 20, and 1,000 requests a day';
+const CURL =
+  'curl -X POST "$API_ENDPOINT" -H "x-api-key: $API_KEY" -H "Content-Type: application/json" ' +
+  `-d '{"prompt": "Create a REST API for user management", "permission_mode": "acceptEdits", "allowed_tools": "Bash,Read,Write,Replace,Search,List"}'`;
+
+/**
+ * Builds the OpenAPI 3.1.0 document of the service.
+ * @example
+ * app.get('/openapi.json', (c) => c.json(buildOpenApi({ version: VERSION, limits: config.limits })));
+ */
+export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
+  const schemas = { ...components(REQUESTS, 'input'), ...components(RESPONSES, 'output') };
+  const prompt = schemas.InvocationRequest?.properties?.prompt;
+  if (prompt) prompt.maxLength = opts.limits.maxPromptChars;
+  return {
+    openapi: '3.1.0',
+    info: { title: 'claude-code-agent', version: opts.version, description: describe(opts.limits) },
+    ...(opts.serverUrl === undefined ? {} : { servers: [{ url: opts.serverUrl }] }),
+    security: [{ apiKey: [] }, { bearer: [] }],
+    tags: [
+      { name: 'Agent', description: 'Run coding tasks.' },
+      { name: 'Sessions', description: "The caller's sessions and what each invocation did." },
+      { name: 'Runtime', description: 'The Amazon Bedrock AgentCore Runtime contract, served by `cca runtime` and in the container.' },
+      { name: 'Service', description: 'Health, stored files and this documentation.' },
+    ],
+    paths: buildPaths(opts.limits),
+    components: {
+      schemas,
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key, as with the original API Gateway.' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as `Authorization: Bearer <key>`.' },
+      },
+    },
+  };
+}
+
+/** One component schema per entry; references between them become `$ref`s. */
+function components(entries: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(entries)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io,
+    uri: (id) => `#/components/schemas/${id}`,
+    override: ({ zodSchema, jsonSchema }) => {
+      // Output mode closes every object, but responses gain fields over time (never renamed):
+      // a client generated from this document must accept them. Strict schemas stay closed.
+      const def = zodSchema._zod.def as { type: string; catchall?: unknown };
+      if (def.type === 'object' && def.catchall === undefined) delete jsonSchema.additionalProperties;
+      // `.int()` adds the safe-integer range, which says nothing to a reader.
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+      if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+    },
+  });
+  // $schema and $id are for standalone documents; inside OpenAPI they are noise.
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...rest }]) => [id, rest as JsonSchema]));
+}
+
+function describe(limits: OpenApiOptions['limits']): string {
+  return `Claude Code as a headless coding agent you call like an API. Send a task in plain language; Claude Code works on it with its real tools in the workspace of its session, every file it creates or changes is stored, and the response carries the result, the cost and a download link for each file. Send the returned \`session_id\` back to continue in the same workspace.
+
+## Authentication
+\`/invoke\` and \`/sessions\` need an API key, in \`x-api-key: <key>\` (as with the original API Gateway) or \`Authorization: Bearer <key>\`. A missing, unknown or revoked key gets 403 \`{"message":"Forbidden"}\`. A key sees only its own sessions. \`/health\`, \`/ping\`, \`/openapi.json\`, \`/docs\` and the signed \`/files/\` links need no key.
+
+## Limits
+Requests are limited ${DEFAULT_LIMITS}. Over the rate: 429 \`{"message":"Too Many Requests"}\`; over the daily quota: 429 \`{"message":"Limit Exceeded"}\` until 00:00 UTC. Both carry \`Retry-After\` (seconds). A body may have at most ${limits.maxBodyBytes} bytes (else 413) and a prompt ${limits.maxPromptChars} characters (else 400).
+
+## Example
+\`\`\`
+${CURL}
+\`\`\`
+`;
+}

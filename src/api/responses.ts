@@ -1,0 +1,75 @@
+/**
+ * Responses shared by the operations of the OpenAPI document: the error bodies a client must
+ * handle, with the exact API Gateway bodies where the original answered from API Gateway.
+ */
+import { EXAMPLE_OUTPUT } from './examples.js';
+import type { JsonSchema, ResponseObject } from './openapi-types.js';
+import type { ErrorBody } from './schemas.js';
+
+/** A reference to a component schema. */
+export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+/** The Retry-After header of 429 and 503. */
+export const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } };
+
+/** A JSON response of a component schema, with an example. */
+export const json = (description: string, schema: string, example?: unknown): ResponseObject => ({
+  description,
+  content: { 'application/json': { schema: ref(schema), ...(example === undefined ? {} : { example }) } },
+});
+/** An error response with an example body. */
+export const error = (description: string, example: ErrorBody): ResponseObject => json(description, 'Error', example);
+
+/** 403 for a missing or bad key, exactly as API Gateway answers. */
+export const FORBIDDEN = error('Missing, unknown or revoked API key (the API Gateway body).', { message: 'Forbidden' });
+/** 429 over the rate or the quota, exactly as API Gateway answers, with Retry-After. */
+export const THROTTLED: ResponseObject = {
+  description: 'Over the rate limit or the daily quota of the key (the API Gateway bodies).',
+  headers: RETRY_AFTER,
+  content: {
+    'application/json': {
+      schema: ref('Error'),
+      examples: {
+        throttled: { summary: 'Over the rate limit (default 10/s, burst 20)', value: { message: 'Too Many Requests' } },
+        quota: { summary: 'Over the daily quota (default 1,000 a day), until 00:00 UTC', value: { message: 'Limit Exceeded' } },
+      },
+    },
+  },
+};
+const INTERNAL = error('Unexpected fault; the service logged the cause.', {
+  message: 'Internal error: the service logged the cause. Retry, and report it if it persists.',
+  code: 'internal',
+});
+
+/** The responses both invocation routes share. */
+export function invocationResponses(maxBodyBytes: number): Record<string, ResponseObject> {
+  return {
+    '200': json(
+      'The run ended. `success` says whether it did the task; files written are stored either way.',
+      'InvocationOutput',
+      EXAMPLE_OUTPUT,
+    ),
+    '400': error('The body is not a valid request; the message names every problem and how to fix it.', {
+      message: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".',
+      code: 'invalid_request',
+      issues: [{ field: 'prompt', message: 'prompt is required: a non-empty string with the task.' }],
+    }),
+    '409': error('The session already has a run in progress.', {
+      message: 'Session 7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b already has a run in progress; wait for it or use another session_id.',
+      code: 'conflict',
+    }),
+    '413': error(`The body is larger than ${maxBodyBytes} bytes.`, {
+      message: `The body is larger than ${maxBodyBytes} bytes; send a shorter prompt.`,
+      code: 'payload_too_large',
+      limit: maxBodyBytes,
+    }),
+    '503': {
+      ...error('Every run slot and the queue are taken (with Retry-After), or no model provider is configured.', {
+        message: 'All run slots and the queue are taken; retry in 5 s.',
+        code: 'busy',
+        retry_after_s: 5,
+      }),
+      headers: RETRY_AFTER,
+    },
+    '500': INTERNAL,
+  };
+}

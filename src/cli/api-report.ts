@@ -1,0 +1,185 @@
+/**
+ * What `cca api` prints: an invocation result for a person, and every way a request can fail as
+ * one sentence that says what to do. The gateway answers API Gateway's own bodies
+ * (`{"message":"Forbidden"}`, ...), so the same messages work against the original's deployment.
+ */
+import { STATUS_CODES } from 'node:http';
+import { z } from 'zod';
+import type { HttpReply } from './http-post.js';
+
+const StoredFile = z.object({
+  file_name: z.string(),
+  size: z.number().optional(),
+  download_url: z.string().optional(),
+  s3_url: z.string().optional(),
+});
+
+/** The parts of an invocation result the CLI shows; lenient, so the seed's thinner response works too. */
+export const InvocationResult = z.object({
+  success: z.boolean(),
+  result: z.string().optional(),
+  session_id: z.string().optional(),
+  model: z.string().nullish(),
+  stop_reason: z.string().optional(),
+  cost_usd: z.number().optional(),
+  errors: z.array(z.string()).optional(),
+  metadata: z
+    .object({
+      duration_ms: z.number().optional(),
+      num_turns: z.number().optional(),
+      storage_prefix: z.string().optional(),
+      uploaded_files: z.array(StoredFile).optional(),
+      skipped_files: z.array(z.object({ path: z.string(), reason: z.string(), detail: z.string().optional() })).optional(),
+      failed_uploads: z.array(z.object({ file_name: z.string(), error: z.string() })).optional(),
+    })
+    .optional(),
+});
+export type InvocationResult = z.infer<typeof InvocationResult>;
+
+/** Parses a 2xx body: `{"output": {...}}` (our runtime and the seed) or the bare object; undefined if neither. */
+export function parseOutput(text: string): InvocationResult | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const wrapped = z.object({ output: InvocationResult }).safeParse(body);
+  if (wrapped.success) return wrapped.data.output;
+  const bare = InvocationResult.safeParse(body);
+  return bare.success ? bare.data : undefined;
+}
+
+/** The result text, then the run's facts, then the files it stored and skipped. */
+export function renderOutput(out: InvocationResult): string {
+  const lines: string[] = [];
+  const result = out.result?.trimEnd() ?? '';
+  if (result !== '') lines.push(result, '');
+  const stop = out.stop_reason && out.stop_reason !== 'success' ? ` (${out.stop_reason})` : '';
+  lines.push(out.success ? 'Success.' : `Failed${stop}.`);
+  const meta = out.metadata ?? {};
+  const facts: [string, string | undefined][] = [
+    ['session', out.session_id],
+    ['model', out.model ?? undefined],
+    ['duration', meta.duration_ms === undefined ? undefined : `${(meta.duration_ms / 1000).toFixed(1)} s`],
+    ['turns', meta.num_turns === undefined ? undefined : String(meta.num_turns)],
+    ['cost', out.cost_usd === undefined ? undefined : `$${out.cost_usd.toFixed(4)}`],
+  ];
+  for (const [label, value] of facts) if (value !== undefined) lines.push(`  ${`${label}:`.padEnd(10)}${value}`);
+
+  const files = meta.uploaded_files ?? [];
+  const where = meta.storage_prefix ? ` under ${meta.storage_prefix}` : '';
+  lines.push(files.length === 0 ? 'No files stored.' : `Stored files (${files.length})${where}:`);
+  const nameWidth = Math.max(0, ...files.map((f) => f.file_name.length));
+  for (const f of files) {
+    const size = f.size === undefined ? '' : formatBytes(f.size);
+    lines.push(`  ${f.file_name.padEnd(nameWidth)}  ${size.padStart(9)}  ${f.download_url ?? f.s3_url ?? ''}`.trimEnd());
+  }
+  const skipped = meta.skipped_files ?? [];
+  if (skipped.length > 0) lines.push(`Skipped files (${skipped.length}):`);
+  for (const s of skipped) lines.push(`  ${s.path}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`);
+  const failed = meta.failed_uploads ?? [];
+  if (failed.length > 0) lines.push(`Not stored (${failed.length}, still in the session's workspace):`);
+  for (const f of failed) lines.push(`  ${f.file_name}: ${f.error}`);
+  if (out.session_id) lines.push(`Continue this session: cca api "..." --session ${out.session_id}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The errors of a run that ended with `success: false`, for stderr. */
+export function renderErrors(out: InvocationResult): string {
+  const errors = out.errors ?? [];
+  if (errors.length === 0) return `cca: the run did not succeed${out.stop_reason ? ` (${out.stop_reason})` : ''}.\n`;
+  return errors.map((e) => `cca: run error: ${e}\n`).join('');
+}
+
+/** One sentence for a non-2xx answer: what happened and what to do about it. */
+export function describeHttpError(reply: HttpReply, endpoint: string, now: Date): string {
+  const message = serverMessage(reply);
+  const status = `${reply.status} ${STATUS_CODES[reply.status] ?? ''}`.trimEnd();
+  const retryAfterS = parseRetryAfter(reply.headers['retry-after'], now);
+  if (reply.status === 403) {
+    const said = message === 'Forbidden' || message === '' ? '' : ` The service said: ${message}`;
+    return `The API key was refused (403 Forbidden): check --api-key / CCA_API_KEY / .api_key, or create one with cca keys create.${said}`;
+  }
+  if (reply.status === 429 && message === 'Limit Exceeded') {
+    const reset = retryAfterS === undefined ? nextUtcMidnight(now) : new Date(now.getTime() + retryAfterS * 1000);
+    return (
+      `The API key's daily quota is used up (429 Limit Exceeded): it resets at ${reset.toISOString()} ` +
+      `(in ${formatDuration((reset.getTime() - now.getTime()) / 1000)}). Use another key, or create one with a larger --quota.`
+    );
+  }
+  if (reply.status === 429) {
+    const wait = retryAfterS === undefined ? 'in a few seconds' : `after ${formatDuration(retryAfterS)} (Retry-After: ${retryAfterS})`;
+    return `Rate limit reached for this API key (429 ${message || 'Too Many Requests'}): retry ${wait}.`;
+  }
+  if (reply.status === 404) return `${endpoint} answered ${status}: ${sentence(message || 'not found')} Is it the service's /invoke URL?`;
+  if (reply.status >= 500) {
+    const retry = retryAfterS === undefined ? '' : ` Retry in ${formatDuration(retryAfterS)}.`;
+    return `The service failed (${status}): ${sentence(message || 'no message')}${retry}`;
+  }
+  return `${status}: ${sentence(message || 'the service gave no reason')}`;
+}
+
+/** A request that got no answer at all. */
+export function describeNetworkError(err: unknown, endpoint: string): string {
+  const code = errorCode(err);
+  if (code === 'ECONNREFUSED') return `Cannot reach ${endpoint}: is the service running (npm start)?`;
+  const detail = err instanceof Error && err.message !== '' ? err.message : (code ?? String(err));
+  return `Cannot reach ${endpoint}: ${detail}`;
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  if ('code' in err && typeof err.code === 'string') return err.code;
+  // Happy Eyeballs (localhost → ::1 and 127.0.0.1) fails with an AggregateError of both attempts.
+  if (err instanceof AggregateError) return errorCode(err.errors[0]);
+  return undefined;
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+function serverMessage(reply: HttpReply): string {
+  try {
+    const body: unknown = JSON.parse(reply.text);
+    if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') return body.message;
+  } catch {
+    // Not JSON (a proxy's HTML page, say): show its start.
+  }
+  return reply.text.trim().slice(0, 300);
+}
+
+/** Retry-After in seconds: either delta-seconds or an HTTP date. */
+function parseRetryAfter(raw: string | string[] | undefined, now: Date): number | undefined {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now.getTime()) / 1000));
+}
+
+function nextUtcMidnight(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return `${s} s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : `${m} min ${s % 60} s`;
+}
+
+/** 1234 → "1.2 KiB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

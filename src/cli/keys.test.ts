@@ -1,0 +1,198 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RequestLimiter } from '../gateway/limits.js';
+import { KeyRepo } from '../keys/index.js';
+import { openDatabase } from '../store/index.js';
+import type { CliIo } from './io.js';
+import { keysCommand } from './keys.js';
+
+const NOW = new Date('2025-06-01T12:00:00.000Z');
+let dataDir: string;
+
+beforeEach(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-keys-'));
+});
+afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+function run(args: string[], env: NodeJS.ProcessEnv = { CCA_DATA_DIR: dataDir }) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const code = keysCommand(args, env, io, { now: () => NOW, cwd: dataDir });
+  return { code, stdout, stderr };
+}
+
+function createJson(...extra: string[]): { id: string; name: string; key: string } {
+  const { code, stdout } = run(['create', '--name', 'ci-bot', '--json', ...extra]);
+  expect(code).toBe(0);
+  return JSON.parse(stdout) as { id: string; name: string; key: string };
+}
+
+describe('cca keys create', () => {
+  it('prints the key once, says it cannot be shown again, and stores only a working hash', () => {
+    const { code, stdout } = run(['create', '--name', 'me']);
+    expect(code).toBe(0);
+    const key = /^ {2}(cca_\S+)$/m.exec(stdout)?.[1];
+    expect(key).toBeDefined();
+    expect(stdout.split(key as string)).toHaveLength(2);
+    expect(stdout).toContain('cannot be shown again');
+    expect(stdout).toMatch(/10 requests\/s, burst 20, 1000 requests a day \(UTC\), 4 runs at once/);
+
+    const db = openDatabase(dataDir);
+    try {
+      expect(new KeyRepo(db).authenticate(key as string)?.name).toBe('me');
+      const raw = db.prepare('SELECT * FROM api_keys').all();
+      expect(JSON.stringify(raw)).not.toContain(key as string);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('--json prints exactly {"id","name","key"} on one line, with the limits given', () => {
+    const { code, stdout } = run([
+      'create',
+      '--name',
+      'ci-bot',
+      '--json',
+      '--rate',
+      '2.5',
+      '--burst',
+      '5',
+      '--quota',
+      '50',
+      '--concurrency',
+      '1',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\{[^\n]*\}\n$/);
+    const printed = JSON.parse(stdout) as Record<string, string>;
+    expect(Object.keys(printed)).toEqual(['id', 'name', 'key']);
+    expect(printed.name).toBe('ci-bot');
+    const db = openDatabase(dataDir);
+    try {
+      expect(new KeyRepo(db).get(printed.id as string)).toMatchObject({ rate_per_s: 2.5, burst: 5, daily_quota: 50, max_concurrent: 1 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('takes --data-dir over CCA_DATA_DIR, and a relative one from the working directory', () => {
+    const other = path.join(dataDir, 'other');
+    const { code } = run(['create', '--name', 'x', '--data-dir', 'other'], { CCA_DATA_DIR: path.join(dataDir, 'env') });
+    expect(code).toBe(0);
+    expect(fs.existsSync(path.join(other, 'cca.db'))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 'env'))).toBe(false);
+  });
+
+  it.each([
+    [['--name', 'x', '--rate', '0'], /^cca: --rate must be a number greater than 0/],
+    [['--name', 'x', '--burst', '1.5'], /^cca: --burst must be a whole number from 1/],
+    [['--name', 'x', '--quota', 'lots'], /^cca: --quota must be a number; got "lots"/],
+    [['--name', 'x', '--concurrency', '0'], /^cca: --concurrency must be a whole number from 1/],
+    [['--name', 'bad\nname'], /^cca: --name must be 1 to 64 printable characters/],
+    [[], /^cca: --name is required/],
+    [['--name', 'x', '--colour', 'red'], /^cca: Unknown option '--colour'/],
+  ])('refuses %j with exit 2 and a message, no stack', (args, message) => {
+    const { code, stdout, stderr } = run(['create', ...args]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('cca keys list', () => {
+  it('shows every key with status, limits and requests used today', () => {
+    const a = createJson('--quota', '50');
+    const b = createJson();
+    expect(run(['revoke', b.id]).code).toBe(0);
+    const db = openDatabase(dataDir);
+    try {
+      const limiter = new RequestLimiter(db);
+      const key = new KeyRepo(db).get(a.id);
+      if (key === undefined) throw new Error('key missing');
+      for (let i = 0; i < 3; i++) expect(limiter.take(key, NOW.getTime()).ok).toBe(true);
+    } finally {
+      db.close();
+    }
+
+    const { code, stdout } = run(['list']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID +NAME +CREATED +STATUS +RATE\/S +BURST +QUOTA\/DAY +USED TODAY +CONCURRENCY$/);
+    const rowA = lines.find((l) => l.startsWith(a.id));
+    const rowB = lines.find((l) => l.startsWith(b.id));
+    expect(rowA).toMatch(new RegExp(`^${a.id} +ci-bot +2025-06-01T12:00:00Z +active +10 +20 +50 +3 +4$`));
+    expect(rowB).toMatch(new RegExp(`^${b.id} +ci-bot +2025-06-01T12:00:00Z +revoked +10 +20 +1000 +0 +4$`));
+  });
+
+  it('--json lists the records with status and used_today', () => {
+    const a = createJson();
+    const { code, stdout } = run(['list', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([
+      {
+        id: a.id,
+        name: 'ci-bot',
+        created_at: NOW.toISOString(),
+        revoked_at: null,
+        rate_per_s: 10,
+        burst: 20,
+        daily_quota: 1000,
+        max_concurrent: 4,
+        status: 'active',
+        used_today: 0,
+      },
+    ]);
+  });
+
+  it('an empty or missing data dir: says how to create a key, creates nothing', () => {
+    const missing = path.join(dataDir, 'missing');
+    const { code, stdout } = run(['list', '--data-dir', missing]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('cca keys create --name NAME');
+    expect(fs.existsSync(missing)).toBe(false);
+  });
+});
+
+describe('cca keys revoke', () => {
+  it('revokes: the key no longer authenticates, and revoking again keeps the first time', () => {
+    const a = createJson();
+    const first = run(['revoke', a.id]);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toContain(`Revoked API key ${a.id} ("ci-bot")`);
+    const db = openDatabase(dataDir);
+    try {
+      expect(new KeyRepo(db).authenticate(a.key)).toBeUndefined();
+      expect(new KeyRepo(db).get(a.id)?.revoked_at).toBe(NOW.toISOString());
+    } finally {
+      db.close();
+    }
+    const again = run(['revoke', a.id]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`was already revoked at ${NOW.toISOString()}`);
+  });
+
+  it('an unknown id: exit 1 with a message', () => {
+    createJson();
+    const { code, stdout, stderr } = run(['revoke', 'nosuchkey000']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`cca: no API key with id "nosuchkey000" in ${dataDir}. See the ids with: cca keys list\n`);
+  });
+
+  it('no id: exit 2', () => {
+    expect(run(['revoke']).code).toBe(2);
+  });
+});
+
+describe('cca keys', () => {
+  it('prints its usage without a subcommand, refuses an unknown one', () => {
+    expect(run([]).stdout).toMatch(/^Usage: cca keys/);
+    const bad = run(['rotate']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown keys command "rotate"/);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * `cca keys create | list | revoke`: the API keys of a data directory, managed on the machine that
+ * holds it (the gateway has no admin route: whoever can read the data dir owns the service).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { ValidationError } from '../errors/index.js';
+import { RequestLimiter } from '../gateway/limits.js';
+import { KeyRepo, type ApiKeyRecord, type KeyLimits } from '../keys/index.js';
+import { openDatabase, type Db } from '../store/index.js';
+import { KEYS_USAGE } from './help.js';
+import { EXIT, isParseArgsError, UsageError, type CliIo } from './io.js';
+import { formatTable } from './table.js';
+
+/** Where the command runs: the working directory (for a relative data dir) and the clock. */
+export interface KeysCommandContext {
+  cwd?: string;
+  now?: () => Date;
+}
+
+type Ctx = Required<KeysCommandContext> & { env: NodeJS.ProcessEnv; io: CliIo };
+
+const DATA_DIR = { 'data-dir': { type: 'string' } } as const;
+
+/** Each limit flag and the KeyLimits field it sets. */
+const LIMIT_FLAGS = [
+  ['rate', 'ratePerS'],
+  ['burst', 'burst'],
+  ['quota', 'dailyQuota'],
+  ['concurrency', 'maxConcurrent'],
+] as const;
+
+/**
+ * Runs `cca keys <subcommand>` and returns its exit status: 0 done, 1 no such key, 2 usage or
+ * invalid value.
+ * @example process.exitCode = keysCommand(['create', '--name', 'ci'], process.env, processIo);
+ */
+export function keysCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, context: KeysCommandContext = {}): number {
+  const ctx: Ctx = { cwd: context.cwd ?? process.cwd(), now: context.now ?? (() => new Date()), env, io };
+  const [sub, ...rest] = args;
+  try {
+    switch (sub) {
+      case 'create':
+        return createKey(rest, ctx);
+      case 'list':
+        return listKeys(rest, ctx);
+      case 'revoke':
+        return revokeKey(rest, ctx);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(KEYS_USAGE);
+        return EXIT.ok;
+      default:
+        throw new UsageError(`unknown keys command "${sub}": use create, list or revoke ("cca keys help").`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ValidationError || isParseArgsError(err)) {
+      io.stderr(`cca: ${flagNames(err.message)}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+}
+
+function createKey(args: string[], ctx: Ctx): number {
+  const options = {
+    ...DATA_DIR,
+    name: { type: 'string' },
+    rate: { type: 'string' },
+    burst: { type: 'string' },
+    quota: { type: 'string' },
+    concurrency: { type: 'string' },
+    json: { type: 'boolean' },
+  } as const;
+  const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
+  if (values.name === undefined) throw new UsageError('--name is required: cca keys create --name NAME (a label for you, e.g. "ci-bot").');
+  const limits: Partial<KeyLimits> = {};
+  for (const [flag, field] of LIMIT_FLAGS) {
+    const raw = values[flag];
+    if (raw !== undefined) limits[field] = parseNumber(`--${flag}`, raw);
+  }
+
+  const dataDir = dataDirOf(values['data-dir'], ctx);
+  return withDb(openDatabase(dataDir), (db) => {
+    const { record, key } = new KeyRepo(db).create(values.name as string, limits, ctx.now());
+    if (values.json) {
+      ctx.io.stdout(`${JSON.stringify({ id: record.id, name: record.name, key })}\n`);
+      return EXIT.ok;
+    }
+    ctx.io.stdout(
+      `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
+        `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${record.daily_quota} requests a day (UTC), ` +
+        `${record.max_concurrent} runs at once\n\n` +
+        `  ${key}\n\n` +
+        `Copy it now: it cannot be shown again (only its hash is stored).\n` +
+        `Use it with: cca api "Create a hello world Python script" --api-key KEY   (or export CCA_API_KEY=KEY)\n` +
+        `        or:  curl -H "x-api-key: KEY" ...\n`,
+    );
+    return EXIT.ok;
+  });
+}
+
+function listKeys(args: string[], ctx: Ctx): number {
+  const { values } = parseArgs({ args, options: { ...DATA_DIR, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
+  const dataDir = dataDirOf(values['data-dir'], ctx);
+  const rows =
+    existingDb(dataDir, (db) => {
+      const limiter = new RequestLimiter(db);
+      const nowMs = ctx.now().getTime();
+      return new KeyRepo(db).list().map((k) => ({ ...k, status: statusOf(k), used_today: limiter.usedToday(k.id, nowMs) }));
+    }) ?? [];
+
+  if (values.json) {
+    ctx.io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    ctx.io.stdout(`No API keys in ${dataDir}. Create one with: cca keys create --name NAME\n`);
+    return EXIT.ok;
+  }
+  const columns = [
+    { header: 'ID' },
+    { header: 'NAME' },
+    { header: 'CREATED' },
+    { header: 'STATUS' },
+    { header: 'RATE/S', right: true },
+    { header: 'BURST', right: true },
+    { header: 'QUOTA/DAY', right: true },
+    { header: 'USED TODAY', right: true },
+    { header: 'CONCURRENCY', right: true },
+  ];
+  const cells = rows.map((k) => [
+    k.id,
+    k.name,
+    k.created_at.replace(/\.\d+Z$/, 'Z'),
+    k.status,
+    String(k.rate_per_s),
+    String(k.burst),
+    String(k.daily_quota),
+    String(k.used_today),
+    String(k.max_concurrent),
+  ]);
+  ctx.io.stdout(formatTable(columns, cells));
+  return EXIT.ok;
+}
+
+function revokeKey(args: string[], ctx: Ctx): number {
+  const { values, positionals } = parseArgs({ args, options: DATA_DIR, strict: true, allowPositionals: true });
+  const [id, ...extra] = positionals;
+  if (id === undefined || extra.length > 0) throw new UsageError('give one key id: cca keys revoke ID (ids are in "cca keys list").');
+  const dataDir = dataDirOf(values['data-dir'], ctx);
+  const outcome = existingDb(dataDir, (db) => {
+    const repo = new KeyRepo(db);
+    const before = repo.get(id);
+    // Revoking twice keeps the first time; say so rather than pretend it just happened.
+    if (before === undefined || before.revoked_at !== null) return { key: before, already: true };
+    return { key: repo.revoke(id, ctx.now()), already: false };
+  });
+  const key = outcome?.key;
+  if (key === undefined) {
+    ctx.io.stderr(`cca: no API key with id "${id}" in ${dataDir}. See the ids with: cca keys list\n`);
+    return EXIT.failure;
+  }
+  ctx.io.stdout(
+    outcome?.already
+      ? `API key ${id} ("${key.name}") was already revoked at ${key.revoked_at}.\n`
+      : `Revoked API key ${id} ("${key.name}"): requests with it now get 403 Forbidden.\n`,
+  );
+  return EXIT.ok;
+}
+
+function dataDirOf(flag: string | undefined, ctx: Ctx): string {
+  return loadConfig({ 'data-dir': flag }, ctx.env, undefined, ctx.cwd).dataDir;
+}
+
+/** Runs `fn` on the data dir's database if it exists; reading must not create a data dir. */
+function existingDb<T>(dataDir: string, fn: (db: Db) => T): T | undefined {
+  if (!fs.existsSync(path.join(dataDir, 'cca.db'))) return undefined;
+  return withDb(openDatabase(dataDir), fn);
+}
+
+function withDb<T>(db: Db, fn: (db: Db) => T): T {
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function statusOf(key: ApiKeyRecord): 'active' | 'revoked' {
+  return key.revoked_at === null ? 'active' : 'revoked';
+}
+
+function parseNumber(flag: string, raw: string): number {
+  const value = raw.trim() === '' ? Number.NaN : Number(raw);
+  if (Number.isNaN(value)) throw new UsageError(`${flag} must be a number; got "${raw}".`);
+  return value;
+}
+
+/** KeyRepo names fields as the API does (ratePerS); the user typed flags (--rate). */
+function flagNames(message: string): string {
+  return message.replace(/^(name|ratePerS|burst|dailyQuota|maxConcurrent)\b/, (field) => {
+    const flag = LIMIT_FLAGS.find(([, f]) => f === field)?.[0] ?? field;
+    return `--${flag}`;
+  });
+}

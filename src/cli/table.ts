@@ -1,0 +1,25 @@
+/** Plain-text tables for the terminal: columns padded to their widest cell, numbers right-aligned. */
+
+/** A column: its header and whether its cells align right. */
+export interface Column {
+  header: string;
+  right?: boolean;
+}
+
+/**
+ * Renders a header row and the rows, two spaces between columns, one line each.
+ * @example formatTable([{ header: 'ID' }, { header: 'RATE', right: true }], [['k1', '10']])
+ */
+export function formatTable(columns: Column[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    columns
+      .map((c, i) => {
+        const cell = cells[i] ?? '';
+        const width = widths[i] ?? 0;
+        return c.right ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...rows.map(line)].map((l) => `${l}\n`).join('');
+}

@@ -1,0 +1,107 @@
+/**
+ * The public HTTP API served by `cca serve`: `POST /invoke` (the original sample's route), the
+ * sessions of the calling key, health, and the OpenAPI document with its docs page.
+ */
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import type { ArtifactStore } from '../artifacts/index.js';
+import type { Config } from '../config/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { invocationBodyLimit, invocationHandler, publicOrigin, type CallerEnv } from '../runtime/invoke-route.js';
+import type { InvocationService } from '../runtime/service.js';
+import { toSessionDetail, toSessionSummary, type SessionRepo } from '../sessions/index.js';
+import type { MiddlewareHandler } from 'hono';
+import type { RunSlots } from './slots.js';
+
+export interface GatewayDeps {
+  config: Config;
+  service: InvocationService;
+  sessions: SessionRepo;
+  store: ArtifactStore;
+  slots: RunSlots;
+  auth: MiddlewareHandler<CallerEnv>;
+  version: string;
+  startedAt: number;
+  /** Extra unauthenticated routes (the OpenAPI document and docs page). */
+  docs?: Hono<CallerEnv>;
+}
+
+/** CORS for every route: configured origins (default any, as the original sample). */
+export function corsFor(config: Config): MiddlewareHandler {
+  const any = config.corsOrigins.includes('*');
+  return cors({
+    origin: any ? '*' : config.corsOrigins,
+    allowHeaders: ['Content-Type', 'x-api-key', 'Authorization', 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id', 'Last-Event-ID'],
+    allowMethods: ['GET', 'POST', 'OPTIONS'],
+    exposeHeaders: ['Retry-After'],
+    maxAge: 600,
+  });
+}
+
+/** Builds the public API's routes. */
+export function createGatewayRoutes(deps: GatewayDeps): Hono<CallerEnv> {
+  const { config, service, sessions, store, auth } = deps;
+  const app = new Hono<CallerEnv>();
+
+  app.get('/health', (c) =>
+    c.json({
+      status: 'ok',
+      version: deps.version,
+      uptime_s: Math.floor((Date.now() - deps.startedAt) / 1000),
+      runs: { active: deps.slots.active, queued: deps.slots.queued },
+    }),
+  );
+
+  app.post('/invoke', auth, invocationBodyLimit(config), invocationHandler(config, service));
+
+  app.get('/sessions', auth, (c) => {
+    const limit = parseLimit(c.req.query('limit'));
+    const after = decodeCursor(c.req.query('cursor'));
+    const rows = sessions.listSessions(ownerOf(c), limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json({
+      sessions: page.map(toSessionSummary),
+      next_cursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+    });
+  });
+
+  app.get('/sessions/:id', auth, (c) => {
+    const id = c.req.param('id');
+    const row = sessions.getSessionListRow(id);
+    if (row === undefined || row.owner_key_id !== ownerOf(c)) throw new NotFoundError(`Session ${id} was not found.`);
+    const origin = publicOrigin(config, c.req.url);
+    return c.json(toSessionDetail(row, sessions.listInvocations(id), (file) => ({ ...file, ...store.links(file.key, origin) })));
+  });
+
+  if (deps.docs) app.route('/', deps.docs);
+  return app;
+}
+
+function ownerOf(c: { get(key: 'caller'): CallerEnv['Variables']['caller'] }): string {
+  const caller = c.get('caller');
+  if (caller === undefined) throw new Error('session routes must be guarded by the API key middleware');
+  return caller.keyId;
+}
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return 20;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new ValidationError('limit must be an integer from 1 to 100.', { field: 'limit' });
+  return n;
+}
+
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+function decodeCursor(raw: string | undefined): { createdAt: string; id: string } | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') return { createdAt: value[0], id: value[1] };
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new ValidationError('cursor is not one this API returned; pass next_cursor from the previous page unchanged.', { field: 'cursor' });
+}

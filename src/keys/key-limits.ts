@@ -1,0 +1,64 @@
+/**
+ * The limits an API key carries, mirroring an API Gateway usage plan (rate, burst, daily quota)
+ * plus the number of agent runs it may have at once, and their validation.
+ */
+import { ValidationError } from '../errors/index.js';
+
+/** Per-key limits: token bucket rate and size, requests per UTC day, concurrent runs. */
+export interface KeyLimits {
+  ratePerS: number;
+  burst: number;
+  dailyQuota: number;
+  maxConcurrent: number;
+}
+
+/** The original sample's usage plan (10 req/s, burst 20, 1000 a day) and 4 runs at once. */
+export const DEFAULT_KEY_LIMITS: KeyLimits = Object.freeze({ ratePerS: 10, burst: 20, dailyQuota: 1000, maxConcurrent: 4 });
+
+const INTEGER_LIMITS = [
+  ['burst', 100_000],
+  ['dailyQuota', 1_000_000_000],
+  ['maxConcurrent', 1000],
+] as const;
+
+/**
+ * The defaults overlaid with the given limits; throws ValidationError naming the bad field.
+ * @example resolveKeyLimits({ burst: 5 }) // { ratePerS: 10, burst: 5, dailyQuota: 1000, maxConcurrent: 4 }
+ */
+export function resolveKeyLimits(limits: Partial<KeyLimits> = {}): KeyLimits {
+  const resolved: KeyLimits = {
+    ratePerS: limits.ratePerS ?? DEFAULT_KEY_LIMITS.ratePerS,
+    burst: limits.burst ?? DEFAULT_KEY_LIMITS.burst,
+    dailyQuota: limits.dailyQuota ?? DEFAULT_KEY_LIMITS.dailyQuota,
+    maxConcurrent: limits.maxConcurrent ?? DEFAULT_KEY_LIMITS.maxConcurrent,
+  };
+  const rate = resolved.ratePerS;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate <= 0 || rate > 10_000) {
+    throw new ValidationError(`ratePerS must be a number greater than 0 and at most 10000 (got ${String(rate)}).`, {
+      field: 'ratePerS',
+    });
+  }
+  for (const [field, max] of INTEGER_LIMITS) {
+    const value = resolved[field];
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new ValidationError(`${field} must be a whole number from 1 to ${max} (got ${String(value)}).`, { field });
+    }
+  }
+  return resolved;
+}
+
+// Control, format, private-use, surrogate and unassigned characters, and line/paragraph
+// separators: anything that would garble a terminal listing of keys.
+const NAME = /^[^\p{C}\p{Zl}\p{Zp}]{1,64}$/u;
+
+/**
+ * Checks a key's display name: 1-64 printable characters, not only spaces.
+ * @example validateKeyName('ci-bot') // ok; validateKeyName('') throws ValidationError
+ */
+export function validateKeyName(name: string): void {
+  if (typeof name !== 'string' || !NAME.test(name) || name.trim() === '') {
+    throw new ValidationError('name must be 1 to 64 printable characters, not only spaces (no control characters or line breaks).', {
+      field: 'name',
+    });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * API keys in SQLite: create (the plain key is shown once), list, revoke, authenticate.
+ * Only sha256 of a key is stored, so a copy of the database does not hand out working keys.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Db } from '../store/index.js';
+import { generateKey, hashKey, parseKey } from './key-format.js';
+import { resolveKeyLimits, validateKeyName, type KeyLimits } from './key-limits.js';
+
+/** A key as the service shows it: everything but the hash. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+  rate_per_s: number;
+  burst: number;
+  daily_quota: number;
+  max_concurrent: number;
+}
+
+const COLUMNS = 'id, name, created_at, revoked_at, rate_per_s, burst, daily_quota, max_concurrent';
+
+// Compared against when no row has the presented id, so an unknown id costs the same work as
+// a known one with the wrong secret.
+const DUMMY_HASH = hashKey('cca_000000000000_dummy-key-compared-when-the-id-is-unknown');
+
+/** Typed access to the api_keys table; every statement prepared once. */
+export class KeyRepo {
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM api_keys WHERE id = ?'),
+      get: db.prepare<[string], ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`),
+      getWithHash: db.prepare<[string], ApiKeyRecord & { hash: Buffer }>(`SELECT ${COLUMNS}, hash FROM api_keys WHERE id = ?`),
+      list: db.prepare<[], ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at DESC, id`),
+      revoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      countActive: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL'),
+    };
+  }
+
+  /**
+   * Creates a key with the default limits overlaid by `limits`; the plain key is returned only here.
+   * @example const { record, key } = repo.create('ci-bot', { dailyQuota: 50 });
+   */
+  create(name: string, limits: Partial<KeyLimits> = {}, now: Date = new Date()): { record: ApiKeyRecord; key: string } {
+    validateKeyName(name);
+    const resolved = resolveKeyLimits(limits);
+    // 48 random bits make a clash unlikely but not impossible; draw again rather than fail.
+    let generated = generateKey();
+    while (this.stmts.exists.get(generated.id) !== undefined) generated = generateKey();
+    const { ratePerS, burst, dailyQuota, maxConcurrent } = resolved;
+    this.stmts.insert.run(generated.id, name, generated.hash, now.toISOString(), ratePerS, burst, dailyQuota, maxConcurrent);
+    return { record: this.get(generated.id) as ApiKeyRecord, key: generated.key };
+  }
+
+  /** Every key, revoked ones included, newest first. */
+  list(): ApiKeyRecord[] {
+    return this.stmts.list.all();
+  }
+
+  /** One key by id, or undefined. */
+  get(id: string): ApiKeyRecord | undefined {
+    return this.stmts.get.get(id);
+  }
+
+  /** Revokes a key; revoking again keeps the first time. Undefined if there is no such key. */
+  revoke(id: string, now: Date = new Date()): ApiKeyRecord | undefined {
+    this.stmts.revoke.run(now.toISOString(), id);
+    return this.get(id);
+  }
+
+  /**
+   * The active key a presented string proves, or undefined (malformed, unknown or revoked).
+   * @example const key = repo.authenticate(request.header('x-api-key') ?? '');
+   */
+  authenticate(presented: string): ApiKeyRecord | undefined {
+    const parsed = parseKey(presented);
+    if (parsed === undefined) return undefined;
+    const row = this.stmts.getWithHash.get(parsed.id);
+    const stored = row !== undefined && row.hash.length === DUMMY_HASH.length ? row.hash : DUMMY_HASH;
+    const matches = timingSafeEqual(hashKey(presented), stored) && row !== undefined && stored !== DUMMY_HASH;
+    if (!matches || row.revoked_at !== null) return undefined;
+    const { hash: _hash, ...record } = row;
+    return record;
+  }
+
+  /** How many keys are not revoked. */
+  countActive(): number {
+    return this.stmts.countActive.get()?.n ?? 0;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What the sessions API shows: rows of the database turned into the public shapes. Stored download
+ * links expire, so every file's links are made afresh on each read.
+ */
+import type { InvocationOutput, InvocationSummary, SessionDetail, SessionSummary, UploadedFile } from '../api/schemas.js';
+import type { InvocationRow, SessionListRow } from './repo.js';
+
+export type { SessionSummary, SessionDetail } from '../api/schemas.js';
+
+/** Fresh links for a stored file (a new expiry, the caller's origin). */
+export type Relink = (file: UploadedFile) => UploadedFile;
+
+/** The list entry of a session. */
+export function toSessionSummary(row: SessionListRow): SessionSummary {
+  return {
+    session_id: row.id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    status: row.last_status ?? 'idle',
+    invocation_count: row.invocation_count,
+    last_prompt: row.last_prompt,
+  };
+}
+
+/** A session with every invocation: status, prompt, result, usage, cost, files, timestamps. */
+export function toSessionDetail(row: SessionListRow, invocations: InvocationRow[], relink: Relink): SessionDetail {
+  return { ...toSessionSummary(row), invocations: invocations.map((inv) => toInvocationSummary(inv, relink)) };
+}
+
+function toInvocationSummary(row: InvocationRow, relink: Relink): InvocationSummary {
+  const out = parseOutput(row.output_json)?.output;
+  return {
+    invocation_id: row.id,
+    status: row.status,
+    prompt: row.prompt,
+    started_at: row.started_at,
+    ended_at: row.ended_at,
+    success: out?.success ?? null,
+    result: out?.result ?? null,
+    stop_reason: out?.stop_reason ?? null,
+    model: out?.model ?? null,
+    cost_usd: out?.cost_usd ?? row.cost_usd,
+    usage: out?.usage ?? null,
+    num_turns: out?.metadata.num_turns ?? null,
+    duration_ms: out?.metadata.duration_ms ?? null,
+    files: (out?.metadata.uploaded_files ?? []).map(relink),
+    skipped_files: out?.metadata.skipped_files ?? [],
+    errors: out?.errors ?? [],
+  };
+}
+
+function parseOutput(json: string | null): InvocationOutput | undefined {
+  if (json === null) return undefined;
+  const parsed = JSON.parse(json) as Partial<InvocationOutput>;
+  // Invocations that failed inside the service store `{error}` instead of an output.
+  return parsed.output === undefined ? undefined : (parsed as InvocationOutput);
+}
