@@ -19,7 +19,7 @@ export const SKIP_REASONS = [
   'unreadable',
 ] as const;
 /** Where an invocation is in its life; `running` is the only state that is not final. */
-export const INVOCATION_STATUSES = ['running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'] as const;
+export const INVOCATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'] as const;
 export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
 /** A session's status: its latest invocation's, or `idle` before the first one. */
 export const SESSION_STATUSES = ['idle', ...INVOCATION_STATUSES] as const;

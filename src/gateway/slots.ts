@@ -43,7 +43,8 @@ export class RunSlots {
 
   /**
    * Resolves with an idempotent release function once a slot is free for `owner` (undefined: no
-   * per-owner limit); rejects with BusyError when the queue is full, or the signal's reason on abort.
+   * per-owner limit), or rejects with the signal's reason on abort. Throws BusyError at once, not
+   * through the promise, when the queue is full: an async caller can still answer 503 before 202.
    * @example const release = await slots.acquire(key.id, key.max_concurrent, signal); try { await run(); } finally { release(); }
    */
   acquire(owner: string | undefined, perOwnerMax: number, signal?: AbortSignal): Promise<() => void> {
@@ -53,11 +54,9 @@ export class RunSlots {
     // newcomer that fits is the first in line that does: starting it at once keeps FIFO order.
     if (this.fits(owner, perOwnerMax)) return Promise.resolve(this.start(owner));
     if (this.waiters.length >= this.maxQueue) {
-      return Promise.reject(
-        new BusyError(
-          `The service is at capacity (${this.running} runs active, ${this.waiters.length} queued); retry after ${this.retryAfterS} s.`,
-          this.retryAfterS,
-        ),
+      throw new BusyError(
+        `The service is at capacity (${this.running} runs active, ${this.waiters.length} queued); retry after ${this.retryAfterS} s.`,
+        this.retryAfterS,
       );
     }
     return new Promise((resolve, reject) => {

@@ -48,4 +48,17 @@ export const MIGRATIONS: readonly string[] = [
    );
    ALTER TABLE sessions ADD COLUMN owner_key_id TEXT REFERENCES api_keys(id);
    CREATE INDEX sessions_by_owner ON sessions(owner_key_id, created_at);`,
+  // The event log of each session (live streams and their replay), and per-key caps on run limits.
+  `CREATE TABLE events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id TEXT NOT NULL REFERENCES sessions(id),
+     invocation_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     data TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX events_by_session ON events(session_id, id);
+   ALTER TABLE api_keys ADD COLUMN max_timeout_s INTEGER;
+   ALTER TABLE api_keys ADD COLUMN max_turns INTEGER;
+   ALTER TABLE api_keys ADD COLUMN max_budget_usd REAL;`,
 ];
