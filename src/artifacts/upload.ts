@@ -14,6 +14,8 @@ export interface UploadOptions {
   prefix: string;
   baseUrl: string;
   concurrency?: number;
+  /** Told about each file as soon as it is stored (live `file.stored` events). */
+  onStored?: (file: UploadedFile) => void;
 }
 
 type Outcome = { ok: true; file: UploadedFile } | { ok: false; file: FailedUpload };
@@ -31,7 +33,11 @@ export async function uploadFiles(
   // One iterator shared by all workers: each next() hands out the next file exactly once.
   const queue = files.entries();
   const worker = async (): Promise<void> => {
-    for (const [index, file] of queue) outcomes[index] = await uploadOne(store, file, open, opts);
+    for (const [index, file] of queue) {
+      const outcome = await uploadOne(store, file, open, opts);
+      outcomes[index] = outcome;
+      if (outcome.ok) opts.onStored?.(outcome.file);
+    }
   };
   const requested = opts.concurrency ?? 4;
   // NaN would start no worker at all and silently upload nothing.

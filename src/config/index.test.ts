@@ -136,6 +136,8 @@ describe('loadConfig limits', () => {
       defaultTimeoutS: 900,
       timeoutSLimit: 3600,
       downloadUrlTtlS: 3600,
+      defaultApprovalTimeoutS: 300,
+      approvalTimeoutSLimit: 3600,
       maxFiles: 1000,
       maxFileBytes: 100 * 1024 * 1024,
       maxTotalBytes: 1024 * 1024 * 1024,

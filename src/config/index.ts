@@ -22,6 +22,8 @@ export interface Limits {
   defaultTimeoutS: number;
   timeoutSLimit: number;
   downloadUrlTtlS: number;
+  defaultApprovalTimeoutS: number;
+  approvalTimeoutSLimit: number;
   maxFiles: number;
   maxFileBytes: number;
   maxTotalBytes: number;
@@ -98,6 +100,8 @@ export function loadConfig(
     defaultTimeoutS: int('CCA_TIMEOUT_S', 900, 1, 86_400),
     timeoutSLimit: int('CCA_TIMEOUT_S_LIMIT', 3600, 1, 86_400),
     downloadUrlTtlS: int('CCA_DOWNLOAD_URL_TTL_S', 3600, 1, 7 * 86_400),
+    defaultApprovalTimeoutS: int('CCA_APPROVAL_TIMEOUT_S', 300, 1, 86_400),
+    approvalTimeoutSLimit: int('CCA_APPROVAL_TIMEOUT_S_LIMIT', 3600, 1, 86_400),
     maxFiles: int('CCA_MAX_FILES', 1000, 1, 1_000_000),
     maxFileBytes: int('CCA_MAX_FILE_BYTES', 100 * MiB, 1, 5 * 1024 * MiB),
     maxTotalBytes: int('CCA_MAX_TOTAL_BYTES', 1024 * MiB, 1, 1024 * 1024 * MiB),
@@ -107,6 +111,7 @@ export function loadConfig(
   limits.defaultMaxTurns = Math.min(limits.defaultMaxTurns, limits.maxTurnsLimit);
   limits.defaultBudgetUsd = Math.min(limits.defaultBudgetUsd, limits.budgetUsdLimit);
   limits.defaultTimeoutS = Math.min(limits.defaultTimeoutS, limits.timeoutSLimit);
+  limits.defaultApprovalTimeoutS = Math.min(limits.defaultApprovalTimeoutS, limits.approvalTimeoutSLimit);
 
   const retries = nonEmpty(env.CCA_MODEL_MAX_RETRIES);
   const maxRuns = int('CCA_MAX_RUNS', defaultGlobalRuns(machine.cpus, machine.totalMemBytes), 1, 10_000);

@@ -9,6 +9,9 @@ import type { Config } from '../config/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { invocationBodyLimit, invocationHandler, publicOrigin, type CallerEnv } from '../runtime/invoke-route.js';
 import type { InvocationService } from '../runtime/service.js';
+import { sseResponse } from '../runtime/sse.js';
+import type { SessionEvents } from '../events/index.js';
+import { z } from 'zod';
 import { toSessionDetail, toSessionSummary, type SessionRepo } from '../sessions/index.js';
 import type { MiddlewareHandler } from 'hono';
 import type { RunSlots } from './slots.js';
@@ -16,6 +19,7 @@ import type { RunSlots } from './slots.js';
 export interface GatewayDeps {
   config: Config;
   service: InvocationService;
+  events: SessionEvents;
   sessions: SessionRepo;
   store: ArtifactStore;
   slots: RunSlots;
@@ -52,7 +56,32 @@ export function createGatewayRoutes(deps: GatewayDeps): Hono<CallerEnv> {
     }),
   );
 
-  app.post('/invoke', auth, invocationBodyLimit(config), invocationHandler(config, service));
+  app.post('/invoke', auth, invocationBodyLimit(config), invocationHandler({ config, service, events: deps.events, asyncAllowed: true }));
+
+  app.get('/sessions/:id/events', auth, (c) => {
+    const id = c.req.param('id');
+    visibleRow(id, ownerOf(c));
+    const afterId = parseAfter(c.req.header('last-event-id') ?? c.req.query('after'));
+    const stream = deps.events.stream(id, { afterId, isActive: () => service.isActive(id), signal: c.req.raw.signal });
+    return sseResponse(stream, c.req.raw.signal);
+  });
+
+  app.post('/sessions/:id/cancel', auth, (c) => {
+    const id = c.req.param('id');
+    const { invocationId } = service.cancel(id, ownerOf(c));
+    return c.json({ session_id: id, invocation_id: invocationId, status: 'cancelling' }, 202);
+  });
+
+  app.post('/sessions/:id/permissions/:requestId', auth, invocationBodyLimit(config), async (c) => {
+    const id = c.req.param('id');
+    const requestId = c.req.param('requestId');
+    const parsed = PermissionAnswer.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new ValidationError('The body must be {"decision": "allow" | "deny", "message"?: string}.', { field: 'decision' });
+    }
+    service.answerPermission(id, ownerOf(c), requestId, parsed.data.decision, parsed.data.message);
+    return c.json({ request_id: requestId, decision: parsed.data.decision });
+  });
 
   app.get('/sessions', auth, (c) => {
     const limit = parseLimit(c.req.query('limit'));
@@ -66,10 +95,16 @@ export function createGatewayRoutes(deps: GatewayDeps): Hono<CallerEnv> {
     });
   });
 
+  /** The session's row if the caller may see it; 404 otherwise (another key's session does not exist). */
+  const visibleRow = (id: string, owner: string) => {
+    const row = sessions.getSessionListRow(id);
+    if (row === undefined || row.owner_key_id !== owner) throw new NotFoundError(`Session ${id} was not found.`);
+    return row;
+  };
+
   app.get('/sessions/:id', auth, (c) => {
     const id = c.req.param('id');
-    const row = sessions.getSessionListRow(id);
-    if (row === undefined || row.owner_key_id !== ownerOf(c)) throw new NotFoundError(`Session ${id} was not found.`);
+    const row = visibleRow(id, ownerOf(c));
     const origin = publicOrigin(config, c.req.url);
     return c.json(toSessionDetail(row, sessions.listInvocations(id), (file) => ({ ...file, ...store.links(file.key, origin) })));
   });
@@ -82,6 +117,18 @@ function ownerOf(c: { get(key: 'caller'): CallerEnv['Variables']['caller'] }): s
   const caller = c.get('caller');
   if (caller === undefined) throw new Error('session routes must be guarded by the API key middleware');
   return caller.keyId;
+}
+
+const PermissionAnswer = z.object({ decision: z.enum(['allow', 'deny']), message: z.string().max(2000).optional() });
+
+/** The event id to resume after: Last-Event-ID or `?after=`; 0 replays everything. */
+function parseAfter(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new ValidationError('Last-Event-ID / after must be the id of an event (a non-negative integer).', { field: 'after' });
+  }
+  return n;
 }
 
 function parseLimit(raw: string | undefined): number {

@@ -2,7 +2,7 @@
  * The one pure function that turns a validated run request into Agent SDK options.
  */
 import type { Options } from '@anthropic-ai/claude-agent-sdk';
-import { planPermissions, toCanUseTool, type PermissionDenial, type RequestPermissionMode } from './permissions.js';
+import { planPermissions, toCanUseTool, type Approver, type PermissionDenial, type RequestPermissionMode } from './permissions.js';
 
 export interface RunSpec {
   prompt: string;
@@ -26,11 +26,13 @@ export interface RunContext {
   /** Receives every permission denial of the run. */
   denials: PermissionDenial[];
   stderr?: (line: string) => void;
+  /** Answers tool uses that need approval (manual and default modes); none: they are denied. */
+  approver?: Approver;
 }
 
 /** Builds the `query()` options for one run. */
 export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
-  const plan = planPermissions(spec.permissionMode, spec.tools, ctx.workspace);
+  const plan = planPermissions(spec.permissionMode, spec.tools, ctx.workspace, ctx.approver);
   const options: Options = {
     cwd: ctx.workspace,
     env: ctx.env,

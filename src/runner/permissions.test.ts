@@ -1,13 +1,19 @@
 import type { CanUseTool } from '@anthropic-ai/claude-agent-sdk';
 import { describe, expect, it } from 'vitest';
-import { PERMISSION_MODES, planPermissions, toCanUseTool, type PermissionDenial, type PermissionPlan } from './permissions.js';
+import { PERMISSION_MODES, planPermissions, toCanUseTool, type PermissionDenial, type PermissionPlan, type Verdict } from './permissions.js';
 
 const WS = '/data/sessions/s1/workspace';
 const TOOLS = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep', 'NotebookEdit'];
 
-function decider(plan: PermissionPlan): NonNullable<PermissionPlan['decide']> {
-  if (plan.decide === undefined) throw new Error('expected a decide function');
-  return plan.decide;
+/** The plan's answer as a synchronous function: every policy here answers at once (no approver). */
+function decider(plan: PermissionPlan): (tool: string, input: Record<string, unknown>, blockedPath: string | undefined) => Verdict {
+  const decide = plan.decide;
+  if (decide === undefined) throw new Error('expected a decide function');
+  return (tool, input, blockedPath) => {
+    const verdict = decide(tool, input, blockedPath, new AbortController().signal);
+    if (verdict instanceof Promise) throw new Error('expected an immediate answer');
+    return verdict;
+  };
 }
 
 describe('planPermissions', () => {
@@ -106,7 +112,7 @@ describe('toCanUseTool', () => {
 
   it('allows with the input unchanged and records nothing', async () => {
     const denials: PermissionDenial[] = [];
-    const canUseTool = toCanUseTool(decider(planPermissions('acceptEdits', TOOLS, WS)), denials);
+    const canUseTool = toCanUseTool(planPermissions('acceptEdits', TOOLS, WS).decide!, denials);
     const input = { file_path: 'a.txt', content: 'x' };
     expect(await canUseTool('Write', input, options('tu_1'))).toEqual({ behavior: 'allow', updatedInput: input });
     expect(denials).toEqual([]);
@@ -114,7 +120,7 @@ describe('toCanUseTool', () => {
 
   it('denies with the reason as message and records the denial with its tool_use_id', async () => {
     const denials: PermissionDenial[] = [];
-    const canUseTool = toCanUseTool(decider(planPermissions('acceptEdits', TOOLS, WS)), denials);
+    const canUseTool = toCanUseTool(planPermissions('acceptEdits', TOOLS, WS).decide!, denials);
     const first = await canUseTool('WebFetch', {}, options('tu_1'));
     const second = await canUseTool('Bash', { command: 'cat /etc/hosts' }, options('tu_2', '/etc/hosts'));
     expect(first).toEqual({ behavior: 'deny', message: 'acceptEdits: WebFetch is not in allowed_tools.' });

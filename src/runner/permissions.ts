@@ -21,8 +21,14 @@ export interface PermissionPlan {
   /** Tools pre-approved by rule; Claude Code never asks about them (and `decide` is not consulted). */
   autoApproved: string[];
   /** Answers whatever Claude Code still asks; undefined: Claude Code's own rules decide alone. */
-  decide: ((tool: string, input: Record<string, unknown>, blockedPath: string | undefined) => Verdict) | undefined;
+  decide: Decide | undefined;
 }
+
+/** Answers one tool use Claude Code asks about; may wait (a remote approver). */
+export type Decide = (tool: string, input: Record<string, unknown>, blockedPath: string | undefined, signal: AbortSignal) => Verdict | Promise<Verdict>;
+
+/** Asks a person (over the API) about a tool use. */
+export type Approver = (tool: string, input: Record<string, unknown>, signal: AbortSignal) => Promise<Verdict>;
 
 /** Input fields through which file tools name their target. */
 const PATH_FIELDS = ['file_path', 'notebook_path', 'path'] as const;
@@ -32,7 +38,7 @@ const PATH_FIELDS = ['file_path', 'notebook_path', 'path'] as const;
  * for anything it still asks about. `acceptAll` and `bypassPermissions` approve through the callback
  * because Claude Code refuses `bypassPermissions` when the service runs as root.
  */
-export function planPermissions(mode: RequestPermissionMode, tools: readonly string[], workspace: string): PermissionPlan {
+export function planPermissions(mode: RequestPermissionMode, tools: readonly string[], workspace: string, approver?: Approver): PermissionPlan {
   const allowed = new Set(tools);
   switch (mode) {
     case 'acceptAll':
@@ -68,7 +74,9 @@ export function planPermissions(mode: RequestPermissionMode, tools: readonly str
       return {
         sdkMode: 'default',
         autoApproved: [],
-        decide: (tool) => ({ allow: false, reason: `${mode}: ${tool} needs approval and this run has no approver, so it was denied.` }),
+        decide: approver
+          ? (tool, input, _blockedPath, signal) => approver(tool, input, signal)
+          : (tool) => ({ allow: false, reason: `${mode}: ${tool} needs approval and this run has no approver, so it was denied.` }),
       };
   }
 }
@@ -81,7 +89,7 @@ function isOutside(workspace: string, target: string): boolean {
 /** Wraps a plan's answer as the SDK's `canUseTool`, recording every denial. */
 export function toCanUseTool(decide: NonNullable<PermissionPlan['decide']>, denials: PermissionDenial[]): CanUseTool {
   return async (toolName, input, options) => {
-    const verdict = decide(toolName, input, options.blockedPath);
+    const verdict = await decide(toolName, input, options.blockedPath, options.signal);
     if (verdict.allow) return { behavior: 'allow', updatedInput: input };
     denials.push({ tool_name: toolName, tool_use_id: options.toolUseID, reason: verdict.reason });
     return { behavior: 'deny', message: verdict.reason };

@@ -9,12 +9,14 @@ import type { Logger } from '../logging/index.js';
 import type { Activity } from './activity.js';
 import { invocationBodyLimit, invocationHandler, type CallerEnv } from './invoke-route.js';
 import type { InvocationService } from './service.js';
+import type { SessionEvents } from '../events/index.js';
 
 export { SESSION_HEADER } from './invoke-route.js';
 
 export interface AppDeps {
   config: Config;
   service: InvocationService;
+  events: SessionEvents;
   activity: Activity;
   logger: Logger;
   /** Runs first on every request (CORS in `serve` mode, so preflights never meet the key check). */
@@ -33,7 +35,9 @@ export function createRuntimeApp(deps: AppDeps): Hono<CallerEnv> {
   if (deps.cors) app.use('*', deps.cors);
   app.get('/ping', (c) => c.json(activity.ping()));
   const guard: MiddlewareHandler<CallerEnv> = deps.guard ?? (async (_c, next) => next());
-  app.post('/invocations', guard, invocationBodyLimit(config), invocationHandler(config, service));
+  // Async answers point at the sessions routes: only `serve` mode (with a guard) has them.
+  const handler = invocationHandler({ config, service, events: deps.events, asyncAllowed: deps.guard !== undefined });
+  app.post('/invocations', guard, invocationBodyLimit(config), handler);
   for (const routes of deps.routes ?? []) app.route('/', routes);
 
   app.notFound((c) =>

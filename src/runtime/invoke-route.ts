@@ -6,8 +6,10 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config/index.js';
 import { PayloadTooLargeError, ValidationError } from '../errors/index.js';
+import type { SessionEvents } from '../events/index.js';
 import { parseInvocation } from './schema.js';
 import type { InvocationService } from './service.js';
+import { sseResponse } from './sse.js';
 
 /** The authenticated caller of a request, as the API key middleware leaves it. */
 export interface Caller {
@@ -33,18 +35,55 @@ export function invocationBodyLimit(config: Config) {
   });
 }
 
-/** Builds the invocation handler. */
-export function invocationHandler(config: Config, service: InvocationService) {
+/**
+ * Builds the invocation handler. Three ways to answer the same run: wait and return the output
+ * (default), stream its events and end with the output (`Accept: text/event-stream`), or return
+ * 202 with where to look (`"async": true` or `Prefer: respond-async`; needs the sessions routes).
+ */
+export function invocationHandler(deps: { config: Config; service: InvocationService; events: SessionEvents; asyncAllowed: boolean }) {
+  const { config, service, events } = deps;
   return async (c: Context<CallerEnv>) => {
     const request = parseInvocation(await readJson(c.req.raw), config.limits);
+    const wantsAsync = request.async || /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
+    if (wantsAsync && !deps.asyncAllowed) {
+      throw new ValidationError(
+        'async needs the sessions API of `cca serve` to fetch the result; call without async, or stream with Accept: text/event-stream.',
+        {
+          field: 'async',
+        },
+      );
+    }
     const caller = c.get('caller');
-    const output = await service.invoke(request, {
+    const origin = publicOrigin(config, c.req.url);
+    const started = await service.start(request, {
       sessionId: c.req.header(SESSION_HEADER) || undefined,
-      baseUrl: publicOrigin(config, c.req.url),
+      baseUrl: origin,
       ownerKeyId: caller?.keyId,
       maxConcurrent: caller?.maxConcurrent,
     });
-    return c.json(output);
+    const { sessionId, invocationId } = started;
+    if (wantsAsync) {
+      // Nobody awaits the result: it is recorded, and a fault of the service is logged by it.
+      started.done.catch(() => undefined);
+      const statusUrl = `${origin}/sessions/${encodeURIComponent(sessionId)}`;
+      return c.json(
+        { session_id: sessionId, invocation_id: invocationId, status: 'queued', status_url: statusUrl, events_url: `${statusUrl}/events` },
+        202,
+        { 'Preference-Applied': 'respond-async', Location: statusUrl },
+      );
+    }
+    if (/\btext\/event-stream\b/.test(c.req.header('accept') ?? '')) {
+      started.done.catch(() => undefined);
+      const stream = events.stream(sessionId, {
+        afterId: started.firstEventId - 1,
+        isActive: () => service.isActive(sessionId),
+        signal: c.req.raw.signal,
+        untilInvocation: invocationId,
+      });
+      return sseResponse(stream, c.req.raw.signal, { 'X-Session-Id': sessionId, 'X-Invocation-Id': invocationId });
+    }
+    // A caller that hangs up does not stop the run: the result stays retrievable.
+    return c.json(await started.done);
   };
 }
 

@@ -38,6 +38,8 @@ describe('parseInvocation', () => {
       maxTurns: 10,
       maxBudgetUsd: 1,
       timeoutMs: 30_000,
+      approvalTimeoutMs: 300_000,
+      async: false,
       raw: body,
     });
   });
@@ -230,5 +232,13 @@ describe('parseInvocation fuzz', () => {
     }
     // The generator must reach the accepting paths too, or the test proves little.
     expect(accepted).toBeGreaterThan(20);
+  });
+});
+
+describe('parseInvocation: async and approvals', () => {
+  it('takes async and approval_timeout_s, bounded by the server maximum', () => {
+    expect(parseInvocation({ prompt: 'x', async: true, approval_timeout_s: 30 }, limits)).toMatchObject({ async: true, approvalTimeoutMs: 30_000 });
+    expect(() => parseInvocation({ prompt: 'x', approval_timeout_s: limits.approvalTimeoutSLimit + 1 }, limits)).toThrow(/approval_timeout_s.*at most/);
+    expect(() => parseInvocation({ prompt: 'x', async: 'yes' }, limits)).toThrow(/async must be true or false/);
   });
 });

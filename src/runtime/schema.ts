@@ -52,6 +52,15 @@ export const InvocationRequest = z
       .min(1, 'timeout_s must be at least 1 second.')
       .meta({ description: "Stop after this many seconds (files written so far are stored); omitted: the service's default." })
       .optional(),
+    approval_timeout_s: z
+      .number({ error: 'approval_timeout_s must be a number of seconds, at least 1.' })
+      .min(1, 'approval_timeout_s must be at least 1 second.')
+      .meta({ description: 'manual mode: how long a tool use waits for an answer before it is denied.' })
+      .optional(),
+    async: z
+      .boolean({ error: 'async must be true or false.' })
+      .meta({ description: 'Answer 202 at once with the session id and status and events URLs; the run continues.' })
+      .optional(),
   })
   .meta({ description: 'A coding task for the agent. Only `prompt` is required.' });
 export type InvocationRequest = z.infer<typeof InvocationRequest>;
@@ -66,6 +75,9 @@ export interface ValidInvocation {
   maxTurns: number;
   maxBudgetUsd: number;
   timeoutMs: number;
+  approvalTimeoutMs: number;
+  /** Answer 202 at once (also asked for by the header `Prefer: respond-async`). */
+  async: boolean;
   /** The request as given, for the record. */
   raw: InvocationRequest;
 }
@@ -106,6 +118,10 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
     maxTurns: bounded('max_turns', req.max_turns, limits.defaultMaxTurns, limits.maxTurnsLimit),
     maxBudgetUsd: bounded('max_budget_usd', req.max_budget_usd, limits.defaultBudgetUsd, limits.budgetUsdLimit),
     timeoutMs: Math.round(bounded('timeout_s', req.timeout_s, limits.defaultTimeoutS, limits.timeoutSLimit) * 1000),
+    approvalTimeoutMs: Math.round(
+      bounded('approval_timeout_s', req.approval_timeout_s, limits.defaultApprovalTimeoutS, limits.approvalTimeoutSLimit) * 1000,
+    ),
+    async: req.async ?? false,
     raw: req,
   };
 }

@@ -20,6 +20,7 @@ import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { openDatabase, type Db } from '../store/index.js';
+import { EventBus, EventStore, SessionEvents } from '../events/index.js';
 import { Activity } from './activity.js';
 import { createRuntimeApp } from './app.js';
 import type { CallerEnv } from './invoke-route.js';
@@ -52,12 +53,14 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
   const store: ArtifactStore = localStore;
   const activity = new Activity();
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
+  const events = new SessionEvents(new EventStore(db), new EventBus());
   const service = new InvocationService({
     config,
     sessions,
     store,
     activity,
     slots,
+    events,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
@@ -69,6 +72,7 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
     const gateway = createGatewayRoutes({
       config,
       service,
+      events,
       sessions,
       store,
       slots,
@@ -77,11 +81,11 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
       startedAt: Date.now(),
       docs: docsRoutes(config, VERSION),
     });
-    app = createRuntimeApp({ config, service, activity, logger, cors: corsFor(config), guard: auth, routes: [files, gateway] });
+    app = createRuntimeApp({ config, service, events, activity, logger, cors: corsFor(config), guard: auth, routes: [files, gateway] });
   } else {
-    app = createRuntimeApp({ config, service, activity, logger, routes: [files] });
+    app = createRuntimeApp({ config, service, events, activity, logger, routes: [files] });
   }
-  return { db, sessions, keys, store, activity, slots, service, app };
+  return { db, sessions, keys, store, activity, slots, events, service, app };
 }
 
 export interface RuntimeHandle {

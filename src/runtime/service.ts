@@ -1,28 +1,24 @@
 /**
- * One invocation from request to response: session, workspace, the run, what changed, storage.
- * Whatever way the run ends (success, error, limit, timeout), the files it produced are stored.
+ * Invocations from request to result: the session is reserved, the invocation recorded as queued,
+ * then it waits for a run slot, runs, and stores what it produced. Whatever way the run ends
+ * (success, error, limit, timeout, cancel), its files are stored and its last event is recorded.
+ * Callers either wait for the result (sync) or leave with the ids (async); the run is the same.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { outputPrefix, uploadFiles, type ArtifactStore } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import { NO_PROVIDER_MESSAGE } from '../config/index.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
+import { eventsFromSdkMessage, newUsageState, type EventPayload, type SessionEvents } from '../events/index.js';
 import type { RunSlots } from '../gateway/slots.js';
 import type { Logger } from '../logging/index.js';
-import { buildChildEnv, runAgent, type RunHooks } from '../runner/index.js';
+import { buildChildEnv, runAgent, type RunOutcome } from '../runner/index.js';
 import type { SessionRepo } from '../sessions/index.js';
-import { outputPrefix, uploadFiles, type ArtifactStore } from '../artifacts/index.js';
-import {
-  detectChanges,
-  ensureWorkspace,
-  isValidSessionId,
-  openWorkspaceFile,
-  takeSnapshot,
-  type FileEntry,
-  type Snapshot,
-} from '../workspace/index.js';
+import { detectChanges, ensureWorkspace, isValidSessionId, openWorkspaceFile, takeSnapshot, type FileEntry } from '../workspace/index.js';
 import type { Activity } from './activity.js';
+import { Approvals, type AnswerResult } from './approvals.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import type { ValidInvocation } from './schema.js';
 
@@ -32,24 +28,10 @@ export interface ServiceDeps {
   store: ArtifactStore;
   activity: Activity;
   slots: RunSlots;
+  events: SessionEvents;
   logger: Logger;
   /** Host facts the child environment inherits (PATH, locale); read once by the caller. */
   hostEnv: { PATH?: string | undefined; LANG?: string | undefined; LC_ALL?: string | undefined; TZ?: string | undefined };
-}
-
-const CLIENT_APP = 'claude-code-agent/0.1.0';
-
-interface RunState {
-  sessionId: string;
-  invocationId: string;
-  startedAt: Date;
-  workspace: string;
-  home: string;
-  tmpdir: string;
-  before: Snapshot;
-  controller: AbortController;
-  log: Logger;
-  resume: string | undefined;
 }
 
 /** Who asks for a run, and where its links point. */
@@ -62,12 +44,31 @@ export interface InvokeContext {
   ownerKeyId?: string | undefined;
   /** The key's limit on concurrent runs (ignored without an owner). */
   maxConcurrent?: number | undefined;
-  hooks?: RunHooks;
 }
+
+/** A started invocation: its ids, the id of its first event, and its result to come. */
+export interface StartedInvocation {
+  sessionId: string;
+  invocationId: string;
+  /** The `invocation.queued` event: a stream of this invocation starts after `firstEventId - 1`. */
+  firstEventId: number;
+  /** Resolves with the output when the invocation ends; rejects only on a fault of the service. */
+  done: Promise<InvocationOutput>;
+}
+
+/** A run in a session: queued or running. */
+interface ActiveRun {
+  invocationId: string;
+  ownerKeyId: string | undefined;
+  controller: AbortController;
+  approvals: Approvals;
+}
+
+const CLIENT_APP = 'claude-code-agent/0.1.0';
 
 /** Runs invocations; one at a time per session, within the run slots. */
 export class InvocationService {
-  private readonly running = new Map<string, AbortController>();
+  private readonly active = new Map<string, ActiveRun>();
 
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -75,9 +76,17 @@ export class InvocationService {
     return path.join(this.deps.config.dataDir, 'sessions');
   }
 
-  /** Runs one invocation to its end and returns the response. `sessionId` from a header wins over the body. */
+  /** Runs one invocation to its end and returns the output (the synchronous API). */
   async invoke(req: ValidInvocation, ctx: InvokeContext): Promise<InvocationOutput> {
-    const { config, sessions, store, logger } = this.deps;
+    return (await this.start(req, ctx)).done;
+  }
+
+  /**
+   * Checks the request against the session and capacity (4xx/503 are thrown here, before anything
+   * is recorded), records the invocation as queued, and runs it in the background.
+   */
+  async start(req: ValidInvocation, ctx: InvokeContext): Promise<StartedInvocation> {
+    const { config, sessions, events } = this.deps;
     const sessionId = ctx.sessionId ?? req.sessionId ?? randomUUID();
     if (!isValidSessionId(sessionId)) {
       throw new ValidationError(
@@ -86,83 +95,165 @@ export class InvocationService {
       );
     }
     if (config.provider.kind === 'none') throw new UnavailableError(NO_PROVIDER_MESSAGE, { code: 'no_model_provider' });
-    const existing = sessions.getSession(sessionId);
-    if (existing && ctx.ownerKeyId !== undefined && existing.owner_key_id !== ctx.ownerKeyId) {
-      // Another key's session: indistinguishable from one that does not exist.
-      throw new NotFoundError(`Session ${sessionId} was not found; omit session_id to start a new session.`);
-    }
-    if (this.running.has(sessionId)) {
+    this.visibleSession(sessionId, ctx.ownerKeyId, { mayNotExist: true });
+    if (this.active.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} is already running an invocation; wait for it to finish, or use another session_id.`);
     }
     const controller = new AbortController();
-    // Reserved before waiting for a slot, so a second request for the session gets 409, not a queue place.
-    this.running.set(sessionId, controller);
-    let release: (() => void) | undefined;
-    let done: (() => void) | undefined;
+    // Throws BusyError at once when every slot and the queue are taken: nothing is recorded then.
+    const slot = this.deps.slots.acquire(ctx.ownerKeyId, ctx.maxConcurrent ?? Number.POSITIVE_INFINITY, controller.signal);
+    slot.catch(() => undefined); // Observed below; this keeps an early abort from being "unhandled".
+
+    const invocationId = randomUUID();
+    const run: ActiveRun = {
+      invocationId,
+      ownerKeyId: ctx.ownerKeyId,
+      controller,
+      approvals: new Approvals({
+        timeoutMs: req.approvalTimeoutMs,
+        onRequest: (r) =>
+          events.emit(sessionId, invocationId, {
+            type: 'permission.request',
+            data: { request_id: r.request_id, tool: r.tool, input: JSON.stringify(r.input), expires_at: r.expires_at },
+          }),
+        onDecision: (d) => events.emit(sessionId, invocationId, { type: 'permission.decision', data: d }),
+      }),
+    };
+    this.active.set(sessionId, run);
+    const doneActivity = this.deps.activity.begin();
+    let firstEventId: number;
     try {
-      release = await this.deps.slots.acquire(ctx.ownerKeyId, ctx.maxConcurrent ?? Number.POSITIVE_INFINITY, controller.signal);
-      done = this.deps.activity.begin();
-      const invocationId = randomUUID();
-      const startedAt = new Date();
-      const workspace = await ensureWorkspace(this.sessionsRoot, sessionId);
-      const home = path.join(this.sessionsRoot, sessionId, 'home');
-      const tmpdir = path.join(this.sessionsRoot, sessionId, 'tmp');
-      await Promise.all([fs.mkdir(home, { recursive: true, mode: 0o700 }), fs.mkdir(tmpdir, { recursive: true, mode: 0o700 })]);
-      const before = await takeSnapshot(workspace, config.limits);
-      const session = sessions.startInvocation({
+      sessions.startInvocation({
         sessionId,
         invocationId,
-        startedAt,
+        startedAt: new Date(),
         prompt: req.prompt,
         request: req.raw,
         ownerKeyId: ctx.ownerKeyId,
+        status: 'queued',
       });
-      const log = logger.child({ session_id: sessionId, invocation_id: invocationId });
-      log.info({ resume: session.claude_session_id !== null, tools: req.tools, mode: req.permissionMode }, 'invocation started');
-      try {
-        return await this.execute(
-          req,
-          {
-            sessionId,
-            invocationId,
-            startedAt,
-            workspace,
-            home,
-            tmpdir,
-            before,
-            controller,
-            log,
-            resume: session.claude_session_id ?? undefined,
-          },
-          ctx,
-        );
-      } catch (err) {
-        // Never leave an invocation "running" in the record because of a fault of ours.
-        log.error({ err }, 'invocation failed inside the service');
-        sessions.finishInvocation({
-          sessionId,
-          invocationId,
-          status: 'failed',
-          endedAt: new Date(),
-          output: { error: String(err) },
-          costUsd: 0,
-          claudeSessionId: undefined,
-        });
-        throw err;
-      }
-    } finally {
-      this.running.delete(sessionId);
-      done?.();
-      release?.();
+      firstEventId = events.emit(sessionId, invocationId, { type: 'invocation.queued', data: { prompt: req.prompt } }).id;
+    } catch (err) {
+      this.active.delete(sessionId);
+      controller.abort('cancelled');
+      doneActivity();
+      throw err;
+    }
+    const log = this.deps.logger.child({ session_id: sessionId, invocation_id: invocationId });
+    const done = this.runQueued(req, ctx, { sessionId, run, slot, log }).finally(() => {
+      // Normally done by complete(); this covers a fault before it.
+      if (this.active.get(sessionId) === run) this.active.delete(sessionId);
+      doneActivity();
+    });
+    return { sessionId, invocationId, firstEventId, done };
+  }
+
+  /** Stops the session's queued or running invocation; its files are stored and it ends `cancelled`. */
+  cancel(sessionId: string, ownerKeyId: string | undefined): { invocationId: string } {
+    this.visibleSession(sessionId, ownerKeyId);
+    const run = this.active.get(sessionId);
+    if (run === undefined) throw new ConflictError(`Nothing is running in session ${sessionId}.`);
+    run.controller.abort('cancelled');
+    return { invocationId: run.invocationId };
+  }
+
+  /** Answers a permission request of the session's running invocation. */
+  answerPermission(
+    sessionId: string,
+    ownerKeyId: string | undefined,
+    requestId: string,
+    decision: 'allow' | 'deny',
+    message?: string,
+  ): void {
+    this.visibleSession(sessionId, ownerKeyId);
+    const result: AnswerResult = this.active.get(sessionId)?.approvals.answer(requestId, decision, message) ?? 'unknown';
+    if (result === 'unknown') throw new NotFoundError(`No pending permission request ${requestId} in session ${sessionId}.`);
+    if (result === 'already_answered') throw new ConflictError(`Permission request ${requestId} was already answered.`);
+  }
+
+  /** Whether the session has an invocation queued or running (event streams stay open while it does). */
+  isActive(sessionId: string): boolean {
+    return this.active.has(sessionId);
+  }
+
+  /** Aborts every run in progress (shutdown); each still stores its files and records its end. */
+  cancelAll(): void {
+    for (const run of this.active.values()) run.controller.abort('cancelled');
+  }
+
+  get activeRuns(): number {
+    return this.active.size;
+  }
+
+  /** Throws 404 when the session belongs to another key (or, unless allowed, does not exist). */
+  private visibleSession(sessionId: string, ownerKeyId: string | undefined, opts: { mayNotExist?: boolean } = {}): void {
+    const existing = this.deps.sessions.getSession(sessionId);
+    // Another key's session is indistinguishable from one that does not exist.
+    const foreign = existing !== undefined && ownerKeyId !== undefined && existing.owner_key_id !== ownerKeyId;
+    if (foreign || (existing === undefined && !opts.mayNotExist)) {
+      throw new NotFoundError(`Session ${sessionId} was not found; omit session_id to start a new session.`);
     }
   }
 
-  /** The run itself, then storing what it produced; the record is finished here. */
-  private async execute(req: ValidInvocation, run: RunState, ctx: InvokeContext): Promise<InvocationOutput> {
-    const { config, sessions, store } = this.deps;
-    const { sessionId, invocationId, startedAt, workspace, home, tmpdir, before, log } = run;
+  /** Waits for the slot, runs, stores, records: the whole life of a queued invocation. */
+  private async runQueued(
+    req: ValidInvocation,
+    ctx: InvokeContext,
+    q: { sessionId: string; run: ActiveRun; slot: Promise<() => void>; log: Logger },
+  ): Promise<InvocationOutput> {
+    const { sessionId, run, log } = q;
+    let release: () => void;
+    try {
+      release = await q.slot;
+    } catch {
+      // Cancelled while queued: it never ran, so there is nothing to store.
+      const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
+      return this.finish(sessionId, run, cancelledBeforeStart(), new Date(), nothing);
+    }
+    try {
+      return await this.execute(req, ctx, sessionId, run, log);
+    } catch (err) {
+      // Never leave an invocation "running" in the record because of a fault of ours.
+      log.error({ err }, 'invocation failed inside the service');
+      this.deps.sessions.finishInvocation({
+        sessionId,
+        invocationId: run.invocationId,
+        status: 'failed',
+        endedAt: new Date(),
+        output: { error: String(err) },
+        costUsd: 0,
+        claudeSessionId: undefined,
+      });
+      this.complete(sessionId, run, 'failed', null);
+      throw err;
+    } finally {
+      release();
+    }
+  }
+
+  /** The run itself, then storing what it produced. */
+  private async execute(
+    req: ValidInvocation,
+    ctx: InvokeContext,
+    sessionId: string,
+    run: ActiveRun,
+    log: Logger,
+  ): Promise<InvocationOutput> {
+    const { config, sessions, store, events } = this.deps;
+    const { invocationId } = run;
+    const startedAt = new Date();
+    const workspace = await ensureWorkspace(this.sessionsRoot, sessionId);
+    const home = path.join(this.sessionsRoot, sessionId, 'home');
+    const tmpdir = path.join(this.sessionsRoot, sessionId, 'tmp');
+    await Promise.all([fs.mkdir(home, { recursive: true, mode: 0o700 }), fs.mkdir(tmpdir, { recursive: true, mode: 0o700 })]);
+    const before = await takeSnapshot(workspace, config.limits);
+    sessions.markRunning(invocationId, startedAt);
+    const resume = sessions.getSession(sessionId)?.claude_session_id ?? undefined;
+    events.emit(sessionId, invocationId, { type: 'invocation.started', data: { resumed: resume !== undefined } });
+    log.info({ resume: resume !== undefined, tools: req.tools, mode: req.permissionMode }, 'invocation started');
 
     const model = req.model ?? config.model ?? config.provider.defaultModel;
+    const usage = newUsageState();
     const outcome = await runAgent(
       {
         prompt: req.prompt,
@@ -172,7 +263,7 @@ export class InvocationService {
         maxBudgetUsd: req.maxBudgetUsd,
         timeoutMs: req.timeoutMs,
         model,
-        resume: run.resume,
+        resume,
       },
       {
         workspace,
@@ -188,8 +279,16 @@ export class InvocationService {
         abortController: run.controller,
         claudePath: config.claudePath,
         stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
+        // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.
+        ...(config.mode === 'serve'
+          ? { approver: (tool: string, input: Record<string, unknown>, signal: AbortSignal) => run.approvals.request(tool, input, signal) }
+          : {}),
       },
-      ctx.hooks,
+      {
+        onMessage: (message) => {
+          for (const draft of eventsFromSdkMessage(message, usage)) events.emit(sessionId, invocationId, draft);
+        },
+      },
     );
 
     // Store what this invocation produced, however the run ended.
@@ -200,28 +299,18 @@ export class InvocationService {
     const upload = await uploadFiles(store, changes.files, (rel) => openWorkspaceFile(workspace, byPath.get(rel) as FileEntry), {
       prefix,
       baseUrl: ctx.baseUrl,
+      onStored: (file) =>
+        events.emit(sessionId, invocationId, {
+          type: 'file.stored',
+          data: { file_name: file.file_name, size: file.size, key: file.key, download_url: file.download_url },
+        }),
     });
-    const endedAt = new Date();
-    const output = buildOutput({
-      sessionId,
-      invocationId,
-      startedAt,
-      endedAt,
-      outcome,
+    const output = this.finish(sessionId, run, outcome, startedAt, {
       requestedModel: model,
       prefix,
       uploaded: upload.uploaded,
       skipped: changes.skipped,
       failed: upload.failed,
-    });
-    sessions.finishInvocation({
-      sessionId,
-      invocationId,
-      status: statusOf(outcome),
-      endedAt,
-      output,
-      costUsd: outcome.costUsd,
-      claudeSessionId: outcome.claudeSessionId,
     });
     log.info(
       {
@@ -236,12 +325,59 @@ export class InvocationService {
     return output;
   }
 
-  /** Aborts every run in progress (shutdown); each still stores its files and records its end. */
-  cancelAll(): void {
-    for (const controller of this.running.values()) controller.abort('cancelled');
+  /** Records how the invocation ended and emits its last event. */
+  private finish(
+    sessionId: string,
+    run: ActiveRun,
+    outcome: RunOutcome,
+    startedAt: Date,
+    stored: Pick<Parameters<typeof buildOutput>[0], 'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed'>,
+  ): InvocationOutput {
+    const endedAt = new Date();
+    const output = buildOutput({ sessionId, invocationId: run.invocationId, startedAt, endedAt, outcome, ...stored });
+    const status = statusOf(outcome);
+    this.deps.sessions.finishInvocation({
+      sessionId,
+      invocationId: run.invocationId,
+      status,
+      endedAt,
+      output,
+      costUsd: outcome.costUsd,
+      claudeSessionId: outcome.claudeSessionId,
+    });
+    this.complete(sessionId, run, status, output);
+    return output;
   }
 
-  get activeRuns(): number {
-    return this.running.size;
+  /**
+   * The session stops being active and the last event is emitted in one synchronous step: an event
+   * stream that sees the completion and then asks `isActive()` must get false, or it would wait on.
+   */
+  private complete(
+    sessionId: string,
+    run: ActiveRun,
+    status: EventPayload<'invocation.completed'>['status'],
+    output: InvocationOutput | null,
+  ): void {
+    if (this.active.get(sessionId) === run) this.active.delete(sessionId);
+    this.deps.events.emit(sessionId, run.invocationId, { type: 'invocation.completed', data: { status, output } });
   }
+}
+
+/** The outcome of an invocation cancelled while it waited for a slot. */
+function cancelledBeforeStart(): RunOutcome {
+  const message = 'Cancelled before it started; nothing ran.';
+  return {
+    success: false,
+    result: message,
+    stopReason: 'cancelled',
+    model: undefined,
+    claudeSessionId: undefined,
+    numTurns: 0,
+    durationMs: 0,
+    costUsd: 0,
+    usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    errors: [message],
+    permissionDenials: [],
+  };
 }

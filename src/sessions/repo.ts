@@ -60,14 +60,15 @@ export class SessionRepo {
           WHERE s.id = ?`,
       ),
       insertInvocation: db.prepare(
-        `INSERT INTO invocations (id, session_id, started_at, status, prompt, request_json) VALUES (?, ?, ?, 'running', ?, ?)`,
+        `INSERT INTO invocations (id, session_id, started_at, status, prompt, request_json) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       touchSession: db.prepare('UPDATE sessions SET updated_at = ?, last_invocation_id = ? WHERE id = ?'),
       finishInvocation: db.prepare('UPDATE invocations SET status = ?, ended_at = ?, output_json = ?, cost_usd = ? WHERE id = ?'),
       setClaudeSession: db.prepare('UPDATE sessions SET claude_session_id = ?, updated_at = ? WHERE id = ?'),
       getInvocation: db.prepare<[string], InvocationRow>('SELECT * FROM invocations WHERE id = ?'),
       listInvocations: db.prepare<[string], InvocationRow>('SELECT * FROM invocations WHERE session_id = ? ORDER BY started_at, id'),
-      interruptRunning: db.prepare(`UPDATE invocations SET status = 'interrupted', ended_at = ? WHERE status = 'running'`),
+      interruptRunning: db.prepare(`UPDATE invocations SET status = 'interrupted', ended_at = ? WHERE status IN ('queued', 'running')`),
+      markRunning: db.prepare(`UPDATE invocations SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`),
     };
   }
 
@@ -84,11 +85,13 @@ export class SessionRepo {
     prompt: string;
     request: unknown;
     ownerKeyId?: string | undefined;
+    /** `queued` when the run waits for a slot (the default: it is known to start at once). */
+    status?: 'queued' | 'running';
   }): SessionRow {
     const now = input.startedAt.toISOString();
     return this.db.transaction(() => {
       this.stmts.insertSession.run(input.sessionId, now, now, input.ownerKeyId ?? null);
-      this.stmts.insertInvocation.run(input.invocationId, input.sessionId, now, input.prompt, JSON.stringify(input.request));
+      this.stmts.insertInvocation.run(input.invocationId, input.sessionId, now, input.status ?? 'running', input.prompt, JSON.stringify(input.request));
       this.stmts.touchSession.run(now, input.invocationId, input.sessionId);
       return this.stmts.getSession.get(input.sessionId) as SessionRow;
     })();
@@ -136,7 +139,12 @@ export class SessionRepo {
     return this.stmts.listInvocations.all(sessionId);
   }
 
-  /** At start-up: runs that were in progress when the process died are not running any more. */
+  /** A queued invocation got its run slot: it runs from `at`. */
+  markRunning(invocationId: string, at: Date): void {
+    this.stmts.markRunning.run(at.toISOString(), invocationId);
+  }
+
+  /** At start-up: runs that were queued or in progress when the process died are not running any more. */
   markInterrupted(at: Date): number {
     return this.stmts.interruptRunning.run(at.toISOString()).changes;
   }

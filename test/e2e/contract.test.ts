@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSseStream } from '../../src/events/index.js';
 import { scenarios, text, toolUse, type ModelRequest } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -112,3 +113,34 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
   }
   throw new Error('condition not met in time');
 }
+
+describe('runtime contract: streamed responses', () => {
+  it('streams events from POST /invocations with Accept: text/event-stream, ending with the output', async () => {
+    const svc = await startTestService({
+      responder: scenarios({ write: [{ content: [toolUse('Write', { file_path: 'w.txt', content: 'w\n' })] }, { content: [text('wrote')] }] }),
+    });
+    try {
+      const res = await fetch(`${svc.url}/invocations`, {
+        method: 'POST',
+        headers: { Accept: 'text/event-stream', 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id': 'streamed-session-0123456789abcdef0123' },
+        body: JSON.stringify({ input: { prompt: '[[scenario:write]] go' } }),
+      });
+      expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+      const types: string[] = [];
+      let last: any;
+      for await (const message of parseSseStream(res.body!)) {
+        last = JSON.parse(message.data);
+        types.push(last.type);
+      }
+      expect(types[0]).toBe('invocation.queued');
+      expect(types).toContain('file.stored');
+      expect(last.type).toBe('invocation.completed');
+      expect(last.data.output.output).toMatchObject({ success: true, session_id: 'streamed-session-0123456789abcdef0123' });
+      // async needs the sessions API, which the bare runtime does not serve.
+      const asyncRes = await svc.invoke({ prompt: 'x', async: true });
+      expect(asyncRes.status).toBe(400);
+    } finally {
+      await svc.close();
+    }
+  });
+});
