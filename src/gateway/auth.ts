@@ -34,7 +34,11 @@ export function apiKeyAuth(deps: AuthDeps): MiddlewareHandler<CallerEnv> {
     if (!decision.ok) {
       throw decision.kind === 'throttled' ? new ThrottledError(decision.retryAfterS) : new QuotaExceededError(decision.retryAfterS);
     }
-    c.set('caller', { keyId: key.id, maxConcurrent: key.max_concurrent });
+    c.set('caller', {
+      keyId: key.id,
+      maxConcurrent: key.max_concurrent,
+      caps: { maxTimeoutS: key.max_timeout_s, maxTurns: key.max_turns, maxBudgetUsd: key.max_budget_usd },
+    });
     await next();
   };
 }

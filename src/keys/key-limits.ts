@@ -12,6 +12,33 @@ export interface KeyLimits {
   maxConcurrent: number;
 }
 
+/** Per-key caps on what one run may ask for, below the server's maxima; null: the server's maximum. */
+export interface KeyRunCaps {
+  maxTimeoutS: number | null;
+  maxTurns: number | null;
+  maxBudgetUsd: number | null;
+}
+
+/** Checks run caps: positive numbers (whole for seconds and turns) or null. */
+export function resolveRunCaps(caps: Partial<KeyRunCaps> = {}): KeyRunCaps {
+  const resolved: KeyRunCaps = {
+    maxTimeoutS: caps.maxTimeoutS ?? null,
+    maxTurns: caps.maxTurns ?? null,
+    maxBudgetUsd: caps.maxBudgetUsd ?? null,
+  };
+  for (const field of ['maxTimeoutS', 'maxTurns'] as const) {
+    const value = resolved[field];
+    if (value !== null && (!Number.isInteger(value) || value < 1 || value > 1_000_000)) {
+      throw new ValidationError(`${field} must be a whole number from 1 to 1000000 (got ${String(value)}).`, { field });
+    }
+  }
+  const budget = resolved.maxBudgetUsd;
+  if (budget !== null && (typeof budget !== 'number' || !Number.isFinite(budget) || budget <= 0)) {
+    throw new ValidationError(`maxBudgetUsd must be a number greater than 0 (got ${String(budget)}).`, { field: 'maxBudgetUsd' });
+  }
+  return resolved;
+}
+
 /** The original sample's usage plan (10 req/s, burst 20, 1000 a day) and 4 runs at once. */
 export const DEFAULT_KEY_LIMITS: KeyLimits = Object.freeze({ ratePerS: 10, burst: 20, dailyQuota: 1000, maxConcurrent: 4 });
 

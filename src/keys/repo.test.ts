@@ -42,6 +42,9 @@ describe('KeyRepo', () => {
       burst: DEFAULT_KEY_LIMITS.burst,
       daily_quota: DEFAULT_KEY_LIMITS.dailyQuota,
       max_concurrent: DEFAULT_KEY_LIMITS.maxConcurrent,
+      max_timeout_s: null,
+      max_turns: null,
+      max_budget_usd: null,
     });
     expect(repo.get(record.id)).toEqual(record);
     expect(record).not.toHaveProperty('hash');
@@ -125,5 +128,15 @@ describe('KeyRepo', () => {
     const reopened = new KeyRepo(openDatabase(dir));
     expect(reopened.countActive()).toBe(2);
     expect(reopened.authenticate(key)?.name).toBe('a');
+  });
+});
+
+describe('KeyRepo run caps', () => {
+  it('stores caps on timeout, turns and budget, and refuses bad ones', async () => {
+    const repo = new KeyRepo(openDatabase(await mkdtemp(path.join(os.tmpdir(), 'cca-caps-'))));
+    const { record } = repo.create('capped', { maxTimeoutS: 60, maxTurns: 5, maxBudgetUsd: 0.25 });
+    expect(record).toMatchObject({ max_timeout_s: 60, max_turns: 5, max_budget_usd: 0.25 });
+    expect(() => repo.create('bad', { maxTurns: 0 })).toThrow(/maxTurns must be a whole number/);
+    expect(() => repo.create('bad', { maxBudgetUsd: -1 })).toThrow(/maxBudgetUsd must be a number greater than 0/);
   });
 });

@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/index.js';
 import { generateKey, hashKey, parseKey } from './key-format.js';
-import { resolveKeyLimits, validateKeyName, type KeyLimits } from './key-limits.js';
+import { resolveKeyLimits, resolveRunCaps, validateKeyName, type KeyLimits, type KeyRunCaps } from './key-limits.js';
 
 /** A key as the service shows it: everything but the hash. */
 export interface ApiKeyRecord {
@@ -17,9 +17,14 @@ export interface ApiKeyRecord {
   burst: number;
   daily_quota: number;
   max_concurrent: number;
+  /** Caps on one run's timeout_s, max_turns and max_budget_usd; null: the server's maxima. */
+  max_timeout_s: number | null;
+  max_turns: number | null;
+  max_budget_usd: number | null;
 }
 
-const COLUMNS = 'id, name, created_at, revoked_at, rate_per_s, burst, daily_quota, max_concurrent';
+const COLUMNS =
+  'id, name, created_at, revoked_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd';
 
 // Compared against when no row has the presented id, so an unknown id costs the same work as
 // a known one with the wrong secret.
@@ -32,8 +37,8 @@ export class KeyRepo {
   constructor(db: Db) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM api_keys WHERE id = ?'),
       get: db.prepare<[string], ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`),
@@ -48,14 +53,27 @@ export class KeyRepo {
    * Creates a key with the default limits overlaid by `limits`; the plain key is returned only here.
    * @example const { record, key } = repo.create('ci-bot', { dailyQuota: 50 });
    */
-  create(name: string, limits: Partial<KeyLimits> = {}, now: Date = new Date()): { record: ApiKeyRecord; key: string } {
+  create(name: string, limits: Partial<KeyLimits & KeyRunCaps> = {}, now: Date = new Date()): { record: ApiKeyRecord; key: string } {
     validateKeyName(name);
     const resolved = resolveKeyLimits(limits);
+    const caps = resolveRunCaps(limits);
     // 48 random bits make a clash unlikely but not impossible; draw again rather than fail.
     let generated = generateKey();
     while (this.stmts.exists.get(generated.id) !== undefined) generated = generateKey();
     const { ratePerS, burst, dailyQuota, maxConcurrent } = resolved;
-    this.stmts.insert.run(generated.id, name, generated.hash, now.toISOString(), ratePerS, burst, dailyQuota, maxConcurrent);
+    this.stmts.insert.run(
+      generated.id,
+      name,
+      generated.hash,
+      now.toISOString(),
+      ratePerS,
+      burst,
+      dailyQuota,
+      maxConcurrent,
+      caps.maxTimeoutS,
+      caps.maxTurns,
+      caps.maxBudgetUsd,
+    );
     return { record: this.get(generated.id) as ApiKeyRecord, key: generated.key };
   }
 

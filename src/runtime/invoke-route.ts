@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Config } from '../config/index.js';
+import type { Config, Limits } from '../config/index.js';
 import { PayloadTooLargeError, ValidationError } from '../errors/index.js';
 import type { SessionEvents } from '../events/index.js';
 import { parseInvocation } from './schema.js';
@@ -15,6 +15,26 @@ import { sseResponse } from './sse.js';
 export interface Caller {
   keyId: string;
   maxConcurrent: number;
+  /** The key's caps on one run (null: the server's maxima). */
+  caps: { maxTimeoutS: number | null; maxTurns: number | null; maxBudgetUsd: number | null };
+}
+
+/** The server's limits narrowed by a key's caps: its maxima, and defaults no higher than them. */
+export function limitsFor(limits: Limits, caller: Caller | undefined): Limits {
+  if (caller === undefined) return limits;
+  const cap = (serverMax: number, keyMax: number | null) => (keyMax === null ? serverMax : Math.min(serverMax, keyMax));
+  const timeoutSLimit = cap(limits.timeoutSLimit, caller.caps.maxTimeoutS);
+  const maxTurnsLimit = cap(limits.maxTurnsLimit, caller.caps.maxTurns);
+  const budgetUsdLimit = cap(limits.budgetUsdLimit, caller.caps.maxBudgetUsd);
+  return {
+    ...limits,
+    timeoutSLimit,
+    maxTurnsLimit,
+    budgetUsdLimit,
+    defaultTimeoutS: Math.min(limits.defaultTimeoutS, timeoutSLimit),
+    defaultMaxTurns: Math.min(limits.defaultMaxTurns, maxTurnsLimit),
+    defaultBudgetUsd: Math.min(limits.defaultBudgetUsd, budgetUsdLimit),
+  };
 }
 
 /** Hono environment of routes that may have a caller. */
@@ -43,7 +63,8 @@ export function invocationBodyLimit(config: Config) {
 export function invocationHandler(deps: { config: Config; service: InvocationService; events: SessionEvents; asyncAllowed: boolean }) {
   const { config, service, events } = deps;
   return async (c: Context<CallerEnv>) => {
-    const request = parseInvocation(await readJson(c.req.raw), config.limits);
+    const caller = c.get('caller');
+    const request = parseInvocation(await readJson(c.req.raw), limitsFor(config.limits, caller));
     const wantsAsync = request.async || /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
     if (wantsAsync && !deps.asyncAllowed) {
       throw new ValidationError(
@@ -53,7 +74,6 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
         },
       );
     }
-    const caller = c.get('caller');
     const origin = publicOrigin(config, c.req.url);
     const started = await service.start(request, {
       sessionId: c.req.header(SESSION_HEADER) || undefined,

@@ -237,8 +237,13 @@ describe('parseInvocation fuzz', () => {
 
 describe('parseInvocation: async and approvals', () => {
   it('takes async and approval_timeout_s, bounded by the server maximum', () => {
-    expect(parseInvocation({ prompt: 'x', async: true, approval_timeout_s: 30 }, limits)).toMatchObject({ async: true, approvalTimeoutMs: 30_000 });
-    expect(() => parseInvocation({ prompt: 'x', approval_timeout_s: limits.approvalTimeoutSLimit + 1 }, limits)).toThrow(/approval_timeout_s.*at most/);
+    expect(parseInvocation({ prompt: 'x', async: true, approval_timeout_s: 30 }, limits)).toMatchObject({
+      async: true,
+      approvalTimeoutMs: 30_000,
+    });
+    expect(() => parseInvocation({ prompt: 'x', approval_timeout_s: limits.approvalTimeoutSLimit + 1 }, limits)).toThrow(
+      /approval_timeout_s.*at most/,
+    );
     expect(() => parseInvocation({ prompt: 'x', async: 'yes' }, limits)).toThrow(/async must be true or false/);
   });
 });

@@ -128,6 +128,11 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
 
 function bounded(field: string, value: number | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
-  if (value > max) throw new ValidationError(`${field} is ${value}; this server allows at most ${max}.`, { field, limit: max });
+  if (value > max) {
+    throw new ValidationError(`${field} is ${value}; at most ${max} is allowed (the server's maximum, or the API key's if lower).`, {
+      field,
+      limit: max,
+    });
+  }
   return value;
 }

@@ -198,3 +198,29 @@ describe('cca serve: API reference', () => {
     }
   });
 });
+
+describe('cca serve: per-key caps on run limits', () => {
+  it("bounds timeout_s, max_turns and max_budget_usd by the key's caps, and lowers its defaults to them", async () => {
+    const svc = await startTestService({ mode: 'serve', responder: writesApp });
+    try {
+      const capped = svc.runtime.keys.create('capped', { maxTimeoutS: 60, maxTurns: 3, maxBudgetUsd: 0.5 }).key;
+      const over = [
+        [{ timeout_s: 61 }, /timeout_s is 61; at most 60/],
+        [{ max_turns: 4 }, /max_turns is 4; at most 3/],
+        [{ max_budget_usd: 0.6 }, /max_budget_usd is 0.6; at most 0.5/],
+      ] as const;
+      for (const [extra, message] of over) {
+        const res = await call(svc, '/invoke', { key: capped, body: { prompt: 'x', ...extra } });
+        expect(res.status).toBe(400);
+        expect(res.body.message).toMatch(message);
+      }
+      // Within the caps it runs; the stored request shows the lowered defaults were applied.
+      const ok = await call(svc, '/invoke', { key: capped, body: { prompt: 'make it', max_turns: 3 } });
+      expect(ok.body.output.success).toBe(true);
+      const uncapped = svc.runtime.keys.create('uncapped').key;
+      expect((await call(svc, '/invoke', { key: uncapped, body: { prompt: 'x', max_turns: 4, async: true } })).status).toBe(202);
+    } finally {
+      await svc.close();
+    }
+  });
+});
