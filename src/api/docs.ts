@@ -117,10 +117,15 @@ function renderMedia(doc: OpenApiDocument, type: string, media: MediaType, show:
   const exampleHtml = examples
     .map(
       (e) =>
-        `<details${show.open ? ' open' : ''}><summary>${inline(e.summary)}</summary><pre><code>${escapeHtml(JSON.stringify(e.value, null, 2))}</code></pre></details>`,
+        `<details${show.open ? ' open' : ''}><summary>${inline(e.summary)}</summary><pre><code>${escapeHtml(exampleText(e.value))}</code></pre></details>`,
     )
     .join('');
   return `<p class="media"><code>${escapeHtml(type)}</code>: ${typeLabel(media.schema)}</p>${fields}${exampleHtml}`;
+}
+
+/** A text example (an event stream) as it is on the wire; anything else as indented JSON. */
+function exampleText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
 }
 
 function renderSchema(name: string, schema: JsonSchema): string {

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { InvocationRequest } from '../runtime/schema.js';
+import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema } from './control-schemas.js';
+import { describeEvents, eventSchemas } from './event-components.js';
 import type { JsonSchema, OpenApiDocument } from './openapi-types.js';
 import { buildPaths } from './paths.js';
 import {
@@ -38,7 +40,7 @@ const AgentCoreInvocationRequest = z
   ])
   .meta({ description: 'A request, flat or wrapped in `input`.' });
 
-const REQUESTS = { InvocationRequest, AgentCoreInvocationRequest };
+const REQUESTS = { InvocationRequest, AgentCoreInvocationRequest, PermissionAnswer: PermissionAnswerSchema };
 const RESPONSES = {
   InvocationOutput: InvocationOutputSchema,
   UploadedFile: UploadedFileSchema,
@@ -54,6 +56,10 @@ const RESPONSES = {
   InvocationSummary: InvocationSummarySchema,
   Health: HealthSchema,
   Ping: PingSchema,
+  AsyncAccepted: AsyncAcceptedSchema,
+  CancelAccepted: CancelAcceptedSchema,
+  PermissionAnswered: PermissionAnsweredSchema,
+  ...eventSchemas(),
 };
 
 const DEFAULT_LIMITS = 'per API key, by default: 10 requests a second with bursts of 20, and 1,000 requests a day';
@@ -70,6 +76,7 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
   const schemas = { ...components(REQUESTS, 'input'), ...components(RESPONSES, 'output') };
   const prompt = schemas.InvocationRequest?.properties?.prompt;
   if (prompt) prompt.maxLength = opts.limits.maxPromptChars;
+  describeEvents(schemas);
   return {
     openapi: '3.1.0',
     info: { title: 'claude-code-agent', version: opts.version, description: describe(opts.limits) },
@@ -119,6 +126,9 @@ function describe(limits: OpenApiOptions['limits']): string {
 
 ## Authentication
 \`/invoke\` and \`/sessions\` need an API key, in \`x-api-key: <key>\` (as with the original API Gateway) or \`Authorization: Bearer <key>\`. A missing, unknown or revoked key gets 403 \`{"message":"Forbidden"}\`. A key sees only its own sessions. \`/health\`, \`/ping\`, \`/openapi.json\`, \`/docs\` and the signed \`/files/\` links need no key.
+
+## Long runs
+\`POST /invoke\` waits for the run and answers with its output. With \`Accept: text/event-stream\` it streams the run's events instead (Server-Sent Events: \`id\`, \`event\` = the type, \`data\` = the whole event as JSON; a \`: keep-alive\` comment every 15 s), ending with \`invocation.completed\`. With \`"async": true\` or \`Prefer: respond-async\` it answers 202 at once with \`status_url\` and \`events_url\`. \`GET /sessions/{session_id}/events\` replays and follows the events of a session and resumes after \`Last-Event-ID\`; \`POST /sessions/{session_id}/cancel\` stops a run; in \`manual\` mode each \`permission.request\` event waits for \`POST /sessions/{session_id}/permissions/{request_id}\`.
 
 ## Limits
 Requests are limited ${DEFAULT_LIMITS}. Over the rate: 429 \`{"message":"Too Many Requests"}\`; over the daily quota: 429 \`{"message":"Limit Exceeded"}\` until 00:00 UTC. Both carry \`Retry-After\` (seconds). A body may have at most ${limits.maxBodyBytes} bytes (else 413) and a prompt ${limits.maxPromptChars} characters (else 400).

@@ -2,76 +2,20 @@
  * The operations of the OpenAPI document: routes, parameters, bodies and every status a client
  * must handle. Public routes carry `security: []`; the rest inherit the document's API key.
  */
-import { EXAMPLE_HEALTH, EXAMPLE_PING, EXAMPLE_REQUEST, EXAMPLE_SESSION_DETAIL, EXAMPLE_SESSION_LIST } from './examples.js';
+import { EXAMPLE_HEALTH, EXAMPLE_PING } from './examples.js';
+import { invocationPaths } from './invocation-paths.js';
 import type { PathItem } from './openapi-types.js';
-import { error, FORBIDDEN, invocationResponses, json, ref, THROTTLED } from './responses.js';
+import { error, json } from './responses.js';
+import { sessionPaths } from './session-paths.js';
 
 const PUBLIC: Record<string, string[]>[] = [];
 
-/** Every route of the gateway and the runtime. */
+/** Every route of the gateway and the runtime, in the order the docs page lists them. */
 export function buildPaths(limits: { maxBodyBytes: number }): Record<string, PathItem> {
-  const invocation = invocationResponses(limits.maxBodyBytes);
+  const { invoke, invocations } = invocationPaths(limits);
   return {
-    '/invoke': {
-      post: {
-        operationId: 'invoke',
-        tags: ['Agent'],
-        summary: 'Run a coding task',
-        description:
-          'Runs Claude Code on the prompt in the workspace of the session (a new one unless `session_id` names one of the key), stores every file it created or changed, and answers when the run ends.',
-        requestBody: { required: true, content: { 'application/json': { schema: ref('InvocationRequest'), example: EXAMPLE_REQUEST } } },
-        responses: {
-          ...invocation,
-          '403': FORBIDDEN,
-          '404': error('`session_id` names a session this key cannot see.', {
-            message: 'No session 7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b for this API key.',
-            code: 'not_found',
-          }),
-          '429': THROTTLED,
-        },
-      },
-    },
-    '/sessions': {
-      get: {
-        operationId: 'listSessions',
-        tags: ['Sessions'],
-        summary: "List the key's sessions",
-        description: 'Newest first, one page at a time.',
-        parameters: [
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            description: 'Sessions per page.',
-            schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
-          },
-          { name: 'cursor', in: 'query', required: false, description: '`next_cursor` of the previous page.', schema: { type: 'string' } },
-        ],
-        responses: {
-          '200': json('One page of sessions.', 'SessionList', EXAMPLE_SESSION_LIST),
-          '400': error('`limit` or `cursor` is invalid.', { message: 'limit must be an integer from 1 to 100.', code: 'invalid_request' }),
-          '403': FORBIDDEN,
-          '429': THROTTLED,
-        },
-      },
-    },
-    '/sessions/{session_id}': {
-      get: {
-        operationId: 'getSession',
-        tags: ['Sessions'],
-        summary: 'Show a session and its invocations',
-        parameters: [{ name: 'session_id', in: 'path', required: true, description: 'The session id.', schema: { type: 'string' } }],
-        responses: {
-          '200': json('The session, with each invocation and its files.', 'SessionDetail', EXAMPLE_SESSION_DETAIL),
-          '403': FORBIDDEN,
-          '404': error('No such session, or it belongs to another key.', {
-            message: 'No session 7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b for this API key.',
-            code: 'not_found',
-          }),
-          '429': THROTTLED,
-        },
-      },
-    },
+    '/invoke': invoke,
+    ...sessionPaths(limits),
     '/health': {
       get: {
         operationId: 'health',
@@ -81,37 +25,7 @@ export function buildPaths(limits: { maxBodyBytes: number }): Record<string, Pat
         responses: { '200': json('The gateway is up.', 'Health', EXAMPLE_HEALTH) },
       },
     },
-    '/invocations': {
-      post: {
-        operationId: 'invocations',
-        tags: ['Runtime'],
-        summary: 'Run a coding task (AgentCore Runtime contract)',
-        description:
-          'What AgentCore calls in the container. Under `cca runtime` (the container entrypoint) it takes no API key: AgentCore authenticates the caller. Under `cca serve` it needs an API key like `/invoke`, with the same limits and tenancy. The body is flat or wrapped in `input`.',
-        parameters: [
-          {
-            name: 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id',
-            in: 'header',
-            required: false,
-            description: 'The session to run in; omitted: a new session.',
-            schema: { type: 'string' },
-          },
-        ],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: ref('AgentCoreInvocationRequest'),
-              examples: {
-                flat: { summary: 'Flat', value: EXAMPLE_REQUEST },
-                wrapped: { summary: 'Wrapped in input', value: { input: EXAMPLE_REQUEST } },
-              },
-            },
-          },
-        },
-        responses: invocation,
-      },
-    },
+    '/invocations': invocations,
     '/ping': {
       get: {
         operationId: 'ping',

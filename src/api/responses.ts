@@ -2,8 +2,8 @@
  * Responses shared by the operations of the OpenAPI document: the error bodies a client must
  * handle, with the exact API Gateway bodies where the original answered from API Gateway.
  */
-import { EXAMPLE_OUTPUT } from './examples.js';
-import type { JsonSchema, ResponseObject } from './openapi-types.js';
+import { EXAMPLE_ASYNC_ACCEPTED, EXAMPLE_EVENT_STREAM, EXAMPLE_OUTPUT } from './examples.js';
+import type { JsonSchema, MediaType, ResponseObject } from './openapi-types.js';
 import type { ErrorBody } from './schemas.js';
 
 /** A reference to a component schema. */
@@ -18,6 +18,37 @@ export const json = (description: string, schema: string, example?: unknown): Re
 });
 /** An error response with an example body. */
 export const error = (description: string, example: ErrorBody): ResponseObject => json(description, 'Error', example);
+/** An error response with several example bodies. */
+export const errors = (description: string, examples: Record<string, { summary: string; value: ErrorBody }>): ResponseObject => ({
+  description,
+  content: { 'application/json': { schema: ref('Error'), examples } },
+});
+
+/** How events travel, for every `text/event-stream` response. */
+export const SSE_FORMAT =
+  'Server-Sent Events. Each event is one message: `id: <event id>`, `event: <type>`, `data: <the whole event as JSON, on one line>`, then a blank line; `data` is a `SessionEvent` (the schema here). A comment line `: keep-alive` comes every 15 s so proxies keep the connection open. To resume after a dropped connection, send the last `id` received as `Last-Event-ID` to `GET /sessions/{session_id}/events`.';
+
+/** A `text/event-stream` body: the schema is that of one message's `data`. */
+export const eventStream = (examples: Record<string, { summary: string; value: string }>): MediaType => ({
+  schema: ref('SessionEvent'),
+  examples,
+});
+
+/** The run's events, `invocation.queued` to `invocation.completed`. */
+const INVOCATION_STREAM = eventStream({ run: { summary: 'One invocation, as streamed', value: EXAMPLE_EVENT_STREAM } });
+
+/** The 202 of an async invocation, with its headers. */
+const ASYNC_ACCEPTED: ResponseObject = {
+  ...json(
+    'Accepted (`"async": true` or `Prefer: respond-async`): the run goes on in the background. Follow it at `events_url`, fetch the result at `status_url`.',
+    'AsyncAccepted',
+    EXAMPLE_ASYNC_ACCEPTED,
+  ),
+  headers: {
+    'Preference-Applied': { description: '`respond-async`.', schema: { type: 'string', const: 'respond-async' } },
+    Location: { description: 'The session: `status_url`.', schema: { type: 'string', format: 'uri' } },
+  },
+};
 
 /** 403 for a missing or bad key, exactly as API Gateway answers. */
 export const FORBIDDEN = error('Missing, unknown or revoked API key (the API Gateway body).', { message: 'Forbidden' });
@@ -35,6 +66,12 @@ export const THROTTLED: ResponseObject = {
     },
   },
 };
+/** A 400 body of an invalid invocation request. */
+export const INVALID_REQUEST: ErrorBody = {
+  message: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".',
+  code: 'invalid_request',
+  issues: [{ field: 'prompt', message: 'prompt is required: a non-empty string with the task.' }],
+};
 const INTERNAL = error('Unexpected fault; the service logged the cause.', {
   message: 'Internal error: the service logged the cause. Retry, and report it if it persists.',
   code: 'internal',
@@ -43,18 +80,21 @@ const INTERNAL = error('Unexpected fault; the service logged the cause.', {
 /** The responses both invocation routes share. */
 export function invocationResponses(maxBodyBytes: number): Record<string, ResponseObject> {
   return {
-    '200': json(
-      'The run ended. `success` says whether it did the task; files written are stored either way.',
-      'InvocationOutput',
-      EXAMPLE_OUTPUT,
-    ),
-    '400': error('The body is not a valid request; the message names every problem and how to fix it.', {
-      message: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".',
-      code: 'invalid_request',
-      issues: [{ field: 'prompt', message: 'prompt is required: a non-empty string with the task.' }],
-    }),
-    '409': error('The session already has a run in progress.', {
-      message: 'Session 7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b already has a run in progress; wait for it or use another session_id.',
+    '200': {
+      description: `The run ended (\`application/json\`, the default): \`success\` says whether it did the task; files written are stored either way. Or, with \`Accept: text/event-stream\`, the run's events as they happen, from \`invocation.queued\` to \`invocation.completed\` (which carries the same output), then the stream ends; the run goes on if the client hangs up. ${SSE_FORMAT}`,
+      headers: {
+        'X-Session-Id': { description: 'With `text/event-stream`: the session of the run.', schema: { type: 'string' } },
+        'X-Invocation-Id': { description: 'With `text/event-stream`: the invocation.', schema: { type: 'string' } },
+      },
+      content: {
+        'application/json': { schema: ref('InvocationOutput'), example: EXAMPLE_OUTPUT },
+        'text/event-stream': INVOCATION_STREAM,
+      },
+    },
+    '202': ASYNC_ACCEPTED,
+    '400': error('The body is not a valid request; the message names every problem and how to fix it.', INVALID_REQUEST),
+    '409': error('The session already has an invocation queued or running.', {
+      message: 'Session 7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b is already running an invocation; wait for it to finish, or use another session_id.',
       code: 'conflict',
     }),
     '413': error(`The body is larger than ${maxBodyBytes} bytes.`, {

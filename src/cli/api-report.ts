@@ -5,7 +5,8 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
-import type { HttpReply } from './http-post.js';
+import type { HttpReply } from './http-request.js';
+import { EXIT, type CliIo } from './io.js';
 
 const StoredFile = z.object({
   file_name: z.string(),
@@ -50,8 +51,29 @@ export function parseOutput(text: string): InvocationResult | undefined {
   return bare.success ? bare.data : undefined;
 }
 
+/**
+ * Prints an invocation's response body (JSON text) as `cca api` does and returns the exit status:
+ * 0 success, 3 the run did not succeed, 1 the body is not an invocation result. `--json` prints
+ * the body as received.
+ * @example return printResult(io, reply.text, { json: false, source: 'http://127.0.0.1:8080/invoke answered 200', command: 'api' });
+ */
+export function printResult(io: CliIo, text: string, opts: { json: boolean; source: string; command: string }): number {
+  if (opts.json) io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  const output = parseOutput(text);
+  if (output === undefined) {
+    io.stderr(`cca: ${opts.source} with a body that is not an invocation result: ${text.slice(0, 300)}\n`);
+    return EXIT.failure;
+  }
+  if (!opts.json) io.stdout(renderOutput(output, opts.command));
+  if (!output.success) {
+    io.stderr(renderErrors(output));
+    return EXIT.runFailed;
+  }
+  return EXIT.ok;
+}
+
 /** The result text, then the run's facts, then the files it stored and skipped. */
-export function renderOutput(out: InvocationResult): string {
+export function renderOutput(out: InvocationResult, command = 'api'): string {
   const lines: string[] = [];
   const result = out.result?.trimEnd() ?? '';
   if (result !== '') lines.push(result, '');
@@ -81,7 +103,7 @@ export function renderOutput(out: InvocationResult): string {
   const failed = meta.failed_uploads ?? [];
   if (failed.length > 0) lines.push(`Not stored (${failed.length}, still in the session's workspace):`);
   for (const f of failed) lines.push(`  ${f.file_name}: ${f.error}`);
-  if (out.session_id) lines.push(`Continue this session: cca api "..." --session ${out.session_id}`);
+  if (out.session_id) lines.push(`Continue this session: cca ${command} "..." --session ${out.session_id}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiCommand, buildRequestBody, resolveApiKey, resolveEndpoint } from './api.js';
+import { apiCommand, buildRequestBody } from './api.js';
+import { resolveApiKey, resolveEndpoint } from './connection.js';
 import type { CliIo } from './io.js';
 
 interface Received {

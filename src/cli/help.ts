@@ -8,7 +8,12 @@ Usage: cca <command> [options]
 Commands:
   serve      Run the service locally (default 127.0.0.1:8080). \`npm start\` runs this.
   runtime    Run the service as a container entrypoint (0.0.0.0:8080, the AgentCore contract).
+  invoke     Send a task and watch it live: tool calls, approvals, stored files, then the result.
   api        Send a task to the service's /invoke with an API key; print the result and files.
+  sessions   List your sessions (id, status, created, invocations, last prompt).
+  session    Show one session's invocations and files; --watch follows the run in progress.
+  cancel     Stop the run in progress in a session (the files written so far are stored).
+  approve    Allow or deny a tool use waiting for approval (permission mode manual).
   keys       Create, list and revoke the service's API keys (cca keys help).
   help       Show this text.
   version    Print the version.
@@ -32,11 +37,12 @@ Limits (environment only): CCA_MAX_BODY_BYTES, CCA_MAX_PROMPT_CHARS, CCA_MAX_TUR
   CCA_MAX_BUDGET_USD(_LIMIT), CCA_TIMEOUT_S(_LIMIT), CCA_MAX_FILES, CCA_MAX_FILE_BYTES,
   CCA_MAX_TOTAL_BYTES, CCA_DOWNLOAD_URL_TTL_S, CCA_MODEL_MAX_RETRIES, CCA_CLAUDE_PATH.
 
-Options for api: see "cca api --help". Options for keys: see "cca keys help".
+Each client command has its own help: "cca invoke --help", "cca sessions --help", ...
+Options for keys: see "cca keys help".
 
 Example:
   npm start
-  ./bin/cca api "Create a hello world Python script"
+  ./bin/cca invoke "Create a hello world Python script"
 `;
 
 /** `cca api --help`. */
@@ -65,15 +71,96 @@ Examples:
   CCA_ENDPOINT=https://ID.execute-api.REGION.amazonaws.com/prod CCA_API_KEY=KEY cca api "..." --json
 `;
 
+/** The options every command that calls the service takes. */
+const CONNECTION_HELP = `Connection (flags beat environment variables, which beat defaults):
+  --endpoint URL          CCA_ENDPOINT  Service URL; a trailing /invoke is allowed.
+                                                                    [http://127.0.0.1:8080]
+  --api-key KEY           CCA_API_KEY   API key.           [the file <data dir>/.api_key]
+  --data-dir DIR          CCA_DATA_DIR  Where to find .api_key (cca serve writes it). [./.cca]
+`;
+
+/** `cca invoke --help`. */
+export const INVOKE_USAGE = `Usage: cca invoke "TASK" [options]
+
+Sends TASK to POST <endpoint>/invoke and shows the run live: one line per tool call
+("→ Bash  npm test"), per approval request with the command that answers it, per decision and
+per stored file with its download link; on a terminal, a spinner with the elapsed time. Then the
+result as "cca api" prints it. If the connection drops, the stream is resumed where it broke.
+Ctrl-C stops watching, not the run: it prints how to watch again or cancel.
+Exit status: 0 success (or started, with --async), 1 the request failed or the stream was lost,
+2 bad usage or no API key, 3 the run finished without success, 130 Ctrl-C.
+
+${CONNECTION_HELP}
+Run options:
+  --permission-mode MODE  acceptEdits (default), acceptAll, manual (approve each tool use with
+                          cca approve), or the SDK's names.
+  --allowed-tools LIST    Comma-separated tool names, e.g. "Bash,Read,Write,Edit".
+  --session ID            Continue a session (its id is printed after each run).
+  --max-turns N           Stop after N agent turns.
+  --max-budget USD        Stop when the run has cost this many US dollars, e.g. 0.50.
+  --timeout S             Stop the run after S seconds.
+  --async                 Start the run and return: prints the session and invocation ids and
+                          the status and events URLs (with --json, the service's answer).
+  --json                  Print only the final result JSON ({"output": {...}}), no progress;
+                          approval requests still go to stderr.
+
+Examples:
+  cca invoke "Create a FastAPI server with a health check endpoint"
+  cca invoke "Clean up the repo" --permission-mode manual
+  cca invoke "Write the docs" --async
+`;
+
+/** `cca sessions --help`. */
+export const SESSIONS_USAGE = `Usage: cca sessions [--limit N] [--all] [--json]
+
+Lists the sessions of your API key, newest first: id, status, created, invocations, last prompt.
+  --limit N   Sessions per page, 1 to 100.                                       [20]
+  --all       Follow every page, not just the first.
+  --json      Print the service's answer (with --all: every session in one list).
+
+${CONNECTION_HELP}`;
+
+/** `cca session --help`. */
+export const SESSION_USAGE = `Usage: cca session SESSION_ID [--watch] [--json]
+
+Shows a session: its status and each invocation's status, prompt, result, cost, turns and
+stored files with their download links.
+  --watch     Then follow the invocation in progress live, as cca invoke shows it, to its end
+              (exit status as cca invoke's). Ctrl-C stops watching, not the run.
+  --json      Print the service's JSON (with --watch: the session once the run is over).
+
+${CONNECTION_HELP}`;
+
+/** `cca cancel --help`. */
+export const CANCEL_USAGE = `Usage: cca cancel SESSION_ID
+
+Stops the run in progress in the session; the files it wrote so far are stored. Exit status 1
+when nothing is running there.
+
+${CONNECTION_HELP}`;
+
+/** `cca approve --help`. */
+export const APPROVE_USAGE = `Usage: cca approve SESSION_ID REQUEST_ID [--deny] [--message TEXT]
+
+Answers a tool use waiting for approval (permission mode manual). cca invoke prints this command
+with both ids when a request arrives. Without --deny the tool use is allowed.
+  --deny           Refuse it instead.
+  --message TEXT   Tell the agent why (sent with the decision).
+Exit status 1 when there is no such request waiting, or it was already answered.
+
+${CONNECTION_HELP}`;
+
 /** `cca keys help`. */
 export const KEYS_USAGE = `Usage: cca keys <create | list | revoke> [options]
 
 API keys of the service's data directory (--data-dir DIR / CCA_DATA_DIR; default ./.cca).
 Only a hash of each key is stored: a key is shown once, when it is created.
 
-  cca keys create --name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--json]
+  cca keys create --name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4]
+                  [--max-timeout S] [--max-turns N] [--max-budget USD] [--json]
       Makes a key and prints it once. Limits: requests a second (token bucket rate), burst size,
-      requests per UTC day, agent runs at once. --json prints {"id","name","key"} on one line.
+      requests per UTC day, agent runs at once; optional caps on each run's timeout_s, max_turns
+      and max_budget_usd (below the server's maxima). --json prints {"id","name","key"}.
   cca keys list [--json]
       Every key: id, name, created, status (active/revoked), limits, requests used today.
   cca keys revoke ID

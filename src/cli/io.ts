@@ -2,11 +2,14 @@
  * What a command needs from its process: where to write. Commands take an `io` and return an exit
  * status instead of touching `process`, so tests call them directly and read what they printed.
  */
+import { ConfigError } from '../config/index.js';
 
 /** The two output streams of a command. */
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** True when stdout is a terminal: live progress may redraw a line there. */
+  isTTY?: boolean;
 }
 
 /** Exit statuses shared by the commands. */
@@ -18,6 +21,8 @@ export const EXIT = {
   usage: 2,
   /** The agent ran to the end but reported `success: false`. */
   runFailed: 3,
+  /** Stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+  interrupted: 130,
 } as const;
 
 /**
@@ -27,6 +32,9 @@ export const EXIT = {
 export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  get isTTY() {
+    return process.stdout.isTTY === true;
+  },
 };
 
 /** True for the errors `node:util` parseArgs throws on unknown flags or missing values. */
@@ -37,4 +45,17 @@ export function isParseArgsError(err: unknown): err is Error {
 /** A mistake in how the CLI was called: printed as `cca: <message>`, exit status 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/**
+ * Prints a usage mistake (bad flag, bad value, no key) and returns exit status 2; undefined for
+ * any other error, which the caller rethrows.
+ * @example catch (err) { return usageFailure(err, io) ?? rethrow(err); }
+ */
+export function usageFailure(err: unknown, io: CliIo): number | undefined {
+  if (err instanceof UsageError || err instanceof ConfigError || isParseArgsError(err)) {
+    io.stderr(`cca: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  return undefined;
 }

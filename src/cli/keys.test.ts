@@ -142,6 +142,9 @@ describe('cca keys list', () => {
         burst: 20,
         daily_quota: 1000,
         max_concurrent: 4,
+        max_timeout_s: null,
+        max_turns: null,
+        max_budget_usd: null,
         status: 'active',
         used_today: 0,
       },
@@ -194,5 +197,28 @@ describe('cca keys', () => {
     const bad = run(['rotate']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown keys command "rotate"/);
+  });
+});
+
+describe('cca keys create: run caps', () => {
+  it('stores --max-timeout, --max-turns and --max-budget, and names the flag in errors', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-keys-caps-'));
+    try {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s) };
+      expect(
+        keysCommand(
+          ['create', '--name', 'capped', '--max-timeout', '60', '--max-turns', '5', '--max-budget', '0.5', '--data-dir', dir],
+          {},
+          io,
+        ),
+      ).toBe(0);
+      expect(out.join('')).toMatch(/each run: timeout_s <= 60, max_turns <= 5, max_budget_usd <= 0.5/);
+      expect(keysCommand(['create', '--name', 'bad', '--max-turns', '0', '--data-dir', dir], {}, io)).toBe(2);
+      expect(err.join('')).toMatch(/--max-turns must be a whole number/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
 import { RequestLimiter } from '../gateway/limits.js';
-import { KeyRepo, type ApiKeyRecord, type KeyLimits } from '../keys/index.js';
+import { KeyRepo, type ApiKeyRecord, type KeyLimits, type KeyRunCaps } from '../keys/index.js';
 import { openDatabase, type Db } from '../store/index.js';
 import { KEYS_USAGE } from './help.js';
 import { EXIT, isParseArgsError, UsageError, type CliIo } from './io.js';
@@ -30,6 +30,9 @@ const LIMIT_FLAGS = [
   ['burst', 'burst'],
   ['quota', 'dailyQuota'],
   ['concurrency', 'maxConcurrent'],
+  ['max-timeout', 'maxTimeoutS'],
+  ['max-turns', 'maxTurns'],
+  ['max-budget', 'maxBudgetUsd'],
 ] as const;
 
 /**
@@ -74,11 +77,14 @@ function createKey(args: string[], ctx: Ctx): number {
     burst: { type: 'string' },
     quota: { type: 'string' },
     concurrency: { type: 'string' },
+    'max-timeout': { type: 'string' },
+    'max-turns': { type: 'string' },
+    'max-budget': { type: 'string' },
     json: { type: 'boolean' },
   } as const;
   const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
   if (values.name === undefined) throw new UsageError('--name is required: cca keys create --name NAME (a label for you, e.g. "ci-bot").');
-  const limits: Partial<KeyLimits> = {};
+  const limits: Partial<KeyLimits & KeyRunCaps> = {};
   for (const [flag, field] of LIMIT_FLAGS) {
     const raw = values[flag];
     if (raw !== undefined) limits[field] = parseNumber(`--${flag}`, raw);
@@ -94,7 +100,7 @@ function createKey(args: string[], ctx: Ctx): number {
     ctx.io.stdout(
       `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
         `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${record.daily_quota} requests a day (UTC), ` +
-        `${record.max_concurrent} runs at once\n\n` +
+        `${record.max_concurrent} runs at once${capsText(record)}\n\n` +
         `  ${key}\n\n` +
         `Copy it now: it cannot be shown again (only its hash is stored).\n` +
         `Use it with: cca api "Create a hello world Python script" --api-key KEY   (or export CCA_API_KEY=KEY)\n` +
@@ -201,9 +207,19 @@ function parseNumber(flag: string, raw: string): number {
   return value;
 }
 
+/** The run caps of a key, when it has any. */
+function capsText(record: { max_timeout_s: number | null; max_turns: number | null; max_budget_usd: number | null }): string {
+  const caps = [
+    record.max_timeout_s !== null ? `timeout_s <= ${record.max_timeout_s}` : '',
+    record.max_turns !== null ? `max_turns <= ${record.max_turns}` : '',
+    record.max_budget_usd !== null ? `max_budget_usd <= ${record.max_budget_usd}` : '',
+  ].filter((c) => c !== '');
+  return caps.length > 0 ? `; each run: ${caps.join(', ')}` : '';
+}
+
 /** KeyRepo names fields as the API does (ratePerS); the user typed flags (--rate). */
 function flagNames(message: string): string {
-  return message.replace(/^(name|ratePerS|burst|dailyQuota|maxConcurrent)\b/, (field) => {
+  return message.replace(/^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd)\b/, (field) => {
     const flag = LIMIT_FLAGS.find(([, f]) => f === field)?.[0] ?? field;
     return `--${flag}`;
   });

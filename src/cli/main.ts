@@ -3,10 +3,15 @@
  */
 import { ConfigError } from '../config/index.js';
 import { apiCommand } from './api.js';
+import { approveCommand } from './approve.js';
+import { cancelCommand } from './cancel.js';
 import { USAGE, VERSION } from './help.js';
+import { invokeCommand } from './invoke.js';
 import { isParseArgsError, processIo, UsageError } from './io.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
+import { sessionCommand } from './session.js';
+import { sessionsCommand } from './sessions.js';
 
 export { UsageError } from './io.js';
 
@@ -18,8 +23,23 @@ export async function main(argv: string[]): Promise<void> {
       return serveCommand(args, 'serve');
     case 'runtime':
       return serveCommand(args, 'runtime');
+    case 'invoke':
+      process.exitCode = await invokeCommand(args, process.env, processIo);
+      return;
     case 'api':
       process.exitCode = await apiCommand(args, process.env, processIo);
+      return;
+    case 'sessions':
+      process.exitCode = await sessionsCommand(args, process.env, processIo);
+      return;
+    case 'session':
+      process.exitCode = await sessionCommand(args, process.env, processIo);
+      return;
+    case 'cancel':
+      process.exitCode = await cancelCommand(args, process.env, processIo);
+      return;
+    case 'approve':
+      process.exitCode = await approveCommand(args, process.env, processIo);
       return;
     case 'keys':
       process.exitCode = keysCommand(args, process.env, processIo);

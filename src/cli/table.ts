@@ -23,3 +23,12 @@ export function formatTable(columns: Column[], rows: string[][]): string {
       .trimEnd();
   return [line(columns.map((c) => c.header)), ...rows.map(line)].map((l) => `${l}\n`).join('');
 }
+
+/**
+ * Text as one line of at most `width` characters: whitespace runs become one space, the cut is marked.
+ * @example oneLine('a\n  b', 80) // 'a b'
+ */
+export function oneLine(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
+}

@@ -1,0 +1,71 @@
+/**
+ * `cca cancel ID`: stops the run in progress in a session. The service stores the files written
+ * so far, and the run's last event says how it ended.
+ */
+import { parseArgs } from 'node:util';
+import { callService, CONNECTION_OPTIONS, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
+import { CANCEL_USAGE } from './help.js';
+import { isOk } from './http-request.js';
+import { EXIT, usageFailure, type CliIo } from './io.js';
+import { sessionIdOf } from './session.js';
+import { describeSessionError } from './session-report.js';
+
+const CANCEL_OPTIONS = { ...CONNECTION_OPTIONS, help: { type: 'boolean', short: 'h' } } as const;
+
+/** Where the command runs: the working directory (for a relative data dir) and the clock. */
+export interface CancelCommandContext {
+  cwd?: string;
+  now?: () => Date;
+}
+
+/**
+ * Runs `cca cancel ID` and returns its exit status: 0 cancelling, 1 nothing was running or the
+ * request failed, 2 usage.
+ * @example process.exitCode = await cancelCommand(['sess_1'], process.env, processIo);
+ */
+export async function cancelCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, ctx: CancelCommandContext = {}): Promise<number> {
+  let conn: Connection;
+  let sessionId: string;
+  try {
+    const { values, positionals } = parseArgs({ args, options: CANCEL_OPTIONS, strict: true, allowPositionals: true });
+    if (values.help) {
+      io.stdout(CANCEL_USAGE);
+      return EXIT.ok;
+    }
+    sessionId = sessionIdOf(positionals, 'cancel');
+    conn = resolveConnection(values, env, ctx.cwd);
+  } catch (err) {
+    const code = usageFailure(err, io);
+    if (code === undefined) throw err;
+    return code;
+  }
+
+  const url = serviceUrl(conn, sessionRoute(sessionId, '/cancel'));
+  const reply = await callService(io, conn, url, { method: 'POST', body: '{}' });
+  if (reply === undefined) return EXIT.failure;
+  if (reply.status === 409) {
+    io.stderr(`cca: Nothing is running in session ${sessionId}: there is nothing to cancel.\n`);
+    return EXIT.failure;
+  }
+  if (!isOk(reply)) {
+    io.stderr(`cca: ${describeSessionError(reply, sessionId, url, (ctx.now ?? (() => new Date()))())}\n`);
+    return EXIT.failure;
+  }
+  const invocation = invocationOf(reply.text);
+  io.stdout(
+    `Cancelling ${invocation === undefined ? 'the run' : `invocation ${invocation}`} in session ${sessionId}; files written so far will be stored.\n` +
+      `  See how it ended: cca session ${sessionId} --watch\n`,
+  );
+  return EXIT.ok;
+}
+
+function invocationOf(text: string): string | undefined {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === 'object' && body !== null && 'invocation_id' in body && typeof body.invocation_id === 'string')
+      return body.invocation_id;
+  } catch {
+    // The status says enough.
+  }
+  return undefined;
+}

@@ -1,0 +1,123 @@
+/**
+ * `cca invoke "task"`: sends the task to `/invoke` as an event stream and shows the run live
+ * (tool calls, approvals, stored files), then the result as `cca api` prints it. The stream is
+ * resumed when the connection drops; Ctrl-C stops watching, not the run. `--async` only starts it.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { buildRequestBody, promptOf } from './api.js';
+import { describeHttpError, printResult } from './api-report.js';
+import { callService, CONNECTION_OPTIONS, resolveConnection, type Connection } from './connection.js';
+import { openEventStream } from './event-stream.js';
+import { INVOKE_USAGE } from './help.js';
+import { isOk, type HttpReply } from './http-request.js';
+import { EXIT, usageFailure, type CliIo } from './io.js';
+import { printCompleted, watchRun, type WatchContext } from './watch.js';
+
+const INVOKE_OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  'permission-mode': { type: 'string' },
+  'allowed-tools': { type: 'string' },
+  session: { type: 'string' },
+  'max-turns': { type: 'string' },
+  'max-budget': { type: 'string' },
+  timeout: { type: 'string' },
+  async: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The 202 answer to an asynchronous invocation. */
+const Accepted = z.object({
+  session_id: z.string(),
+  invocation_id: z.string(),
+  status_url: z.string().optional(),
+  events_url: z.string().optional(),
+});
+
+/**
+ * Runs `cca invoke` and returns its exit status: 0 success (or started, with `--async`), 1 the
+ * request failed or the stream was lost, 2 usage, 3 the run ended without success, 130 Ctrl-C.
+ * @example process.exitCode = await invokeCommand(['Create hello.py'], process.env, processIo);
+ */
+export async function invokeCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, ctx: WatchContext = {}): Promise<number> {
+  const now = ctx.now ?? (() => new Date());
+  let conn: Connection;
+  let body: string;
+  let flags: { async: boolean; json: boolean };
+  try {
+    const { values, positionals } = parseArgs({ args, options: INVOKE_OPTIONS, strict: true, allowPositionals: true });
+    if (values.help) {
+      io.stdout(INVOKE_USAGE);
+      return EXIT.ok;
+    }
+    conn = resolveConnection(values, env, ctx.cwd);
+    body = buildRequestBody(promptOf(positionals, 'invoke'), values);
+    flags = { async: values.async === true, json: values.json === true };
+  } catch (err) {
+    const code = usageFailure(err, io);
+    if (code === undefined) throw err;
+    return code;
+  }
+
+  const url = conn.invokeUrl;
+  const source = (reply: HttpReply) => `${url.href} answered ${reply.status}`;
+  if (flags.async) {
+    const reply = await callService(io, conn, url, { method: 'POST', body });
+    if (reply === undefined) return EXIT.failure;
+    if (!isOk(reply)) {
+      io.stderr(`cca: ${describeHttpError(reply, url.href, now())}\n`);
+      return EXIT.failure;
+    }
+    return printStarted(io, reply, flags.json, source(reply));
+  }
+
+  return watchRun(
+    io,
+    {
+      conn,
+      first: (signal) => openEventStream(url, { method: 'POST', headers: { 'x-api-key': conn.apiKey }, body }, signal, ctx.idleTimeoutMs),
+      firstUrl: url,
+      json: flags.json,
+      onReply: (reply) => {
+        if (!isOk(reply)) {
+          io.stderr(`cca: ${describeHttpError(reply, url.href, now())}\n`);
+          return EXIT.failure;
+        }
+        // A service that does not stream (the original's API Gateway) answers with the whole result.
+        return printResult(io, reply.text, { json: flags.json, source: source(reply), command: 'invoke' });
+      },
+      onCompleted: (event) => printCompleted(io, event, { json: flags.json, command: 'invoke' }),
+    },
+    ctx,
+  );
+}
+
+/** Prints the ids and links of a run started with `--async` (`--json`: the body as received). */
+function printStarted(io: CliIo, reply: HttpReply, json: boolean, source: string): number {
+  let accepted: z.infer<typeof Accepted> | undefined;
+  try {
+    const parsed = Accepted.safeParse(JSON.parse(reply.text));
+    accepted = parsed.success ? parsed.data : undefined;
+  } catch {
+    accepted = undefined;
+  }
+  // A service that ignores `async` runs the task and answers with its result.
+  if (accepted === undefined) return printResult(io, reply.text, { json, source, command: 'invoke' });
+  if (json) {
+    io.stdout(reply.text.endsWith('\n') ? reply.text : `${reply.text}\n`);
+    return EXIT.ok;
+  }
+  const session = accepted.session_id;
+  const facts: [string, string | undefined][] = [
+    ['session', session],
+    ['invocation', accepted.invocation_id],
+    ['status', accepted.status_url],
+    ['events', accepted.events_url],
+  ];
+  const lines = ['Started; the run goes on on the service.'];
+  for (const [label, value] of facts) if (value !== undefined) lines.push(`  ${`${label}:`.padEnd(13)}${value}`);
+  lines.push(`Watch it:   cca session ${session} --watch`, `Cancel it:  cca cancel ${session}`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return EXIT.ok;
+}
