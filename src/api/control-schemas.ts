@@ -18,7 +18,7 @@ export const AsyncAcceptedSchema = z
       examples: ['https://agent.example.com/sessions/7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b'],
     }),
     events_url: z.string().meta({
-      description: "The session's event stream (SSE); it ends after the run's last event.",
+      description: "The session's event stream (SSE), replayed from its first event; it ends after this run's last event.",
       examples: ['https://agent.example.com/sessions/7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b/events'],
     }),
   })
@@ -44,7 +44,10 @@ export const PermissionAnswerSchema = z
     message: z
       .string()
       .max(2000)
-      .meta({ description: 'Why; recorded in the `permission.decision` event, and a denial passes it on to the agent.', examples: ['Do not touch the database.'] })
+      .meta({
+        description: 'Why; recorded in the `permission.decision` event, and a denial passes it on to the agent.',
+        examples: ['Do not touch the database.'],
+      })
       .optional(),
   })
   .meta({ description: 'The answer to a `permission.request` event.' });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../events/schema.js';
 import { escapeHtml, renderDocsPage, renderText } from './docs.js';
+import { eventComponentName } from './event-components.js';
 import { buildOpenApi } from './openapi.js';
 
 const build = () => buildOpenApi({ version: '1.2.3', limits: { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 } });
@@ -35,6 +37,24 @@ describe('renderDocsPage', () => {
     expect(page).toContain('&quot;message&quot;: &quot;Limit Exceeded&quot;');
     expect(page).toContain('&quot;allowed_tools&quot;: &quot;Bash,Read,Write,Replace,Search,List&quot;');
     expect(page).toContain('<pre><code>curl -X POST &quot;$API_ENDPOINT&quot;');
+  });
+
+  it('lists the routes of long runs, the event schemas and an event stream as it is on the wire', () => {
+    for (const [method, path, id] of [
+      ['GET', '/sessions/{session_id}/events', 'streamSessionEvents'],
+      ['POST', '/sessions/{session_id}/cancel', 'cancelSession'],
+      ['POST', '/sessions/{session_id}/permissions/{request_id}', 'answerPermission'],
+    ] as const) {
+      expect(page).toContain(`<a href="#op-${id}"><span class="m ${method.toLowerCase()}">${method}</span> ${path}</a>`);
+    }
+    expect(page).toContain('<td><code>Prefer (header)</code></td>');
+    expect(page).toContain('<td><code>Last-Event-ID (header)</code></td>');
+    expect(page).toContain('<p class="media"><code>text/event-stream</code>: <a href="#schema-SessionEvent">SessionEvent</a></p>');
+    expect(page).toContain('<a href="#schema-AsyncAccepted">AsyncAccepted</a>');
+    for (const type of EVENT_TYPES) expect(page).toContain(`id="schema-${eventComponentName(type)}"`);
+    // A stream example is shown as raw text, not as a JSON string with escaped line breaks.
+    expect(page).toMatch(/\nevent: assistant\.text\ndata: \{&quot;id&quot;:3,/);
+    expect(page).toContain('\n: keep-alive\n');
   });
 
   it('is self-contained: no script, no external resource', () => {

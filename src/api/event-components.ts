@@ -15,7 +15,8 @@ const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'tool.result': 'What a tool returned (truncated).',
   'permission.request':
     'manual mode: a tool use waits for approval. Answer with `POST /sessions/{session_id}/permissions/{request_id}` before `expires_at`, or it is denied.',
-  'permission.decision': 'How a permission request was answered: by the API, by the approval timeout, by the policy of the mode, or by the run ending.',
+  'permission.decision':
+    'How a permission request was answered: by the API, by the approval timeout, by the policy of the mode, or by the run ending.',
   usage: 'Tokens so far in this invocation (cumulative).',
   'file.stored': 'A file the invocation created or changed was stored.',
   'invocation.completed': 'The last event of an invocation: its final status and the whole output, as the synchronous answer has it.',

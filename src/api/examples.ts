@@ -112,18 +112,21 @@ export const EXAMPLE_ASYNC_ACCEPTED: AsyncAccepted = {
 export const EXAMPLE_CANCEL_ACCEPTED: CancelAccepted = { session_id: SESSION_ID, invocation_id: INVOCATION_ID, status: 'cancelling' };
 
 const REQUEST_ID = 'b5d0c3e2-7a41-4f9e-8c6d-2e1f0a9b8c7d';
-export const EXAMPLE_PERMISSION_ANSWER: PermissionAnswer = { decision: 'deny', message: 'Do not install packages; use the standard library.' };
+export const EXAMPLE_PERMISSION_ANSWER: PermissionAnswer = {
+  decision: 'deny',
+  message: 'Do not install packages; use the standard library.',
+};
 export const EXAMPLE_PERMISSION_ANSWERED: PermissionAnswered = { request_id: REQUEST_ID, decision: 'deny' };
 
 type Draft = { [T in EventType]: { type: T; data: EventPayload<T> } }[EventType];
-/** Events of one invocation, numbered from `firstId` a second apart (the last at the output's timestamp). */
+/** Events of one invocation, numbered from `firstId` 5 s apart (the last at the output's timestamp). */
 function events(drafts: Draft[], firstId: number): SessionEvent[] {
   const end = Date.parse(EXAMPLE_OUTPUT.output.timestamp);
   return drafts.map((draft, i) => ({
     id: firstId + i,
     session_id: SESSION_ID,
     invocation_id: INVOCATION_ID,
-    at: new Date(end - (drafts.length - 1 - i) * 1000).toISOString(),
+    at: new Date(end - (drafts.length - 1 - i) * 5000).toISOString(),
     ...draft,
   }));
 }
@@ -145,7 +148,10 @@ export const EXAMPLE_EVENTS: SessionEvent[] = events(
     },
     { type: 'tool.result', data: { tool_use_id: 'toolu_01', is_error: false, content: 'File created successfully at: app/main.py' } },
     { type: 'usage', data: { usage: EXAMPLE_USAGE } },
-    { type: 'file.stored', data: { file_name: EXAMPLE_FILE.file_name, size: EXAMPLE_FILE.size, key: EXAMPLE_FILE.key, download_url: LINK } },
+    {
+      type: 'file.stored',
+      data: { file_name: EXAMPLE_FILE.file_name, size: EXAMPLE_FILE.size, key: EXAMPLE_FILE.key, download_url: LINK },
+    },
     { type: 'invocation.completed', data: { status: 'succeeded', output: EXAMPLE_OUTPUT } },
   ],
   1,
@@ -156,9 +162,12 @@ export const EXAMPLE_APPROVAL_EVENTS: SessionEvent[] = events(
   [
     {
       type: 'permission.request',
-      data: { request_id: REQUEST_ID, tool: 'Bash', input: '{"command":"pip install fastapi"}', expires_at: '2025-01-01T12:05:40.512Z' },
+      data: { request_id: REQUEST_ID, tool: 'Bash', input: '{"command":"pip install fastapi"}', expires_at: '2025-01-01T12:05:36.512Z' },
     },
-    { type: 'permission.decision', data: { request_id: REQUEST_ID, tool: 'Bash', decision: 'deny', by: 'api', message: EXAMPLE_PERMISSION_ANSWER.message } },
+    {
+      type: 'permission.decision',
+      data: { request_id: REQUEST_ID, tool: 'Bash', decision: 'deny', by: 'api', message: EXAMPLE_PERMISSION_ANSWER.message },
+    },
   ],
   5,
 );

@@ -3,7 +3,17 @@
  * the OpenAPI 3.1 document generated from them and the request schema, and its HTML page.
  */
 export * from './schemas.js';
+export * from './control-schemas.js';
 export { buildOpenApi, type OpenApiOptions } from './openapi.js';
 export type { JsonSchema, OpenApiDocument, Operation, PathItem, ResponseObject } from './openapi-types.js';
 export { renderDocsPage, escapeHtml } from './docs.js';
-export { EXAMPLE_REQUEST, EXAMPLE_OUTPUT, EXAMPLE_SESSION_LIST, EXAMPLE_SESSION_DETAIL, EXAMPLE_HEALTH, EXAMPLE_PING } from './examples.js';
+export {
+  EXAMPLE_REQUEST,
+  EXAMPLE_OUTPUT,
+  EXAMPLE_SESSION_LIST,
+  EXAMPLE_SESSION_DETAIL,
+  EXAMPLE_HEALTH,
+  EXAMPLE_PING,
+  EXAMPLE_ASYNC_ACCEPTED,
+  EXAMPLE_EVENT_STREAM,
+} from './examples.js';

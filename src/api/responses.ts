@@ -94,7 +94,8 @@ export function invocationResponses(maxBodyBytes: number): Record<string, Respon
     '202': ASYNC_ACCEPTED,
     '400': error('The body is not a valid request; the message names every problem and how to fix it.', INVALID_REQUEST),
     '409': error('The session already has an invocation queued or running.', {
-      message: 'Session 7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b is already running an invocation; wait for it to finish, or use another session_id.',
+      message:
+        'Session 7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b is already running an invocation; wait for it to finish, or use another session_id.',
       code: 'conflict',
     }),
     '413': error(`The body is larger than ${maxBodyBytes} bytes.`, {

@@ -10,7 +10,21 @@ import type {
 } from '../runner/index.js';
 import { buildOutput } from '../runtime/output.js';
 import type { SkippedFile as WorkspaceSkippedFile } from '../workspace/index.js';
-import { EXAMPLE_HEALTH, EXAMPLE_OUTPUT, EXAMPLE_PING, EXAMPLE_SESSION_DETAIL, EXAMPLE_SESSION_LIST } from './examples.js';
+import { EVENT_TYPES, SessionEventSchema } from '../events/schema.js';
+import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema } from './control-schemas.js';
+import {
+  EXAMPLE_APPROVAL_EVENTS,
+  EXAMPLE_ASYNC_ACCEPTED,
+  EXAMPLE_CANCEL_ACCEPTED,
+  EXAMPLE_EVENTS,
+  EXAMPLE_HEALTH,
+  EXAMPLE_OUTPUT,
+  EXAMPLE_PERMISSION_ANSWER,
+  EXAMPLE_PERMISSION_ANSWERED,
+  EXAMPLE_PING,
+  EXAMPLE_SESSION_DETAIL,
+  EXAMPLE_SESSION_LIST,
+} from './examples.js';
 import {
   ErrorSchema,
   HealthSchema,
@@ -96,8 +110,24 @@ describe('examples', () => {
     ['SessionDetail', SessionDetailSchema, EXAMPLE_SESSION_DETAIL],
     ['Health', HealthSchema, EXAMPLE_HEALTH],
     ['Ping', PingSchema, EXAMPLE_PING],
+    ['AsyncAccepted', AsyncAcceptedSchema, EXAMPLE_ASYNC_ACCEPTED],
+    ['CancelAccepted', CancelAcceptedSchema, EXAMPLE_CANCEL_ACCEPTED],
+    ['PermissionAnswer', PermissionAnswerSchema, EXAMPLE_PERMISSION_ANSWER],
+    ['PermissionAnswered', PermissionAnsweredSchema, EXAMPLE_PERMISSION_ANSWERED],
   ] as [string, z.ZodType, unknown][])('%s example matches its schema exactly', (_name, schema, example) => {
     expect(schema.parse(example)).toStrictEqual(example);
+  });
+
+  it('has example events that match the event contract, ids increasing, every type shown', () => {
+    const all = [...EXAMPLE_EVENTS, ...EXAMPLE_APPROVAL_EVENTS];
+    for (const event of all) expect(SessionEventSchema.parse(event)).toStrictEqual(event);
+    for (const list of [EXAMPLE_EVENTS, EXAMPLE_APPROVAL_EVENTS]) {
+      expect(list.map((e) => e.id)).toEqual(list.map((_e, i) => list[0]!.id + i));
+      expect(list.map((e) => e.at)).toEqual(list.map((e) => e.at).sort());
+    }
+    expect(EXAMPLE_EVENTS[0]?.type).toBe('invocation.queued');
+    expect(EXAMPLE_EVENTS.at(-1)).toMatchObject({ type: 'invocation.completed', data: { output: EXAMPLE_OUTPUT } });
+    expect(new Set(all.map((e) => e.type))).toEqual(new Set(EVENT_TYPES));
   });
 
   it('keeps extra fields of an error body', () => {

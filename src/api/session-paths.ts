@@ -116,13 +116,20 @@ export function sessionPaths(limits: { maxBodyBytes: number }): Record<string, P
           'Stops the invocation queued or running in the session. The files it wrote so far are stored, and it ends `cancelled` with its `invocation.completed` event; a pending permission request is denied.',
         parameters: [SESSION],
         responses: {
-          '202': json('Stopping; follow the end on the event stream or at `GET /sessions/{session_id}`.', 'CancelAccepted', EXAMPLE_CANCEL_ACCEPTED),
+          '202': json(
+            'Stopping; follow the end on the event stream or at `GET /sessions/{session_id}`.',
+            'CancelAccepted',
+            EXAMPLE_CANCEL_ACCEPTED,
+          ),
           '403': FORBIDDEN,
           '404': error('No such session, or it belongs to another key.', {
             message: `Session ${SESSION_ID} was not found; omit session_id to start a new session.`,
             code: 'not_found',
           }),
-          '409': error('Nothing is queued or running in the session.', { message: `Nothing is running in session ${SESSION_ID}.`, code: 'conflict' }),
+          '409': error('Nothing is queued or running in the session.', {
+            message: `Nothing is running in session ${SESSION_ID}.`,
+            code: 'conflict',
+          }),
           '429': THROTTLED,
         },
       },
@@ -144,7 +151,10 @@ export function sessionPaths(limits: { maxBodyBytes: number }): Record<string, P
             schema: { type: 'string' },
           },
         ],
-        requestBody: { required: true, content: { 'application/json': { schema: ref('PermissionAnswer'), example: EXAMPLE_PERMISSION_ANSWER } } },
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('PermissionAnswer'), example: EXAMPLE_PERMISSION_ANSWER } },
+        },
         responses: {
           '200': json('Answered; the run goes on with the decision.', 'PermissionAnswered', EXAMPLE_PERMISSION_ANSWERED),
           '400': error('The body is not `{"decision": "allow" | "deny", "message"?: string}` (message at most 2,000 characters).', {
@@ -153,10 +163,13 @@ export function sessionPaths(limits: { maxBodyBytes: number }): Record<string, P
             field: 'decision',
           }),
           '403': FORBIDDEN,
-          '404': error('No such session for this key, or no request with this id in the invocation now running (a finished run has none).', {
-            message: `No pending permission request b5d0c3e2-7a41-4f9e-8c6d-2e1f0a9b8c7d in session ${SESSION_ID}.`,
-            code: 'not_found',
-          }),
+          '404': error(
+            'No such session for this key, or no request with this id in the invocation now running (a finished run has none).',
+            {
+              message: `No pending permission request b5d0c3e2-7a41-4f9e-8c6d-2e1f0a9b8c7d in session ${SESSION_ID}.`,
+              code: 'not_found',
+            },
+          ),
           '409': error('The request was already answered, through the API or by the approval timeout.', {
             message: 'Permission request b5d0c3e2-7a41-4f9e-8c6d-2e1f0a9b8c7d was already answered.',
             code: 'conflict',

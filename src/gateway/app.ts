@@ -11,7 +11,7 @@ import { invocationBodyLimit, invocationHandler, publicOrigin, type CallerEnv } 
 import type { InvocationService } from '../runtime/service.js';
 import { sseResponse } from '../runtime/sse.js';
 import type { SessionEvents } from '../events/index.js';
-import { z } from 'zod';
+import { PermissionAnswerSchema, type CancelAccepted } from '../api/control-schemas.js';
 import { toSessionDetail, toSessionSummary, type SessionRepo } from '../sessions/index.js';
 import type { MiddlewareHandler } from 'hono';
 import type { RunSlots } from './slots.js';
@@ -37,7 +37,7 @@ export function corsFor(config: Config): MiddlewareHandler {
     origin: any ? '*' : config.corsOrigins,
     allowHeaders: ['Content-Type', 'x-api-key', 'Authorization', 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id', 'Last-Event-ID'],
     allowMethods: ['GET', 'POST', 'OPTIONS'],
-    exposeHeaders: ['Retry-After'],
+    exposeHeaders: ['Retry-After', 'Location', 'Preference-Applied', 'X-Session-Id', 'X-Invocation-Id'],
     maxAge: 600,
   });
 }
@@ -69,13 +69,13 @@ export function createGatewayRoutes(deps: GatewayDeps): Hono<CallerEnv> {
   app.post('/sessions/:id/cancel', auth, (c) => {
     const id = c.req.param('id');
     const { invocationId } = service.cancel(id, ownerOf(c));
-    return c.json({ session_id: id, invocation_id: invocationId, status: 'cancelling' }, 202);
+    return c.json({ session_id: id, invocation_id: invocationId, status: 'cancelling' } satisfies CancelAccepted, 202);
   });
 
   app.post('/sessions/:id/permissions/:requestId', auth, invocationBodyLimit(config), async (c) => {
     const id = c.req.param('id');
     const requestId = c.req.param('requestId');
-    const parsed = PermissionAnswer.safeParse(await c.req.json().catch(() => undefined));
+    const parsed = PermissionAnswerSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) {
       throw new ValidationError('The body must be {"decision": "allow" | "deny", "message"?: string}.', { field: 'decision' });
     }
@@ -118,8 +118,6 @@ function ownerOf(c: { get(key: 'caller'): CallerEnv['Variables']['caller'] }): s
   if (caller === undefined) throw new Error('session routes must be guarded by the API key middleware');
   return caller.keyId;
 }
-
-const PermissionAnswer = z.object({ decision: z.enum(['allow', 'deny']), message: z.string().max(2000).optional() });
 
 /** The event id to resume after: Last-Event-ID or `?after=`; 0 replays everything. */
 function parseAfter(raw: string | undefined): number {

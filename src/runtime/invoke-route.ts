@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config, Limits } from '../config/index.js';
 import { PayloadTooLargeError, ValidationError } from '../errors/index.js';
+import type { AsyncAccepted } from '../api/control-schemas.js';
 import type { SessionEvents } from '../events/index.js';
 import { parseInvocation } from './schema.js';
 import type { InvocationService } from './service.js';
@@ -87,7 +88,13 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
       started.done.catch(() => undefined);
       const statusUrl = `${origin}/sessions/${encodeURIComponent(sessionId)}`;
       return c.json(
-        { session_id: sessionId, invocation_id: invocationId, status: 'queued', status_url: statusUrl, events_url: `${statusUrl}/events` },
+        {
+          session_id: sessionId,
+          invocation_id: invocationId,
+          status: 'queued',
+          status_url: statusUrl,
+          events_url: `${statusUrl}/events`,
+        } satisfies AsyncAccepted,
         202,
         { 'Preference-Applied': 'respond-async', Location: statusUrl },
       );
