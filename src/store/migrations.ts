@@ -61,4 +61,22 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE api_keys ADD COLUMN max_timeout_s INTEGER;
    ALTER TABLE api_keys ADD COLUMN max_turns INTEGER;
    ALTER TABLE api_keys ADD COLUMN max_budget_usd REAL;`,
+  // Uploads that failed: kept until a retry (in the background and at start-up) stores them.
+  `CREATE TABLE upload_outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id TEXT NOT NULL,
+     invocation_id TEXT NOT NULL,
+     file_name TEXT NOT NULL,
+     object_key TEXT NOT NULL,
+     workspace TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     dev TEXT NOT NULL,
+     ino TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT,
+     created_at TEXT NOT NULL,
+     next_attempt_at TEXT NOT NULL,
+     UNIQUE (invocation_id, file_name)
+   );
+   CREATE INDEX upload_outbox_due ON upload_outbox(next_attempt_at);`,
 ];
