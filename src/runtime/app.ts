@@ -35,8 +35,10 @@ export function createRuntimeApp(deps: AppDeps): Hono<CallerEnv> {
   if (deps.cors) app.use('*', deps.cors);
   app.get('/ping', (c) => c.json(activity.ping()));
   const guard: MiddlewareHandler<CallerEnv> = deps.guard ?? (async (_c, next) => next());
-  // Async answers point at the sessions routes: only `serve` mode (with a guard) has them.
-  const handler = invocationHandler({ config, service, events: deps.events, asyncAllowed: deps.guard !== undefined });
+  // Async answers need somewhere to read the result: the sessions routes of `serve` (which has a
+  // guard), or on AgentCore the state mirrored to S3 that the API Lambda reads.
+  const asyncAllowed = deps.guard !== undefined || config.storage.kind === 's3';
+  const handler = invocationHandler({ config, service, events: deps.events, asyncAllowed });
   app.post('/invocations', guard, invocationBodyLimit(config), handler);
   for (const routes of deps.routes ?? []) app.route('/', routes);
 

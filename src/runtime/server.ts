@@ -20,6 +20,7 @@ import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { openDatabase, type Db } from '../store/index.js';
+import { NoStateMirror, type StateMirror } from '../state/index.js';
 import { EventBus, EventStore, SessionEvents } from '../events/index.js';
 import { Activity } from './activity.js';
 import { createRuntimeApp } from './app.js';
@@ -31,6 +32,8 @@ export const VERSION = '0.1.0';
 export interface RuntimeOptions {
   /** Milliseconds since the epoch, for rate limits and quotas (tests inject a clock). */
   now?: () => number;
+  /** Where session state is mirrored; default: S3 with S3 storage, else nowhere. */
+  state?: StateMirror;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -61,6 +64,7 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
     activity,
     slots,
     events,
+    state: options.state ?? new NoStateMirror(),
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });

@@ -21,6 +21,8 @@ import type { Activity } from './activity.js';
 import { Approvals, type AnswerResult } from './approvals.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import type { ValidInvocation } from './schema.js';
+import type { InvocationStatus } from '../api/schemas.js';
+import type { StateMirror } from '../state/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -29,6 +31,8 @@ export interface ServiceDeps {
   activity: Activity;
   slots: RunSlots;
   events: SessionEvents;
+  /** Where session state is mirrored to survive the process (S3 on AgentCore); none locally. */
+  state: StateMirror;
   logger: Logger;
   /** Host facts the child environment inherits (PATH, locale); read once by the caller. */
   hostEnv: { PATH?: string | undefined; LANG?: string | undefined; LC_ALL?: string | undefined; TZ?: string | undefined };
@@ -59,6 +63,7 @@ export interface StartedInvocation {
 /** A run in a session: queued or running. */
 interface ActiveRun {
   invocationId: string;
+  prompt: string;
   ownerKeyId: string | undefined;
   controller: AbortController;
   approvals: Approvals;
@@ -69,6 +74,7 @@ const CLIENT_APP = 'claude-code-agent/0.1.0';
 /** Runs invocations; one at a time per session, within the run slots. */
 export class InvocationService {
   private readonly active = new Map<string, ActiveRun>();
+  private readonly mirrorWrites = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -107,6 +113,7 @@ export class InvocationService {
     const invocationId = randomUUID();
     const run: ActiveRun = {
       invocationId,
+      prompt: req.prompt,
       ownerKeyId: ctx.ownerKeyId,
       controller,
       approvals: new Approvals({
@@ -133,6 +140,7 @@ export class InvocationService {
         status: 'queued',
       });
       firstEventId = events.emit(sessionId, invocationId, { type: 'invocation.queued', data: { prompt: req.prompt } }).id;
+      this.mirror(sessionId, run, 'queued', null);
     } catch (err) {
       this.active.delete(sessionId);
       controller.abort('cancelled');
@@ -250,6 +258,7 @@ export class InvocationService {
     sessions.markRunning(invocationId, startedAt);
     const resume = sessions.getSession(sessionId)?.claude_session_id ?? undefined;
     events.emit(sessionId, invocationId, { type: 'invocation.started', data: { resumed: resume !== undefined } });
+    this.mirror(sessionId, run, 'running', null);
     log.info({ resume: resume !== undefined, tools: req.tools, mode: req.permissionMode }, 'invocation started');
 
     const model = req.model ?? config.model ?? config.provider.defaultModel;
@@ -361,6 +370,36 @@ export class InvocationService {
   ): void {
     if (this.active.get(sessionId) === run) this.active.delete(sessionId);
     this.deps.events.emit(sessionId, run.invocationId, { type: 'invocation.completed', data: { status, output } });
+    this.mirror(sessionId, run, status, output);
+  }
+
+  /**
+   * Writes the session's state to the mirror, one write at a time per session so a late write
+   * never overwrites a newer state. Failures are logged: the record in SQLite stays the truth here.
+   */
+  private mirror(sessionId: string, run: ActiveRun, status: InvocationStatus, output: InvocationOutput | null): void {
+    const record = {
+      session_id: sessionId,
+      owner: run.ownerKeyId ?? null,
+      invocation_id: run.invocationId,
+      status,
+      prompt: run.prompt,
+      updated_at: new Date().toISOString(),
+      output,
+    };
+    const previous = this.mirrorWrites.get(sessionId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.deps.state.put(record))
+      .catch((err: unknown) => this.deps.logger.warn({ err, session_id: sessionId, status }, 'could not mirror session state'));
+    this.mirrorWrites.set(sessionId, next);
+    void next.finally(() => {
+      if (this.mirrorWrites.get(sessionId) === next) this.mirrorWrites.delete(sessionId);
+    });
+  }
+
+  /** Resolves once every state write started so far has landed (tests, shutdown). */
+  async mirrorsSettled(): Promise<void> {
+    await Promise.all([...this.mirrorWrites.values()]);
   }
 }
 

@@ -79,7 +79,11 @@ describe('async invocations', () => {
   it('answers 202 at once and walks queued → running → succeeded, with the full output at the end', async () => {
     const blocker = await post('/invoke', { prompt: '[[scenario:slow]] hold the only slot', async: true });
     expect(blocker.status).toBe(202);
-    const res = await fetch(`${svc.url}/invoke`, { method: 'POST', headers: headers({ Prefer: 'respond-async' }), body: JSON.stringify({ prompt: '[[scenario:work]] go' }) });
+    const res = await fetch(`${svc.url}/invoke`, {
+      method: 'POST',
+      headers: headers({ Prefer: 'respond-async' }),
+      body: JSON.stringify({ prompt: '[[scenario:work]] go' }),
+    });
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as any;
     expect(accepted).toMatchObject({ session_id: expect.any(String), invocation_id: expect.any(String), status: 'queued' });
@@ -94,14 +98,23 @@ describe('async invocations', () => {
     });
     expect([...seen]).toEqual(expect.arrayContaining(['queued', 'running', 'succeeded']));
     const inv = final.invocations[0];
-    expect(inv).toMatchObject({ invocation_id: accepted.invocation_id, status: 'succeeded', success: true, result: 'Wrote and ran hello.py.' });
+    expect(inv).toMatchObject({
+      invocation_id: accepted.invocation_id,
+      status: 'succeeded',
+      success: true,
+      result: 'Wrote and ran hello.py.',
+    });
     expect(inv.files.map((f: any) => f.file_name).sort()).toEqual(['hello.py', 'out.txt']);
   });
 });
 
 describe('live events', () => {
   it('streams the run in order over POST /invoke with Accept: text/event-stream and ends with the output', async () => {
-    const res = await fetch(`${svc.url}/invoke`, { method: 'POST', headers: headers({ Accept: 'text/event-stream' }), body: JSON.stringify({ prompt: '[[scenario:work]] go' }) });
+    const res = await fetch(`${svc.url}/invoke`, {
+      method: 'POST',
+      headers: headers({ Accept: 'text/event-stream' }),
+      body: JSON.stringify({ prompt: '[[scenario:work]] go' }),
+    });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const events = await readEvents(res);
     const ids = events.map((e) => e.id);
@@ -142,7 +155,9 @@ describe('live events', () => {
     expect(new Set(joined).size).toBe(joined.length);
     expect(rest.at(-1)?.type).toBe('invocation.completed');
     // ?after= works like the header.
-    const viaQuery = await readEvents(await fetch(`${svc.url}/sessions/${accepted.session_id}/events?after=${firstPart[2]!.id}`, { headers: headers() }));
+    const viaQuery = await readEvents(
+      await fetch(`${svc.url}/sessions/${accepted.session_id}/events?after=${firstPart[2]!.id}`, { headers: headers() }),
+    );
     expect(viaQuery.map((e) => e.id)).toEqual(rest.map((e) => e.id));
   });
 });
@@ -225,7 +240,9 @@ describe('manual mode with remote approval', () => {
     const { body } = await post('/invoke', { prompt: '[[scenario:ask]] go', permission_mode: 'manual', approval_timeout_s: 1 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(body.output.metadata.uploaded_files).toEqual([]);
-    expect(body.output.permission_denials).toEqual([expect.objectContaining({ tool_name: 'Write', reason: expect.stringMatching(/no answer within 1 s/) })]);
+    expect(body.output.permission_denials).toEqual([
+      expect.objectContaining({ tool_name: 'Write', reason: expect.stringMatching(/no answer within 1 s/) }),
+    ]);
   });
 
   it('lets a sync caller be approved from elsewhere', async () => {
@@ -265,5 +282,46 @@ describe('a caller that goes away', () => {
       return s.status === 'succeeded' ? s : undefined;
     });
     expect(final.invocations[0].files.map((f: any) => f.file_name).sort()).toEqual(['hello.py', 'out.txt']);
+  });
+});
+
+describe('session state mirror', () => {
+  it('mirrors queued → running → succeeded with the output, in order', async () => {
+    const puts: { status: string; output: unknown }[] = [];
+    const records = new Map<string, unknown>();
+    const mirrored = await startTestService({
+      mode: 'serve',
+      responder: scenarios({
+        work: [{ content: [toolUse('Write', { file_path: 'm.txt', content: 'm\n' })] }, { content: [text('mirrored')] }],
+      }),
+      state: {
+        // A real in-memory mirror: slow writes, so out-of-order landing would show.
+        put: async (record) => {
+          await new Promise((r) => setTimeout(r, record.status === 'queued' ? 50 : 0));
+          puts.push({ status: record.status, output: record.output });
+          records.set(record.session_id, record);
+        },
+        get: async (id) => records.get(id) as never,
+      },
+    });
+    try {
+      const k = mirrored.runtime.keys.create('mirror').key;
+      const res = await fetch(`${mirrored.url}/invoke`, {
+        method: 'POST',
+        headers: { 'x-api-key': k },
+        body: JSON.stringify({ prompt: '[[scenario:work]] go' }),
+      });
+      const body = (await res.json()) as any;
+      await mirrored.runtime.service.mirrorsSettled();
+      expect(puts.map((p) => p.status)).toEqual(['queued', 'running', 'succeeded']);
+      expect(puts[2]?.output).toEqual(body);
+      expect(records.get(body.output.session_id)).toMatchObject({
+        owner: expect.any(String),
+        invocation_id: body.output.invocation_id,
+        status: 'succeeded',
+      });
+    } finally {
+      await mirrored.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { startRuntime, type RuntimeHandle } from '../../src/runtime/index.js';
+import type { StateMirror } from '../../src/state/index.js';
 import { startModelServer, type ModelServer, type Responder } from './model-server.js';
 
 export interface TestService {
@@ -32,6 +33,8 @@ export async function startTestService(
     mode?: 'runtime' | 'serve';
     /** Clock for rate limits and quotas. */
     now?: () => number;
+    /** Where session state is mirrored. */
+    state?: StateMirror;
   } = {},
 ): Promise<TestService> {
   const model = opts.model ?? (await startModelServer(opts.responder));
@@ -52,7 +55,7 @@ export async function startTestService(
     config,
     silentLogger(),
     { PATH: process.env.PATH, LANG: 'C.UTF-8' },
-    opts.now ? { now: opts.now } : {},
+    { ...(opts.now ? { now: opts.now } : {}), ...(opts.state ? { state: opts.state } : {}) },
   );
   return {
     url: runtime.url,
