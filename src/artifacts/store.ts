@@ -8,11 +8,11 @@ export interface ArtifactLinks {
   expires_at: string;
 }
 
-/** A place that keeps the files a run produced: the local disk now, S3 later. */
+/** A place that keeps the files a run produced: the local disk or S3. */
 export interface ArtifactStore {
   readonly kind: 'local' | 's3';
   /** Stores `body` (exactly `size` bytes) under `key`. Must be atomic: a reader never sees a partial object (local: write to a temp file in the same dir then rename). */
   put(key: string, body: Readable, info: { size: number; contentType: string }): Promise<void>;
-  /** Links for a stored key. baseUrl is the public origin of this service, e.g. "http://127.0.0.1:8080". */
-  links(key: string, baseUrl: string): ArtifactLinks;
+  /** Links for a stored key. baseUrl is the public origin of this service, e.g. "http://127.0.0.1:8080". Async where signing is (S3 presigning): always `await` it. */
+  links(key: string, baseUrl: string): ArtifactLinks | Promise<ArtifactLinks>;
 }

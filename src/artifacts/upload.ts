@@ -72,7 +72,7 @@ async function uploadOne(
       await store.put(key, meter.stream, { size: file.size, contentType });
       // A store that resolved without reading everything must not be reported with a digest.
       if (!meter.complete) throw new Error('The artifact store returned before reading the whole file');
-      const links = store.links(key, opts.baseUrl);
+      const links = await store.links(key, opts.baseUrl);
       const sha256 = meter.digest();
       return { ok: true, file: { file_name: file.path, key, size: file.size, sha256, content_type: contentType, ...links } };
     } finally {

@@ -12,6 +12,16 @@ export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type Pro
 
 export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };
 
+/** How the S3 client is set up; read here so that the SDK is handed every value explicitly. */
+export interface AwsConfig {
+  /** AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
+  region: string;
+  /** AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL: an S3-compatible server; undefined: AWS itself. */
+  s3Endpoint: string | undefined;
+  /** CCA_S3_FORCE_PATH_STYLE=1: `endpoint/bucket/key` URLs, for servers without per-bucket host names. */
+  s3ForcePathStyle: boolean;
+}
+
 export interface Limits {
   maxBodyBytes: number;
   maxPromptChars: number;
@@ -28,6 +38,8 @@ export interface Limits {
   maxFileBytes: number;
   maxTotalBytes: number;
   maxWalkEntries: number;
+  /** First wait before a failed upload is retried (doubling after each failure). */
+  uploadRetryBaseMs: number;
 }
 
 /**
@@ -42,6 +54,7 @@ export interface Config {
   port: number;
   dataDir: string;
   storage: StorageConfig;
+  aws: AwsConfig;
   /** Origin used in download links; undefined: the origin the request came in on. */
   publicUrl: string | undefined;
   /** CCA_MODEL: overrides the provider's default model. */
@@ -106,6 +119,7 @@ export function loadConfig(
     maxFileBytes: int('CCA_MAX_FILE_BYTES', 100 * MiB, 1, 5 * 1024 * MiB),
     maxTotalBytes: int('CCA_MAX_TOTAL_BYTES', 1024 * MiB, 1, 1024 * 1024 * MiB),
     maxWalkEntries: int('CCA_MAX_WALK_ENTRIES', 100_000, 1, 10_000_000),
+    uploadRetryBaseMs: int('CCA_UPLOAD_RETRY_BASE_MS', 5000, 0, 3_600_000),
   };
   // Defaults never exceed the maxima a request may ask for.
   limits.defaultMaxTurns = Math.min(limits.defaultMaxTurns, limits.maxTurnsLimit);
@@ -121,6 +135,7 @@ export function loadConfig(
     port: number('--port / CCA_PORT', pick(flags.port, 'CCA_PORT'), defaults.port, 0, 65_535, true),
     dataDir: path.resolve(cwd, pick(flags['data-dir'], 'CCA_DATA_DIR') ?? '.cca'),
     storage: parseStorage(pick(flags.storage, 'CCA_STORAGE') ?? 'local'),
+    aws: parseAws(env),
     publicUrl: parsePublicUrl(pick(flags['public-url'], 'CCA_PUBLIC_URL')),
     model: pick(flags.model, 'CCA_MODEL'),
     provider: detectProvider(env),
@@ -160,6 +175,23 @@ function parseStorage(raw: string): StorageConfig {
   const segmentsOk = prefix === '' || prefix.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
   if (match?.[1] && segmentsOk) return { kind: 's3', bucket: match[1], prefix };
   throw new ConfigError(`--storage / CCA_STORAGE must be "local" or "s3://BUCKET[/PREFIX]"; got "${raw}".`);
+}
+
+function parseAws(env: NodeJS.ProcessEnv): AwsConfig {
+  const endpointVar = nonEmpty(env.AWS_ENDPOINT_URL_S3) === undefined ? 'AWS_ENDPOINT_URL' : 'AWS_ENDPOINT_URL_S3';
+  const endpoint = nonEmpty(env[endpointVar]);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
+    throw new ConfigError(`${endpointVar} must be an http(s) URL such as http://127.0.0.1:9000; got "${endpoint}".`);
+  }
+  const pathStyle = nonEmpty(env.CCA_S3_FORCE_PATH_STYLE) ?? '0';
+  if (!['0', '1', 'true', 'false'].includes(pathStyle)) {
+    throw new ConfigError(`CCA_S3_FORCE_PATH_STYLE must be 1 or 0; got "${pathStyle}".`);
+  }
+  return {
+    region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
+    s3Endpoint: endpoint,
+    s3ForcePathStyle: pathStyle === '1' || pathStyle === 'true',
+  };
 }
 
 function parsePublicUrl(raw: string | undefined): string | undefined {

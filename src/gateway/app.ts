@@ -102,11 +102,16 @@ export function createGatewayRoutes(deps: GatewayDeps): Hono<CallerEnv> {
     return row;
   };
 
-  app.get('/sessions/:id', auth, (c) => {
+  app.get('/sessions/:id', auth, async (c) => {
     const id = c.req.param('id');
     const row = visibleRow(id, ownerOf(c));
     const origin = publicOrigin(config, c.req.url);
-    return c.json(toSessionDetail(row, sessions.listInvocations(id), (file) => ({ ...file, ...store.links(file.key, origin) })));
+    const detail = toSessionDetail(row, sessions.listInvocations(id));
+    // Stored links expire: every read gets fresh ones (S3 presigning is asynchronous).
+    for (const inv of detail.invocations) {
+      inv.files = await Promise.all(inv.files.map(async (file) => ({ ...file, ...(await store.links(file.key, origin)) })));
+    }
+    return c.json(detail);
   });
 
   if (deps.docs) app.route('/', deps.docs);

@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { filesRoutes, loadSigningSecret, LocalArtifactStore, UrlSigner, type ArtifactStore } from '../artifacts/index.js';
-import { ConfigError, type Config } from '../config/index.js';
+import { createArtifactStore, filesRoutes, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
+import type { Config } from '../config/index.js';
 import { apiKeyAuth } from '../gateway/auth.js';
 import { corsFor, createGatewayRoutes } from '../gateway/app.js';
 import { docsRoutes } from '../gateway/docs-routes.js';
@@ -20,7 +20,7 @@ import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { openDatabase, type Db } from '../store/index.js';
-import { NoStateMirror, type StateMirror } from '../state/index.js';
+import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
 import { EventBus, EventStore, SessionEvents } from '../events/index.js';
 import { Activity } from './activity.js';
 import { createRuntimeApp } from './app.js';
@@ -45,15 +45,14 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
   if (interrupted > 0) logger.warn({ interrupted }, 'runs in progress when the service last stopped are marked interrupted');
 
   const signer = new UrlSigner(await loadSigningSecret(config.dataDir, config.signingSecret));
-  if (config.storage.kind !== 'local') {
-    throw new ConfigError('S3 storage (--storage s3://...) is not in this build yet; use --storage local.');
-  }
-  const localStore = new LocalArtifactStore({
-    root: path.join(config.dataDir, 'artifacts'),
-    signer,
-    expiresInSeconds: config.limits.downloadUrlTtlS,
+  const { store, local, s3 } = createArtifactStore(config, signer);
+  // On AgentCore the microVM's disk goes away with the session: state is mirrored next to the files.
+  const state: StateMirror = options.state ?? (s3 ? new S3StateMirror(s3) : new NoStateMirror());
+  const outbox = new UploadOutbox(db, store, {
+    baseDelayMs: config.limits.uploadRetryBaseMs,
+    logger: logger.child({ component: 'upload-outbox' }),
+    ...(config.publicUrl ? { baseUrl: config.publicUrl } : {}),
   });
-  const store: ArtifactStore = localStore;
   const activity = new Activity();
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
   const events = new SessionEvents(new EventStore(db), new EventBus());
@@ -64,12 +63,14 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
     activity,
     slots,
     events,
-    state: options.state ?? new NoStateMirror(),
+    state,
+    outbox,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
   const keys = new KeyRepo(db);
-  const files = filesRoutes(localStore, signer) as unknown as Hono<CallerEnv>;
+  // The /files/ route serves the local store only: S3 links go to S3 directly.
+  const files = local ? [filesRoutes(local, signer) as unknown as Hono<CallerEnv>] : [];
   let app: Hono<CallerEnv>;
   if (config.mode === 'serve') {
     const auth = apiKeyAuth({ keys, limiter: new RequestLimiter(db), now: options.now ?? Date.now });
@@ -85,11 +86,13 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
       startedAt: Date.now(),
       docs: docsRoutes(config, VERSION),
     });
-    app = createRuntimeApp({ config, service, events, activity, logger, cors: corsFor(config), guard: auth, routes: [files, gateway] });
+    app = createRuntimeApp({ config, service, events, activity, logger, cors: corsFor(config), guard: auth, routes: [...files, gateway] });
   } else {
-    app = createRuntimeApp({ config, service, events, activity, logger, routes: [files] });
+    app = createRuntimeApp({ config, service, events, activity, logger, routes: files });
   }
-  return { db, sessions, keys, store, activity, slots, events, service, app };
+  // Failed uploads are retried in the background, and at once at start-up.
+  outbox.start(30_000);
+  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, app };
 }
 
 export interface RuntimeHandle {
@@ -99,6 +102,8 @@ export interface RuntimeHandle {
   service: InvocationService;
   keys: KeyRepo;
   db: Db;
+  /** Failed uploads waiting for a retry. */
+  outbox: UploadOutbox;
   /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
   close(graceMs?: number): Promise<void>;
 }
@@ -136,10 +141,13 @@ export async function startRuntime(
       }
       server.closeAllConnections();
       await stopped;
+      await parts.outbox.stop();
+      await parts.service.mirrorsSettled();
+      parts.s3?.client.destroy();
       parts.db.close();
     })());
 
-  return { url, port, app: parts.app, service: parts.service, keys: parts.keys, db: parts.db, close };
+  return { url, port, app: parts.app, service: parts.service, keys: parts.keys, db: parts.db, outbox: parts.outbox, close };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { outputPrefix, uploadFiles, type ArtifactStore } from '../artifacts/index.js';
+import { objectKey, outputPrefix, uploadFiles, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import { NO_PROVIDER_MESSAGE } from '../config/index.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
@@ -33,6 +33,8 @@ export interface ServiceDeps {
   events: SessionEvents;
   /** Where session state is mirrored to survive the process (S3 on AgentCore); none locally. */
   state: StateMirror;
+  /** Keeps uploads that failed, for a later retry. */
+  outbox?: UploadOutbox;
   logger: Logger;
   /** Host facts the child environment inherits (PATH, locale); read once by the caller. */
   hostEnv: { PATH?: string | undefined; LANG?: string | undefined; LC_ALL?: string | undefined; TZ?: string | undefined };
@@ -314,6 +316,25 @@ export class InvocationService {
           data: { file_name: file.file_name, size: file.size, key: file.key, download_url: file.download_url },
         }),
     });
+    if (upload.failed.length > 0) {
+      // The files stay in the workspace; the outbox stores them once storage answers again.
+      this.deps.outbox?.add(
+        upload.failed.map((f) => {
+          const entry = byPath.get(f.file_name) as FileEntry;
+          return {
+            session_id: sessionId,
+            invocation_id: invocationId,
+            file_name: f.file_name,
+            object_key: objectKey(prefix, f.file_name),
+            workspace,
+            size: entry.size,
+            dev: entry.dev,
+            ino: entry.ino,
+            error: f.error,
+          };
+        }),
+      );
+    }
     const output = this.finish(sessionId, run, outcome, startedAt, {
       requestedModel: model,
       prefix,

@@ -1,3 +1,3 @@
 /** Sessions: a workspace and a Claude Code conversation, and the invocations run in them. */
 export { SessionRepo, type SessionRow, type SessionListRow, type InvocationRow, type InvocationStatus } from './repo.js';
-export { toSessionSummary, toSessionDetail, type SessionSummary, type SessionDetail, type Relink } from './view.js';
+export { toSessionSummary, toSessionDetail, type SessionSummary, type SessionDetail } from './view.js';

@@ -91,7 +91,14 @@ export class SessionRepo {
     const now = input.startedAt.toISOString();
     return this.db.transaction(() => {
       this.stmts.insertSession.run(input.sessionId, now, now, input.ownerKeyId ?? null);
-      this.stmts.insertInvocation.run(input.invocationId, input.sessionId, now, input.status ?? 'running', input.prompt, JSON.stringify(input.request));
+      this.stmts.insertInvocation.run(
+        input.invocationId,
+        input.sessionId,
+        now,
+        input.status ?? 'running',
+        input.prompt,
+        JSON.stringify(input.request),
+      );
       this.stmts.touchSession.run(now, input.invocationId, input.sessionId);
       return this.stmts.getSession.get(input.sessionId) as SessionRow;
     })();

@@ -1,14 +1,11 @@
 /**
  * What the sessions API shows: rows of the database turned into the public shapes. Stored download
- * links expire, so every file's links are made afresh on each read.
+ * links expire: the route makes every file's links afresh on each read.
  */
-import type { InvocationOutput, InvocationSummary, SessionDetail, SessionSummary, UploadedFile } from '../api/schemas.js';
+import type { InvocationOutput, InvocationSummary, SessionDetail, SessionSummary } from '../api/schemas.js';
 import type { InvocationRow, SessionListRow } from './repo.js';
 
 export type { SessionSummary, SessionDetail } from '../api/schemas.js';
-
-/** Fresh links for a stored file (a new expiry, the caller's origin). */
-export type Relink = (file: UploadedFile) => UploadedFile;
 
 /** The list entry of a session. */
 export function toSessionSummary(row: SessionListRow): SessionSummary {
@@ -23,11 +20,11 @@ export function toSessionSummary(row: SessionListRow): SessionSummary {
 }
 
 /** A session with every invocation: status, prompt, result, usage, cost, files, timestamps. */
-export function toSessionDetail(row: SessionListRow, invocations: InvocationRow[], relink: Relink): SessionDetail {
-  return { ...toSessionSummary(row), invocations: invocations.map((inv) => toInvocationSummary(inv, relink)) };
+export function toSessionDetail(row: SessionListRow, invocations: InvocationRow[]): SessionDetail {
+  return { ...toSessionSummary(row), invocations: invocations.map(toInvocationSummary) };
 }
 
-function toInvocationSummary(row: InvocationRow, relink: Relink): InvocationSummary {
+function toInvocationSummary(row: InvocationRow): InvocationSummary {
   const out = parseOutput(row.output_json)?.output;
   return {
     invocation_id: row.id,
@@ -43,7 +40,7 @@ function toInvocationSummary(row: InvocationRow, relink: Relink): InvocationSumm
     usage: out?.usage ?? null,
     num_turns: out?.metadata.num_turns ?? null,
     duration_ms: out?.metadata.duration_ms ?? null,
-    files: (out?.metadata.uploaded_files ?? []).map(relink),
+    files: out?.metadata.uploaded_files ?? [],
     skipped_files: out?.metadata.skipped_files ?? [],
     errors: out?.errors ?? [],
   };

@@ -36,3 +36,6 @@ export class NoStateMirror implements StateMirror {
 export function stateKey(prefix: string, sessionId: string): string {
   return `${prefix === '' ? '' : `${prefix}/`}sessions/${sessionId}/state.json`;
 }
+
+export { S3StateMirror } from './s3-mirror.js';
+export type { S3StateMirrorOptions } from './s3-mirror.js';

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { messageJson, streamEvents } from './anthropic-message.js';
 
 export type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
@@ -89,52 +90,15 @@ export async function startModelServer(responder: Responder = scenarios({})): Pr
       sendError(res, reply.error.status, reply.error.type, reply.error.message);
       return;
     }
-    const usage = reply.usage ?? { input_tokens: 100, output_tokens: 20 };
-    const stopReason = reply.content.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
     const id = `msg_${(++nextId).toString().padStart(6, '0')}`;
+    const message = { id, model: body.model, content: reply.content, usage: reply.usage ?? { input_tokens: 100, output_tokens: 20 } };
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${id}` });
-      res.end(
-        JSON.stringify({
-          id,
-          type: 'message',
-          role: 'assistant',
-          model: body.model,
-          content: reply.content,
-          stop_reason: stopReason,
-          stop_sequence: null,
-          usage,
-        }),
-      );
+      res.end(JSON.stringify(messageJson(message)));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
-    const event = (type: string, data: Record<string, unknown>) =>
-      res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-    event('message_start', {
-      message: {
-        id,
-        type: 'message',
-        role: 'assistant',
-        model: body.model,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: usage.input_tokens, output_tokens: 1 },
-      },
-    });
-    reply.content.forEach((block, index) => {
-      if (block.type === 'text') {
-        event('content_block_start', { index, content_block: { type: 'text', text: '' } });
-        event('content_block_delta', { index, delta: { type: 'text_delta', text: block.text } });
-      } else {
-        event('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
-        event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
-      }
-      event('content_block_stop', { index });
-    });
-    event('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
-    event('message_stop', {});
+    for (const event of streamEvents(message)) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     res.end();
   }
 

@@ -1,0 +1,91 @@
+/**
+ * The service with S3 storage against an S3-compatible server over HTTP (s3rver): presigned links,
+ * the session state mirrored next to the files, and an outage that loses nothing.
+ */
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarios, text, toolUse } from '../support/model-server.js';
+import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+let s3: TestS3Server;
+let svc: TestService;
+let key: string;
+const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+
+beforeAll(async () => {
+  s3 = await startS3Server();
+  // The service's S3 client takes credentials from the SDK's default chain, as on AWS.
+  process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
+  svc = await startTestService({
+    mode: 'serve',
+    env: {
+      CCA_STORAGE: `s3://${s3.bucket}/team-a`,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      CCA_S3_FORCE_PATH_STYLE: '1',
+      AWS_REGION: 'ap-northeast-1',
+      CCA_UPLOAD_RETRY_BASE_MS: '0',
+    },
+    responder: scenarios({
+      hello: [{ content: [toolUse('Write', { file_path: 'hello.py', content: 'print("hello")\n' })] }, { content: [text('done')] }],
+      second: [{ content: [toolUse('Write', { file_path: 'later.txt', content: 'stored later\n' })] }, { content: [text('done')] }],
+    }),
+  });
+  key = svc.runtime.keys.create('s3').key;
+});
+
+afterAll(async () => {
+  await svc?.close();
+  await s3?.close();
+  process.env.AWS_ACCESS_KEY_ID = saved.id;
+  process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+});
+
+async function invoke(prompt: string) {
+  const res = await fetch(`${svc.url}/invoke`, { method: 'POST', headers: { 'x-api-key': key }, body: JSON.stringify({ prompt }) });
+  return (await res.json()) as any;
+}
+
+async function objectText(objectKey: string): Promise<string> {
+  const out = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: objectKey }));
+  return (await out.Body?.transformToString()) ?? '';
+}
+
+describe('S3 storage', () => {
+  it('stores the files in the bucket and answers with s3://, console and presigned links that work', async () => {
+    const { output } = await invoke('[[scenario:hello]] Create a hello world Python script');
+    expect(output.success).toBe(true);
+    const [file] = output.metadata.uploaded_files;
+    expect(file.key).toMatch(/^outputs\/\d{8}_\d{6}_[0-9a-f]{8}\/hello\.py$/);
+    expect(file.s3_url).toBe(`s3://${s3.bucket}/team-a/${file.key}`);
+    expect(file.console_url).toContain(`https://s3.console.aws.amazon.com/s3/object/${s3.bucket}?region=ap-northeast-1`);
+    expect(new URL(file.download_url).searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(await (await fetch(file.download_url)).text()).toBe('print("hello")\n');
+    expect(await objectText(`team-a/${file.key}`)).toBe('print("hello")\n');
+
+    // The session's state is mirrored next to the files, for the API Lambda on AWS.
+    await svc.runtime.service.mirrorsSettled();
+    const state = JSON.parse(await objectText(`team-a/sessions/${output.session_id}/state.json`));
+    expect(state).toMatchObject({ session_id: output.session_id, status: 'succeeded', invocation_id: output.invocation_id });
+    expect(state.output.output.metadata.uploaded_files[0].file_name).toBe('hello.py');
+
+    // Reading the session later presigns afresh.
+    const detail = (await (await fetch(`${svc.url}/sessions/${output.session_id}`, { headers: { 'x-api-key': key } })).json()) as any;
+    expect(await (await fetch(detail.invocations[0].files[0].download_url)).text()).toBe('print("hello")\n');
+  });
+
+  it('loses nothing when storage is down: the output lists the file as not stored, and the outbox stores it later', async () => {
+    await s3.stop();
+    const { output } = await invoke('[[scenario:second]] write something');
+    expect(output.success).toBe(true);
+    expect(output.metadata.uploaded_files).toEqual([]);
+    expect(output.metadata.failed_uploads).toEqual([expect.objectContaining({ file_name: 'later.txt' })]);
+    expect(output.errors.join(' ')).toMatch(/could not be stored; they are still in the session's workspace/);
+
+    await s3.restart();
+    const retried = await svc.runtime.outbox.retryDue();
+    expect(retried.uploaded.map((f: any) => f.file_name)).toEqual(['later.txt']);
+    expect(await objectText(`team-a/outputs/${output.metadata.storage_prefix.split('/')[1]}/later.txt`)).toBe('stored later\n');
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * A real S3-compatible server for tests (s3rver, in this process) on 127.0.0.1 with an OS-assigned
+ * port, that can be stopped and started again on the same port and directory to play an outage.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/artifacts/factory.js';
+
+/** The keys s3rver accepts (it checks SigV4 signatures, so these must be used). */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+  httpServer: Server;
+}
+type S3rverClass = new (opts: Record<string, unknown>) => S3rverInstance;
+// s3rver is CommonJS without type declarations.
+const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
+
+export interface TestS3Server {
+  endpoint: string;
+  port: number;
+  bucket: string;
+  /** Requests received, as "METHOD /path?query" (to check that an upload went in parts). */
+  requests: string[];
+  /** A client for this server: path style, s3rver's keys, few and quick retries. */
+  client(overrides?: S3ClientConfig): S3Client;
+  /** Stops listening and cuts open connections: the outage. */
+  stop(): Promise<void>;
+  /** Listens again on the same port with the same data. */
+  restart(): Promise<void>;
+  /** Stops (if running) and deletes the data. */
+  close(): Promise<void>;
+}
+
+/** Starts s3rver with one bucket (default "cca-test"). */
+export async function startS3Server(opts: { bucket?: string } = {}): Promise<TestS3Server> {
+  const bucket = opts.bucket ?? 'cca-test';
+  const directory = await mkdtemp(join(tmpdir(), 'cca-s3rver-'));
+  const requests: string[] = [];
+  let server: S3rverInstance | undefined;
+  const listen = async (port: number) => {
+    const instance = new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: [{ name: bucket }] });
+    const address = await instance.run();
+    instance.httpServer.on('request', (req: { method?: string; url?: string }) => requests.push(`${req.method} ${req.url}`));
+    server = instance;
+    return address.port;
+  };
+  const port = await listen(0);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    const running = server;
+    server = undefined;
+    if (running === undefined) return;
+    const closed = running.close();
+    running.httpServer.closeAllConnections();
+    await closed;
+  };
+  return {
+    endpoint,
+    port,
+    bucket,
+    requests,
+    client: (overrides = {}) =>
+      createS3Client(
+        { region: 'us-east-1', s3Endpoint: endpoint, s3ForcePathStyle: true },
+        { credentials: S3RVER_CREDENTIALS, maxAttempts: 2, ...overrides },
+      ),
+    stop,
+    restart: async () => {
+      await stop();
+      await listen(port);
+    },
+    close: async () => {
+      await stop();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
