@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import type { Limits } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
-import { PERMISSION_MODES, resolveTools, type RequestPermissionMode } from '../runner/index.js';
+import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
+import { resolveTools } from '../runner/tools.js';
 
 export const InvocationRequest = z
   .object({

@@ -117,7 +117,9 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
 describe('runtime contract: streamed responses', () => {
   it('streams events from POST /invocations with Accept: text/event-stream, ending with the output', async () => {
     const svc = await startTestService({
-      responder: scenarios({ write: [{ content: [toolUse('Write', { file_path: 'w.txt', content: 'w\n' })] }, { content: [text('wrote')] }] }),
+      responder: scenarios({
+        write: [{ content: [toolUse('Write', { file_path: 'w.txt', content: 'w\n' })] }, { content: [text('wrote')] }],
+      }),
     });
     try {
       const res = await fetch(`${svc.url}/invocations`, {

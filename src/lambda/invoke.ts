@@ -1,0 +1,54 @@
+/**
+ * `POST /invoke` on AWS: validate as the local gateway does, claim the session for the caller's API
+ * key, run it on the AgentCore runtime, answer. Synchronous calls return the runtime's answer
+ * unchanged; API Gateway cuts synchronous integrations at 29 s by default, which is why async
+ * exists: the runtime answers 202 at once and keeps running (AgentCore keeps the session's microVM
+ * while /ping says HealthyBusy), and the caller polls GET /sessions/{id}.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { AsyncAccepted } from '../api/control-schemas.js';
+import { parseInvocation } from '../runtime/schema.js';
+import type { LambdaDeps } from './deps.js';
+import { apiBase, bodyText, header, jsonResult, parseJsonBody, rawResult } from './http.js';
+import { claimSession } from './owners.js';
+import { RuntimeUnavailableError } from './runtime.js';
+import { sessionIdFor } from './session-id.js';
+
+/** The header AgentCore (and the local runtime) carry the session id in; as locally, it wins over the body. */
+export const SESSION_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id';
+
+/** The 202 of an async invocation on AWS: no event stream behind API Gateway, so no `events_url`. */
+export type AsyncAcceptedOnAws = Omit<AsyncAccepted, 'events_url'>;
+
+/** Handles `POST /invoke` for the caller `keyId`. */
+export async function postInvoke(event: APIGatewayProxyEvent, keyId: string, deps: LambdaDeps): Promise<APIGatewayProxyResult> {
+  const { config } = deps;
+  const request = parseInvocation(parseJsonBody(bodyText(event, config.limits.maxBodyBytes)), config.limits);
+  const wantsAsync = request.async || /\brespond-async\b/i.test(header(event, 'prefer') ?? '');
+  const { sessionId, isNew } = sessionIdFor(header(event, SESSION_HEADER) || undefined, request.sessionId);
+  await claimSession(deps.objects, config.prefix, sessionId, keyId, { isNew, now: deps.now() });
+
+  // The validated request in its flat form: what the runtime gets is exactly what was checked here.
+  const payload: Record<string, unknown> = { ...request.raw, session_id: sessionId };
+  if (wantsAsync) payload.async = true;
+  const answer = await deps.runtime.invoke(sessionId, payload);
+  // Sync, or a runtime that ran it to the end anyway: its answer is the answer.
+  if (!wantsAsync || answer.status !== 202) return rawResult(answer.status, answer.contentType, answer.body);
+
+  const invocationId = invocationIdOf(answer.body);
+  const statusUrl = `${apiBase(event, '/invoke')}/sessions/${encodeURIComponent(sessionId)}`;
+  const accepted: AsyncAcceptedOnAws = { session_id: sessionId, invocation_id: invocationId, status: 'queued', status_url: statusUrl };
+  return jsonResult(202, accepted, { 'Preference-Applied': 'respond-async', Location: statusUrl });
+}
+
+function invocationIdOf(body: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  const id = (parsed as { invocation_id?: unknown } | undefined)?.invocation_id;
+  if (typeof id !== 'string') throw new RuntimeUnavailableError('The agent runtime accepted the task but did not say its invocation id.');
+  return id;
+}
