@@ -1,0 +1,289 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import { flatten } from './acknowledgements.js';
+import { defaultLambdaCodeDir } from './api-function.js';
+import { ApiStack } from './api-stack.js';
+import { buildApp, stacksOf } from './app.js';
+import { API_OUTPUTS } from './defaults.js';
+import { INVALID_BODY_MESSAGE } from './rest-api.js';
+
+// A stand-in for dist/lambda (tests never write under src/ or dist/).
+const lambdaCodeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-lambda-'));
+fs.writeFileSync(path.join(lambdaCodeDir, 'index.mjs'), 'export const handler = async () => ({ statusCode: 200, body: "{}" });\n');
+afterAll(() => fs.rmSync(lambdaCodeDir, { recursive: true, force: true }));
+
+const RUNTIME_ARN = 'arn:aws:bedrock-agentcore:ap-northeast-1:123456789012:runtime/claude_code_agent_stack-AbCdEf1234';
+
+function apiTemplate(props: Partial<ConstructorParameters<typeof ApiStack>[2]> = {}): { stack: ApiStack; template: Template } {
+  const stack = new ApiStack(new App(), 'Api', { runtimeArn: RUNTIME_ARN, bucketName: 'cca-bucket', lambdaCodeDir, ...props });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+function only(template: Template, type: string): { id: string; resource: Record<string, any> } {
+  const found = Object.entries(template.findResources(type));
+  expect(found, type).toHaveLength(1);
+  const [id, resource] = found[0]!;
+  return { id, resource };
+}
+
+function statements(policyDocument: { Statement: Array<Record<string, unknown>> }): Array<Record<string, unknown>> {
+  return policyDocument.Statement.map((s) => ({ ...s, Action: [s.Action].flat(), Resource: [s.Resource].flat().map((r) => flatten(r)) }));
+}
+
+describe('ApiStack: Lambda', () => {
+  const { template, stack } = apiTemplate();
+  const fn = only(template, 'AWS::Lambda::Function').resource;
+
+  it('runs the bundled handler on Node.js 22, arm64, 900 s, 512 MB, logging to its own group', () => {
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Timeout: 900,
+      MemorySize: 512,
+      Handler: 'index.handler',
+    });
+  });
+
+  it('has exactly the environment the handler reads', () => {
+    expect(fn.Properties.Environment.Variables).toEqual({
+      RUNTIME_ARN,
+      BUCKET: 'cca-bucket',
+      STORAGE_PREFIX: '',
+      AGENTCORE_QUALIFIER: 'DEFAULT',
+    });
+  });
+
+  it('keeps its logs a month, in a log group of its own, and its code comes from the asset directory', () => {
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    const fnGroup = Object.entries(groups).find(([id]) => id.startsWith('DispatchLogs'))!;
+    expect(fnGroup[1].Properties.RetentionInDays).toBe(30);
+    expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: fnGroup[0] } });
+    expect(fn.Properties.Code.S3Key).toMatch(/\.zip$/);
+    expect(stack.function.fn.runtime.name).toBe('nodejs22.x');
+    expect(defaultLambdaCodeDir()).toBe(path.resolve(import.meta.dirname, '../../dist/lambda'));
+  });
+
+  it('ships only index.mjs, not the tsc output that shares dist/lambda (index.js would win over index.mjs)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-lambda-mixed-'));
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-asset-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'index.mjs'), 'export const handler = async () => ({});\n');
+      for (const f of ['index.js', 'index.js.map', 'handler.js', 'config.js']) fs.writeFileSync(path.join(dir, f), '// tsc output\n');
+      const app = new App({ outdir });
+      const stack = new ApiStack(app, 'Mixed', { runtimeArn: RUNTIME_ARN, bucketName: 'cca-bucket', lambdaCodeDir: dir });
+      const key = only(Template.fromStack(stack), 'AWS::Lambda::Function').resource.Properties.Code.S3Key as string;
+      const staged = path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+      expect(fs.readdirSync(staged)).toEqual(['index.mjs']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to build without the bundle, saying how to make it', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-nolambda-'));
+    try {
+      expect(() => apiTemplate({ lambdaCodeDir: empty })).toThrow(/index\.mjs is missing: run "npm run build"/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ApiStack: Lambda role', () => {
+  it('may invoke only the runtime and its endpoints, read/write only sessions/, read only outputs/, write only its logs', () => {
+    const { template } = apiTemplate();
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } },
+    });
+    const [role] = Object.values(roles);
+    expect(Object.keys(roles)).toHaveLength(1);
+    expect(role!.Properties.ManagedPolicyArns).toBeUndefined();
+    const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('DispatchLogs'));
+    expect(statements(role!.Properties.Policies[0].PolicyDocument)).toEqual([
+      {
+        Sid: 'InvokeRuntime',
+        Effect: 'Allow',
+        Action: ['bedrock-agentcore:InvokeAgentRuntime'],
+        Resource: [RUNTIME_ARN, `${RUNTIME_ARN}/runtime-endpoint/*`],
+      },
+      {
+        Sid: 'SessionState',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/sessions/*'],
+      },
+      { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/outputs/*'] },
+      {
+        Sid: 'SessionStateMissingIs404',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket'],
+        Condition: { StringLike: { 's3:prefix': 'sessions/*' } },
+      },
+      { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`<${logGroup}.Arn>`] },
+    ]);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  it('follows the storage prefix', () => {
+    const { template } = apiTemplate({ storagePrefix: 'team-a/' });
+    const fn = only(template, 'AWS::Lambda::Function').resource;
+    expect(fn.Properties.Environment.Variables.STORAGE_PREFIX).toBe('team-a');
+    const json = JSON.stringify(template.toJSON());
+    expect(json).toContain(':s3:::cca-bucket/team-a/sessions/*');
+    expect(json).toContain(':s3:::cca-bucket/team-a/outputs/*');
+    expect(json).toContain('"s3:prefix":"team-a/sessions/*"');
+  });
+
+  it('has no "*" resource, no bucket creation, no CloudFront', () => {
+    const json = JSON.stringify(apiTemplate().template.toJSON());
+    expect(json).not.toContain('"Resource":"*"');
+    expect(json).not.toContain('s3:CreateBucket');
+    expect(json).not.toContain('AWS::CloudFront::');
+  });
+});
+
+describe('ApiStack: REST API', () => {
+  const { template } = apiTemplate();
+  const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
+  const resources = template.findResources('AWS::ApiGateway::Resource');
+  const pathOf = (resourceId: unknown): string => {
+    const ref = (resourceId as { Ref?: string }).Ref;
+    if (ref === undefined) return '';
+    const r = resources[ref]!.Properties;
+    return `${pathOf(r.ParentId)}/${r.PathPart}`;
+  };
+  const routes = methods.map((m) => `${m.HttpMethod} ${pathOf(m.ResourceId) || '/'}`).sort();
+
+  it('has POST /invoke and GET /sessions/{session_id} (plus CORS preflights), through the Lambda proxy', () => {
+    expect(routes).toEqual([
+      'GET /sessions/{session_id}',
+      'OPTIONS /',
+      'OPTIONS /invoke',
+      'OPTIONS /sessions',
+      'OPTIONS /sessions/{session_id}',
+      'POST /invoke',
+    ]);
+    for (const m of methods.filter((m) => m.HttpMethod !== 'OPTIONS')) {
+      expect(m.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+    }
+  });
+
+  it('requires the API key on every method except the browser preflight', () => {
+    for (const m of methods) expect(m.ApiKeyRequired, `${m.HttpMethod}`).toBe(m.HttpMethod !== 'OPTIONS');
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      ApiKeySourceType: 'HEADER',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+
+  it('validates the body of POST /invoke and the path of GET /sessions/{session_id}', () => {
+    const validator = only(template, 'AWS::ApiGateway::RequestValidator');
+    expect(validator.resource.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
+    const post = methods.find((m) => m.HttpMethod === 'POST')!;
+    const model = only(template, 'AWS::ApiGateway::Model');
+    expect(post.RequestValidatorId).toEqual({ Ref: validator.id });
+    expect(post.RequestModels).toEqual({ 'application/json': { Ref: model.id } });
+    expect(model.resource.Properties.Schema).toMatchObject({
+      type: 'object',
+      properties: { prompt: { type: 'string', minLength: 1 }, input: { type: 'object' } },
+      anyOf: [{ required: ['prompt'] }, { required: ['input'] }],
+    });
+    const get = methods.find((m) => m.HttpMethod === 'GET')!;
+    expect(get.RequestValidatorId).toEqual({ Ref: validator.id });
+    expect(get.RequestParameters).toEqual({ 'method.request.path.session_id': true });
+  });
+
+  it('answers CORS preflights with x-api-key, Content-Type and Authorization allowed, and CORS on its own errors', () => {
+    for (const m of methods.filter((m) => m.HttpMethod === 'OPTIONS')) {
+      expect(m.AuthorizationType).toBe('NONE');
+      const headers = m.Integration.IntegrationResponses[0].ResponseParameters;
+      expect(headers['method.response.header.Access-Control-Allow-Headers']).toBe("'Content-Type,Authorization,x-api-key'");
+      expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe("'*'");
+      expect(headers['method.response.header.Access-Control-Allow-Methods']).toBe("'GET,POST,OPTIONS'");
+    }
+    const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).map((r) => r.Properties);
+    expect(responses.map((r) => r.ResponseType).sort()).toEqual(['BAD_REQUEST_BODY', 'DEFAULT_4XX', 'DEFAULT_5XX']);
+    for (const r of responses) expect(r.ResponseParameters).toEqual({ 'gatewayresponse.header.Access-Control-Allow-Origin': "'*'" });
+    // 403 Forbidden, 429 Too Many Requests / Limit Exceeded keep API Gateway's own bodies, as the seed's.
+    expect(responses.find((r) => r.ResponseType === 'DEFAULT_4XX')!.ResponseTemplates).toBeUndefined();
+    const badBody = responses.find((r) => r.ResponseType === 'BAD_REQUEST_BODY')!;
+    expect(badBody.StatusCode).toBe('400');
+    expect(JSON.parse(badBody.ResponseTemplates['application/json'])).toEqual({ message: INVALID_BODY_MESSAGE, code: 'invalid_request' });
+  });
+
+  it('restricts CORS to the given origin when told', () => {
+    const { template: narrow } = apiTemplate({ corsOrigins: ['https://app.example.com'] });
+    const preflight = Object.values(narrow.findResources('AWS::ApiGateway::Method')).find((m) => m.Properties.HttpMethod === 'OPTIONS')!;
+    expect(
+      preflight.Properties.Integration.IntegrationResponses[0].ResponseParameters['method.response.header.Access-Control-Allow-Origin'],
+    ).toBe("'https://app.example.com'");
+  });
+
+  it('deploys stage prod with X-Ray tracing, JSON access logs to a log group, error-level execution logs without bodies', () => {
+    const stage = only(template, 'AWS::ApiGateway::Stage').resource.Properties;
+    const accessLogs = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('RestAccessLogs'))!;
+    expect(stage).toMatchObject({
+      StageName: 'prod',
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [accessLogs, 'Arn'] } },
+      MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true }],
+    });
+    expect(JSON.parse(stage.AccessLogSetting.Format as string)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+    });
+    // The account-level role API Gateway needs to write those logs at all.
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+  });
+
+  it('has an API key and a usage plan of 10 requests/s, burst 20, 1000 a day, bound to the key and stage prod', () => {
+    const key = only(template, 'AWS::ApiGateway::ApiKey');
+    const plan = only(template, 'AWS::ApiGateway::UsagePlan');
+    const stage = only(template, 'AWS::ApiGateway::Stage');
+    const api = only(template, 'AWS::ApiGateway::RestApi');
+    expect(key.resource.Properties.Enabled).toBe(true);
+    expect(plan.resource.Properties).toMatchObject({
+      Throttle: { RateLimit: 10, BurstLimit: 20 },
+      Quota: { Limit: 1000, Period: 'DAY' },
+      ApiStages: [{ ApiId: { Ref: api.id }, Stage: { Ref: stage.id } }],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', {
+      KeyId: { Ref: key.id },
+      KeyType: 'API_KEY',
+      UsagePlanId: { Ref: plan.id },
+    });
+  });
+
+  it('outputs ApiEndpoint (the full POST /invoke URL), ApiKeyId, ApiId and FunctionName, nothing else', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(API_OUTPUTS).sort());
+    const api = only(template, 'AWS::ApiGateway::RestApi').id;
+    const stage = only(template, 'AWS::ApiGateway::Stage').id;
+    expect(flatten(outputs.ApiEndpoint!.Value)).toBe(`https://<${api}>.execute-api.ap-northeast-1.<AWS::URLSuffix>/<${stage}>/invoke`);
+    expect(outputs.ApiKeyId!.Value).toEqual({ Ref: only(template, 'AWS::ApiGateway::ApiKey').id });
+    expect(outputs.ApiId!.Value).toEqual({ Ref: api });
+    expect(outputs.FunctionName!.Value).toEqual({ Ref: only(template, 'AWS::Lambda::Function').id });
+  });
+});
+
+describe('ApiStack in the app', () => {
+  it('imports the runtime ARN and bucket from the AgentStack exports and deploys after it', () => {
+    const { agent, api } = stacksOf(buildApp({ api: true, lambdaCodeDir }));
+    expect(api).toBeDefined();
+    expect(api!.stackName).toBe('claude-code-agent-api-stack');
+    expect(api!.dependencies).toContain(agent);
+    const env = only(Template.fromStack(api!), 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(env.RUNTIME_ARN).toEqual({ 'Fn::ImportValue': 'claude-code-agent-stack-RuntimeArn' });
+    expect(env.BUCKET).toEqual({ 'Fn::ImportValue': 'claude-code-agent-stack-BucketName' });
+  });
+
+  it('cannot be built without the runtime', () => {
+    expect(() => buildApp({ api: true, deployRuntime: false, lambdaCodeDir })).toThrow(/needs the runtime/);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The role AgentCore Runtime assumes to run the container: it may invoke the one configured model,
+ * read and write the runtime's own prefixes of the bucket, pull its image, and write its logs,
+ * traces and metrics. Nothing else.
+ */
+import { Aws } from 'aws-cdk-lib';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { acknowledgeWildcards } from './acknowledgements.js';
+import { storageKeyPrefix } from './defaults.js';
+import { bedrockModelArns } from './model-arns.js';
+
+export interface ExecutionRoleProps {
+  bucket: s3.IBucket;
+  /** '' or 'a/b': the runtime writes `<prefix>/outputs/...` and `<prefix>/sessions/...`. */
+  storagePrefix: string;
+  repository: ecr.IRepository;
+  modelId: string;
+}
+
+/** The log groups AgentCore creates for runtimes (`/aws/bedrock-agentcore/runtimes/<id>-<endpoint>`). */
+export const RUNTIME_LOG_GROUPS = `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:/aws/bedrock-agentcore/runtimes/*`;
+
+/** A statement and, when it holds a wildcard resource, why no narrower ARN exists (for cdk-nag). */
+type Grant = [iam.PolicyStatement, string?];
+
+/**
+ * The execution role of the AgentCore Runtime.
+ * @example const role = executionRole(this, { bucket, storagePrefix: '', repository, modelId });
+ */
+export function executionRole(scope: Construct, props: ExecutionRoleProps): iam.Role {
+  const grants = executionGrants(props);
+  const role = new iam.Role(scope, 'ExecutionRole', {
+    description: 'Assumed by Amazon Bedrock AgentCore Runtime to run the claude-code-agent container',
+    // Only AgentCore acting for a runtime of this account and region may assume it (confused deputy).
+    assumedBy: new iam.ServicePrincipal('bedrock-agentcore.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:bedrock-agentcore:${Aws.REGION}:${Aws.ACCOUNT_ID}:*` },
+      },
+    }),
+    inlinePolicies: { AgentRuntime: new iam.PolicyDocument({ statements: grants.map(([s]) => s) }) },
+  });
+  acknowledgeWildcards(role, grants);
+  return role;
+}
+
+function executionGrants(props: ExecutionRoleProps): Grant[] {
+  const objects = (kind: 'outputs' | 'sessions') => props.bucket.arnForObjects(`${storageKeyPrefix(props.storagePrefix, kind)}*`);
+  return [
+    [
+      new iam.PolicyStatement({
+        sid: 'InvokeConfiguredModel',
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        resources: bedrockModelArns(props.modelId, { partition: Aws.PARTITION, region: Aws.REGION, account: Aws.ACCOUNT_ID }),
+      }),
+      'Cross-region inference serves the profile from any region of its geography, so the foundation model ARN needs a region wildcard; the model itself is named exactly.',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'ArtifactsAndSessionState',
+        actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+        resources: [objects('outputs'), objects('sessions')],
+      }),
+      'Object keys are created per invocation and per session (outputs/<stamp>_<id>/..., sessions/<id>/state.json); the grant is limited to those two prefixes of the one bucket.',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'PullOwnImage',
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        resources: [props.repository.repositoryArn],
+      }),
+    ],
+    [
+      new iam.PolicyStatement({ sid: 'EcrToken', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+      'ecr:GetAuthorizationToken has no resource type: IAM accepts only "*" (the pull itself is limited to the repository above).',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'RuntimeLogGroups',
+        actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
+        resources: [RUNTIME_LOG_GROUPS],
+      }),
+      'AgentCore names the log group after the runtime id and endpoint, known only after creation; limited to /aws/bedrock-agentcore/runtimes/ of this account and region.',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'RuntimeLogStreams',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${RUNTIME_LOG_GROUPS}:log-stream:*`],
+      }),
+      'Log streams are created per session microVM; limited to the runtime log groups of this account and region.',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'XRayTraces',
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+        resources: ['*'],
+      }),
+      'The X-Ray segment and sampling actions support no resource ARN, only "*".',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'RuntimeMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': 'bedrock-agentcore' } },
+      }),
+      'cloudwatch:PutMetricData supports no resource ARN; the cloudwatch:namespace condition limits it to bedrock-agentcore.',
+    ],
+  ];
+}

@@ -1,0 +1,88 @@
+/**
+ * The AgentCore Runtime: the container image from the repository, on AgentCore's public network,
+ * speaking HTTP (`/invocations`, `/ping`), configured by environment variables that hold no secret.
+ */
+import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { LIFECYCLE_RANGE_S } from './defaults.js';
+import { InfraConfigError } from './errors.js';
+
+export interface AgentRuntimeProps {
+  /** AgentCore runtime name, `[a-zA-Z][a-zA-Z0-9_]{0,47}`. */
+  name: string;
+  repository: ecr.IRepository;
+  imageTag: string;
+  role: iam.IRole;
+  bucket: s3.IBucket;
+  storagePrefix: string;
+  region: string;
+  modelId: string;
+  idleTimeoutS: number;
+  maxLifetimeS: number;
+}
+
+/**
+ * The runtime's environment: where files go, which provider and model Claude Code uses.
+ * @example runtimeEnvironment({ bucketName: 'b', storagePrefix: '', region: 'us-east-1', modelId: 'us.x' }).CCA_STORAGE // 's3://b'
+ */
+export function runtimeEnvironment(p: {
+  bucketName: string;
+  storagePrefix: string;
+  region: string;
+  modelId: string;
+}): Record<string, string> {
+  return {
+    CCA_STORAGE: `s3://${p.bucketName}${p.storagePrefix === '' ? '' : `/${p.storagePrefix}`}`,
+    AWS_REGION: p.region,
+    CLAUDE_CODE_USE_BEDROCK: '1',
+    CCA_MODEL: p.modelId,
+    // Claude Code's background calls use its "Haiku" model, by default one the role may not invoke
+    // (and an inference profile of another geography): pin them to the one model allowed.
+    ANTHROPIC_DEFAULT_HAIKU_MODEL: p.modelId,
+    ANTHROPIC_SMALL_FAST_MODEL: p.modelId,
+  };
+}
+
+/**
+ * The CfnRuntime of the agent (the L1: every property is visible in the template).
+ * @example agentRuntime(stack, { name: 'cca', repository, imageTag: 'latest', role, bucket, ... });
+ */
+export function agentRuntime(scope: Construct, props: AgentRuntimeProps): agentcore.CfnRuntime {
+  if (!/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/.test(props.name)) {
+    throw new InfraConfigError(`runtimeName must start with a letter and have at most 48 letters, digits and "_"; got "${props.name}".`);
+  }
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(props.imageTag)) {
+    throw new InfraConfigError(`imageTag must be a Docker tag (letters, digits, "_", ".", "-", at most 128); got "${props.imageTag}".`);
+  }
+  lifecycleSeconds('idleTimeoutS', props.idleTimeoutS);
+  lifecycleSeconds('maxLifetimeS', props.maxLifetimeS);
+  if (props.idleTimeoutS > props.maxLifetimeS) {
+    throw new InfraConfigError(`idleTimeoutS (${props.idleTimeoutS}) cannot exceed maxLifetimeS (${props.maxLifetimeS}).`);
+  }
+  return new agentcore.CfnRuntime(scope, 'Runtime', {
+    agentRuntimeName: props.name,
+    description: 'claude-code-agent: Claude Code as a headless coding agent',
+    agentRuntimeArtifact: { containerConfiguration: { containerUri: `${props.repository.repositoryUri}:${props.imageTag}` } },
+    networkConfiguration: { networkMode: 'PUBLIC' },
+    protocolConfiguration: 'HTTP',
+    roleArn: props.role.roleArn,
+    lifecycleConfiguration: { idleRuntimeSessionTimeout: props.idleTimeoutS, maxLifetime: props.maxLifetimeS },
+    environmentVariables: runtimeEnvironment({
+      bucketName: props.bucket.bucketName,
+      storagePrefix: props.storagePrefix,
+      region: props.region,
+      modelId: props.modelId,
+    }),
+  });
+}
+
+function lifecycleSeconds(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < LIFECYCLE_RANGE_S.min || value > LIFECYCLE_RANGE_S.max) {
+    throw new InfraConfigError(
+      `${name} must be an integer from ${LIFECYCLE_RANGE_S.min} to ${LIFECYCLE_RANGE_S.max} seconds; got ${value}.`,
+    );
+  }
+}
