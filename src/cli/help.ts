@@ -15,6 +15,16 @@ Commands:
   cancel     Stop the run in progress in a session (the files written so far are stored).
   approve    Allow or deny a tool use waiting for approval (permission mode manual).
   keys       Create, list and revoke the service's API keys (cca keys help).
+  synth      Write the AWS CloudFormation templates (AgentCore Runtime, S3, ECR; --api adds
+             API Gateway + Lambda), checked by cdk-nag (cca synth --help).
+  deploy     Deploy to Amazon Bedrock AgentCore: stacks, ARM64 image, runtime; --api adds the
+             HTTP API. Writes deployment.json (cca deploy --help).
+  deploy-api Add the HTTP API (API Gateway + Lambda, API key, usage plan) to a deployment.
+  destroy    Delete the deployed stacks and deployment.json (asks first; --yes).
+  info       Show the deployment (stacks, runtime status, API endpoint) or the local service.
+  download   Copy stored files (newest invocation, a PREFIX or --all) from S3 or local storage.
+  api-key    Print the API key (deployed: from API Gateway; local: <data dir>/.api_key).
+  logs       Show or follow the logs (CloudWatch when deployed; <data dir>/logs/cca.log locally).
   help       Show this text.
   version    Print the version.
 
@@ -22,7 +32,9 @@ Options for serve and runtime (flags beat environment variables, which beat defa
   --port N           CCA_PORT       Port to listen on (0: any free port).       [8080]
   --host HOST        CCA_HOST       Address to bind.            [127.0.0.1; runtime: 0.0.0.0]
   --data-dir DIR     CCA_DATA_DIR   Sessions, database, stored files.          [./.cca]
-  --storage KIND     CCA_STORAGE    "local" (files under the data dir).          [local]
+  --storage KIND     CCA_STORAGE    "local" (files under the data dir) or
+                                    s3://BUCKET[/PREFIX] (AWS_ENDPOINT_URL_S3 for
+                                    S3-compatible servers).                      [local]
   --public-url URL   CCA_PUBLIC_URL Origin used in download links.   [the request's origin]
   --model ID         CCA_MODEL      Model for every run unless a request names one.
   --log-level LEVEL  CCA_LOG_LEVEL  trace, debug, info, warn, error, silent.      [info]
@@ -104,10 +116,16 @@ Run options:
   --json                  Print only the final result JSON ({"output": {...}}), no progress;
                           approval requests still go to stderr.
 
+AgentCore Runtime directly (AWS credentials instead of an API key; cca invoke --runtime --help):
+  --runtime-arn ARN       Call this runtime with InvokeAgentRuntime and print the result.
+  --runtime               The runtime of ./deployment.json (written by cca deploy).
+  --session ID            With either: an AgentCore session id, at least 33 characters.
+
 Examples:
   cca invoke "Create a FastAPI server with a health check endpoint"
   cca invoke "Clean up the repo" --permission-mode manual
   cca invoke "Write the docs" --async
+  cca invoke "Create a hello world Python script" --runtime
 `;
 
 /** `cca sessions --help`. */
@@ -167,4 +185,24 @@ Only a hash of each key is stored: a key is shown once, when it is created.
       Refuses the key from now on (403 Forbidden). Exit status 1 if there is no such key.
 
 Invalid values exit with status 2.
+`;
+
+/** `cca synth --help`. */
+export const SYNTH_USAGE = `Usage: cca synth [--api] [--out DIR] [--region R] [--model ID] [--image-tag T]
+
+Synthesizes the AWS CDK app into DIR: one CloudFormation template per stack
+(<StackName>.template.json) plus the cloud assembly "npx cdk deploy --app DIR --all" deploys.
+The AwsSolutions rules of cdk-nag run on it: a finding not acknowledged with a reason fails.
+Nothing is sent to AWS. Exit status: 0 written, 1 synthesis failed, 2 bad usage.
+
+  --api             Add claude-code-agent-api-stack: API Gateway (API key, usage plan) and the
+                    Lambda calling the runtime. Needs the bundled handler (npm run build).
+  --out DIR         Where to write.                                          [./cdk.out]
+  --region R        AWS_REGION, AWS_DEFAULT_REGION  Region of the stacks. [ap-northeast-1]
+  --model ID        Bedrock model id the runtime uses and may invoke.
+                    [Claude Haiku 4.5 through the region's inference profile, e.g. jp.anthropic...]
+  --image-tag T     Tag of the runtime image in the stack's ECR repository.       [latest]
+
+Example:
+  cca synth --api --out cdk.out --region us-east-1
 `;

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { buildRequestBody, promptOf } from './api.js';
 import { describeHttpError, printResult } from './api-report.js';
+import { wantsRuntime } from './aws/runtime-flag.js';
 import { callService, CONNECTION_OPTIONS, resolveConnection, type Connection } from './connection.js';
 import { openEventStream } from './event-stream.js';
 import { INVOKE_USAGE } from './help.js';
@@ -41,6 +42,11 @@ const Accepted = z.object({
  * @example process.exitCode = await invokeCommand(['Create hello.py'], process.env, processIo);
  */
 export async function invokeCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, ctx: WatchContext = {}): Promise<number> {
+  // Straight to an AgentCore Runtime with AWS credentials, as the original's invoke_claude_code.sh.
+  if (wantsRuntime(args)) {
+    const { invokeRuntimeCommand } = await import('./aws/invoke-runtime.js');
+    return invokeRuntimeCommand(args, env, io, ctx.cwd === undefined ? {} : { cwd: ctx.cwd });
+  }
   const now = ctx.now ?? (() => new Date());
   let conn: Connection;
   let body: string;

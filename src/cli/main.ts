@@ -44,6 +44,33 @@ export async function main(argv: string[]): Promise<void> {
     case 'keys':
       process.exitCode = keysCommand(args, process.env, processIo);
       return;
+    case 'deploy':
+      process.exitCode = await (await awsCommands()).deployCommand(args, process.env, processIo);
+      return;
+    case 'deploy-api':
+      process.exitCode = await (await awsCommands()).deployApiCommand(args, process.env, processIo);
+      return;
+    case 'destroy':
+      process.exitCode = await (await awsCommands()).destroyCommand(args, process.env, processIo);
+      return;
+    case 'info':
+      process.exitCode = await (await awsCommands()).infoCommand(args, process.env, processIo);
+      return;
+    case 'download':
+      process.exitCode = await (await awsCommands()).downloadCommand(args, process.env, processIo);
+      return;
+    case 'api-key':
+      process.exitCode = await (await awsCommands()).apiKeyCommand(args, process.env, processIo);
+      return;
+    case 'logs':
+      process.exitCode = await (await awsCommands()).logsCommand(args, process.env, processIo);
+      return;
+    case 'synth': {
+      // Loaded on demand: the AWS CDK takes about a second to import, which no other command should pay.
+      const { synthCommand } = await import('./synth.js');
+      process.exitCode = synthCommand(args, process.env, processIo);
+      return;
+    }
     case 'version':
     case '--version':
     case '-v':
@@ -58,6 +85,11 @@ export async function main(argv: string[]): Promise<void> {
     default:
       throw new UsageError(`Unknown command "${command}". Run "cca help" for the list.`);
   }
+}
+
+/** The AWS commands, loaded on demand: their SDK clients take ~200 ms to import, which no other command should pay. */
+function awsCommands() {
+  return import('./aws/index.js');
 }
 
 /** Prints a failure the way a person needs it: a message, no stack trace for expected errors. */

@@ -1,6 +1,7 @@
 /**
  * `cca serve` and `cca runtime`: start the runtime, say where it is, stop gracefully on a signal.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, NO_PROVIDER_MESSAGE } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
@@ -22,7 +23,8 @@ export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): P
   const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
   const defaults = mode === 'runtime' ? { host: '0.0.0.0', port: 8080, mode } : { host: '127.0.0.1', port: 8080, mode };
   const config = loadConfig(values, process.env, defaults);
-  const logger = createLogger(config.logLevel);
+  // Also to a file in the data dir, which `cca logs` reads.
+  const logger = createLogger(config.logLevel, { file: path.join(config.dataDir, 'logs', 'cca.log') });
   const runtime = await startRuntime(config, logger, process.env);
 
   const firstKey = mode === 'serve' ? ensureFirstKey(runtime.keys, config.dataDir) : undefined;

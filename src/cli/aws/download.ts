@@ -1,0 +1,166 @@
+/**
+ * `cca download [PREFIX]`: the original's download_outputs.sh. Copies the files of the newest
+ * invocation (or of PREFIX, or `--all`) from local storage or S3 to `--out`, keeping their layout
+ * under `outputs/`, and never writing outside `--out`.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { createS3Client } from '../../artifacts/factory.js';
+import { keySegments } from '../../artifacts/keys.js';
+import { loadConfig } from '../../config/index.js';
+import { formatBytes } from '../api-report.js';
+import { EXIT, UsageError, usageFailure, type CliIo } from '../io.js';
+import { describeAwsError } from './aws-errors.js';
+import { clientConfig, nonEmpty, withDefaults, type AwsDeps } from './clients.js';
+import { readDeployment, resolveRegion } from './deployment.js';
+import { localSource, s3Source, type DownloadSource, type StoredObject } from './download-source.js';
+import { DOWNLOAD_USAGE } from './usage.js';
+
+const OPTIONS = {
+  out: { type: 'string', short: 'o' },
+  all: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  storage: { type: 'string' },
+  region: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Runs `cca download`: 0 all copied, 1 nothing found or some files refused or failed, 2 usage.
+ * @example process.exitCode = await downloadCommand(['--out', 'downloads'], process.env, processIo);
+ */
+export async function downloadCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: AwsDeps = {}): Promise<number> {
+  const { cwd } = withDefaults(deps);
+  let source: DownloadSource;
+  let out: string;
+  let wanted: { all: true } | { prefix: string | undefined };
+  try {
+    const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+    if (values.help) {
+      io.stdout(DOWNLOAD_USAGE);
+      return EXIT.ok;
+    }
+    if (positionals.length > 1) throw new UsageError(`give one PREFIX at most; got ${positionals.length}.`);
+    if (positionals.length === 1 && values.all) throw new UsageError('give a PREFIX or --all, not both.');
+    out = path.resolve(cwd, values.out ?? 'downloads');
+    wanted = values.all ? { all: true } : { prefix: positionals[0] === undefined ? undefined : normalizePrefix(positionals[0]) };
+    source = pickSource(values, env, cwd, deps);
+  } catch (err) {
+    const code = usageFailure(err, io);
+    if (code === undefined) throw err;
+    return code;
+  }
+
+  let objects: StoredObject[];
+  try {
+    let prefix: string;
+    if ('all' in wanted) {
+      prefix = 'outputs/';
+    } else if (wanted.prefix !== undefined) {
+      prefix = `outputs/${wanted.prefix}`;
+    } else {
+      const newest = (await source.folders()).sort().at(-1);
+      if (newest === undefined) {
+        io.stderr(`cca: nothing stored yet in ${source.where} (no outputs/ folder): run a task first.\n`);
+        return EXIT.failure;
+      }
+      prefix = `outputs/${newest}/`;
+      io.stdout(`Newest invocation: ${newest}\n`);
+    }
+    objects = await source.list(prefix);
+    if (objects.length === 0) {
+      io.stderr(`cca: no stored files under ${prefix} in ${source.where}.\n`);
+      return EXIT.failure;
+    }
+  } catch (err) {
+    io.stderr(`cca: ${describeAwsError(err, `Listing ${source.where}`)}\n`);
+    return EXIT.failure;
+  }
+
+  const total = objects.reduce((sum, o) => sum + o.size, 0);
+  io.stdout(`Downloading ${objects.length} files (${formatBytes(total)}) from ${source.where} to ${out}\n`);
+  fs.mkdirSync(out, { recursive: true });
+  const root = fs.realpathSync(out);
+  let copied = 0;
+  let bytes = 0;
+  let problems = 0;
+  for (const [i, object] of objects.entries()) {
+    const n = `[${i + 1}/${objects.length}]`;
+    const rel = safeRelative(object.key);
+    if (rel === undefined) {
+      problems++;
+      io.stderr(`cca: ${n} refused ${JSON.stringify(object.key)}: it would be written outside ${out}.\n`);
+      continue;
+    }
+    try {
+      await saveInside(root, rel, await source.open(object.key));
+      copied++;
+      bytes += object.size;
+      io.stdout(`${n} ${rel.join('/')}  ${formatBytes(object.size)}  (${formatBytes(bytes)} of ${formatBytes(total)})\n`);
+    } catch (err) {
+      problems++;
+      io.stderr(`cca: ${n} ${object.key}: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  io.stdout(`Downloaded ${copied} of ${objects.length} files (${formatBytes(bytes)}) to ${out}\n`);
+  return problems === 0 ? EXIT.ok : EXIT.failure;
+}
+
+/** `outputs/20250601_x/a.txt` → its segments after `outputs/`, or undefined when unsafe ("..", "/a", "a//b", "\\"). */
+export function safeRelative(key: string): string[] | undefined {
+  const segments = keySegments(key);
+  if (segments === undefined || segments[0] !== 'outputs' || segments.length < 2) return undefined;
+  return segments.slice(1);
+}
+
+/** Writes a stream to `<root>/<rel>` (directories made one by one, never through a link), via a temp file and a rename. */
+async function saveInside(root: string, rel: string[], body: NodeJS.ReadableStream): Promise<void> {
+  let parent = root;
+  for (const segment of rel.slice(0, -1)) {
+    parent = path.join(parent, segment);
+    // A directory that is a link out of --out (made before, or by someone else) is not written through.
+    const stat = await fs.promises
+      .lstat(parent)
+      .catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    if (stat === undefined) await fs.promises.mkdir(parent);
+    else if (stat.isSymbolicLink()) throw new Error(`refused: ${parent} is a link, which leads outside ${root}`);
+    else if (!stat.isDirectory()) throw new Error(`${parent} exists and is not a directory`);
+  }
+  const temp = path.join(parent, `.${randomUUID()}.partial`);
+  try {
+    await pipeline(body, fs.createWriteStream(temp, { flags: 'wx' }));
+    await fs.promises.rename(temp, path.join(parent, rel.at(-1) as string));
+  } catch (err) {
+    await fs.promises.rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/** PREFIX as given: `20250601_180000_ab12cd34`, `outputs/2025...` or with a trailing slash. */
+function normalizePrefix(raw: string): string {
+  const prefix = raw.replace(/^\/+/, '').replace(/^outputs\//, '');
+  if (prefix === '' || prefix.split('/').some((s) => s === '..' || s === '.') || prefix.includes('\\')) {
+    throw new UsageError(`PREFIX must be an invocation folder such as 20250601_180000_ab12cd34; got "${raw}".`);
+  }
+  return prefix;
+}
+
+/** --storage, else CCA_STORAGE, else deployment.json's bucket, else the local data dir. */
+function pickSource(
+  values: { storage?: string; 'data-dir'?: string; region?: string },
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  deps: AwsDeps,
+): DownloadSource {
+  const deployment = readDeployment(cwd);
+  const storage = values.storage ?? nonEmpty(env.CCA_STORAGE) ?? (deployment ? `s3://${deployment.bucket}` : undefined);
+  const config = loadConfig({ 'data-dir': values['data-dir'], storage }, env, undefined, cwd);
+  if (config.storage.kind === 'local') return localSource(path.join(config.dataDir, 'artifacts'));
+  const region = resolveRegion(values.region, deployment, env);
+  const { credentials } = clientConfig('s3', region, env);
+  const client = deps.clients?.s3 ?? createS3Client({ ...config.aws, region }, credentials ? { credentials } : {});
+  return s3Source(client, config.storage.bucket, config.storage.prefix);
+}
