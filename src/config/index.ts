@@ -64,6 +64,12 @@ export interface Config {
   modelMaxRetries: number | undefined;
   /** Path to a Claude Code executable; undefined: the one the Agent SDK ships. */
   claudePath: string | undefined;
+  /** `bwrap`: each run in a bubblewrap sandbox (Linux); `off`: no sandbox (`--no-sandbox`). */
+  sandbox: 'bwrap' | 'off';
+  /** Claude Code's timeout for one model request (API_TIMEOUT_MS); undefined: its default. */
+  modelTimeoutMs: number | undefined;
+  /** How long a stopping service lets runs finish before cancelling them. */
+  shutdownGraceMs: number;
   logLevel: string;
   signingSecret: string | undefined;
   /** Origins allowed by CORS; ['*'] allows any. */
@@ -88,6 +94,7 @@ export interface ConfigFlags {
   'public-url'?: string | undefined;
   model?: string | undefined;
   'log-level'?: string | undefined;
+  'no-sandbox'?: boolean | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -128,6 +135,7 @@ export function loadConfig(
   limits.defaultApprovalTimeoutS = Math.min(limits.defaultApprovalTimeoutS, limits.approvalTimeoutSLimit);
 
   const retries = nonEmpty(env.CCA_MODEL_MAX_RETRIES);
+  const modelTimeout = nonEmpty(env.CCA_MODEL_TIMEOUT_S);
   const maxRuns = int('CCA_MAX_RUNS', defaultGlobalRuns(machine.cpus, machine.totalMemBytes), 1, 10_000);
   return {
     mode: defaults.mode ?? 'serve',
@@ -141,6 +149,9 @@ export function loadConfig(
     provider: detectProvider(env),
     modelMaxRetries: retries === undefined ? undefined : number('CCA_MODEL_MAX_RETRIES', retries, 0, 0, 100, true),
     claudePath: nonEmpty(env.CCA_CLAUDE_PATH),
+    sandbox: parseSandbox(flags['no-sandbox'], nonEmpty(env.CCA_SANDBOX)),
+    modelTimeoutMs: modelTimeout === undefined ? undefined : number('CCA_MODEL_TIMEOUT_S', modelTimeout, 0, 1, 3600, false) * 1000,
+    shutdownGraceMs: int('CCA_SHUTDOWN_GRACE_S', 30, 0, 3600) * 1000,
     logLevel: pick(flags['log-level'], 'CCA_LOG_LEVEL') ?? 'info',
     signingSecret: nonEmpty(env.CCA_SIGNING_SECRET),
     corsOrigins: (nonEmpty(env.CCA_CORS_ORIGINS) ?? '*')
@@ -165,6 +176,13 @@ function number(name: string, raw: string | undefined, fallback: number, min: nu
     throw new ConfigError(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}; got "${raw}".`);
   }
   return parsed.data;
+}
+
+function parseSandbox(noSandboxFlag: boolean | undefined, raw: string | undefined): 'bwrap' | 'off' {
+  if (noSandboxFlag) return 'off';
+  if (raw === undefined || raw === 'bwrap') return 'bwrap';
+  if (raw === 'off') return 'off';
+  throw new ConfigError(`CCA_SANDBOX must be "bwrap" or "off" (the same as --no-sandbox); got "${raw}".`);
 }
 
 function parseStorage(raw: string): StorageConfig {
