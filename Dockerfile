@@ -52,8 +52,11 @@ RUN groupadd --system --gid 10001 cca \
  && mkdir -p /data \
  && chown cca:cca /data
 WORKDIR /app
+# CCA_SANDBOX=off: on AgentCore each session already runs in its own microVM, and bubblewrap
+# cannot create namespaces inside most container runtimes; the microVM is the sandbox here.
 ENV NODE_ENV=production \
-    CCA_DATA_DIR=/data
+    CCA_DATA_DIR=/data \
+    CCA_SANDBOX=off
 # Root-owned and read-only for `cca`: code and dependencies are not the agent's to change.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -152,7 +152,9 @@ describe('derived types', () => {
     }>();
     expectTypeOf<ArtifactsFailedUpload>().toEqualTypeOf<{ file_name: string; error: string }>();
     expectTypeOf<RunnerPermissionDenial>().toEqualTypeOf<{ tool_name: string; tool_use_id: string; reason: string }>();
-    expectTypeOf<RunnerStopReason>().toEqualTypeOf<'completed' | 'error' | 'max_turns' | 'max_budget' | 'timeout' | 'cancelled'>();
+    expectTypeOf<RunnerStopReason>().toEqualTypeOf<
+      'completed' | 'error' | 'max_turns' | 'max_budget' | 'timeout' | 'cancelled' | 'interrupted'
+    >();
     expectTypeOf<RunnerTokenUsage>().toEqualTypeOf<{
       input_tokens: number;
       output_tokens: number;

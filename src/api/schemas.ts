@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** Why a run stopped; `completed` is the only reason that can mean success. */
-export const STOP_REASONS = ['completed', 'error', 'max_turns', 'max_budget', 'timeout', 'cancelled'] as const;
+export const STOP_REASONS = ['completed', 'error', 'max_turns', 'max_budget', 'timeout', 'cancelled', 'interrupted'] as const;
 /** Why a created or changed workspace entry was not stored. */
 export const SKIP_REASONS = [
   'symlink',
@@ -86,7 +86,7 @@ export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
 export const StopReasonSchema = z.enum(STOP_REASONS).meta({
   description:
-    'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far.',
+    'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again.',
 });
 export type StopReason = z.infer<typeof StopReasonSchema>;
 

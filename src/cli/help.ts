@@ -38,6 +38,10 @@ Options for serve and runtime (flags beat environment variables, which beat defa
   --public-url URL   CCA_PUBLIC_URL Origin used in download links.   [the request's origin]
   --model ID         CCA_MODEL      Model for every run unless a request names one.
   --log-level LEVEL  CCA_LOG_LEVEL  trace, debug, info, warn, error, silent.      [info]
+  --no-sandbox       CCA_SANDBOX    "off": runs without a sandbox. "bwrap": each run in
+                                    bubblewrap (read-only host, own PID namespace, data
+                                    dir and home hidden); runs are refused while bwrap
+                                    is missing or does not work.                 [bwrap]
 
 Model provider (Claude Code's own variables, read at start-up):
   ANTHROPIC_API_KEY                    Anthropic API.
@@ -47,7 +51,8 @@ Model provider (Claude Code's own variables, read at start-up):
 
 Limits (environment only): CCA_MAX_BODY_BYTES, CCA_MAX_PROMPT_CHARS, CCA_MAX_TURNS(_LIMIT),
   CCA_MAX_BUDGET_USD(_LIMIT), CCA_TIMEOUT_S(_LIMIT), CCA_MAX_FILES, CCA_MAX_FILE_BYTES,
-  CCA_MAX_TOTAL_BYTES, CCA_DOWNLOAD_URL_TTL_S, CCA_MODEL_MAX_RETRIES, CCA_CLAUDE_PATH.
+  CCA_MAX_TOTAL_BYTES, CCA_DOWNLOAD_URL_TTL_S, CCA_MODEL_MAX_RETRIES, CCA_CLAUDE_PATH,
+  CCA_MODEL_TIMEOUT_S (one model request), CCA_SHUTDOWN_GRACE_S (runs may finish on a stop) [30].
 
 Each client command has its own help: "cca invoke --help", "cca sessions --help", ...
 Options for keys: see "cca keys help".

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, NO_PROVIDER_MESSAGE } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { startRuntime } from '../runtime/index.js';
+import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
 import { ensureFirstKey } from './first-key.js';
 
 const SERVE_OPTIONS = {
@@ -16,6 +17,7 @@ const SERVE_OPTIONS = {
   'public-url': { type: 'string' },
   model: { type: 'string' },
   'log-level': { type: 'string' },
+  'no-sandbox': { type: 'boolean' },
 } as const;
 
 /** Runs the service until SIGINT/SIGTERM. `mode` picks the defaults: local or container. */
@@ -26,6 +28,7 @@ export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): P
   // Also to a file in the data dir, which `cca logs` reads.
   const logger = createLogger(config.logLevel, { file: path.join(config.dataDir, 'logs', 'cca.log') });
   const runtime = await startRuntime(config, logger, process.env);
+  const { sandbox } = runtime;
 
   const firstKey = mode === 'serve' ? ensureFirstKey(runtime.keys, config.dataDir) : undefined;
   const provider =
@@ -34,18 +37,20 @@ export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): P
     `claude-code-agent listening on ${runtime.url}\n` +
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
+      sandboxLines(sandbox) +
       (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
       (mode === 'serve'
         ? `Try: curl -s ${runtime.url}/invoke -H "x-api-key: $(cat ${config.dataDir}/.api_key)" -d '{"prompt": "Create a hello world Python script"}'\n` +
           `API reference: ${runtime.url}/docs\n`
         : `Try: curl -s ${runtime.url}/invocations -d '{"prompt": "Create a hello world Python script"}'\n`),
   );
-  logger.info({ url: runtime.url, provider: config.provider.kind }, 'listening');
+  logger.info({ url: runtime.url, provider: config.provider.kind, sandbox: sandbox.kind }, 'listening');
+  if (sandbox.kind === 'unavailable') logger.error({ reason: sandbox.reason }, 'run sandbox unavailable: runs are refused');
 
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
-    // A second signal means "now": cancel at once instead of waiting for the grace period.
-    const grace = ++signals > 1 ? 0 : 30_000;
+    // Runs get CCA_SHUTDOWN_GRACE_S to finish; a second signal means "now": cancel at once.
+    const grace = ++signals > 1 ? 0 : config.shutdownGraceMs;
     logger.info({ signal, grace_ms: grace }, 'shutting down');
     runtime.close(grace).then(
       () => process.exit(0),
@@ -58,4 +63,18 @@ export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): P
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The start-up lines about the run sandbox: loud when runs are refused or not isolated. */
+function sandboxLines(sandbox: SandboxStatus): string {
+  if (sandbox.kind === 'bwrap') {
+    return `  sandbox:  bubblewrap (${sandbox.path}): read-only host, only the session's directories writable\n`;
+  }
+  if (sandbox.kind === 'off') {
+    return (
+      '  sandbox:  OFF (--no-sandbox / CCA_SANDBOX=off)\n' +
+      "WARNING: runs are not sandboxed: the agent's commands can read everything this user can, including the data dir's keys and database and this process's environment.\n"
+    );
+  }
+  return `  sandbox:  UNAVAILABLE: ${sandbox.reason}\nERROR: ${SANDBOX_UNAVAILABLE_HINT}\n`;
 }

@@ -8,6 +8,7 @@ const base: ChildEnvInput = {
   locale: {},
   providerEnv: { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' },
   modelMaxRetries: undefined,
+  modelTimeoutMs: undefined,
   clientApp: 'claude-code-agent/0.1.0',
 };
 
@@ -32,13 +33,14 @@ describe('buildChildEnv', () => {
     });
   });
 
-  it('adds LANG, LC_ALL, TZ and CLAUDE_CODE_MAX_RETRIES only when given', () => {
+  it('adds LANG, LC_ALL, TZ, CLAUDE_CODE_MAX_RETRIES and API_TIMEOUT_MS only when given', () => {
     const env = buildChildEnv({
       ...base,
       path: undefined,
       providerEnv: {},
       locale: { LANG: 'ja_JP.UTF-8', LC_ALL: 'C', TZ: 'Asia/Tokyo' },
       modelMaxRetries: 0,
+      modelTimeoutMs: 2500,
     });
     expect(env).toEqual({
       PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -48,6 +50,7 @@ describe('buildChildEnv', () => {
       LC_ALL: 'C',
       TZ: 'Asia/Tokyo',
       CLAUDE_CODE_MAX_RETRIES: '0',
+      API_TIMEOUT_MS: '2500',
       ...SWITCHES,
       CLAUDE_AGENT_SDK_CLIENT_APP: base.clientApp,
     });
@@ -57,5 +60,9 @@ describe('buildChildEnv', () => {
     const env = buildChildEnv({ ...base, locale: { LC_ALL: '', TZ: '' } });
     expect(env).not.toHaveProperty('LC_ALL');
     expect(env).not.toHaveProperty('TZ');
+  });
+
+  it('passes a fractional model timeout as whole milliseconds', () => {
+    expect(buildChildEnv({ ...base, modelTimeoutMs: 1500.4 }).API_TIMEOUT_MS).toBe('1500');
   });
 });

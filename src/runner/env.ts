@@ -15,6 +15,8 @@ export interface ChildEnvInput {
   providerEnv: Record<string, string>;
   /** CLAUDE_CODE_MAX_RETRIES, when configured. */
   modelMaxRetries: number | undefined;
+  /** API_TIMEOUT_MS: how long Claude Code waits for one model request, when configured. */
+  modelTimeoutMs: number | undefined;
   /** Identifies this service in Claude Code's User-Agent. */
   clientApp: string;
 }
@@ -37,5 +39,7 @@ export function buildChildEnv(input: ChildEnvInput): Record<string, string> {
   if (input.locale.LC_ALL) env.LC_ALL = input.locale.LC_ALL;
   if (input.locale.TZ) env.TZ = input.locale.TZ;
   if (input.modelMaxRetries !== undefined) env.CLAUDE_CODE_MAX_RETRIES = String(input.modelMaxRetries);
+  // A model that stops answering (or trickles) then fails the request instead of holding the run until its own timeout.
+  if (input.modelTimeoutMs !== undefined) env.API_TIMEOUT_MS = String(Math.max(1, Math.round(input.modelTimeoutMs)));
   return env;
 }

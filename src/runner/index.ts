@@ -3,5 +3,12 @@ export { runAgent, type RunHooks } from './run.js';
 export { buildSdkOptions, type RunSpec, type RunContext } from './options.js';
 export { buildChildEnv, type ChildEnvInput } from './env.js';
 export { resolveTools, KNOWN_TOOLS, TOOL_ALIASES, DEFAULT_TOOLS } from './tools.js';
-export { PERMISSION_MODES, planPermissions, type RequestPermissionMode, type PermissionDenial, type Approver, type Verdict } from './permissions.js';
+export {
+  PERMISSION_MODES,
+  planPermissions,
+  type RequestPermissionMode,
+  type PermissionDenial,
+  type Approver,
+  type Verdict,
+} from './permissions.js';
 export type { RunOutcome, StopReason, TokenUsage } from './outcome.js';

@@ -55,6 +55,15 @@ describe('buildSdkOptions', () => {
     expect(full.stderr).toBe(stderr);
   });
 
+  it('spawns Claude Code through bubblewrap only when the run has a sandbox', () => {
+    expect(buildSdkOptions(spec, context())).not.toHaveProperty('spawnClaudeCodeProcess');
+    const sandbox = { bwrapPath: '/usr/bin/bwrap', home: '/data/sessions/s1/home', tmp: '/data/sessions/s1/tmp', hide: ['/data'] };
+    const options = buildSdkOptions(spec, { ...context(), sandbox });
+    expect(options.spawnClaudeCodeProcess).toBeTypeOf('function');
+    // The SDK's own spawn and env handling stay as they are: cwd and env are still given.
+    expect(options).toMatchObject({ cwd: '/data/sessions/s1/workspace', env: context().env });
+  });
+
   it('wires canUseTool to the plan and records denials in the context', async () => {
     const ctx = context();
     const options = buildSdkOptions(spec, ctx);

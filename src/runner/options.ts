@@ -2,6 +2,7 @@
  * The one pure function that turns a validated run request into Agent SDK options.
  */
 import type { Options } from '@anthropic-ai/claude-agent-sdk';
+import { bwrapSpawner, type SandboxRun } from '../sandbox/index.js';
 import { planPermissions, toCanUseTool, type Approver, type PermissionDenial, type RequestPermissionMode } from './permissions.js';
 
 export interface RunSpec {
@@ -28,6 +29,8 @@ export interface RunContext {
   stderr?: (line: string) => void;
   /** Answers tool uses that need approval (manual and default modes); none: they are denied. */
   approver?: Approver;
+  /** The run's bubblewrap sandbox; undefined: Claude Code runs directly (`--no-sandbox`). */
+  sandbox?: SandboxRun | undefined;
 }
 
 /** Builds the `query()` options for one run. */
@@ -53,5 +56,13 @@ export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
   if (spec.resume !== undefined) options.resume = spec.resume;
   if (ctx.claudePath !== undefined) options.pathToClaudeCodeExecutable = ctx.claudePath;
   if (ctx.stderr !== undefined) options.stderr = ctx.stderr;
+  if (ctx.sandbox !== undefined) {
+    // The SDK reads no stderr from a custom spawn: the spawner forwards it.
+    options.spawnClaudeCodeProcess = bwrapSpawner({
+      ...ctx.sandbox,
+      workspace: ctx.workspace,
+      ...(ctx.stderr !== undefined ? { onStderr: ctx.stderr } : {}),
+    });
+  }
   return options;
 }

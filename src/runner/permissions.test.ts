@@ -1,6 +1,13 @@
 import type { CanUseTool } from '@anthropic-ai/claude-agent-sdk';
 import { describe, expect, it } from 'vitest';
-import { PERMISSION_MODES, planPermissions, toCanUseTool, type PermissionDenial, type PermissionPlan, type Verdict } from './permissions.js';
+import {
+  PERMISSION_MODES,
+  planPermissions,
+  toCanUseTool,
+  type PermissionDenial,
+  type PermissionPlan,
+  type Verdict,
+} from './permissions.js';
 
 const WS = '/data/sessions/s1/workspace';
 const TOOLS = ['Read', 'Write', 'Edit', 'Bash', 'Glob', 'Grep', 'NotebookEdit'];

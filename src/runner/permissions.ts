@@ -25,7 +25,12 @@ export interface PermissionPlan {
 }
 
 /** Answers one tool use Claude Code asks about; may wait (a remote approver). */
-export type Decide = (tool: string, input: Record<string, unknown>, blockedPath: string | undefined, signal: AbortSignal) => Verdict | Promise<Verdict>;
+export type Decide = (
+  tool: string,
+  input: Record<string, unknown>,
+  blockedPath: string | undefined,
+  signal: AbortSignal,
+) => Verdict | Promise<Verdict>;
 
 /** Asks a person (over the API) about a tool use. */
 export type Approver = (tool: string, input: Record<string, unknown>, signal: AbortSignal) => Promise<Verdict>;
@@ -38,7 +43,12 @@ const PATH_FIELDS = ['file_path', 'notebook_path', 'path'] as const;
  * for anything it still asks about. `acceptAll` and `bypassPermissions` approve through the callback
  * because Claude Code refuses `bypassPermissions` when the service runs as root.
  */
-export function planPermissions(mode: RequestPermissionMode, tools: readonly string[], workspace: string, approver?: Approver): PermissionPlan {
+export function planPermissions(
+  mode: RequestPermissionMode,
+  tools: readonly string[],
+  workspace: string,
+  approver?: Approver,
+): PermissionPlan {
   const allowed = new Set(tools);
   switch (mode) {
     case 'acceptAll':

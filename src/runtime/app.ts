@@ -4,7 +4,7 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Config } from '../config/index.js';
-import { AppError, toErrorResponse } from '../errors/index.js';
+import { AppError, toErrorResponse, ValidationError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Activity } from './activity.js';
 import { invocationBodyLimit, invocationHandler, type CallerEnv } from './invoke-route.js';
@@ -46,8 +46,12 @@ export function createRuntimeApp(deps: AppDeps): Hono<CallerEnv> {
     c.json({ message: `No route ${c.req.method} ${c.req.path}. See GET /openapi.json for the API.`, code: 'not_found' }, 404),
   );
   app.onError((err, c) => {
-    const { status, body, headers } = toErrorResponse(err);
-    if (!(err instanceof AppError)) logger.error({ err, path: c.req.path }, 'unhandled error');
+    // A client that hangs up mid-body makes reading it fail ("aborted"): not a fault of the
+    // service, and nobody is left to read the answer. Only faults of the service are errors.
+    const clientGone = !(err instanceof AppError) && c.req.raw.signal.aborted;
+    const { status, body, headers } = toErrorResponse(clientGone ? new ValidationError('The request was aborted by the client.') : err);
+    if (clientGone) logger.info({ err, path: c.req.path }, 'client went away during the request');
+    else if (!(err instanceof AppError)) logger.error({ err, path: c.req.path }, 'unhandled error');
     return c.json(body, status as 400, headers);
   });
   return app;

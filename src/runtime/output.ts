@@ -55,9 +55,10 @@ export function buildOutput(input: {
 }
 
 /** The final status recorded for an invocation. */
-export function statusOf(outcome: RunOutcome): Extract<InvocationStatus, 'succeeded' | 'failed' | 'timed_out' | 'cancelled'> {
+export function statusOf(outcome: RunOutcome): Exclude<InvocationStatus, 'queued' | 'running'> {
   if (outcome.success) return 'succeeded';
   if (outcome.stopReason === 'timeout') return 'timed_out';
   if (outcome.stopReason === 'cancelled') return 'cancelled';
+  if (outcome.stopReason === 'interrupted') return 'interrupted';
   return 'failed';
 }

@@ -21,10 +21,12 @@ import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { openDatabase, type Db } from '../store/index.js';
 import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
+import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { EventBus, EventStore, SessionEvents } from '../events/index.js';
 import { Activity } from './activity.js';
 import { createRuntimeApp } from './app.js';
 import type { CallerEnv } from './invoke-route.js';
+import { recoverInterrupted } from './recovery.js';
 import { InvocationService } from './service.js';
 
 export const VERSION = '0.1.0';
@@ -34,6 +36,8 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Where session state is mirrored; default: S3 with S3 storage, else nowhere. */
   state?: StateMirror;
+  /** How runs are sandboxed; default: detected from config.sandbox at start-up. */
+  sandbox?: SandboxStatus;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -41,8 +45,6 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(config.dataDir);
   const sessions = new SessionRepo(db);
-  const interrupted = sessions.markInterrupted(new Date());
-  if (interrupted > 0) logger.warn({ interrupted }, 'runs in progress when the service last stopped are marked interrupted');
 
   const signer = new UrlSigner(await loadSigningSecret(config.dataDir, config.signingSecret));
   const { store, local, s3 } = createArtifactStore(config, signer);
@@ -53,6 +55,8 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
     logger: logger.child({ component: 'upload-outbox' }),
     ...(config.publicUrl ? { baseUrl: config.publicUrl } : {}),
   });
+  // Detected once, before serving: the start-up message and every run agree on it.
+  const sandbox = options.sandbox ?? (await detectSandbox(config.sandbox, { searchPath: hostEnv.PATH }));
   const activity = new Activity();
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
   const events = new SessionEvents(new EventStore(db), new EventBus());
@@ -65,6 +69,7 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
     events,
     state,
     outbox,
+    sandbox,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
@@ -90,9 +95,18 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
   } else {
     app = createRuntimeApp({ config, service, events, activity, logger, routes: files });
   }
+  // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
+  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, state, logger });
+  if (recovered.length > 0) {
+    const stored = recovered.reduce((n, r) => n + r.stored, 0);
+    logger.warn(
+      { interrupted: recovered.length, files_stored: stored },
+      'runs in progress when the service last stopped are marked interrupted',
+    );
+  }
   // Failed uploads are retried in the background, and at once at start-up.
   outbox.start(30_000);
-  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, app };
+  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, app };
 }
 
 export interface RuntimeHandle {
@@ -104,6 +118,8 @@ export interface RuntimeHandle {
   db: Db;
   /** Failed uploads waiting for a retry. */
   outbox: UploadOutbox;
+  /** How runs are sandboxed. */
+  sandbox: SandboxStatus;
   /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
   close(graceMs?: number): Promise<void>;
 }
@@ -117,8 +133,9 @@ export async function startRuntime(
 ): Promise<RuntimeHandle> {
   const parts = await buildRuntime(config, logger, hostEnv, options);
   const server = createAdaptorServer({ fetch: parts.app.fetch, hostname: config.host }) as Server;
-  // Agent runs outlast Node's default request timeout (5 min); the run's own timeout bounds them.
-  server.requestTimeout = 0;
+  // requestTimeout bounds receiving the request, not answering it (a run may take an hour): a
+  // client that trickles or never finishes its body is cut off instead of holding a handler.
+  server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -128,7 +145,7 @@ export async function startRuntime(
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
 
   let closing: Promise<void> | undefined;
-  const close = (graceMs = 30_000) =>
+  const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -147,7 +164,17 @@ export async function startRuntime(
       parts.db.close();
     })());
 
-  return { url, port, app: parts.app, service: parts.service, keys: parts.keys, db: parts.db, outbox: parts.outbox, close };
+  return {
+    url,
+    port,
+    app: parts.app,
+    service: parts.service,
+    keys: parts.keys,
+    db: parts.db,
+    outbox: parts.outbox,
+    sandbox: parts.sandbox,
+    close,
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

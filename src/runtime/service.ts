@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { objectKey, outputPrefix, uploadFiles, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
+import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import { NO_PROVIDER_MESSAGE } from '../config/index.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
@@ -15,12 +15,15 @@ import { eventsFromSdkMessage, newUsageState, type EventPayload, type SessionEve
 import type { RunSlots } from '../gateway/slots.js';
 import type { Logger } from '../logging/index.js';
 import { buildChildEnv, runAgent, type RunOutcome } from '../runner/index.js';
+import { SANDBOX_UNAVAILABLE_HINT, sandboxForRun, type SandboxStatus } from '../sandbox/index.js';
 import type { SessionRepo } from '../sessions/index.js';
-import { detectChanges, ensureWorkspace, isValidSessionId, openWorkspaceFile, takeSnapshot, type FileEntry } from '../workspace/index.js';
+import { ensureWorkspace, isValidSessionId, saveSnapshot, takeSnapshot } from '../workspace/index.js';
 import type { Activity } from './activity.js';
 import { Approvals, type AnswerResult } from './approvals.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
+import { forgetRunSnapshot, runSnapshotFile } from './recovery.js';
 import type { ValidInvocation } from './schema.js';
+import { storeChanges } from './store-changes.js';
 import type { InvocationStatus } from '../api/schemas.js';
 import type { StateMirror } from '../state/index.js';
 
@@ -38,6 +41,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** Host facts the child environment inherits (PATH, locale); read once by the caller. */
   hostEnv: { PATH?: string | undefined; LANG?: string | undefined; LC_ALL?: string | undefined; TZ?: string | undefined };
+  /** How runs are sandboxed: detectSandbox(config.sandbox), once at start-up. */
+  sandbox: SandboxStatus;
 }
 
 /** Who asks for a run, and where its links point. */
@@ -103,6 +108,12 @@ export class InvocationService {
       );
     }
     if (config.provider.kind === 'none') throw new UnavailableError(NO_PROVIDER_MESSAGE, { code: 'no_model_provider' });
+    const { sandbox } = this.deps;
+    if (sandbox.kind === 'unavailable') {
+      throw new UnavailableError(`The run sandbox is unavailable: ${sandbox.reason}. ${SANDBOX_UNAVAILABLE_HINT}`, {
+        code: 'sandbox_unavailable',
+      });
+    }
     this.visibleSession(sessionId, ctx.ownerKeyId, { mayNotExist: true });
     if (this.active.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} is already running an invocation; wait for it to finish, or use another session_id.`);
@@ -234,6 +245,7 @@ export class InvocationService {
         costUsd: 0,
         claudeSessionId: undefined,
       });
+      forgetRunSnapshot(this.sessionsRoot, sessionId, run.invocationId);
       this.complete(sessionId, run, 'failed', null);
       throw err;
     } finally {
@@ -257,6 +269,8 @@ export class InvocationService {
     const tmpdir = path.join(this.sessionsRoot, sessionId, 'tmp');
     await Promise.all([fs.mkdir(home, { recursive: true, mode: 0o700 }), fs.mkdir(tmpdir, { recursive: true, mode: 0o700 })]);
     const before = await takeSnapshot(workspace, config.limits);
+    // Kept until the end is recorded: after a crash, the next start stores what the run changed.
+    await saveSnapshot(runSnapshotFile(this.sessionsRoot, sessionId, invocationId), before);
     sessions.markRunning(invocationId, startedAt);
     const resume = sessions.getSession(sessionId)?.claude_session_id ?? undefined;
     events.emit(sessionId, invocationId, { type: 'invocation.started', data: { resumed: resume !== undefined } });
@@ -285,10 +299,12 @@ export class InvocationService {
           locale: this.deps.hostEnv,
           providerEnv: config.provider.env,
           modelMaxRetries: config.modelMaxRetries,
+          modelTimeoutMs: config.modelTimeoutMs,
           clientApp: CLIENT_APP,
         }),
         abortController: run.controller,
         claudePath: config.claudePath,
+        sandbox: sandboxForRun(this.deps.sandbox, { dataDir: config.dataDir, home, tmp: tmpdir }),
         stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
         // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.
         ...(config.mode === 'serve'
@@ -303,43 +319,28 @@ export class InvocationService {
     );
 
     // Store what this invocation produced, however the run ended.
-    const after = await takeSnapshot(workspace, config.limits);
-    const changes = detectChanges(before, after, config.limits);
-    const byPath = new Map<string, FileEntry>(changes.files.map((f) => [f.path, f]));
     const prefix = outputPrefix(startedAt, invocationId);
-    const upload = await uploadFiles(store, changes.files, (rel) => openWorkspaceFile(workspace, byPath.get(rel) as FileEntry), {
+    const upload = await storeChanges({
+      store,
+      outbox: this.deps.outbox,
+      workspace,
+      before,
+      limits: config.limits,
       prefix,
       baseUrl: ctx.baseUrl,
+      sessionId,
+      invocationId,
       onStored: (file) =>
         events.emit(sessionId, invocationId, {
           type: 'file.stored',
           data: { file_name: file.file_name, size: file.size, key: file.key, download_url: file.download_url },
         }),
     });
-    if (upload.failed.length > 0) {
-      // The files stay in the workspace; the outbox stores them once storage answers again.
-      this.deps.outbox?.add(
-        upload.failed.map((f) => {
-          const entry = byPath.get(f.file_name) as FileEntry;
-          return {
-            session_id: sessionId,
-            invocation_id: invocationId,
-            file_name: f.file_name,
-            object_key: objectKey(prefix, f.file_name),
-            workspace,
-            size: entry.size,
-            dev: entry.dev,
-            ino: entry.ino,
-            error: f.error,
-          };
-        }),
-      );
-    }
     const output = this.finish(sessionId, run, outcome, startedAt, {
       requestedModel: model,
       prefix,
       uploaded: upload.uploaded,
-      skipped: changes.skipped,
+      skipped: upload.skipped,
       failed: upload.failed,
     });
     log.info(
@@ -375,6 +376,7 @@ export class InvocationService {
       costUsd: outcome.costUsd,
       claudeSessionId: outcome.claudeSessionId,
     });
+    forgetRunSnapshot(this.sessionsRoot, sessionId, run.invocationId);
     this.complete(sessionId, run, status, output);
     return output;
   }

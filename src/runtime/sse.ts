@@ -35,7 +35,8 @@ export function sseResponse(events: AsyncIterable<SessionEvent>, signal: AbortSi
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // No `connection` header: HTTP/1.1 keeps the connection by default, and setting keep-alive here
+      // made Node keep it even when the client sent `Connection: close`.
       'x-accel-buffering': 'no',
       ...headers,
     },

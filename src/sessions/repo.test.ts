@@ -140,7 +140,7 @@ describe('SessionRepo', () => {
     expect(repo.listInvocations('none')).toEqual([]);
   });
 
-  it('marks only running invocations interrupted', async () => {
+  it('lists only queued and running invocations, oldest first, as the invocations the process died in', async () => {
     const repo = new SessionRepo(openDb(await freshDir()));
     start(repo, 's1', 'done', at(0));
     repo.finishInvocation({
@@ -152,15 +152,25 @@ describe('SessionRepo', () => {
       costUsd: 0,
       claudeSessionId: undefined,
     });
-    start(repo, 's1', 'run-1', at(2));
     start(repo, 's2', 'run-2', at(3));
+    start(repo, 's1', 'run-1', at(2));
+    repo.startInvocation({ sessionId: 's3', invocationId: 'waiting', startedAt: at(4), prompt: 'p', request: {}, status: 'queued' });
 
-    expect(repo.markInterrupted(at(100))).toBe(2);
-
-    expect(repo.getInvocation('done')).toMatchObject({ status: 'succeeded', ended_at: at(1).toISOString() });
-    for (const id of ['run-1', 'run-2'])
-      expect(repo.getInvocation(id)).toMatchObject({ status: 'interrupted', ended_at: at(100).toISOString() });
-    expect(repo.markInterrupted(at(200))).toBe(0);
+    expect(repo.listUnfinished().map((i) => [i.id, i.status])).toEqual([
+      ['run-1', 'running'],
+      ['run-2', 'running'],
+      ['waiting', 'queued'],
+    ]);
+    repo.finishInvocation({
+      sessionId: 's1',
+      invocationId: 'run-1',
+      status: 'interrupted',
+      endedAt: at(100),
+      output: {},
+      costUsd: 0,
+      claudeSessionId: undefined,
+    });
+    expect(repo.listUnfinished().map((i) => i.id)).toEqual(['run-2', 'waiting']);
   });
 });
 

@@ -67,7 +67,9 @@ export class SessionRepo {
       setClaudeSession: db.prepare('UPDATE sessions SET claude_session_id = ?, updated_at = ? WHERE id = ?'),
       getInvocation: db.prepare<[string], InvocationRow>('SELECT * FROM invocations WHERE id = ?'),
       listInvocations: db.prepare<[string], InvocationRow>('SELECT * FROM invocations WHERE session_id = ? ORDER BY started_at, id'),
-      interruptRunning: db.prepare(`UPDATE invocations SET status = 'interrupted', ended_at = ? WHERE status IN ('queued', 'running')`),
+      listUnfinished: db.prepare<[], InvocationRow>(
+        `SELECT * FROM invocations WHERE status IN ('queued', 'running') ORDER BY started_at, id`,
+      ),
       markRunning: db.prepare(`UPDATE invocations SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`),
     };
   }
@@ -151,8 +153,8 @@ export class SessionRepo {
     this.stmts.markRunning.run(at.toISOString(), invocationId);
   }
 
-  /** At start-up: runs that were queued or in progress when the process died are not running any more. */
-  markInterrupted(at: Date): number {
-    return this.stmts.interruptRunning.run(at.toISOString()).changes;
+  /** Invocations still queued or running, oldest first: at start-up, those the process died in. */
+  listUnfinished(): InvocationRow[] {
+    return this.stmts.listUnfinished.all();
   }
 }

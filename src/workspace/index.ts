@@ -6,6 +6,7 @@
 export type { EntryKind, FileEntry, SkipReason, SkippedFile, Snapshot, WorkspaceLimits } from './types.js';
 export { DEFAULT_WORKSPACE_LIMITS } from './types.js';
 export { takeSnapshot } from './snapshot.js';
+export { loadSnapshot, parseSnapshot, saveSnapshot, serializeSnapshot, SnapshotFileError } from './snapshot-file.js';
 export { detectChanges } from './detect-changes.js';
 export { openWorkspaceFile, WorkspaceFileChangedError } from './open-workspace-file.js';
 export { ensureWorkspace, InvalidSessionIdError, isValidSessionId } from './ensure-workspace.js';

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { messageJson, streamEvents } from './anthropic-message.js';
+import { messageJson, openingEvents, streamEvents } from './anthropic-message.js';
 
 export type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
@@ -14,7 +14,17 @@ export type Reply =
   /** An API error, e.g. 400 invalid_request_error (Claude Code does not retry it). */
   | { error: { status: number; type: string; message: string }; delayMs?: number }
   /** Never answers: for timeouts and cancellation. */
-  | { hang: true };
+  | { hang: true }
+  /** Starts answering `content`, then breaks the answer in the way `fault` says (see `Fault`). */
+  | { fault: Fault; content: Block[]; delayMs?: number };
+
+/**
+ * How a started answer breaks. `drop`: the connection is destroyed right after `message_start`.
+ * `bad_json`: a `data:` line that is not JSON follows `message_start`. `truncated`: the stream (or
+ * body) ends before `message_stop`, cleanly closed. Without streaming, `drop` destroys the socket
+ * before any byte, and the others send half of the JSON body. (The Bedrock server plays the whole answer.)
+ */
+export type Fault = 'drop' | 'bad_json' | 'truncated';
 
 export interface ModelRequest {
   path: string;
@@ -91,7 +101,12 @@ export async function startModelServer(responder: Responder = scenarios({})): Pr
       return;
     }
     const id = `msg_${(++nextId).toString().padStart(6, '0')}`;
-    const message = { id, model: body.model, content: reply.content, usage: reply.usage ?? { input_tokens: 100, output_tokens: 20 } };
+    const usage = ('usage' in reply ? reply.usage : undefined) ?? { input_tokens: 100, output_tokens: 20 };
+    const message = { id, model: body.model, content: reply.content, usage };
+    if ('fault' in reply) {
+      breakAnswer(res, reply.fault, body.stream === true, message);
+      return;
+    }
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${id}` });
       res.end(JSON.stringify(messageJson(message)));
@@ -116,6 +131,32 @@ export async function startModelServer(responder: Responder = scenarios({})): Pr
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Answers the start of `message`, then breaks off as `fault` says. */
+function breakAnswer(res: http.ServerResponse, fault: Fault, stream: boolean, message: Parameters<typeof streamEvents>[0]): void {
+  const headers = { 'request-id': `req_${message.id}` };
+  if (!stream) {
+    if (fault === 'drop') {
+      res.socket?.destroy();
+      return;
+    }
+    const json = JSON.stringify(messageJson(message));
+    res.writeHead(200, { ...headers, 'content-type': 'application/json' });
+    res.end(json.slice(0, Math.floor(json.length / 2)));
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const sse = (event: { type: string }) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  const [start, ...rest] = openingEvents(message);
+  if (fault === 'drop') {
+    // Written first, so the client has begun reading the message when the connection goes.
+    res.write(sse(start as { type: string }), () => res.socket?.destroy());
+  } else if (fault === 'bad_json') {
+    res.end(`${sse(start as { type: string })}event: content_block_start\ndata: {"type": "content_block_start", "index": 0,\n\n`);
+  } else {
+    res.end([start, ...rest].map((e) => sse(e as { type: string })).join(''));
+  }
 }
 
 function sendError(res: http.ServerResponse, status: number, type: string, message: string): void {

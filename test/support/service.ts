@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { silentLogger } from '../../src/logging/index.js';
+import { silentLogger, type Logger } from '../../src/logging/index.js';
 import { startRuntime, type RuntimeHandle } from '../../src/runtime/index.js';
 import type { StateMirror } from '../../src/state/index.js';
 import { startModelServer, type ModelServer, type Responder } from './model-server.js';
@@ -35,6 +35,8 @@ export async function startTestService(
     now?: () => number;
     /** Where session state is mirrored. */
     state?: StateMirror;
+    /** The service's logger; default: silent. */
+    logger?: Logger;
   } = {},
 ): Promise<TestService> {
   const model = opts.model ?? (await startModelServer(opts.responder));
@@ -53,7 +55,7 @@ export async function startTestService(
   });
   const runtime = await startRuntime(
     config,
-    silentLogger(),
+    opts.logger ?? silentLogger(),
     { PATH: process.env.PATH, LANG: 'C.UTF-8' },
     { ...(opts.now ? { now: opts.now } : {}), ...(opts.state ? { state: opts.state } : {}) },
   );

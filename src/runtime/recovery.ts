@@ -1,0 +1,212 @@
+/**
+ * Runs the process died in (a crash, kill -9, a lost machine) are finished at the next start. Each
+ * invocation saves its "before" snapshot when it starts running and deletes it when it ends; an
+ * invocation still `queued` or `running` at start-up is compared against that snapshot, the files
+ * it created or changed are stored, and it ends `interrupted` with a full output and its
+ * `invocation.completed` event, so event streams of its session end.
+ */
+import { rmSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
+import type { Config } from '../config/index.js';
+import type { SessionEvents } from '../events/index.js';
+import type { Logger } from '../logging/index.js';
+import type { RunOutcome } from '../runner/index.js';
+import type { InvocationRow, SessionRepo } from '../sessions/index.js';
+import type { StateMirror } from '../state/index.js';
+import { ensureWorkspace, loadSnapshot, type Snapshot } from '../workspace/index.js';
+import { buildOutput, type InvocationOutput } from './output.js';
+import { storeChanges, type StoredChanges } from './store-changes.js';
+
+/** Where an invocation's "before" snapshot is kept while it runs: `<sessions>/<id>/snapshots/<invocation>.json`. */
+export function runSnapshotFile(sessionsRoot: string, sessionId: string, invocationId: string): string {
+  return path.join(sessionsRoot, sessionId, 'snapshots', `${invocationId}.json`);
+}
+
+/**
+ * Deletes an ended invocation's snapshot. Synchronous on purpose: it runs right after the end is
+ * recorded and before shutdown can close, so a clean stop never leaves one behind.
+ */
+export function forgetRunSnapshot(sessionsRoot: string, sessionId: string, invocationId: string): void {
+  try {
+    rmSync(runSnapshotFile(sessionsRoot, sessionId, invocationId), { force: true });
+  } catch {
+    // Never in the way of recording an end: a snapshot left behind is removed at the next start.
+  }
+}
+
+export interface RecoveryDeps {
+  config: Config;
+  sessions: SessionRepo;
+  store: ArtifactStore;
+  outbox: UploadOutbox;
+  events: SessionEvents;
+  state: StateMirror;
+  logger: Logger;
+}
+
+/** One invocation finished by recovery. */
+export interface RecoveredInvocation {
+  sessionId: string;
+  invocationId: string;
+  /** Whether it had started running (a snapshot was found). */
+  ran: boolean;
+  stored: number;
+  failed: number;
+}
+
+/**
+ * Finishes every invocation left `queued` or `running` by a process that died: stores its files,
+ * records it `interrupted`, emits its last event and mirrors its state. Call before serving.
+ * @example const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, state, logger });
+ */
+export async function recoverInterrupted(deps: RecoveryDeps): Promise<RecoveredInvocation[]> {
+  const sessionsRoot = path.join(deps.config.dataDir, 'sessions');
+  const recovered: RecoveredInvocation[] = [];
+  for (const row of deps.sessions.listUnfinished()) {
+    const log = deps.logger.child({ session_id: row.session_id, invocation_id: row.id });
+    try {
+      recovered.push(await recoverOne(deps, sessionsRoot, row, log));
+    } catch (err) {
+      // One broken workspace must not keep the service from starting or the others from recovering.
+      log.error({ err }, 'could not store the files of an interrupted invocation');
+      const at = new Date();
+      const message = `The service stopped during this invocation, and storing its files at the next start failed (${String(err)}); they are still in the session's workspace.`;
+      record(deps, row, interruptedOutcome(message), at, { uploaded: [], skipped: [], failed: [] }, '');
+      recovered.push({ sessionId: row.session_id, invocationId: row.id, ran: row.status === 'running', stored: 0, failed: 0 });
+    }
+    forgetRunSnapshot(sessionsRoot, row.session_id, row.id);
+  }
+  await removeStaleSnapshots(sessionsRoot, deps.logger);
+  return recovered;
+}
+
+async function recoverOne(deps: RecoveryDeps, sessionsRoot: string, row: InvocationRow, log: Logger): Promise<RecoveredInvocation> {
+  const { config } = deps;
+  const ids = { sessionId: row.session_id, invocationId: row.id };
+  let before: Snapshot | undefined;
+  let unreadable: string | undefined;
+  try {
+    before = await loadSnapshot(runSnapshotFile(sessionsRoot, row.session_id, row.id));
+  } catch (err) {
+    unreadable = String(err);
+    log.warn({ err }, 'the snapshot of an interrupted invocation cannot be read');
+  }
+  const startedAt = new Date(row.started_at);
+  const prefix = outputPrefix(startedAt, row.id);
+  if (before === undefined) {
+    const message =
+      row.status === 'queued' && unreadable === undefined
+        ? 'The service stopped before this invocation started; nothing ran and no files were stored. Send it again.'
+        : `The service stopped while this invocation was running, and the snapshot of the workspace taken at its start is ${unreadable ? 'unreadable' : 'missing'}, so which files it changed is unknown and none were stored; the files are still in the session's workspace.`;
+    record(deps, row, interruptedOutcome(message), new Date(), { uploaded: [], skipped: [], failed: [] }, prefix);
+    return { ...ids, ran: row.status === 'running', stored: 0, failed: 0 };
+  }
+  const workspace = await ensureWorkspace(sessionsRoot, row.session_id);
+  const stored = await storeChanges({
+    store: deps.store,
+    outbox: deps.outbox,
+    workspace,
+    before,
+    limits: config.limits,
+    prefix,
+    baseUrl: config.publicUrl ?? '',
+    ...ids,
+    onStored: (file) =>
+      deps.events.emit(row.session_id, row.id, {
+        type: 'file.stored',
+        data: { file_name: file.file_name, size: file.size, key: file.key, download_url: file.download_url },
+      }),
+  });
+  const files = `${stored.uploaded.length} file(s) it created or changed were stored`;
+  const retry = stored.failed.length > 0 ? `, ${stored.failed.length} more could not be stored yet and are retried in the background` : '';
+  const message = `The service stopped while this invocation was running (it did not shut down cleanly), so the run did not finish. ${files}${retry}. The workspace keeps everything it wrote: send a new invocation in this session to go on from there.`;
+  record(deps, row, interruptedOutcome(message), new Date(), stored, prefix);
+  log.warn({ stored: stored.uploaded.length, failed: stored.failed.length }, 'interrupted invocation recovered');
+  return { ...ids, ran: true, stored: stored.uploaded.length, failed: stored.failed.length };
+}
+
+/** Records the end, emits the last event and mirrors the state, as a run that ends does. */
+function record(deps: RecoveryDeps, row: InvocationRow, outcome: RunOutcome, endedAt: Date, stored: StoredChanges, prefix: string): void {
+  const output: InvocationOutput = buildOutput({
+    sessionId: row.session_id,
+    invocationId: row.id,
+    startedAt: new Date(row.started_at),
+    endedAt,
+    outcome,
+    requestedModel: requestedModel(row, deps.config),
+    prefix,
+    ...stored,
+  });
+  deps.sessions.finishInvocation({
+    sessionId: row.session_id,
+    invocationId: row.id,
+    status: 'interrupted',
+    endedAt,
+    output,
+    costUsd: 0,
+    claudeSessionId: undefined,
+  });
+  deps.events.emit(row.session_id, row.id, { type: 'invocation.completed', data: { status: 'interrupted', output } });
+  const owner = deps.sessions.getSession(row.session_id)?.owner_key_id ?? null;
+  const state = {
+    session_id: row.session_id,
+    owner,
+    invocation_id: row.id,
+    status: 'interrupted' as const,
+    prompt: row.prompt,
+    updated_at: endedAt.toISOString(),
+    output,
+  };
+  deps.state.put(state).catch((err: unknown) => deps.logger.warn({ err, session_id: row.session_id }, 'could not mirror session state'));
+}
+
+/** The outcome of a run the process died in: nothing is known of it but that it stopped. */
+function interruptedOutcome(message: string): RunOutcome {
+  return {
+    success: false,
+    result: message,
+    stopReason: 'interrupted',
+    model: undefined,
+    claudeSessionId: undefined,
+    numTurns: 0,
+    durationMs: 0,
+    costUsd: 0,
+    usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    errors: [message],
+    permissionDenials: [],
+  };
+}
+
+/** The model the request asked for, else the service's. */
+function requestedModel(row: InvocationRow, config: Config): string | undefined {
+  try {
+    const model = (JSON.parse(row.request_json) as { model?: unknown } | null)?.model;
+    if (typeof model === 'string' && model !== '') return model;
+  } catch {
+    // An unreadable request is not a reason to fail the recovery.
+  }
+  return config.model ?? config.provider.defaultModel;
+}
+
+// A snapshot left after its invocation ended (the process died between recording the end and
+// deleting it) would otherwise stay forever. Only plain directories are entered and only snapshot
+// files removed: a session directory is no place to follow a link from.
+async function removeStaleSnapshots(sessionsRoot: string, logger: Logger): Promise<void> {
+  for (const id of await readdir(sessionsRoot).catch(() => [] as string[])) {
+    const dir = path.join(sessionsRoot, id, 'snapshots');
+    if (!(await isPlainDirectory(path.join(sessionsRoot, id))) || !(await isPlainDirectory(dir))) continue;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const file = path.join(dir, name);
+      if (!SNAPSHOT_NAME.test(name) || !(await lstat(file).catch(() => undefined))?.isFile()) continue;
+      await rm(file, { force: true }).catch((err: unknown) => logger.warn({ err, file }, 'could not remove a stale snapshot'));
+    }
+  }
+}
+
+const SNAPSHOT_NAME = /^[0-9a-f-]{36}\.json(\.\d+\.tmp)?$/;
+
+async function isPlainDirectory(dir: string): Promise<boolean> {
+  return (await lstat(dir).catch(() => undefined))?.isDirectory() ?? false;
+}

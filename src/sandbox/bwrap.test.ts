@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { bwrapArgs, bwrapOptions, isMasked, type BwrapInput } from './bwrap.js';
+
+const input: BwrapInput = {
+  workspace: '/srv/cca/.cca/sessions/s1/workspace',
+  home: '/srv/cca/.cca/sessions/s1/home',
+  tmp: '/srv/cca/.cca/sessions/s1/tmp',
+  hide: ['/srv/cca/.cca', '/home/cca', '/root'],
+  command: '/opt/claude/claude',
+  args: ['--output-format', 'stream-json'],
+  env: { PATH: '/usr/bin:/bin', HOME: '/srv/cca/.cca/sessions/s1/home', ANTHROPIC_API_KEY: 'sk-model' },
+};
+
+describe('bwrapArgs', () => {
+  it('builds the exact command line: namespaces, read-only host, masks, session binds, env, chdir, command', () => {
+    expect(bwrapArgs(input)).toEqual([
+      '--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      '--cap-drop', 'ALL',
+      '--ro-bind', '/', '/',
+      '--dev', '/dev',
+      '--proc', '/proc',
+      '--tmpfs', '/tmp',
+      '--tmpfs', '/srv/cca/.cca',
+      '--tmpfs', '/home/cca',
+      '--tmpfs', '/root',
+      '--bind', input.workspace, input.workspace,
+      '--bind', input.home, input.home,
+      '--bind', input.tmp, input.tmp,
+      '--clearenv',
+      '--setenv', 'PATH', '/usr/bin:/bin',
+      '--setenv', 'HOME', input.home,
+      '--setenv', 'ANTHROPIC_API_KEY', 'sk-model',
+      '--chdir', input.workspace,
+      '--', '/opt/claude/claude', '--output-format', 'stream-json',
+    ]); // prettier-ignore
+  });
+
+  it('shares the network: no --unshare-net or --unshare-all', () => {
+    expect(bwrapArgs(input)).not.toContain('--unshare-net');
+    expect(bwrapArgs(input)).not.toContain('--unshare-all');
+  });
+
+  it('passes the environment only through --setenv, after --clearenv', () => {
+    const args = bwrapOptions(input);
+    const clear = args.indexOf('--clearenv');
+    expect(clear).toBeGreaterThan(-1);
+    const setenvs = args.flatMap((a, i) => (a === '--setenv' ? [i] : []));
+    expect(setenvs).toHaveLength(Object.keys(input.env).length);
+    expect(setenvs.every((i) => i > clear)).toBe(true);
+    expect(args).not.toContain('--setenv-fd');
+  });
+
+  it('masks the hidden directories before binding the session back, and the session is writable, not read-only', () => {
+    const args = bwrapArgs(input);
+    const lastMask = args.lastIndexOf('--tmpfs');
+    const firstBind = args.indexOf('--bind');
+    expect(lastMask).toBeLessThan(firstBind);
+    expect(args.indexOf('--ro-bind')).toBeLessThan(args.indexOf('--tmpfs'));
+    expect(args.slice(firstBind, firstBind + 9).filter((a) => a === '--bind')).toHaveLength(3);
+  });
+
+  it('keeps only the outermost of nested hidden directories, skips those in the private /tmp, and never hides /', () => {
+    const args = bwrapOptions({ ...input, hide: ['/root/work/.cca', '/root', '/', '/tmp/cca-test-1', '/root/'] });
+    const masks = args.flatMap((a, i) => (a === '--tmpfs' ? [args[i + 1]] : []));
+    expect(masks).toEqual(['/tmp', '/root']);
+  });
+
+  it('binds exposed files back read-only after the masks and before the session', () => {
+    const args = bwrapOptions({ ...input, hide: ['/root'], expose: ['/root/app/node_modules/claude'] });
+    const expose = args.indexOf('/root/app/node_modules/claude');
+    expect(args.slice(expose - 1, expose + 2)).toEqual(['--ro-bind', '/root/app/node_modules/claude', '/root/app/node_modules/claude']);
+    expect(expose).toBeGreaterThan(args.lastIndexOf('--tmpfs'));
+    expect(expose).toBeLessThan(args.indexOf('--bind'));
+  });
+
+  it('ends with the command after --, whatever the arguments look like', () => {
+    const args = bwrapArgs({ ...input, args: ['--', '--bind', '/', '/'] });
+    expect(args.slice(-6)).toEqual(['--', '/opt/claude/claude', '--', '--bind', '/', '/']);
+  });
+
+  it('knows which files are out of sight: hidden directories and the private /tmp, by whole path segments', () => {
+    expect(isMasked('/root/app/claude', ['/root'])).toBe(true);
+    expect(isMasked('/tmp/cca-image-1/app/claude', [])).toBe(true);
+    expect(isMasked('/rootfs/claude', ['/root'])).toBe(false);
+    expect(isMasked('/work/main/node_modules/claude', ['/work/main/.cca', '/root'])).toBe(false);
+  });
+});

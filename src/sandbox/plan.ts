@@ -1,0 +1,42 @@
+/**
+ * What the sandbox of one run hides and binds: decided per run, from the detection result and the
+ * session's directories.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SandboxStatus } from './detect.js';
+
+/** The sandbox of one run; undefined when runs are not sandboxed (`--no-sandbox`). */
+export interface SandboxRun {
+  bwrapPath: string;
+  home: string;
+  tmp: string;
+  hide: string[];
+}
+
+/**
+ * The directories no run may see: the service's data dir (keys, database, signing secret, other
+ * sessions, stored files), the service user's home (cloud credentials, ~/.claude, tool caches) and
+ * /root. Existing directories only (bwrap cannot create a mount point on the read-only host), by real path.
+ * @example hiddenPaths('/srv/cca/.cca') // ['/srv/cca/.cca', '/home/cca', '/root']
+ */
+export function hiddenPaths(dataDir: string, serviceHome: string = os.homedir()): string[] {
+  const dirs = [dataDir, serviceHome, '/root']
+    .map((p) => path.resolve(p))
+    .filter((dir) => fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true)
+    // A directory reached through a symbolic link is masked at its real place.
+    .map((dir) => fs.realpathSync(dir));
+  return [...new Set(dirs)];
+}
+
+/**
+ * The sandbox for one run of a session, or undefined when sandboxing is off.
+ * @example sandboxForRun(status, { dataDir: config.dataDir, home, tmp })
+ */
+export function sandboxForRun(status: SandboxStatus, dirs: { dataDir: string; home: string; tmp: string }): SandboxRun | undefined {
+  if (status.kind === 'off') return undefined;
+  // start() refuses runs while the sandbox is unavailable: reaching this is a fault of ours.
+  if (status.kind === 'unavailable') throw new Error(`Refusing to run unsandboxed: ${status.reason}`);
+  return { bwrapPath: status.path, home: dirs.home, tmp: dirs.tmp, hide: hiddenPaths(dirs.dataDir) };
+}

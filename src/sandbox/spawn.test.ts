@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { SpawnedProcess } from '@anthropic-ai/claude-agent-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectSandbox } from './detect.js';
+import { bwrapSpawner } from './spawn.js';
+
+const status = await detectSandbox('bwrap', { searchPath: process.env.PATH });
+const bwrapPath = status.kind === 'bwrap' ? status.path : '';
+
+/** Collects stdout until the process exits. */
+async function finish(child: SpawnedProcess): Promise<{ code: number | null; out: string }> {
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  // The SDK listens for errors too: an abort is reported as one.
+  child.on('error', () => undefined);
+  const [code] = await Promise.all([
+    new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))),
+    new Promise((resolve) => child.stdout.once('close', resolve)),
+  ]);
+  return { code, out };
+}
+
+describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () => {
+  let root: string;
+  let dataDir: string;
+  let dirs: { workspace: string; home: string; tmp: string };
+  const canary = `spawn-canary-${Math.random().toString(36).slice(2)}`;
+
+  beforeAll(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-spawn-'));
+    dataDir = path.join(root, 'data');
+    dirs = {
+      workspace: path.join(dataDir, 'sessions/s1/workspace'),
+      home: path.join(dataDir, 'sessions/s1/home'),
+      tmp: path.join(dataDir, 'sessions/s1/tmp'),
+    };
+    await Promise.all(Object.values(dirs).map((d) => fs.mkdir(d, { recursive: true })));
+    await fs.mkdir(path.join(dataDir, 'sessions/other/workspace'), { recursive: true });
+    await fs.writeFile(path.join(dataDir, 'sessions/other/workspace/secret.txt'), canary);
+    await fs.writeFile(path.join(dataDir, 'cca.db'), canary);
+    process.env.CCA_SPAWN_CANARY = canary;
+  });
+  afterAll(async () => {
+    delete process.env.CCA_SPAWN_CANARY;
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  function run(script: string, env: Record<string, string | undefined> = {}, signal?: AbortSignal) {
+    const spawnIt = bwrapSpawner({ bwrapPath, ...dirs, hide: [dataDir] });
+    return spawnIt({
+      command: '/bin/sh',
+      args: ['-c', script],
+      cwd: dirs.workspace,
+      env: { PATH: '/usr/bin:/bin', ...env },
+      signal: signal ?? new AbortController().signal,
+    });
+  }
+
+  it('gives the command exactly the SDK env, and nothing of the service env, not even in /proc/1', async () => {
+    const { code, out } = await finish(
+      run('env; echo ---; tr "\\0" " " </proc/1/environ; echo; tr "\\0" " " </proc/1/cmdline; echo; pwd', {
+        MODEL_KEY: 'sk-in-env-only',
+        DROPPED: undefined,
+      }),
+    );
+    expect(code).toBe(0);
+    const [env, rest] = out.split('---\n') as [string, string];
+    const names = env
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=')[0]);
+    // The shell adds PWD (and maybe SHLVL) itself; everything else is what the SDK passed.
+    expect(names.filter((n) => n !== 'PWD' && n !== 'SHLVL').sort()).toEqual(['MODEL_KEY', 'PATH']);
+    expect(out).not.toContain(canary);
+    // Options go through a pipe: bwrap's (PID 1's) command line carries no environment value.
+    expect(rest).not.toContain('sk-in-env-only');
+    expect(rest).toContain('--args 3');
+    expect(rest.trim().split('\n').at(-1)).toBe(dirs.workspace);
+  });
+
+  it('hides the data dir except the session, which is writable; the host is read-only', async () => {
+    const { out } = await finish(
+      run(
+        [
+          `ls -A ${dataDir}/sessions`,
+          `cat ${dataDir}/cca.db ${dataDir}/sessions/other/workspace/secret.txt 2>/dev/null || echo unreadable`,
+          'echo hi > note.txt && echo wrote-workspace',
+          `echo x > ${dirs.home}/h && echo x > ${dirs.tmp}/t && echo wrote-home-tmp`,
+          `echo x > ${dataDir}/escape && echo wrote-in-mask`,
+          'echo x > /etc/cca-probe 2>/dev/null || echo etc-read-only',
+          'ls /proc | grep -E "^[0-9]+$" | wc -l',
+        ].join('; '),
+      ),
+    );
+    const lines = out.trim().split('\n');
+    expect(lines.slice(0, 6)).toEqual(['s1', 'unreadable', 'wrote-workspace', 'wrote-home-tmp', 'wrote-in-mask', 'etc-read-only']);
+    expect(out).not.toContain(canary);
+    expect(await fs.readFile(path.join(dirs.workspace, 'note.txt'), 'utf8')).toBe('hi\n');
+    // A write into the masked data dir lands in the tmpfs, which goes away with the sandbox.
+    expect(existsSync(path.join(dataDir, 'escape'))).toBe(false);
+    expect(existsSync('/etc/cca-probe')).toBe(false);
+    // bwrap's PID 1, the shell, its pipeline: a handful, never the host's processes.
+    expect(Number(lines[6])).toBeLessThan(10);
+  });
+
+  it('runs a command that sits in a hidden directory or /tmp (Claude Code installed there), without showing its neighbours', async () => {
+    const tool = path.join(dataDir, 'bin', 'tool');
+    await fs.mkdir(path.dirname(tool), { recursive: true });
+    await fs.copyFile('/bin/echo', tool);
+    const spawnIt = bwrapSpawner({ bwrapPath, ...dirs, hide: [dataDir] });
+    const ran = await finish(
+      spawnIt({ command: tool, args: ['tool ran'], cwd: dirs.workspace, env: {}, signal: new AbortController().signal }),
+    );
+    expect(ran).toEqual({ code: 0, out: 'tool ran\n' });
+    const { out } = await finish(run(`ls ${path.dirname(tool)}; ls ${dataDir}`));
+    expect(out.trim().split('\n')).toEqual(['sessions']);
+  });
+
+  it('stops the whole sandbox when the SDK aborts', async () => {
+    const controller = new AbortController();
+    const child = run('sleep 30 & sleep 30; echo not-reached', {}, controller.signal);
+    const done = finish(child);
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    const { out } = await done;
+    expect(out).not.toContain('not-reached');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * A `spawnClaudeCodeProcess` for the Agent SDK that starts Claude Code inside bubblewrap. The
+ * options reach bwrap through a pipe (`--args 3`), not its command line: the environment (with
+ * the model provider's key) never shows in `ps` on the host nor in the sandbox's /proc/1/cmdline.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import type { SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
+import { bwrapOptions, isMasked } from './bwrap.js';
+
+export interface BwrapSpawnerOptions {
+  bwrapPath: string;
+  workspace: string;
+  home: string;
+  tmp: string;
+  /** Directories masked inside the sandbox (see `hiddenPaths`). */
+  hide: string[];
+  /** Receives Claude Code's (and bwrap's) stderr; none: it is discarded. */
+  onStderr?: (chunk: string) => void;
+}
+
+const ARGS_FD = 3;
+
+/**
+ * Returns the SDK's spawn hook for one run.
+ * @example options.spawnClaudeCodeProcess = bwrapSpawner({ bwrapPath: '/usr/bin/bwrap', workspace, home, tmp, hide })
+ */
+export function bwrapSpawner(opts: BwrapSpawnerOptions): (sdk: SpawnOptions) => SpawnedProcess {
+  return function spawnInBwrap(sdk) {
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(sdk.env)) if (value !== undefined) env[name] = value;
+    // bwrap cannot mount over, or create mount points through, a symbolic link: real paths only.
+    const command = path.isAbsolute(sdk.command) ? fs.realpathSync(sdk.command) : sdk.command;
+    const hide = opts.hide.map((dir) => fs.realpathSync(dir));
+    const options = bwrapOptions({
+      workspace: fs.realpathSync(opts.workspace),
+      home: fs.realpathSync(opts.home),
+      tmp: fs.realpathSync(opts.tmp),
+      hide,
+      // Claude Code's own binary stays reachable even when it sits in a hidden directory or /tmp.
+      expose: path.isAbsolute(command) && isMasked(command, hide) ? [command] : [],
+      command,
+      args: sdk.args,
+      env,
+    });
+    const child = spawn(opts.bwrapPath, ['--args', String(ARGS_FD), '--', command, ...sdk.args], {
+      cwd: '/',
+      // bwrap's own environment would be readable in the sandbox as /proc/1/environ: give it none.
+      env: {},
+      stdio: ['pipe', 'pipe', opts.onStderr ? 'pipe' : 'ignore', 'pipe'],
+      signal: sdk.signal,
+    });
+    const argsPipe = child.stdio[ARGS_FD] as Writable;
+    // A bwrap that failed to start reports through the child's 'error' event, which the SDK handles.
+    argsPipe.on('error', () => undefined);
+    argsPipe.end(encodeArgs(options));
+    if (opts.onStderr) child.stderr?.setEncoding('utf8').on('data', opts.onStderr);
+    return withStreams(child);
+  };
+}
+
+/** bwrap's `--args` format: each argument followed by a NUL. */
+function encodeArgs(args: string[]): Buffer {
+  if (args.some((a) => a.includes('\0'))) throw new Error('A sandbox argument (path or environment value) contains a NUL byte.');
+  return Buffer.from(args.map((a) => `${a}\0`).join(''), 'utf8');
+}
+
+/** A child spawned with piped stdin and stdout is a `SpawnedProcess`; the type just cannot tell. */
+function withStreams(child: ChildProcess): SpawnedProcess {
+  if (child.stdin === null || child.stdout === null) throw new Error('bwrap was spawned without stdin/stdout pipes.');
+  return child as ChildProcess & { stdin: Writable; stdout: Readable };
+}
