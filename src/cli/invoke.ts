@@ -13,20 +13,10 @@ import { openEventStream } from './event-stream.js';
 import { INVOKE_USAGE } from './help.js';
 import { isOk, type HttpReply } from './http-request.js';
 import { EXIT, usageFailure, type CliIo } from './io.js';
+import { TASK_OPTIONS } from './task-options.js';
 import { printCompleted, watchRun, type WatchContext } from './watch.js';
 
-const INVOKE_OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  'permission-mode': { type: 'string' },
-  'allowed-tools': { type: 'string' },
-  session: { type: 'string' },
-  'max-turns': { type: 'string' },
-  'max-budget': { type: 'string' },
-  timeout: { type: 'string' },
-  async: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const INVOKE_OPTIONS = { ...CONNECTION_OPTIONS, ...TASK_OPTIONS } as const;
 
 /** The 202 answer to an asynchronous invocation. */
 const Accepted = z.object({

@@ -3,6 +3,7 @@ import { loadConfig, type Limits } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
 import { DEFAULT_TOOLS } from '../runner/index.js';
 import { parseInvocation } from './schema.js';
+import { rng } from '../../test/support/rng.js';
 
 const limits: Limits = {
   ...loadConfig({}, {}, undefined, '/tmp').limits,
@@ -143,18 +144,6 @@ describe('parseInvocation', () => {
   });
 });
 
-/** mulberry32: a tiny seeded generator, so a failure reproduces. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const KEYS = [
   'prompt',
   'input',
@@ -210,7 +199,7 @@ function randomValue(rand: () => number, depth: number): unknown {
 
 describe('parseInvocation fuzz', () => {
   it('answers 2,000 random JSON-ish bodies with a result or a ValidationError, nothing else', () => {
-    const rand = seeded(20240309);
+    const rand = rng(20240309);
     let accepted = 0;
     for (let i = 0; i < 2000; i++) {
       // Bias towards bodies that get past the first checks: objects with a prompt, sometimes wrapped.

@@ -3,19 +3,8 @@
  * that happen to be valid run for real (the scripted model answers at once).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rng } from '../support/rng.js';
 import { startTestService, type TestService } from '../support/service.js';
-
-/** A small seeded generator (mulberry32): failures reproduce with the printed seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   'prompt',

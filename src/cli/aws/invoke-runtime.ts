@@ -11,6 +11,7 @@ import { AGENTCORE_QUALIFIER } from '../../infra/defaults.js';
 import { buildRequestBody, promptOf } from '../api.js';
 import { printResult } from '../api-report.js';
 import { EXIT, UsageError, usageFailure, type CliIo } from '../io.js';
+import { TASK_OPTIONS } from '../task-options.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults, type AwsDeps } from './clients.js';
 import { requireDeployment, resolveRegion } from './deployment.js';
@@ -20,15 +21,7 @@ const OPTIONS = {
   'runtime-arn': { type: 'string' },
   runtime: { type: 'boolean' },
   region: { type: 'string' },
-  'permission-mode': { type: 'string' },
-  'allowed-tools': { type: 'string' },
-  session: { type: 'string' },
-  'max-turns': { type: 'string' },
-  'max-budget': { type: 'string' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-  async: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...TASK_OPTIONS,
 } as const;
 
 /** AgentCore's minimum length of a runtime session id. */
