@@ -68,6 +68,8 @@ export interface UploadOutboxOptions {
   batchSize?: number;
   baseUrl?: string;
   logger?: Logger;
+  /** Told about each file a retry stored (to update its invocation's record and events). */
+  onStored?: (file: RetriedUpload) => void;
 }
 
 // Codes meaning the workspace itself (or a parent of the file) is gone.
@@ -88,6 +90,7 @@ export class UploadOutbox {
   readonly #batchSize: number;
   readonly #baseUrl: string;
   readonly #log: Logger;
+  readonly #onStored: ((file: RetriedUpload) => void) | undefined;
   #inflight: Promise<RetryResult> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #generation = 0;
@@ -101,6 +104,7 @@ export class UploadOutbox {
     this.#batchSize = opts.batchSize ?? 100;
     this.#baseUrl = opts.baseUrl ?? '';
     this.#log = opts.logger ?? silentLogger();
+    this.#onStored = opts.onStored;
   }
 
   /** Records failed uploads, first retry after `baseDelayMs`; an entry already there is replaced (attempts kept). */
@@ -188,7 +192,13 @@ export class UploadOutbox {
       const outcome = await this.#retry(row, open);
       if (outcome.kind === 'uploaded') {
         this.#db.prepare('DELETE FROM upload_outbox WHERE id = ?').run(row.id);
-        result.uploaded.push({ ...outcome.file, session_id: row.session_id, invocation_id: row.invocation_id });
+        const stored = { ...outcome.file, session_id: row.session_id, invocation_id: row.invocation_id };
+        result.uploaded.push(stored);
+        try {
+          this.#onStored?.(stored);
+        } catch (err) {
+          this.#log.error({ err, key: row.object_key }, 'upload outbox: could not record a stored file');
+        }
         this.#log.info({ session_id: row.session_id, invocation_id: row.invocation_id, key: row.object_key }, 'upload outbox: stored');
       } else if (outcome.kind === 'dropped') {
         this.#db.prepare('DELETE FROM upload_outbox WHERE id = ?').run(row.id);

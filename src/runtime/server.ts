@@ -20,6 +20,7 @@ import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { openDatabase, type Db } from '../store/index.js';
+import { lockDataDir } from '../store/lock.js';
 import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { EventBus, EventStore, SessionEvents } from '../events/index.js';
@@ -43,6 +44,17 @@ export interface RuntimeOptions {
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
 export async function buildRuntime(config: Config, logger: Logger, hostEnv: NodeJS.ProcessEnv, options: RuntimeOptions = {}) {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before recovery: a second service on this data dir must not take the first one's runs.
+  const unlock = lockDataDir(config.dataDir);
+  try {
+    return await assemble(config, logger, hostEnv, options, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessEnv, options: RuntimeOptions, unlock: () => void) {
   const db = openDatabase(config.dataDir);
   const sessions = new SessionRepo(db);
 
@@ -50,8 +62,18 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
   const { store, local, s3 } = createArtifactStore(config, signer);
   // On AgentCore the microVM's disk goes away with the session: state is mirrored next to the files.
   const state: StateMirror = options.state ?? (s3 ? new S3StateMirror(s3) : new NoStateMirror());
+  const events = new SessionEvents(new EventStore(db), new EventBus());
   const outbox = new UploadOutbox(db, store, {
     baseDelayMs: config.limits.uploadRetryBaseMs,
+    // Stored later: the invocation's record lists it with a link, and its watchers hear of it.
+    onStored: (file) => {
+      const { session_id: sessionId, invocation_id: invocationId, ...stored } = file;
+      sessions.recordLateUpload(invocationId, stored);
+      events.emit(sessionId, invocationId, {
+        type: 'file.stored',
+        data: { file_name: stored.file_name, size: stored.size, key: stored.key, download_url: stored.download_url },
+      });
+    },
     logger: logger.child({ component: 'upload-outbox' }),
     ...(config.publicUrl ? { baseUrl: config.publicUrl } : {}),
   });
@@ -59,7 +81,6 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
   const sandbox = options.sandbox ?? (await detectSandbox(config.sandbox, { searchPath: hostEnv.PATH }));
   const activity = new Activity();
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
-  const events = new SessionEvents(new EventStore(db), new EventBus());
   const service = new InvocationService({
     config,
     sessions,
@@ -106,7 +127,7 @@ export async function buildRuntime(config: Config, logger: Logger, hostEnv: Node
   }
   // Failed uploads are retried in the background, and at once at start-up.
   outbox.start(30_000);
-  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, app };
+  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, app, unlock };
 }
 
 export interface RuntimeHandle {
@@ -147,6 +168,7 @@ export async function startRuntime(
   let closing: Promise<void> | undefined;
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
+      parts.service.stopAccepting();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;
@@ -162,6 +184,7 @@ export async function startRuntime(
       await parts.service.mirrorsSettled();
       parts.s3?.client.destroy();
       parts.db.close();
+      parts.unlock();
     })());
 
   return {

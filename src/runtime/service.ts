@@ -82,6 +82,7 @@ const CLIENT_APP = 'claude-code-agent/0.1.0';
 export class InvocationService {
   private readonly active = new Map<string, ActiveRun>();
   private readonly mirrorWrites = new Map<string, Promise<void>>();
+  private closing = false;
 
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -108,6 +109,7 @@ export class InvocationService {
       );
     }
     if (config.provider.kind === 'none') throw new UnavailableError(NO_PROVIDER_MESSAGE, { code: 'no_model_provider' });
+    if (this.closing) throw new UnavailableError('The service is shutting down; retry on its next start.', { code: 'shutting_down' });
     const { sandbox } = this.deps;
     if (sandbox.kind === 'unavailable') {
       throw new UnavailableError(`The run sandbox is unavailable: ${sandbox.reason}. ${SANDBOX_UNAVAILABLE_HINT}`, {
@@ -157,6 +159,11 @@ export class InvocationService {
     } catch (err) {
       this.active.delete(sessionId);
       controller.abort('cancelled');
+      // A slot granted at once is not released by the abort: give it back.
+      void slot.then(
+        (release) => release(),
+        () => undefined,
+      );
       doneActivity();
       throw err;
     }
@@ -202,6 +209,11 @@ export class InvocationService {
     for (const run of this.active.values()) run.controller.abort('cancelled');
   }
 
+  /** Refuses new invocations from now on (shutdown): a kept-alive connection cannot start one. */
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
   get activeRuns(): number {
     return this.active.size;
   }
@@ -236,17 +248,24 @@ export class InvocationService {
     } catch (err) {
       // Never leave an invocation "running" in the record because of a fault of ours.
       log.error({ err }, 'invocation failed inside the service');
-      this.deps.sessions.finishInvocation({
-        sessionId,
-        invocationId: run.invocationId,
-        status: 'failed',
-        endedAt: new Date(),
-        output: { error: String(err) },
-        costUsd: 0,
-        claudeSessionId: undefined,
-      });
-      forgetRunSnapshot(this.sessionsRoot, sessionId, run.invocationId);
-      this.complete(sessionId, run, 'failed', null);
+      try {
+        this.deps.sessions.finishInvocation({
+          sessionId,
+          invocationId: run.invocationId,
+          status: 'failed',
+          endedAt: new Date(),
+          output: { error: String(err) },
+          costUsd: 0,
+          claudeSessionId: undefined,
+        });
+        forgetRunSnapshot(this.sessionsRoot, sessionId, run.invocationId);
+      } catch (recordErr) {
+        // The record stays unfinished: the next start recovers it from its snapshot.
+        log.error({ err: recordErr }, 'could not record the failed invocation');
+      } finally {
+        // Event streams wait for this event: it must come whatever the database did.
+        this.complete(sessionId, run, 'failed', null);
+      }
       throw err;
     } finally {
       release();

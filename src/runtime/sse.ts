@@ -10,26 +10,37 @@ const HEARTBEAT_MS = 15_000;
 /** Streams `events` as `text/event-stream`; `signal` is the request's (client gone). */
 export function sseResponse(events: AsyncIterable<SessionEvent>, signal: AbortSignal, headers: Record<string, string> = {}): Response {
   const encoder = new TextEncoder();
+  const iterator = events[Symbol.asyncIterator]();
   let heartbeat: NodeJS.Timeout | undefined;
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      heartbeat = setInterval(() => controller.enqueue(encoder.encode(': keep-alive\n\n')), HEARTBEAT_MS);
-      try {
-        for await (const event of events) {
-          if (signal.aborted) break;
-          controller.enqueue(encoder.encode(formatSse(event)));
+  const stop = () => {
+    clearInterval(heartbeat);
+    void iterator.return?.();
+  };
+  // Pulled, not pushed: the next event is read only when the client has taken the last one, so a
+  // client that stops reading costs one event of memory, not the whole replay.
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        heartbeat = setInterval(() => controller.enqueue(encoder.encode(': keep-alive\n\n')), HEARTBEAT_MS);
+      },
+      async pull(controller) {
+        try {
+          const next = await iterator.next();
+          if (next.done || signal.aborted) {
+            stop();
+            controller.close();
+            return;
+          }
+          controller.enqueue(encoder.encode(formatSse(next.value)));
+        } catch (err) {
+          stop();
+          controller.error(err);
         }
-        controller.close();
-      } catch (err) {
-        controller.error(err);
-      } finally {
-        clearInterval(heartbeat);
-      }
+      },
+      cancel: stop,
     },
-    cancel() {
-      clearInterval(heartbeat);
-    },
-  });
+    { highWaterMark: 1 },
+  );
   return new Response(body, {
     status: 200,
     headers: {

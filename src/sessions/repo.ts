@@ -2,7 +2,7 @@
  * Sessions and their invocations in SQLite. A session is a workspace plus a Claude Code
  * conversation; an invocation is one run in it.
  */
-import type { InvocationStatus } from '../api/schemas.js';
+import type { InvocationOutput, InvocationStatus, UploadedFile } from '../api/schemas.js';
 import type { Db } from '../store/index.js';
 
 /** Where an invocation is in its life. `running` is the only state that is not final. */
@@ -70,6 +70,7 @@ export class SessionRepo {
       listUnfinished: db.prepare<[], InvocationRow>(
         `SELECT * FROM invocations WHERE status IN ('queued', 'running') ORDER BY started_at, id`,
       ),
+      setOutput: db.prepare('UPDATE invocations SET output_json = ? WHERE id = ?'),
       markRunning: db.prepare(`UPDATE invocations SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`),
     };
   }
@@ -136,6 +137,23 @@ export class SessionRepo {
   /** One session with its list fields, or undefined. */
   getSessionListRow(id: string): SessionListRow | undefined {
     return this.stmts.getSessionListRow.get(id);
+  }
+
+  /**
+   * A file that failed to upload was stored later (outbox): it moves from the invocation's
+   * `failed_uploads` to its `uploaded_files`, so the record lists it with a link.
+   */
+  recordLateUpload(invocationId: string, file: UploadedFile): void {
+    this.db.transaction(() => {
+      const row = this.stmts.getInvocation.get(invocationId);
+      if (row?.output_json == null) return;
+      const parsed = JSON.parse(row.output_json) as Partial<InvocationOutput>;
+      const meta = parsed.output?.metadata;
+      if (meta === undefined) return;
+      meta.failed_uploads = meta.failed_uploads.filter((f) => f.file_name !== file.file_name);
+      meta.uploaded_files = [...meta.uploaded_files.filter((f) => f.file_name !== file.file_name), file];
+      this.stmts.setOutput.run(JSON.stringify(parsed), invocationId);
+    })();
   }
 
   /** One invocation, or undefined. */

@@ -86,6 +86,11 @@ describe('S3 storage', () => {
     await s3.restart();
     const retried = await svc.runtime.outbox.retryDue();
     expect(retried.uploaded.map((f: any) => f.file_name)).toEqual(['later.txt']);
+    // The invocation's record now lists it, with a link that works.
+    const detail = (await (await fetch(`${svc.url}/sessions/${output.session_id}`, { headers: { 'x-api-key': key } })).json()) as any;
+    const [file] = detail.invocations[0].files;
+    expect(file.file_name).toBe('later.txt');
+    expect(await (await fetch(file.download_url)).text()).toBe('stored later\n');
     expect(await objectText(`team-a/outputs/${output.metadata.storage_prefix.split('/')[1]}/later.txt`)).toBe('stored later\n');
   });
 });
