@@ -11,4 +11,4 @@ export {
   type Approver,
   type Verdict,
 } from './permissions.js';
-export type { RunOutcome, StopReason, TokenUsage } from './outcome.js';
+export { outcomeWithoutRun, type RunOutcome, type StopReason, type TokenUsage } from './outcome.js';

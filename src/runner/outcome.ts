@@ -127,3 +127,20 @@ function pickUsage(u: {
     cache_read_input_tokens: u.cache_read_input_tokens ?? 0,
   };
 }
+
+/** The outcome of an invocation that ended without a run to speak of (cancelled while queued, lost in a crash). */
+export function outcomeWithoutRun(stopReason: StopReason, message: string): RunOutcome {
+  return {
+    success: false,
+    result: message,
+    stopReason,
+    model: undefined,
+    claudeSessionId: undefined,
+    numTurns: 0,
+    durationMs: 0,
+    costUsd: 0,
+    usage: { ...ZERO_USAGE },
+    errors: [message],
+    permissionDenials: [],
+  };
+}

@@ -12,7 +12,7 @@ import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifact
 import type { Config } from '../config/index.js';
 import type { SessionEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
-import type { RunOutcome } from '../runner/index.js';
+import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { InvocationRow, SessionRepo } from '../sessions/index.js';
 import type { StateMirror } from '../state/index.js';
 import { ensureWorkspace, loadSnapshot, type Snapshot } from '../workspace/index.js';
@@ -73,7 +73,7 @@ export async function recoverInterrupted(deps: RecoveryDeps): Promise<RecoveredI
       log.error({ err }, 'could not store the files of an interrupted invocation');
       const at = new Date();
       const message = `The service stopped during this invocation, and storing its files at the next start failed (${String(err)}); they are still in the session's workspace.`;
-      record(deps, row, interruptedOutcome(message), at, { uploaded: [], skipped: [], failed: [] }, '');
+      record(deps, row, outcomeWithoutRun('interrupted', message), at, { uploaded: [], skipped: [], failed: [] }, '');
       recovered.push({ sessionId: row.session_id, invocationId: row.id, ran: row.status === 'running', stored: 0, failed: 0 });
     }
     forgetRunSnapshot(sessionsRoot, row.session_id, row.id);
@@ -100,7 +100,7 @@ async function recoverOne(deps: RecoveryDeps, sessionsRoot: string, row: Invocat
       row.status === 'queued' && unreadable === undefined
         ? 'The service stopped before this invocation started; nothing ran and no files were stored. Send it again.'
         : `The service stopped while this invocation was running, and the snapshot of the workspace taken at its start is ${unreadable ? 'unreadable' : 'missing'}, so which files it changed is unknown and none were stored; the files are still in the session's workspace.`;
-    record(deps, row, interruptedOutcome(message), new Date(), { uploaded: [], skipped: [], failed: [] }, prefix);
+    record(deps, row, outcomeWithoutRun('interrupted', message), new Date(), { uploaded: [], skipped: [], failed: [] }, prefix);
     return { ...ids, ran: row.status === 'running', stored: 0, failed: 0 };
   }
   const workspace = await ensureWorkspace(sessionsRoot, row.session_id);
@@ -122,7 +122,7 @@ async function recoverOne(deps: RecoveryDeps, sessionsRoot: string, row: Invocat
   const files = `${stored.uploaded.length} file(s) it created or changed were stored`;
   const retry = stored.failed.length > 0 ? `, ${stored.failed.length} more could not be stored yet and are retried in the background` : '';
   const message = `The service stopped while this invocation was running (it did not shut down cleanly), so the run did not finish. ${files}${retry}. The workspace keeps everything it wrote: send a new invocation in this session to go on from there.`;
-  record(deps, row, interruptedOutcome(message), new Date(), stored, prefix);
+  record(deps, row, outcomeWithoutRun('interrupted', message), new Date(), stored, prefix);
   log.warn({ stored: stored.uploaded.length, failed: stored.failed.length }, 'interrupted invocation recovered');
   return { ...ids, ran: true, stored: stored.uploaded.length, failed: stored.failed.length };
 }
@@ -160,23 +160,6 @@ function record(deps: RecoveryDeps, row: InvocationRow, outcome: RunOutcome, end
     output,
   };
   deps.state.put(state).catch((err: unknown) => deps.logger.warn({ err, session_id: row.session_id }, 'could not mirror session state'));
-}
-
-/** The outcome of a run the process died in: nothing is known of it but that it stopped. */
-function interruptedOutcome(message: string): RunOutcome {
-  return {
-    success: false,
-    result: message,
-    stopReason: 'interrupted',
-    model: undefined,
-    claudeSessionId: undefined,
-    numTurns: 0,
-    durationMs: 0,
-    costUsd: 0,
-    usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-    errors: [message],
-    permissionDenials: [],
-  };
 }
 
 /** The model the request asked for, else the service's. */

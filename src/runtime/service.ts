@@ -14,7 +14,7 @@ import { ConflictError, NotFoundError, UnavailableError, ValidationError } from 
 import { eventsFromSdkMessage, newUsageState, type EventPayload, type SessionEvents } from '../events/index.js';
 import type { RunSlots } from '../gateway/slots.js';
 import type { Logger } from '../logging/index.js';
-import { buildChildEnv, runAgent, type RunOutcome } from '../runner/index.js';
+import { buildChildEnv, outcomeWithoutRun, runAgent, type RunOutcome } from '../runner/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, sandboxForRun, type SandboxStatus } from '../sandbox/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import { ensureWorkspace, isValidSessionId, saveSnapshot, takeSnapshot } from '../workspace/index.js';
@@ -241,7 +241,7 @@ export class InvocationService {
     } catch {
       // Cancelled while queued: it never ran, so there is nothing to store.
       const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
-      return this.finish(sessionId, run, cancelledBeforeStart(), new Date(), nothing);
+      return this.finish(sessionId, run, outcomeWithoutRun('cancelled', 'Cancelled before it started; nothing ran.'), new Date(), nothing);
     }
     try {
       return await this.execute(req, ctx, sessionId, run, log);
@@ -443,22 +443,4 @@ export class InvocationService {
   async mirrorsSettled(): Promise<void> {
     await Promise.all([...this.mirrorWrites.values()]);
   }
-}
-
-/** The outcome of an invocation cancelled while it waited for a slot. */
-function cancelledBeforeStart(): RunOutcome {
-  const message = 'Cancelled before it started; nothing ran.';
-  return {
-    success: false,
-    result: message,
-    stopReason: 'cancelled',
-    model: undefined,
-    claudeSessionId: undefined,
-    numTurns: 0,
-    durationMs: 0,
-    costUsd: 0,
-    usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
-    errors: [message],
-    permissionDenials: [],
-  };
 }
