@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
+import { listening } from '../test/support/cca-banner.js';
 import type { ModelServer } from '../test/support/model-server.js';
 
 const CCA = fileURLToPath(new URL('../bin/cca', import.meta.url));
@@ -56,7 +57,7 @@ export async function measureSessionReads(model: ModelServer, opts: { durationS:
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const url = await listeningUrl(child);
+    const url = (await listening(child)).url;
     const made = await fetch(`${url}/invoke`, {
       method: 'POST',
       headers: { 'x-api-key': key },
@@ -83,16 +84,4 @@ export async function measureSessionReads(model: ModelServer, opts: { durationS:
     await new Promise((resolve) => child.once('exit', resolve));
     await fs.rm(dataDir, { recursive: true, force: true });
   }
-}
-
-function listeningUrl(child: ReturnType<typeof spawn>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`cca serve exited with ${code}:\n${out}`)));
-  });
 }

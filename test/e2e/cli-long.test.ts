@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listening, SERVE_BANNER_END } from '../support/cca-banner.js';
 import { parseSseStream } from '../../src/events/index.js';
 import { scenarios, startModelServer, text, toolUse, type ModelServer } from '../support/model-server.js';
 
@@ -70,15 +71,7 @@ beforeAll(async () => {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)[\s\S]*API reference/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    server.once('exit', (code) => reject(new Error(`cca serve exited with ${code}: ${out}`)));
-  });
+  url = (await listening(server, SERVE_BANNER_END)).url;
 });
 
 afterAll(async () => {

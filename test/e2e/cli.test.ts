@@ -2,12 +2,13 @@
  * The `cca` command as a user runs it: a real process from bin/cca (the build in dist/, which
  * `npm test` makes first), the real Claude Code binary, the scripted model.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listening, SERVE_BANNER_END } from '../support/cca-banner.js';
 import { scenarios, startModelServer, text, toolUse, type ModelServer } from '../support/model-server.js';
 
 const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
@@ -57,7 +58,7 @@ describe('cca CLI', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const { url, banner } = await listening(child);
+      const { url, banner } = await listening(child, SERVE_BANNER_END);
       // The first start made a key, printed it, and saved it for `cca api` with mode 0600.
       const keyFile = path.join(dataDir, '.api_key');
       const key = (await fs.readFile(keyFile, 'utf8')).trim();
@@ -112,18 +113,3 @@ describe('cca CLI', () => {
     }
   });
 });
-
-/** Reads the banner the service prints at start, up to its API reference line. */
-function listening(child: ChildProcess): Promise<{ url: string; banner: string }> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)[\s\S]*API reference/.exec(out);
-      if (match?.[1]) resolve({ url: match[1], banner: out });
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`cca exited with ${code} before listening:\n${out}\n${err}`)));
-  });
-}

@@ -4,13 +4,14 @@
  * runs through the same script as the `deps` stage), and its ENTRYPOINT is started from there with
  * its ENV, as an unprivileged user, against the scripted model. Needs `npm run build` (dist/).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listening } from '../support/cca-banner.js';
 import { scenarios, startModelServer, text, toolUse, type ModelServer } from '../support/model-server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -196,7 +197,7 @@ describe.skipIf(!registryReachable)('the image, assembled on the host from its r
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
-      const url = await listening(child);
+      const { url } = await listening(child);
       const ping = await fetch(`${url}/ping`);
       expect(ping.status).toBe(200);
       const health = (await ping.json()) as Record<string, unknown>;
@@ -328,19 +329,4 @@ async function unprivilegedUser(): Promise<{ uid: number; gid: number } | undefi
       .find((l) => l.startsWith('nobody:'))
       ?.split(':') ?? [];
   return uid && gid ? { uid: Number(uid), gid: Number(gid) } : undefined;
-}
-
-/** The URL from the banner `cca runtime` prints once it listens. */
-function listening(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)\n/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`cca runtime exited with ${code} before listening:\n${out}\n${err}`)));
-  });
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseSseStream, SessionEventSchema, type SessionEvent } from '../../src/events/index.js';
 import { openDatabase } from '../../src/store/index.js';
+import { listening, SERVE_BANNER_END } from '../support/cca-banner.js';
 import { assistantTurns, scenarioOf, scenarios, text, toolUse, type ModelServer, startModelServer } from '../support/model-server.js';
 
 const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
@@ -80,17 +81,7 @@ async function serve(dir: string, env: Record<string, string> = {}): Promise<Ser
   });
   children.push(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const { url, banner } = await new Promise<{ url: string; banner: string }>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)[\s\S]*API reference/.exec(out);
-      if (match?.[1]) resolve({ url: match[1], banner: out });
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`cca exited with ${code} before listening:\n${out}\n${err}`)));
-  });
+  const { url, banner } = await listening(child, SERVE_BANNER_END);
   return { child, url, banner, exited };
 }
 
