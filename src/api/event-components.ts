@@ -18,6 +18,8 @@ const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'permission.decision':
     'How a permission request was answered: by the API, by the approval timeout, by the policy of the mode, or by the run ending.',
   usage: 'Tokens so far in this invocation (cumulative).',
+  'egress.denied':
+    'The run tried to connect to a host its egress allowlist does not hold, and was refused (reported once per host and port). Add the host to `allowed_domains` if the task needs it.',
   'file.stored': 'A file the invocation created or changed was stored.',
   'invocation.completed': 'The last event of an invocation: its final status and the whole output, as the synchronous answer has it.',
 };

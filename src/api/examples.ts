@@ -148,6 +148,8 @@ export const EXAMPLE_EVENTS: SessionEvent[] = events(
     },
     { type: 'tool.result', data: { tool_use_id: 'toolu_01', is_error: false, content: 'File created successfully at: app/main.py' } },
     { type: 'usage', data: { usage: EXAMPLE_USAGE } },
+    // Only with an egress allowlist that lacks the host (allowed_domains / CCA_ALLOWED_DOMAINS).
+    { type: 'egress.denied', data: { host: 'pypi.org', port: 443 } },
     {
       type: 'file.stored',
       data: { file_name: EXAMPLE_FILE.file_name, size: EXAMPLE_FILE.size, key: EXAMPLE_FILE.key, download_url: LINK },

@@ -73,6 +73,25 @@ export const PermissionDenialSchema = z
   .meta({ description: 'A tool use refused by the permission mode or allowed_tools.' });
 export type PermissionDenial = z.infer<typeof PermissionDenialSchema>;
 
+/** The egress of a run that had an allowlist: what it could reach and what it was refused. */
+export const EgressReportSchema = z
+  .object({
+    allowed_domains: z
+      .array(z.string())
+      .meta({ description: 'Hosts the run could connect to besides the model endpoint.', examples: [['github.com', '*.pypi.org']] }),
+    denied: z
+      .array(
+        z.object({
+          host: z.string(),
+          port: z.number().int(),
+          attempts: z.number().int().positive().meta({ description: 'Connections refused to this host and port.' }),
+        }),
+      )
+      .meta({ description: 'Hosts the run tried to reach and was refused; add them to allowed_domains if the task needs them.' }),
+  })
+  .meta({ description: 'Present when the run had an egress allowlist (allowed_domains or the deployment\'s CCA_ALLOWED_DOMAINS).' });
+export type EgressReport = z.infer<typeof EgressReportSchema>;
+
 /** Tokens the model used over the whole run. */
 export const TokenUsageSchema = z
   .object({
@@ -115,6 +134,7 @@ export const InvocationOutputSchema = z
         skipped_files: z.array(SkippedFileSchema).meta({ description: 'Created or changed entries that were not stored.' }),
         failed_uploads: z.array(FailedUploadSchema).meta({ description: 'Files that could not be stored.' }),
         storage_prefix: z.string().meta({ description: 'Key prefix of this invocation.', examples: ['outputs/20250101_120000_3f2a9c1e'] }),
+        egress: EgressReportSchema.optional(),
       }),
     }),
   })

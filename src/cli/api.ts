@@ -13,6 +13,7 @@ const API_OPTIONS = {
   ...CONNECTION_OPTIONS,
   'permission-mode': { type: 'string' },
   'allowed-tools': { type: 'string' },
+  'allowed-domains': { type: 'string' },
   session: { type: 'string' },
   'max-turns': { type: 'string' },
   timeout: { type: 'string' },
@@ -79,6 +80,7 @@ interface PreparedRequest {
 export interface RequestFlags {
   'permission-mode'?: string;
   'allowed-tools'?: string;
+  'allowed-domains'?: string;
   session?: string;
   'max-turns'?: string;
   'max-budget'?: string;
@@ -92,6 +94,7 @@ export function buildRequestBody(prompt: string, flags: RequestFlags): string {
     prompt,
     permission_mode: flags['permission-mode'],
     allowed_tools: flags['allowed-tools'],
+    allowed_domains: flags['allowed-domains'],
     session_id: flags.session,
     max_turns: flags['max-turns'] === undefined ? undefined : positiveInteger('--max-turns', flags['max-turns']),
     max_budget_usd: flags['max-budget'] === undefined ? undefined : budget(flags['max-budget']),

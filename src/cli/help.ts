@@ -42,6 +42,12 @@ Options for serve and runtime (flags beat environment variables, which beat defa
                                     bubblewrap (read-only host, own PID namespace, data
                                     dir and home hidden); runs are refused while bwrap
                                     is missing or does not work.                 [bwrap]
+  --allowed-domains LIST (CCA_ALLOWED_DOMAINS)
+                                    Hosts runs may connect to besides the model, e.g.
+                                    "github.com,*.npmjs.org" ("none": the model only).
+                                    Runs then have no network of their own and reach
+                                    those hosts through a proxy; requests may narrow
+                                    it with allowed_domains. Needs the sandbox. [open]
 
 Model provider (Claude Code's own variables, read at start-up):
   ANTHROPIC_API_KEY                    Anthropic API.
@@ -77,6 +83,8 @@ Options (flags beat environment variables, which beat defaults):
   --data-dir DIR          CCA_DATA_DIR  Where to find .api_key (cca serve writes it). [./.cca]
   --permission-mode MODE  acceptEdits (default), acceptAll, manual, or the SDK's names.
   --allowed-tools LIST    Comma-separated tool names, e.g. "Bash,Read,Write,Edit".
+  --allowed-domains LIST  Hosts the run may connect to besides the model, e.g.
+                          "github.com,*.pypi.org" ("none": the model only).
   --session ID            Continue a session (its id is printed after each run).
   --max-turns N           Stop after N agent turns.
   --timeout S             Stop the run after S seconds.
@@ -112,6 +120,8 @@ Run options:
   --permission-mode MODE  acceptEdits (default), acceptAll, manual (approve each tool use with
                           cca approve), or the SDK's names.
   --allowed-tools LIST    Comma-separated tool names, e.g. "Bash,Read,Write,Edit".
+  --allowed-domains LIST  Hosts the run may connect to besides the model, e.g.
+                          "github.com,*.pypi.org" ("none": the model only).
   --session ID            Continue a session (its id is printed after each run).
   --max-turns N           Stop after N agent turns.
   --max-budget USD        Stop when the run has cost this many US dollars, e.g. 0.50.

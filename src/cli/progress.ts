@@ -126,6 +126,8 @@ export function describeEvent(e: SessionEvent, tools: Map<string, string>, tty: 
       const verdict = e.data.decision === 'allow' ? `✔ ${e.data.tool} allowed` : `✘ ${e.data.tool} denied`;
       return `${verdict} (${how})${e.data.message ? `: ${shorten(e.data.message)}` : ''}`;
     }
+    case 'egress.denied':
+      return `✘ network: ${e.data.host}:${e.data.port} refused (not in allowed_domains)`;
     case 'file.stored':
       return `✔ stored ${e.data.file_name} (${formatBytes(e.data.size)})  ${e.data.download_url}`;
     case 'usage':

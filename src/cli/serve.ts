@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, NO_PROVIDER_MESSAGE } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { startRuntime } from '../runtime/index.js';
+import type { EgressConfig } from '../egress/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
 import { ensureFirstKey } from './first-key.js';
 
@@ -18,6 +19,7 @@ const SERVE_OPTIONS = {
   model: { type: 'string' },
   'log-level': { type: 'string' },
   'no-sandbox': { type: 'boolean' },
+  'allowed-domains': { type: 'string' },
 } as const;
 
 /** Runs the service until SIGINT/SIGTERM. `mode` picks the defaults: local or container. */
@@ -38,6 +40,7 @@ export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): P
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
       sandboxLines(sandbox) +
+      egressLine(config.egress) +
       (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
       (mode === 'serve'
         ? `Try: curl -s ${runtime.url}/invoke -H "x-api-key: $(cat ${config.dataDir}/.api_key)" -d '{"prompt": "Create a hello world Python script"}'\n` +
@@ -77,4 +80,11 @@ function sandboxLines(sandbox: SandboxStatus): string {
     );
   }
   return `  sandbox:  UNAVAILABLE: ${sandbox.reason}\nERROR: ${SANDBOX_UNAVAILABLE_HINT}\n`;
+}
+
+/** The start-up line about where runs may connect. */
+function egressLine(egress: EgressConfig): string {
+  if (egress.kind === 'open') return "  egress:   open (the host's network; a request may narrow it with allowed_domains)\n";
+  const hosts = egress.domains.length > 0 ? egress.domains.join(', ') : 'none';
+  return `  egress:   the model endpoint and ${hosts} (--allowed-domains); everything else is refused\n`;
 }

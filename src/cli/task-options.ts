@@ -2,6 +2,7 @@
 export const TASK_OPTIONS = {
   'permission-mode': { type: 'string' },
   'allowed-tools': { type: 'string' },
+  'allowed-domains': { type: 'string' },
   session: { type: 'string' },
   'max-turns': { type: 'string' },
   'max-budget': { type: 'string' },

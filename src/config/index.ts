@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDomainList, type EgressConfig } from '../egress/index.js';
 import { defaultGlobalRuns } from '../gateway/slots.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 
@@ -66,6 +67,8 @@ export interface Config {
   claudePath: string | undefined;
   /** `bwrap`: each run in a bubblewrap sandbox (Linux); `off`: no sandbox (`--no-sandbox`). */
   sandbox: 'bwrap' | 'off';
+  /** What runs may connect to (`--allowed-domains`); requests may narrow it with `allowed_domains`. */
+  egress: EgressConfig;
   /** Claude Code's timeout for one model request (API_TIMEOUT_MS); undefined: its default. */
   modelTimeoutMs: number | undefined;
   /** How long a stopping service lets runs finish before cancelling them. */
@@ -95,6 +98,7 @@ export interface ConfigFlags {
   model?: string | undefined;
   'log-level'?: string | undefined;
   'no-sandbox'?: boolean | undefined;
+  'allowed-domains'?: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -137,6 +141,7 @@ export function loadConfig(
   const retries = nonEmpty(env.CCA_MODEL_MAX_RETRIES);
   const modelTimeout = nonEmpty(env.CCA_MODEL_TIMEOUT_S);
   const maxRuns = int('CCA_MAX_RUNS', defaultGlobalRuns(machine.cpus, machine.totalMemBytes), 1, 10_000);
+  const sandbox = parseSandbox(flags['no-sandbox'], nonEmpty(env.CCA_SANDBOX));
   return {
     mode: defaults.mode ?? 'serve',
     host: pick(flags.host, 'CCA_HOST') ?? defaults.host,
@@ -149,7 +154,8 @@ export function loadConfig(
     provider: detectProvider(env),
     modelMaxRetries: retries === undefined ? undefined : number('CCA_MODEL_MAX_RETRIES', retries, 0, 0, 100, true),
     claudePath: nonEmpty(env.CCA_CLAUDE_PATH),
-    sandbox: parseSandbox(flags['no-sandbox'], nonEmpty(env.CCA_SANDBOX)),
+    sandbox,
+    egress: parseEgress(pick(flags['allowed-domains'], 'CCA_ALLOWED_DOMAINS'), sandbox),
     modelTimeoutMs: modelTimeout === undefined ? undefined : number('CCA_MODEL_TIMEOUT_S', modelTimeout, 0, 1, 3600, false) * 1000,
     shutdownGraceMs: int('CCA_SHUTDOWN_GRACE_S', 30, 0, 3600) * 1000,
     logLevel: pick(flags['log-level'], 'CCA_LOG_LEVEL') ?? 'info',
@@ -183,6 +189,24 @@ function parseSandbox(noSandboxFlag: boolean | undefined, raw: string | undefine
   if (raw === undefined || raw === 'bwrap') return 'bwrap';
   if (raw === 'off') return 'off';
   throw new ConfigError(`CCA_SANDBOX must be "bwrap" or "off" (the same as --no-sandbox); got "${raw}".`);
+}
+
+function parseEgress(raw: string | undefined, sandbox: 'bwrap' | 'off'): EgressConfig {
+  if (raw === undefined) return { kind: 'open' };
+  let domains: string[];
+  try {
+    domains = parseDomainList(raw, '--allowed-domains / CCA_ALLOWED_DOMAINS');
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message} Give host names separated by commas, e.g. "github.com,*.npmjs.org", or "none".`);
+  }
+  // Without the sandbox a run shares the host's network: an allowlist would be a promise not kept.
+  if (sandbox === 'off') {
+    throw new ConfigError(
+      '--allowed-domains / CCA_ALLOWED_DOMAINS needs the run sandbox (bubblewrap), which --no-sandbox / CCA_SANDBOX=off turns off. ' +
+        'Drop one of them; on AgentCore, limit egress with the runtime\'s network configuration (VPC) instead.',
+    );
+  }
+  return { kind: 'allowlist', domains };
 }
 
 function parseStorage(raw: string): StorageConfig {

@@ -42,6 +42,8 @@ export const EventPayloads = {
   }),
   /** Tokens so far in this invocation (cumulative). */
   usage: z.object({ usage: TokenUsageSchema }),
+  /** The run tried to connect to a host its egress allowlist does not hold (once per host and port). */
+  'egress.denied': z.object({ host: z.string(), port: z.number().int() }),
   /** A file the invocation produced was stored. */
   'file.stored': z.object({ file_name: z.string(), size: z.number().int(), key: z.string(), download_url: z.string() }),
   /** The last event of an invocation: its final status and the whole output, in the seed's shape. */

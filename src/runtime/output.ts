@@ -2,7 +2,7 @@
  * The response: the original sample's shape, unchanged, with the fields users need added.
  * `{"output": {success, result, session_id, timestamp, model, metadata: {duration_ms, num_turns, uploaded_files}}}`
  */
-import type { InvocationOutput, InvocationStatus } from '../api/schemas.js';
+import type { EgressReport, InvocationOutput, InvocationStatus } from '../api/schemas.js';
 import type { FailedUpload, UploadedFile } from '../artifacts/index.js';
 import type { RunOutcome } from '../runner/index.js';
 import type { SkippedFile } from '../workspace/index.js';
@@ -22,6 +22,8 @@ export function buildOutput(input: {
   uploaded: UploadedFile[];
   skipped: SkippedFile[];
   failed: FailedUpload[];
+  /** The run's allowlist and refusals; undefined: the run had the deployment's open network. */
+  egress?: EgressReport | undefined;
 }): InvocationOutput {
   const { outcome } = input;
   const errors = [...outcome.errors];
@@ -49,6 +51,7 @@ export function buildOutput(input: {
         skipped_files: input.skipped,
         failed_uploads: input.failed,
         storage_prefix: input.prefix,
+        ...(input.egress !== undefined ? { egress: input.egress } : {}),
       },
     },
   };

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Limits } from '../config/index.js';
+import { MAX_DOMAINS, parseDomainList, type DomainPattern } from '../egress/index.js';
 import { ValidationError } from '../errors/index.js';
 import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
 import { resolveTools } from '../runner/tools.js';
@@ -26,6 +27,16 @@ export const InvocationRequest = z
         description:
           "Claude Code tools the agent may use: a comma-separated string or an array. The original sample's Replace, Search and List mean Edit, Grep and Glob.",
         examples: ['Bash,Read,Write,Edit,Grep,Glob'],
+      })
+      .optional(),
+    allowed_domains: z
+      .union([z.string(), z.array(z.string())], {
+        error: 'allowed_domains must be a comma-separated string or an array of host names, e.g. ["github.com", "*.pypi.org"].',
+      })
+      .meta({
+        description:
+          "Hosts the run may connect to, besides the model: `example.com` (that host), `*.example.com` (its subdomains) or an IP address; `[]` or `\"none\"`: the model only. Everything else is refused. Within the deployment's own allowlist (`CCA_ALLOWED_DOMAINS`), if it has one; needs the run sandbox. Omitted: the deployment's egress.",
+        examples: [['github.com', '*.githubusercontent.com', 'pypi.org', 'files.pythonhosted.org']],
       })
       .optional(),
     session_id: z
@@ -71,6 +82,8 @@ export interface ValidInvocation {
   prompt: string;
   permissionMode: RequestPermissionMode;
   tools: string[];
+  /** Hosts the run may reach (`allowed_domains`); undefined: the deployment's egress. */
+  allowedDomains: DomainPattern[] | undefined;
   sessionId: string | undefined;
   model: string | undefined;
   maxTurns: number;
@@ -114,6 +127,7 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
     prompt: req.prompt,
     permissionMode: req.permission_mode ?? 'acceptEdits',
     tools: resolveTools(req.allowed_tools),
+    allowedDomains: req.allowed_domains === undefined ? undefined : domainsOf(req.allowed_domains),
     sessionId: req.session_id,
     model: req.model,
     maxTurns: bounded('max_turns', req.max_turns, limits.defaultMaxTurns, limits.maxTurnsLimit),
@@ -125,6 +139,17 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
     async: req.async ?? false,
     raw: req,
   };
+}
+
+function domainsOf(raw: string | string[]): DomainPattern[] {
+  try {
+    return parseDomainList(raw, 'allowed_domains');
+  } catch (err) {
+    throw new ValidationError(
+      `${(err as Error).message} Use host names such as "github.com", patterns such as "*.pypi.org", or IP addresses; [] for none.`,
+      { field: 'allowed_domains', limit: MAX_DOMAINS },
+    );
+  }
 }
 
 function bounded(field: string, value: number | undefined, fallback: number, max: number): number {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import { NO_PROVIDER_MESSAGE } from '../config/index.js';
+import { EgressNotAllowedError, runDomains, type DomainPattern } from '../egress/index.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
 import { eventsFromSdkMessage, newUsageState, type EventPayload, type SessionEvents } from '../events/index.js';
 import type { RunSlots } from '../gateway/slots.js';
@@ -22,6 +23,7 @@ import type { Activity } from './activity.js';
 import { Approvals, type AnswerResult } from './approvals.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import { forgetRunSnapshot, runSnapshotFile } from './recovery.js';
+import { openRunEgress } from './run-egress.js';
 import type { ValidInvocation } from './schema.js';
 import { storeChanges } from './store-changes.js';
 import type { InvocationStatus } from '../api/schemas.js';
@@ -74,6 +76,8 @@ interface ActiveRun {
   ownerKeyId: string | undefined;
   controller: AbortController;
   approvals: Approvals;
+  /** Hosts the run may reach; undefined: the host's network. */
+  egress: DomainPattern[] | undefined;
 }
 
 const CLIENT_APP = 'claude-code-agent/0.1.0';
@@ -116,6 +120,7 @@ export class InvocationService {
         code: 'sandbox_unavailable',
       });
     }
+    const egress = this.egressOf(req);
     this.visibleSession(sessionId, ctx.ownerKeyId, { mayNotExist: true });
     if (this.active.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} is already running an invocation; wait for it to finish, or use another session_id.`);
@@ -131,6 +136,7 @@ export class InvocationService {
       prompt: req.prompt,
       ownerKeyId: ctx.ownerKeyId,
       controller,
+      egress,
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>
@@ -218,6 +224,35 @@ export class InvocationService {
     return this.active.size;
   }
 
+  /** The hosts a run of `req` may reach (undefined: open); throws when the request asks for more, or cannot have any. */
+  private egressOf(req: ValidInvocation): DomainPattern[] | undefined {
+    let domains: DomainPattern[] | undefined;
+    try {
+      domains = runDomains(this.deps.config.egress, req.allowedDomains);
+    } catch (err) {
+      if (!(err instanceof EgressNotAllowedError)) throw err;
+      const allowed = err.deployment.length > 0 ? err.deployment.join(', ') : 'no host but the model endpoint';
+      throw new ValidationError(`${err.message} This deployment allows: ${allowed}.`, { field: 'allowed_domains', allowed: err.deployment });
+    }
+    if (domains === undefined) return undefined;
+    const { sandbox } = this.deps;
+    if (sandbox.kind === 'off') {
+      throw new ValidationError(
+        'allowed_domains needs the run sandbox, and this service runs without one (--no-sandbox / CCA_SANDBOX=off, as in the AgentCore image, ' +
+          'where each session has its own microVM). Remove allowed_domains, or send the task to a service that runs its sandbox.',
+        { field: 'allowed_domains' },
+      );
+    }
+    if (sandbox.kind === 'bwrap' && !sandbox.network) {
+      throw new UnavailableError(
+        'Runs with an egress allowlist need a network namespace of their own, which bubblewrap cannot create on this machine ' +
+          '(a container without that permission?). Remove allowed_domains, or run the service where network namespaces work.',
+        { code: 'egress_unavailable' },
+      );
+    }
+    return domains;
+  }
+
   /** Throws 404 when the session belongs to another key (or, unless allowed, does not exist). */
   private visibleSession(sessionId: string, ownerKeyId: string | undefined, opts: { mayNotExist?: boolean } = {}): void {
     const existing = this.deps.sessions.getSession(sessionId);
@@ -298,6 +333,13 @@ export class InvocationService {
 
     const model = req.model ?? config.model ?? config.provider.defaultModel;
     const usage = newUsageState();
+    const egress =
+      run.egress === undefined
+        ? undefined
+        : await openRunEgress(run.egress, config.provider, (host, port) => {
+            log.info({ host, port }, 'egress refused');
+            events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
+          });
     const outcome = await runAgent(
       {
         prompt: req.prompt,
@@ -323,7 +365,7 @@ export class InvocationService {
         }),
         abortController: run.controller,
         claudePath: config.claudePath,
-        sandbox: sandboxForRun(this.deps.sandbox, { dataDir: config.dataDir, home, tmp: tmpdir }),
+        sandbox: sandboxForRun(this.deps.sandbox, { dataDir: config.dataDir, home, tmp: tmpdir }, egress?.sandbox),
         stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
         // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.
         ...(config.mode === 'serve'
@@ -335,7 +377,7 @@ export class InvocationService {
           for (const draft of eventsFromSdkMessage(message, usage)) events.emit(sessionId, invocationId, draft);
         },
       },
-    );
+    ).finally(() => egress?.close().catch((err: unknown) => log.warn({ err }, 'could not close the egress proxy')));
 
     // Store what this invocation produced, however the run ended.
     const prefix = outputPrefix(startedAt, invocationId);
@@ -361,6 +403,7 @@ export class InvocationService {
       uploaded: upload.uploaded,
       skipped: upload.skipped,
       failed: upload.failed,
+      egress: egress?.report(),
     });
     log.info(
       {
@@ -381,7 +424,7 @@ export class InvocationService {
     run: ActiveRun,
     outcome: RunOutcome,
     startedAt: Date,
-    stored: Pick<Parameters<typeof buildOutput>[0], 'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed'>,
+    stored: Pick<Parameters<typeof buildOutput>[0], 'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'egress'>,
   ): InvocationOutput {
     const endedAt = new Date();
     const output = buildOutput({ sessionId, invocationId: run.invocationId, startedAt, endedAt, outcome, ...stored });

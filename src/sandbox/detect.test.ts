@@ -48,6 +48,6 @@ describe('detectSandbox', () => {
 
   it.skipIf(process.platform !== 'linux')('finds a working bwrap on PATH (CI installs bubblewrap)', async () => {
     const status = await detectSandbox('bwrap', { searchPath: process.env.PATH });
-    expect(status).toEqual({ kind: 'bwrap', path: expect.stringMatching(/\/bwrap$/) });
+    expect(status).toEqual({ kind: 'bwrap', path: expect.stringMatching(/\/bwrap$/), network: true });
   });
 });

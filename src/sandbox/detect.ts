@@ -7,7 +7,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ISOLATION_ARGS } from './bwrap.js';
 
-export type SandboxStatus = { kind: 'bwrap'; path: string } | { kind: 'off' } | { kind: 'unavailable'; reason: string };
+/**
+ * `network`: whether a sandbox can also have a network namespace of its own, which runs with an
+ * egress allowlist need (some containers allow PID namespaces but not network ones).
+ */
+export type SandboxStatus =
+  | { kind: 'bwrap'; path: string; network: boolean }
+  | { kind: 'off' }
+  | { kind: 'unavailable'; reason: string };
 
 export interface DetectOptions {
   /** Use this bwrap instead of looking for one on `searchPath`. */
@@ -36,10 +43,10 @@ export async function detectSandbox(mode: 'bwrap' | 'off', opts: DetectOptions =
   if (platform !== 'linux') return { kind: 'unavailable', reason: `bubblewrap needs Linux; this machine runs ${platform}` };
   const bwrap = opts.bwrapPath ?? (await findExecutable('bwrap', opts.searchPath ?? DEFAULT_PATH));
   if (bwrap === undefined) return { kind: 'unavailable', reason: 'bwrap (bubblewrap) was not found on PATH' };
-  const failure = await trySandbox(bwrap, opts.timeoutMs ?? 10_000);
-  return failure === undefined
-    ? { kind: 'bwrap', path: bwrap }
-    : { kind: 'unavailable', reason: `${bwrap} does not work here: ${failure}` };
+  const failure = await trySandbox(bwrap, [], opts.timeoutMs ?? 10_000);
+  if (failure !== undefined) return { kind: 'unavailable', reason: `${bwrap} does not work here: ${failure}` };
+  const network = (await trySandbox(bwrap, ['--unshare-net'], opts.timeoutMs ?? 10_000)) === undefined;
+  return { kind: 'bwrap', path: bwrap, network };
 }
 
 async function findExecutable(name: string, searchPath: string): Promise<string | undefined> {
@@ -57,8 +64,8 @@ async function findExecutable(name: string, searchPath: string): Promise<string 
 }
 
 /** Runs `true` in a sandbox with the same namespaces as a run; returns why it failed, if it did. */
-function trySandbox(bwrap: string, timeoutMs: number): Promise<string | undefined> {
-  const args = [...ISOLATION_ARGS, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--', 'true'];
+function trySandbox(bwrap: string, extra: string[], timeoutMs: number): Promise<string | undefined> {
+  const args = [...ISOLATION_ARGS, ...extra, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--', 'true'];
   return new Promise((resolve) => {
     execFile(bwrap, args, { env: {}, timeout: timeoutMs }, (err, _stdout, stderr) => {
       if (err === null) return resolve(undefined);

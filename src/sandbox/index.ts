@@ -5,4 +5,4 @@
 export { bwrapArgs, bwrapOptions, ISOLATION_ARGS, type BwrapInput } from './bwrap.js';
 export { bwrapSpawner, type BwrapSpawnerOptions } from './spawn.js';
 export { detectSandbox, SANDBOX_UNAVAILABLE_HINT, type DetectOptions, type SandboxStatus } from './detect.js';
-export { hiddenPaths, sandboxForRun, type SandboxRun } from './plan.js';
+export { hiddenPaths, sandboxForRun, type SandboxEgress, type SandboxRun } from './plan.js';

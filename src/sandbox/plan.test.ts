@@ -41,7 +41,7 @@ describe('sandboxForRun', () => {
   });
 
   it('carries bwrap, the session directories and the hidden paths', () => {
-    expect(sandboxForRun({ kind: 'bwrap', path: '/usr/bin/bwrap' }, dirs)).toEqual({
+    expect(sandboxForRun({ kind: 'bwrap', path: '/usr/bin/bwrap', network: true }, dirs)).toEqual({
       bwrapPath: '/usr/bin/bwrap',
       home: '/d/s/home',
       tmp: '/d/s/tmp',

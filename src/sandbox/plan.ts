@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Endpoint } from '../egress/index.js';
 import type { SandboxStatus } from './detect.js';
 
 /** The sandbox of one run; undefined when runs are not sandboxed (`--no-sandbox`). */
@@ -13,6 +14,16 @@ export interface SandboxRun {
   home: string;
   tmp: string;
   hide: string[];
+  /** The run's way out when it has an egress allowlist; undefined: the host's network. */
+  egress?: SandboxEgress | undefined;
+}
+
+/** A run without a network of its own but this proxy (see src/egress). */
+export interface SandboxEgress {
+  /** The egress proxy's Unix socket on the host. */
+  socket: string;
+  /** Loopback endpoints (the model's, when it is local) reachable on the same port inside. */
+  forwards: Endpoint[];
 }
 
 /**
@@ -34,9 +45,17 @@ export function hiddenPaths(dataDir: string, serviceHome: string = os.homedir())
  * The sandbox for one run of a session, or undefined when sandboxing is off.
  * @example sandboxForRun(status, { dataDir: config.dataDir, home, tmp })
  */
-export function sandboxForRun(status: SandboxStatus, dirs: { dataDir: string; home: string; tmp: string }): SandboxRun | undefined {
+export function sandboxForRun(
+  status: SandboxStatus,
+  dirs: { dataDir: string; home: string; tmp: string },
+  egress?: SandboxEgress,
+): SandboxRun | undefined {
+  // start() refuses egress allowlists without a sandbox: reaching this is a fault of ours.
+  if (status.kind === 'off' && egress !== undefined) throw new Error('Refusing to run with an egress allowlist but no sandbox.');
   if (status.kind === 'off') return undefined;
   // start() refuses runs while the sandbox is unavailable: reaching this is a fault of ours.
   if (status.kind === 'unavailable') throw new Error(`Refusing to run unsandboxed: ${status.reason}`);
-  return { bwrapPath: status.path, home: dirs.home, tmp: dirs.tmp, hide: hiddenPaths(dirs.dataDir) };
+  const run: SandboxRun = { bwrapPath: status.path, home: dirs.home, tmp: dirs.tmp, hide: hiddenPaths(dirs.dataDir) };
+  if (egress !== undefined) run.egress = egress;
+  return run;
 }

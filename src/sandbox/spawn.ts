@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
+import { BRIDGE_SCRIPT, bridgeCommand, SANDBOX_SOCKET, withProxyEnv } from '../egress/index.js';
 import { bwrapOptions, isMasked } from './bwrap.js';
+import type { SandboxEgress } from './plan.js';
 
 export interface BwrapSpawnerOptions {
   bwrapPath: string;
@@ -17,6 +19,10 @@ export interface BwrapSpawnerOptions {
   tmp: string;
   /** Directories masked inside the sandbox (see `hiddenPaths`). */
   hide: string[];
+  /** No network but the egress proxy (through the bridge); undefined: the host's network. */
+  egress?: SandboxEgress | undefined;
+  /** The Node that runs the bridge inside the sandbox; default: the service's own. */
+  nodePath?: string;
   /** Receives Claude Code's (and bwrap's) stderr; none: it is discarded. */
   onStderr?: (chunk: string) => void;
 }
@@ -29,23 +35,33 @@ const ARGS_FD = 3;
  */
 export function bwrapSpawner(opts: BwrapSpawnerOptions): (sdk: SpawnOptions) => SpawnedProcess {
   return function spawnInBwrap(sdk) {
-    const env: Record<string, string> = {};
+    let env: Record<string, string> = {};
     for (const [name, value] of Object.entries(sdk.env)) if (value !== undefined) env[name] = value;
     // bwrap cannot mount over, or create mount points through, a symbolic link: real paths only.
-    const command = path.isAbsolute(sdk.command) ? fs.realpathSync(sdk.command) : sdk.command;
+    const claude = path.isAbsolute(sdk.command) ? fs.realpathSync(sdk.command) : sdk.command;
+    let run = { command: claude, args: sdk.args };
+    const executables = [claude];
+    if (opts.egress !== undefined) {
+      const node = fs.realpathSync(opts.nodePath ?? process.execPath);
+      const bridge = fs.realpathSync(BRIDGE_SCRIPT);
+      run = bridgeCommand(node, bridge, claude, sdk.args, opts.egress.forwards);
+      executables.push(node, bridge);
+      env = withProxyEnv(env);
+    }
     const hide = opts.hide.map((dir) => fs.realpathSync(dir));
     const options = bwrapOptions({
       workspace: fs.realpathSync(opts.workspace),
       home: fs.realpathSync(opts.home),
       tmp: fs.realpathSync(opts.tmp),
       hide,
-      // Claude Code's own binary stays reachable even when it sits in a hidden directory or /tmp.
-      expose: path.isAbsolute(command) && isMasked(command, hide) ? [command] : [],
-      command,
-      args: sdk.args,
+      // Claude Code's binary (and Node and the bridge) stay reachable even in a hidden directory or /tmp.
+      expose: executables.filter((file) => path.isAbsolute(file) && isMasked(file, hide)),
+      command: run.command,
+      args: run.args,
       env,
+      egress: opts.egress === undefined ? undefined : { socket: opts.egress.socket, socketInside: SANDBOX_SOCKET },
     });
-    const child = spawn(opts.bwrapPath, ['--args', String(ARGS_FD), '--', command, ...sdk.args], {
+    const child = spawn(opts.bwrapPath, ['--args', String(ARGS_FD), '--', run.command, ...run.args], {
       cwd: '/',
       // bwrap's own environment would be readable in the sandbox as /proc/1/environ: give it none.
       env: {},

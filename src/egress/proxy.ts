@@ -1,0 +1,180 @@
+/**
+ * The egress proxy of one run: an HTTP proxy on a Unix socket, the only way out of a sandbox
+ * without a network. It tunnels CONNECT (HTTPS and anything else over TCP) and forwards plain
+ * HTTP requests with an absolute URL, each to a host the run's policy allows; the rest get a 403
+ * that names the host and how to allow it. The proxy resolves names itself: the run needs no DNS.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { normalizeHost } from './domains.js';
+import { isAllowed, type EgressPolicy } from './policy.js';
+
+/** A host the run tried to reach and was refused, and how often. */
+export interface DeniedConnection {
+  host: string;
+  port: number;
+  attempts: number;
+}
+
+export interface EgressProxy {
+  socketPath: string;
+  /** Refused connections so far, in the order first seen. */
+  denied(): DeniedConnection[];
+  /** Stops listening and cuts every open connection and tunnel. */
+  close(): Promise<void>;
+}
+
+export interface EgressProxyOptions {
+  socketPath: string;
+  policy: EgressPolicy;
+  /** Called the first time each host:port is refused. */
+  onDenied?: (host: string, port: number) => void;
+  /** How long connecting to a host may take. */
+  connectTimeoutMs?: number;
+}
+
+/** Headers that belong to one hop (RFC 9110 7.6.1), plus the proxy's own. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+
+/**
+ * Starts a proxy listening on `socketPath` (which must not exist yet).
+ * @example const proxy = await startEgressProxy({ socketPath, policy: { domains: ['github.com'], endpoints } })
+ */
+export async function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy> {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 30_000;
+  const denied = new Map<string, DeniedConnection>();
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
+
+  /** Whether the run may connect; records and reports a refusal. */
+  const permit = (host: string, port: number): boolean => {
+    if (isAllowed(opts.policy, host, port)) return true;
+    const key = `${host}:${port}`;
+    const seen = denied.get(key);
+    if (seen !== undefined) seen.attempts += 1;
+    else {
+      denied.set(key, { host, port, attempts: 1 });
+      opts.onDenied?.(host, port);
+    }
+    return false;
+  };
+  const refusal = (host: string) =>
+    `cca egress: ${host} is not in this run's allowed domains. ` +
+    'Ask for it in the request\'s allowed_domains (within the deployment\'s CCA_ALLOWED_DOMAINS), or do without it.\n';
+
+  const server = http.createServer({ requestTimeout: 0 });
+  server.on('connection', track);
+
+  server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    const target = parseAuthority(req.url ?? '');
+    if (target === undefined) return answerRaw(client, 400, 'cca egress: CONNECT needs host:port.\n');
+    if (!permit(target.host, target.port)) return answerRaw(client, 403, refusal(target.host));
+    const upstream = net.connect({ host: target.host, port: target.port });
+    track(upstream);
+    upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error(`no connection within ${connectTimeoutMs} ms`)));
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      upstream.setTimeout(0);
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', (err) => {
+      if (!connected && client.writable) {
+        answerRaw(client, 502, `cca egress: could not connect to ${target.host}:${target.port}: ${err.message}\n`);
+      } else client.destroy();
+    });
+    client.on('error', () => upstream.destroy());
+    client.on('close', () => upstream.destroy());
+  });
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      return answer(res, 400, 'cca egress: this is the run\'s proxy; send requests through HTTP_PROXY with an absolute http:// URL.\n');
+    }
+    if (url.protocol !== 'http:') return answer(res, 400, `cca egress: only http:// is forwarded; use CONNECT for ${url.protocol}//.\n`);
+    const host = normalizeHost(url.hostname);
+    const port = url.port === '' ? 80 : Number(url.port);
+    if (!permit(host, port)) return answer(res, 403, refusal(host));
+    const headers = { ...req.headers };
+    for (const name of Object.keys(headers)) if (HOP_BY_HOP.has(name)) delete headers[name];
+    const upstream = http.request({ host, port, method: req.method, path: url.pathname + url.search, headers, agent: false });
+    upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error(`no answer within ${connectTimeoutMs} ms`)));
+    upstream.on('socket', (s) => track(s));
+    upstream.on('response', (up) => {
+      upstream.setTimeout(0);
+      const out = { ...up.headers };
+      for (const name of Object.keys(out)) if (HOP_BY_HOP.has(name)) delete out[name];
+      res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
+      up.pipe(res);
+    });
+    upstream.on('error', (err) => {
+      if (!res.headersSent) answer(res, 502, `cca egress: could not reach ${host}:${port}: ${err.message}\n`);
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  });
+
+  server.on('clientError', (_err, socket: net.Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  return {
+    socketPath: opts.socketPath,
+    denied: () => [...denied.values()].map((d) => ({ ...d })),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+      fs.rmSync(opts.socketPath, { force: true });
+    },
+  };
+}
+
+/** `host:port` of a CONNECT request (`[v6]:port` for IPv6), or undefined when malformed. */
+export function parseAuthority(authority: string): { host: string; port: number } | undefined {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s/]+):(\d{1,5})$/.exec(authority);
+  const port = Number(match?.[2]);
+  if (match?.[1] === undefined || !(port >= 1 && port <= 65_535)) return undefined;
+  return { host: normalizeHost(match[1]), port };
+}
+
+function answer(res: http.ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(message) });
+  res.end(message);
+}
+
+function answerRaw(socket: net.Socket, status: number, message: string): void {
+  const reason = http.STATUS_CODES[status] ?? '';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n` +
+      `Connection: close\r\n\r\n${message}`,
+  );
+}

@@ -1,0 +1,243 @@
+/**
+ * Egress allowlists with the real Claude Code binary in the real sandbox: the scripted model asks
+ * for a probe script that tries to reach an allowed host, a refused one (through the proxy, by a
+ * CONNECT tunnel, and directly around the proxy) and the service's own port. Two local HTTP
+ * servers stand in for internet hosts: 127.0.0.2 and 127.0.0.3 are both this machine's loopback,
+ * but different hosts to the allowlist. The same probe on an open network reaches everything, so a
+ * broken allowlist fails these tests.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectSandbox } from '../../src/sandbox/index.js';
+import { BRIDGE_PORT } from '../../src/egress/index.js';
+import { EventStore } from '../../src/events/index.js';
+import { scenarios, text, toolUse, type ModelServer, startModelServer } from '../support/model-server.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const sandbox = await detectSandbox('bwrap', { searchPath: process.env.PATH });
+const secret = { allowed: `allowed-${randomBytes(6).toString('hex')}`, refused: `refused-${randomBytes(6).toString('hex')}` };
+
+interface Probe {
+  env: Record<string, string>;
+  proxied: Record<string, string>;
+  tunnel: Record<string, string>;
+  direct: Record<string, string>;
+}
+
+async function listen(host: string, body: string): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer((_req, res) => res.end(body));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** A Python script that tries each way out and prints what it got as JSON. */
+function probeScript(t: { allowed: string; refused: string; service: string }): string {
+  return `import json, os, socket, urllib.request
+def get(url):
+    try:
+        return urllib.request.urlopen(url, timeout=10).read().decode()
+    except urllib.error.HTTPError as e:
+        return 'HTTP %d %s' % (e.code, e.read().decode())
+    except Exception as e:
+        return 'ERR ' + type(e).__name__
+def tunnel(target):
+    try:
+        s = socket.create_connection(('127.0.0.1', ${BRIDGE_PORT}), timeout=10)
+        s.sendall(('CONNECT %s HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n' % (target, target)).encode())
+        head = s.recv(4096).decode()
+        if not head.startswith('HTTP/1.1 200'):
+            return head.split('\\r\\n')[0]
+        s.sendall(b'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n')
+        data = b''
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data.decode().split('\\r\\n\\r\\n', 1)[-1]
+    except Exception as e:
+        return 'ERR ' + type(e).__name__
+def direct(host, port):
+    try:
+        s = socket.create_connection((host, port), timeout=5)
+        s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n')
+        return 'CONNECTED ' + s.recv(4096).decode().split('\\r\\n\\r\\n', 1)[-1]
+    except Exception as e:
+        return 'ERR ' + type(e).__name__
+found = {'env': {k: v for k, v in os.environ.items() if 'proxy' in k.lower()}, 'proxied': {}, 'tunnel': {}, 'direct': {}}
+found['proxied']['allowed'] = get('http://${t.allowed}/')
+found['proxied']['refused'] = get('http://${t.refused}/')
+found['tunnel']['allowed'] = tunnel('${t.allowed}')
+found['tunnel']['refused'] = tunnel('${t.refused}')
+h, p = '${t.refused}'.split(':')
+found['direct']['refused'] = direct(h, int(p))
+h, p = '${t.service}'.split(':')
+found['direct']['service'] = direct(h, int(p))
+found['direct']['internet'] = direct('1.1.1.1', 80)
+print(json.dumps(found, indent=1))
+`;
+}
+
+describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists (real Claude Code, bubblewrap, proxy)', () => {
+  let model: ModelServer;
+  let open: TestService;
+  let allowed: { server: http.Server; port: number };
+  let refused: { server: http.Server; port: number };
+  let targets: { allowed: string; refused: string; service: string };
+
+  beforeAll(async () => {
+    allowed = await listen('127.0.0.2', secret.allowed);
+    refused = await listen('127.0.0.3', secret.refused);
+    const probe = () => probeScript(targets);
+    model = await startModelServer(
+      scenarios({
+        probe: (_req, turn) =>
+          turn === 0
+            ? {
+                content: [
+                  toolUse('Bash', {
+                    command: `cat > probe.py <<'EOF' && python3 probe.py > report.json 2>&1\n${probe()}EOF`,
+                    description: 'probe the network',
+                  }),
+                ],
+              }
+            : { content: [text('Probed.')] },
+      }),
+    );
+    open = await startTestService({ model });
+    targets = {
+      allowed: `127.0.0.2:${allowed.port}`,
+      refused: `127.0.0.3:${refused.port}`,
+      service: new URL(open.url).host,
+    };
+  });
+
+  afterAll(async () => {
+    await open?.close();
+    await model?.close();
+    allowed?.server.close();
+    refused?.server.close();
+  });
+
+  async function probe(svc: TestService, extra: Record<string, unknown>): Promise<{ body: any; report: Probe }> {
+    const { status, body } = await svc.invoke({ prompt: '[[scenario:probe]] try the network', permission_mode: 'acceptAll', ...extra });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.output).toMatchObject({ success: true, result: 'Probed.' });
+    const raw = await fs.readFile(path.join(svc.dataDir, 'sessions', body.output.session_id, 'workspace', 'report.json'), 'utf8');
+    return { body, report: JSON.parse(raw) as Probe };
+  }
+
+  it("allowed_domains: the run reaches the allowed host and the model, nothing else; the output lists what was refused", async () => {
+    const { body, report } = await probe(open, { allowed_domains: ['127.0.0.2'] });
+
+    // Tools find the proxy in the usual variables; the sandbox's own loopback stays direct.
+    expect(report.env).toMatchObject({
+      HTTP_PROXY: `http://127.0.0.1:${BRIDGE_PORT}`,
+      https_proxy: `http://127.0.0.1:${BRIDGE_PORT}`,
+      NO_PROXY: 'localhost,127.0.0.1,::1',
+    });
+    // The allowed host, through the proxy and through a CONNECT tunnel.
+    expect(report.proxied.allowed).toBe(secret.allowed);
+    expect(report.tunnel.allowed).toBe(secret.allowed);
+    // The refused host: a 403 that says why, by either way; its content never arrives.
+    expect(report.proxied.refused).toMatch(/^HTTP 403 cca egress: 127\.0\.0\.3 is not in this run's allowed domains/);
+    expect(report.tunnel.refused).toBe('HTTP/1.1 403 Forbidden');
+    // Around the proxy there is no network: the host's loopback (the refused host, the service
+    // itself) is not this sandbox's, and there is no route out.
+    expect(report.direct.refused).toMatch(/^ERR /);
+    expect(report.direct.service).toMatch(/^ERR /);
+    expect(report.direct.internet).toMatch(/^ERR /);
+    expect(JSON.stringify(body)).not.toContain(secret.refused);
+
+    expect(body.output.metadata.egress).toEqual({
+      allowed_domains: ['127.0.0.2'],
+      denied: [{ host: '127.0.0.3', port: refused.port, attempts: 2 }],
+    });
+    // One event per refused host and port, however often it was tried.
+    const events = new EventStore(open.runtime.db).listAfter(body.output.session_id, 0);
+    expect(events.filter((e) => e.type === 'egress.denied').map((e) => e.data)).toEqual([{ host: '127.0.0.3', port: refused.port }]);
+  });
+
+  it('on an open network the same probe reaches everything: the checks above can fail', async () => {
+    const { body, report } = await probe(open, {});
+    expect(report.env).toEqual({});
+    expect(report.proxied.refused).toBe(secret.refused);
+    expect(report.direct.refused).toBe(`CONNECTED ${secret.refused}`);
+    expect(report.direct.service).toMatch(/^CONNECTED/);
+    expect(body.output.metadata.egress).toBeUndefined();
+  });
+
+  describe('a deployment allowlist (CCA_ALLOWED_DOMAINS)', () => {
+    let locked: TestService;
+    beforeAll(async () => {
+      locked = await startTestService({ model, env: { CCA_ALLOWED_DOMAINS: '127.0.0.2,*.example.test' } });
+    });
+    afterAll(async () => locked?.close());
+
+    it('applies to every run that does not narrow it', async () => {
+      const { body, report } = await probe(locked, {});
+      expect(report.proxied.allowed).toBe(secret.allowed);
+      expect(report.proxied.refused).toMatch(/^HTTP 403 /);
+      expect(body.output.metadata.egress.allowed_domains).toEqual(['127.0.0.2', '*.example.test']);
+    });
+
+    it('lets a request narrow it, down to the model alone', async () => {
+      const { body, report } = await probe(locked, { allowed_domains: 'none' });
+      expect(report.proxied.allowed).toMatch(/^HTTP 403 /);
+      expect(report.tunnel.allowed).toBe('HTTP/1.1 403 Forbidden');
+      expect(body.output.metadata.egress).toEqual({
+        allowed_domains: [],
+        denied: [
+          { host: '127.0.0.2', port: allowed.port, attempts: 2 },
+          { host: '127.0.0.3', port: refused.port, attempts: 2 },
+        ],
+      });
+    });
+
+    it('refuses a request that asks for more, before anything runs', async () => {
+      const before = model.requests.length;
+      const { status, body } = await locked.invoke({ prompt: 'hi', allowed_domains: ['api.example.test', '127.0.0.3', '*.test'] });
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ code: 'invalid_request', field: 'allowed_domains', allowed: ['127.0.0.2', '*.example.test'] });
+      expect(body.message).toBe(
+        "allowed_domains may only narrow this deployment's egress allowlist; not in it: 127.0.0.3, *.test. This deployment allows: 127.0.0.2, *.example.test.",
+      );
+      expect(model.requests.length).toBe(before);
+    });
+  });
+});
+
+describe('allowed_domains where it cannot be enforced', () => {
+  it('is refused with a 400 that says why when the service runs without a sandbox', async () => {
+    const svc = await startTestService({ env: { CCA_SANDBOX: 'off' } });
+    try {
+      const { status, body } = await svc.invoke({ prompt: 'hi', allowed_domains: ['github.com'] });
+      expect(status).toBe(400);
+      expect(body.field).toBe('allowed_domains');
+      expect(body.message).toContain('allowed_domains needs the run sandbox');
+      expect(svc.model.requests).toHaveLength(0);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it.each([
+    ['a host with a space', ['github.com', 'bad host'], /allowed_domains has invalid entries: "bad host"/],
+    ['"*"', '*', /"\*" \(to allow every host, leave the allowlist out\)/],
+    ['300 hosts', Array.from({ length: 300 }, (_, i) => `h${i}.example.com`), /allowed_domains has 300 entries; at most 256/],
+    ['a number', 42, /allowed_domains must be a comma-separated string or an array of host names/],
+  ])('answers 400 for allowed_domains: %s', async (_name, value, message) => {
+    const svc = await startTestService({ env: { CCA_SANDBOX: 'off' } });
+    try {
+      const { status, body } = await svc.invoke({ prompt: 'hi', allowed_domains: value });
+      expect(status).toBe(400);
+      expect(body.message).toMatch(message);
+    } finally {
+      await svc.close();
+    }
+  });
+});
