@@ -13,7 +13,7 @@ export interface BenchArgs {
 }
 
 export const USAGE = `Usage: npm run bench -- [--runs N] [--warmup N] [--concurrency 1,4,16] [--gateway-duration S]
-  --runs N            measured runs of bare query() and of POST /invocations each (default 20)
+  --runs N            measured runs of bare query(), POST /invocations and with an allowlist, each (default 20)
   --warmup N          unmeasured warm-up runs of each before that (default 2)
   --concurrency LIST  sessions in flight, one phase per value (default 1,4,16)
   --gateway-duration S  seconds of authenticated GET /sessions/{id} load (default 10; 0 skips)`;

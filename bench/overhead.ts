@@ -1,6 +1,7 @@
 /**
- * Phase 1: the same task through bare `query()` and through `POST /invocations`, interleaved so
- * that drift (page cache, CPU frequency, other load) hits both sides alike.
+ * Phase 1: the same task through bare `query()`, through `POST /invocations`, and through it with
+ * an egress allowlist (no network of its own, the model reached through the per-run proxy and the
+ * bridge), interleaved so that drift (page cache, CPU frequency, other load) hits every side alike.
  */
 import type { TestService } from '../test/support/service.js';
 import { round, summarize, type Summary } from './stats.js';
@@ -17,12 +18,18 @@ export interface OverheadResult {
   warmup: number;
   bare: Side;
   service: Side;
+  /** The service with `allowed_domains: []` (the model only). */
+  allowlist: Side;
   /** service / bare; undefined when a side had no successful run. */
   ratio: { p50: number; p95: number } | undefined;
+  /** allowlist / service; undefined when a side had no successful run. */
+  allowlist_ratio: { p50: number; p95: number } | undefined;
   first_errors: string[];
 }
 
-/** Runs `warmup` then `runs` pairs (bare, service, bare, service, ...). */
+const ALLOWLIST = { allowed_domains: [] };
+
+/** Runs `warmup` then `runs` triples (bare, service, allowlist, bare, ...). */
 export async function measureOverhead(
   svc: TestService,
   opts: { runs: number; warmup: number; progress: (line: string) => void },
@@ -30,22 +37,38 @@ export async function measureOverhead(
   for (let i = 0; i < opts.warmup; i++) {
     await runBare(svc.model.url);
     await runService(svc);
+    await runService(svc, ALLOWLIST);
   }
   const bare: Sample[] = [];
   const service: Sample[] = [];
+  const allowlist: Sample[] = [];
   for (let i = 0; i < opts.runs; i++) {
     bare.push(await runBare(svc.model.url));
     service.push(await runService(svc));
-    opts.progress(`  overhead ${i + 1}/${opts.runs}: bare ${fmt(bare.at(-1))}, service ${fmt(service.at(-1))}`);
+    allowlist.push(await runService(svc, ALLOWLIST));
+    opts.progress(
+      `  overhead ${i + 1}/${opts.runs}: bare ${fmt(bare.at(-1))}, service ${fmt(service.at(-1))}, allowlist ${fmt(allowlist.at(-1))}`,
+    );
   }
   const b = side(bare);
   const s = side(service);
-  const ratio =
-    b.latency_ms && s.latency_ms
-      ? { p50: round(s.latency_ms.p50 / b.latency_ms.p50, 2), p95: round(s.latency_ms.p95 / b.latency_ms.p95, 2) }
-      : undefined;
-  const first_errors = [...bare, ...service].flatMap((x) => (x.error ? [x.error] : [])).slice(0, 5);
-  return { runs: opts.runs, warmup: opts.warmup, bare: b, service: s, ratio, first_errors };
+  const a = side(allowlist);
+  const first_errors = [...bare, ...service, ...allowlist].flatMap((x) => (x.error ? [x.error] : [])).slice(0, 5);
+  return {
+    runs: opts.runs,
+    warmup: opts.warmup,
+    bare: b,
+    service: s,
+    allowlist: a,
+    ratio: ratioOf(s, b),
+    allowlist_ratio: ratioOf(a, s),
+    first_errors,
+  };
+}
+
+function ratioOf(x: Side, base: Side): { p50: number; p95: number } | undefined {
+  if (!x.latency_ms || !base.latency_ms) return undefined;
+  return { p50: round(x.latency_ms.p50 / base.latency_ms.p50, 2), p95: round(x.latency_ms.p95 / base.latency_ms.p95, 2) };
 }
 
 // Latency statistics cover successful runs only: a failed run's time says nothing about the task.

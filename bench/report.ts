@@ -29,7 +29,9 @@ export function formatReport(r: BenchReport): string {
   const overheadRows = [
     sideRow('bare query()', o.bare, o.runs),
     sideRow('POST /invocations', o.service, o.runs),
-    ['service / bare', ...(o.ratio ? [`${o.ratio.p50.toFixed(2)}x`, `${o.ratio.p95.toFixed(2)}x`] : ['n/a', 'n/a']), '', ''],
+    ['service / bare', ...ratioCells(o.ratio), '', ''],
+    sideRow('  + allowed_domains: []', o.allowlist, o.runs),
+    ['allowlist / service', ...ratioCells(o.allowlist_ratio), '', ''],
   ];
   const concurrencyRows = r.concurrency.map((c) => [
     String(c.concurrency),
@@ -64,6 +66,10 @@ export function formatReport(r: BenchReport): string {
     'Notes',
     ...r.notes.flatMap((n) => wrap(n, 96).map((line, i) => `  ${i === 0 ? '-' : ' '} ${line}`)),
   ].join('\n');
+}
+
+function ratioCells(r: { p50: number; p95: number } | undefined): string[] {
+  return r ? [`${r.p50.toFixed(2)}x`, `${r.p95.toFixed(2)}x`] : ['n/a', 'n/a'];
 }
 
 function gatewayLines(g: GatewayResult): string[] {

@@ -92,10 +92,10 @@ export async function runBare(modelUrl: string): Promise<Sample> {
 }
 
 /** Runs the task as one new session through `POST /invocations`, timed from the client. */
-export async function runService(svc: TestService): Promise<Sample> {
+export async function runService(svc: TestService, extra: Record<string, unknown> = {}): Promise<Sample> {
   const started = performance.now();
   try {
-    const { status, body } = await svc.invoke({ prompt: PROMPT, allowed_tools: TOOLS });
+    const { status, body } = await svc.invoke({ prompt: PROMPT, allowed_tools: TOOLS, ...extra });
     const ms = performance.now() - started;
     const out = body?.output;
     if (status !== 200) return { ms, ok: false, error: `service: HTTP ${status} ${JSON.stringify(body).slice(0, 200)}` };

@@ -183,6 +183,17 @@ describe('cca api against a local server', () => {
     expect(JSON.parse(buildRequestBody('x', {}))).toEqual({ prompt: 'x' });
   });
 
+  it('sends --allowed-domains as allowed_domains, as given (the service parses it)', async () => {
+    expect(JSON.parse(buildRequestBody('x', { 'allowed-domains': 'github.com,*.pypi.org' }))).toEqual({
+      prompt: 'x',
+      allowed_domains: 'github.com,*.pypi.org',
+    });
+    answer = { status: 200, body: success() };
+    const result = await run(['task', '--endpoint', base, '--api-key', 'k', '--allowed-domains', 'none']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(received[0]?.body.toString('utf8') ?? '')).toEqual({ prompt: 'task', allowed_domains: 'none' });
+  });
+
   it('reads the key from <data dir>/.api_key through CCA_DATA_DIR', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-api-dd-'));
     try {

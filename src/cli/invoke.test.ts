@@ -375,6 +375,13 @@ describe('cca invoke', () => {
     );
   });
 
+  it('sends --allowed-domains as allowed_domains', async () => {
+    scenario = { events: [] };
+    const { code } = await run(invokeCommand, ['x', '--async', '--allowed-domains', 'github.com,*.pypi.org']);
+    expect(code).toBe(0);
+    expect(JSON.parse(received[0]?.body ?? '')).toEqual({ prompt: 'x', allowed_domains: 'github.com,*.pypi.org', async: true });
+  });
+
   it('--async --json prints the 202 body as received', async () => {
     scenario = { events: [] };
     const { code, stdout } = await run(invokeCommand, ['x', '--async', '--json']);

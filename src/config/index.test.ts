@@ -229,3 +229,66 @@ describe('S3 prefixes that would make unusable keys', () => {
     expect(() => loadConfig({ storage }, {}, undefined, '/srv')).toThrow(ConfigError);
   });
 });
+
+describe('loadConfig egress allowlist', () => {
+  it('is open when neither --allowed-domains nor CCA_ALLOWED_DOMAINS is given', () => {
+    expect(load().egress).toEqual({ kind: 'open' });
+    expect(load({}, { CCA_ALLOWED_DOMAINS: '  ' }).egress).toEqual({ kind: 'open' });
+  });
+
+  it('reads CCA_ALLOWED_DOMAINS, normalized', () => {
+    expect(load({}, { CCA_ALLOWED_DOMAINS: 'GitHub.com, *.npmjs.org,' }).egress).toEqual({
+      kind: 'allowlist',
+      domains: ['github.com', '*.npmjs.org'],
+    });
+  });
+
+  it('lets the flag beat the environment', () => {
+    expect(load({ 'allowed-domains': 'pypi.org' }, { CCA_ALLOWED_DOMAINS: 'github.com' }).egress).toEqual({
+      kind: 'allowlist',
+      domains: ['pypi.org'],
+    });
+  });
+
+  it.each([{ 'allowed-domains': 'none' }, { 'allowed-domains': 'NONE' }])('reads %j as an empty allowlist (the model only)', (flags) => {
+    expect(load(flags).egress).toEqual({ kind: 'allowlist', domains: [] });
+    expect(load({}, { CCA_ALLOWED_DOMAINS: flags['allowed-domains'] }).egress).toEqual({ kind: 'allowlist', domains: [] });
+  });
+
+  it('refuses an invalid entry, naming it, the flag and the variable, and showing the valid forms', () => {
+    const err = configError(() => load({}, { CCA_ALLOWED_DOMAINS: 'github.com, https://pypi.org' }));
+    expect(err.message).toContain('--allowed-domains / CCA_ALLOWED_DOMAINS has invalid entries');
+    expect(err.message).toContain('"https://pypi.org"');
+    expect(err.message).toContain('"github.com,*.npmjs.org"');
+    expect(err.message).toContain('"none"');
+    expect(configError(() => load({ 'allowed-domains': '*' })).message).toContain('leave the allowlist out');
+  });
+
+  it('refuses an empty --allowed-domains flag rather than guessing open or none', () => {
+    expect(configError(() => load({ 'allowed-domains': ' ' })).message).toContain('--allowed-domains is empty');
+  });
+
+  it('refuses an allowlist without the sandbox, which alone can enforce it', () => {
+    for (const [flags, env] of [
+      [{ 'allowed-domains': 'github.com' }, { CCA_SANDBOX: 'off' }],
+      [{ 'allowed-domains': 'none', 'no-sandbox': true }, {}],
+      [{ 'no-sandbox': true }, { CCA_ALLOWED_DOMAINS: 'github.com' }],
+    ] as [ConfigFlags, NodeJS.ProcessEnv][]) {
+      const err = configError(() => load(flags, env));
+      expect(err.message).toContain('needs the run sandbox');
+      expect(err.message).toContain('--no-sandbox / CCA_SANDBOX=off');
+    }
+  });
+
+  it('still runs without the sandbox when egress is open', () => {
+    expect(load({ 'no-sandbox': true })).toMatchObject({ sandbox: 'off', egress: { kind: 'open' } });
+    expect(load({}, { CCA_SANDBOX: 'off' })).toMatchObject({ sandbox: 'off', egress: { kind: 'open' } });
+  });
+
+  it('keeps the allowlist with the sandbox given explicitly', () => {
+    expect(load({}, { CCA_SANDBOX: 'bwrap', CCA_ALLOWED_DOMAINS: 'github.com' })).toMatchObject({
+      sandbox: 'bwrap',
+      egress: { kind: 'allowlist', domains: ['github.com'] },
+    });
+  });
+});

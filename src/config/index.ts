@@ -193,6 +193,9 @@ function parseSandbox(noSandboxFlag: boolean | undefined, raw: string | undefine
 
 function parseEgress(raw: string | undefined, sandbox: 'bwrap' | 'off'): EgressConfig {
   if (raw === undefined) return { kind: 'open' };
+  if (raw.trim() === '') {
+    throw new ConfigError('--allowed-domains is empty: give host names separated by commas, e.g. "github.com,*.npmjs.org", or "none".');
+  }
   let domains: string[];
   try {
     domains = parseDomainList(raw, '--allowed-domains / CCA_ALLOWED_DOMAINS');

@@ -69,8 +69,9 @@ let pending = listeners.length;
 function started() {
   pending -= 1;
   if (pending > 0) return;
-  const child = spawn(/** @type {string} */ (command), args, { stdio: 'inherit' });
+  // Handlers first: a signal that comes as the command starts must reach it, not end the bridge alone.
   for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT', 'SIGHUP'])) process.on(signal, () => child.kill(signal));
+  const child = spawn(/** @type {string} */ (command), args, { stdio: 'inherit' });
   child.on('error', (err) => {
     process.stderr.write(`cca egress bridge: cannot start ${command}: ${err.message}\n`);
     process.exit(127);

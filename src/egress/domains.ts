@@ -42,9 +42,12 @@ export function normalizeHost(host: string): string {
  */
 export function parseDomainList(raw: string | string[], what: string): DomainPattern[] {
   const entries = (Array.isArray(raw) ? raw : raw.split(',')).map((e) => e.trim());
-  if (entries.length === 1 && entries[0]?.toLowerCase() === 'none') return [];
   // "a.com," and "" are lists with nothing after the comma, not entries that are empty.
   const given = Array.isArray(raw) ? entries : entries.filter((e) => e !== '');
+  const none = given.filter((e) => e.toLowerCase() === 'none').length;
+  if (none > 0 && given.length === none) return [];
+  // "none" is a word, not a host: with hosts beside it the list says two things.
+  if (none > 0) throw new Error(`${what} has "none" beside host names; give either "none" alone or the hosts.`);
   if (given.length > MAX_DOMAINS) throw new Error(`${what} has ${given.length} entries; at most ${MAX_DOMAINS} are allowed.`);
   const problems = given.map(patternProblem).filter((p): p is string => p !== undefined);
   if (problems.length > 0) {

@@ -64,6 +64,13 @@ describe('buildSdkOptions', () => {
     expect(options).toMatchObject({ cwd: '/data/sessions/s1/workspace', env: context().env });
   });
 
+  it("skips WebFetch's domain preflight only behind an egress allowlist, which is the policy there", () => {
+    const sandbox = { bwrapPath: '/usr/bin/bwrap', home: '/h', tmp: '/t', hide: [] };
+    expect(buildSdkOptions(spec, { ...context(), sandbox }).settings).toBeUndefined();
+    const egress = { socket: '/tmp/cca-egress-x/proxy.sock', forwards: [] };
+    expect(buildSdkOptions(spec, { ...context(), sandbox: { ...sandbox, egress } }).settings).toEqual({ skipWebFetchPreflight: true });
+  });
+
   it('wires canUseTool to the plan and records denials in the context', async () => {
     const ctx = context();
     const options = buildSdkOptions(spec, ctx);

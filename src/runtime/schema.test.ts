@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Limits } from '../config/index.js';
+import { patternProblem } from '../egress/index.js';
 import { ValidationError } from '../errors/index.js';
 import { DEFAULT_TOOLS } from '../runner/index.js';
 import { parseInvocation } from './schema.js';
@@ -148,6 +149,7 @@ const KEYS = [
   'prompt',
   'input',
   'allowed_tools',
+  'allowed_domains',
   'permission_mode',
   'max_turns',
   'max_budget_usd',
@@ -164,6 +166,9 @@ const STRINGS = [
   ' ',
   'Bash',
   'replace, search',
+  'github.com, *.pypi.org',
+  'none',
+  '*',
   'acceptEdits',
   'dontAsk',
   'toString',
@@ -213,6 +218,7 @@ describe('parseInvocation fuzz', () => {
         expect(parsed.prompt.trim()).not.toBe('');
         expect(parsed.maxTurns).toBeLessThanOrEqual(limits.maxTurnsLimit);
         expect(parsed.timeoutMs).toBeLessThanOrEqual(limits.timeoutSLimit * 1000);
+        for (const domain of parsed.allowedDomains ?? []) expect(patternProblem(domain)).toBeUndefined();
       } catch (err) {
         if (!(err instanceof ValidationError)) {
           throw new Error(`iteration ${i}: ${String(err)} for ${JSON.stringify(body)?.slice(0, 300)}`);
@@ -234,5 +240,53 @@ describe('parseInvocation: async and approvals', () => {
       /approval_timeout_s.*at most/,
     );
     expect(() => parseInvocation({ prompt: 'x', async: 'yes' }, limits)).toThrow(/async must be true or false/);
+  });
+});
+
+describe('parseInvocation: allowed_domains', () => {
+  it('is undefined when omitted: the deployment decides', () => {
+    expect(parseInvocation({ prompt: 'x' }, limits).allowedDomains).toBeUndefined();
+  });
+
+  it.each([
+    ['a comma-separated string', 'GitHub.com, *.pypi.org,', ['github.com', '*.pypi.org']],
+    ['an array', ['github.com', '[::1]', 'github.com.'], ['github.com', '::1']],
+    ['"none"', 'none', []],
+    ['["none"]', ['none'], []],
+    ['[]', [], []],
+  ])('takes %s', (_name, allowed_domains, expected) => {
+    expect(parseInvocation({ prompt: 'x', allowed_domains }, limits).allowedDomains).toEqual(expected);
+  });
+
+  it('takes it inside the {"input": {...}} wrapping', () => {
+    expect(parseInvocation({ input: { prompt: 'x', allowed_domains: ['*.npmjs.org'] } }, limits).allowedDomains).toEqual(['*.npmjs.org']);
+  });
+
+  it.each([
+    ['a flat body', { prompt: 'x', allowed_domains: 'github.com, https://evil.com' }],
+    ['a wrapped body', { input: { prompt: 'x', allowed_domains: ['github.com', 'https://evil.com'] } }],
+  ])('rejects an invalid entry in %s, naming it and the field', (_name, body) => {
+    const err = rejection(body);
+    expect(err.message).toContain('allowed_domains has invalid entries: "https://evil.com"');
+    expect(err.message).toContain('[] for none');
+    expect(err.details).toMatchObject({ field: 'allowed_domains' });
+  });
+
+  it('rejects "*" and a list over the maximum', () => {
+    expect(rejection({ prompt: 'x', allowed_domains: '*' }).message).toContain('leave the allowlist out');
+    const many = Array.from({ length: 257 }, (_, i) => `h${i}.example.com`);
+    const err = rejection({ prompt: 'x', allowed_domains: many });
+    expect(err.message).toContain('allowed_domains has 257 entries; at most 256');
+    expect(err.details).toMatchObject({ field: 'allowed_domains', limit: 256 });
+  });
+
+  it.each([
+    ['a number', 5],
+    ['an array with a number', ['github.com', 5]],
+    ['an object', { host: 'github.com' }],
+  ])('rejects %s with the forms it may take', (_name, allowed_domains) => {
+    const err = rejection({ prompt: 'x', allowed_domains });
+    expect(err.message).toContain('allowed_domains must be a comma-separated string or an array of host names');
+    expect(err.details.issues).toEqual([expect.objectContaining({ field: expect.stringMatching(/^allowed_domains/) })]);
   });
 });

@@ -40,6 +40,18 @@ describe('bwrapArgs', () => {
     expect(bwrapArgs(input)).not.toContain('--unshare-all');
   });
 
+  it('with egress: a network of its own, the proxy socket bound in after the session and before the environment', () => {
+    const egress = { socket: '/tmp/cca-egress-x/proxy.sock', socketInside: '/tmp/.cca-egress.sock' };
+    const args = bwrapOptions({ ...input, egress });
+    const net = args.indexOf('--unshare-net');
+    expect(args.slice(net, net + 4)).toEqual(['--unshare-net', '--bind', egress.socket, egress.socketInside]);
+    expect(args.filter((a) => a === '--unshare-net')).toHaveLength(1);
+    expect(net).toBeGreaterThan(args.lastIndexOf(input.tmp));
+    expect(net + 3).toBeLessThan(args.indexOf('--clearenv'));
+    // Nothing else changes: the same command line with those four arguments taken out.
+    expect([...args.slice(0, net), ...args.slice(net + 4)]).toEqual(bwrapOptions(input));
+  });
+
   it('passes the environment only through --setenv, after --clearenv', () => {
     const args = bwrapOptions(input);
     const clear = args.indexOf('--clearenv');

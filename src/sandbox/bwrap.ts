@@ -20,12 +20,14 @@ export interface BwrapInput {
   args: string[];
   /** The whole environment of the command; nothing else is inherited. */
   env: Record<string, string>;
+  /** No network of its own: only the egress proxy's Unix socket, bound at `socketInside`. */
+  egress?: { socket: string; socketInside: string } | undefined;
 }
 
 /**
  * Namespaces and privileges: a PID namespace (its own /proc: no view of the service's processes),
- * no capabilities (as root, CAP_SYS_ADMIN would let the run unmount the masks). Network is shared:
- * the model endpoint must stay reachable.
+ * no capabilities (as root, CAP_SYS_ADMIN would let the run unmount the masks). Network is shared
+ * (the model endpoint must stay reachable) unless the run has an egress allowlist.
  */
 export const ISOLATION_ARGS: readonly string[] = [
   '--die-with-parent',
@@ -45,6 +47,7 @@ export function bwrapOptions(input: BwrapInput): string[] {
   for (const dir of outermost(input.hide)) args.push('--tmpfs', dir);
   for (const file of input.expose ?? []) args.push('--ro-bind', file, file);
   for (const dir of [input.workspace, input.home, input.tmp]) args.push('--bind', dir, dir);
+  if (input.egress !== undefined) args.push('--unshare-net', '--bind', input.egress.socket, input.egress.socketInside);
   args.push('--clearenv');
   for (const [name, value] of Object.entries(input.env)) args.push('--setenv', name, value);
   args.push('--chdir', input.workspace);

@@ -46,6 +46,19 @@ describe('detectSandbox', () => {
     }
   });
 
+  it('works without a network of its own when bwrap refuses --unshare-net (some containers)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-nonetbwrap-'));
+    const fake = path.join(dir, 'bwrap');
+    const script =
+      '#!/bin/sh\nfor a; do [ "$a" = --unshare-net ] && { echo "bwrap: loopback: Failed RTM_NEWADDR" >&2; exit 1; }; done\nexit 0\n';
+    await fs.writeFile(fake, script, { mode: 0o755 });
+    try {
+      expect(await detectSandbox('bwrap', { bwrapPath: fake, platform: 'linux' })).toEqual({ kind: 'bwrap', path: fake, network: false });
+    } finally {
+      await fs.rm(dir, { recursive: true });
+    }
+  });
+
   it.skipIf(process.platform !== 'linux')('finds a working bwrap on PATH (CI installs bubblewrap)', async () => {
     const status = await detectSandbox('bwrap', { searchPath: process.env.PATH });
     expect(status).toEqual({ kind: 'bwrap', path: expect.stringMatching(/\/bwrap$/), network: true });

@@ -1,14 +1,28 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { SpawnedProcess } from '@anthropic-ai/claude-agent-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEgressProxy, type EgressProxy } from '../egress/index.js';
 import { detectSandbox } from './detect.js';
 import { bwrapSpawner } from './spawn.js';
 
 const status = await detectSandbox('bwrap', { searchPath: process.env.PATH });
 const bwrapPath = status.kind === 'bwrap' ? status.path : '';
+
+/** An HTTP server on `address` that answers `name path` and records the paths it was asked for. */
+async function host(address: string, name: string): Promise<{ server: http.Server; port: number; paths: string[] }> {
+  const paths: string[] = [];
+  const server = http.createServer((req, res) => {
+    paths.push(req.url ?? '');
+    res.end(`${name} ${req.url}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
+  return { server, port: (server.address() as AddressInfo).port, paths };
+}
 
 /** Collects stdout until the process exits. */
 async function finish(child: SpawnedProcess): Promise<{ code: number | null; out: string }> {
@@ -128,5 +142,78 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
     const { out } = await done;
     expect(out).not.toContain('not-reached');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  describe.skipIf(!(status.kind === 'bwrap' && status.network))('with egress (no network but the proxy)', () => {
+    let proxy: EgressProxy;
+    let allowed: Awaited<ReturnType<typeof host>>;
+    let refused: Awaited<ReturnType<typeof host>>;
+    let model: Awaited<ReturnType<typeof host>>;
+
+    beforeAll(async () => {
+      // 127.0.0.2 and 127.0.0.3 are the host's loopback too, but other hosts to the policy.
+      allowed = await host('127.0.0.2', 'allowed');
+      refused = await host('127.0.0.3', 'refused');
+      model = await host('127.0.0.1', 'model');
+      const endpoints = [{ pattern: '127.0.0.1', port: model.port }];
+      proxy = await startEgressProxy({ socketPath: path.join(root, 'egress.sock'), policy: { domains: ['127.0.0.2'], endpoints } });
+    });
+    afterAll(async () => {
+      await proxy?.close();
+      for (const h of [allowed, refused, model]) h?.server.close();
+    });
+
+    it('reaches allowed hosts only through the proxy, and the model on its own loopback port through a forward', async () => {
+      const spawnIt = bwrapSpawner({
+        bwrapPath,
+        ...dirs,
+        hide: [dataDir],
+        egress: { socket: proxy.socketPath, forwards: [{ pattern: '127.0.0.1', port: model.port }] },
+      });
+      const curl = 'curl -sS --max-time 10';
+      const script = [
+        'echo "$HTTP_PROXY $http_proxy $NO_PROXY"',
+        `${curl} http://127.0.0.2:${allowed.port}/via-proxy; echo`,
+        `${curl} --noproxy '*' http://127.0.0.2:${allowed.port}/direct 2>/dev/null || echo "direct failed"`,
+        `${curl} -w ' %{http_code}' http://127.0.0.3:${refused.port}/refused; echo`,
+        `${curl} --noproxy '*' http://127.0.0.1:${model.port}/forwarded; echo`,
+      ].join('; ');
+      const { code, out } = await finish(
+        spawnIt({
+          command: '/bin/sh',
+          args: ['-c', script],
+          cwd: dirs.workspace,
+          env: { PATH: '/usr/bin:/bin' },
+          signal: new AbortController().signal,
+        }),
+      );
+      expect(code).toBe(0);
+      const lines = out.trim().split('\n');
+      expect(lines[0]).toBe('http://127.0.0.1:3128 http://127.0.0.1:3128 localhost,127.0.0.1,::1');
+      expect(lines[1]).toBe('allowed /via-proxy');
+      // Around the proxy there is no way to the host: its loopback is not the sandbox's.
+      expect(lines[2]).toBe('direct failed');
+      expect(lines[3]).toMatch(/^cca egress: 127\.0\.0\.3 is not in this run's allowed domains\./);
+      expect(lines.at(-2)).toMatch(/ 403$/);
+      expect(lines.at(-1)).toBe('model /forwarded');
+      expect(allowed.paths).toEqual(['/via-proxy']);
+      expect(refused.paths).toEqual([]);
+      expect(model.paths).toEqual(['/forwarded']);
+      expect(proxy.denied()).toEqual([{ host: '127.0.0.3', port: refused.port, attempts: 1 }]);
+    });
+
+    it("passes on the command's exit code through the bridge", async () => {
+      const spawnIt = bwrapSpawner({ bwrapPath, ...dirs, hide: [dataDir], egress: { socket: proxy.socketPath, forwards: [] } });
+      const ran = await finish(
+        spawnIt({
+          command: '/bin/sh',
+          args: ['-c', 'echo inside; exit 3'],
+          cwd: dirs.workspace,
+          env: {},
+          signal: new AbortController().signal,
+        }),
+      );
+      expect(ran).toEqual({ code: 3, out: 'inside\n' });
+    });
   });
 });
