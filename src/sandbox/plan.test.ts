@@ -49,6 +49,20 @@ describe('sandboxForRun', () => {
     });
   });
 
+  it("hides /run (the host's Unix sockets) only from a run with an egress allowlist", () => {
+    const status = { kind: 'bwrap', path: '/usr/bin/bwrap', network: true } as const;
+    const egress = { socket: '/tmp/cca-egress-x/proxy.sock', forwards: [] };
+    expect(sandboxForRun(status, dirs)?.hide).not.toContain('/run');
+    const run = sandboxForRun(status, dirs, egress);
+    expect(run?.egress).toBe(egress);
+    expect(run?.hide).toEqual(hiddenPaths(dirs.dataDir, os.homedir(), ['/run']));
+    expect(run?.hide.length).toBe(hiddenPaths(dirs.dataDir).length + (existsSync('/run') ? 1 : 0));
+  });
+
+  it('refuses an egress allowlist without a sandbox rather than run with the host network', () => {
+    expect(() => sandboxForRun({ kind: 'off' }, dirs, { socket: '/s', forwards: [] })).toThrow(/egress allowlist but no sandbox/);
+  });
+
   it('never runs unsandboxed when the sandbox is unavailable', () => {
     expect(() => sandboxForRun({ kind: 'unavailable', reason: 'no bwrap' }, dirs)).toThrow(/no bwrap/);
   });

@@ -32,14 +32,17 @@ export interface SandboxEgress {
  * /root. Existing directories only (bwrap cannot create a mount point on the read-only host), by real path.
  * @example hiddenPaths('/srv/cca/.cca') // ['/srv/cca/.cca', '/home/cca', '/root']
  */
-export function hiddenPaths(dataDir: string, serviceHome: string = os.homedir()): string[] {
-  const dirs = [dataDir, serviceHome, '/root']
+export function hiddenPaths(dataDir: string, serviceHome: string = os.homedir(), extra: string[] = []): string[] {
+  const dirs = [dataDir, serviceHome, '/root', ...extra]
     .map((p) => path.resolve(p))
     .filter((dir) => fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true)
     // A directory reached through a symbolic link is masked at its real place.
     .map((dir) => fs.realpathSync(dir));
   return [...new Set(dirs)];
 }
+
+/** Where the host keeps its Unix sockets (/var/run links here). */
+export const HOST_SOCKETS_DIR = '/run';
 
 /**
  * The sandbox for one run of a session, or undefined when sandboxing is off.
@@ -55,7 +58,10 @@ export function sandboxForRun(
   if (status.kind === 'off') return undefined;
   // start() refuses runs while the sandbox is unavailable: reaching this is a fault of ours.
   if (status.kind === 'unavailable') throw new Error(`Refusing to run unsandboxed: ${status.reason}`);
-  const run: SandboxRun = { bwrapPath: status.path, home: dirs.home, tmp: dirs.tmp, hide: hiddenPaths(dirs.dataDir) };
+  // A run without a network also loses the host's Unix sockets under /run (Docker, D-Bus,
+  // databases). With the network shared, /run stays: resolv.conf may point into it.
+  const extra = egress !== undefined ? [HOST_SOCKETS_DIR] : [];
+  const run: SandboxRun = { bwrapPath: status.path, home: dirs.home, tmp: dirs.tmp, hide: hiddenPaths(dirs.dataDir, os.homedir(), extra) };
   if (egress !== undefined) run.egress = egress;
   return run;
 }

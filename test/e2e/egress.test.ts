@@ -4,11 +4,11 @@
  * CONNECT tunnel, and directly around the proxy) and the service's own port. Two local HTTP
  * servers stand in for internet hosts: 127.0.0.2 and 127.0.0.3 are both this machine's loopback,
  * but different hosts to the allowlist. The same probe on an open network reaches everything, so a
- * broken allowlist fails these tests.
+ * broken allowlist fails these tests. A Unix socket under the host's /run stands in for Docker's.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,10 +19,16 @@ import { scenarios, text, toolUse, type ModelServer, startModelServer } from '..
 import { startTestService, type TestService } from '../support/service.js';
 
 const sandbox = await detectSandbox('bwrap', { searchPath: process.env.PATH });
-const secret = { allowed: `allowed-${randomBytes(6).toString('hex')}`, refused: `refused-${randomBytes(6).toString('hex')}` };
+const secret = {
+  allowed: `allowed-${randomBytes(6).toString('hex')}`,
+  refused: `refused-${randomBytes(6).toString('hex')}`,
+  unix: `unix-${randomBytes(6).toString('hex')}`,
+};
 
 interface Probe {
   env: Record<string, string>;
+  run: string[] | string;
+  unix: string;
   proxied: Record<string, string>;
   tunnel: Record<string, string>;
   direct: Record<string, string>;
@@ -35,7 +41,7 @@ async function listen(host: string, body: string): Promise<{ server: http.Server
 }
 
 /** A Python script that tries each way out and prints what it got as JSON. */
-function probeScript(t: { allowed: string; refused: string; service: string }): string {
+function probeScript(t: { allowed: string; refused: string; service: string; unix: string }): string {
   return `import json, os, socket, urllib.request
 def get(url):
     try:
@@ -68,7 +74,22 @@ def direct(host, port):
         return 'CONNECTED ' + s.recv(4096).decode().split('\\r\\n\\r\\n', 1)[-1]
     except Exception as e:
         return 'ERR ' + type(e).__name__
+def unix(p):
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(p)
+        return 'CONNECTED ' + s.recv(4096).decode()
+    except Exception as e:
+        return 'ERR ' + type(e).__name__
+def ls(p):
+    try:
+        return sorted(os.listdir(p))
+    except Exception as e:
+        return 'ERR ' + type(e).__name__
 found = {'env': {k: v for k, v in os.environ.items() if 'proxy' in k.lower()}, 'proxied': {}, 'tunnel': {}, 'direct': {}}
+found['run'] = ls('/run')
+found['unix'] = unix('${t.unix}')
 found['proxied']['allowed'] = get('http://${t.allowed}/')
 found['proxied']['refused'] = get('http://${t.refused}/')
 found['tunnel']['allowed'] = tunnel('${t.allowed}')
@@ -87,7 +108,8 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
   let open: TestService;
   let allowed: { server: http.Server; port: number };
   let refused: { server: http.Server; port: number };
-  let targets: { allowed: string; refused: string; service: string };
+  let targets: { allowed: string; refused: string; service: string; unix: string };
+  let hostSocket: net.Server;
 
   beforeAll(async () => {
     allowed = await listen('127.0.0.2', secret.allowed);
@@ -109,10 +131,15 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
       }),
     );
     open = await startTestService({ model });
+    // A Unix socket of the host under /run, where Docker, D-Bus and databases keep theirs.
+    const unixPath = `/run/cca-egress-test-${randomBytes(4).toString('hex')}.sock`;
+    hostSocket = net.createServer((c) => c.end(secret.unix));
+    await new Promise<void>((resolve) => hostSocket.listen(unixPath, resolve));
     targets = {
       allowed: `127.0.0.2:${allowed.port}`,
       refused: `127.0.0.3:${refused.port}`,
       service: new URL(open.url).host,
+      unix: unixPath,
     };
   });
 
@@ -121,6 +148,7 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
     await model?.close();
     allowed?.server.close();
     refused?.server.close();
+    hostSocket?.close();
   });
 
   async function probe(svc: TestService, extra: Record<string, unknown>): Promise<{ body: any; report: Probe }> {
@@ -151,6 +179,9 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
     expect(report.direct.refused).toMatch(/^ERR /);
     expect(report.direct.service).toMatch(/^ERR /);
     expect(report.direct.internet).toMatch(/^ERR /);
+    // Nor do the host's Unix sockets under /run.
+    expect(report.run).toEqual([]);
+    expect(report.unix).toMatch(/^ERR /);
     expect(JSON.stringify(body)).not.toContain(secret.refused);
 
     expect(body.output.metadata.egress).toEqual({
@@ -168,6 +199,8 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
     expect(report.proxied.refused).toBe(secret.refused);
     expect(report.direct.refused).toBe(`CONNECTED ${secret.refused}`);
     expect(report.direct.service).toMatch(/^CONNECTED/);
+    expect(report.run).toEqual((await fs.readdir('/run')).sort());
+    expect(report.unix).toBe(`CONNECTED ${secret.unix}`);
     expect(body.output.metadata.egress).toBeUndefined();
   });
 
