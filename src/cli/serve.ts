@@ -40,7 +40,7 @@ export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): P
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
       sandboxLines(sandbox) +
-      egressLine(config.egress) +
+      egressLines(config.egress, sandbox) +
       (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
       (mode === 'serve'
         ? `Try: curl -s ${runtime.url}/invoke -H "x-api-key: $(cat ${config.dataDir}/.api_key)" -d '{"prompt": "Create a hello world Python script"}'\n` +
@@ -82,9 +82,11 @@ function sandboxLines(sandbox: SandboxStatus): string {
   return `  sandbox:  UNAVAILABLE: ${sandbox.reason}\nERROR: ${SANDBOX_UNAVAILABLE_HINT}\n`;
 }
 
-/** The start-up line about where runs may connect. */
-function egressLine(egress: EgressConfig): string {
+/** The start-up lines about where runs may connect; loud when an allowlist cannot be enforced. */
+function egressLines(egress: EgressConfig, sandbox: SandboxStatus): string {
   if (egress.kind === 'open') return "  egress:   open (the host's network; a request may narrow it with allowed_domains)\n";
-  const hosts = egress.domains.length > 0 ? egress.domains.join(', ') : 'none';
-  return `  egress:   the model endpoint and ${hosts} (--allowed-domains); everything else is refused\n`;
+  const hosts = egress.domains.length > 0 ? egress.domains.join(', ') : 'nothing else';
+  const line = `  egress:   the model endpoint and ${hosts} (--allowed-domains); everything else is refused\n`;
+  if (sandbox.kind !== 'bwrap' || sandbox.network) return line;
+  return `${line}ERROR: bubblewrap cannot give runs a network namespace of their own here, so runs are refused; run the service where it can, or drop --allowed-domains.\n`;
 }
