@@ -13,4 +13,4 @@ export {
   type EgressPolicy,
   type Endpoint,
 } from './policy.js';
-export { parseAuthority, startEgressProxy, type DeniedConnection, type EgressProxy, type EgressProxyOptions } from './proxy.js';
+export { MAX_REPORTED_DENIALS, parseAuthority, startEgressProxy, type DeniedConnection, type EgressProxy, type EgressProxyOptions } from './proxy.js';

@@ -10,7 +10,7 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAuthority, startEgressProxy, type EgressProxy } from './proxy.js';
+import { MAX_REPORTED_DENIALS, parseAuthority, startEgressProxy, type EgressProxy } from './proxy.js';
 
 interface Seen {
   method: string;
@@ -202,6 +202,25 @@ describe('startEgressProxy', () => {
     // A copy: what the caller does with it changes nothing.
     proxy.denied()[0]!.attempts = 99;
     expect(proxy.denied()[0]!.attempts).not.toBe(99);
+  });
+
+  it(`records and reports at most ${MAX_REPORTED_DENIALS} refused hosts and ports, and still refuses the rest`, async () => {
+    let reported = 0;
+    const own = await startEgressProxy({
+      socketPath: path.join(dir, 'capped.sock'),
+      policy: { domains: [], endpoints: [] },
+      onDenied: () => (reported += 1),
+    });
+    try {
+      const answers: string[] = [];
+      for (let i = 0; i <= MAX_REPORTED_DENIALS; i++) answers.push(await raw(own.socketPath, connect(`h${i}.test:443`)));
+      expect(answers.every((a) => a.startsWith('HTTP/1.1 403'))).toBe(true);
+      expect(reported).toBe(MAX_REPORTED_DENIALS);
+      expect(own.denied()).toHaveLength(MAX_REPORTED_DENIALS);
+      expect(own.denied().some((d) => d.host === `h${MAX_REPORTED_DENIALS}.test`)).toBe(false);
+    } finally {
+      await own.close();
+    }
   });
 });
 

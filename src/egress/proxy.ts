@@ -19,7 +19,7 @@ export interface DeniedConnection {
 
 export interface EgressProxy {
   socketPath: string;
-  /** Refused connections so far, in the order first seen. */
+  /** Refused connections so far, in the order first seen (the first MAX_REPORTED_DENIALS hosts and ports). */
   denied(): DeniedConnection[];
   /** Stops listening and cuts every open connection and tunnel. */
   close(): Promise<void>;
@@ -33,6 +33,9 @@ export interface EgressProxyOptions {
   /** How long connecting to a host may take. */
   connectTimeoutMs?: number;
 }
+
+/** How many distinct refused host:port pairs are recorded and reported; later ones are refused silently. */
+export const MAX_REPORTED_DENIALS = 100;
 
 /** Headers that belong to one hop (RFC 9110 7.6.1), plus the proxy's own. */
 const HOP_BY_HOP = new Set([
@@ -65,7 +68,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     const key = `${host}:${port}`;
     const seen = denied.get(key);
     if (seen !== undefined) seen.attempts += 1;
-    else {
+    // A run that tries host after host must not grow the report (and the events) without end.
+    else if (denied.size < MAX_REPORTED_DENIALS) {
       denied.set(key, { host, port, attempts: 1 });
       opts.onDenied?.(host, port);
     }
