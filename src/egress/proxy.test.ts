@@ -204,6 +204,18 @@ describe('startEgressProxy', () => {
     expect(proxy.denied()[0]!.attempts).not.toBe(99);
   });
 
+  it('survives runs that hang up mid-answer (no unhandled socket error)', async () => {
+    for (let i = 0; i < 50; i++) {
+      const socket = net.connect(proxy.socketPath);
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(i % 2 === 0 ? connect(`reset${i}.test:443`) : `GET http://reset${i}.test/ HTTP/1.1\r\nHost: x\r\n\r\n`);
+      socket.destroy();
+    }
+    // Still serving, and the service process did not see an uncaught error (vitest would fail on one).
+    expect(await raw(proxy.socketPath, connect('reset.test:443'))).toMatch(/^HTTP\/1\.1 403/);
+  });
+
   it(`records and reports at most ${MAX_REPORTED_DENIALS} refused hosts and ports, and still refuses the rest`, async () => {
     let reported = 0;
     const own = await startEgressProxy({

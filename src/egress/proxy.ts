@@ -83,6 +83,9 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
   server.on('connection', track);
 
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    // The server stops watching a CONNECT socket: an error on it (a reset from the run) would
+    // otherwise be unhandled and take the service down.
+    client.on('error', () => client.destroy());
     const target = parseAuthority(req.url ?? '');
     if (target === undefined) return answerRaw(client, 400, 'cca egress: CONNECT needs host:port.\n');
     if (!permit(target.host, target.port)) return answerRaw(client, 403, refusal(target.host));
@@ -108,6 +111,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
   });
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    req.on('error', () => res.destroy());
+    res.on('error', () => req.destroy());
     let url: URL;
     try {
       url = new URL(req.url ?? '');
@@ -127,13 +132,23 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
       upstream.setTimeout(0);
       const out = { ...up.headers };
       for (const name of Object.keys(out)) if (HOP_BY_HOP.has(name)) delete out[name];
-      res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
+      up.on('error', () => res.destroy());
+      try {
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
+      } catch {
+        // A status line or header Node will not send on (odd characters): a throw here would be
+        // uncaught and end the service. The run sees its connection closed instead.
+        up.destroy();
+        return res.destroy();
+      }
       up.pipe(res);
     });
     upstream.on('error', (err) => {
       if (!res.headersSent) answer(res, 502, `cca egress: could not reach ${host}:${port}: ${err.message}\n`);
       else res.destroy();
     });
+    // A run that goes away mid-request leaves nothing open behind it.
+    res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
 
@@ -146,6 +161,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     server.once('error', reject);
     server.listen(opts.socketPath, () => {
       server.off('error', reject);
+      // Past listening, an error (e.g. out of file descriptors on accept) must not crash the service.
+      server.on('error', () => undefined);
       resolve();
     });
   });
