@@ -66,9 +66,12 @@ for (const forward of forwardList.split(',').filter((f) => f !== '')) {
 }
 
 let pending = listeners.length;
+let launched = false;
 function started() {
   pending -= 1;
-  if (pending > 0) return;
+  // A listener's later error (e.g. out of descriptors on accept) must not start the command again.
+  if (pending > 0 || launched) return;
+  launched = true;
   // Handlers first: a signal that comes as the command starts must reach it, not end the bridge alone.
   for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT', 'SIGHUP'])) process.on(signal, () => child.kill(signal));
   const child = spawn(/** @type {string} */ (command), args, { stdio: 'inherit' });

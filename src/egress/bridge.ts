@@ -5,11 +5,15 @@
  * HTTP(S)_PROXY like every tool it runs. A loopback model endpoint (a local gateway, the tests'
  * scripted model) gets a port of its own that tunnels to it through the proxy.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Endpoint } from './policy.js';
 
 /** Where the bridge listens inside the sandbox: its own network namespace, so no port clashes. */
 export const BRIDGE_PORT = 3128;
+/** Where the service keeps the proxies' sockets on the host; hidden from every sandboxed run. */
+export const EGRESS_SOCKETS_DIR = path.join(os.tmpdir(), 'cca-egress');
 /** Where the proxy's socket is bound inside the sandbox (its private /tmp). */
 export const SANDBOX_SOCKET = '/tmp/.cca-egress.sock';
 /** The proxy URL tools in the sandbox use. */

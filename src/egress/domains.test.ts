@@ -270,3 +270,12 @@ describe('"none" in a list', () => {
     expect(() => parseDomainList(['none', 'a.com'], 'x')).toThrow('"none" alone');
   });
 });
+
+describe('wildcards and IP addresses', () => {
+  it('never match an IP address: an address has no subdomains', () => {
+    expect(hostMatches('*.0.0.1', '127.0.0.1')).toBe(false);
+    expect(hostMatches('*.1', '10.0.0.1')).toBe(false);
+    expect(hostMatches('127.0.0.1', '127.0.0.1')).toBe(true);
+    expect(hostMatches('*.0.1', 'a.0.1')).toBe(true);
+  });
+});

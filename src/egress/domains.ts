@@ -61,7 +61,9 @@ export function parseDomainList(raw: string | string[], what: string): DomainPat
 /** Whether `host` (a name or an IP address) matches `pattern`. */
 export function hostMatches(pattern: DomainPattern, host: string): boolean {
   const h = normalizeHost(host);
-  return pattern.startsWith('*.') ? h.endsWith(pattern.slice(1)) : h === pattern;
+  // An IP address has no subdomains: `*.0.0.1` must not match 127.0.0.1.
+  if (pattern.startsWith('*.')) return net.isIP(h) === 0 && h.endsWith(pattern.slice(1));
+  return h === pattern;
 }
 
 /** Whether every host `narrower` matches is matched by some pattern of `wider`. */

@@ -2,7 +2,7 @@
  * Egress allowlists: which hosts a run may connect to, the per-run proxy that enforces it, and the
  * bridge that is a sandboxed run's only way out.
  */
-export { BRIDGE_PORT, BRIDGE_PROXY_URL, BRIDGE_SCRIPT, bridgeCommand, loopbackEndpoints, SANDBOX_SOCKET, withProxyEnv } from './bridge.js';
+export { BRIDGE_PORT, BRIDGE_PROXY_URL, BRIDGE_SCRIPT, bridgeCommand, EGRESS_SOCKETS_DIR, loopbackEndpoints, SANDBOX_SOCKET, withProxyEnv } from './bridge.js';
 export { covers, hostMatches, MAX_DOMAINS, normalizeHost, parseDomainList, patternProblem, type DomainPattern } from './domains.js';
 export {
   EgressNotAllowedError,

@@ -189,9 +189,18 @@ describe('modelEndpoints', () => {
     expect(found).toEqual([{ pattern: 'bedrock-runtime.us-west-2.amazonaws.com', port: 443 }]);
   });
 
-  it('is every googleapis.com host on 443 for Vertex AI', () => {
-    expect(endpoints({ CLAUDE_CODE_USE_VERTEX: '1', CLOUD_ML_REGION: 'us-east5', ANTHROPIC_VERTEX_PROJECT_ID: 'p' })).toEqual([
-      { pattern: '*.googleapis.com', port: 443 },
-    ]);
+  it("is Vertex AI's hosts and Google's token services on 443, not the rest of googleapis.com (storage would be a way out)", () => {
+    const vertex = endpoints({ CLAUDE_CODE_USE_VERTEX: '1', CLOUD_ML_REGION: 'us-east5', ANTHROPIC_VERTEX_PROJECT_ID: 'p' });
+    expect(vertex.map((e) => e.pattern).sort()).toEqual(
+      ['aiplatform', 'iamcredentials', 'oauth2', 'sts', 'us-east5-aiplatform'].map((h) => `${h}.googleapis.com`),
+    );
+    expect(vertex.every((e) => e.port === 443)).toBe(true);
+    expect(isAllowed({ domains: [], endpoints: vertex }, 'storage.googleapis.com', 443)).toBe(false);
+    const global = endpoints({ CLAUDE_CODE_USE_VERTEX: '1', CLOUD_ML_REGION: 'global' });
+    expect(global.map((e) => e.pattern)).not.toContain('global-aiplatform.googleapis.com');
+  });
+
+  it('strips a trailing dot from the endpoint host, as from every requested host', () => {
+    expect(endpoints({ ANTHROPIC_BASE_URL: 'https://API.example.com./v1' })).toEqual([{ pattern: 'api.example.com', port: 443 }]);
   });
 });

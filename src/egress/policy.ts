@@ -3,7 +3,7 @@
  * request's `allowed_domains`, plus the model endpoint, which every run needs.
  */
 import type { ProviderConfig } from '../config/provider.js';
-import { covers, hostMatches, type DomainPattern } from './domains.js';
+import { covers, hostMatches, normalizeHost, type DomainPattern } from './domains.js';
 
 /** The deployment's egress: `open` shares the host's network; `allowlist` allows these hosts only. */
 export type EgressConfig = { kind: 'open' } | { kind: 'allowlist'; domains: DomainPattern[] };
@@ -72,8 +72,14 @@ export function modelEndpoints(provider: ProviderConfig): Endpoint[] {
       add('https://sts.amazonaws.com');
     }
   }
-  // Vertex AI and Google's token service live under googleapis.com.
-  if (provider.kind === 'vertex') endpoints.push({ pattern: '*.googleapis.com', port: 443 });
+  if (provider.kind === 'vertex') {
+    // Vertex AI (regional and global) and Google's token services, not the rest of googleapis.com
+    // (storage.googleapis.com would be a way out).
+    const region = provider.env.CLOUD_ML_REGION;
+    const hosts = ['aiplatform', 'oauth2', 'sts', 'iamcredentials'];
+    if (region !== undefined && region !== 'global') hosts.push(`${region}-aiplatform`);
+    for (const h of hosts) endpoints.push({ pattern: `${h}.googleapis.com`, port: 443 });
+  }
   return endpoints;
 }
 
@@ -81,7 +87,7 @@ function endpointOf(url: string): Endpoint | undefined {
   try {
     const u = new URL(url);
     const port = u.port !== '' ? Number(u.port) : u.protocol === 'http:' ? 80 : 443;
-    return { pattern: u.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
+    return { pattern: normalizeHost(u.hostname), port };
   } catch {
     return undefined;
   }

@@ -141,6 +141,18 @@ describe('startEgressProxy', () => {
     expect(res.headers['proxy-authenticate']).toBeUndefined();
   });
 
+  it('sends the host the Host the URL names, not one the run made up, and drops headers named in Connection', async () => {
+    await viaProxy(proxy.socketPath, {
+      path: `http://127.0.0.2:${allowed.port}/vhost`,
+      headers: { host: 'evil.example', connection: 'x-private', 'x-private': 'secret', 'x-public': 'ok' },
+    });
+    const seen = allowed.seen.at(-1);
+    expect(seen?.url).toBe('/vhost');
+    expect(seen?.headers.host).toBe(`127.0.0.2:${allowed.port}`);
+    expect(seen?.headers['x-private']).toBeUndefined();
+    expect(seen?.headers['x-public']).toBe('ok');
+  });
+
   it('refuses a host outside the policy with a 403 naming it; the host never hears of it', async () => {
     const res = await viaProxy(proxy.socketPath, { path: `http://127.0.0.3:${refused.port}/secret`, headers: { host: '127.0.0.3' } });
     expect(res.status).toBe(403);

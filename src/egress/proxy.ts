@@ -37,6 +37,9 @@ export interface EgressProxyOptions {
 /** How many distinct refused host:port pairs are recorded and reported; later ones are refused silently. */
 export const MAX_REPORTED_DENIALS = 100;
 
+/** Connections one run may hold open through its proxy at once. */
+export const MAX_CONNECTIONS = 256;
+
 /** Headers that belong to one hop (RFC 9110 7.6.1), plus the proxy's own. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -71,7 +74,11 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     // A run that tries host after host must not grow the report (and the events) without end.
     else if (denied.size < MAX_REPORTED_DENIALS) {
       denied.set(key, { host, port, attempts: 1 });
-      opts.onDenied?.(host, port);
+      try {
+        opts.onDenied?.(host, port);
+      } catch {
+        // Reporting (an event in SQLite) failed: the refusal stands, and a throw here would be uncaught.
+      }
     }
     return false;
   };
@@ -80,6 +87,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     'Ask for it in the request\'s allowed_domains (within the deployment\'s CCA_ALLOWED_DOMAINS), or do without it.\n';
 
   const server = http.createServer({ requestTimeout: 0 });
+  // Each connection holds descriptors in the service: a run may not take them all.
+  server.maxConnections = MAX_CONNECTIONS;
   server.on('connection', track);
 
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
@@ -124,7 +133,12 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     const port = url.port === '' ? 80 : Number(url.port);
     if (!permit(host, port)) return answer(res, 403, refusal(host));
     const headers = { ...req.headers };
-    for (const name of Object.keys(headers)) if (HOP_BY_HOP.has(name)) delete headers[name];
+    const named = String(req.headers.connection ?? '')
+      .split(',')
+      .map((n) => n.trim().toLowerCase());
+    for (const name of Object.keys(headers)) if (HOP_BY_HOP.has(name) || named.includes(name)) delete headers[name];
+    // The host connected to is the one the request names (RFC 9112 3.2.2): no other virtual host.
+    headers.host = url.host;
     const upstream = http.request({ host, port, method: req.method, path: url.pathname + url.search, headers, agent: false });
     upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error(`no answer within ${connectTimeoutMs} ms`)));
     upstream.on('socket', (s) => track(s));

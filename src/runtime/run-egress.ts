@@ -3,11 +3,10 @@
  * it, and the report of what it refused.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { EgressReport } from '../api/schemas.js';
 import type { ProviderConfig } from '../config/index.js';
-import { loopbackEndpoints, modelEndpoints, startEgressProxy, type DomainPattern } from '../egress/index.js';
+import { EGRESS_SOCKETS_DIR, loopbackEndpoints, modelEndpoints, startEgressProxy, type DomainPattern } from '../egress/index.js';
 import type { SandboxEgress } from '../sandbox/index.js';
 
 export interface RunEgress {
@@ -28,8 +27,10 @@ export async function openRunEgress(
   provider: ProviderConfig,
   onDenied: (host: string, port: number) => void,
 ): Promise<RunEgress> {
-  // A short private directory: a Unix socket path has a limit of about 100 bytes, a data dir may not.
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-egress-'));
+  // A short private directory (a Unix socket path has a limit of about 100 bytes; a data dir's may
+  // be longer) under one that every sandbox hides: no run reaches another run's proxy.
+  await fs.mkdir(EGRESS_SOCKETS_DIR, { recursive: true, mode: 0o700 });
+  const dir = await fs.mkdtemp(path.join(EGRESS_SOCKETS_DIR, 'run-'));
   const endpoints = modelEndpoints(provider);
   try {
     const proxy = await startEgressProxy({ socketPath: path.join(dir, 'proxy.sock'), policy: { domains, endpoints }, onDenied });
@@ -37,8 +38,11 @@ export async function openRunEgress(
       sandbox: { socket: proxy.socketPath, forwards: loopbackEndpoints(endpoints) },
       report: () => ({ allowed_domains: [...domains], denied: proxy.denied() }),
       close: async () => {
-        await proxy.close();
-        await fs.rm(dir, { recursive: true, force: true });
+        try {
+          await proxy.close();
+        } finally {
+          await fs.rm(dir, { recursive: true, force: true });
+        }
       },
     };
   } catch (err) {

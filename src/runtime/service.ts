@@ -232,7 +232,10 @@ export class InvocationService {
     } catch (err) {
       if (!(err instanceof EgressNotAllowedError)) throw err;
       const allowed = err.deployment.length > 0 ? err.deployment.join(', ') : 'no host but the model endpoint';
-      throw new ValidationError(`${err.message} This deployment allows: ${allowed}.`, { field: 'allowed_domains', allowed: err.deployment });
+      throw new ValidationError(`${err.message} This deployment allows: ${allowed}.`, {
+        field: 'allowed_domains',
+        allowed: err.deployment,
+      });
     }
     if (domains === undefined) return undefined;
     const { sandbox } = this.deps;
@@ -340,44 +343,51 @@ export class InvocationService {
             log.info({ host, port }, 'egress refused');
             events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
           });
-    const outcome = await runAgent(
-      {
-        prompt: req.prompt,
-        permissionMode: req.permissionMode,
-        tools: req.tools,
-        maxTurns: req.maxTurns,
-        maxBudgetUsd: req.maxBudgetUsd,
-        timeoutMs: req.timeoutMs,
-        model,
-        resume,
-      },
-      {
-        workspace,
-        env: buildChildEnv({
-          path: this.deps.hostEnv.PATH,
-          home,
-          tmpdir,
-          locale: this.deps.hostEnv,
-          providerEnv: config.provider.env,
-          modelMaxRetries: config.modelMaxRetries,
-          modelTimeoutMs: config.modelTimeoutMs,
-          clientApp: CLIENT_APP,
-        }),
-        abortController: run.controller,
-        claudePath: config.claudePath,
-        sandbox: sandboxForRun(this.deps.sandbox, { dataDir: config.dataDir, home, tmp: tmpdir }, egress?.sandbox),
-        stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
-        // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.
-        ...(config.mode === 'serve'
-          ? { approver: (tool: string, input: Record<string, unknown>, signal: AbortSignal) => run.approvals.request(tool, input, signal) }
-          : {}),
-      },
-      {
-        onMessage: (message) => {
-          for (const draft of eventsFromSdkMessage(message, usage)) events.emit(sessionId, invocationId, draft);
+    let outcome: RunOutcome;
+    try {
+      outcome = await runAgent(
+        {
+          prompt: req.prompt,
+          permissionMode: req.permissionMode,
+          tools: req.tools,
+          maxTurns: req.maxTurns,
+          maxBudgetUsd: req.maxBudgetUsd,
+          timeoutMs: req.timeoutMs,
+          model,
+          resume,
         },
-      },
-    ).finally(() => egress?.close().catch((err: unknown) => log.warn({ err }, 'could not close the egress proxy')));
+        {
+          workspace,
+          env: buildChildEnv({
+            path: this.deps.hostEnv.PATH,
+            home,
+            tmpdir,
+            locale: this.deps.hostEnv,
+            providerEnv: config.provider.env,
+            modelMaxRetries: config.modelMaxRetries,
+            modelTimeoutMs: config.modelTimeoutMs,
+            clientApp: CLIENT_APP,
+          }),
+          abortController: run.controller,
+          claudePath: config.claudePath,
+          sandbox: sandboxForRun(this.deps.sandbox, { dataDir: config.dataDir, home, tmp: tmpdir }, egress?.sandbox),
+          stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
+          // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.
+          ...(config.mode === 'serve'
+            ? {
+                approver: (tool: string, input: Record<string, unknown>, signal: AbortSignal) => run.approvals.request(tool, input, signal),
+              }
+            : {}),
+        },
+        {
+          onMessage: (message) => {
+            for (const draft of eventsFromSdkMessage(message, usage)) events.emit(sessionId, invocationId, draft);
+          },
+        },
+      );
+    } finally {
+      await egress?.close().catch((err: unknown) => log.warn({ err }, 'could not close the egress proxy'));
+    }
 
     // Store what this invocation produced, however the run ended.
     const prefix = outputPrefix(startedAt, invocationId);

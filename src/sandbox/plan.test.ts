@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EGRESS_SOCKETS_DIR } from '../egress/index.js';
 import { hiddenPaths, sandboxForRun } from './plan.js';
 
 describe('hiddenPaths', () => {
@@ -45,7 +46,8 @@ describe('sandboxForRun', () => {
       bwrapPath: '/usr/bin/bwrap',
       home: '/d/s/home',
       tmp: '/d/s/tmp',
-      hide: hiddenPaths(dirs.dataDir),
+      // The egress proxies' sockets are hidden from every run (when that directory exists).
+      hide: hiddenPaths(dirs.dataDir, os.homedir(), [EGRESS_SOCKETS_DIR]),
     });
   });
 
@@ -55,8 +57,8 @@ describe('sandboxForRun', () => {
     expect(sandboxForRun(status, dirs)?.hide).not.toContain('/run');
     const run = sandboxForRun(status, dirs, egress);
     expect(run?.egress).toBe(egress);
-    expect(run?.hide).toEqual(hiddenPaths(dirs.dataDir, os.homedir(), ['/run']));
-    expect(run?.hide.length).toBe(hiddenPaths(dirs.dataDir).length + (existsSync('/run') ? 1 : 0));
+    expect(run?.hide).toEqual(hiddenPaths(dirs.dataDir, os.homedir(), [EGRESS_SOCKETS_DIR, '/run']));
+    expect(run?.hide.length).toBe(sandboxForRun(status, dirs)!.hide.length + (existsSync('/run') ? 1 : 0));
   });
 
   it('refuses an egress allowlist without a sandbox rather than run with the host network', () => {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Endpoint } from '../egress/index.js';
+import { EGRESS_SOCKETS_DIR, type Endpoint } from '../egress/index.js';
 import type { SandboxStatus } from './detect.js';
 
 /** The sandbox of one run; undefined when runs are not sandboxed (`--no-sandbox`). */
@@ -60,7 +60,9 @@ export function sandboxForRun(
   if (status.kind === 'unavailable') throw new Error(`Refusing to run unsandboxed: ${status.reason}`);
   // A run without a network also loses the host's Unix sockets under /run (Docker, D-Bus,
   // databases). With the network shared, /run stays: resolv.conf may point into it.
-  const extra = egress !== undefined ? [HOST_SOCKETS_DIR] : [];
+  // Every run loses sight of the egress proxies' sockets (when the service's tmp is not /tmp,
+  // which is private anyway): a run must not use another run's allowlist.
+  const extra = egress !== undefined ? [EGRESS_SOCKETS_DIR, HOST_SOCKETS_DIR] : [EGRESS_SOCKETS_DIR];
   const run: SandboxRun = { bwrapPath: status.path, home: dirs.home, tmp: dirs.tmp, hide: hiddenPaths(dirs.dataDir, os.homedir(), extra) };
   if (egress !== undefined) run.egress = egress;
   return run;
