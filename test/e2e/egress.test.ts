@@ -6,18 +6,16 @@
  * but different hosts to the allowlist. The same probe on an open network reaches everything, so a
  * broken allowlist fails these tests. A Unix socket under the host's /run stands in for Docker's.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectSandbox } from '../../src/sandbox/index.js';
 import { BRIDGE_PORT } from '../../src/egress/index.js';
 import { EventStore } from '../../src/events/index.js';
-import { listening, SERVE_BANNER_END } from '../support/cca-banner.js';
+import { listening, SERVE_BANNER_END, spawnServe } from '../support/cca-banner.js';
 import { scenarios, text, toolUse, type ModelServer, startModelServer } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -162,7 +160,7 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
     return { body, report: JSON.parse(raw) as Probe };
   }
 
-  it("allowed_domains: the run reaches the allowed host and the model, nothing else; the output lists what was refused", async () => {
+  it('allowed_domains: the run reaches the allowed host and the model, nothing else; the output lists what was refused', async () => {
     const { body, report } = await probe(open, { allowed_domains: ['127.0.0.2'] });
 
     // Tools find the proxy in the usual variables; the sandbox's own loopback stays direct.
@@ -279,40 +277,29 @@ describe('allowed_domains where it cannot be enforced', () => {
 });
 
 describe('cca serve --allowed-domains', () => {
-  const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
-
-  async function serve(flags: string[]): Promise<{ child: ChildProcess; dataDir: string }> {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-egress-serve-'));
-    const child = spawn(process.execPath, [CCA, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...flags], {
-      env: { PATH: process.env.PATH, HOME: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { child, dataDir };
-  }
-
   it.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('says at start-up what runs may reach', async () => {
-    const { child, dataDir } = await serve(['--allowed-domains', 'github.com, *.npmjs.org']);
+    const serve = await spawnServe(['--allowed-domains', 'github.com, *.npmjs.org'], process.env.PATH ?? '');
     try {
-      const { banner } = await listening(child, SERVE_BANNER_END);
-      expect(banner).toContain('  egress:   the model endpoint and github.com, *.npmjs.org (--allowed-domains); everything else is refused\n');
+      const { banner } = await listening(serve.child, SERVE_BANNER_END);
+      expect(banner).toContain(
+        '  egress:   the model endpoint and github.com, *.npmjs.org (--allowed-domains); everything else is refused\n',
+      );
       expect(banner).not.toContain('ERROR');
     } finally {
-      child.kill('SIGKILL');
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await serve.stop();
     }
   });
 
   it('refuses to start with --no-sandbox, saying why (exit 2)', async () => {
-    const { child, dataDir } = await serve(['--allowed-domains', 'github.com', '--no-sandbox']);
+    const serve = await spawnServe(['--allowed-domains', 'github.com', '--no-sandbox'], process.env.PATH ?? '');
     try {
       let err = '';
-      child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      serve.child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+      const code = await new Promise<number | null>((resolve) => serve.child.once('exit', resolve));
       expect(code).toBe(2);
       expect(err).toContain('--allowed-domains / CCA_ALLOWED_DOMAINS needs the run sandbox');
     } finally {
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await serve.stop();
     }
   });
 });
-

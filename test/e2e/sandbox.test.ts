@@ -15,10 +15,10 @@ import { silentLogger } from '../../src/logging/index.js';
 import { buildSdkOptions } from '../../src/runner/index.js';
 import { startRuntime } from '../../src/runtime/index.js';
 import { detectSandbox, sandboxForRun } from '../../src/sandbox/index.js';
+import { listening, SERVE_BANNER_END, spawnServe } from '../support/cca-banner.js';
 import { scenarios, startModelServer, text, toolUse, userTexts, type ModelServer } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
 
-const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
 const rand = () => randomBytes(6).toString('hex');
 const sandbox = await detectSandbox('bwrap', { searchPath: process.env.PATH });
 
@@ -342,25 +342,12 @@ describe('--no-sandbox / CCA_SANDBOX=off', () => {
       /sandbox:\s+UNAVAILABLE: .*\nERROR: Runs are refused .*apt-get install bubblewrap.*--no-sandbox/,
     ],
   ])('cca serve prints %s at start-up', async (_what, flags, PATH, expected) => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-serve-'));
-    const child = spawn(process.execPath, [CCA, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...flags], {
-      env: { PATH, HOME: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const serve = await spawnServe(flags, PATH);
     try {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (c: string) => {
-          out += c;
-          if (out.includes('API reference')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`cca serve exited (${code}): ${out}`)));
-      });
-      expect(out).toMatch(expected);
+      const { banner } = await listening(serve.child, SERVE_BANNER_END);
+      expect(banner).toMatch(expected);
     } finally {
-      child.kill('SIGKILL');
-      await fs.rm(dataDir, { recursive: true, force: true });
+      await serve.stop();
     }
   });
 });
