@@ -2,57 +2,34 @@
  * `cca api "task"`: the original sample's `test_api.sh`, done safely. POSTs the task to the
  * gateway's `/invoke` with an API key and prints the result, the cost and the stored files.
  */
-import { parseArgs } from 'node:util';
+import type { CommandContext, CommandInput } from './context.js';
+import { commandEntry } from './program.js';
+
 import { describeHttpError, describeNetworkError, printResult } from './api-report.js';
-import { CONNECTION_OPTIONS, resolveConnection } from './connection.js';
-import { API_USAGE } from './help.js';
+import { resolveConnection, type ConnectionFlags } from './connection.js';
 import { isOk, postJson, type HttpReply } from './http-request.js';
-import { EXIT, UsageError, usageFailure, type CliIo } from './io.js';
+import { EXIT, UsageError } from './io.js';
 
-const API_OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  'permission-mode': { type: 'string' },
-  'allowed-tools': { type: 'string' },
-  'allowed-domains': { type: 'string' },
-  session: { type: 'string' },
-  'max-turns': { type: 'string' },
-  timeout: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** Where the command runs: the working directory (for a relative data dir) and the clock. */
-export interface ApiCommandContext {
-  cwd?: string;
-  now?: () => Date;
-}
+type ApiFlags = ConnectionFlags & RequestFlags & { json?: boolean };
 
 /**
  * Runs `cca api` and returns its exit status: 0 success, 1 request failed, 2 usage, 3 the run ended
  * with `success: false`.
  * @example process.exitCode = await apiCommand(['Create hello.py'], process.env, processIo);
  */
-export async function apiCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, ctx: ApiCommandContext = {}): Promise<number> {
+export const apiCommand = commandEntry('api');
+
+/** Runs `cca api` with what commander parsed. */
+export async function runApi({ values, positionals }: CommandInput<ApiFlags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
   const now = ctx.now ?? (() => new Date());
-  let prepared: PreparedRequest;
-  try {
-    const { values, positionals } = parseArgs({ args, options: API_OPTIONS, strict: true, allowPositionals: true });
-    if (values.help) {
-      io.stdout(API_USAGE);
-      return EXIT.ok;
-    }
-    const conn = resolveConnection(values, env, ctx.cwd);
-    prepared = {
-      url: conn.invokeUrl,
-      apiKey: conn.apiKey,
-      body: buildRequestBody(promptOf(positionals, 'api'), values),
-      json: values.json === true,
-    };
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+  const conn = resolveConnection(values, env, ctx.cwd);
+  const prepared: PreparedRequest = {
+    url: conn.invokeUrl,
+    apiKey: conn.apiKey,
+    body: buildRequestBody(promptOf(positionals, 'api'), values),
+    json: values.json === true,
+  };
 
   let reply: HttpReply;
   try {

@@ -2,43 +2,27 @@
  * `cca cancel ID`: stops the run in progress in a session. The service stores the files written
  * so far, and the run's last event says how it ended.
  */
-import { parseArgs } from 'node:util';
-import { callService, CONNECTION_OPTIONS, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
-import { CANCEL_USAGE } from './help.js';
+import type { CommandContext, CommandInput } from './context.js';
+import { commandEntry } from './program.js';
+
+import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
 import { isOk } from './http-request.js';
-import { EXIT, usageFailure, type CliIo } from './io.js';
+import { EXIT } from './io.js';
 import { sessionIdOf } from './session.js';
 import { describeSessionError } from './session-report.js';
-
-const CANCEL_OPTIONS = { ...CONNECTION_OPTIONS, help: { type: 'boolean', short: 'h' } } as const;
-
-/** Where the command runs: the working directory (for a relative data dir) and the clock. */
-export interface CancelCommandContext {
-  cwd?: string;
-  now?: () => Date;
-}
 
 /**
  * Runs `cca cancel ID` and returns its exit status: 0 cancelling, 1 nothing was running or the
  * request failed, 2 usage.
  * @example process.exitCode = await cancelCommand(['sess_1'], process.env, processIo);
  */
-export async function cancelCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, ctx: CancelCommandContext = {}): Promise<number> {
-  let conn: Connection;
-  let sessionId: string;
-  try {
-    const { values, positionals } = parseArgs({ args, options: CANCEL_OPTIONS, strict: true, allowPositionals: true });
-    if (values.help) {
-      io.stdout(CANCEL_USAGE);
-      return EXIT.ok;
-    }
-    sessionId = sessionIdOf(positionals, 'cancel');
-    conn = resolveConnection(values, env, ctx.cwd);
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+export const cancelCommand = commandEntry('cancel');
+
+/** Runs `cca cancel` with what commander parsed. */
+export async function runCancel({ values, positionals }: CommandInput<ConnectionFlags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const sessionId = sessionIdOf(positionals, 'cancel');
+  const conn = resolveConnection(values, env, ctx.cwd);
 
   const url = serviceUrl(conn, sessionRoute(sessionId, '/cancel'));
   const reply = await callService(io, conn, url, { method: 'POST', body: '{}' });

@@ -9,12 +9,12 @@ import { describeNetworkError } from './api-report.js';
 import { httpRequest, type HttpReply, type HttpRequestInit } from './http-request.js';
 import { UsageError, type CliIo } from './io.js';
 
-/** The parseArgs options every API command takes. */
-export const CONNECTION_OPTIONS = {
-  endpoint: { type: 'string' },
-  'api-key': { type: 'string' },
-  'data-dir': { type: 'string' },
-} as const;
+/** The flags every command that calls the service takes. */
+export interface ConnectionFlags {
+  endpoint?: string;
+  'api-key'?: string;
+  'data-dir'?: string;
+}
 
 /** The resolved service: its `/invoke` URL and the API key to send as `x-api-key`. */
 export interface Connection {
@@ -26,11 +26,7 @@ export interface Connection {
  * Resolves `--endpoint`, `--api-key` and `--data-dir` (each beating its environment variable).
  * @example const conn = resolveConnection(values, process.env);
  */
-export function resolveConnection(
-  flags: { endpoint?: string; 'api-key'?: string; 'data-dir'?: string },
-  env: NodeJS.ProcessEnv,
-  cwd?: string,
-): Connection {
+export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv, cwd?: string): Connection {
   return {
     invokeUrl: resolveEndpoint(flags.endpoint, env),
     apiKey: resolveApiKey(flags['api-key'], env, () => loadConfig({ 'data-dir': flags['data-dir'] }, env, undefined, cwd).dataDir),

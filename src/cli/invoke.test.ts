@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { invokeCommand } from './invoke.js';
 import type { CliIo } from './io.js';
 import { sessionCommand } from './session.js';
-import type { WatchContext } from './watch.js';
+import type { CommandDeps as WatchContext } from './context.js';
 
 /** An event as the service stores it; `data` is checked by the CLI against src/events/schema.ts. */
 interface WireEvent {

@@ -3,20 +3,20 @@
  * (tool calls, approvals, stored files), then the result as `cca api` prints it. The stream is
  * resumed when the connection drops; Ctrl-C stops watching, not the run. `--async` only starts it.
  */
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { buildRequestBody, promptOf } from './api.js';
-import { describeHttpError, printResult } from './api-report.js';
-import { wantsRuntime } from './aws/runtime-flag.js';
-import { callService, CONNECTION_OPTIONS, resolveConnection, type Connection } from './connection.js';
-import { openEventStream } from './event-stream.js';
-import { INVOKE_USAGE } from './help.js';
-import { isOk, type HttpReply } from './http-request.js';
-import { EXIT, usageFailure, type CliIo } from './io.js';
-import { TASK_OPTIONS } from './task-options.js';
-import { printCompleted, watchRun, type WatchContext } from './watch.js';
+import type { CommandContext, CommandInput } from './context.js';
+import { commandEntry } from './program.js';
 
-const INVOKE_OPTIONS = { ...CONNECTION_OPTIONS, ...TASK_OPTIONS } as const;
+import { z } from 'zod';
+import { buildRequestBody, promptOf, type RequestFlags } from './api.js';
+import { describeHttpError, printResult } from './api-report.js';
+import { callService, resolveConnection, type ConnectionFlags } from './connection.js';
+import { openEventStream } from './event-stream.js';
+import { isOk, type HttpReply } from './http-request.js';
+import { EXIT, type CliIo } from './io.js';
+import { printCompleted, watchRun } from './watch.js';
+
+/** invoke's flags; with `--runtime` or `--runtime-arn` they go to the AgentCore Runtime instead. */
+export type InvokeFlags = ConnectionFlags & RequestFlags & { json?: boolean; runtime?: boolean; 'runtime-arn'?: string; region?: string };
 
 /** The 202 answer to an asynchronous invocation. */
 const Accepted = z.object({
@@ -31,30 +31,20 @@ const Accepted = z.object({
  * request failed or the stream was lost, 2 usage, 3 the run ended without success, 130 Ctrl-C.
  * @example process.exitCode = await invokeCommand(['Create hello.py'], process.env, processIo);
  */
-export async function invokeCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, ctx: WatchContext = {}): Promise<number> {
+export const invokeCommand = commandEntry('invoke');
+
+/** Runs `cca invoke` with what commander parsed. */
+export async function runInvoke({ values, positionals }: CommandInput<InvokeFlags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
   // Straight to an AgentCore Runtime with AWS credentials, as the original's invoke_claude_code.sh.
-  if (wantsRuntime(args)) {
-    const { invokeRuntimeCommand } = await import('./aws/invoke-runtime.js');
-    return invokeRuntimeCommand(args, env, io, ctx.cwd === undefined ? {} : { cwd: ctx.cwd });
+  if (values.runtime === true || values['runtime-arn'] !== undefined) {
+    const { runInvokeRuntime } = await import('./aws/invoke-runtime.js');
+    return runInvokeRuntime({ values, positionals }, ctx);
   }
   const now = ctx.now ?? (() => new Date());
-  let conn: Connection;
-  let body: string;
-  let flags: { async: boolean; json: boolean };
-  try {
-    const { values, positionals } = parseArgs({ args, options: INVOKE_OPTIONS, strict: true, allowPositionals: true });
-    if (values.help) {
-      io.stdout(INVOKE_USAGE);
-      return EXIT.ok;
-    }
-    conn = resolveConnection(values, env, ctx.cwd);
-    body = buildRequestBody(promptOf(positionals, 'invoke'), values);
-    flags = { async: values.async === true, json: values.json === true };
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+  const conn = resolveConnection(values, env, ctx.cwd);
+  const body = buildRequestBody(promptOf(positionals, 'invoke'), values);
+  const flags = { async: values.async === true, json: values.json === true };
 
   const url = conn.invokeUrl;
   const source = (reply: HttpReply) => `${url.href} answered ${reply.status}`;

@@ -2,7 +2,6 @@
  * What a command needs from its process: where to write. Commands take an `io` and return an exit
  * status instead of touching `process`, so tests call them directly and read what they printed.
  */
-import { ConfigError } from '../config/index.js';
 
 /** The two output streams of a command. */
 export interface CliIo {
@@ -37,25 +36,7 @@ export const processIo: CliIo = {
   },
 };
 
-/** True for the errors `node:util` parseArgs throws on unknown flags or missing values. */
-export function isParseArgsError(err: unknown): err is Error {
-  return err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
-}
-
 /** A mistake in how the CLI was called: printed as `cca: <message>`, exit status 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
-}
-
-/**
- * Prints a usage mistake (bad flag, bad value, no key) and returns exit status 2; undefined for
- * any other error, which the caller rethrows.
- * @example catch (err) { return usageFailure(err, io) ?? rethrow(err); }
- */
-export function usageFailure(err: unknown, io: CliIo): number | undefined {
-  if (err instanceof UsageError || err instanceof ConfigError || isParseArgsError(err)) {
-    io.stderr(`cca: ${err.message}\n`);
-    return EXIT.usage;
-  }
-  return undefined;
 }

@@ -16,23 +16,23 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-function run(args: string[], env: NodeJS.ProcessEnv = { CCA_DATA_DIR: dataDir }) {
+async function run(args: string[], env: NodeJS.ProcessEnv = { CCA_DATA_DIR: dataDir }) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const code = keysCommand(args, env, io, { now: () => NOW, cwd: dataDir });
+  const code = await keysCommand(args, env, io, { now: () => NOW, cwd: dataDir });
   return { code, stdout, stderr };
 }
 
-function createJson(...extra: string[]): { id: string; name: string; key: string } {
-  const { code, stdout } = run(['create', '--name', 'ci-bot', '--json', ...extra]);
+async function createJson(...extra: string[]): Promise<{ id: string; name: string; key: string }> {
+  const { code, stdout } = await run(['create', '--name', 'ci-bot', '--json', ...extra]);
   expect(code).toBe(0);
   return JSON.parse(stdout) as { id: string; name: string; key: string };
 }
 
 describe('cca keys create', () => {
-  it('prints the key once, says it cannot be shown again, and stores only a working hash', () => {
-    const { code, stdout } = run(['create', '--name', 'me']);
+  it('prints the key once, says it cannot be shown again, and stores only a working hash', async () => {
+    const { code, stdout } = await run(['create', '--name', 'me']);
     expect(code).toBe(0);
     const key = /^ {2}(cca_\S+)$/m.exec(stdout)?.[1];
     expect(key).toBeDefined();
@@ -50,8 +50,8 @@ describe('cca keys create', () => {
     }
   });
 
-  it('--json prints exactly {"id","name","key"} on one line, with the limits given', () => {
-    const { code, stdout } = run([
+  it('--json prints exactly {"id","name","key"} on one line, with the limits given', async () => {
+    const { code, stdout } = await run([
       'create',
       '--name',
       'ci-bot',
@@ -78,9 +78,9 @@ describe('cca keys create', () => {
     }
   });
 
-  it('takes --data-dir over CCA_DATA_DIR, and a relative one from the working directory', () => {
+  it('takes --data-dir over CCA_DATA_DIR, and a relative one from the working directory', async () => {
     const other = path.join(dataDir, 'other');
-    const { code } = run(['create', '--name', 'x', '--data-dir', 'other'], { CCA_DATA_DIR: path.join(dataDir, 'env') });
+    const { code } = await run(['create', '--name', 'x', '--data-dir', 'other'], { CCA_DATA_DIR: path.join(dataDir, 'env') });
     expect(code).toBe(0);
     expect(fs.existsSync(path.join(other, 'cca.db'))).toBe(true);
     expect(fs.existsSync(path.join(dataDir, 'env'))).toBe(false);
@@ -94,8 +94,8 @@ describe('cca keys create', () => {
     [['--name', 'bad\nname'], /^cca: --name must be 1 to 64 printable characters/],
     [[], /^cca: --name is required/],
     [['--name', 'x', '--colour', 'red'], /^cca: Unknown option '--colour'/],
-  ])('refuses %j with exit 2 and a message, no stack', (args, message) => {
-    const { code, stdout, stderr } = run(['create', ...args]);
+  ])('refuses %j with exit 2 and a message, no stack', async (args, message) => {
+    const { code, stdout, stderr } = await run(['create', ...args]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(message);
@@ -104,10 +104,10 @@ describe('cca keys create', () => {
 });
 
 describe('cca keys list', () => {
-  it('shows every key with status, limits and requests used today', () => {
-    const a = createJson('--quota', '50');
-    const b = createJson();
-    expect(run(['revoke', b.id]).code).toBe(0);
+  it('shows every key with status, limits and requests used today', async () => {
+    const a = await createJson('--quota', '50');
+    const b = await createJson();
+    expect((await run(['revoke', b.id])).code).toBe(0);
     const db = openDatabase(dataDir);
     try {
       const limiter = new RequestLimiter(db);
@@ -118,7 +118,7 @@ describe('cca keys list', () => {
       db.close();
     }
 
-    const { code, stdout } = run(['list']);
+    const { code, stdout } = await run(['list']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID +NAME +CREATED +STATUS +RATE\/S +BURST +QUOTA\/DAY +USED TODAY +CONCURRENCY$/);
@@ -128,9 +128,9 @@ describe('cca keys list', () => {
     expect(rowB).toMatch(new RegExp(`^${b.id} +ci-bot +2025-06-01T12:00:00Z +revoked +10 +20 +1000 +0 +4$`));
   });
 
-  it('--json lists the records with status and used_today', () => {
-    const a = createJson();
-    const { code, stdout } = run(['list', '--json']);
+  it('--json lists the records with status and used_today', async () => {
+    const a = await createJson();
+    const { code, stdout } = await run(['list', '--json']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual([
       {
@@ -151,9 +151,9 @@ describe('cca keys list', () => {
     ]);
   });
 
-  it('an empty or missing data dir: says how to create a key, creates nothing', () => {
+  it('an empty or missing data dir: says how to create a key, creates nothing', async () => {
     const missing = path.join(dataDir, 'missing');
-    const { code, stdout } = run(['list', '--data-dir', missing]);
+    const { code, stdout } = await run(['list', '--data-dir', missing]);
     expect(code).toBe(0);
     expect(stdout).toContain('cca keys create --name NAME');
     expect(fs.existsSync(missing)).toBe(false);
@@ -161,9 +161,9 @@ describe('cca keys list', () => {
 });
 
 describe('cca keys revoke', () => {
-  it('revokes: the key no longer authenticates, and revoking again keeps the first time', () => {
-    const a = createJson();
-    const first = run(['revoke', a.id]);
+  it('revokes: the key no longer authenticates, and revoking again keeps the first time', async () => {
+    const a = await createJson();
+    const first = await run(['revoke', a.id]);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toContain(`Revoked API key ${a.id} ("ci-bot")`);
     const db = openDatabase(dataDir);
@@ -173,28 +173,28 @@ describe('cca keys revoke', () => {
     } finally {
       db.close();
     }
-    const again = run(['revoke', a.id]);
+    const again = await run(['revoke', a.id]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`was already revoked at ${NOW.toISOString()}`);
   });
 
-  it('an unknown id: exit 1 with a message', () => {
-    createJson();
-    const { code, stdout, stderr } = run(['revoke', 'nosuchkey000']);
+  it('an unknown id: exit 1 with a message', async () => {
+    await createJson();
+    const { code, stdout, stderr } = await run(['revoke', 'nosuchkey000']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toBe(`cca: no API key with id "nosuchkey000" in ${dataDir}. See the ids with: cca keys list\n`);
   });
 
-  it('no id: exit 2', () => {
-    expect(run(['revoke']).code).toBe(2);
+  it('no id: exit 2', async () => {
+    expect((await run(['revoke'])).code).toBe(2);
   });
 });
 
 describe('cca keys', () => {
-  it('prints its usage without a subcommand, refuses an unknown one', () => {
-    expect(run([]).stdout).toMatch(/^Usage: cca keys/);
-    const bad = run(['rotate']);
+  it('prints its usage without a subcommand, refuses an unknown one', async () => {
+    expect((await run([])).stdout).toMatch(/^Usage: cca keys/);
+    const bad = await run(['rotate']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown keys command "rotate"/);
   });
@@ -208,14 +208,14 @@ describe('cca keys create: run caps', () => {
       const err: string[] = [];
       const io = { stdout: (s: string) => out.push(s), stderr: (s: string) => err.push(s) };
       expect(
-        keysCommand(
+        await keysCommand(
           ['create', '--name', 'capped', '--max-timeout', '60', '--max-turns', '5', '--max-budget', '0.5', '--data-dir', dir],
           {},
           io,
         ),
       ).toBe(0);
       expect(out.join('')).toMatch(/each run: timeout_s <= 60, max_turns <= 5, max_budget_usd <= 0.5/);
-      expect(keysCommand(['create', '--name', 'bad', '--max-turns', '0', '--data-dir', dir], {}, io)).toBe(2);
+      expect(await keysCommand(['create', '--name', 'bad', '--max-turns', '0', '--data-dir', dir], {}, io)).toBe(2);
       expect(err.join('')).toMatch(/--max-turns must be a whole number/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -4,25 +4,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
 import { RequestLimiter } from '../gateway/limits.js';
 import { KeyRepo, type ApiKeyRecord, type KeyLimits, type KeyRunCaps } from '../keys/index.js';
 import { openDatabase, type Db } from '../store/index.js';
-import { KEYS_USAGE } from './help.js';
-import { EXIT, isParseArgsError, UsageError, type CliIo } from './io.js';
+import type { CommandContext, CommandInput } from './context.js';
+import { EXIT, UsageError } from './io.js';
+import { commandEntry } from './program.js';
 import { formatTable } from './table.js';
 
-/** Where the command runs: the working directory (for a relative data dir) and the clock. */
-export interface KeysCommandContext {
-  cwd?: string;
-  now?: () => Date;
-}
+/**
+ * Runs `cca keys <subcommand>` with its arguments and returns its exit status: 0 done, 1 no such
+ * key, 2 usage or invalid value.
+ * @example process.exitCode = await keysCommand(['create', '--name', 'ci'], process.env, processIo);
+ */
+export const keysCommand = commandEntry('keys');
 
-type Ctx = Required<KeysCommandContext> & { env: NodeJS.ProcessEnv; io: CliIo };
-
-const DATA_DIR = { 'data-dir': { type: 'string' } } as const;
+type Ctx = CommandContext & { cwd: string; now: () => Date };
 
 /** Each limit flag and the KeyLimits field it sets. */
 const LIMIT_FLAGS = [
@@ -35,54 +34,39 @@ const LIMIT_FLAGS = [
   ['max-budget', 'maxBudgetUsd'],
 ] as const;
 
-/**
- * Runs `cca keys <subcommand>` and returns its exit status: 0 done, 1 no such key, 2 usage or
- * invalid value.
- * @example process.exitCode = keysCommand(['create', '--name', 'ci'], process.env, processIo);
- */
-export function keysCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, context: KeysCommandContext = {}): number {
-  const ctx: Ctx = { cwd: context.cwd ?? process.cwd(), now: context.now ?? (() => new Date()), env, io };
-  const [sub, ...rest] = args;
+type CreateFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { name?: string; json?: boolean; 'data-dir'?: string };
+
+/** `cca keys create`: makes a key and prints it once. */
+export function createKey(input: CommandInput<CreateFlags>, ctx: CommandContext): Promise<number> {
+  return asUsage(() => create(input.values, withDefaults(ctx)));
+}
+
+/** `cca keys list`: every key with its limits and today's use. */
+export function listKeys(input: CommandInput<{ json?: boolean; 'data-dir'?: string }>, ctx: CommandContext): Promise<number> {
+  return asUsage(() => list(input.values, withDefaults(ctx)));
+}
+
+/** `cca keys revoke ID`. */
+export function revokeKey(input: CommandInput<{ 'data-dir'?: string }>, ctx: CommandContext): Promise<number> {
+  return asUsage(() => revoke(input, withDefaults(ctx)));
+}
+
+function withDefaults(ctx: CommandContext): Ctx {
+  return { ...ctx, cwd: ctx.cwd ?? process.cwd(), now: ctx.now ?? (() => new Date()) };
+}
+
+/** Invalid values (from the key store or the configuration) are usage errors, named by the flag the user typed. */
+async function asUsage(fn: () => number): Promise<number> {
   try {
-    switch (sub) {
-      case 'create':
-        return createKey(rest, ctx);
-      case 'list':
-        return listKeys(rest, ctx);
-      case 'revoke':
-        return revokeKey(rest, ctx);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout(KEYS_USAGE);
-        return EXIT.ok;
-      default:
-        throw new UsageError(`unknown keys command "${sub}": use create, list or revoke ("cca keys help").`);
-    }
+    return fn();
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ValidationError || isParseArgsError(err)) {
-      io.stderr(`cca: ${flagNames(err.message)}\n`);
-      return EXIT.usage;
-    }
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ValidationError)
+      throw new UsageError(flagNames(err.message));
     throw err;
   }
 }
 
-function createKey(args: string[], ctx: Ctx): number {
-  const options = {
-    ...DATA_DIR,
-    name: { type: 'string' },
-    rate: { type: 'string' },
-    burst: { type: 'string' },
-    quota: { type: 'string' },
-    concurrency: { type: 'string' },
-    'max-timeout': { type: 'string' },
-    'max-turns': { type: 'string' },
-    'max-budget': { type: 'string' },
-    json: { type: 'boolean' },
-  } as const;
-  const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
+function create(values: CreateFlags, ctx: Ctx): number {
   if (values.name === undefined) throw new UsageError('--name is required: cca keys create --name NAME (a label for you, e.g. "ci-bot").');
   const limits: Partial<KeyLimits & KeyRunCaps> = {};
   for (const [flag, field] of LIMIT_FLAGS) {
@@ -110,8 +94,7 @@ function createKey(args: string[], ctx: Ctx): number {
   });
 }
 
-function listKeys(args: string[], ctx: Ctx): number {
-  const { values } = parseArgs({ args, options: { ...DATA_DIR, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
+function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number {
   const dataDir = dataDirOf(values['data-dir'], ctx);
   const rows =
     existingDb(dataDir, (db) => {
@@ -154,8 +137,7 @@ function listKeys(args: string[], ctx: Ctx): number {
   return EXIT.ok;
 }
 
-function revokeKey(args: string[], ctx: Ctx): number {
-  const { values, positionals } = parseArgs({ args, options: DATA_DIR, strict: true, allowPositionals: true });
+function revoke({ values, positionals }: CommandInput<{ 'data-dir'?: string }>, ctx: Ctx): number {
   const [id, ...extra] = positionals;
   if (id === undefined || extra.length > 0) throw new UsageError('give one key id: cca keys revoke ID (ids are in "cca keys list").');
   const dataDir = dataDirOf(values['data-dir'], ctx);

@@ -2,40 +2,32 @@
  * `cca serve` and `cca runtime`: start the runtime, say where it is, stop gracefully on a signal.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig, NO_PROVIDER_MESSAGE } from '../config/index.js';
+import { loadConfig, NO_PROVIDER_MESSAGE, type ConfigFlags } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { startRuntime } from '../runtime/index.js';
 import type { EgressConfig } from '../egress/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
+import type { CommandContext, CommandInput } from './context.js';
+import { EXIT } from './io.js';
 import { ensureFirstKey } from './first-key.js';
 
-const SERVE_OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'data-dir': { type: 'string' },
-  storage: { type: 'string' },
-  'public-url': { type: 'string' },
-  model: { type: 'string' },
-  'log-level': { type: 'string' },
-  'no-sandbox': { type: 'boolean' },
-  'allowed-domains': { type: 'string' },
-} as const;
-
-/** Runs the service until SIGINT/SIGTERM. `mode` picks the defaults: local or container. */
-export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): Promise<void> {
-  const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
+/**
+ * Starts the service and returns 0 once it listens; it runs until SIGINT/SIGTERM. `mode` picks the
+ * defaults: local or container.
+ * @example await serveCommand({ values: { port: '0' }, positionals: [] }, 'serve', { env: process.env, io: processIo });
+ */
+export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 'serve' | 'runtime', ctx: CommandContext): Promise<number> {
   const defaults = mode === 'runtime' ? { host: '0.0.0.0', port: 8080, mode } : { host: '127.0.0.1', port: 8080, mode };
-  const config = loadConfig(values, process.env, defaults);
+  const config = loadConfig(values, ctx.env, defaults);
   // Also to a file in the data dir, which `cca logs` reads.
   const logger = createLogger(config.logLevel, { file: path.join(config.dataDir, 'logs', 'cca.log') });
-  const runtime = await startRuntime(config, logger, process.env);
+  const runtime = await startRuntime(config, logger, ctx.env);
   const { sandbox } = runtime;
 
   const firstKey = mode === 'serve' ? ensureFirstKey(runtime.keys, config.dataDir) : undefined;
   const provider =
     config.provider.kind === 'none' ? `none (${NO_PROVIDER_MESSAGE})` : `${config.provider.kind} at ${config.provider.endpoint}`;
-  process.stdout.write(
+  ctx.io.stdout(
     `claude-code-agent listening on ${runtime.url}\n` +
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
@@ -66,6 +58,7 @@ export async function serveCommand(args: string[], mode: 'serve' | 'runtime'): P
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  return EXIT.ok;
 }
 
 /** The start-up lines about the run sandbox: loud when runs are refused or not isolated. */

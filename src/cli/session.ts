@@ -2,46 +2,32 @@
  * `cca session ID`: one session with each invocation's status, prompt, result, cost, turns and
  * files; `--watch` then follows the invocation in progress to its end, as `cca invoke` shows it.
  */
-import { parseArgs } from 'node:util';
-import { callService, CONNECTION_OPTIONS, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
-import type { CompletedEvent } from './event-stream.js';
-import { SESSION_USAGE } from './help.js';
-import { isOk } from './http-request.js';
-import { EXIT, UsageError, usageFailure, type CliIo } from './io.js';
-import { describeSessionError, LIVE_STATUSES, renderSessionDetail, SessionDetail } from './session-report.js';
-import { openSessionEvents, printCompleted, watchRun, type WatchContext } from './watch.js';
+import type { CommandContext, CommandInput } from './context.js';
+import { commandEntry } from './program.js';
 
-const SESSION_OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  watch: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
+import type { CompletedEvent } from './event-stream.js';
+import { isOk } from './http-request.js';
+import { EXIT, UsageError } from './io.js';
+import { describeSessionError, LIVE_STATUSES, renderSessionDetail, SessionDetail } from './session-report.js';
+import { openSessionEvents, printCompleted, watchRun } from './watch.js';
+
+type SessionFlags = ConnectionFlags & { watch?: boolean; json?: boolean };
 
 /**
  * Runs `cca session ID` and returns its exit status: 0 shown (with `--watch`: the run succeeded or
  * nothing was running), 1 the request failed, 2 usage, 3 the watched run ended without success, 130 Ctrl-C.
  * @example process.exitCode = await sessionCommand(['sess_1', '--watch'], process.env, processIo);
  */
-export async function sessionCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, ctx: WatchContext = {}): Promise<number> {
+export const sessionCommand = commandEntry('session');
+
+/** Runs `cca session` with what commander parsed. */
+export async function runSession({ values, positionals }: CommandInput<SessionFlags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
   const now = ctx.now ?? (() => new Date());
-  let conn: Connection;
-  let sessionId: string;
-  let opts: { watch: boolean; json: boolean };
-  try {
-    const { values, positionals } = parseArgs({ args, options: SESSION_OPTIONS, strict: true, allowPositionals: true });
-    if (values.help) {
-      io.stdout(SESSION_USAGE);
-      return EXIT.ok;
-    }
-    sessionId = sessionIdOf(positionals, 'session');
-    conn = resolveConnection(values, env, ctx.cwd);
-    opts = { watch: values.watch === true, json: values.json === true };
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+  const sessionId = sessionIdOf(positionals, 'session');
+  const conn = resolveConnection(values, env, ctx.cwd);
+  const opts = { watch: values.watch === true, json: values.json === true };
 
   const fetchDetail = async (): Promise<{ detail: SessionDetail; text: string } | undefined> => {
     const url = serviceUrl(conn, sessionRoute(sessionId));

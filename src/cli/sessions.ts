@@ -2,61 +2,36 @@
  * `cca sessions`: the caller's sessions, newest first, as a table; `--all` follows `next_cursor`
  * through every page.
  */
-import { parseArgs } from 'node:util';
+import type { CommandContext, CommandInput } from './context.js';
+import { commandEntry } from './program.js';
+
 import { describeHttpError } from './api-report.js';
 import { positiveInteger } from './api.js';
-import { callService, CONNECTION_OPTIONS, resolveConnection, serviceUrl, type Connection } from './connection.js';
-import { SESSIONS_USAGE } from './help.js';
+import { callService, type ConnectionFlags, resolveConnection, serviceUrl, type Connection } from './connection.js';
 import { isOk } from './http-request.js';
-import { EXIT, UsageError, usageFailure, type CliIo } from './io.js';
+import { EXIT, UsageError } from './io.js';
 import { renderSessionList, SessionPage, type SessionRow } from './session-report.js';
-
-const SESSIONS_OPTIONS = {
-  ...CONNECTION_OPTIONS,
-  limit: { type: 'string' },
-  all: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** The service's largest page. */
 const MAX_LIMIT = 100;
 
-/** Where the command runs: the working directory (for a relative data dir) and the clock. */
-export interface SessionsCommandContext {
-  cwd?: string;
-  now?: () => Date;
-}
+type SessionsFlags = ConnectionFlags & { limit?: string; all?: boolean; json?: boolean };
 
 /**
  * Runs `cca sessions` and returns its exit status: 0 listed, 1 the request failed, 2 usage.
  * @example process.exitCode = await sessionsCommand(['--all'], process.env, processIo);
  */
-export async function sessionsCommand(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  io: CliIo,
-  ctx: SessionsCommandContext = {},
-): Promise<number> {
+export const sessionsCommand = commandEntry('sessions');
+
+/** Runs `cca sessions` with what commander parsed. */
+export async function runSessions({ values, positionals }: CommandInput<SessionsFlags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
   const now = ctx.now ?? (() => new Date());
-  let conn: Connection;
-  let opts: { limit: number | undefined; all: boolean; json: boolean };
-  try {
-    const { values, positionals } = parseArgs({ args, options: SESSIONS_OPTIONS, strict: true, allowPositionals: true });
-    if (values.help) {
-      io.stdout(SESSIONS_USAGE);
-      return EXIT.ok;
-    }
-    if (positionals.length > 0) throw new UsageError(`cca sessions takes no arguments; for one session: cca session ${positionals[0]}.`);
-    const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
-    if (limit !== undefined && limit > MAX_LIMIT) throw new UsageError(`--limit must be at most ${MAX_LIMIT}; got ${limit}.`);
-    conn = resolveConnection(values, env, ctx.cwd);
-    opts = { limit, all: values.all === true, json: values.json === true };
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+  if (positionals.length > 0) throw new UsageError(`cca sessions takes no arguments; for one session: cca session ${positionals[0]}.`);
+  const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
+  if (limit !== undefined && limit > MAX_LIMIT) throw new UsageError(`--limit must be at most ${MAX_LIMIT}; got ${limit}.`);
+  const conn = resolveConnection(values, env, ctx.cwd);
+  const opts = { limit, all: values.all === true, json: values.json === true };
 
   const sessions: SessionRow[] = [];
   let cursor: string | undefined;

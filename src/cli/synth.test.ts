@@ -16,11 +16,11 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}, codeDir: string = lambdaCodeDir) {
+async function run(args: string[], env: NodeJS.ProcessEnv = {}, codeDir: string = lambdaCodeDir) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const code = synthCommand(args, env, io, { cwd: dir, lambdaCodeDir: codeDir });
+  const code = await synthCommand(args, env, io, { cwd: dir, lambdaCodeDir: codeDir });
   return { code, stdout, stderr };
 }
 
@@ -31,8 +31,8 @@ const template = (file: string) =>
   };
 
 describe('cca synth', () => {
-  it('--api --out DIR writes both templates and says where', () => {
-    const { code, stdout, stderr } = run(['--api', '--out', 'cdk.out']);
+  it('--api --out DIR writes both templates and says where', async () => {
+    const { code, stdout, stderr } = await run(['--api', '--out', 'cdk.out']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const out = path.join(dir, 'cdk.out');
@@ -45,8 +45,8 @@ describe('cca synth', () => {
     expect(Object.keys(template(apiFile).Outputs).sort()).toEqual(['ApiEndpoint', 'ApiId', 'ApiKeyId', 'FunctionName']);
   });
 
-  it('without --api writes the agent stack only; --region, --model and --image-tag reach the template', () => {
-    const { code } = run([
+  it('without --api writes the agent stack only; --region, --model and --image-tag reach the template', async () => {
+    const { code } = await run([
       '--out',
       'o',
       '--region',
@@ -69,27 +69,27 @@ describe('cca synth', () => {
     expect(JSON.stringify(runtime.AgentRuntimeArtifact)).toContain(':v7"');
   });
 
-  it('takes the region from AWS_REGION when no flag names one, and defaults to ap-northeast-1', () => {
-    expect(run(['--out', 'a'], { AWS_REGION: 'us-west-2' }).code).toBe(0);
+  it('takes the region from AWS_REGION when no flag names one, and defaults to ap-northeast-1', async () => {
+    expect((await run(['--out', 'a'], { AWS_REGION: 'us-west-2' })).code).toBe(0);
     expect(template(path.join(dir, 'a', 'claude-code-agent-stack.template.json')).Outputs.Region.Value).toBe('us-west-2');
-    expect(run(['--out', 'b']).code).toBe(0);
+    expect((await run(['--out', 'b'])).code).toBe(0);
     expect(template(path.join(dir, 'b', 'claude-code-agent-stack.template.json')).Outputs.Region.Value).toBe('ap-northeast-1');
   });
 
-  it('bad usage exits 2 with a message; a missing Lambda bundle exits 1 saying to build', () => {
-    expect(run(['--bogus'])).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--bogus'") });
-    expect(run(['--region', 'mars-1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('region must be an AWS region') });
-    expect(run(['--model', 'anthropic.*'])).toMatchObject({
+  it('bad usage exits 2 with a message; a missing Lambda bundle exits 1 saying to build', async () => {
+    expect(await run(['--bogus'])).toMatchObject({ code: 2, stderr: expect.stringContaining("Unknown option '--bogus'") });
+    expect(await run(['--region', 'mars-1'])).toMatchObject({ code: 2, stderr: expect.stringContaining('region must be an AWS region') });
+    expect(await run(['--model', 'anthropic.*'])).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('modelId must be a Bedrock model id'),
     });
-    const noBundle = run(['--api', '--out', 'c'], {}, path.join(dir, 'nothing-here'));
+    const noBundle = await run(['--api', '--out', 'c'], {}, path.join(dir, 'nothing-here'));
     expect(noBundle.code).toBe(1);
     expect(noBundle.stderr).toMatch(/index\.mjs is missing: run "npm run build" first/);
   });
 
-  it('--help prints the usage', () => {
-    const { code, stdout } = run(['--help']);
+  it('--help prints the usage', async () => {
+    const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: cca synth \[--api\]/);
   });

@@ -7,23 +7,10 @@ import { serviceUrl, sessionRoute, type Connection } from './connection.js';
 import { openEventStream, type CompletedEvent, type OpenedStream } from './event-stream.js';
 import { followInvocation } from './follow.js';
 import type { HttpReply } from './http-request.js';
+import type { CommandDeps } from './context.js';
 import { EXIT, type CliIo } from './io.js';
 import { createProgress } from './progress.js';
 import { describeSessionError } from './session-report.js';
-
-/** What a watching command can be given by its caller (tests inject all of it). */
-export interface WatchContext {
-  cwd?: string;
-  now?: () => Date;
-  /** Subscribes to Ctrl-C and returns the unsubscribe; default: the process's SIGINT. */
-  onInterrupt?: (handler: () => void) => () => void;
-  /** Waits before each reconnect attempt (milliseconds). */
-  retryDelaysMs?: readonly number[];
-  /** Milliseconds, for the spinner's elapsed time. */
-  clock?: () => number;
-  /** How long a stream may stay silent before it is resumed (default STREAM_IDLE_MS). */
-  idleTimeoutMs?: number;
-}
 
 /** One run to watch. */
 export interface WatchPlan {
@@ -45,7 +32,7 @@ export interface WatchPlan {
  * service cannot be reached or the stream is lost for good, 130 on Ctrl-C (the run goes on).
  * @example return watchRun(io, { conn, first, firstUrl, json, onReply, onCompleted }, ctx);
  */
-export async function watchRun(io: CliIo, plan: WatchPlan, ctx: WatchContext): Promise<number> {
+export async function watchRun(io: CliIo, plan: WatchPlan, ctx: CommandDeps): Promise<number> {
   const controller = new AbortController();
   const unsubscribe = (ctx.onInterrupt ?? onSigint)(() => controller.abort());
   const progress = createProgress(io, { tty: io.isTTY === true, json: plan.json, ...(ctx.clock ? { clock: ctx.clock } : {}) });

@@ -2,50 +2,37 @@
  * `cca api-key`: the original's get_api_key.sh. Deployed: the API key's value from API Gateway
  * (`--save` writes ./.api_key as the original did, mode 0600). Locally: the key `cca serve` saved.
  */
+import type { CommandContext, CommandInput } from '../context.js';
+import { commandEntry } from '../program.js';
+
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { loadConfig } from '../../config/index.js';
-import { EXIT, usageFailure, type CliIo } from '../io.js';
+import { EXIT } from '../io.js';
 import { describeAwsError } from './aws-errors.js';
-import { awsClients, withDefaults, type AwsDeps } from './clients.js';
+import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, type DeploymentInfo } from './deployment.js';
-import { API_KEY_USAGE } from './usage.js';
 
-const OPTIONS = {
-  save: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The flags commander parsed for it (declared in commands/). */
+type Flags = { save?: boolean; 'data-dir'?: string; region?: string };
 
 /**
  * Runs `cca api-key`: prints the key alone on stdout (for `$(cca api-key)`); 0 found, 1 not.
  * @example process.exitCode = await apiKeyCommand(['--save'], process.env, processIo);
  */
-export async function apiKeyCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: AwsDeps = {}): Promise<number> {
-  const { cwd } = withDefaults(deps);
-  let keyFile: string;
-  let saveTo: string | undefined;
-  let deployment: DeploymentInfo | undefined;
-  let region: string;
-  try {
-    const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
-    if (values.help) {
-      io.stdout(API_KEY_USAGE);
-      return EXIT.ok;
-    }
-    keyFile = path.join(loadConfig({ 'data-dir': values['data-dir'] }, env, undefined, cwd).dataDir, '.api_key');
-    // Like the original's get_api_key.sh: ./.api_key, unless a data dir is named.
-    saveTo = values.save !== true ? undefined : values['data-dir'] === undefined ? path.join(cwd, '.api_key') : keyFile;
-    deployment = readDeployment(cwd);
-    region = resolveRegion(values.region, deployment, env);
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+export const apiKeyCommand = commandEntry('api-key');
+
+/** Runs `cca api-key` with what commander parsed. */
+export async function runApiKey({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const { cwd } = withDefaults(ctx);
+  const keyFile: string = path.join(loadConfig({ 'data-dir': values['data-dir'] }, env, undefined, cwd).dataDir, '.api_key');
+  // Like the original's get_api_key.sh: ./.api_key, unless a data dir is named.
+  const saveTo: string | undefined =
+    values.save !== true ? undefined : values['data-dir'] === undefined ? path.join(cwd, '.api_key') : keyFile;
+  const deployment: DeploymentInfo | undefined = readDeployment(cwd);
+  const region: string = resolveRegion(values.region, deployment, env);
 
   if (deployment?.api_key_id === undefined) {
     if (deployment !== undefined) {
@@ -62,7 +49,7 @@ export async function apiKeyCommand(args: string[], env: NodeJS.ProcessEnv, io: 
     }
   }
 
-  const { apiGateway } = awsClients(region, env, deps.clients);
+  const { apiGateway } = awsClients(region, env, ctx.clients);
   let value: string | undefined;
   try {
     value = (await apiGateway.send(new GetApiKeyCommand({ apiKey: deployment.api_key_id, includeValue: true }))).value;

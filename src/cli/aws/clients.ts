@@ -9,7 +9,8 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { spawnRunner, type ProcessRunner } from './process-runner.js';
+import type { CommandDeps } from '../context.js';
+import { spawnRunner } from './process-runner.js';
 
 export interface AwsClients {
   cloudFormation: CloudFormationClient;
@@ -20,20 +21,6 @@ export interface AwsClients {
   apiGateway: APIGatewayClient;
   /** Only `cca download` uses S3; it builds its client from the storage configuration. */
   s3?: S3Client;
-}
-
-/** What a management command may be handed instead of the real thing. */
-export interface AwsDeps {
-  clients?: Partial<AwsClients>;
-  run?: ProcessRunner;
-  /** Where deployment.json lives (default: the process's working directory). */
-  cwd?: string;
-  /** The checkout with package.json, dist/ and the Dockerfile (default: found from this file). */
-  repoRoot?: string;
-  now?: () => Date;
-  sleep?: (ms: number) => Promise<void>;
-  /** Reads one line typed by the user; undefined when stdin is not a terminal. */
-  readLine?: (question: string) => Promise<string | undefined>;
 }
 
 /** The SDK's own endpoint variables (`AWS_ENDPOINT_URL_<SERVICE>`), read from the environment we were given. */
@@ -100,7 +87,7 @@ export function awsClients(region: string, env: NodeJS.ProcessEnv, given: Partia
 }
 
 /** The dependencies with their defaults filled in. */
-export function withDefaults(deps: AwsDeps = {}) {
+export function withDefaults(deps: CommandDeps = {}) {
   return {
     run: deps.run ?? spawnRunner,
     cwd: deps.cwd ?? process.cwd(),

@@ -2,51 +2,41 @@
  * `cca deploy-api`: the original's deploy_api.sh. Puts the HTTP API (API Gateway + Lambda, API
  * key, usage plan) in front of the runtime deployment.json names.
  */
+import type { CommandContext, CommandInput } from '../context.js';
+import { commandEntry } from '../program.js';
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
-import { EXIT, usageFailure, type CliIo } from '../io.js';
+import { EXIT } from '../io.js';
 import { deployApiStack, invokeUrlOf } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
 import { CdkCli } from './cdk.js';
-import { awsClients, withDefaults, type AwsDeps } from './clients.js';
+import { awsClients, withDefaults } from './clients.js';
 import { requireDeployment, writeDeployment, type DeploymentInfo } from './deployment.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { defaultRepoRoot } from './repo-root.js';
 import { createSteps, StepError } from './steps.js';
-import { DEPLOY_API_USAGE } from './usage.js';
 
-const OPTIONS = {
-  'api-stack': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The flags commander parsed for it (declared in commands/). */
+type Flags = { 'api-stack'?: string };
 
 /**
  * Runs `cca deploy-api`: 0 deployed, 1 a step failed, 2 usage (no deployment.json).
  * @example process.exitCode = await deployApiCommand([], process.env, processIo);
  */
-export async function deployApiCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: AwsDeps = {}): Promise<number> {
-  const { run, cwd, now } = withDefaults(deps);
-  const repoRoot = deps.repoRoot ?? defaultRepoRoot();
-  let deployment: DeploymentInfo;
-  let apiStackName: string;
-  try {
-    const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
-    if (values.help) {
-      io.stdout(DEPLOY_API_USAGE);
-      return EXIT.ok;
-    }
-    deployment = requireDeployment(cwd, 'cca deploy-api');
-    apiStackName = values['api-stack'] ?? deployment.api_stack ?? DEFAULT_API_STACK_NAME;
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+export const deployApiCommand = commandEntry('deploy-api');
 
-  const clients = awsClients(deployment.region, env, deps.clients);
+/** Runs `cca deploy-api` with what commander parsed. */
+export async function runDeployApi({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const { run, cwd, now } = withDefaults(ctx);
+  const repoRoot = ctx.repoRoot ?? defaultRepoRoot();
+  const deployment: DeploymentInfo = requireDeployment(cwd, 'cca deploy-api');
+  const apiStackName: string = values['api-stack'] ?? deployment.api_stack ?? DEFAULT_API_STACK_NAME;
+
+  const clients = awsClients(deployment.region, env, ctx.clients);
   const steps = createSteps(io, 3);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-deploy-api-'));
   const cdk = new CdkCli({ run, repoRoot, workDir, env, onOutput: (text) => io.stderr(text) });

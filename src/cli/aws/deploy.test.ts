@@ -13,7 +13,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { argAfter, fakeCheckout, recordingIo, recordingRunner, type Script } from '../../../test/support/aws-fakes.js';
-import type { AwsDeps } from './clients.js';
+import type { CommandDeps as AwsDeps } from '../context.js';
 import { deployCommand } from './deploy.js';
 import { deployApiCommand } from './deploy-api.js';
 import { readDeployment } from './deployment.js';

@@ -3,18 +3,20 @@
  * agent stack goes up in two phases because the runtime needs an image that needs the repository:
  * bucket, repository and role first; then the image; then the runtime running that image.
  */
+import type { CommandContext, CommandInput } from '../context.js';
+import { commandEntry } from '../program.js';
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AGENT_OUTPUTS, DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
 import { parseModelId } from '../../infra/model-arns.js';
-import { EXIT, UsageError, usageFailure, type CliIo } from '../io.js';
+import { EXIT, UsageError } from '../io.js';
 import { apiFieldsOf, deployApiStack, invokeUrlOf, requireOutput } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
 import { CdkCli } from './cdk.js';
 import type { CdkAppContext } from './cdk-context.js';
-import { awsClients, withDefaults, type AwsDeps } from './clients.js';
+import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, writeDeployment, type DeploymentInfo } from './deployment.js';
 import { buildAndPush, defaultImageTag, dockerLogin, ecrToken, isValidImageTag } from './image.js';
 import { deployPhaseOne } from './phase-one.js';
@@ -24,63 +26,52 @@ import { defaultRepoRoot } from './repo-root.js';
 import { waitForRuntime } from './runtime-status.js';
 import { describeStack } from './stacks.js';
 import { createSteps, StepError } from './steps.js';
-import { DEPLOY_USAGE } from './usage.js';
 
-const DEPLOY_OPTIONS = {
-  api: { type: 'boolean' },
-  region: { type: 'string' },
-  stack: { type: 'string' },
-  'api-stack': { type: 'string' },
-  model: { type: 'string' },
-  'image-tag': { type: 'string' },
-  'empty-on-destroy': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The flags commander parsed for it (declared in commands/). */
+type Flags = {
+  api?: boolean;
+  region?: string;
+  stack?: string;
+  'api-stack'?: string;
+  model?: string;
+  'image-tag'?: string;
+  'empty-on-destroy'?: boolean;
+};
 
 /**
  * Runs `cca deploy` and returns its exit status: 0 deployed, 1 a step failed, 2 usage.
  * @example process.exitCode = await deployCommand(['--api'], process.env, processIo);
  */
-export async function deployCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: AwsDeps = {}): Promise<number> {
-  const { run, cwd, now, sleep } = withDefaults(deps);
-  const repoRoot = deps.repoRoot ?? defaultRepoRoot();
-  let context: CdkAppContext;
-  let api: boolean;
-  let imageTag: string;
-  try {
-    const { values } = parseArgs({ args, options: DEPLOY_OPTIONS, strict: true, allowPositionals: false });
-    if (values.help) {
-      io.stdout(DEPLOY_USAGE);
-      return EXIT.ok;
-    }
-    const previous = readDeployment(cwd);
-    const region = resolveRegion(values.region, previous, env);
-    const stackName = values.stack ?? previous?.stack ?? DEFAULT_AGENT_STACK_NAME;
-    const same = previous?.stack === stackName && previous.region === region ? previous : undefined;
-    if (values.model !== undefined) parseModel(values.model);
-    if (values['image-tag'] !== undefined && !isValidImageTag(values['image-tag'])) {
-      throw new UsageError(`--image-tag must be a Docker tag (letters, digits, ".", "_", "-", at most 128); got "${values['image-tag']}".`);
-    }
-    imageTag = values['image-tag'] ?? (await defaultImageTag(run, repoRoot, now()));
-    api = values.api === true;
-    const modelId = values.model ?? same?.model_id;
-    context = {
-      region,
-      stackName,
-      apiStackName: values['api-stack'] ?? same?.api_stack ?? DEFAULT_API_STACK_NAME,
-      deployRuntime: false,
-      deployApi: false,
-      imageTag,
-      ...(modelId === undefined ? {} : { modelId }),
-      ...(values['empty-on-destroy'] ? { emptyOnDestroy: true } : {}),
-    };
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+export const deployCommand = commandEntry('deploy');
 
-  const clients = awsClients(context.region, env, deps.clients);
+/** Runs `cca deploy` with what commander parsed. */
+export async function runDeploy({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const { run, cwd, now, sleep } = withDefaults(ctx);
+  const repoRoot = ctx.repoRoot ?? defaultRepoRoot();
+  const previous = readDeployment(cwd);
+  const region = resolveRegion(values.region, previous, env);
+  const stackName = values.stack ?? previous?.stack ?? DEFAULT_AGENT_STACK_NAME;
+  const same = previous?.stack === stackName && previous.region === region ? previous : undefined;
+  if (values.model !== undefined) parseModel(values.model);
+  if (values['image-tag'] !== undefined && !isValidImageTag(values['image-tag'])) {
+    throw new UsageError(`--image-tag must be a Docker tag (letters, digits, ".", "_", "-", at most 128); got "${values['image-tag']}".`);
+  }
+  const imageTag: string = values['image-tag'] ?? (await defaultImageTag(run, repoRoot, now()));
+  const api: boolean = values.api === true;
+  const modelId = values.model ?? same?.model_id;
+  const context: CdkAppContext = {
+    region,
+    stackName,
+    apiStackName: values['api-stack'] ?? same?.api_stack ?? DEFAULT_API_STACK_NAME,
+    deployRuntime: false,
+    deployApi: false,
+    imageTag,
+    ...(modelId === undefined ? {} : { modelId }),
+    ...(values['empty-on-destroy'] ? { emptyOnDestroy: true } : {}),
+  };
+
+  const clients = awsClients(context.region, env, ctx.clients);
   const steps = createSteps(io, api ? 7 : 6);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-deploy-'));
   const cdk = new CdkCli({ run, repoRoot, workDir, env, onOutput: (text) => io.stderr(text) });

@@ -10,7 +10,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeCheckout, recordingIo, recordingRunner } from '../../../test/support/aws-fakes.js';
-import type { AwsDeps } from './clients.js';
+import type { CommandDeps as AwsDeps } from '../context.js';
 import { readDeployment, writeDeployment, type DeploymentInfo } from './deployment.js';
 import { destroyCommand } from './destroy.js';
 

@@ -2,68 +2,52 @@
  * `cca destroy`: deletes the API stack, then the agent stack (the API reads the agent stack's
  * runtime, so it goes first), then deployment.json. Asks first unless `--yes`.
  */
+import type { CommandContext, CommandInput } from '../context.js';
+import { commandEntry } from '../program.js';
+
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
-import { EXIT, usageFailure, type CliIo } from '../io.js';
+import { EXIT, type CliIo } from '../io.js';
 import { describeAwsError } from './aws-errors.js';
 import { CdkCli } from './cdk.js';
 import type { CdkAppContext } from './cdk-context.js';
-import { awsClients, withDefaults, type AwsDeps } from './clients.js';
+import { awsClients, withDefaults } from './clients.js';
 import { isYes, readLineFromTerminal } from './confirm.js';
 import { readDeployment, removeDeployment, resolveRegion, writeDeployment, type DeploymentInfo } from './deployment.js';
 import { tail } from './process-runner.js';
 import { defaultRepoRoot } from './repo-root.js';
 import { describeStack } from './stacks.js';
-import { DESTROY_USAGE } from './usage.js';
 
-const OPTIONS = {
-  'api-only': { type: 'boolean' },
-  yes: { type: 'boolean', short: 'y' },
-  region: { type: 'string' },
-  stack: { type: 'string' },
-  'api-stack': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The flags commander parsed for it (declared in commands/). */
+type Flags = { 'api-only'?: boolean; yes?: boolean; region?: string; stack?: string; 'api-stack'?: string };
 
 /**
  * Runs `cca destroy`: 0 destroyed (or nothing there), 1 a deletion failed, 2 usage or not confirmed
  * on a non-terminal.
  * @example process.exitCode = await destroyCommand(['--yes'], process.env, processIo);
  */
-export async function destroyCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: AwsDeps = {}): Promise<number> {
-  const { run, cwd } = withDefaults(deps);
-  const readLine = deps.readLine ?? readLineFromTerminal;
-  let context: CdkAppContext;
-  let apiOnly: boolean;
-  let yes: boolean;
-  let deployment: DeploymentInfo | undefined;
-  try {
-    const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
-    if (values.help) {
-      io.stdout(DESTROY_USAGE);
-      return EXIT.ok;
-    }
-    deployment = readDeployment(cwd);
-    apiOnly = values['api-only'] === true;
-    yes = values.yes === true;
-    context = {
-      region: resolveRegion(values.region, deployment, env),
-      stackName: values.stack ?? deployment?.stack ?? DEFAULT_AGENT_STACK_NAME,
-      apiStackName: values['api-stack'] ?? deployment?.api_stack ?? DEFAULT_API_STACK_NAME,
-      deployRuntime: true,
-      deployApi: true,
-      ...(deployment ? { imageTag: deployment.image_tag, modelId: deployment.model_id } : {}),
-    };
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+export const destroyCommand = commandEntry('destroy');
 
-  const { cloudFormation } = awsClients(context.region, env, deps.clients);
+/** Runs `cca destroy` with what commander parsed. */
+export async function runDestroy({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const { run, cwd } = withDefaults(ctx);
+  const readLine = ctx.readLine ?? readLineFromTerminal;
+  const deployment: DeploymentInfo | undefined = readDeployment(cwd);
+  const apiOnly: boolean = values['api-only'] === true;
+  const yes: boolean = values.yes === true;
+  const context: CdkAppContext = {
+    region: resolveRegion(values.region, deployment, env),
+    stackName: values.stack ?? deployment?.stack ?? DEFAULT_AGENT_STACK_NAME,
+    apiStackName: values['api-stack'] ?? deployment?.api_stack ?? DEFAULT_API_STACK_NAME,
+    deployRuntime: true,
+    deployApi: true,
+    ...(deployment ? { imageTag: deployment.image_tag, modelId: deployment.model_id } : {}),
+  };
+
+  const { cloudFormation } = awsClients(context.region, env, ctx.clients);
   const wanted = apiOnly ? [context.apiStackName] : [context.apiStackName, context.stackName];
   const present: string[] = [];
   try {
@@ -91,7 +75,7 @@ export async function destroyCommand(args: string[], env: NodeJS.ProcessEnv, io:
   }
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-destroy-'));
-  const cdk = new CdkCli({ run, repoRoot: deps.repoRoot ?? defaultRepoRoot(), workDir, env, onOutput: (text) => io.stderr(text) });
+  const cdk = new CdkCli({ run, repoRoot: ctx.repoRoot ?? defaultRepoRoot(), workDir, env, onOutput: (text) => io.stderr(text) });
   try {
     for (const [i, stack] of present.entries()) {
       io.stdout(`[${i + 1}/${present.length}] Destroying ${stack}\n`);

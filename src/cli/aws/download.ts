@@ -3,56 +3,43 @@
  * invocation (or of PREFIX, or `--all`) from local storage or S3 to `--out`, keeping their layout
  * under `outputs/`, and never writing outside `--out`.
  */
+import type { CommandContext, CommandDeps, CommandInput } from '../context.js';
+import { commandEntry } from '../program.js';
+
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { createS3Client } from '../../artifacts/factory.js';
 import { keySegments } from '../../artifacts/keys.js';
 import { loadConfig } from '../../config/index.js';
 import { formatBytes } from '../api-report.js';
-import { EXIT, UsageError, usageFailure, type CliIo } from '../io.js';
+import { EXIT, UsageError } from '../io.js';
 import { describeAwsError } from './aws-errors.js';
-import { clientConfig, nonEmpty, withDefaults, type AwsDeps } from './clients.js';
+import { clientConfig, nonEmpty, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion } from './deployment.js';
 import { localSource, s3Source, type DownloadSource, type StoredObject } from './download-source.js';
-import { DOWNLOAD_USAGE } from './usage.js';
 
-const OPTIONS = {
-  out: { type: 'string', short: 'o' },
-  all: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  storage: { type: 'string' },
-  region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The flags commander parsed for it (declared in commands/). */
+type Flags = { out?: string; all?: boolean; 'data-dir'?: string; storage?: string; region?: string };
 
 /**
  * Runs `cca download`: 0 all copied, 1 nothing found or some files refused or failed, 2 usage.
  * @example process.exitCode = await downloadCommand(['--out', 'downloads'], process.env, processIo);
  */
-export async function downloadCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: AwsDeps = {}): Promise<number> {
-  const { cwd } = withDefaults(deps);
-  let source: DownloadSource;
-  let out: string;
-  let wanted: { all: true } | { prefix: string | undefined };
-  try {
-    const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
-    if (values.help) {
-      io.stdout(DOWNLOAD_USAGE);
-      return EXIT.ok;
-    }
-    if (positionals.length > 1) throw new UsageError(`give one PREFIX at most; got ${positionals.length}.`);
-    if (positionals.length === 1 && values.all) throw new UsageError('give a PREFIX or --all, not both.');
-    out = path.resolve(cwd, values.out ?? 'downloads');
-    wanted = values.all ? { all: true } : { prefix: positionals[0] === undefined ? undefined : normalizePrefix(positionals[0]) };
-    source = pickSource(values, env, cwd, deps);
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+export const downloadCommand = commandEntry('download');
+
+/** Runs `cca download` with what commander parsed. */
+export async function runDownload({ values, positionals }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const { cwd } = withDefaults(ctx);
+  if (positionals.length > 1) throw new UsageError(`give one PREFIX at most; got ${positionals.length}.`);
+  if (positionals.length === 1 && values.all) throw new UsageError('give a PREFIX or --all, not both.');
+  const out: string = path.resolve(cwd, values.out ?? 'downloads');
+  const wanted: { all: true } | { prefix: string | undefined } = values.all
+    ? { all: true }
+    : { prefix: positionals[0] === undefined ? undefined : normalizePrefix(positionals[0]) };
+  const source: DownloadSource = pickSource(values, env, cwd, ctx);
 
   let objects: StoredObject[];
   try {
@@ -153,7 +140,7 @@ function pickSource(
   values: { storage?: string; 'data-dir'?: string; region?: string },
   env: NodeJS.ProcessEnv,
   cwd: string,
-  deps: AwsDeps,
+  ctx: CommandDeps,
 ): DownloadSource {
   const deployment = readDeployment(cwd);
   const storage = values.storage ?? nonEmpty(env.CCA_STORAGE) ?? (deployment ? `s3://${deployment.bucket}` : undefined);
@@ -161,6 +148,6 @@ function pickSource(
   if (config.storage.kind === 'local') return localSource(path.join(config.dataDir, 'artifacts'));
   const region = resolveRegion(values.region, deployment, env);
   const { credentials } = clientConfig('s3', region, env);
-  const client = deps.clients?.s3 ?? createS3Client({ ...config.aws, region }, credentials ? { credentials } : {});
+  const client = ctx.clients?.s3 ?? createS3Client({ ...config.aws, region }, credentials ? { credentials } : {});
   return s3Source(client, config.storage.bucket, config.storage.prefix);
 }

@@ -3,52 +3,39 @@
  * the runtime's status and the API endpoint. Locally: where the service keeps its data and
  * whether it answers.
  */
-import { parseArgs } from 'node:util';
-import { EXIT, usageFailure, type CliIo } from '../io.js';
+import type { CommandContext, CommandInput } from '../context.js';
+import { commandEntry } from '../program.js';
+
+import { EXIT } from '../io.js';
 import { invokeUrlOf } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
-import { awsClients, withDefaults, type AwsDeps } from './clients.js';
+import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, type DeploymentInfo } from './deployment.js';
 import { localInfo } from './info-local.js';
 import { getRuntimeStatus, type RuntimeStatus } from './runtime-status.js';
 import { describeStack, type StackSummary } from './stacks.js';
-import { INFO_USAGE } from './usage.js';
-
-const OPTIONS = {
-  json: { type: 'boolean' },
-  region: { type: 'string' },
-  'data-dir': { type: 'string' },
-  endpoint: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** A value read from AWS, or why it could not be. */
 type Fetched<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** The flags commander parsed for it (declared in commands/). */
+type Flags = { json?: boolean; region?: string; 'data-dir'?: string; endpoint?: string };
 
 /**
  * Runs `cca info`: 0 shown, 1 an AWS read failed (the rest is still shown), 2 usage.
  * @example process.exitCode = await infoCommand(['--json'], process.env, processIo);
  */
-export async function infoCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: AwsDeps = {}): Promise<number> {
-  const { cwd } = withDefaults(deps);
-  let values: { json?: boolean; region?: string; 'data-dir'?: string; endpoint?: string; help?: boolean };
-  let deployment: DeploymentInfo | undefined;
-  try {
-    values = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
-    if (values.help === true) {
-      io.stdout(INFO_USAGE);
-      return EXIT.ok;
-    }
-    deployment = readDeployment(cwd);
-    if (deployment === undefined) return await localInfo(values, env, io, cwd);
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+export const infoCommand = commandEntry('info');
+
+/** Runs `cca info` with what commander parsed. */
+export async function runInfo({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const { cwd } = withDefaults(ctx);
+  const deployment: DeploymentInfo | undefined = readDeployment(cwd);
+  if (deployment === undefined) return await localInfo(values, env, io, cwd);
 
   const region = resolveRegion(values.region, deployment, env);
-  const clients = awsClients(region, env, deps.clients);
+  const clients = awsClients(region, env, ctx.clients);
   const fetch = async <T>(what: string, read: () => Promise<T>): Promise<Fetched<T>> => {
     try {
       return { ok: true, value: await read() };

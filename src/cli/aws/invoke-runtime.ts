@@ -4,25 +4,19 @@
  * with the payload built by JSON.stringify, a session id of at least 33 characters and qualifier
  * DEFAULT, then prints the result as `cca api` does, with the same exit statuses.
  */
+import type { CommandContext, CommandInput } from '../context.js';
+import type { InvokeFlags } from '../invoke.js';
+import { commandEntry } from '../program.js';
+
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore';
 import { AGENTCORE_QUALIFIER } from '../../infra/defaults.js';
 import { buildRequestBody, promptOf } from '../api.js';
 import { printResult } from '../api-report.js';
-import { EXIT, UsageError, usageFailure, type CliIo } from '../io.js';
-import { TASK_OPTIONS } from '../task-options.js';
+import { EXIT, UsageError } from '../io.js';
 import { describeAwsError } from './aws-errors.js';
-import { awsClients, withDefaults, type AwsDeps } from './clients.js';
+import { awsClients, withDefaults } from './clients.js';
 import { requireDeployment, resolveRegion } from './deployment.js';
-import { INVOKE_RUNTIME_USAGE } from './usage.js';
-
-const OPTIONS = {
-  'runtime-arn': { type: 'string' },
-  runtime: { type: 'boolean' },
-  region: { type: 'string' },
-  ...TASK_OPTIONS,
-} as const;
 
 /** AgentCore's minimum length of a runtime session id. */
 export const MIN_SESSION_ID_LENGTH = 33;
@@ -34,40 +28,39 @@ const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):\d{12}:runti
  * not succeed.
  * @example process.exitCode = await invokeRuntimeCommand(['Create hello.py', '--runtime'], process.env, processIo);
  */
-export async function invokeRuntimeCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: AwsDeps = {}): Promise<number> {
-  const { cwd } = withDefaults(deps);
-  let request: { arn: string; region: string; sessionId: string; body: string; json: boolean; hint: string };
-  try {
-    const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
-    if (values.help) {
-      io.stdout(INVOKE_RUNTIME_USAGE);
-      return EXIT.ok;
-    }
-    if (values.async)
-      throw new UsageError('--async needs the HTTP API (cca invoke without --runtime-arn); a runtime call waits for the result.');
-    const arn = values['runtime-arn'] ?? requireDeployment(cwd, 'cca invoke --runtime').runtime_arn;
-    const match = RUNTIME_ARN.exec(arn);
-    if (!match)
-      throw new UsageError(
-        `--runtime-arn must be an AgentCore runtime ARN (arn:aws:bedrock-agentcore:REGION:ACCOUNT:runtime/ID); got "${arn}".`,
-      );
-    const sessionId = values.session ?? randomUUID();
-    if (sessionId.length < MIN_SESSION_ID_LENGTH) {
-      throw new UsageError(
-        `--session must be at least ${MIN_SESSION_ID_LENGTH} characters for AgentCore (got ${sessionId.length}); leave it out to start a new session.`,
-      );
-    }
-    // The session travels as runtimeSessionId (the AgentCore header), not in the body.
-    const body = buildRequestBody(promptOf(positionals, 'invoke'), { ...values, session: undefined });
-    const hint = values['runtime-arn'] === undefined ? 'invoke --runtime' : `invoke --runtime-arn ${arn}`;
-    request = { arn, region: resolveRegion(values.region ?? match[1], undefined, env), sessionId, body, json: values.json === true, hint };
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
-  }
+export const invokeRuntimeCommand = commandEntry('invoke');
 
-  const { agentCore } = awsClients(request.region, env, deps.clients);
+/** Runs `cca invoke` with what commander parsed. */
+export async function runInvokeRuntime({ values, positionals }: CommandInput<InvokeFlags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const { cwd } = withDefaults(ctx);
+  if (values.async)
+    throw new UsageError('--async needs the HTTP API (cca invoke without --runtime-arn); a runtime call waits for the result.');
+  const arn = values['runtime-arn'] ?? requireDeployment(cwd, 'cca invoke --runtime').runtime_arn;
+  const match = RUNTIME_ARN.exec(arn);
+  if (!match)
+    throw new UsageError(
+      `--runtime-arn must be an AgentCore runtime ARN (arn:aws:bedrock-agentcore:REGION:ACCOUNT:runtime/ID); got "${arn}".`,
+    );
+  const sessionId = values.session ?? randomUUID();
+  if (sessionId.length < MIN_SESSION_ID_LENGTH) {
+    throw new UsageError(
+      `--session must be at least ${MIN_SESSION_ID_LENGTH} characters for AgentCore (got ${sessionId.length}); leave it out to start a new session.`,
+    );
+  }
+  // The session travels as runtimeSessionId (the AgentCore header), not in the body.
+  const body = buildRequestBody(promptOf(positionals, 'invoke'), { ...values, session: undefined });
+  const hint = values['runtime-arn'] === undefined ? 'invoke --runtime' : `invoke --runtime-arn ${arn}`;
+  const request = {
+    arn,
+    region: resolveRegion(values.region ?? match[1], undefined, env),
+    sessionId,
+    body,
+    json: values.json === true,
+    hint,
+  };
+
+  const { agentCore } = awsClients(request.region, env, ctx.clients);
   if (!request.json) io.stderr(`Invoking ${request.arn} (session ${request.sessionId}); this can take minutes.\n`);
   let text: string;
   try {

@@ -2,69 +2,54 @@
  * `cca logs`: `aws logs tail` for this project. Deployed: CloudWatch Logs of the runtime or of the
  * API's Lambda (FilterLogEvents, polled with --follow). Locally: `<data dir>/logs/cca.log`.
  */
+import type { CommandContext, CommandInput } from '../context.js';
+import { commandEntry } from '../program.js';
+
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { loadConfig } from '../../config/index.js';
 import { AGENTCORE_QUALIFIER, API_OUTPUTS } from '../../infra/defaults.js';
-import { EXIT, UsageError, usageFailure, type CliIo } from '../io.js';
+import { EXIT, UsageError, type CliIo } from '../io.js';
 import { describeAwsError } from './aws-errors.js';
-import { awsClients, withDefaults, type AwsDeps } from './clients.js';
+import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, type DeploymentInfo } from './deployment.js';
 import { tailFile } from './log-file.js';
 import { formatLogLine, lineTime, parseSince } from './log-lines.js';
 import { describeStack } from './stacks.js';
-import { LOGS_USAGE } from './usage.js';
 
-const OPTIONS = {
-  follow: { type: 'boolean', short: 'f' },
-  source: { type: 'string' },
-  since: { type: 'string' },
-  json: { type: 'boolean' },
-  'data-dir': { type: 'string' },
-  region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** Also stops a follow: tests abort it, the CLI aborts it on Ctrl-C. */
-export interface LogsDeps extends AwsDeps {
-  signal?: AbortSignal;
-}
+/** The flags commander parsed for it (declared in commands/). */
+type Flags = { follow?: boolean; source?: string; since?: string; json?: boolean; 'data-dir'?: string; region?: string };
 
 /**
  * Runs `cca logs`: 0 printed (or followed until Ctrl-C), 1 the logs could not be read, 2 usage.
  * @example process.exitCode = await logsCommand(['--follow'], process.env, processIo);
  */
-export async function logsCommand(args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: LogsDeps = {}): Promise<number> {
-  const { cwd, now, sleep } = withDefaults(deps);
-  let opts: { follow: boolean; source: 'runtime' | 'api'; sinceMs: number; json: boolean; dataDir?: string; region?: string };
-  let deployment: DeploymentInfo | undefined;
-  try {
-    const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
-    if (values.help) {
-      io.stdout(LOGS_USAGE);
-      return EXIT.ok;
-    }
-    const source = values.source ?? 'runtime';
-    if (source !== 'runtime' && source !== 'api') throw new UsageError(`--source must be runtime or api; got "${source}".`);
-    const since = parseSince(values.since ?? '10m');
-    if (since === undefined) throw new UsageError(`--since must be a duration such as 30s, 10m, 2h or 1d; got "${values.since}".`);
-    deployment = readDeployment(cwd);
-    opts = { follow: values.follow === true, source, sinceMs: now().getTime() - since, json: values.json === true };
-    if (deployment === undefined) {
-      opts.dataDir = loadConfig({ 'data-dir': values['data-dir'] }, env, undefined, cwd).dataDir;
-    } else {
-      opts.region = resolveRegion(values.region, deployment, env);
-    }
-  } catch (err) {
-    const code = usageFailure(err, io);
-    if (code === undefined) throw err;
-    return code;
+export const logsCommand = commandEntry('logs');
+
+/** Runs `cca logs` with what commander parsed. */
+export async function runLogs({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
+  const { env, io } = ctx;
+  const { cwd, now, sleep } = withDefaults(ctx);
+  const source = values.source ?? 'runtime';
+  if (source !== 'runtime' && source !== 'api') throw new UsageError(`--source must be runtime or api; got "${source}".`);
+  const since = parseSince(values.since ?? '10m');
+  if (since === undefined) throw new UsageError(`--since must be a duration such as 30s, 10m, 2h or 1d; got "${values.since}".`);
+  const deployment: DeploymentInfo | undefined = readDeployment(cwd);
+  const opts: { follow: boolean; source: 'runtime' | 'api'; sinceMs: number; json: boolean; dataDir?: string; region?: string } = {
+    follow: values.follow === true,
+    source,
+    sinceMs: now().getTime() - since,
+    json: values.json === true,
+  };
+  if (deployment === undefined) {
+    opts.dataDir = loadConfig({ 'data-dir': values['data-dir'] }, env, undefined, cwd).dataDir;
+  } else {
+    opts.region = resolveRegion(values.region, deployment, env);
   }
 
-  const { signal, dispose } = stopSignal(deps.signal);
+  const { signal, dispose } = stopSignal(ctx.signal);
   const print = (line: string) => io.stdout(`${opts.json ? line : formatLogLine(line)}\n`);
   try {
     if (opts.dataDir !== undefined) {
@@ -78,7 +63,7 @@ export async function logsCommand(args: string[], env: NodeJS.ProcessEnv, io: Cl
       return EXIT.ok;
     }
     const d = deployment as DeploymentInfo;
-    const clients = awsClients(opts.region as string, env, deps.clients);
+    const clients = awsClients(opts.region as string, env, ctx.clients);
     let group: string;
     try {
       group = await logGroupOf(d, opts.source, clients.cloudFormation);

@@ -1,0 +1,50 @@
+/** `cca serve` and `cca runtime`: the service itself, local or as a container entrypoint. */
+import { typed, type CommandDef, type OptionDef } from './define.js';
+
+const SERVE_OPTIONS: OptionDef[] = [
+  { flags: '--port <N>', env: 'CCA_PORT', help: 'Port to listen on (0: any free port).', default: '8080' },
+  { flags: '--host <HOST>', env: 'CCA_HOST', help: 'Address to bind.', default: '127.0.0.1; runtime: 0.0.0.0' },
+  { flags: '--data-dir <DIR>', env: 'CCA_DATA_DIR', help: 'Sessions, database, stored files.', default: './.cca' },
+  {
+    flags: '--storage <KIND>',
+    env: 'CCA_STORAGE',
+    help: '"local" (files under the data dir) or s3://BUCKET[/PREFIX] (AWS_ENDPOINT_URL_S3 for S3-compatible servers).',
+    default: 'local',
+  },
+  { flags: '--public-url <URL>', env: 'CCA_PUBLIC_URL', help: 'Origin used in download links.', default: "the request's origin" },
+  { flags: '--model <ID>', env: 'CCA_MODEL', help: 'Model for every run unless a request names one.' },
+  { flags: '--log-level <LEVEL>', env: 'CCA_LOG_LEVEL', help: 'trace, debug, info, warn, error, silent.', default: 'info' },
+  {
+    flags: '--no-sandbox',
+    env: 'CCA_SANDBOX',
+    help:
+      '"off": runs without a sandbox. "bwrap": each run in bubblewrap (read-only host, own PID namespace, data dir and ' +
+      'home hidden); runs are refused while bwrap is missing or does not work.',
+    default: 'bwrap',
+  },
+  {
+    flags: '--allowed-domains <LIST>',
+    env: 'CCA_ALLOWED_DOMAINS',
+    help:
+      'Hosts runs may connect to besides the model, e.g. "github.com,*.npmjs.org" ("none": the model only). Runs then have ' +
+      'no network of their own and reach those hosts through a proxy; requests may narrow it with allowed_domains. Needs the sandbox.',
+    default: 'open',
+  },
+];
+
+/** `serve` and `runtime` differ only in their defaults. */
+function serveDef(mode: 'serve' | 'runtime', summary: string): CommandDef {
+  return {
+    name: mode,
+    summary,
+    description: `${summary} Runs until SIGINT/SIGTERM (a second signal cancels the runs at once). Flags beat environment variables, which beat defaults.`,
+    options: SERVE_OPTIONS,
+    run: async (input, ctx) => (await import('../serve.js')).serveCommand(typed(input), mode, ctx),
+  };
+}
+
+/** The service commands of the table. */
+export const SERVICE_COMMANDS: CommandDef[] = [
+  serveDef('serve', 'Run the service locally (default 127.0.0.1:8080). `npm start` runs this.'),
+  serveDef('runtime', 'Run the service as a container entrypoint (0.0.0.0:8080, the AgentCore contract).'),
+];

@@ -1,0 +1,65 @@
+/**
+ * The one place the CLI turns an error into what a person reads and an exit status: usage
+ * mistakes exit 2 with `cca: <message>`, expected failures 1 without a stack trace, anything
+ * else 1 with its stack (a bug worth reporting).
+ */
+import { CommanderError } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
+
+/** Commander's "exits" that are not failures: help or the version was printed. */
+const PRINTED = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+/**
+ * Prints `err` for a person and returns the exit status it means.
+ * @example catch (err) { return exitStatusOf(err, io); }
+ */
+export function exitStatusOf(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    if (PRINTED.has(err.code)) return EXIT.ok;
+    io.stderr(`cca: ${commanderMessage(err)}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof UsageError || err instanceof ConfigError) {
+    io.stderr(`cca: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof Error && 'code' in err && err.code === 'EADDRINUSE') {
+    io.stderr(`cca: ${err.message}: another process uses that port; pick one with --port.\n`);
+    return EXIT.failure;
+  }
+  io.stderr(`cca: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return EXIT.failure;
+}
+
+/**
+ * Commander's message in the CLI's voice: no "error:" prefix, its "(Did you mean ...?)" kept, and
+ * where to look when it has no suggestion.
+ */
+function commanderMessage(err: CommanderError): string {
+  const [first = '', ...rest] = err.message.replace(/^error: /, '').split('\n');
+  const suggestion = rest.join(' ').trim();
+  const unknown = /^unknown command '(.*)'$/.exec(first);
+  if (unknown) {
+    const [parent, name] = splitCommand(unknown[1] ?? '', err);
+    const head =
+      parent === undefined
+        ? `Unknown command "${name}". Run "cca help" for the list.`
+        : `unknown ${parent} command "${name}" (run "cca ${parent} help" for its commands).`;
+    return suggestion === '' ? head : `${head} ${suggestion}`;
+  }
+  const hint = err.code === 'commander.unknownOption' && suggestion === '' ? ` (see "${commandOf(err)} --help")` : '';
+  // Capitalised as node's parseArgs wrote them before ("Unknown option '--colour'").
+  return `${first.charAt(0).toUpperCase()}${first.slice(1)}${suggestion === '' ? '' : ` ${suggestion}`}${hint}`;
+}
+
+/** The command an error came from, as `program.ts` records it on the error. */
+function commandOf(err: CommanderError): string {
+  return (err as CommanderError & { commandPath?: string }).commandPath ?? 'cca';
+}
+
+/** `[parent, name]` for an unknown subcommand (`keys rotate`), `[undefined, name]` at the top. */
+function splitCommand(name: string, err: CommanderError): [string | undefined, string] {
+  const path = commandOf(err).split(' ').slice(1);
+  return [path.length > 0 ? path.join(' ') : undefined, name];
+}
