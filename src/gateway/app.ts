@@ -6,15 +6,16 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
+import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S } from '../http/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
 import { invocationBodyLimit, invocationHandler, publicOrigin, type CallerEnv } from '../runtime/invoke-route.js';
 import type { InvocationService } from '../runtime/service.js';
 import { sseResponse } from '../runtime/sse.js';
 import type { SessionEvents } from '../events/index.js';
-import { PermissionAnswerSchema, type CancelAccepted } from '../api/control-schemas.js';
+import { PermissionAnswerSchema, type CancelAccepted } from '../schemas/control.js';
 import { toSessionDetail, toSessionSummary, type SessionRepo } from '../sessions/index.js';
 import type { MiddlewareHandler } from 'hono';
-import type { RunSlots } from './slots.js';
+import type { RunSlots } from '../runtime/slots.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -35,10 +36,10 @@ export function corsFor(config: Config): MiddlewareHandler {
   const any = config.corsOrigins.includes('*');
   return cors({
     origin: any ? '*' : config.corsOrigins,
-    allowHeaders: ['Content-Type', 'x-api-key', 'Authorization', 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id', 'Last-Event-ID'],
-    allowMethods: ['GET', 'POST', 'OPTIONS'],
-    exposeHeaders: ['Retry-After', 'Location', 'Preference-Applied', 'X-Session-Id', 'X-Invocation-Id'],
-    maxAge: 600,
+    allowHeaders: CORS_ALLOW_HEADERS,
+    allowMethods: CORS_ALLOW_METHODS,
+    exposeHeaders: CORS_EXPOSE_HEADERS,
+    maxAge: CORS_MAX_AGE_S,
   });
 }
 

@@ -3,7 +3,7 @@
  * readable page of it. Both are built once at start-up; neither needs a key.
  */
 import { Hono } from 'hono';
-import { buildOpenApi, renderDocsPage } from '../api/index.js';
+import { buildOpenApi, renderDocsPage } from './openapi/index.js';
 import type { Config } from '../config/index.js';
 import type { CallerEnv } from '../runtime/invoke-route.js';
 

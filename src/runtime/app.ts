@@ -11,8 +11,6 @@ import { invocationBodyLimit, invocationHandler, type CallerEnv } from './invoke
 import type { InvocationService } from './service.js';
 import type { SessionEvents } from '../events/index.js';
 
-export { SESSION_HEADER } from './invoke-route.js';
-
 export interface AppDeps {
   config: Config;
   service: InvocationService;

@@ -13,7 +13,7 @@ import { NO_PROVIDER_MESSAGE } from '../config/index.js';
 import { EgressNotAllowedError, runDomains, type DomainPattern } from '../egress/index.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
 import { eventsFromSdkMessage, newUsageState, type EventPayload, type SessionEvents } from '../events/index.js';
-import type { RunSlots } from '../gateway/slots.js';
+import type { RunSlots } from './slots.js';
 import type { Logger } from '../logging/index.js';
 import { buildChildEnv, outcomeWithoutRun, runAgent, type RunOutcome } from '../runner/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, sandboxForRun, type SandboxStatus } from '../sandbox/index.js';
@@ -24,9 +24,9 @@ import { Approvals, type AnswerResult } from './approvals.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import { forgetRunSnapshot, runSnapshotFile } from './recovery.js';
 import { openRunEgress } from './run-egress.js';
-import type { ValidInvocation } from './schema.js';
+import type { ValidInvocation } from '../http/invocation-request.js';
 import { storeChanges } from './store-changes.js';
-import type { InvocationStatus } from '../api/schemas.js';
+import type { InvocationStatus } from '../schemas/responses.js';
 import type { StateMirror } from '../state/index.js';
 
 export interface ServiceDeps {

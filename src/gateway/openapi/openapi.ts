@@ -3,8 +3,8 @@
  * drift from what the service validates and returns.
  */
 import { z } from 'zod';
-import { InvocationRequest } from '../runtime/schema.js';
-import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema } from './control-schemas.js';
+import { InvocationRequest } from '../../http/invocation-request.js';
+import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema } from '../../schemas/control.js';
 import { describeEvents, eventSchemas } from './event-components.js';
 import type { JsonSchema, OpenApiDocument } from './openapi-types.js';
 import { buildPaths } from './paths.js';
@@ -23,7 +23,7 @@ import {
   StopReasonSchema,
   TokenUsageSchema,
   UploadedFileSchema,
-} from './schemas.js';
+} from '../../schemas/responses.js';
 
 /** Options of `buildOpenApi`: the service version, its public origin, and the configured body limits. */
 export interface OpenApiOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES } from '../events/schema.js';
+import { EVENT_TYPES } from '../../schemas/events.js';
 import { escapeHtml, renderDocsPage, renderText } from './docs.js';
 import { eventComponentName } from './event-components.js';
 import { buildOpenApi } from './openapi.js';

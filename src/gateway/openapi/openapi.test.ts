@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { loadConfig } from '../config/index.js';
-import { PERMISSION_MODES } from '../runner/index.js';
-import { parseInvocation } from '../runtime/schema.js';
+import { loadConfig } from '../../config/index.js';
+import { PERMISSION_MODES } from '../../runner/index.js';
+import { parseInvocation } from '../../http/invocation-request.js';
 import { EXAMPLE_REQUEST } from './examples.js';
 import type { JsonSchema, OpenApiDocument, Operation } from './openapi-types.js';
-import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema } from './control-schemas.js';
+import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema } from '../../schemas/control.js';
 import { buildOpenApi } from './openapi.js';
-import { ErrorSchema, HealthSchema, InvocationOutputSchema, PingSchema, SessionDetailSchema, SessionListSchema } from './schemas.js';
+import {
+  ErrorSchema,
+  HealthSchema,
+  InvocationOutputSchema,
+  PingSchema,
+  SessionDetailSchema,
+  SessionListSchema,
+} from '../../schemas/responses.js';
 
 const limits = { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 };
 const doc = buildOpenApi({ version: '9.9.9', serverUrl: 'https://agent.example.com', limits });

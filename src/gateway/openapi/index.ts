@@ -2,8 +2,8 @@
  * The public API's description: zod schemas of every response (the one source of their types),
  * the OpenAPI 3.1 document generated from them and the request schema, and its HTML page.
  */
-export * from './schemas.js';
-export * from './control-schemas.js';
+export * from '../../schemas/responses.js';
+export * from '../../schemas/control.js';
 export { buildOpenApi, type OpenApiOptions } from './openapi.js';
 export type { JsonSchema, OpenApiDocument, Operation, PathItem, ResponseObject } from './openapi-types.js';
 export { renderDocsPage, escapeHtml } from './docs.js';

@@ -1,13 +1,10 @@
 /**
- * Wires the service together from a Config and serves it: database, artifact store, run slots,
- * the invocation service, and the routes of the mode (`serve`: public API behind keys; `runtime`:
- * the AgentCore contract alone).
+ * The composition root: builds the service's parts from a Config (database, artifact store, run
+ * slots, the invocation service) and the routes of the mode (`serve`: the public API behind keys;
+ * `runtime`: the AgentCore contract alone). Nothing imports this folder but the CLI and tests.
  */
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createArtifactStore, filesRoutes, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
@@ -15,7 +12,7 @@ import { apiKeyAuth } from '../gateway/auth.js';
 import { corsFor, createGatewayRoutes } from '../gateway/app.js';
 import { docsRoutes } from '../gateway/docs-routes.js';
 import { RequestLimiter } from '../gateway/limits.js';
-import { RunSlots } from '../gateway/slots.js';
+import { RunSlots } from '../runtime/slots.js';
 import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
@@ -24,11 +21,11 @@ import { lockDataDir } from '../store/lock.js';
 import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { EventBus, EventStore, SessionEvents } from '../events/index.js';
-import { Activity } from './activity.js';
-import { createRuntimeApp } from './app.js';
-import type { CallerEnv } from './invoke-route.js';
-import { recoverInterrupted } from './recovery.js';
-import { InvocationService } from './service.js';
+import { Activity } from '../runtime/activity.js';
+import { createRuntimeApp } from '../runtime/app.js';
+import type { CallerEnv } from '../runtime/invoke-route.js';
+import { recoverInterrupted } from '../runtime/recovery.js';
+import { InvocationService } from '../runtime/service.js';
 
 export const VERSION = '0.1.0';
 
@@ -129,75 +126,3 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   outbox.start(30_000);
   return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, app, unlock };
 }
-
-export interface RuntimeHandle {
-  url: string;
-  port: number;
-  app: Hono<CallerEnv>;
-  service: InvocationService;
-  keys: KeyRepo;
-  db: Db;
-  /** Failed uploads waiting for a retry. */
-  outbox: UploadOutbox;
-  /** How runs are sandboxed. */
-  sandbox: SandboxStatus;
-  /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
-  close(graceMs?: number): Promise<void>;
-}
-
-/** Starts the service on `config.host:config.port` (port 0: the OS picks). */
-export async function startRuntime(
-  config: Config,
-  logger: Logger,
-  hostEnv: NodeJS.ProcessEnv,
-  options: RuntimeOptions = {},
-): Promise<RuntimeHandle> {
-  const parts = await buildRuntime(config, logger, hostEnv, options);
-  const server = createAdaptorServer({ fetch: parts.app.fetch, hostname: config.host }) as Server;
-  // requestTimeout bounds receiving the request, not answering it (a run may take an hour): a
-  // client that trickles or never finishes its body is cut off instead of holding a handler.
-  server.requestTimeout = 120_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-
-  let closing: Promise<void> | undefined;
-  const close = (graceMs = config.shutdownGraceMs) =>
-    (closing ??= (async () => {
-      parts.service.stopAccepting();
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const deadline = Date.now() + graceMs;
-      while (parts.service.activeRuns > 0 && Date.now() < deadline) await sleep(100);
-      if (parts.service.activeRuns > 0) {
-        logger.warn({ runs: parts.service.activeRuns }, 'grace period over: cancelling runs (their files are stored)');
-        parts.service.cancelAll();
-        while (parts.service.activeRuns > 0) await sleep(100);
-      }
-      server.closeAllConnections();
-      await stopped;
-      await parts.outbox.stop();
-      await parts.service.mirrorsSettled();
-      parts.s3?.client.destroy();
-      parts.db.close();
-      parts.unlock();
-    })());
-
-  return {
-    url,
-    port,
-    app: parts.app,
-    service: parts.service,
-    keys: parts.keys,
-    db: parts.db,
-    outbox: parts.outbox,
-    sandbox: parts.sandbox,
-    close,
-  };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

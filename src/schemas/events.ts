@@ -7,7 +7,7 @@
  * whole event>`. Ids increase within a session; a client resumes with `Last-Event-ID` or `?after=`.
  */
 import { z } from 'zod';
-import { InvocationOutputSchema, TokenUsageSchema } from '../api/schemas.js';
+import { InvocationOutputSchema, TokenUsageSchema } from './responses.js';
 
 const base = {
   id: z.number().int().positive().meta({ description: 'Increasing within the session; resume after it with Last-Event-ID.' }),

@@ -3,7 +3,7 @@
  * one component per event type, all generated from the event contract's `SessionEventSchema`.
  */
 import { z } from 'zod';
-import { EVENT_TYPES, SessionEventSchema, type EventType } from '../events/schema.js';
+import { EVENT_TYPES, SessionEventSchema, type EventType } from '../../schemas/events.js';
 import type { JsonSchema } from './openapi-types.js';
 
 /** What each event means (the contract's comments are not there at run time); a new type fails the type check until it is here. */

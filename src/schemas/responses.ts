@@ -89,7 +89,7 @@ export const EgressReportSchema = z
       )
       .meta({ description: 'Hosts the run tried to reach and was refused; add them to allowed_domains if the task needs them.' }),
   })
-  .meta({ description: 'Present when the run had an egress allowlist (allowed_domains or the deployment\'s CCA_ALLOWED_DOMAINS).' });
+  .meta({ description: "Present when the run had an egress allowlist (allowed_domains or the deployment's CCA_ALLOWED_DOMAINS)." });
 export type EgressReport = z.infer<typeof EgressReportSchema>;
 
 /** Tokens the model used over the whole run. */

@@ -10,8 +10,8 @@ import type {
 } from '../runner/index.js';
 import { buildOutput } from '../runtime/output.js';
 import type { SkippedFile as WorkspaceSkippedFile } from '../workspace/index.js';
-import { EVENT_TYPES, SessionEventSchema } from '../events/schema.js';
-import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema } from './control-schemas.js';
+import { EVENT_TYPES, SessionEventSchema } from './events.js';
+import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema } from './control.js';
 import {
   EXAMPLE_APPROVAL_EVENTS,
   EXAMPLE_ASYNC_ACCEPTED,
@@ -24,7 +24,7 @@ import {
   EXAMPLE_PING,
   EXAMPLE_SESSION_DETAIL,
   EXAMPLE_SESSION_LIST,
-} from './examples.js';
+} from '../gateway/openapi/examples.js';
 import {
   ErrorSchema,
   HealthSchema,
@@ -34,7 +34,7 @@ import {
   SessionListSchema,
   type InvocationOutput,
   type UploadedFile,
-} from './schemas.js';
+} from './responses.js';
 
 const sdk = (message: Record<string, unknown>) => message as unknown as SDKMessage;
 

@@ -35,7 +35,7 @@ export const InvocationRequest = z
       })
       .meta({
         description:
-          "Hosts the run may connect to, besides the model: `example.com` (that host), `*.example.com` (its subdomains) or an IP address; `[]` or `\"none\"`: the model only. Everything else is refused. Within the deployment's own allowlist (`CCA_ALLOWED_DOMAINS`), if it has one; needs the run sandbox. Omitted: the deployment's egress.",
+          'Hosts the run may connect to, besides the model: `example.com` (that host), `*.example.com` (its subdomains) or an IP address; `[]` or `"none"`: the model only. Everything else is refused. Within the deployment\'s own allowlist (`CCA_ALLOWED_DOMAINS`), if it has one; needs the run sandbox. Omitted: the deployment\'s egress.',
         examples: [['github.com', '*.githubusercontent.com', 'pypi.org', 'files.pythonhosted.org']],
       })
       .optional(),

@@ -4,7 +4,7 @@
  */
 import { EXAMPLE_ASYNC_ACCEPTED, EXAMPLE_EVENT_STREAM, EXAMPLE_OUTPUT } from './examples.js';
 import type { JsonSchema, MediaType, ResponseObject } from './openapi-types.js';
-import type { ErrorBody } from './schemas.js';
+import type { ErrorBody } from '../../schemas/responses.js';
 
 /** A reference to a component schema. */
 export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });

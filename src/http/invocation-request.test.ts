@@ -3,7 +3,7 @@ import { loadConfig, type Limits } from '../config/index.js';
 import { patternProblem } from '../egress/index.js';
 import { ValidationError } from '../errors/index.js';
 import { DEFAULT_TOOLS } from '../runner/index.js';
-import { parseInvocation } from './schema.js';
+import { parseInvocation } from './invocation-request.js';
 import { rng } from '../../test/support/rng.js';
 
 const limits: Limits = {
