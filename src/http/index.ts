@@ -4,4 +4,6 @@
  */
 export { bodyTooLarge, parseJsonBody } from './body.js';
 export { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S, SESSION_HEADER } from './headers.js';
-export { InvocationRequest, parseInvocation, type ValidInvocation } from './invocation-request.js';
+export { AgentCoreInvocationRequest, InvocationRequest, parseInvocation, type ValidInvocation } from './invocation-request.js';
+export * from './examples.js';
+export { routeGroup, serveDeclared, validationHook } from './routes.js';

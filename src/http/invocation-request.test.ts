@@ -140,6 +140,33 @@ describe('parseInvocation', () => {
     );
   });
 
+  it.each([
+    [{ promt: 'Create hello.py' }, 'promt', 'prompt'],
+    [{ prompt: 'x', permision_mode: 'manual' }, 'permision_mode', 'permission_mode'],
+    [{ prompt: 'x', timeout: 60 }, 'timeout', 'timeout_s'],
+    [{ prompt: 'x', allowedTools: 'Bash' }, 'allowedTools', 'allowed_tools'],
+    [{ input: { prompt: 'x', max_turn: 3 } }, 'max_turn', 'max_turns'],
+  ])('refuses the unknown field in %j, naming the nearest valid one', (body, field, nearest) => {
+    const err = rejection(body);
+    expect(err.message).toBe(`Unknown field "${field}" in the body; did you mean "${nearest}"?`);
+    expect(err.details).toMatchObject({ field, suggestion: nearest });
+  });
+
+  it('lists the valid fields when no field is near, and names every unknown one', () => {
+    expect(rejection({ prompt: 'x', colour: 'blue' }).message).toBe(
+      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, async.',
+    );
+    const two = rejection({ promt: 'x', modle: 'm' });
+    expect(two.details.issues).toEqual([
+      { field: 'promt', message: 'Unknown field "promt" in the body; did you mean "prompt"?', suggestion: 'prompt' },
+      { field: 'modle', message: 'Unknown field "modle" in the body; did you mean "model"?', suggestion: 'model' },
+    ]);
+  });
+
+  it('still ignores `input` beside a top-level prompt, and takes every known field', () => {
+    expect(parseInvocation({ prompt: 'x', input: { junk: 1 } }, limits).prompt).toBe('x');
+  });
+
   it.each([null, undefined, 'prompt', 42, true, [], [{ prompt: 'x' }]])('rejects the non-object body %j', (body) => {
     expect(rejection(body).message).toContain('The body must be a JSON object');
   });

@@ -2,6 +2,7 @@
  * The invocation request: zod is the one source of its type, its validation and (later) its
  * OpenAPI document. Bounds that depend on configuration are checked in `parseInvocation`.
  */
+import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import type { Limits } from '../config/index.js';
 import { MAX_DOMAINS, parseDomainList, type DomainPattern } from '../egress/index.js';
@@ -10,7 +11,7 @@ import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissi
 import { resolveTools } from '../runner/tools.js';
 
 export const InvocationRequest = z
-  .object({
+  .strictObject({
     prompt: z
       .string({ error: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".' })
       .meta({ description: 'The task, in plain language.', examples: ['Create a FastAPI server with a health check endpoint'] }),
@@ -74,8 +75,19 @@ export const InvocationRequest = z
       .meta({ description: 'Answer 202 at once with the session id and status and events URLs; the run continues.' })
       .optional(),
   })
-  .meta({ description: 'A coding task for the agent. Only `prompt` is required.' });
+  .meta({ id: 'InvocationRequest', description: 'A coding task for the agent. Only `prompt` is required; other fields are refused.' });
 export type InvocationRequest = z.infer<typeof InvocationRequest>;
+
+/** `/invocations` also takes the upstream AgentCore sample's `{"input": {...}}` wrapping. */
+export const AgentCoreInvocationRequest = z
+  .union([
+    InvocationRequest,
+    z.object({ input: InvocationRequest }).meta({ description: 'The same request wrapped as AgentCore samples send it.' }),
+  ])
+  .meta({ id: 'AgentCoreInvocationRequest', description: 'A request, flat or wrapped in `input`.' });
+
+/** The fields a request may have, for "did you mean" answers. */
+const FIELDS = Object.keys(InvocationRequest.shape);
 
 /** A request after validation, with defaults and bounds applied. */
 export interface ValidInvocation {
@@ -105,10 +117,11 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
     throw new ValidationError('The body must be a JSON object such as {"prompt": "Create a hello world Python script"}.');
   }
   const record = body as Record<string, unknown>;
-  const unwrapped =
-    record.prompt === undefined && typeof record.input === 'object' && record.input !== null && !Array.isArray(record.input)
-      ? record.input
-      : record;
+  const wrapped = record.prompt === undefined && typeof record.input === 'object' && record.input !== null && !Array.isArray(record.input);
+  // Flat, `input` is ignored, as it always was (AgentCore's wrapping beside a top-level prompt).
+  const { input: _ignored, ...flat } = record;
+  const unwrapped = wrapped ? (record.input as Record<string, unknown>) : flat;
+  refuseUnknownFields(unwrapped);
   const parsed = InvocationRequest.safeParse(unwrapped);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
@@ -139,6 +152,22 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
     async: req.async ?? false,
     raw: req,
   };
+}
+
+/** A misspelt field would otherwise be dropped and the run go on without it (a `promt` makes no prompt, a `timeout` no limit). */
+function refuseUnknownFields(body: Record<string, unknown>): void {
+  const issues = Object.keys(body)
+    .filter((key) => !FIELDS.includes(key))
+    .map((key) => {
+      const nearest = closest(key, FIELDS);
+      const close = distance(key.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
+      const hint = close ? `did you mean "${nearest}"?` : `the fields are ${FIELDS.join(', ')}.`;
+      return { field: key, message: `Unknown field "${key}" in the body; ${hint}`, ...(close ? { suggestion: nearest } : {}) };
+    });
+  const first = issues[0];
+  if (first === undefined) return;
+  const details = issues.length === 1 ? { field: first.field, ...(first.suggestion ? { suggestion: first.suggestion } : {}) } : {};
+  throw new ValidationError(issues.map((i) => i.message).join(' '), { ...details, issues });
 }
 
 function domainsOf(raw: string | string[]): DomainPattern[] {

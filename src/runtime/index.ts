@@ -5,3 +5,6 @@ export type { InvocationOutput } from './output.js';
 export { Activity, type PingStatus } from './activity.js';
 export type { Caller, CallerEnv } from './invoke-route.js';
 export { RunSlots } from './slots.js';
+export { invocationBodyLimit, invocationHandler, limitsFor, publicOrigin } from './invoke-route.js';
+export { sseResponse } from './sse.js';
+export { filesRoutes } from './routes/files.js';

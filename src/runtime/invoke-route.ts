@@ -102,7 +102,7 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
         signal: c.req.raw.signal,
         untilInvocation: invocationId,
       });
-      return sseResponse(stream, c.req.raw.signal, { 'X-Session-Id': sessionId, 'X-Invocation-Id': invocationId });
+      return sseResponse(c, stream, { 'X-Session-Id': sessionId, 'X-Invocation-Id': invocationId });
     }
     // A caller that hangs up does not stop the run: the result stays retrievable.
     return c.json(await started.done);

@@ -22,7 +22,7 @@ export const AsyncAcceptedSchema = z
       examples: ['https://agent.example.com/sessions/7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b/events'],
     }),
   })
-  .meta({ description: 'An invocation accepted to run in the background, with where to follow it.' });
+  .meta({ id: 'AsyncAccepted', description: 'An invocation accepted to run in the background, with where to follow it.' });
 export type AsyncAccepted = z.infer<typeof AsyncAcceptedSchema>;
 
 /** The 202 of `POST /sessions/{session_id}/cancel`. */
@@ -34,7 +34,7 @@ export const CancelAcceptedSchema = z
       description: 'Stopping: the files written so far are stored, then it ends `cancelled` (its `invocation.completed` event).',
     }),
   })
-  .meta({ description: 'A queued or running invocation is being stopped.' });
+  .meta({ id: 'CancelAccepted', description: 'A queued or running invocation is being stopped.' });
 export type CancelAccepted = z.infer<typeof CancelAcceptedSchema>;
 
 /** The body of `POST /sessions/{session_id}/permissions/{request_id}`. */
@@ -50,7 +50,7 @@ export const PermissionAnswerSchema = z
       })
       .optional(),
   })
-  .meta({ description: 'The answer to a `permission.request` event.' });
+  .meta({ id: 'PermissionAnswer', description: 'The answer to a `permission.request` event.' });
 export type PermissionAnswer = z.infer<typeof PermissionAnswerSchema>;
 
 /** The 200 of `POST /sessions/{session_id}/permissions/{request_id}`. */
@@ -59,5 +59,5 @@ export const PermissionAnsweredSchema = z
     request_id: z.string().meta({ description: 'The request answered.' }),
     decision: z.enum(['allow', 'deny']).meta({ description: 'The decision recorded; a `permission.decision` event follows.' }),
   })
-  .meta({ description: 'A permission request was answered.' });
+  .meta({ id: 'PermissionAnswered', description: 'A permission request was answered.' });
 export type PermissionAnswered = z.infer<typeof PermissionAnsweredSchema>;

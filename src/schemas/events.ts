@@ -62,12 +62,44 @@ export type SessionEvent = {
   [T in EventType]: { id: number; session_id: string; invocation_id: string; at: string; type: T; data: EventPayload<T> };
 }[EventType];
 
-/** Zod schema of a stored event (a discriminated union on `type`), for validation in tests and the OpenAPI document. */
-export const SessionEventSchema = z.discriminatedUnion(
-  'type',
-  EVENT_TYPES.map((type) => z.object({ ...base, type: z.literal(type), data: EventPayloads[type] })) as unknown as [
-    z.ZodObject,
-    z.ZodObject,
-    ...z.ZodObject[],
-  ],
-);
+/** The component name of an event type in the OpenAPI document: `tool.call` is `ToolCallEvent`. */
+export function eventComponentName(type: string): string {
+  return `${type.replace(/(^|[._])(\w)/g, (_m, _sep: string, ch: string) => ch.toUpperCase())}Event`;
+}
+
+/** What each event means (the contract's comments are not there at run time); a new type fails the type check until it is here. */
+const EVENT_DESCRIPTIONS: Record<EventType, string> = {
+  'invocation.queued': 'Accepted; waiting for a run slot. The first event of every invocation.',
+  'invocation.started': "Claude Code is starting in the session's workspace; `resumed` when it continues the session's conversation.",
+  'assistant.text': 'Text the agent wrote.',
+  'tool.call': 'A tool call: its name, a one-line summary and its input as JSON (truncated).',
+  'tool.result': 'What a tool returned (truncated).',
+  'permission.request':
+    'manual mode: a tool use waits for approval. Answer with `POST /sessions/{session_id}/permissions/{request_id}` before `expires_at`, or it is denied.',
+  'permission.decision':
+    'How a permission request was answered: by the API, by the approval timeout, by the policy of the mode, or by the run ending.',
+  usage: 'Tokens so far in this invocation (cumulative).',
+  'egress.denied':
+    'The run tried to connect to a host its egress allowlist does not hold, and was refused (reported once per host and port). Add the host to `allowed_domains` if the task needs it.',
+  'file.stored': 'A file the invocation created or changed was stored.',
+  'invocation.completed': 'The last event of an invocation: its final status and the whole output, as the synchronous answer has it.',
+};
+
+/**
+ * Zod schema of a stored event (a discriminated union on `type`), for validation in tests and the
+ * OpenAPI document: `SessionEvent`, and one component per event type with what it means.
+ */
+export const SessionEventSchema = z
+  .discriminatedUnion(
+    'type',
+    EVENT_TYPES.map((type) =>
+      z
+        .object({ ...base, type: z.literal(type), data: EventPayloads[type] })
+        .meta({ id: eventComponentName(type), description: `\`${type}\`: ${EVENT_DESCRIPTIONS[type]}` }),
+    ) as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]],
+  )
+  .meta({
+    id: 'SessionEvent',
+    description:
+      'One session event: `type` says which, `data` carries its fields. Events gain types over time: skip a `type` you do not know.',
+  });

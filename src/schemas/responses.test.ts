@@ -24,7 +24,7 @@ import {
   EXAMPLE_PING,
   EXAMPLE_SESSION_DETAIL,
   EXAMPLE_SESSION_LIST,
-} from '../gateway/openapi/examples.js';
+} from '../http/examples.js';
 import {
   ErrorSchema,
   HealthSchema,

@@ -40,7 +40,7 @@ export const UploadedFileSchema = z
     download_url: z.string().meta({ description: 'Signed link that downloads the file without an API key, until `expires_at`.' }),
     expires_at: isoTime('When `download_url` stops working (ISO 8601, UTC).'),
   })
-  .meta({ description: 'A file the run created or changed, stored under the invocation prefix.' });
+  .meta({ id: 'UploadedFile', description: 'A file the run created or changed, stored under the invocation prefix.' });
 export type UploadedFile = z.infer<typeof UploadedFileSchema>;
 
 /** A file that could not be stored; it is still in the session workspace. */
@@ -49,7 +49,7 @@ export const FailedUploadSchema = z
     file_name: z.string().meta({ description: 'Path relative to the session workspace.' }),
     error: z.string().meta({ description: 'Why storing it failed.' }),
   })
-  .meta({ description: 'A file that could not be stored; it is still in the session workspace.' });
+  .meta({ id: 'FailedUpload', description: 'A file that could not be stored; it is still in the session workspace.' });
 export type FailedUpload = z.infer<typeof FailedUploadSchema>;
 
 /** A created or changed entry that is deliberately not stored, with a sentence a person can act on. */
@@ -59,7 +59,7 @@ export const SkippedFileSchema = z
     reason: z.enum(SKIP_REASONS).meta({ description: 'Why it was not stored.' }),
     detail: z.string().meta({ description: 'What happened and what to do about it.' }),
   })
-  .meta({ description: 'A created or changed entry that was not stored (links, special files, limits).' });
+  .meta({ id: 'SkippedFile', description: 'A created or changed entry that was not stored (links, special files, limits).' });
 export type SkippedFile = z.infer<typeof SkippedFileSchema>;
 export type SkipReason = SkippedFile['reason'];
 
@@ -70,7 +70,7 @@ export const PermissionDenialSchema = z
     tool_use_id: z.string().meta({ description: "Claude Code's id of that tool use." }),
     reason: z.string().meta({ description: 'Why it was refused, and how to allow it.' }),
   })
-  .meta({ description: 'A tool use refused by the permission mode or allowed_tools.' });
+  .meta({ id: 'PermissionDenial', description: 'A tool use refused by the permission mode or allowed_tools.' });
 export type PermissionDenial = z.infer<typeof PermissionDenialSchema>;
 
 /** The egress of a run that had an allowlist: what it could reach and what it was refused. */
@@ -100,13 +100,16 @@ export const TokenUsageSchema = z
     cache_creation_input_tokens: count('Input tokens written to the prompt cache.'),
     cache_read_input_tokens: count('Input tokens read from the prompt cache.'),
   })
-  .meta({ description: 'Tokens the model used over the whole run.' });
+  .meta({ id: 'TokenUsage', description: 'Tokens the model used over the whole run.' });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
-export const StopReasonSchema = z.enum(STOP_REASONS).meta({
-  description:
-    'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again.',
-});
+export const StopReasonSchema = z
+  .enum(STOP_REASONS)
+  .meta({
+    id: 'StopReason',
+    description:
+      'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again.',
+  });
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
 /** The response of one invocation: the original sample's fields unchanged, more added, none renamed. */
@@ -138,7 +141,7 @@ export const InvocationOutputSchema = z
       }),
     }),
   })
-  .meta({ description: 'The result of one invocation, with links to every file it produced.' });
+  .meta({ id: 'InvocationOutput', description: 'The result of one invocation, with links to every file it produced.' });
 export type InvocationOutput = z.infer<typeof InvocationOutputSchema>;
 
 /** Every error body: a message saying what is wrong and how to fix it, a stable code, and details. */
@@ -151,6 +154,7 @@ export const ErrorSchema = z
       .meta({ description: 'Stable machine-readable code; absent on the API Gateway bodies.', examples: ['invalid_request'] }),
   })
   .meta({
+    id: 'Error',
     description: 'An error. Extra fields (e.g. `issues`, `limit`) give details.',
     examples: [{ message: 'prompt is required.', code: 'invalid_request' }],
   });
@@ -162,7 +166,7 @@ export const PingSchema = z
     status: z.enum(['Healthy', 'HealthyBusy']).meta({ description: '`HealthyBusy` while a run is in progress.' }),
     time_of_last_update: z.number().int().meta({ description: 'Unix seconds of the last change between busy and idle.' }),
   })
-  .meta({ description: 'The AgentCore Runtime health contract.' });
+  .meta({ id: 'Ping', description: 'The AgentCore Runtime health contract.' });
 export type Ping = z.infer<typeof PingSchema>;
 
 export const SessionSummarySchema = z
@@ -174,7 +178,7 @@ export const SessionSummarySchema = z
     invocation_count: count('Invocations in the session.'),
     last_prompt: z.string().nullable().meta({ description: "The latest invocation's prompt." }),
   })
-  .meta({ description: 'A session: a workspace and a Claude Code conversation.' });
+  .meta({ id: 'SessionSummary', description: 'A session: a workspace and a Claude Code conversation.' });
 export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 
 export const SessionListSchema = z
@@ -182,7 +186,7 @@ export const SessionListSchema = z
     sessions: z.array(SessionSummarySchema).meta({ description: 'Newest first.' }),
     next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
   })
-  .meta({ description: "One page of the caller's sessions." });
+  .meta({ id: 'SessionList', description: "One page of the caller's sessions." });
 export type SessionList = z.infer<typeof SessionListSchema>;
 
 export const InvocationSummarySchema = z
@@ -204,12 +208,12 @@ export const InvocationSummarySchema = z
     skipped_files: z.array(SkippedFileSchema).meta({ description: 'Entries that were not stored.' }),
     errors: z.array(z.string()).meta({ description: 'Every problem, in order.' }),
   })
-  .meta({ description: 'One invocation of a session; result fields are null until it ends.' });
+  .meta({ id: 'InvocationSummary', description: 'One invocation of a session; result fields are null until it ends.' });
 export type InvocationSummary = z.infer<typeof InvocationSummarySchema>;
 
 export const SessionDetailSchema = SessionSummarySchema.extend({
   invocations: z.array(InvocationSummarySchema).meta({ description: 'The invocations of the session.' }),
-}).meta({ description: 'A session with all its invocations.' });
+}).meta({ id: 'SessionDetail', description: 'A session with all its invocations.' });
 export type SessionDetail = z.infer<typeof SessionDetailSchema>;
 
 export const HealthSchema = z
@@ -221,5 +225,5 @@ export const HealthSchema = z
       .object({ active: count('Runs in progress.'), queued: count('Runs waiting for a slot.') })
       .meta({ description: 'Run slots in use.' }),
   })
-  .meta({ description: 'Liveness of the gateway.' });
+  .meta({ id: 'Health', description: 'Liveness of the gateway.' });
 export type Health = z.infer<typeof HealthSchema>;

@@ -5,13 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Hono } from 'hono';
-import { createArtifactStore, filesRoutes, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
+import { createArtifactStore, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
-import { apiKeyAuth } from '../gateway/auth.js';
-import { corsFor, createGatewayRoutes } from '../gateway/app.js';
-import { docsRoutes } from '../gateway/docs-routes.js';
-import { RequestLimiter } from '../gateway/limits.js';
 import { RunSlots } from '../runtime/slots.js';
 import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
@@ -22,10 +17,9 @@ import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.j
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { EventBus, EventStore, SessionEvents } from '../events/index.js';
 import { Activity } from '../runtime/activity.js';
-import { createRuntimeApp } from '../runtime/app.js';
-import type { CallerEnv } from '../runtime/invoke-route.js';
 import { recoverInterrupted } from '../runtime/recovery.js';
 import { InvocationService } from '../runtime/service.js';
+import { buildApp } from './app.js';
 
 export const VERSION = '0.1.0';
 
@@ -92,27 +86,22 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
   const keys = new KeyRepo(db);
-  // The /files/ route serves the local store only: S3 links go to S3 directly.
-  const files = local ? [filesRoutes(local, signer) as unknown as Hono<CallerEnv>] : [];
-  let app: Hono<CallerEnv>;
-  if (config.mode === 'serve') {
-    const auth = apiKeyAuth({ keys, limiter: new RequestLimiter(db), now: options.now ?? Date.now });
-    const gateway = createGatewayRoutes({
-      config,
-      service,
-      events,
-      sessions,
-      store,
-      slots,
-      auth,
-      version: VERSION,
-      startedAt: Date.now(),
-      docs: docsRoutes(config, VERSION),
-    });
-    app = createRuntimeApp({ config, service, events, activity, logger, cors: corsFor(config), guard: auth, routes: [...files, gateway] });
-  } else {
-    app = createRuntimeApp({ config, service, events, activity, logger, routes: files });
-  }
+  const app = buildApp({
+    config,
+    version: VERSION,
+    db,
+    keys,
+    sessions,
+    store,
+    local,
+    signer,
+    events,
+    service,
+    slots,
+    activity,
+    logger,
+    now: options.now ?? Date.now,
+  });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
   const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, state, logger });
   if (recovered.length > 0) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../schemas/events.js';
 import { escapeHtml, renderDocsPage, renderText } from './docs.js';
-import { eventComponentName } from './event-components.js';
-import { buildOpenApi } from './openapi.js';
+import { eventComponentName } from '../../schemas/events.js';
+import { serviceDocument } from '../../../test/support/service-document.js';
 
-const build = () => buildOpenApi({ version: '1.2.3', limits: { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 } });
+const build = () => serviceDocument({ version: '1.2.3', limits: { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 } });
 
 describe('renderDocsPage', () => {
   const doc = build();

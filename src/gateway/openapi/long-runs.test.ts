@@ -8,12 +8,12 @@ import { createRuntimeApp } from '../../runtime/app.js';
 import type { InvocationService } from '../../runtime/service.js';
 import type { SessionEvents } from '../../events/session-events.js';
 import { PermissionAnswerSchema } from '../../schemas/control.js';
-import { eventComponentName } from './event-components.js';
-import { EXAMPLE_ASYNC_ACCEPTED, EXAMPLE_EVENT_STREAM } from './examples.js';
+import { eventComponentName } from '../../schemas/events.js';
+import { EXAMPLE_ASYNC_ACCEPTED, EXAMPLE_EVENT_STREAM } from '../../http/examples.js';
 import type { JsonSchema, Operation } from './openapi-types.js';
-import { buildOpenApi } from './openapi.js';
+import { serviceDocument } from '../../../test/support/service-document.js';
 
-const doc = buildOpenApi({ version: '9.9.9', limits: { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 } });
+const doc = serviceDocument({ version: '9.9.9', limits: { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 } });
 const schemas = doc.components.schemas;
 const component = (ref: string | undefined): JsonSchema | undefined => schemas[(ref ?? '').replace('#/components/schemas/', '')];
 const op = (path: string, method: 'get' | 'post'): Operation => {

@@ -3,10 +3,10 @@ import type { z } from 'zod';
 import { loadConfig } from '../../config/index.js';
 import { PERMISSION_MODES } from '../../runner/index.js';
 import { parseInvocation } from '../../http/invocation-request.js';
-import { EXAMPLE_REQUEST } from './examples.js';
+import { EXAMPLE_REQUEST } from '../../http/examples.js';
 import type { JsonSchema, OpenApiDocument, Operation } from './openapi-types.js';
 import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema } from '../../schemas/control.js';
-import { buildOpenApi } from './openapi.js';
+import { serviceDocument } from '../../../test/support/service-document.js';
 import {
   ErrorSchema,
   HealthSchema,
@@ -17,7 +17,7 @@ import {
 } from '../../schemas/responses.js';
 
 const limits = { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 };
-const doc = buildOpenApi({ version: '9.9.9', serverUrl: 'https://agent.example.com', limits });
+const doc = serviceDocument({ version: '9.9.9', serverUrl: 'https://agent.example.com', limits });
 
 const operations = (d: OpenApiDocument): [string, string, Operation][] =>
   Object.entries(d.paths).flatMap(([path, item]) =>

@@ -1,29 +1,12 @@
 /**
- * The OpenAPI 3.1 document, generated from the zod schemas (request and responses), so it cannot
- * drift from what the service validates and returns.
+ * The OpenAPI 3.1 document, generated from the route declarations of the app (each route's zod
+ * schemas of parameters, body and responses), so it cannot drift from what the service validates
+ * and returns. Only what no route says is added here: the title, the text, tags and the key.
  */
-import { z } from 'zod';
-import { InvocationRequest } from '../../http/invocation-request.js';
-import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema } from '../../schemas/control.js';
-import { describeEvents, eventSchemas } from './event-components.js';
-import type { JsonSchema, OpenApiDocument } from './openapi-types.js';
-import { buildPaths } from './paths.js';
-import {
-  ErrorSchema,
-  FailedUploadSchema,
-  HealthSchema,
-  InvocationOutputSchema,
-  InvocationSummarySchema,
-  PermissionDenialSchema,
-  PingSchema,
-  SessionDetailSchema,
-  SessionListSchema,
-  SessionSummarySchema,
-  SkippedFileSchema,
-  StopReasonSchema,
-  TokenUsageSchema,
-  UploadedFileSchema,
-} from '../../schemas/responses.js';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import { normalizeDocument } from './normalize.js';
+import type { OpenApiDocument } from './openapi-types.js';
 
 /** Options of `buildOpenApi`: the service version, its public origin, and the configured body limits. */
 export interface OpenApiOptions {
@@ -32,52 +15,17 @@ export interface OpenApiOptions {
   limits: { maxBodyBytes: number; maxPromptChars: number };
 }
 
-/** `/invocations` also takes the upstream AgentCore sample's `{"input": {...}}` wrapping. */
-const AgentCoreInvocationRequest = z
-  .union([
-    InvocationRequest,
-    z.object({ input: InvocationRequest }).meta({ description: 'The same request wrapped as AgentCore samples send it.' }),
-  ])
-  .meta({ description: 'A request, flat or wrapped in `input`.' });
-
-const REQUESTS = { InvocationRequest, AgentCoreInvocationRequest, PermissionAnswer: PermissionAnswerSchema };
-const RESPONSES = {
-  InvocationOutput: InvocationOutputSchema,
-  UploadedFile: UploadedFileSchema,
-  SkippedFile: SkippedFileSchema,
-  FailedUpload: FailedUploadSchema,
-  PermissionDenial: PermissionDenialSchema,
-  TokenUsage: TokenUsageSchema,
-  StopReason: StopReasonSchema,
-  Error: ErrorSchema,
-  SessionList: SessionListSchema,
-  SessionSummary: SessionSummarySchema,
-  SessionDetail: SessionDetailSchema,
-  InvocationSummary: InvocationSummarySchema,
-  Health: HealthSchema,
-  Ping: PingSchema,
-  AsyncAccepted: AsyncAcceptedSchema,
-  CancelAccepted: CancelAcceptedSchema,
-  PermissionAnswered: PermissionAnsweredSchema,
-  ...eventSchemas(),
-};
-
 const DEFAULT_LIMITS = 'per API key, by default: 10 requests a second with bursts of 20, and 1,000 requests a day';
 const CURL =
   'curl -X POST "$API_ENDPOINT" -H "x-api-key: $API_KEY" -H "Content-Type: application/json" ' +
   `-d '{"prompt": "Create a REST API for user management", "permission_mode": "acceptEdits", "allowed_tools": "Bash,Read,Write,Replace,Search,List"}'`;
 
 /**
- * Builds the OpenAPI 3.1.0 document of the service.
- * @example
- * app.get('/openapi.json', (c) => c.json(buildOpenApi({ version: VERSION, limits: config.limits })));
+ * Builds the OpenAPI 3.1.0 document of the service from its app.
+ * @example app.get('/openapi.json', (c) => c.json(buildOpenApi(app, { version: VERSION, limits: config.limits })));
  */
-export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
-  const schemas = { ...components(REQUESTS, 'input'), ...components(RESPONSES, 'output') };
-  const prompt = schemas.InvocationRequest?.properties?.prompt;
-  if (prompt) prompt.maxLength = opts.limits.maxPromptChars;
-  describeEvents(schemas);
-  return {
+export function buildOpenApi<E extends Env>(app: OpenAPIHono<E>, opts: OpenApiOptions): OpenApiDocument {
+  const generated = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { title: 'claude-code-agent', version: opts.version, description: describe(opts.limits) },
     ...(opts.serverUrl === undefined ? {} : { servers: [{ url: opts.serverUrl }] }),
@@ -88,37 +36,17 @@ export function buildOpenApi(opts: OpenApiOptions): OpenApiDocument {
       { name: 'Runtime', description: 'The Amazon Bedrock AgentCore Runtime contract, served by `cca runtime` and in the container.' },
       { name: 'Service', description: 'Health, stored files and this documentation.' },
     ],
-    paths: buildPaths(opts.limits),
-    components: {
-      schemas,
-      securitySchemes: {
-        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key, as with the original API Gateway.' },
-        bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as `Authorization: Bearer <key>`.' },
-      },
-    },
-  };
-}
-
-/** One component schema per entry; references between them become `$ref`s. */
-function components(entries: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonSchema> {
-  const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(entries)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, {
-    target: 'draft-2020-12',
-    io,
-    uri: (id) => `#/components/schemas/${id}`,
-    override: ({ zodSchema, jsonSchema }) => {
-      // Output mode closes every object, but responses gain fields over time (never renamed):
-      // a client generated from this document must accept them. Strict schemas stay closed.
-      const def = zodSchema._zod.def as { type: string; catchall?: unknown };
-      if (def.type === 'object' && def.catchall === undefined) delete jsonSchema.additionalProperties;
-      // `.int()` adds the safe-integer range, which says nothing to a reader.
-      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
-      if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
-    },
   });
-  // $schema and $id are for standalone documents; inside OpenAPI they are noise.
-  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...rest }]) => [id, rest as JsonSchema]));
+  // A plain JSON value: what is served is exactly what tests and the docs page read.
+  const doc = normalizeDocument(JSON.parse(JSON.stringify(generated)) as OpenApiDocument);
+  doc.components.securitySchemes = {
+    apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key, as with the original API Gateway.' },
+    bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as `Authorization: Bearer <key>`.' },
+  };
+  // The prompt's limit is configuration, not part of the schema.
+  const prompt = doc.components.schemas.InvocationRequest?.properties?.prompt;
+  if (prompt) prompt.maxLength = opts.limits.maxPromptChars;
+  return doc;
 }
 
 function describe(limits: OpenApiOptions['limits']): string {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { filesRoutes } from './files-routes.js';
-import { LocalArtifactStore } from './local-store.js';
-import { UrlSigner } from './signer.js';
+import { filesRoutes } from './files.js';
+import { LocalArtifactStore } from '../../artifacts/local-store.js';
+import { UrlSigner } from '../../artifacts/signer.js';
 
 const NOW_MS = Date.UTC(2024, 2, 9, 7, 5, 4);
 const EXPIRES_IN = 600;
@@ -18,7 +18,7 @@ let dir: string;
 let root: string;
 let store: LocalArtifactStore;
 let clock: number;
-let app: Hono;
+let app: ReturnType<typeof filesRoutes>;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cca-files-'));
   root = join(dir, 'store');

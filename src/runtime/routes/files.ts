@@ -1,20 +1,49 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ForbiddenError, NotFoundError, toErrorResponse } from '../errors/index.js';
-import { contentTypeFor } from './content-type.js';
-import { keyBaseName, keySegments } from './keys.js';
-import type { LocalArtifactStore } from './local-store.js';
-import type { UrlSigner } from './signer.js';
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError, toErrorResponse } from '../../errors/index.js';
+import { routeGroup, serveDeclared } from '../../http/index.js';
+import { error } from '../../http/openapi-responses.js';
+import { contentTypeFor, keyBaseName, keySegments, type LocalArtifactStore, type UrlSigner } from '../../artifacts/index.js';
 
 const PREFIX = '/files/';
 
+/** The declaration of `GET /files/{key}`: signed, expiring links that need no API key. */
+export const filesRoute = createRoute({
+  method: 'get',
+  path: '/files/{key}',
+  operationId: 'downloadFile',
+  tags: ['Service'],
+  summary: 'Download a stored file (signed link)',
+  description: 'The `download_url` of an uploaded file: signed, expiring, no API key. `key` is the storage key, slashes included.',
+  security: [],
+  request: {
+    params: z.object({ key: z.string().meta({ description: 'Storage key, e.g. outputs/20250101_120000_3f2a9c1e/app/main.py.' }) }),
+    query: z.object({
+      expires: z.int().meta({ description: 'Unix seconds when the link expires.' }),
+      signature: z.string().meta({ description: 'Signature of key and expiry.' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The file, as an attachment.',
+      content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+    },
+    403: error('The link is invalid or has expired.', {
+      message: 'This download link is invalid or has expired. Request a new link through the session that produced the file.',
+      code: 'forbidden',
+    }),
+    404: error('No stored file at this link.', { message: 'No stored file at this link.', code: 'not_found' }),
+  },
+});
+
 /** A Hono app serving signed `GET`/`HEAD /files/*` downloads from the local store, without an API key; `now` returns ms. */
-export function filesRoutes(store: LocalArtifactStore, signer: UrlSigner, opts: { now?: () => number } = {}): Hono {
+export function filesRoutes(store: LocalArtifactStore, signer: UrlSigner, opts: { now?: () => number } = {}): OpenAPIHono {
   const now = opts.now ?? Date.now;
-  const app = new Hono();
+  const app = routeGroup();
 
   // Set on this app so the JSON errors survive being mounted with app.route().
   app.onError((err, c) => {
@@ -22,7 +51,8 @@ export function filesRoutes(store: LocalArtifactStore, signer: UrlSigner, opts: 
     return c.json(body, status as ContentfulStatusCode);
   });
 
-  app.get('/files/*', async function serveSignedFile(c) {
+  // The key is read from the raw URL (see keyFromUrl) and checked by the signature, not by a schema.
+  serveDeclared(app, filesRoute, '/files/*', async function serveSignedFile(c) {
     const key = keyFromUrl(c.req.url);
     // Checked before the file system is touched: without a valid link nobody learns what exists.
     if (key === undefined) throw notFound();

@@ -7,9 +7,9 @@ import { Readable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filesRoutes } from './files-routes.js';
-import { LocalArtifactStore } from './local-store.js';
-import { UrlSigner } from './signer.js';
+import { filesRoutes } from './files.js';
+import { LocalArtifactStore } from '../../artifacts/local-store.js';
+import { UrlSigner } from '../../artifacts/signer.js';
 
 // Through a real socket, paths arrive exactly as a client wrote them: no URL class on the
 // client side has normalised "%2e%2e" or "\" away, so this is what the route really gets.

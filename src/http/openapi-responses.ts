@@ -1,36 +1,58 @@
 /**
- * Responses shared by the operations of the OpenAPI document: the error bodies a client must
- * handle, with the exact API Gateway bodies where the original answered from API Gateway.
+ * Responses shared by the route declarations (gateway and runtime): the error bodies a client must
+ * handle, with the exact API Gateway bodies where the original answered from API Gateway. Schemas
+ * are the zod schemas themselves, so the document is generated from what the service returns.
  */
+import type { RouteConfig } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { AsyncAcceptedSchema } from '../schemas/control.js';
+import { SessionEventSchema } from '../schemas/events.js';
+import { ErrorSchema, InvocationOutputSchema, type ErrorBody } from '../schemas/responses.js';
 import { EXAMPLE_ASYNC_ACCEPTED, EXAMPLE_EVENT_STREAM, EXAMPLE_OUTPUT } from './examples.js';
-import type { JsonSchema, MediaType, ResponseObject } from './openapi-types.js';
-import type { ErrorBody } from '../../schemas/responses.js';
 
-/** A reference to a component schema. */
-export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+/** One response of a route declaration. */
+export type ResponseConfig = Exclude<RouteConfig['responses'][string], { $ref: string }>;
+/** One media type of a response. */
+export type MediaTypeConfig = Exclude<NonNullable<ResponseConfig['content']>[string], { $ref: string } | undefined>;
+
 /** The Retry-After header of 429 and 503. */
-export const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } };
+export const RETRY_AFTER = {
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' as const, minimum: 0 } },
+};
 
-/** A JSON response of a component schema, with an example. */
-export const json = (description: string, schema: string, example?: unknown): ResponseObject => ({
+/** A JSON response of a schema, with an example. */
+export const json = (description: string, schema: z.ZodType, example?: unknown): ResponseConfig => ({
   description,
-  content: { 'application/json': { schema: ref(schema), ...(example === undefined ? {} : { example }) } },
+  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
 });
 /** An error response with an example body. */
-export const error = (description: string, example: ErrorBody): ResponseObject => json(description, 'Error', example);
+export const error = (description: string, example: ErrorBody): ResponseConfig => json(description, ErrorSchema, example);
 /** An error response with several example bodies. */
-export const errors = (description: string, examples: Record<string, { summary: string; value: ErrorBody }>): ResponseObject => ({
+export const errors = (description: string, examples: Record<string, { summary: string; value: ErrorBody }>): ResponseConfig => ({
   description,
-  content: { 'application/json': { schema: ref('Error'), examples } },
+  content: { 'application/json': { schema: ErrorSchema, examples } },
 });
+
+/** The `Prefer` header of the invocation routes. */
+export const PREFER_HEADER = z
+  .string()
+  .optional()
+  .meta({
+    description: '`respond-async`: answer 202 at once and run in the background, as `"async": true` in the body does.',
+    examples: ['respond-async'],
+  });
+
+/** The three answers of the invocation routes, for their descriptions. */
+export const RUN_ANSWERS =
+  'Three answers to the same run: by default 200 `application/json` with the output once the run ends; with `Accept: text/event-stream`, 200 with the events of the run as they happen, the last one `invocation.completed` with the same output; with `"async": true` or `Prefer: respond-async`, 202 at once with where to follow it (`async` wins over `Accept`). A request refused before the run starts (400, 404, 409, 413, 503) gets JSON whatever it asked for.';
 
 /** How events travel, for every `text/event-stream` response. */
 export const SSE_FORMAT =
   'Server-Sent Events. Each event is one message: `id: <event id>`, `event: <type>`, `data: <the whole event as JSON, on one line>`, then a blank line; `data` is a `SessionEvent` (the schema here). A comment line `: keep-alive` comes every 15 s so proxies keep the connection open. To resume after a dropped connection, send the last `id` received as `Last-Event-ID` to `GET /sessions/{session_id}/events`.';
 
 /** A `text/event-stream` body: the schema is that of one message's `data`. */
-export const eventStream = (examples: Record<string, { summary: string; value: string }>): MediaType => ({
-  schema: ref('SessionEvent'),
+export const eventStream = (examples: Record<string, { summary: string; value: string }>): MediaTypeConfig => ({
+  schema: SessionEventSchema,
   examples,
 });
 
@@ -38,10 +60,10 @@ export const eventStream = (examples: Record<string, { summary: string; value: s
 const INVOCATION_STREAM = eventStream({ run: { summary: 'One invocation, as streamed', value: EXAMPLE_EVENT_STREAM } });
 
 /** The 202 of an async invocation, with its headers. */
-const ASYNC_ACCEPTED: ResponseObject = {
+const ASYNC_ACCEPTED: ResponseConfig = {
   ...json(
     'Accepted (`"async": true` or `Prefer: respond-async`): the run goes on in the background. Follow it at `events_url`, fetch the result at `status_url`.',
-    'AsyncAccepted',
+    AsyncAcceptedSchema,
     EXAMPLE_ASYNC_ACCEPTED,
   ),
   headers: {
@@ -53,12 +75,12 @@ const ASYNC_ACCEPTED: ResponseObject = {
 /** 403 for a missing or bad key, exactly as API Gateway answers. */
 export const FORBIDDEN = error('Missing, unknown or revoked API key (the API Gateway body).', { message: 'Forbidden' });
 /** 429 over the rate or the quota, exactly as API Gateway answers, with Retry-After. */
-export const THROTTLED: ResponseObject = {
+export const THROTTLED: ResponseConfig = {
   description: 'Over the rate limit or the daily quota of the key (the API Gateway bodies).',
   headers: RETRY_AFTER,
   content: {
     'application/json': {
-      schema: ref('Error'),
+      schema: ErrorSchema,
       examples: {
         throttled: { summary: 'Over the rate limit (default 10/s, burst 20)', value: { message: 'Too Many Requests' } },
         quota: { summary: 'Over the daily quota (default 1,000 a day), until 00:00 UTC', value: { message: 'Limit Exceeded' } },
@@ -78,7 +100,7 @@ const INTERNAL = error('Unexpected fault; the service logged the cause.', {
 });
 
 /** The responses both invocation routes share. */
-export function invocationResponses(maxBodyBytes: number): Record<string, ResponseObject> {
+export function invocationResponses(maxBodyBytes: number): Record<string, ResponseConfig> {
   return {
     '200': {
       description: `The run ended (\`application/json\`, the default): \`success\` says whether it did the task; files written are stored either way. Or, with \`Accept: text/event-stream\`, the run's events as they happen, from \`invocation.queued\` to \`invocation.completed\` (which carries the same output), then the stream ends; the run goes on if the client hangs up. ${SSE_FORMAT}`,
@@ -87,7 +109,7 @@ export function invocationResponses(maxBodyBytes: number): Record<string, Respon
         'X-Invocation-Id': { description: 'With `text/event-stream`: the invocation.', schema: { type: 'string' } },
       },
       content: {
-        'application/json': { schema: ref('InvocationOutput'), example: EXAMPLE_OUTPUT },
+        'application/json': { schema: InvocationOutputSchema, example: EXAMPLE_OUTPUT },
         'text/event-stream': INVOCATION_STREAM,
       },
     },

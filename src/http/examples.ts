@@ -2,10 +2,10 @@
  * Example bodies for the OpenAPI document and the docs page. Typed with the schemas' own types,
  * so an example that drifts from its schema fails the type check (and the tests parse them too).
  */
-import type { EventPayload, EventType, SessionEvent } from '../../schemas/events.js';
-import { formatSse } from '../../events/sse.js';
-import type { AsyncAccepted, CancelAccepted, PermissionAnswer, PermissionAnswered } from '../../schemas/control.js';
-import type { Health, InvocationOutput, Ping, SessionDetail, SessionList, UploadedFile } from '../../schemas/responses.js';
+import type { EventPayload, EventType, SessionEvent } from '../schemas/events.js';
+import { formatSse } from '../events/sse.js';
+import type { AsyncAccepted, CancelAccepted, PermissionAnswer, PermissionAnswered } from '../schemas/control.js';
+import type { Health, InvocationOutput, Ping, SessionDetail, SessionList, UploadedFile } from '../schemas/responses.js';
 
 /** The original sample's request, as its README sent it (Replace, Search and List are aliases). */
 export const EXAMPLE_REQUEST = {
