@@ -15,7 +15,7 @@ import { openDatabase, type Db } from '../store/index.js';
 import { lockDataDir } from '../store/lock.js';
 import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
-import { EventBus, EventStore, SessionEvents } from '../events/index.js';
+import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
 import { Activity } from '../runtime/activity.js';
 import { recoverInterrupted } from '../runtime/recovery.js';
 import { InvocationService } from '../runtime/service.js';
@@ -60,10 +60,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     onStored: (file) => {
       const { session_id: sessionId, invocation_id: invocationId, ...stored } = file;
       sessions.recordLateUpload(invocationId, stored);
-      events.emit(sessionId, invocationId, {
-        type: 'file.stored',
-        data: { file_name: stored.file_name, size: stored.size, key: stored.key, download_url: stored.download_url },
-      });
+      events.emit(sessionId, invocationId, fileStoredEvent(stored));
     },
     logger: logger.child({ component: 'upload-outbox' }),
     ...(config.publicUrl ? { baseUrl: config.publicUrl } : {}),
