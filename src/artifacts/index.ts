@@ -5,8 +5,7 @@
 export { contentTypeFor } from './content-type.js';
 export { createArtifactStore, createS3Client } from './factory.js';
 export type { ArtifactStoreSetup } from './factory.js';
-export { filesRoutes } from './files-routes.js';
-export { objectKey, outputPrefix } from './keys.js';
+export { keyBaseName, keySegments, objectKey, outputPrefix } from './keys.js';
 export { LocalArtifactStore } from './local-store.js';
 export type { LocalArtifactStoreOptions } from './local-store.js';
 export { UploadOutbox } from './outbox.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Transform, pipeline } from 'node:stream';
-import type { FailedUpload, UploadedFile } from '../api/schemas.js';
+import type { FailedUpload, UploadedFile } from '../schemas/responses.js';
 import { contentTypeFor } from './content-type.js';
 import { objectKey } from './keys.js';
 import type { ArtifactStore } from './store.js';

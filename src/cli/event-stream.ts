@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { EventPayloads, type EventType, type SessionEvent } from '../events/schema.js';
+import { EventPayloads, type EventType, type SessionEvent } from '../schemas/events.js';
 import { parseSseStream, type SseMessage } from '../events/sse.js';
 import { isOk, readReply, startRequest, type HttpReply, type HttpRequestInit } from './http-request.js';
 

@@ -3,7 +3,7 @@
  * breaks: the run goes on on the service, and `Last-Event-ID` makes the service resend exactly
  * what was missed. The transport is injected, so the loop is tested without timing tricks.
  */
-import type { SessionEvent } from '../events/schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 import { StreamIdleError, toSessionEvent, type CompletedEvent, type OpenedStream } from './event-stream.js';
 import type { HttpReply } from './http-request.js';
 

@@ -2,7 +2,7 @@
  * Live progress of a run: one line per thing worth knowing (tool calls, approvals, stored files)
  * and, on a terminal, a spinner line with the elapsed time that each printed line clears first.
  */
-import type { SessionEvent } from '../events/schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 import { formatBytes } from './api-report.js';
 import type { CliIo } from './io.js';
 import { oneLine } from './table.js';

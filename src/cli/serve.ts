@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { loadConfig, NO_PROVIDER_MESSAGE, type ConfigFlags } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
-import { startRuntime } from '../runtime/index.js';
+import { startRuntime } from '../server/index.js';
 import type { EgressConfig } from '../egress/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
 import type { CommandContext, CommandInput } from './context.js';

@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDomainList, type EgressConfig } from '../egress/index.js';
-import { defaultGlobalRuns } from '../gateway/slots.js';
+import { defaultGlobalRuns } from './machine.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 
+export { modelEndpoints } from './endpoints.js';
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
 
 export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };
@@ -206,7 +207,7 @@ function parseEgress(raw: string | undefined, sandbox: 'bwrap' | 'off'): EgressC
   if (sandbox === 'off') {
     throw new ConfigError(
       '--allowed-domains / CCA_ALLOWED_DOMAINS needs the run sandbox (bubblewrap), which --no-sandbox / CCA_SANDBOX=off turns off. ' +
-        'Drop one of them; on AgentCore, limit egress with the runtime\'s network configuration (VPC) instead.',
+        "Drop one of them; on AgentCore, limit egress with the runtime's network configuration (VPC) instead.",
     );
   }
   return { kind: 'allowlist', domains };

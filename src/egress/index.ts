@@ -2,15 +2,23 @@
  * Egress allowlists: which hosts a run may connect to, the per-run proxy that enforces it, and the
  * bridge that is a sandboxed run's only way out.
  */
-export { BRIDGE_PORT, BRIDGE_PROXY_URL, BRIDGE_SCRIPT, bridgeCommand, EGRESS_SOCKETS_DIR, loopbackEndpoints, SANDBOX_SOCKET, withProxyEnv } from './bridge.js';
-export { covers, hostMatches, MAX_DOMAINS, normalizeHost, parseDomainList, patternProblem, type DomainPattern } from './domains.js';
 export {
-  EgressNotAllowedError,
-  isAllowed,
-  modelEndpoints,
-  runDomains,
-  type EgressConfig,
-  type EgressPolicy,
-  type Endpoint,
-} from './policy.js';
-export { MAX_REPORTED_DENIALS, parseAuthority, startEgressProxy, type DeniedConnection, type EgressProxy, type EgressProxyOptions } from './proxy.js';
+  BRIDGE_PORT,
+  BRIDGE_PROXY_URL,
+  BRIDGE_SCRIPT,
+  bridgeCommand,
+  EGRESS_SOCKETS_DIR,
+  loopbackEndpoints,
+  SANDBOX_SOCKET,
+  withProxyEnv,
+} from './bridge.js';
+export { covers, hostMatches, MAX_DOMAINS, normalizeHost, parseDomainList, patternProblem, type DomainPattern } from './domains.js';
+export { EgressNotAllowedError, isAllowed, runDomains, type EgressConfig, type EgressPolicy, type Endpoint } from './policy.js';
+export {
+  MAX_REPORTED_DENIALS,
+  parseAuthority,
+  startEgressProxy,
+  type DeniedConnection,
+  type EgressProxy,
+  type EgressProxyOptions,
+} from './proxy.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from './bus.js';
-import type { SessionEvent } from './schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 
 let nextId = 1;
 const event = (sessionId: string, text = 'x'): SessionEvent => ({

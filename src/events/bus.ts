@@ -2,7 +2,7 @@
  * In-process fan-out of new events to the streams watching a session. Events written by another
  * process reach no listener here; streams get those only by replay.
  */
-import type { SessionEvent } from './schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 
 /** Receives each new event of one session. */
 export type EventListener = (event: SessionEvent) => void;

@@ -1,7 +1,7 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { describe, expect, it } from 'vitest';
 import { eventsFromSdkMessage, newUsageState, type EventDraft } from './from-sdk.js';
-import { EVENT_TEXT_LIMIT, EventPayloads } from './schema.js';
+import { EVENT_TEXT_LIMIT, EventPayloads } from '../schemas/events.js';
 
 const usage = (input: number, output: number, cacheWrite = 0, cacheRead = 0) => ({
   input_tokens: input,

@@ -3,8 +3,8 @@
  * tests need no Claude Code process.
  */
 import type { SDKAssistantMessage, SDKMessage, SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
-import type { TokenUsage } from '../api/schemas.js';
-import type { EventPayload, EventType } from './schema.js';
+import type { TokenUsage } from '../schemas/responses.js';
+import type { EventPayload, EventType } from '../schemas/events.js';
 import { summarizeToolInput } from './summarize.js';
 import { truncate } from './truncate.js';
 

@@ -3,7 +3,7 @@
  * Unbounded on purpose: a slow reader must not lose events or stall the run that produces them,
  * and events are small (text is cut at EVENT_TEXT_LIMIT), so even a long run buffers little.
  */
-import type { SessionEvent } from './schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 
 /** A FIFO of events with a single waiter. */
 export class Inbox {

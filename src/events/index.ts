@@ -7,7 +7,8 @@ export {
   type EventType,
   type EventPayload,
   type SessionEvent,
-} from './schema.js';
+} from '../schemas/events.js';
+export { fileStoredEvent } from './file-stored.js';
 export { eventsFromSdkMessage, newUsageState, type EventDraft, type UsageState } from './from-sdk.js';
 export { summarizeToolInput, SUMMARY_LIMIT } from './summarize.js';
 export { truncate } from './truncate.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../store/index.js';
 import { EventBus } from './bus.js';
 import type { EventDraft } from './from-sdk.js';
-import type { SessionEvent } from './schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 import { SessionEvents, type StreamOptions } from './session-events.js';
 import { EventStore } from './store.js';
 

@@ -5,7 +5,7 @@
 import type { EventBus } from './bus.js';
 import type { EventDraft } from './from-sdk.js';
 import { Inbox } from './inbox.js';
-import type { SessionEvent } from './schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 import { EVENT_PAGE_LIMIT, type EventStore } from './store.js';
 
 /** Where a stream starts and what ends it. */

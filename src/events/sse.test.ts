@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SessionEvent } from './schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 import { formatSse, parseSseStream, type SseMessage } from './sse.js';
 
 const encoder = new TextEncoder();

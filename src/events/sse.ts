@@ -2,7 +2,7 @@
  * Server-Sent Events on the wire: our events out, and a parser (after the WHATWG "event stream
  * interpretation") for the CLI and the tests.
  */
-import type { SessionEvent } from './schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 
 /** One parsed SSE message: `id` is the last event id seen so far (as the spec keeps it), `data` its joined data lines. */
 export interface SseMessage {

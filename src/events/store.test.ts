@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../store/index.js';
-import { SessionEventSchema } from './schema.js';
+import { SessionEventSchema } from '../schemas/events.js';
 import { EventStore } from './store.js';
 
 const dirs: string[] = [];

@@ -3,7 +3,7 @@
  */
 import type { Db } from '../store/index.js';
 import type { EventDraft } from './from-sdk.js';
-import type { SessionEvent } from './schema.js';
+import type { SessionEvent } from '../schemas/events.js';
 
 /** An event to record: its draft plus where it belongs. */
 export type EventRecord = EventDraft & { session_id: string; invocation_id: string };

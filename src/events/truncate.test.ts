@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_TEXT_LIMIT } from './schema.js';
+import { EVENT_TEXT_LIMIT } from '../schemas/events.js';
 import { truncate } from './truncate.js';
 
 describe('truncate', () => {

@@ -1,7 +1,7 @@
 /**
  * Cutting long text for events: tool inputs and results can be megabytes, an event stays small.
  */
-import { EVENT_TEXT_LIMIT } from './schema.js';
+import { EVENT_TEXT_LIMIT } from '../schemas/events.js';
 
 /**
  * Keeps at most `limit` UTF-16 units of `text` and says how much was cut.

@@ -1,19 +1,48 @@
 /**
- * `GET /openapi.json` and `GET /docs`: the API document generated from the zod schemas, and a
- * readable page of it. Both are built once at start-up; neither needs a key.
+ * `GET /openapi.json` and `GET /docs`: the API document generated from the route declarations of
+ * the finished app, and a readable page of it. Both are built on first use (every route must be
+ * mounted by then); neither needs a key.
  */
-import { Hono } from 'hono';
-import { buildOpenApi, renderDocsPage } from '../api/index.js';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Config } from '../config/index.js';
-import type { CallerEnv } from '../runtime/invoke-route.js';
+import type { CallerEnv } from '../runtime/index.js';
+import { buildOpenApi, renderDocsPage } from './openapi/index.js';
 
-/** Routes serving the OpenAPI document and the docs page. */
-export function docsRoutes(config: Config, version: string): Hono<CallerEnv> {
-  const doc = buildOpenApi({ version, ...(config.publicUrl ? { serverUrl: config.publicUrl } : {}), limits: config.limits });
-  const json = JSON.stringify(doc, null, 2);
-  const page = renderDocsPage(doc);
-  const app = new Hono<CallerEnv>();
-  app.get('/openapi.json', (c) => c.body(json, 200, { 'content-type': 'application/json; charset=utf-8' }));
-  app.get('/docs', (c) => c.html(page));
-  return app;
+const openApiRoute = createRoute({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'openapi',
+  tags: ['Service'],
+  summary: 'This OpenAPI 3.1 document',
+  security: [],
+  responses: { 200: { description: 'The document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+});
+
+const docsRoute = createRoute({
+  method: 'get',
+  path: '/docs',
+  operationId: 'docs',
+  tags: ['Service'],
+  summary: 'This documentation as a web page',
+  security: [],
+  responses: { 200: { description: 'A self-contained HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+});
+
+/**
+ * Serves the document of `app` (the whole service, these two routes included) and its page.
+ * @example serveDocs(app, config, VERSION) // after every other route group is mounted
+ */
+export function serveDocs(app: OpenAPIHono<CallerEnv>, config: Config, version: string): void {
+  let built: { json: string; page: string } | undefined;
+  const docs = () => {
+    if (built === undefined) {
+      const doc = buildOpenApi(app, { version, ...(config.publicUrl ? { serverUrl: config.publicUrl } : {}), limits: config.limits });
+      built = { json: JSON.stringify(doc, null, 2), page: renderDocsPage(doc) };
+    }
+    return built;
+  };
+  app.openAPIRegistry.registerPath(openApiRoute);
+  app.openAPIRegistry.registerPath(docsRoute);
+  app.get('/openapi.json', (c) => c.body(docs().json, 200, { 'content-type': 'application/json; charset=utf-8' }));
+  app.get('/docs', (c) => c.html(docs().page));
 }

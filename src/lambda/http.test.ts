@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { ThrottledError, ValidationError } from '../errors/index.js';
-import { apiBase, bodyText, errorResult, header, parseJsonBody } from './http.js';
+import { ThrottledError } from '../errors/index.js';
+import { apiBase, bodyText, errorResult, header } from './http.js';
 
 const event = (
   over: Omit<Partial<APIGatewayProxyEvent>, 'requestContext'> & { requestContext?: Partial<APIGatewayProxyEvent['requestContext']> },
@@ -39,13 +39,6 @@ describe('API Gateway event helpers', () => {
       code: 'payload_too_large',
       limit: 5,
     });
-  });
-
-  it('parses JSON with the local messages for empty and broken bodies', () => {
-    expect(parseJsonBody(' {"a": 1} ')).toEqual({ a: 1 });
-    expect(() => parseJsonBody('  ')).toThrow(/The body is empty/);
-    expect(() => parseJsonBody('{')).toThrow(ValidationError);
-    expect(() => parseJsonBody('{')).toThrow(/The body is not valid JSON \(.+\); send e.g./);
   });
 
   it('derives the public base URL on the execute-api host and on a custom domain with a base path', () => {

@@ -4,21 +4,21 @@
  * and errors through `toErrorResponse` so their bodies are the local gateway's.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { AppError, PayloadTooLargeError, ValidationError, toErrorResponse } from '../errors/index.js';
+import { AppError, toErrorResponse } from '../errors/index.js';
+import { bodyTooLarge, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S } from '../http/index.js';
 
 /** CORS on every answer, as the local gateway's defaults (any origin; the async and retry headers readable). */
 export const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Expose-Headers': 'Retry-After, Location, Preference-Applied, X-Session-Id, X-Invocation-Id',
+  'Access-Control-Expose-Headers': CORS_EXPOSE_HEADERS.join(', '),
 };
 
 /** The answer to a CORS preflight that reaches the Lambda (API Gateway usually answers them itself). */
 export const PREFLIGHT_HEADERS: Record<string, string> = {
   ...CORS_HEADERS,
-  'Access-Control-Allow-Headers':
-    'Content-Type, x-api-key, Authorization, X-Amzn-Bedrock-AgentCore-Runtime-Session-Id, Last-Event-ID, Prefer',
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Max-Age': '600',
+  'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS.join(', '),
+  'Access-Control-Allow-Methods': CORS_ALLOW_METHODS.join(', '),
+  'Access-Control-Max-Age': String(CORS_MAX_AGE_S),
 };
 
 /** A header of the event, whatever its case; undefined when absent. */
@@ -37,22 +37,8 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
 export function bodyText(event: APIGatewayProxyEvent, maxBytes: number): string {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > maxBytes) {
-    throw new PayloadTooLargeError(`The body is larger than ${maxBytes} bytes; send a shorter prompt.`, { limit: maxBytes });
-  }
+  if (bytes.length > maxBytes) throw bodyTooLarge(maxBytes);
   return bytes.toString('utf8');
-}
-
-/** Parses a JSON body whatever the Content-Type, with the local gateway's messages. */
-export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') {
-    throw new ValidationError('The body is empty; send JSON such as {"prompt": "Create a hello world Python script"}.');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ValidationError(`The body is not valid JSON (${(err as Error).message}); send e.g. {"prompt": "..."}.`);
-  }
 }
 
 /**

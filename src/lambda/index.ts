@@ -11,4 +11,4 @@ export { claimSession, ownerKey, visibleSession, type OwnerRecord } from './owne
 export { agentCoreInvoker, runtimeError, RuntimeUnavailableError, type RuntimeAnswer, type RuntimeInvoker } from './runtime.js';
 export { AGENTCORE_MIN_SESSION_ID_LENGTH, checkSessionId, sessionIdFor } from './session-id.js';
 export { readState, relinkWith, toSessionDetail, type Relink } from './session-detail.js';
-export { SESSION_HEADER } from './invoke.js';
+export { SESSION_HEADER } from '../http/index.js';

@@ -6,16 +6,13 @@
  * while /ping says HealthyBusy), and the caller polls GET /sessions/{id}.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AsyncAccepted } from '../api/control-schemas.js';
-import { parseInvocation } from '../runtime/schema.js';
+import type { AsyncAccepted } from '../schemas/control.js';
+import { parseInvocation, parseJsonBody, SESSION_HEADER } from '../http/index.js';
 import type { LambdaDeps } from './deps.js';
-import { apiBase, bodyText, header, jsonResult, parseJsonBody, rawResult } from './http.js';
+import { apiBase, bodyText, header, jsonResult, rawResult } from './http.js';
 import { claimSession } from './owners.js';
 import { RuntimeUnavailableError } from './runtime.js';
 import { sessionIdFor } from './session-id.js';
-
-/** The header AgentCore (and the local runtime) carry the session id in; as locally, it wins over the body. */
-export const SESSION_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id';
 
 /** The 202 of an async invocation on AWS: no event stream behind API Gateway, so no `events_url`. */
 export type AsyncAcceptedOnAws = Omit<AsyncAccepted, 'events_url'>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InvocationOutput, UploadedFile } from '../api/schemas.js';
+import type { InvocationOutput, UploadedFile } from '../schemas/responses.js';
 import type { SessionStateRecord } from '../state/index.js';
 import { memoryObjects } from './objects.js';
 import { readState, relinkWith, toSessionDetail } from './session-detail.js';

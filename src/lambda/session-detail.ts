@@ -3,7 +3,7 @@
  * bucket holds: the Lambda's owner record and the runtime's mirrored SessionStateRecord (the latest
  * invocation only: that is all the runtime mirrors).
  */
-import type { InvocationSummary, SessionDetail, UploadedFile } from '../api/schemas.js';
+import type { InvocationSummary, SessionDetail, UploadedFile } from '../schemas/responses.js';
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { SessionStateRecord } from '../state/index.js';
 import type { SessionObjects } from './objects.js';

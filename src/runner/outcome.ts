@@ -2,7 +2,7 @@
  * How a run ended, in the service's terms, derived from the SDK's messages.
  */
 import type { SDKMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
-import type { StopReason, TokenUsage } from '../api/schemas.js';
+import type { StopReason, TokenUsage } from '../schemas/responses.js';
 import type { PermissionDenial } from './permissions.js';
 
 // Why the run stopped (`completed` is the only reason that can mean success) and the tokens it

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { CanUseTool, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
-import type { PermissionDenial } from '../api/schemas.js';
+import type { PermissionDenial } from '../schemas/responses.js';
 
 export const PERMISSION_MODES = ['acceptEdits', 'acceptAll', 'manual', 'default', 'plan', 'bypassPermissions', 'dontAsk'] as const;
 export type RequestPermissionMode = (typeof PERMISSION_MODES)[number];

@@ -1,4 +1,4 @@
-import type { Ping } from '../api/schemas.js';
+import type { Ping } from '../schemas/responses.js';
 
 /**
  * What `/ping` reports: AgentCore treats a HealthyBusy runtime as in use and keeps it alive.

@@ -2,16 +2,18 @@
  * The AgentCore Runtime contract over HTTP: `POST /invocations`, `GET /ping`, plus signed
  * downloads of stored files. Routes validate, call the domain and return; errors map in one place.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../config/index.js';
 import { AppError, toErrorResponse, ValidationError } from '../errors/index.js';
+import { routeGroup, serveDeclared } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
+import type { SessionEvents } from '../events/index.js';
 import type { Activity } from './activity.js';
 import { invocationBodyLimit, invocationHandler, type CallerEnv } from './invoke-route.js';
+import { invocationsRoute } from './routes/invocations.js';
+import { pingRoute } from './routes/ping.js';
 import type { InvocationService } from './service.js';
-import type { SessionEvents } from '../events/index.js';
-
-export { SESSION_HEADER } from './invoke-route.js';
 
 export interface AppDeps {
   config: Config;
@@ -23,23 +25,24 @@ export interface AppDeps {
   cors?: MiddlewareHandler;
   /** Guards `/invocations` (the API key middleware in `serve` mode; none on AgentCore). */
   guard?: MiddlewareHandler<CallerEnv>;
-  /** Routes mounted at the root: signed downloads, and in `serve` mode the public API. */
-  routes?: Hono<CallerEnv>[];
+  /** Route groups mounted at the root: signed downloads, and in `serve` mode the public API. */
+  routes?: OpenAPIHono<CallerEnv>[];
 }
 
-/** Builds the service's Hono app. */
-export function createRuntimeApp(deps: AppDeps): Hono<CallerEnv> {
+/** Builds the service's Hono app; its OpenAPI registry holds every route mounted on it. */
+export function createRuntimeApp(deps: AppDeps): OpenAPIHono<CallerEnv> {
   const { config, service, activity, logger } = deps;
-  const app = new Hono<CallerEnv>();
+  const app = routeGroup<CallerEnv>();
 
   if (deps.cors) app.use('*', deps.cors);
-  app.get('/ping', (c) => c.json(activity.ping()));
+  app.openapi(pingRoute, (c) => c.json(activity.ping(), 200));
   const guard: MiddlewareHandler<CallerEnv> = deps.guard ?? (async (_c, next) => next());
   // Async answers need somewhere to read the result: the sessions routes of `serve` (which has a
   // guard), or on AgentCore the state mirrored to S3 that the API Lambda reads.
   const asyncAllowed = deps.guard !== undefined || config.storage.kind === 's3';
   const handler = invocationHandler({ config, service, events: deps.events, asyncAllowed });
-  app.post('/invocations', guard, invocationBodyLimit(config), handler);
+  const route = invocationsRoute(config.limits.maxBodyBytes);
+  serveDeclared(app, route, '/invocations', guard, invocationBodyLimit(config), handler);
   for (const routes of deps.routes ?? []) app.route('/', routes);
 
   app.notFound((c) =>

@@ -1,7 +1,10 @@
 /** The runtime: the AgentCore Runtime service contract, served locally or in the container. */
-export { startRuntime, buildRuntime, type RuntimeHandle } from './server.js';
-export { createRuntimeApp, SESSION_HEADER } from './app.js';
+export { createRuntimeApp } from './app.js';
 export { InvocationService } from './service.js';
-export { parseInvocation, InvocationRequest, type ValidInvocation } from './schema.js';
 export type { InvocationOutput } from './output.js';
 export { Activity, type PingStatus } from './activity.js';
+export type { Caller, CallerEnv } from './invoke-route.js';
+export { RunSlots } from './slots.js';
+export { invocationBodyLimit, invocationHandler, limitsFor, publicOrigin } from './invoke-route.js';
+export { sseResponse } from './sse.js';
+export { filesRoutes } from './routes/files.js';

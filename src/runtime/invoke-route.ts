@@ -5,10 +5,10 @@
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config, Limits } from '../config/index.js';
-import { PayloadTooLargeError, ValidationError } from '../errors/index.js';
-import type { AsyncAccepted } from '../api/control-schemas.js';
+import { ValidationError } from '../errors/index.js';
+import type { AsyncAccepted } from '../schemas/control.js';
 import type { SessionEvents } from '../events/index.js';
-import { parseInvocation } from './schema.js';
+import { bodyTooLarge, parseInvocation, parseJsonBody, SESSION_HEADER } from '../http/index.js';
 import type { InvocationService } from './service.js';
 import { sseResponse } from './sse.js';
 
@@ -41,17 +41,12 @@ export function limitsFor(limits: Limits, caller: Caller | undefined): Limits {
 /** Hono environment of routes that may have a caller. */
 export type CallerEnv = { Variables: { caller?: Caller } };
 
-/** The header AgentCore uses to carry the session id. */
-export const SESSION_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id';
-
 /** Body size limit answering 413 in the service's error format. */
 export function invocationBodyLimit(config: Config) {
   return bodyLimit({
     maxSize: config.limits.maxBodyBytes,
     onError: () => {
-      throw new PayloadTooLargeError(`The body is larger than ${config.limits.maxBodyBytes} bytes; send a shorter prompt.`, {
-        limit: config.limits.maxBodyBytes,
-      });
+      throw bodyTooLarge(config.limits.maxBodyBytes);
     },
   });
 }
@@ -65,7 +60,7 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
   const { config, service, events } = deps;
   return async (c: Context<CallerEnv>) => {
     const caller = c.get('caller');
-    const request = parseInvocation(await readJson(c.req.raw), limitsFor(config.limits, caller));
+    const request = parseInvocation(parseJsonBody(await c.req.raw.text()), limitsFor(config.limits, caller));
     const wantsAsync = request.async || /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
     if (wantsAsync && !deps.asyncAllowed) {
       throw new ValidationError(
@@ -107,7 +102,7 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
         signal: c.req.raw.signal,
         untilInvocation: invocationId,
       });
-      return sseResponse(stream, c.req.raw.signal, { 'X-Session-Id': sessionId, 'X-Invocation-Id': invocationId });
+      return sseResponse(c, stream, { 'X-Session-Id': sessionId, 'X-Invocation-Id': invocationId });
     }
     // A caller that hangs up does not stop the run: the result stays retrievable.
     return c.json(await started.done);
@@ -117,17 +112,4 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
 /** The origin download links point at: the configured public URL, else the request's own. */
 export function publicOrigin(config: Config, requestUrl: string): string {
   return config.publicUrl ?? new URL(requestUrl).origin;
-}
-
-/** Reads the body as JSON whatever the Content-Type (curl -d sends form encoding by default). */
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === '') {
-    throw new ValidationError('The body is empty; send JSON such as {"prompt": "Create a hello world Python script"}.');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ValidationError(`The body is not valid JSON (${(err as Error).message}); send e.g. {"prompt": "..."}.`);
-  }
 }

@@ -2,7 +2,7 @@
  * The response: the original sample's shape, unchanged, with the fields users need added.
  * `{"output": {success, result, session_id, timestamp, model, metadata: {duration_ms, num_turns, uploaded_files}}}`
  */
-import type { EgressReport, InvocationOutput, InvocationStatus } from '../api/schemas.js';
+import type { EgressReport, InvocationOutput, InvocationStatus } from '../schemas/responses.js';
 import type { FailedUpload, UploadedFile } from '../artifacts/index.js';
 import type { RunOutcome } from '../runner/index.js';
 import type { SkippedFile } from '../workspace/index.js';

@@ -9,8 +9,8 @@ import { silentLogger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import type { SessionStateRecord, StateMirror } from '../state/index.js';
 import { openDatabase, type Db } from '../store/index.js';
-import { ensureWorkspace, saveSnapshot, takeSnapshot } from '../workspace/index.js';
-import { recoverInterrupted, runSnapshotFile, type RecoveryDeps } from './recovery.js';
+import { ensureWorkspace, runSnapshotFile, saveSnapshot, takeSnapshot } from '../workspace/index.js';
+import { recoverInterrupted, type RecoveryDeps } from './recovery.js';
 
 const INV = '0a1b2c3d-0000-4000-8000-000000000001';
 const QUEUED = '0a1b2c3d-0000-4000-8000-000000000002';
@@ -63,7 +63,7 @@ async function diedWhileRunning(sessionId: string, files: Record<string, string>
   const workspace = await ensureWorkspace(sessionsRoot(), sessionId);
   await writeFile(path.join(workspace, 'old.txt'), 'was there before\n');
   sessions.startInvocation({ sessionId, invocationId: INV, startedAt: STARTED, prompt: 'p', request: { prompt: 'p', model: 'm-1' } });
-  await saveSnapshot(runSnapshotFile(sessionsRoot(), sessionId, INV), await takeSnapshot(workspace));
+  await saveSnapshot(runSnapshotFile(dir, sessionId, INV), await takeSnapshot(workspace));
   for (const [name, content] of Object.entries(files)) await writeFile(path.join(workspace, name), content);
   return workspace;
 }
@@ -125,7 +125,7 @@ describe('recoverInterrupted', () => {
 
   it('says so when the snapshot of a running invocation cannot be read, and stores nothing', async () => {
     await diedWhileRunning('s3', { 'made.txt': 'x' });
-    await writeFile(runSnapshotFile(sessionsRoot(), 's3', INV), '{"format": 1, "entr');
+    await writeFile(runSnapshotFile(dir, 's3', INV), '{"format": 1, "entr');
 
     await recoverInterrupted(deps());
 
@@ -156,7 +156,7 @@ describe('recoverInterrupted', () => {
     await writeFile(path.join(outside, `${INV}.json`), 'not ours');
     await mkdir(path.join(sessionsRoot(), 'linked'), { recursive: true });
     await symlink(outside, path.join(sessionsRoot(), 'linked', 'snapshots'));
-    const stale = runSnapshotFile(sessionsRoot(), 's5', QUEUED);
+    const stale = runSnapshotFile(dir, 's5', QUEUED);
     await saveSnapshot(stale, { entries: new Map(), truncated: false });
     await writeFile(path.join(path.dirname(stale), 'notes.txt'), 'not a snapshot');
 

@@ -5,36 +5,27 @@
  * it created or changed are stored, and it ends `interrupted` with a full output and its
  * `invocation.completed` event, so event streams of its session end.
  */
-import { rmSync } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
-import type { SessionEvents } from '../events/index.js';
+import { fileStoredEvent, type SessionEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { InvocationRow, SessionRepo } from '../sessions/index.js';
 import type { StateMirror } from '../state/index.js';
-import { ensureWorkspace, loadSnapshot, type Snapshot } from '../workspace/index.js';
+import {
+  ensureWorkspace,
+  forgetRunSnapshot,
+  isValidSessionId,
+  loadSnapshot,
+  runSnapshotFile,
+  sessionDirs,
+  sessionsRoot,
+  type Snapshot,
+} from '../workspace/index.js';
 import { buildOutput, type InvocationOutput } from './output.js';
 import { storeChanges, type StoredChanges } from './store-changes.js';
-
-/** Where an invocation's "before" snapshot is kept while it runs: `<sessions>/<id>/snapshots/<invocation>.json`. */
-export function runSnapshotFile(sessionsRoot: string, sessionId: string, invocationId: string): string {
-  return path.join(sessionsRoot, sessionId, 'snapshots', `${invocationId}.json`);
-}
-
-/**
- * Deletes an ended invocation's snapshot. Synchronous on purpose: it runs right after the end is
- * recorded and before shutdown can close, so a clean stop never leaves one behind.
- */
-export function forgetRunSnapshot(sessionsRoot: string, sessionId: string, invocationId: string): void {
-  try {
-    rmSync(runSnapshotFile(sessionsRoot, sessionId, invocationId), { force: true });
-  } catch {
-    // Never in the way of recording an end: a snapshot left behind is removed at the next start.
-  }
-}
 
 export interface RecoveryDeps {
   config: Config;
@@ -62,12 +53,12 @@ export interface RecoveredInvocation {
  * @example const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, state, logger });
  */
 export async function recoverInterrupted(deps: RecoveryDeps): Promise<RecoveredInvocation[]> {
-  const sessionsRoot = path.join(deps.config.dataDir, 'sessions');
+  const { dataDir } = deps.config;
   const recovered: RecoveredInvocation[] = [];
   for (const row of deps.sessions.listUnfinished()) {
     const log = deps.logger.child({ session_id: row.session_id, invocation_id: row.id });
     try {
-      recovered.push(await recoverOne(deps, sessionsRoot, row, log));
+      recovered.push(await recoverOne(deps, row, log));
     } catch (err) {
       // One broken workspace must not keep the service from starting or the others from recovering.
       log.error({ err }, 'could not store the files of an interrupted invocation');
@@ -76,19 +67,19 @@ export async function recoverInterrupted(deps: RecoveryDeps): Promise<RecoveredI
       record(deps, row, outcomeWithoutRun('interrupted', message), at, { uploaded: [], skipped: [], failed: [] }, '');
       recovered.push({ sessionId: row.session_id, invocationId: row.id, ran: row.status === 'running', stored: 0, failed: 0 });
     }
-    forgetRunSnapshot(sessionsRoot, row.session_id, row.id);
+    forgetRunSnapshot(dataDir, row.session_id, row.id);
   }
-  await removeStaleSnapshots(sessionsRoot, deps.logger);
+  await removeStaleSnapshots(dataDir, deps.logger);
   return recovered;
 }
 
-async function recoverOne(deps: RecoveryDeps, sessionsRoot: string, row: InvocationRow, log: Logger): Promise<RecoveredInvocation> {
+async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): Promise<RecoveredInvocation> {
   const { config } = deps;
   const ids = { sessionId: row.session_id, invocationId: row.id };
   let before: Snapshot | undefined;
   let unreadable: string | undefined;
   try {
-    before = await loadSnapshot(runSnapshotFile(sessionsRoot, row.session_id, row.id));
+    before = await loadSnapshot(runSnapshotFile(config.dataDir, row.session_id, row.id));
   } catch (err) {
     unreadable = String(err);
     log.warn({ err }, 'the snapshot of an interrupted invocation cannot be read');
@@ -103,7 +94,7 @@ async function recoverOne(deps: RecoveryDeps, sessionsRoot: string, row: Invocat
     record(deps, row, outcomeWithoutRun('interrupted', message), new Date(), { uploaded: [], skipped: [], failed: [] }, prefix);
     return { ...ids, ran: row.status === 'running', stored: 0, failed: 0 };
   }
-  const workspace = await ensureWorkspace(sessionsRoot, row.session_id);
+  const workspace = await ensureWorkspace(sessionsRoot(config.dataDir), row.session_id);
   const stored = await storeChanges({
     store: deps.store,
     outbox: deps.outbox,
@@ -113,11 +104,7 @@ async function recoverOne(deps: RecoveryDeps, sessionsRoot: string, row: Invocat
     prefix,
     baseUrl: config.publicUrl ?? '',
     ...ids,
-    onStored: (file) =>
-      deps.events.emit(row.session_id, row.id, {
-        type: 'file.stored',
-        data: { file_name: file.file_name, size: file.size, key: file.key, download_url: file.download_url },
-      }),
+    onStored: (file) => deps.events.emit(row.session_id, row.id, fileStoredEvent(file)),
   });
   const files = `${stored.uploaded.length} file(s) it created or changed were stored`;
   const retry = stored.failed.length > 0 ? `, ${stored.failed.length} more could not be stored yet and are retried in the background` : '';
@@ -175,11 +162,13 @@ function requestedModel(row: InvocationRow, config: Config): string | undefined 
 
 // A snapshot left after its invocation ended (the process died between recording the end and
 // deleting it) would otherwise stay forever. Only plain directories are entered and only snapshot
-// files removed: a session directory is no place to follow a link from.
-async function removeStaleSnapshots(sessionsRoot: string, logger: Logger): Promise<void> {
-  for (const id of await readdir(sessionsRoot).catch(() => [] as string[])) {
-    const dir = path.join(sessionsRoot, id, 'snapshots');
-    if (!(await isPlainDirectory(path.join(sessionsRoot, id))) || !(await isPlainDirectory(dir))) continue;
+// files removed: a session directory is no place to follow a link from. A name that is no session
+// id was never made by the service, and is left alone.
+async function removeStaleSnapshots(dataDir: string, logger: Logger): Promise<void> {
+  for (const id of await readdir(sessionsRoot(dataDir)).catch(() => [] as string[])) {
+    if (!isValidSessionId(id)) continue;
+    const { root, snapshots: dir } = sessionDirs(dataDir, id);
+    if (!(await isPlainDirectory(root)) || !(await isPlainDirectory(dir))) continue;
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const file = path.join(dir, name);
       if (!SNAPSHOT_NAME.test(name) || !(await lstat(file).catch(() => undefined))?.isFile()) continue;

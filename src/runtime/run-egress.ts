@@ -4,9 +4,10 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { EgressReport } from '../api/schemas.js';
+import type { EgressReport } from '../schemas/responses.js';
 import type { ProviderConfig } from '../config/index.js';
-import { EGRESS_SOCKETS_DIR, loopbackEndpoints, modelEndpoints, startEgressProxy, type DomainPattern } from '../egress/index.js';
+import { EGRESS_SOCKETS_DIR, loopbackEndpoints, startEgressProxy, type DomainPattern } from '../egress/index.js';
+import { modelEndpoints } from '../config/index.js';
 import type { SandboxEgress } from '../sandbox/index.js';
 
 export interface RunEgress {

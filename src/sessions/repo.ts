@@ -2,7 +2,7 @@
  * Sessions and their invocations in SQLite. A session is a workspace plus a Claude Code
  * conversation; an invocation is one run in it.
  */
-import type { InvocationOutput, InvocationStatus, UploadedFile } from '../api/schemas.js';
+import type { InvocationOutput, InvocationStatus, UploadedFile } from '../schemas/responses.js';
 import type { Db } from '../store/index.js';
 
 /** Where an invocation is in its life. `running` is the only state that is not final. */

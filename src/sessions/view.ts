@@ -2,10 +2,10 @@
  * What the sessions API shows: rows of the database turned into the public shapes. Stored download
  * links expire: the route makes every file's links afresh on each read.
  */
-import type { InvocationOutput, InvocationSummary, SessionDetail, SessionSummary } from '../api/schemas.js';
+import type { InvocationOutput, InvocationSummary, SessionDetail, SessionSummary } from '../schemas/responses.js';
 import type { InvocationRow, SessionListRow } from './repo.js';
 
-export type { SessionSummary, SessionDetail } from '../api/schemas.js';
+export type { SessionSummary, SessionDetail } from '../schemas/responses.js';
 
 /** The list entry of a session. */
 export function toSessionSummary(row: SessionListRow): SessionSummary {

@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isValidSessionId } from '../workspace/index.js';
-import { stateKey, type SessionStateRecord, type StateMirror } from './index.js';
+import { stateKey, type SessionStateRecord, type StateMirror } from './mirror.js';
 
 /** Where the mirror writes: the artifact bucket and its key prefix ('' or 'a/b'). */
 export interface S3StateMirrorOptions {

@@ -10,3 +10,4 @@ export { loadSnapshot, parseSnapshot, saveSnapshot, serializeSnapshot, SnapshotF
 export { detectChanges } from './detect-changes.js';
 export { openWorkspaceFile, WorkspaceFileChangedError } from './open-workspace-file.js';
 export { ensureWorkspace, InvalidSessionIdError, isValidSessionId } from './ensure-workspace.js';
+export { forgetRunSnapshot, makeSessionDirs, runSnapshotFile, sessionDirs, sessionsRoot, type SessionDirs } from './session-dirs.js';

@@ -15,7 +15,7 @@ export interface FileEntry {
 }
 
 /** Why a created or changed entry is not stored, and the entry with a sentence a person can act on: public API shapes. */
-export type { SkipReason, SkippedFile } from '../api/schemas.js';
+export type { SkipReason, SkippedFile } from '../schemas/responses.js';
 
 /** Bounds on what one run may store and on how much of the tree one walk may visit. */
 export interface WorkspaceLimits {

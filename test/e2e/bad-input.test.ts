@@ -42,6 +42,8 @@ describe('bad input', () => {
     ['a bad session id', { prompt: 'x', session_id: '../../etc' }, 400, /session_id must be/],
     ['max_turns over the server maximum', { prompt: 'x', max_turns: 500 }, 400, /at most 20/],
     ['a negative timeout', { prompt: 'x', timeout_s: -1 }, 400, /timeout_s/],
+    ['a misspelt field', { promt: 'Create hello.py' }, 400, /^Unknown field "promt" in the body; did you mean "prompt"\?$/],
+    ['a misspelt field in the AgentCore wrapping', { input: { prompt: 'x', timeout: 9 } }, 400, /did you mean "timeout_s"\?/],
   ];
 
   it.each(cases)('answers %s with a clear error', async (_name, body, status, message) => {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { buildSdkOptions } from '../../src/runner/index.js';
-import { startRuntime } from '../../src/runtime/index.js';
+import { startRuntime } from '../../src/server/index.js';
 import { detectSandbox, sandboxForRun } from '../../src/sandbox/index.js';
 import { listening, SERVE_BANNER_END, spawnServe } from '../support/cca-banner.js';
 import { scenarios, startModelServer, text, toolUse, userTexts, type ModelServer } from '../support/model-server.js';

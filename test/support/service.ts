@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { silentLogger, type Logger } from '../../src/logging/index.js';
-import { startRuntime, type RuntimeHandle } from '../../src/runtime/index.js';
+import { startRuntime, type RuntimeHandle } from '../../src/server/index.js';
 import type { StateMirror } from '../../src/state/index.js';
 import { startModelServer, type ModelServer, type Responder } from './model-server.js';
 

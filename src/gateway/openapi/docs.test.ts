@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../schemas/events.js';
+import { escapeHtml, renderDocsPage, renderText } from './docs.js';
+import { eventComponentName } from '../../schemas/events.js';
+import { serviceDocument } from '../../../test/support/service-document.js';
+
+const build = () => serviceDocument({ version: '1.2.3', limits: { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 } });
+
+describe('renderDocsPage', () => {
+  const doc = build();
+  const page = renderDocsPage(doc);
+
+  it('shows every operation with its method, path and an anchor', () => {
+    expect(page.startsWith('<!doctype html>')).toBe(true);
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        expect(page).toContain(`<code>${path}</code>`);
+        expect(page).toContain(`id="op-${op.operationId}"`);
+        expect(page).toContain(`<span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code>`);
+      }
+    }
+    expect(page).toContain('claude-code-agent <small>1.2.3');
+  });
+
+  it('lists request fields with type, required and description', () => {
+    expect(page).toMatch(/<td><code>prompt<\/code><\/td><td>string<\/td><td>yes<\/td><td>The task, in plain language\./);
+    expect(page).toContain('<code>&quot;acceptEdits&quot;</code> | <code>&quot;acceptAll&quot;</code>');
+    // Nested response fields are flattened, and component references are links.
+    expect(page).toContain('<code>output.metadata.uploaded_files</code>');
+    expect(page).toContain('<a href="#schema-UploadedFile">UploadedFile</a>[]');
+    expect(page).toContain('id="schema-UploadedFile"');
+  });
+
+  it('shows statuses, Retry-After and examples', () => {
+    expect(page).toContain('<span class="status s4">429</span>');
+    expect(page).toContain('Header <code>Retry-After</code>');
+    expect(page).toContain('&quot;message&quot;: &quot;Limit Exceeded&quot;');
+    expect(page).toContain('&quot;allowed_tools&quot;: &quot;Bash,Read,Write,Replace,Search,List&quot;');
+    expect(page).toContain('<pre><code>curl -X POST &quot;$API_ENDPOINT&quot;');
+  });
+
+  it('lists the routes of long runs, the event schemas and an event stream as it is on the wire', () => {
+    for (const [method, path, id] of [
+      ['GET', '/sessions/{session_id}/events', 'streamSessionEvents'],
+      ['POST', '/sessions/{session_id}/cancel', 'cancelSession'],
+      ['POST', '/sessions/{session_id}/permissions/{request_id}', 'answerPermission'],
+    ] as const) {
+      expect(page).toContain(`<a href="#op-${id}"><span class="m ${method.toLowerCase()}">${method}</span> ${path}</a>`);
+    }
+    expect(page).toContain('<td><code>Prefer (header)</code></td>');
+    expect(page).toContain('<td><code>Last-Event-ID (header)</code></td>');
+    expect(page).toContain('<p class="media"><code>text/event-stream</code>: <a href="#schema-SessionEvent">SessionEvent</a></p>');
+    expect(page).toContain('<a href="#schema-AsyncAccepted">AsyncAccepted</a>');
+    for (const type of EVENT_TYPES) expect(page).toContain(`id="schema-${eventComponentName(type)}"`);
+    // A stream example is shown as raw text, not as a JSON string with escaped line breaks.
+    expect(page).toMatch(/\nevent: assistant\.text\ndata: \{&quot;id&quot;:3,/);
+    expect(page).toContain('\n: keep-alive\n');
+  });
+
+  it('is self-contained: no script, no external resource', () => {
+    expect(page).not.toMatch(/<(script|link|img|iframe)\b/i);
+    expect(page).not.toMatch(/\bsrc=|url\(|@import/i);
+  });
+
+  it('escapes markup placed anywhere in the document', () => {
+    const evil = build();
+    const attack = '<script>alert("x")</script>';
+    evil.info.description = attack;
+    evil.info.title = attack;
+    evil.paths['/invoke']!.post!.description = attack;
+    evil.components.schemas.InvocationRequest!.properties!.prompt!.description = attack;
+    evil.components.schemas.InvocationRequest!.properties!.session_id!.examples = [attack];
+    const html = renderDocsPage(evil);
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('alert("x")');
+    const escaped = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;';
+    // Title: <title>, nav and h1; description; operation; prompt: in /invoke's body and in the schema.
+    expect(html.split(escaped).length - 1).toBe(7);
+    expect(html).toContain('e.g. <code>&quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt;&quot;</code>');
+  });
+});
+
+describe('escapeHtml', () => {
+  it('escapes the five HTML-significant characters', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+});
+
+describe('renderText', () => {
+  it('renders headings, code blocks, lists and inline code, escaped', () => {
+    const html = renderText('Intro with `x<y`.\n\n## Head & more\n- one\n- two\n\n```\na < b\n```\nafter');
+    expect(html).toBe(
+      '<p>Intro with <code>x&lt;y</code>.</p>\n<h2>Head &amp; more</h2>\n<ul><li>one</li><li>two</li></ul>\n<pre><code>a &lt; b</code></pre>\n<p>after</p>',
+    );
+  });
+});

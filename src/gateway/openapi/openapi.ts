@@ -1,0 +1,69 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route declarations of the app (each route's zod
+ * schemas of parameters, body and responses), so it cannot drift from what the service validates
+ * and returns. Only what no route says is added here: the title, the text, tags and the key.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import { normalizeDocument } from './normalize.js';
+import type { OpenApiDocument } from './openapi-types.js';
+
+/** Options of `buildOpenApi`: the service version, its public origin, and the configured body limits. */
+export interface OpenApiOptions {
+  version: string;
+  serverUrl?: string;
+  limits: { maxBodyBytes: number; maxPromptChars: number };
+}
+
+const DEFAULT_LIMITS = 'per API key, by default: 10 requests a second with bursts of 20, and 1,000 requests a day';
+const CURL =
+  'curl -X POST "$API_ENDPOINT" -H "x-api-key: $API_KEY" -H "Content-Type: application/json" ' +
+  `-d '{"prompt": "Create a REST API for user management", "permission_mode": "acceptEdits", "allowed_tools": "Bash,Read,Write,Replace,Search,List"}'`;
+
+/**
+ * Builds the OpenAPI 3.1.0 document of the service from its app.
+ * @example app.get('/openapi.json', (c) => c.json(buildOpenApi(app, { version: VERSION, limits: config.limits })));
+ */
+export function buildOpenApi<E extends Env>(app: OpenAPIHono<E>, opts: OpenApiOptions): OpenApiDocument {
+  const generated = app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title: 'claude-code-agent', version: opts.version, description: describe(opts.limits) },
+    ...(opts.serverUrl === undefined ? {} : { servers: [{ url: opts.serverUrl }] }),
+    security: [{ apiKey: [] }, { bearer: [] }],
+    tags: [
+      { name: 'Agent', description: 'Run coding tasks.' },
+      { name: 'Sessions', description: "The caller's sessions and what each invocation did." },
+      { name: 'Runtime', description: 'The Amazon Bedrock AgentCore Runtime contract, served by `cca runtime` and in the container.' },
+      { name: 'Service', description: 'Health, stored files and this documentation.' },
+    ],
+  });
+  // A plain JSON value: what is served is exactly what tests and the docs page read.
+  const doc = normalizeDocument(JSON.parse(JSON.stringify(generated)) as OpenApiDocument);
+  doc.components.securitySchemes = {
+    apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key, as with the original API Gateway.' },
+    bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as `Authorization: Bearer <key>`.' },
+  };
+  // The prompt's limit is configuration, not part of the schema.
+  const prompt = doc.components.schemas.InvocationRequest?.properties?.prompt;
+  if (prompt) prompt.maxLength = opts.limits.maxPromptChars;
+  return doc;
+}
+
+function describe(limits: OpenApiOptions['limits']): string {
+  return `Claude Code as a headless coding agent you call like an API. Send a task in plain language; Claude Code works on it with its real tools in the workspace of its session, every file it creates or changes is stored, and the response carries the result, the cost and a download link for each file. Send the returned \`session_id\` back to continue in the same workspace.
+
+## Authentication
+\`/invoke\` and \`/sessions\` need an API key, in \`x-api-key: <key>\` (as with the original API Gateway) or \`Authorization: Bearer <key>\`. A missing, unknown or revoked key gets 403 \`{"message":"Forbidden"}\`. A key sees only its own sessions. \`/health\`, \`/ping\`, \`/openapi.json\`, \`/docs\` and the signed \`/files/\` links need no key.
+
+## Long runs
+\`POST /invoke\` waits for the run and answers with its output. With \`Accept: text/event-stream\` it streams the run's events instead (Server-Sent Events: \`id\`, \`event\` = the type, \`data\` = the whole event as JSON; a \`: keep-alive\` comment every 15 s), ending with \`invocation.completed\`. With \`"async": true\` or \`Prefer: respond-async\` it answers 202 at once with \`status_url\` and \`events_url\`. \`GET /sessions/{session_id}/events\` replays and follows the events of a session and resumes after \`Last-Event-ID\`; \`POST /sessions/{session_id}/cancel\` stops a run; in \`manual\` mode each \`permission.request\` event waits for \`POST /sessions/{session_id}/permissions/{request_id}\`.
+
+## Limits
+Requests are limited ${DEFAULT_LIMITS}. Over the rate: 429 \`{"message":"Too Many Requests"}\`; over the daily quota: 429 \`{"message":"Limit Exceeded"}\` until 00:00 UTC. Both carry \`Retry-After\` (seconds). A body may have at most ${limits.maxBodyBytes} bytes (else 413) and a prompt ${limits.maxPromptChars} characters (else 400).
+
+## Example
+\`\`\`
+${CURL}
+\`\`\`
+`;
+}

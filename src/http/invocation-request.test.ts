@@ -1,0 +1,319 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, type Limits } from '../config/index.js';
+import { patternProblem } from '../egress/index.js';
+import { ValidationError } from '../errors/index.js';
+import { DEFAULT_TOOLS } from '../runner/index.js';
+import { parseInvocation } from './invocation-request.js';
+import { rng } from '../../test/support/rng.js';
+
+const limits: Limits = {
+  ...loadConfig({}, {}, undefined, '/tmp').limits,
+  maxPromptChars: 1000,
+  defaultMaxTurns: 10,
+  maxTurnsLimit: 20,
+  defaultBudgetUsd: 1,
+  budgetUsdLimit: 2.5,
+  defaultTimeoutS: 30,
+  timeoutSLimit: 120,
+};
+
+/** The ValidationError a body produces (fails the test if it is accepted or throws something else). */
+function rejection(body: unknown): ValidationError {
+  try {
+    parseInvocation(body, limits);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError);
+    return err as ValidationError;
+  }
+  throw new Error(`expected ${JSON.stringify(body)?.slice(0, 80)} to be rejected`);
+}
+
+describe('parseInvocation', () => {
+  it('applies the defaults to a flat body', () => {
+    const body = { prompt: 'Create hello.py' };
+    expect(parseInvocation(body, limits)).toEqual({
+      prompt: 'Create hello.py',
+      permissionMode: 'acceptEdits',
+      tools: [...DEFAULT_TOOLS],
+      sessionId: undefined,
+      model: undefined,
+      maxTurns: 10,
+      maxBudgetUsd: 1,
+      timeoutMs: 30_000,
+      approvalTimeoutMs: 300_000,
+      async: false,
+      raw: body,
+    });
+  });
+
+  it('takes every field, resolving tools and converting timeout_s to ms', () => {
+    const parsed = parseInvocation(
+      {
+        prompt: 'Fix the tests',
+        permission_mode: 'acceptAll',
+        allowed_tools: 'Read, Replace',
+        session_id: 's1',
+        model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+        max_turns: 20,
+        max_budget_usd: 2.5,
+        timeout_s: 1.5,
+      },
+      limits,
+    );
+    expect(parsed).toMatchObject({
+      permissionMode: 'acceptAll',
+      tools: ['Read', 'Edit'],
+      sessionId: 's1',
+      model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+      maxTurns: 20,
+      maxBudgetUsd: 2.5,
+      timeoutMs: 1500,
+    });
+  });
+
+  it('gives timeoutMs as whole milliseconds', () => {
+    expect(parseInvocation({ prompt: 'x', timeout_s: 2.0004 }, limits).timeoutMs).toBe(2000);
+  });
+
+  it('unwraps the upstream {"input": {...}} body', () => {
+    const parsed = parseInvocation({ input: { prompt: 'Wrapped', allowed_tools: ['Bash'], max_turns: 3 } }, limits);
+    expect(parsed).toMatchObject({ prompt: 'Wrapped', tools: ['Bash'], maxTurns: 3 });
+  });
+
+  it('prefers a top-level prompt over an input field', () => {
+    expect(parseInvocation({ prompt: 'top', input: { prompt: 'inner' } }, limits).prompt).toBe('top');
+  });
+
+  it.each([
+    ['max_turns', { max_turns: 21 }, 20],
+    ['max_budget_usd', { max_budget_usd: 2.51 }, 2.5],
+    ['timeout_s', { timeout_s: 121 }, 120],
+  ])('rejects %s over the maximum, naming the maximum', (field, extra, max) => {
+    const err = rejection({ prompt: 'x', ...extra });
+    expect(err.message).toContain(`${field} is`);
+    expect(err.message).toContain(`at most ${max}`);
+    expect(err.details).toMatchObject({ field, limit: max });
+  });
+
+  it('accepts each bound at exactly the maximum', () => {
+    expect(parseInvocation({ prompt: 'x', max_turns: 20, max_budget_usd: 2.5, timeout_s: 120 }, limits)).toMatchObject({
+      maxTurns: 20,
+      maxBudgetUsd: 2.5,
+      timeoutMs: 120_000,
+    });
+  });
+
+  it.each(['', '   ', '\n\t'])('rejects the empty prompt %j', (prompt) => {
+    expect(rejection({ prompt }).message).toContain('prompt must not be empty');
+  });
+
+  it('rejects a prompt over the limit, naming length and limit', () => {
+    const err = rejection({ prompt: 'x'.repeat(1001) });
+    expect(err.message).toContain('prompt is 1001 characters; the limit is 1000');
+    expect(err.details).toMatchObject({ field: 'prompt', limit: 1000 });
+    expect(parseInvocation({ prompt: 'x'.repeat(1000) }, limits).prompt).toHaveLength(1000);
+  });
+
+  it.each([
+    ['missing prompt', {}, 'prompt is required'],
+    ['numeric prompt', { prompt: 42 }, 'prompt is required'],
+    ['unknown mode', { prompt: 'x', permission_mode: 'yolo' }, 'permission_mode must be one of: acceptEdits, acceptAll, manual'],
+    ['numeric tools', { prompt: 'x', allowed_tools: 5 }, 'allowed_tools must be a comma-separated string or an array'],
+    ['unknown tool', { prompt: 'x', allowed_tools: ['Teleport'] }, 'Unknown tool in allowed_tools: "Teleport"'],
+    ['string max_turns', { prompt: 'x', max_turns: '5' }, 'max_turns must be a positive integer'],
+    ['fractional max_turns', { prompt: 'x', max_turns: 1.5 }, 'max_turns must be a positive integer'],
+    ['zero max_turns', { prompt: 'x', max_turns: 0 }, 'max_turns must be a positive integer'],
+    ['zero budget', { prompt: 'x', max_budget_usd: 0 }, 'max_budget_usd must be a positive number'],
+    ['negative timeout', { prompt: 'x', timeout_s: -1 }, 'timeout_s must be at least 1 second'],
+    ['a timeout under a second', { prompt: 'x', timeout_s: 0.0001 }, 'timeout_s must be at least 1 second'],
+    ['model with spaces', { prompt: 'x', model: 'a b' }, 'model must be a model id'],
+    ['numeric session_id', { prompt: 'x', session_id: 1 }, 'session_id must be a string'],
+    ['input that is not an object', { input: 'Create hello.py' }, 'prompt is required'],
+  ])('rejects %s', (_name, body, message) => {
+    expect(rejection(body).message).toContain(message);
+  });
+
+  it('lists each problem as an issue with its field', () => {
+    const err = rejection({ prompt: 1, max_turns: 'x' });
+    expect(err.details.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'prompt' }), expect.objectContaining({ field: 'max_turns' })]),
+    );
+  });
+
+  it.each([
+    [{ promt: 'Create hello.py' }, 'promt', 'prompt'],
+    [{ prompt: 'x', permision_mode: 'manual' }, 'permision_mode', 'permission_mode'],
+    [{ prompt: 'x', timeout: 60 }, 'timeout', 'timeout_s'],
+    [{ prompt: 'x', allowedTools: 'Bash' }, 'allowedTools', 'allowed_tools'],
+    [{ input: { prompt: 'x', max_turn: 3 } }, 'max_turn', 'max_turns'],
+  ])('refuses the unknown field in %j, naming the nearest valid one', (body, field, nearest) => {
+    const err = rejection(body);
+    expect(err.message).toBe(`Unknown field "${field}" in the body; did you mean "${nearest}"?`);
+    expect(err.details).toMatchObject({ field, suggestion: nearest });
+  });
+
+  it('lists the valid fields when no field is near, and names every unknown one', () => {
+    expect(rejection({ prompt: 'x', colour: 'blue' }).message).toBe(
+      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, async.',
+    );
+    const two = rejection({ promt: 'x', modle: 'm' });
+    expect(two.details.issues).toEqual([
+      { field: 'promt', message: 'Unknown field "promt" in the body; did you mean "prompt"?', suggestion: 'prompt' },
+      { field: 'modle', message: 'Unknown field "modle" in the body; did you mean "model"?', suggestion: 'model' },
+    ]);
+  });
+
+  it('still ignores `input` beside a top-level prompt, and takes every known field', () => {
+    expect(parseInvocation({ prompt: 'x', input: { junk: 1 } }, limits).prompt).toBe('x');
+  });
+
+  it.each([null, undefined, 'prompt', 42, true, [], [{ prompt: 'x' }]])('rejects the non-object body %j', (body) => {
+    expect(rejection(body).message).toContain('The body must be a JSON object');
+  });
+});
+
+const KEYS = [
+  'prompt',
+  'input',
+  'allowed_tools',
+  'allowed_domains',
+  'permission_mode',
+  'max_turns',
+  'max_budget_usd',
+  'timeout_s',
+  'model',
+  'session_id',
+  '__proto__',
+  'constructor',
+  'toString',
+  'x',
+];
+const STRINGS = [
+  '',
+  ' ',
+  'Bash',
+  'replace, search',
+  'github.com, *.pypi.org',
+  'none',
+  '*',
+  'acceptEdits',
+  'dontAsk',
+  'toString',
+  '__proto__',
+  'constructor',
+  'hasOwnProperty',
+  '../x',
+  '\u0000',
+  '😀',
+];
+
+function randomValue(rand: () => number, depth: number): unknown {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+  const kind = Math.floor(rand() * (depth > 12 ? 5 : 8));
+  switch (kind) {
+    case 0:
+      return null;
+    case 1:
+      return rand() < 0.5;
+    case 2:
+      return pick([0, -1, 1, 1.5, 1e308, -1e308, 2 ** 53, Number.MIN_VALUE, Math.floor(rand() * 1e6), rand() * 100]);
+    case 3:
+      return pick(STRINGS);
+    case 4:
+      return rand() < 0.05 ? 'p'.repeat(Math.floor(rand() * 300_000)) : pick(STRINGS) + String(rand());
+    case 5:
+      return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
+    default:
+      // fromEntries defines "__proto__" as an own key, as JSON.parse does.
+      return Object.fromEntries(Array.from({ length: Math.floor(rand() * 6) }, () => [pick(KEYS), randomValue(rand, depth + 1)]));
+  }
+}
+
+describe('parseInvocation fuzz', () => {
+  it('answers 2,000 random JSON-ish bodies with a result or a ValidationError, nothing else', () => {
+    const rand = rng(20240309);
+    let accepted = 0;
+    for (let i = 0; i < 2000; i++) {
+      // Bias towards bodies that get past the first checks: objects with a prompt, sometimes wrapped.
+      let body = randomValue(rand, 0);
+      if (rand() < 0.5) body = { ...(typeof body === 'object' && body !== null ? body : {}), prompt: randomValue(rand, 10) };
+      if (rand() < 0.5 && rand() < 0.3) body = { prompt: 'Create hello.py', allowed_tools: randomValue(rand, 10) };
+      if (rand() < 0.2) body = { input: body };
+      try {
+        const parsed = parseInvocation(body, limits);
+        accepted++;
+        expect(parsed.prompt.trim()).not.toBe('');
+        expect(parsed.maxTurns).toBeLessThanOrEqual(limits.maxTurnsLimit);
+        expect(parsed.timeoutMs).toBeLessThanOrEqual(limits.timeoutSLimit * 1000);
+        for (const domain of parsed.allowedDomains ?? []) expect(patternProblem(domain)).toBeUndefined();
+      } catch (err) {
+        if (!(err instanceof ValidationError)) {
+          throw new Error(`iteration ${i}: ${String(err)} for ${JSON.stringify(body)?.slice(0, 300)}`);
+        }
+      }
+    }
+    // The generator must reach the accepting paths too, or the test proves little.
+    expect(accepted).toBeGreaterThan(20);
+  });
+});
+
+describe('parseInvocation: async and approvals', () => {
+  it('takes async and approval_timeout_s, bounded by the server maximum', () => {
+    expect(parseInvocation({ prompt: 'x', async: true, approval_timeout_s: 30 }, limits)).toMatchObject({
+      async: true,
+      approvalTimeoutMs: 30_000,
+    });
+    expect(() => parseInvocation({ prompt: 'x', approval_timeout_s: limits.approvalTimeoutSLimit + 1 }, limits)).toThrow(
+      /approval_timeout_s.*at most/,
+    );
+    expect(() => parseInvocation({ prompt: 'x', async: 'yes' }, limits)).toThrow(/async must be true or false/);
+  });
+});
+
+describe('parseInvocation: allowed_domains', () => {
+  it('is undefined when omitted: the deployment decides', () => {
+    expect(parseInvocation({ prompt: 'x' }, limits).allowedDomains).toBeUndefined();
+  });
+
+  it.each([
+    ['a comma-separated string', 'GitHub.com, *.pypi.org,', ['github.com', '*.pypi.org']],
+    ['an array', ['github.com', '[::1]', 'github.com.'], ['github.com', '::1']],
+    ['"none"', 'none', []],
+    ['["none"]', ['none'], []],
+    ['[]', [], []],
+  ])('takes %s', (_name, allowed_domains, expected) => {
+    expect(parseInvocation({ prompt: 'x', allowed_domains }, limits).allowedDomains).toEqual(expected);
+  });
+
+  it('takes it inside the {"input": {...}} wrapping', () => {
+    expect(parseInvocation({ input: { prompt: 'x', allowed_domains: ['*.npmjs.org'] } }, limits).allowedDomains).toEqual(['*.npmjs.org']);
+  });
+
+  it.each([
+    ['a flat body', { prompt: 'x', allowed_domains: 'github.com, https://evil.com' }],
+    ['a wrapped body', { input: { prompt: 'x', allowed_domains: ['github.com', 'https://evil.com'] } }],
+  ])('rejects an invalid entry in %s, naming it and the field', (_name, body) => {
+    const err = rejection(body);
+    expect(err.message).toContain('allowed_domains has invalid entries: "https://evil.com"');
+    expect(err.message).toContain('[] for none');
+    expect(err.details).toMatchObject({ field: 'allowed_domains' });
+  });
+
+  it('rejects "*" and a list over the maximum', () => {
+    expect(rejection({ prompt: 'x', allowed_domains: '*' }).message).toContain('leave the allowlist out');
+    const many = Array.from({ length: 257 }, (_, i) => `h${i}.example.com`);
+    const err = rejection({ prompt: 'x', allowed_domains: many });
+    expect(err.message).toContain('allowed_domains has 257 entries; at most 256');
+    expect(err.details).toMatchObject({ field: 'allowed_domains', limit: 256 });
+  });
+
+  it.each([
+    ['a number', 5],
+    ['an array with a number', ['github.com', 5]],
+    ['an object', { host: 'github.com' }],
+  ])('rejects %s with the forms it may take', (_name, allowed_domains) => {
+    const err = rejection({ prompt: 'x', allowed_domains });
+    expect(err.message).toContain('allowed_domains must be a comma-separated string or an array of host names');
+    expect(err.details.issues).toEqual([expect.objectContaining({ field: expect.stringMatching(/^allowed_domains/) })]);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * The invocation request: zod is the one source of its type, its validation and (later) its
+ * OpenAPI document. Bounds that depend on configuration are checked in `parseInvocation`.
+ */
+import { closest, distance } from 'fastest-levenshtein';
+import { z } from 'zod';
+import type { Limits } from '../config/index.js';
+import { MAX_DOMAINS, parseDomainList, type DomainPattern } from '../egress/index.js';
+import { ValidationError } from '../errors/index.js';
+import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
+import { resolveTools } from '../runner/tools.js';
+
+export const InvocationRequest = z
+  .strictObject({
+    prompt: z
+      .string({ error: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".' })
+      .meta({ description: 'The task, in plain language.', examples: ['Create a FastAPI server with a health check endpoint'] }),
+    permission_mode: z
+      .enum(PERMISSION_MODES, { error: `permission_mode must be one of: ${PERMISSION_MODES.join(', ')}.` })
+      .meta({
+        description:
+          'What the agent may do; nothing ever waits for an answer that cannot come. `acceptEdits` (default): the allowed tools, inside the workspace. `acceptAll`: anything. `manual`: each tool use that needs approval emits a `permission.request` event and waits for POST /sessions/{id}/permissions/{request_id} (under `cca serve`; denied after `approval_timeout_s`, or at once on the bare runtime). The SDK names also work: `default` (= manual), `plan` (plans, runs nothing), `bypassPermissions` (= acceptAll), `dontAsk` (the allowed tools only).',
+      })
+      .optional(),
+    allowed_tools: z
+      .union([z.string(), z.array(z.string())], { error: 'allowed_tools must be a comma-separated string or an array of tool names.' })
+      .meta({
+        description:
+          "Claude Code tools the agent may use: a comma-separated string or an array. The original sample's Replace, Search and List mean Edit, Grep and Glob.",
+        examples: ['Bash,Read,Write,Edit,Grep,Glob'],
+      })
+      .optional(),
+    allowed_domains: z
+      .union([z.string(), z.array(z.string())], {
+        error: 'allowed_domains must be a comma-separated string or an array of host names, e.g. ["github.com", "*.pypi.org"].',
+      })
+      .meta({
+        description:
+          'Hosts the run may connect to, besides the model: `example.com` (that host), `*.example.com` (its subdomains) or an IP address; `[]` or `"none"`: the model only. Everything else is refused. Within the deployment\'s own allowlist (`CCA_ALLOWED_DOMAINS`), if it has one; needs the run sandbox. Omitted: the deployment\'s egress.',
+        examples: [['github.com', '*.githubusercontent.com', 'pypi.org', 'files.pythonhosted.org']],
+      })
+      .optional(),
+    session_id: z
+      .string({ error: 'session_id must be a string.' })
+      .meta({ description: "Continue in this session's workspace and conversation; omitted: a new session." })
+      .optional(),
+    model: z
+      .string()
+      .regex(/^[\w.:/@-]{1,200}$/, 'model must be a model id such as claude-haiku-4-5 or an inference profile id.')
+      .meta({ description: "Model id for this run; omitted: the service's model.", examples: ['claude-haiku-4-5'] })
+      .optional(),
+    max_turns: z
+      .number({ error: 'max_turns must be a positive integer.' })
+      .int()
+      .positive()
+      .meta({ description: "Stop after this many model turns; omitted: the service's default." })
+      .optional(),
+    max_budget_usd: z
+      .number({ error: 'max_budget_usd must be a positive number.' })
+      .positive()
+      .meta({ description: "Stop once the run has cost this many US dollars; omitted: the service's default." })
+      .optional(),
+    timeout_s: z
+      .number({ error: 'timeout_s must be a number of seconds, at least 1.' })
+      .min(1, 'timeout_s must be at least 1 second.')
+      .meta({ description: "Stop after this many seconds (files written so far are stored); omitted: the service's default." })
+      .optional(),
+    approval_timeout_s: z
+      .number({ error: 'approval_timeout_s must be a number of seconds, at least 1.' })
+      .min(1, 'approval_timeout_s must be at least 1 second.')
+      .meta({ description: 'manual mode: how long a tool use waits for an answer before it is denied.' })
+      .optional(),
+    async: z
+      .boolean({ error: 'async must be true or false.' })
+      .meta({ description: 'Answer 202 at once with the session id and status and events URLs; the run continues.' })
+      .optional(),
+  })
+  .meta({ id: 'InvocationRequest', description: 'A coding task for the agent. Only `prompt` is required; other fields are refused.' });
+export type InvocationRequest = z.infer<typeof InvocationRequest>;
+
+/** `/invocations` also takes the upstream AgentCore sample's `{"input": {...}}` wrapping. */
+export const AgentCoreInvocationRequest = z
+  .union([
+    InvocationRequest,
+    z.object({ input: InvocationRequest }).meta({ description: 'The same request wrapped as AgentCore samples send it.' }),
+  ])
+  .meta({ id: 'AgentCoreInvocationRequest', description: 'A request, flat or wrapped in `input`.' });
+
+/** The fields a request may have, for "did you mean" answers. */
+const FIELDS = Object.keys(InvocationRequest.shape);
+
+/** A request after validation, with defaults and bounds applied. */
+export interface ValidInvocation {
+  prompt: string;
+  permissionMode: RequestPermissionMode;
+  tools: string[];
+  /** Hosts the run may reach (`allowed_domains`); undefined: the deployment's egress. */
+  allowedDomains: DomainPattern[] | undefined;
+  sessionId: string | undefined;
+  model: string | undefined;
+  maxTurns: number;
+  maxBudgetUsd: number;
+  timeoutMs: number;
+  approvalTimeoutMs: number;
+  /** Answer 202 at once (also asked for by the header `Prefer: respond-async`). */
+  async: boolean;
+  /** The request as given, for the record. */
+  raw: InvocationRequest;
+}
+
+/**
+ * Validates a parsed JSON body: the flat form or AgentCore's upstream `{"input": {...}}` wrapping.
+ * Throws ValidationError naming every problem and how to fix it.
+ */
+export function parseInvocation(body: unknown, limits: Limits): ValidInvocation {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError('The body must be a JSON object such as {"prompt": "Create a hello world Python script"}.');
+  }
+  const record = body as Record<string, unknown>;
+  const wrapped = record.prompt === undefined && typeof record.input === 'object' && record.input !== null && !Array.isArray(record.input);
+  // Flat, `input` is ignored, as it always was (AgentCore's wrapping beside a top-level prompt).
+  const { input: _ignored, ...flat } = record;
+  const unwrapped = wrapped ? (record.input as Record<string, unknown>) : flat;
+  refuseUnknownFields(unwrapped);
+  const parsed = InvocationRequest.safeParse(unwrapped);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+    throw new ValidationError(issues.map((i) => i.message).join(' '), { issues });
+  }
+  const req = parsed.data;
+  const prompt = req.prompt.trim();
+  if (prompt === '') throw new ValidationError('prompt must not be empty: say what the agent should do.', { field: 'prompt' });
+  if (req.prompt.length > limits.maxPromptChars) {
+    throw new ValidationError(
+      `prompt is ${req.prompt.length} characters; the limit is ${limits.maxPromptChars}. Shorten it, or put large inputs in files of the session.`,
+      { field: 'prompt', limit: limits.maxPromptChars },
+    );
+  }
+  return {
+    prompt: req.prompt,
+    permissionMode: req.permission_mode ?? 'acceptEdits',
+    tools: resolveTools(req.allowed_tools),
+    allowedDomains: req.allowed_domains === undefined ? undefined : domainsOf(req.allowed_domains),
+    sessionId: req.session_id,
+    model: req.model,
+    maxTurns: bounded('max_turns', req.max_turns, limits.defaultMaxTurns, limits.maxTurnsLimit),
+    maxBudgetUsd: bounded('max_budget_usd', req.max_budget_usd, limits.defaultBudgetUsd, limits.budgetUsdLimit),
+    timeoutMs: Math.round(bounded('timeout_s', req.timeout_s, limits.defaultTimeoutS, limits.timeoutSLimit) * 1000),
+    approvalTimeoutMs: Math.round(
+      bounded('approval_timeout_s', req.approval_timeout_s, limits.defaultApprovalTimeoutS, limits.approvalTimeoutSLimit) * 1000,
+    ),
+    async: req.async ?? false,
+    raw: req,
+  };
+}
+
+/** A misspelt field would otherwise be dropped and the run go on without it (a `promt` makes no prompt, a `timeout` no limit). */
+function refuseUnknownFields(body: Record<string, unknown>): void {
+  const issues = Object.keys(body)
+    .filter((key) => !FIELDS.includes(key))
+    .map((key) => {
+      const nearest = closest(key, FIELDS);
+      const close = distance(key.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
+      const hint = close ? `did you mean "${nearest}"?` : `the fields are ${FIELDS.join(', ')}.`;
+      return { field: key, message: `Unknown field "${key}" in the body; ${hint}`, ...(close ? { suggestion: nearest } : {}) };
+    });
+  const first = issues[0];
+  if (first === undefined) return;
+  const details = issues.length === 1 ? { field: first.field, ...(first.suggestion ? { suggestion: first.suggestion } : {}) } : {};
+  throw new ValidationError(issues.map((i) => i.message).join(' '), { ...details, issues });
+}
+
+function domainsOf(raw: string | string[]): DomainPattern[] {
+  try {
+    return parseDomainList(raw, 'allowed_domains');
+  } catch (err) {
+    throw new ValidationError(
+      `${(err as Error).message} Use host names such as "github.com", patterns such as "*.pypi.org", or IP addresses; [] for none.`,
+      { field: 'allowed_domains', limit: MAX_DOMAINS },
+    );
+  }
+}
+
+function bounded(field: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (value > max) {
+    throw new ValidationError(`${field} is ${value}; at most ${max} is allowed (the server's maximum, or the API key's if lower).`, {
+      field,
+      limit: max,
+    });
+  }
+  return value;
+}

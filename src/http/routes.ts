@@ -1,0 +1,48 @@
+/**
+ * How routes are declared: each route is one `createRoute` declaration (path, parameters, body,
+ * every response with its zod schema and examples) that both validates requests and generates the
+ * OpenAPI document, so the two cannot drift. Validation failures become the service's own 400.
+ */
+import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { Env, MiddlewareHandler } from 'hono';
+import type { z } from 'zod';
+import { ValidationError } from '../errors/index.js';
+
+/** What the validators hand the hook: the parsed data, or the zod error. */
+type ValidationResult = { success: true } | { success: false; error: z.ZodError };
+
+/**
+ * Turns a failed validation into a 400 with the schema's own message (each schema says what is
+ * wrong and how to fix it) and the field it concerns.
+ */
+export function validationHook(result: ValidationResult): void {
+  if (result.success) return;
+  const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+  const first = issues[0];
+  throw new ValidationError(issues.map((i) => i.message).join(' '), issues.length === 1 && first ? { field: first.field } : { issues });
+}
+
+/**
+ * A group of routes: an OpenAPIHono whose failed validations answer like every other 400.
+ * @example const app = routeGroup<CallerEnv>(); app.openapi(healthRoute, (c) => c.json(health()));
+ */
+export function routeGroup<E extends Env>(): OpenAPIHono<E> {
+  return new OpenAPIHono<E>({ defaultHook: validationHook });
+}
+
+/**
+ * Serves a declared route with plain handlers, for the two kinds of route the library's own
+ * validation does not fit: the invocation routes, whose JSON body must be read whatever its
+ * Content-Type (curl -d sends form encoding, the library would answer 415) and is checked by
+ * `parseInvocation` with the caller's limits, using the same schema the declaration documents;
+ * and `/files/{key}`, whose key spans slashes (`honoPath` says so to Hono's router).
+ */
+export function serveDeclared<E extends Env>(
+  app: OpenAPIHono<E>,
+  route: RouteConfig,
+  honoPath: string,
+  ...handlers: MiddlewareHandler<E>[]
+): void {
+  app.openAPIRegistry.registerPath(route);
+  app.on([route.method.toUpperCase()], [honoPath], ...handlers);
+}

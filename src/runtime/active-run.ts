@@ -1,0 +1,36 @@
+/**
+ * One invocation while it is queued or running: what the facade keeps per session (to cancel it
+ * and answer its approvals) and what its run needs to know of it.
+ */
+import type { DomainPattern } from '../egress/index.js';
+import type { InvocationOutput, InvocationStatus } from '../schemas/responses.js';
+import type { SessionStateRecord } from '../state/index.js';
+import type { Approvals } from './approvals.js';
+
+/** A run in a session: queued or running. */
+export interface ActiveRun {
+  sessionId: string;
+  invocationId: string;
+  prompt: string;
+  ownerKeyId: string | undefined;
+  controller: AbortController;
+  approvals: Approvals;
+  /** Hosts the run may reach; undefined: the host's network. */
+  egress: DomainPattern[] | undefined;
+}
+
+/**
+ * The session's state for the mirror, as of now.
+ * @example states.write(stateRecord(run, 'running', null));
+ */
+export function stateRecord(run: ActiveRun, status: InvocationStatus, output: InvocationOutput | null): SessionStateRecord {
+  return {
+    session_id: run.sessionId,
+    owner: run.ownerKeyId ?? null,
+    invocation_id: run.invocationId,
+    status,
+    prompt: run.prompt,
+    updated_at: new Date().toISOString(),
+    output,
+  };
+}

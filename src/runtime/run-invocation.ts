@@ -1,0 +1,169 @@
+/**
+ * The life of one queued invocation: it waits for a run slot, runs, stores what it produced, and
+ * records how it ended. Whatever way the run ends (success, error, limit, timeout, cancel, a fault
+ * of ours), its end is recorded and its last event emitted, so no record stays "running" and no
+ * event stream waits forever.
+ */
+import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
+import { fileStoredEvent, type EventPayload } from '../events/index.js';
+import type { ValidInvocation } from '../http/invocation-request.js';
+import type { Logger } from '../logging/index.js';
+import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
+import type { SessionRepo } from '../sessions/index.js';
+import { forgetRunSnapshot, makeSessionDirs, runSnapshotFile, saveSnapshot, takeSnapshot } from '../workspace/index.js';
+import { stateRecord, type ActiveRun } from './active-run.js';
+import { runAgentFor, type AgentRunDeps } from './agent-run.js';
+import { buildOutput, statusOf, type InvocationOutput } from './output.js';
+import type { StateWriter } from './state-writer.js';
+import { storeChanges } from './store-changes.js';
+
+/** What running an invocation needs of the service. */
+export interface RunDeps extends AgentRunDeps {
+  sessions: SessionRepo;
+  store: ArtifactStore;
+  /** Keeps uploads that failed, for a later retry. */
+  outbox?: UploadOutbox | undefined;
+  states: StateWriter;
+}
+
+/** One queued invocation, handed to `runInvocation`. */
+export interface QueuedInvocation {
+  run: ActiveRun;
+  req: ValidInvocation;
+  /** Public origin for download links. */
+  baseUrl: string;
+  /** The run slot asked for at admission; rejects if the run is cancelled while it waits. */
+  slot: Promise<() => void>;
+  log: Logger;
+  /** Makes the session inactive; called in the same synchronous step as the last event is emitted. */
+  deactivate: () => void;
+}
+
+type Stored = Pick<Parameters<typeof buildOutput>[0], 'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'egress'>;
+
+/**
+ * Waits for the slot, runs, stores, records: resolves with the output, rejects only on a fault of
+ * the service (after recording the invocation `failed`).
+ * @example const output = await runInvocation(deps, { run, req, baseUrl, slot, log, deactivate });
+ */
+export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise<InvocationOutput> {
+  const { run, log } = q;
+  let release: () => void;
+  try {
+    release = await q.slot;
+  } catch {
+    // Cancelled while queued: it never ran, so there is nothing to store.
+    const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
+    return finish(deps, q, outcomeWithoutRun('cancelled', 'Cancelled before it started; nothing ran.'), new Date(), nothing);
+  }
+  try {
+    const { outcome, startedAt, stored } = await execute(deps, q);
+    const output = finish(deps, q, outcome, startedAt, stored);
+    log.info(
+      {
+        success: outcome.success,
+        stop_reason: outcome.stopReason,
+        files: stored.uploaded.length,
+        failed: stored.failed.length,
+        ms: output.output.metadata.duration_ms,
+      },
+      'invocation finished',
+    );
+    return output;
+  } catch (err) {
+    // Never leave an invocation "running" in the record because of a fault of ours.
+    log.error({ err }, 'invocation failed inside the service');
+    try {
+      deps.sessions.finishInvocation({
+        sessionId: run.sessionId,
+        invocationId: run.invocationId,
+        status: 'failed',
+        endedAt: new Date(),
+        output: { error: String(err) },
+        costUsd: 0,
+        claudeSessionId: undefined,
+      });
+      forgetRunSnapshot(deps.config.dataDir, run.sessionId, run.invocationId);
+    } catch (recordErr) {
+      // The record stays unfinished: the next start recovers it from its snapshot.
+      log.error({ err: recordErr }, 'could not record the failed invocation');
+    } finally {
+      // Event streams wait for this event: it must come whatever the database did.
+      complete(deps, q, 'failed', null);
+    }
+    throw err;
+  } finally {
+    release();
+  }
+}
+
+/** The run itself, then storing what it produced. */
+async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: RunOutcome; startedAt: Date; stored: Stored }> {
+  const { config, sessions, events } = deps;
+  const { run, req, log } = q;
+  const { sessionId, invocationId } = run;
+  const startedAt = new Date();
+  const dirs = await makeSessionDirs(config.dataDir, sessionId);
+  const before = await takeSnapshot(dirs.workspace, config.limits);
+  // Kept until the end is recorded: after a crash, the next start stores what the run changed.
+  await saveSnapshot(runSnapshotFile(config.dataDir, sessionId, invocationId), before);
+  sessions.markRunning(invocationId, startedAt);
+  const resume = sessions.getSession(sessionId)?.claude_session_id ?? undefined;
+  events.emit(sessionId, invocationId, { type: 'invocation.started', data: { resumed: resume !== undefined } });
+  deps.states.write(stateRecord(run, 'running', null));
+  log.info({ resume: resume !== undefined, tools: req.tools, mode: req.permissionMode }, 'invocation started');
+
+  const model = req.model ?? config.model ?? config.provider.defaultModel;
+  const { outcome, egress } = await runAgentFor(deps, { run, req, dirs, model, resume, log });
+
+  // Store what this invocation produced, however the run ended.
+  const prefix = outputPrefix(startedAt, invocationId);
+  const upload = await storeChanges({
+    store: deps.store,
+    outbox: deps.outbox,
+    workspace: dirs.workspace,
+    before,
+    limits: config.limits,
+    prefix,
+    baseUrl: q.baseUrl,
+    sessionId,
+    invocationId,
+    onStored: (file) => events.emit(sessionId, invocationId, fileStoredEvent(file)),
+  });
+  return { outcome, startedAt, stored: { requestedModel: model, prefix, ...upload, egress } };
+}
+
+/** Records how the invocation ended and emits its last event. */
+function finish(deps: RunDeps, q: QueuedInvocation, outcome: RunOutcome, startedAt: Date, stored: Stored): InvocationOutput {
+  const { sessionId, invocationId } = q.run;
+  const endedAt = new Date();
+  const output = buildOutput({ sessionId, invocationId, startedAt, endedAt, outcome, ...stored });
+  const status = statusOf(outcome);
+  deps.sessions.finishInvocation({
+    sessionId,
+    invocationId,
+    status,
+    endedAt,
+    output,
+    costUsd: outcome.costUsd,
+    claudeSessionId: outcome.claudeSessionId,
+  });
+  forgetRunSnapshot(deps.config.dataDir, sessionId, invocationId);
+  complete(deps, q, status, output);
+  return output;
+}
+
+/**
+ * The session stops being active and the last event is emitted in one synchronous step: an event
+ * stream that sees the completion and then asks `isActive()` must get false, or it would wait on.
+ */
+function complete(
+  deps: RunDeps,
+  q: QueuedInvocation,
+  status: EventPayload<'invocation.completed'>['status'],
+  output: InvocationOutput | null,
+): void {
+  q.deactivate();
+  deps.events.emit(q.run.sessionId, q.run.invocationId, { type: 'invocation.completed', data: { status, output } });
+  deps.states.write(stateRecord(q.run, status, output));
+}

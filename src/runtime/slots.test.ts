@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { BusyError, toErrorResponse } from '../errors/index.js';
+import { RunSlots } from './slots.js';
+
+/** Lets settled promises run their callbacks. */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Tracks which acquisitions have been granted, by label, in grant order. */
+function recorder() {
+  const granted: string[] = [];
+  const releases = new Map<string, () => void>();
+  const track = (label: string, p: Promise<() => void>) =>
+    p.then((release) => {
+      granted.push(label);
+      releases.set(label, release);
+    });
+  const release = (label: string) => releases.get(label)?.();
+  return { granted, track, release };
+}
+
+describe('RunSlots', () => {
+  it('never runs more than the global limit; a release starts the next waiter', async () => {
+    const slots = new RunSlots({ globalMax: 2, maxQueue: 10 });
+    const r = recorder();
+    for (const label of ['a', 'b', 'c', 'd']) void r.track(label, slots.acquire(undefined, 1));
+    await flush();
+    expect(r.granted).toEqual(['a', 'b']);
+    expect([slots.active, slots.queued]).toEqual([2, 2]);
+
+    r.release('a');
+    await flush();
+    expect(r.granted).toEqual(['a', 'b', 'c']);
+    expect([slots.active, slots.queued]).toEqual([2, 1]);
+  });
+
+  it('holds an owner at its own limit while other owners proceed past its waiters', async () => {
+    const slots = new RunSlots({ globalMax: 4, maxQueue: 10 });
+    const r = recorder();
+    void r.track('k1-1', slots.acquire('k1', 2));
+    void r.track('k1-2', slots.acquire('k1', 2));
+    void r.track('k1-3', slots.acquire('k1', 2));
+    void r.track('k2-1', slots.acquire('k2', 2));
+    void r.track('anon', slots.acquire(undefined, 1));
+    await flush();
+    expect(r.granted).toEqual(['k1-1', 'k1-2', 'k2-1', 'anon']);
+    expect([slots.active, slots.queued]).toEqual([4, 1]);
+
+    // A slot freed by another owner cannot go to k1, which is still at 2.
+    void r.track('k2-2', slots.acquire('k2', 2));
+    r.release('anon');
+    await flush();
+    expect(r.granted.at(-1)).toBe('k2-2');
+    expect(slots.queued).toBe(1);
+
+    r.release('k1-1');
+    await flush();
+    expect(r.granted.at(-1)).toBe('k1-3');
+    expect([slots.active, slots.queued]).toEqual([4, 0]);
+  });
+
+  it('serves waiters first come, first served', async () => {
+    const slots = new RunSlots({ globalMax: 1, maxQueue: 10 });
+    const r = recorder();
+    for (const label of ['first', 'w1', 'w2', 'w3']) void r.track(label, slots.acquire(label, 1));
+    await flush();
+    for (const label of ['first', 'w1', 'w2']) {
+      r.release(label);
+      await flush();
+    }
+    expect(r.granted).toEqual(['first', 'w1', 'w2', 'w3']);
+  });
+
+  it('refuses at once (a synchronous throw) with BusyError and Retry-After when the queue is full', async () => {
+    const slots = new RunSlots({ globalMax: 1, maxQueue: 2, retryAfterS: 7 });
+    await slots.acquire('a', 1);
+    void slots.acquire('b', 1);
+    void slots.acquire('c', 1);
+
+    let err: unknown;
+    try {
+      void slots.acquire('d', 1);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BusyError);
+    expect((err as BusyError).retryAfterS).toBe(7);
+    expect((err as BusyError).message).toMatch(/at capacity.*retry after 7 s/);
+    const response = toErrorResponse(err);
+    expect(response.status).toBe(503);
+    expect(response.headers).toEqual({ 'Retry-After': '7' });
+    expect(slots.queued).toBe(2);
+
+    const noQueue = new RunSlots({ globalMax: 1, maxQueue: 0 });
+    await noQueue.acquire(undefined, 1);
+    expect(() => noQueue.acquire(undefined, 1)).toThrow(expect.objectContaining({ retryAfterS: 5 }));
+  });
+
+  it('makes release idempotent: a second call frees nothing', async () => {
+    const slots = new RunSlots({ globalMax: 2, maxQueue: 10 });
+    const release = await slots.acquire('a', 2);
+    await slots.acquire('b', 2);
+    const r = recorder();
+    void r.track('c', slots.acquire('c', 2));
+    void r.track('d', slots.acquire('d', 2));
+
+    release();
+    release();
+    await flush();
+    expect(r.granted).toEqual(['c']);
+    expect([slots.active, slots.queued]).toEqual([2, 1]);
+  });
+
+  it('removes an aborted waiter from the queue and rejects it with the reason', async () => {
+    const slots = new RunSlots({ globalMax: 1, maxQueue: 1 });
+    const first = await slots.acquire('a', 1);
+    const controller = new AbortController();
+    const waiting = slots.acquire('b', 1, controller.signal);
+    expect(slots.queued).toBe(1);
+
+    const reason = new Error('client went away');
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    expect(slots.queued).toBe(0);
+
+    // Its queue place is free again, and a release does not hand it a slot.
+    const r = recorder();
+    void r.track('c', slots.acquire('c', 1));
+    first();
+    await flush();
+    expect(r.granted).toEqual(['c']);
+    expect(slots.active).toBe(1);
+
+    const already = AbortSignal.abort(new Error('too late'));
+    await expect(slots.acquire('d', 1, already)).rejects.toThrow('too late');
+  });
+});

@@ -1,0 +1,8 @@
+/**
+ * The shapes of what the API returns and streams, as zod schemas: the one source of their types,
+ * their validation in tests and their OpenAPI components. Imports nothing but zod, so every
+ * domain folder may depend on it.
+ */
+export * from './responses.js';
+export * from './control.js';
+export * from './events.js';

@@ -1,0 +1,229 @@
+/**
+ * The public response shapes: each zod schema is the one source of its TypeScript type (the
+ * domain modules re-export `z.infer` of these), of any validation, and of the OpenAPI document.
+ * This file imports nothing but zod, so every domain module can depend on it without a cycle.
+ */
+import { z } from 'zod';
+
+/** Why a run stopped; `completed` is the only reason that can mean success. */
+export const STOP_REASONS = ['completed', 'error', 'max_turns', 'max_budget', 'timeout', 'cancelled', 'interrupted'] as const;
+/** Why a created or changed workspace entry was not stored. */
+export const SKIP_REASONS = [
+  'symlink',
+  'special_file',
+  'hard_link',
+  'file_too_large',
+  'too_many_files',
+  'total_bytes_exceeded',
+  'walk_limit',
+  'unreadable',
+] as const;
+/** Where an invocation is in its life; `running` is the only state that is not final. */
+export const INVOCATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'] as const;
+export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
+/** A session's status: its latest invocation's, or `idle` before the first one. */
+export const SESSION_STATUSES = ['idle', ...INVOCATION_STATUSES] as const;
+
+const isoTime = (description: string) => z.string().meta({ description, examples: ['2025-01-01T12:00:00.000Z'] });
+const count = (description: string) => z.number().int().nonnegative().meta({ description });
+
+/** One stored file with its digest and links; `file_name`, `s3_url` and `console_url` are the original sample's. */
+export const UploadedFileSchema = z
+  .object({
+    file_name: z.string().meta({ description: 'Path of the file relative to the session workspace.', examples: ['app/main.py'] }),
+    key: z.string().meta({ description: 'Storage key.', examples: ['outputs/20250101_120000_3f2a9c1e/app/main.py'] }),
+    size: count('Size in bytes.'),
+    sha256: z.string().meta({ description: 'SHA-256 of the stored bytes, lowercase hex.' }),
+    content_type: z.string().meta({ description: 'MIME type the file is served with.', examples: ['text/x-python'] }),
+    s3_url: z.string().meta({ description: 's3:// URL of the object (file:// URL with local storage).' }),
+    console_url: z.string().meta({ description: 'Link to view the object: the S3 console, or the download link locally.' }),
+    download_url: z.string().meta({ description: 'Signed link that downloads the file without an API key, until `expires_at`.' }),
+    expires_at: isoTime('When `download_url` stops working (ISO 8601, UTC).'),
+  })
+  .meta({ id: 'UploadedFile', description: 'A file the run created or changed, stored under the invocation prefix.' });
+export type UploadedFile = z.infer<typeof UploadedFileSchema>;
+
+/** A file that could not be stored; it is still in the session workspace. */
+export const FailedUploadSchema = z
+  .object({
+    file_name: z.string().meta({ description: 'Path relative to the session workspace.' }),
+    error: z.string().meta({ description: 'Why storing it failed.' }),
+  })
+  .meta({ id: 'FailedUpload', description: 'A file that could not be stored; it is still in the session workspace.' });
+export type FailedUpload = z.infer<typeof FailedUploadSchema>;
+
+/** A created or changed entry that is deliberately not stored, with a sentence a person can act on. */
+export const SkippedFileSchema = z
+  .object({
+    path: z.string().meta({ description: 'Path relative to the session workspace.' }),
+    reason: z.enum(SKIP_REASONS).meta({ description: 'Why it was not stored.' }),
+    detail: z.string().meta({ description: 'What happened and what to do about it.' }),
+  })
+  .meta({ id: 'SkippedFile', description: 'A created or changed entry that was not stored (links, special files, limits).' });
+export type SkippedFile = z.infer<typeof SkippedFileSchema>;
+export type SkipReason = SkippedFile['reason'];
+
+/** A tool use the run refused. */
+export const PermissionDenialSchema = z
+  .object({
+    tool_name: z.string().meta({ description: 'The tool Claude Code wanted to use.', examples: ['Bash'] }),
+    tool_use_id: z.string().meta({ description: "Claude Code's id of that tool use." }),
+    reason: z.string().meta({ description: 'Why it was refused, and how to allow it.' }),
+  })
+  .meta({ id: 'PermissionDenial', description: 'A tool use refused by the permission mode or allowed_tools.' });
+export type PermissionDenial = z.infer<typeof PermissionDenialSchema>;
+
+/** The egress of a run that had an allowlist: what it could reach and what it was refused. */
+export const EgressReportSchema = z
+  .object({
+    allowed_domains: z
+      .array(z.string())
+      .meta({ description: 'Hosts the run could connect to besides the model endpoint.', examples: [['github.com', '*.pypi.org']] }),
+    denied: z
+      .array(
+        z.object({
+          host: z.string(),
+          port: z.number().int(),
+          attempts: z.number().int().positive().meta({ description: 'Connections refused to this host and port.' }),
+        }),
+      )
+      .meta({ description: 'Hosts the run tried to reach and was refused; add them to allowed_domains if the task needs them.' }),
+  })
+  .meta({ description: "Present when the run had an egress allowlist (allowed_domains or the deployment's CCA_ALLOWED_DOMAINS)." });
+export type EgressReport = z.infer<typeof EgressReportSchema>;
+
+/** Tokens the model used over the whole run. */
+export const TokenUsageSchema = z
+  .object({
+    input_tokens: count('Input tokens not read from the prompt cache.'),
+    output_tokens: count('Output tokens.'),
+    cache_creation_input_tokens: count('Input tokens written to the prompt cache.'),
+    cache_read_input_tokens: count('Input tokens read from the prompt cache.'),
+  })
+  .meta({ id: 'TokenUsage', description: 'Tokens the model used over the whole run.' });
+export type TokenUsage = z.infer<typeof TokenUsageSchema>;
+
+export const StopReasonSchema = z
+  .enum(STOP_REASONS)
+  .meta({
+    id: 'StopReason',
+    description:
+      'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again.',
+  });
+export type StopReason = z.infer<typeof StopReasonSchema>;
+
+/** The response of one invocation: the original sample's fields unchanged, more added, none renamed. */
+export const InvocationOutputSchema = z
+  .object({
+    output: z.object({
+      success: z.boolean().meta({ description: 'True only when the run completed without an error.' }),
+      result: z.string().meta({ description: "The agent's final answer, or what went wrong." }),
+      session_id: z.string().meta({ description: 'The session; send it back as `session_id` to continue in the same workspace.' }),
+      invocation_id: z.string().meta({ description: 'This invocation (a UUID).' }),
+      timestamp: isoTime('When the invocation ended (ISO 8601, UTC).'),
+      model: z
+        .string()
+        .nullable()
+        .meta({ description: 'The model the run used.', examples: ['claude-haiku-4-5'] }),
+      stop_reason: StopReasonSchema,
+      cost_usd: z.number().nonnegative().meta({ description: 'Cost of the run in US dollars, as Claude Code computed it.' }),
+      usage: TokenUsageSchema,
+      errors: z.array(z.string()).meta({ description: 'Every problem, in order; empty on success.' }),
+      permission_denials: z.array(PermissionDenialSchema).meta({ description: 'Tool uses that were refused.' }),
+      metadata: z.object({
+        duration_ms: count('Wall time of the invocation, uploads included.'),
+        num_turns: count('Model turns the run took.'),
+        uploaded_files: z.array(UploadedFileSchema).meta({ description: 'Files the run created or changed, as stored.' }),
+        skipped_files: z.array(SkippedFileSchema).meta({ description: 'Created or changed entries that were not stored.' }),
+        failed_uploads: z.array(FailedUploadSchema).meta({ description: 'Files that could not be stored.' }),
+        storage_prefix: z.string().meta({ description: 'Key prefix of this invocation.', examples: ['outputs/20250101_120000_3f2a9c1e'] }),
+        egress: EgressReportSchema.optional(),
+      }),
+    }),
+  })
+  .meta({ id: 'InvocationOutput', description: 'The result of one invocation, with links to every file it produced.' });
+export type InvocationOutput = z.infer<typeof InvocationOutputSchema>;
+
+/** Every error body: a message saying what is wrong and how to fix it, a stable code, and details. */
+export const ErrorSchema = z
+  .looseObject({
+    message: z.string().meta({ description: 'What is wrong and how to fix it.' }),
+    code: z
+      .string()
+      .optional()
+      .meta({ description: 'Stable machine-readable code; absent on the API Gateway bodies.', examples: ['invalid_request'] }),
+  })
+  .meta({
+    id: 'Error',
+    description: 'An error. Extra fields (e.g. `issues`, `limit`) give details.',
+    examples: [{ message: 'prompt is required.', code: 'invalid_request' }],
+  });
+export type ErrorBody = z.infer<typeof ErrorSchema>;
+
+/** The AgentCore `/ping` body. */
+export const PingSchema = z
+  .object({
+    status: z.enum(['Healthy', 'HealthyBusy']).meta({ description: '`HealthyBusy` while a run is in progress.' }),
+    time_of_last_update: z.number().int().meta({ description: 'Unix seconds of the last change between busy and idle.' }),
+  })
+  .meta({ id: 'Ping', description: 'The AgentCore Runtime health contract.' });
+export type Ping = z.infer<typeof PingSchema>;
+
+export const SessionSummarySchema = z
+  .object({
+    session_id: z.string().meta({ description: 'The session id.' }),
+    created_at: isoTime('When the session was created.'),
+    updated_at: isoTime('When the session last changed.'),
+    status: z.enum(SESSION_STATUSES).meta({ description: "The latest invocation's status; `idle` when there is none." }),
+    invocation_count: count('Invocations in the session.'),
+    last_prompt: z.string().nullable().meta({ description: "The latest invocation's prompt." }),
+  })
+  .meta({ id: 'SessionSummary', description: 'A session: a workspace and a Claude Code conversation.' });
+export type SessionSummary = z.infer<typeof SessionSummarySchema>;
+
+export const SessionListSchema = z
+  .object({
+    sessions: z.array(SessionSummarySchema).meta({ description: 'Newest first.' }),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  .meta({ id: 'SessionList', description: "One page of the caller's sessions." });
+export type SessionList = z.infer<typeof SessionListSchema>;
+
+export const InvocationSummarySchema = z
+  .object({
+    invocation_id: z.string().meta({ description: 'The invocation id.' }),
+    status: z.enum(INVOCATION_STATUSES).meta({ description: '`interrupted`: the service stopped during the run.' }),
+    prompt: z.string().meta({ description: 'The prompt as sent.' }),
+    started_at: isoTime('When the run started.'),
+    ended_at: z.string().nullable().meta({ description: 'When it ended; null while running.' }),
+    success: z.boolean().nullable().meta({ description: 'null until it ends.' }),
+    result: z.string().nullable().meta({ description: "The agent's final answer, or what went wrong." }),
+    stop_reason: StopReasonSchema.nullable(),
+    model: z.string().nullable().meta({ description: 'The model the run used.' }),
+    cost_usd: z.number().nullable().meta({ description: 'Cost in US dollars.' }),
+    usage: TokenUsageSchema.nullable(),
+    num_turns: z.number().int().nullable().meta({ description: 'Model turns.' }),
+    duration_ms: z.number().int().nullable().meta({ description: 'Wall time, uploads included.' }),
+    files: z.array(UploadedFileSchema).meta({ description: 'Files the run stored, with their download links.' }),
+    skipped_files: z.array(SkippedFileSchema).meta({ description: 'Entries that were not stored.' }),
+    errors: z.array(z.string()).meta({ description: 'Every problem, in order.' }),
+  })
+  .meta({ id: 'InvocationSummary', description: 'One invocation of a session; result fields are null until it ends.' });
+export type InvocationSummary = z.infer<typeof InvocationSummarySchema>;
+
+export const SessionDetailSchema = SessionSummarySchema.extend({
+  invocations: z.array(InvocationSummarySchema).meta({ description: 'The invocations of the session.' }),
+}).meta({ id: 'SessionDetail', description: 'A session with all its invocations.' });
+export type SessionDetail = z.infer<typeof SessionDetailSchema>;
+
+export const HealthSchema = z
+  .object({
+    status: z.literal('ok'),
+    version: z.string().meta({ description: 'Service version.', examples: ['0.1.0'] }),
+    uptime_s: z.number().nonnegative().meta({ description: 'Seconds since the service started.' }),
+    runs: z
+      .object({ active: count('Runs in progress.'), queued: count('Runs waiting for a slot.') })
+      .meta({ description: 'Run slots in use.' }),
+  })
+  .meta({ id: 'Health', description: 'Liveness of the gateway.' });
+export type Health = z.infer<typeof HealthSchema>;

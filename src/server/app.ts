@@ -1,0 +1,59 @@
+/**
+ * The routes of the mode, on one app: `serve` has the public API behind keys, the AgentCore
+ * contract (with a key too), signed downloads and the docs; `runtime` the AgentCore contract and
+ * downloads alone. The OpenAPI document is generated from this app's route declarations.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ArtifactStore, LocalArtifactStore, UrlSigner } from '../artifacts/index.js';
+import type { Config } from '../config/index.js';
+import type { SessionEvents } from '../events/index.js';
+import { apiKeyAuth, corsFor, createGatewayRoutes, RequestLimiter, serveDocs } from '../gateway/index.js';
+import type { KeyRepo } from '../keys/index.js';
+import type { Logger } from '../logging/index.js';
+import { createRuntimeApp, filesRoutes, type Activity, type CallerEnv, type InvocationService, type RunSlots } from '../runtime/index.js';
+import type { SessionRepo } from '../sessions/index.js';
+import type { Db } from '../store/index.js';
+
+/** What the routes are built over. */
+export interface AppParts {
+  config: Config;
+  version: string;
+  db: Db;
+  keys: KeyRepo;
+  sessions: SessionRepo;
+  store: ArtifactStore;
+  /** The local store, whose files `/files/` serves; undefined with S3 (links go to S3 directly). */
+  local: LocalArtifactStore | undefined;
+  signer: UrlSigner;
+  events: SessionEvents;
+  service: InvocationService;
+  slots: RunSlots;
+  activity: Activity;
+  logger: Logger;
+  /** Milliseconds since the epoch, for rate limits and quotas. */
+  now: () => number;
+}
+
+/**
+ * Builds the app of `parts.config.mode`.
+ * @example const app = buildApp({ config, version: VERSION, db, keys, sessions, store, local, signer, events, service, slots, activity, logger, now: Date.now });
+ */
+export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
+  const { config, service, events, activity, logger } = parts;
+  const files = parts.local ? [filesRoutes(parts.local, parts.signer) as unknown as OpenAPIHono<CallerEnv>] : [];
+  if (config.mode !== 'serve') return createRuntimeApp({ config, service, events, activity, logger, routes: files });
+  const auth = apiKeyAuth({ keys: parts.keys, limiter: new RequestLimiter(parts.db), now: parts.now });
+  const gateway = createGatewayRoutes({ ...parts, auth, startedAt: parts.now() });
+  const app = createRuntimeApp({
+    config,
+    service,
+    events,
+    activity,
+    logger,
+    cors: corsFor(config),
+    guard: auth,
+    routes: [...files, gateway],
+  });
+  serveDocs(app, config, parts.version);
+  return app;
+}

@@ -1,0 +1,114 @@
+/**
+ * The composition root: builds the service's parts from a Config (database, artifact store, run
+ * slots, the invocation service) and the routes of the mode (`serve`: the public API behind keys;
+ * `runtime`: the AgentCore contract alone). Nothing imports this folder but the CLI and tests.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createArtifactStore, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
+import type { Config } from '../config/index.js';
+import { RunSlots } from '../runtime/slots.js';
+import { KeyRepo } from '../keys/index.js';
+import type { Logger } from '../logging/index.js';
+import { SessionRepo } from '../sessions/index.js';
+import { openDatabase, type Db } from '../store/index.js';
+import { lockDataDir } from '../store/lock.js';
+import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
+import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
+import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
+import { Activity } from '../runtime/activity.js';
+import { recoverInterrupted } from '../runtime/recovery.js';
+import { InvocationService } from '../runtime/service.js';
+import { buildApp } from './app.js';
+
+export const VERSION = '0.1.0';
+
+export interface RuntimeOptions {
+  /** Milliseconds since the epoch, for rate limits and quotas (tests inject a clock). */
+  now?: () => number;
+  /** Where session state is mirrored; default: S3 with S3 storage, else nowhere. */
+  state?: StateMirror;
+  /** How runs are sandboxed; default: detected from config.sandbox at start-up. */
+  sandbox?: SandboxStatus;
+}
+
+/** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
+export async function buildRuntime(config: Config, logger: Logger, hostEnv: NodeJS.ProcessEnv, options: RuntimeOptions = {}) {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before recovery: a second service on this data dir must not take the first one's runs.
+  const unlock = lockDataDir(config.dataDir);
+  try {
+    return await assemble(config, logger, hostEnv, options, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessEnv, options: RuntimeOptions, unlock: () => void) {
+  const db = openDatabase(config.dataDir);
+  const sessions = new SessionRepo(db);
+
+  const signer = new UrlSigner(await loadSigningSecret(config.dataDir, config.signingSecret));
+  const { store, local, s3 } = createArtifactStore(config, signer);
+  // On AgentCore the microVM's disk goes away with the session: state is mirrored next to the files.
+  const state: StateMirror = options.state ?? (s3 ? new S3StateMirror(s3) : new NoStateMirror());
+  const events = new SessionEvents(new EventStore(db), new EventBus());
+  const outbox = new UploadOutbox(db, store, {
+    baseDelayMs: config.limits.uploadRetryBaseMs,
+    // Stored later: the invocation's record lists it with a link, and its watchers hear of it.
+    onStored: (file) => {
+      const { session_id: sessionId, invocation_id: invocationId, ...stored } = file;
+      sessions.recordLateUpload(invocationId, stored);
+      events.emit(sessionId, invocationId, fileStoredEvent(stored));
+    },
+    logger: logger.child({ component: 'upload-outbox' }),
+    ...(config.publicUrl ? { baseUrl: config.publicUrl } : {}),
+  });
+  // Detected once, before serving: the start-up message and every run agree on it.
+  const sandbox = options.sandbox ?? (await detectSandbox(config.sandbox, { searchPath: hostEnv.PATH }));
+  const activity = new Activity();
+  const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
+  const service = new InvocationService({
+    config,
+    sessions,
+    store,
+    activity,
+    slots,
+    events,
+    state,
+    outbox,
+    sandbox,
+    logger,
+    hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
+  });
+  const keys = new KeyRepo(db);
+  const app = buildApp({
+    config,
+    version: VERSION,
+    db,
+    keys,
+    sessions,
+    store,
+    local,
+    signer,
+    events,
+    service,
+    slots,
+    activity,
+    logger,
+    now: options.now ?? Date.now,
+  });
+  // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
+  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, state, logger });
+  if (recovered.length > 0) {
+    const stored = recovered.reduce((n, r) => n + r.stored, 0);
+    logger.warn(
+      { interrupted: recovered.length, files_stored: stored },
+      'runs in progress when the service last stopped are marked interrupted',
+    );
+  }
+  // Failed uploads are retried in the background, and at once at start-up.
+  outbox.start(30_000);
+  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, app, unlock };
+}

@@ -1,0 +1,88 @@
+/**
+ * Serves the built service over HTTP and stops it gracefully: no new runs, a grace period for the
+ * runs in progress, then cancel (their files are still stored), then close the stores.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Config } from '../config/index.js';
+import type { KeyRepo } from '../keys/index.js';
+import type { Logger } from '../logging/index.js';
+import type { CallerEnv, InvocationService } from '../runtime/index.js';
+import type { UploadOutbox } from '../artifacts/index.js';
+import type { SandboxStatus } from '../sandbox/index.js';
+import type { Db } from '../store/index.js';
+import { buildRuntime, type RuntimeOptions } from './build.js';
+
+export interface RuntimeHandle {
+  url: string;
+  port: number;
+  app: Hono<CallerEnv>;
+  service: InvocationService;
+  keys: KeyRepo;
+  db: Db;
+  /** Failed uploads waiting for a retry. */
+  outbox: UploadOutbox;
+  /** How runs are sandboxed. */
+  sandbox: SandboxStatus;
+  /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts the service on `config.host:config.port` (port 0: the OS picks). */
+export async function startRuntime(
+  config: Config,
+  logger: Logger,
+  hostEnv: NodeJS.ProcessEnv,
+  options: RuntimeOptions = {},
+): Promise<RuntimeHandle> {
+  const parts = await buildRuntime(config, logger, hostEnv, options);
+  const server = createAdaptorServer({ fetch: parts.app.fetch, hostname: config.host }) as Server;
+  // requestTimeout bounds receiving the request, not answering it (a run may take an hour): a
+  // client that trickles or never finishes its body is cut off instead of holding a handler.
+  server.requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = config.shutdownGraceMs) =>
+    (closing ??= (async () => {
+      parts.service.stopAccepting();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      while (parts.service.activeRuns > 0 && Date.now() < deadline) await sleep(100);
+      if (parts.service.activeRuns > 0) {
+        logger.warn({ runs: parts.service.activeRuns }, 'grace period over: cancelling runs (their files are stored)');
+        parts.service.cancelAll();
+        while (parts.service.activeRuns > 0) await sleep(100);
+      }
+      server.closeAllConnections();
+      await stopped;
+      await parts.outbox.stop();
+      await parts.service.mirrorsSettled();
+      parts.s3?.client.destroy();
+      parts.db.close();
+      parts.unlock();
+    })());
+
+  return {
+    url,
+    port,
+    app: parts.app,
+    service: parts.service,
+    keys: parts.keys,
+    db: parts.db,
+    outbox: parts.outbox,
+    sandbox: parts.sandbox,
+    close,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
