@@ -2,13 +2,15 @@
  * Opens a session's event stream (`POST /invoke` with `Accept: text/event-stream`, or
  * `GET /sessions/{id}/events`) over node:http, and turns its SSE messages into session events.
  * Not `fetch`: undici cuts a response after 300 s without headers or body bytes, and a run may be
- * quiet for longer than that while a tool works.
+ * quiet for longer than that while a tool works. The SSE wire format is parsed by
+ * eventsource-parser (the parser of the Vercel AI SDK and the `eventsource` package): line
+ * endings, comments, split chunks and a trailing unfinished message are its job, not ours.
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { EventPayloads, type EventType, type SessionEvent } from '../schemas/events.js';
-import { parseSseStream, type SseMessage } from '../events/sse.js';
+import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { isOk, readReply, startRequest, type HttpReply, type HttpRequestInit } from './http-request.js';
 
 /**
@@ -26,7 +28,8 @@ export class StreamIdleError extends Error {
 }
 
 /** Either the stream of messages, or the whole reply when the service answered with something else. */
-export type OpenedStream = { kind: 'stream'; messages: AsyncIterable<SseMessage>; close(): void } | { kind: 'reply'; reply: HttpReply };
+export type OpenedStream =
+  { kind: 'stream'; messages: AsyncIterable<EventSourceMessage>; close(): void } | { kind: 'reply'; reply: HttpReply };
 
 /**
  * Sends the request with `Accept: text/event-stream`. A 2xx `text/event-stream` answer comes back
@@ -66,8 +69,11 @@ export async function openEventStream(
     }
   }
   res.setTimeout(idleMs, () => res.destroy(new StreamIdleError(idleMs)));
-  const body = Readable.toWeb(res) as ReadableStream<Uint8Array>;
-  return { kind: 'stream', messages: parseSseStream(body as globalThis.ReadableStream<Uint8Array>), close };
+  // TextDecoderStream drops a leading byte order mark and keeps characters split across chunks whole.
+  const messages = (Readable.toWeb(res) as ReadableStream<Uint8Array>)
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream());
+  return { kind: 'stream', messages, close };
 }
 
 /** The `invocation.completed` event; its output is checked leniently, when it is printed. */
@@ -78,7 +84,7 @@ export type CompletedEvent = Extract<SessionEvent, { type: 'invocation.completed
  * payload that does not match the contract). The final event is accepted with any output, so a
  * newer service's extra fields never leave a client waiting forever.
  */
-export function toSessionEvent(message: SseMessage): SessionEvent | undefined {
+export function toSessionEvent(message: EventSourceMessage): SessionEvent | undefined {
   let value: unknown;
   try {
     value = JSON.parse(message.data);
