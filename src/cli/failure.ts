@@ -48,14 +48,23 @@ function commanderMessage(err: CommanderError): string {
         : `unknown ${parent} command "${name}" (run "cca ${parent} help" for its commands).`;
     return suggestion === '' ? head : `${head} ${suggestion}`;
   }
-  const hint = err.code === 'commander.unknownOption' && suggestion === '' ? ` (see "${commandOf(err)} --help")` : '';
+  // No near flag: show how the command is called (`cca invoke --promt x`: the task is an argument).
+  const hint = err.code === 'commander.unknownOption' && suggestion === '' ? `. ${usageOf(err)} (see "${commandOf(err)} --help")` : '';
   // Capitalised as node's parseArgs wrote them before ("Unknown option '--colour'").
   return `${first.charAt(0).toUpperCase()}${first.slice(1)}${suggestion === '' ? '' : ` ${suggestion}`}${hint}`;
 }
 
-/** The command an error came from, as `program.ts` records it on the error. */
+/** What `program.ts` records on commander's errors: the command and its synopsis. */
+type Located = CommanderError & { commandPath?: string; commandUsage?: string };
+
+/** The command an error came from, e.g. `cca keys create`. */
 function commandOf(err: CommanderError): string {
-  return (err as CommanderError & { commandPath?: string }).commandPath ?? 'cca';
+  return (err as Located).commandPath ?? 'cca';
+}
+
+/** `Usage: cca invoke "TASK" [options]`. */
+function usageOf(err: CommanderError): string {
+  return `Usage: ${commandOf(err)} ${(err as Located).commandUsage ?? '[options]'}`;
 }
 
 /** `[parent, name]` for an unknown subcommand (`keys rotate`), `[undefined, name]` at the top. */

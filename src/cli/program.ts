@@ -67,7 +67,7 @@ function configure(cmd: Command, io: CliIo): void {
     .showSuggestionAfterError(true)
     .exitOverride((err) => {
       // Which command failed, so an unknown flag or subcommand can point at the right help.
-      throw Object.assign(err, { commandPath: pathOf(cmd) });
+      throw Object.assign(err, { commandPath: pathOf(cmd), commandUsage: cmd.usage() });
     });
   for (const sub of cmd.commands) configure(sub, io);
 }
