@@ -8,3 +8,5 @@ export { RunSlots } from './slots.js';
 export { invocationBodyLimit, invocationHandler, limitsFor, publicOrigin } from './invoke-route.js';
 export { sseResponse } from './sse.js';
 export { filesRoutes } from './routes/files.js';
+export { StateWriter } from './state-writer.js';
+export { recoverInterrupted } from './recovery.js';

@@ -8,6 +8,7 @@ import { EventBus, EventStore, SessionEvents } from '../events/index.js';
 import { silentLogger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import type { SessionStateRecord, StateMirror } from '../state/index.js';
+import { StateWriter } from './state-writer.js';
 import { openDatabase, type Db } from '../store/index.js';
 import { ensureWorkspace, runSnapshotFile, saveSnapshot, takeSnapshot } from '../workspace/index.js';
 import { recoverInterrupted, type RecoveryDeps } from './recovery.js';
@@ -51,7 +52,7 @@ function deps(store?: ArtifactStore): RecoveryDeps {
     store: chosen,
     outbox: new UploadOutbox(db, chosen),
     events,
-    state: new RecordingMirror(),
+    states: new StateWriter(new RecordingMirror(), silentLogger()),
     logger: silentLogger(),
   };
 }
@@ -105,7 +106,7 @@ describe('recoverInterrupted', () => {
     const log = new EventStore(db).listAfter('s1', 0);
     expect(log.map((e) => e.type)).toEqual(['file.stored', 'invocation.completed']);
     expect(log.at(-1)?.data).toMatchObject({ status: 'interrupted', output: { output: { stop_reason: 'interrupted' } } });
-    await new Promise((r) => setImmediate(r));
+    await d.states.settled();
     expect(mirrored).toMatchObject([{ session_id: 's1', invocation_id: INV, status: 'interrupted' }]);
     expect(await readdir(path.join(sessionsRoot(), 's1', 'snapshots'))).toEqual([]);
     expect(await recoverInterrupted(d)).toEqual([]);

@@ -13,7 +13,7 @@ import { fileStoredEvent, type SessionEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { InvocationRow, SessionRepo } from '../sessions/index.js';
-import type { StateMirror } from '../state/index.js';
+import type { StateWriter } from './state-writer.js';
 import {
   ensureWorkspace,
   forgetRunSnapshot,
@@ -33,7 +33,8 @@ export interface RecoveryDeps {
   store: ArtifactStore;
   outbox: UploadOutbox;
   events: SessionEvents;
-  state: StateMirror;
+  /** The service's ordered state writes: an `interrupted` state never lands after a newer one. */
+  states: StateWriter;
   logger: Logger;
 }
 
@@ -50,7 +51,7 @@ export interface RecoveredInvocation {
 /**
  * Finishes every invocation left `queued` or `running` by a process that died: stores its files,
  * records it `interrupted`, emits its last event and mirrors its state. Call before serving.
- * @example const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, state, logger });
+ * @example const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger });
  */
 export async function recoverInterrupted(deps: RecoveryDeps): Promise<RecoveredInvocation[]> {
   const { dataDir } = deps.config;
@@ -146,7 +147,7 @@ function record(deps: RecoveryDeps, row: InvocationRow, outcome: RunOutcome, end
     updated_at: endedAt.toISOString(),
     output,
   };
-  deps.state.put(state).catch((err: unknown) => deps.logger.warn({ err, session_id: row.session_id }, 'could not mirror session state'));
+  deps.states.write(state);
 }
 
 /** The model the request asked for, else the service's. */

@@ -20,6 +20,7 @@ import type { SessionStateRecord, StateMirror } from '../state/index.js';
 import { openDatabase, type Db } from '../store/index.js';
 import { sessionDirs } from '../workspace/index.js';
 import { Activity } from './activity.js';
+import { StateWriter } from './state-writer.js';
 import { InvocationService } from './service.js';
 import { RunSlots } from './slots.js';
 
@@ -64,7 +65,7 @@ beforeEach(async () => {
     activity,
     slots,
     events,
-    state: mirror,
+    states: new StateWriter(mirror, logger),
     logger,
     hostEnv: {},
     sandbox: { kind: 'off' },

@@ -17,7 +17,6 @@ import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
 import type { SandboxStatus } from '../sandbox/index.js';
 import type { SessionRepo } from '../sessions/index.js';
-import type { StateMirror } from '../state/index.js';
 import type { Activity } from './activity.js';
 import { stateRecord, type ActiveRun } from './active-run.js';
 import { admitRequest, admitToSession, assertVisible } from './admission.js';
@@ -25,7 +24,7 @@ import { Approvals, type AnswerResult } from './approvals.js';
 import type { InvocationOutput } from './output.js';
 import { runInvocation, type RunDeps } from './run-invocation.js';
 import type { RunSlots } from './slots.js';
-import { StateWriter } from './state-writer.js';
+import type { StateWriter } from './state-writer.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -34,8 +33,8 @@ export interface ServiceDeps {
   activity: Activity;
   slots: RunSlots;
   events: SessionEvents;
-  /** Where session state is mirrored to survive the process (S3 on AgentCore); none locally. */
-  state: StateMirror;
+  /** Ordered writes of session state to where it survives the process (S3 on AgentCore; nowhere locally), shared with recovery. */
+  states: StateWriter;
   /** Keeps uploads that failed, for a later retry. */
   outbox?: UploadOutbox;
   logger: Logger;
@@ -75,7 +74,7 @@ export class InvocationService {
   private closing = false;
 
   constructor(private readonly deps: ServiceDeps) {
-    this.states = new StateWriter(deps.state, deps.logger);
+    this.states = deps.states;
     this.runDeps = { ...deps, states: this.states };
   }
 

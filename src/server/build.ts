@@ -19,6 +19,7 @@ import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/
 import { Activity } from '../runtime/activity.js';
 import { recoverInterrupted } from '../runtime/recovery.js';
 import { InvocationService } from '../runtime/service.js';
+import { StateWriter } from '../runtime/state-writer.js';
 import { buildApp } from './app.js';
 
 export const VERSION = '0.1.0';
@@ -53,6 +54,8 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   const { store, local, s3 } = createArtifactStore(config, signer);
   // On AgentCore the microVM's disk goes away with the session: state is mirrored next to the files.
   const state: StateMirror = options.state ?? (s3 ? new S3StateMirror(s3) : new NoStateMirror());
+  // One writer for the service and recovery, so writes of a session land in the order they were made.
+  const states = new StateWriter(state, logger);
   const events = new SessionEvents(new EventStore(db), new EventBus());
   const outbox = new UploadOutbox(db, store, {
     baseDelayMs: config.limits.uploadRetryBaseMs,
@@ -76,7 +79,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     activity,
     slots,
     events,
-    state,
+    states,
     outbox,
     sandbox,
     logger,
@@ -100,7 +103,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     now: options.now ?? Date.now,
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
-  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, state, logger });
+  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger });
   if (recovered.length > 0) {
     const stored = recovered.reduce((n, r) => n + r.stored, 0);
     logger.warn(

@@ -38,7 +38,10 @@ export function buildOpenApi<E extends Env>(app: OpenAPIHono<E>, opts: OpenApiOp
     ],
   });
   // A plain JSON value: what is served is exactly what tests and the docs page read.
-  const doc = normalizeDocument(JSON.parse(JSON.stringify(generated)) as OpenApiDocument);
+  // The generator adds empty `webhooks` and `components.parameters`: they say nothing.
+  const { webhooks: _w, ...plain } = JSON.parse(JSON.stringify(generated)) as OpenApiDocument & { webhooks?: unknown };
+  const { parameters: _p, ...components } = plain.components as OpenApiDocument['components'] & { parameters?: unknown };
+  const doc = normalizeDocument({ ...plain, components });
   doc.components.securitySchemes = {
     apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key, as with the original API Gateway.' },
     bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as `Authorization: Bearer <key>`.' },
