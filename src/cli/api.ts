@@ -2,13 +2,12 @@
  * `cca api "task"`: the original sample's `test_api.sh`, done safely. POSTs the task to the
  * gateway's `/invoke` with an API key and prints the result, the cost and the stored files.
  */
-import type { CommandContext, CommandInput } from './context.js';
-import { commandEntry } from './program.js';
-
 import { describeHttpError, describeNetworkError, printResult } from './api-report.js';
 import { resolveConnection, type ConnectionFlags } from './connection.js';
+import type { CommandContext, CommandInput } from './context.js';
 import { isOk, postJson, type HttpReply } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
+import { commandEntry } from './program.js';
 
 type ApiFlags = ConnectionFlags & RequestFlags & { json?: boolean };
 

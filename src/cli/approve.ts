@@ -2,11 +2,11 @@
  * `cca approve ID REQUEST [--deny]`: answers a tool use waiting for approval (permission mode
  * `manual`); `cca invoke` prints the command with both ids when a request arrives.
  */
-import type { CommandContext, CommandInput } from './context.js';
-import { commandEntry } from './program.js';
 import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute } from './connection.js';
+import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
+import { commandEntry } from './program.js';
 import { describeSessionError, messageOf } from './session-report.js';
 
 /**

@@ -2,14 +2,13 @@
  * `cca cancel ID`: stops the run in progress in a session. The service stores the files written
  * so far, and the run's last event says how it ended.
  */
-import type { CommandContext, CommandInput } from './context.js';
-import { commandEntry } from './program.js';
-
 import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
+import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT } from './io.js';
-import { sessionIdOf } from './session.js';
+import { commandEntry } from './program.js';
 import { describeSessionError } from './session-report.js';
+import { sessionIdOf } from './session.js';
 
 /**
  * Runs `cca cancel ID` and returns its exit status: 0 cancelling, 1 nothing was running or the

@@ -9,8 +9,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { EventPayloads, type EventType, type SessionEvent } from '../schemas/events.js';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
+import { EventPayloads, type EventType, type SessionEvent } from '../schemas/events.js';
 import { isOk, readReply, startRequest, type HttpReply, type HttpRequestInit } from './http-request.js';
 
 /**

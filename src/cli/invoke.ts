@@ -3,16 +3,15 @@
  * (tool calls, approvals, stored files), then the result as `cca api` prints it. The stream is
  * resumed when the connection drops; Ctrl-C stops watching, not the run. `--async` only starts it.
  */
-import type { CommandContext, CommandInput } from './context.js';
-import { commandEntry } from './program.js';
-
 import { z } from 'zod';
-import { buildRequestBody, promptOf, type RequestFlags } from './api.js';
 import { describeHttpError, printResult } from './api-report.js';
+import { buildRequestBody, promptOf, type RequestFlags } from './api.js';
 import { callService, resolveConnection, type ConnectionFlags } from './connection.js';
+import type { CommandContext, CommandInput } from './context.js';
 import { openEventStream } from './event-stream.js';
 import { isOk, type HttpReply } from './http-request.js';
 import { EXIT, type CliIo } from './io.js';
+import { commandEntry } from './program.js';
 import { printCompleted, watchRun } from './watch.js';
 
 /** invoke's flags; with `--runtime` or `--runtime-arn` they go to the AgentCore Runtime instead. */

@@ -3,8 +3,8 @@
  * `cca X --help`), suggestions for mistyped commands and flags, and one error mapping.
  */
 import { Command, Help } from 'commander';
-import { COMMANDS, TOP_HELP_AFTER, TOP_HELP_BEFORE, VERSION } from './commands/index.js';
 import { toCommand, type CommandDef } from './commands/define.js';
+import { COMMANDS, TOP_HELP_AFTER, TOP_HELP_BEFORE, VERSION } from './commands/index.js';
 import type { CommandContext, CommandDeps, CommandInput } from './context.js';
 import { exitStatusOf } from './failure.js';
 import type { CliIo } from './io.js';

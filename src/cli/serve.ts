@@ -3,13 +3,13 @@
  */
 import path from 'node:path';
 import { loadConfig, NO_PROVIDER_MESSAGE, type ConfigFlags } from '../config/index.js';
-import { createLogger } from '../logging/index.js';
-import { startRuntime } from '../server/index.js';
 import type { EgressConfig } from '../egress/index.js';
+import { createLogger } from '../logging/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
+import { startRuntime } from '../server/index.js';
 import type { CommandContext, CommandInput } from './context.js';
-import { EXIT } from './io.js';
 import { ensureFirstKey } from './first-key.js';
+import { EXIT } from './io.js';
 
 /**
  * Starts the service and returns 0 once it listens; it runs until SIGINT/SIGTERM. `mode` picks the

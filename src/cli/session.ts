@@ -2,13 +2,12 @@
  * `cca session ID`: one session with each invocation's status, prompt, result, cost, turns and
  * files; `--watch` then follows the invocation in progress to its end, as `cca invoke` shows it.
  */
-import type { CommandContext, CommandInput } from './context.js';
-import { commandEntry } from './program.js';
-
 import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
+import type { CommandContext, CommandInput } from './context.js';
 import type { CompletedEvent } from './event-stream.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
+import { commandEntry } from './program.js';
 import { describeSessionError, LIVE_STATUSES, renderSessionDetail, SessionDetail } from './session-report.js';
 import { openSessionEvents, printCompleted, watchRun } from './watch.js';
 

@@ -2,14 +2,13 @@
  * `cca sessions`: the caller's sessions, newest first, as a table; `--all` follows `next_cursor`
  * through every page.
  */
-import type { CommandContext, CommandInput } from './context.js';
-import { commandEntry } from './program.js';
-
 import { describeHttpError } from './api-report.js';
 import { positiveInteger } from './api.js';
 import { callService, type ConnectionFlags, resolveConnection, serviceUrl, type Connection } from './connection.js';
+import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
+import { commandEntry } from './program.js';
 import { renderSessionList, SessionPage, type SessionRow } from './session-report.js';
 
 /** The service's largest page. */

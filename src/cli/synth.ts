@@ -2,12 +2,11 @@
  * `cca synth`: writes the CloudFormation templates of the AWS deployment (and the cloud assembly
  * around them) without touching AWS; cdk-nag's AwsSolutions rules must pass.
  */
-import type { CommandContext, CommandInput } from './context.js';
-import { commandEntry } from './program.js';
-
 import path from 'node:path';
 import { InfraConfigError, synthesize, type BuildAppOptions } from '../infra/index.js';
+import type { CommandContext, CommandInput } from './context.js';
 import { EXIT } from './io.js';
+import { commandEntry } from './program.js';
 
 /** The flags commander parsed for it (declared in commands/). */
 type SynthFlags = { api?: boolean; out?: string; region?: string; model?: string; 'image-tag'?: string };

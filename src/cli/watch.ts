@@ -4,10 +4,10 @@
  */
 import { describeNetworkError, printResult } from './api-report.js';
 import { serviceUrl, sessionRoute, type Connection } from './connection.js';
+import type { CommandDeps } from './context.js';
 import { openEventStream, type CompletedEvent, type OpenedStream } from './event-stream.js';
 import { followInvocation } from './follow.js';
 import type { HttpReply } from './http-request.js';
-import type { CommandDeps } from './context.js';
 import { EXIT, type CliIo } from './io.js';
 import { createProgress } from './progress.js';
 import { describeSessionError } from './session-report.js';

@@ -2,14 +2,13 @@
  * `cca api-key`: the original's get_api_key.sh. Deployed: the API key's value from API Gateway
  * (`--save` writes ./.api_key as the original did, mode 0600). Locally: the key `cca serve` saved.
  */
-import type { CommandContext, CommandInput } from '../context.js';
-import { commandEntry } from '../program.js';
-
 import fs from 'node:fs';
 import path from 'node:path';
 import { GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { loadConfig } from '../../config/index.js';
+import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT } from '../io.js';
+import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, type DeploymentInfo } from './deployment.js';

@@ -2,14 +2,13 @@
  * `cca deploy-api`: the original's deploy_api.sh. Puts the HTTP API (API Gateway + Lambda, API
  * key, usage plan) in front of the runtime deployment.json names.
  */
-import type { CommandContext, CommandInput } from '../context.js';
-import { commandEntry } from '../program.js';
-
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
+import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT } from '../io.js';
+import { commandEntry } from '../program.js';
 import { deployApiStack, invokeUrlOf } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
 import { CdkCli } from './cdk.js';

@@ -3,19 +3,18 @@
  * agent stack goes up in two phases because the runtime needs an image that needs the repository:
  * bucket, repository and role first; then the image; then the runtime running that image.
  */
-import type { CommandContext, CommandInput } from '../context.js';
-import { commandEntry } from '../program.js';
-
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AGENT_OUTPUTS, DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
 import { parseModelId } from '../../infra/model-arns.js';
+import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT, UsageError } from '../io.js';
+import { commandEntry } from '../program.js';
 import { apiFieldsOf, deployApiStack, invokeUrlOf, requireOutput } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
-import { CdkCli } from './cdk.js';
 import type { CdkAppContext } from './cdk-context.js';
+import { CdkCli } from './cdk.js';
 import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, writeDeployment, type DeploymentInfo } from './deployment.js';
 import { buildAndPush, defaultImageTag, dockerLogin, ecrToken, isValidImageTag } from './image.js';

@@ -2,17 +2,16 @@
  * `cca destroy`: deletes the API stack, then the agent stack (the API reads the agent stack's
  * runtime, so it goes first), then deployment.json. Asks first unless `--yes`.
  */
-import type { CommandContext, CommandInput } from '../context.js';
-import { commandEntry } from '../program.js';
-
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
+import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT, type CliIo } from '../io.js';
+import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
-import { CdkCli } from './cdk.js';
 import type { CdkAppContext } from './cdk-context.js';
+import { CdkCli } from './cdk.js';
 import { awsClients, withDefaults } from './clients.js';
 import { isYes, readLineFromTerminal } from './confirm.js';
 import { readDeployment, removeDeployment, resolveRegion, writeDeployment, type DeploymentInfo } from './deployment.js';

@@ -3,9 +3,6 @@
  * invocation (or of PREFIX, or `--all`) from local storage or S3 to `--out`, keeping their layout
  * under `outputs/`, and never writing outside `--out`.
  */
-import type { CommandContext, CommandDeps, CommandInput } from '../context.js';
-import { commandEntry } from '../program.js';
-
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +11,9 @@ import { createS3Client } from '../../artifacts/factory.js';
 import { keySegments } from '../../artifacts/keys.js';
 import { loadConfig } from '../../config/index.js';
 import { formatBytes } from '../api-report.js';
+import type { CommandContext, CommandDeps, CommandInput } from '../context.js';
 import { EXIT, UsageError } from '../io.js';
+import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import { clientConfig, nonEmpty, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion } from './deployment.js';
@@ -35,7 +34,7 @@ export async function runDownload({ values, positionals }: CommandInput<Flags>, 
   const { cwd } = withDefaults(ctx);
   if (positionals.length > 1) throw new UsageError(`give one PREFIX at most; got ${positionals.length}.`);
   if (positionals.length === 1 && values.all) throw new UsageError('give a PREFIX or --all, not both.');
-  const out: string = path.resolve(cwd, values.out ?? 'downloads');
+  const out = path.resolve(cwd, values.out ?? 'downloads');
   const wanted: { all: true } | { prefix: string | undefined } = values.all
     ? { all: true }
     : { prefix: positionals[0] === undefined ? undefined : normalizePrefix(positionals[0]) };

@@ -4,9 +4,8 @@
  * whether it answers.
  */
 import type { CommandContext, CommandInput } from '../context.js';
-import { commandEntry } from '../program.js';
-
 import { EXIT } from '../io.js';
+import { commandEntry } from '../program.js';
 import { invokeUrlOf } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults } from './clients.js';

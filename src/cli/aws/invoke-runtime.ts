@@ -4,16 +4,15 @@
  * with the payload built by JSON.stringify, a session id of at least 33 characters and qualifier
  * DEFAULT, then prints the result as `cca api` does, with the same exit statuses.
  */
-import type { CommandContext, CommandInput } from '../context.js';
-import type { InvokeFlags } from '../invoke.js';
-import { commandEntry } from '../program.js';
-
 import { randomUUID } from 'node:crypto';
 import { InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore';
 import { AGENTCORE_QUALIFIER } from '../../infra/defaults.js';
-import { buildRequestBody, promptOf } from '../api.js';
 import { printResult } from '../api-report.js';
+import { buildRequestBody, promptOf } from '../api.js';
+import type { CommandContext, CommandInput } from '../context.js';
+import type { InvokeFlags } from '../invoke.js';
 import { EXIT, UsageError } from '../io.js';
+import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults } from './clients.js';
 import { requireDeployment, resolveRegion } from './deployment.js';

@@ -2,16 +2,15 @@
  * `cca logs`: `aws logs tail` for this project. Deployed: CloudWatch Logs of the runtime or of the
  * API's Lambda (FilterLogEvents, polled with --follow). Locally: `<data dir>/logs/cca.log`.
  */
-import type { CommandContext, CommandInput } from '../context.js';
-import { commandEntry } from '../program.js';
-
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { FilterLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { loadConfig } from '../../config/index.js';
 import { AGENTCORE_QUALIFIER, API_OUTPUTS } from '../../infra/defaults.js';
+import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT, UsageError, type CliIo } from '../io.js';
+import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, type DeploymentInfo } from './deployment.js';
