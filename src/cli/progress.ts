@@ -1,6 +1,10 @@
 /**
  * Live progress of a run: one line per thing worth knowing (tool calls, approvals, stored files)
  * and, on a terminal, a spinner line with the elapsed time that each printed line clears first.
+ * The spinner stays these few lines rather than nanospinner or ora: those write to a stream of
+ * their own (hiding the cursor, with their own escape sequences and timer), while this one must
+ * interleave with the event lines, write through CliIo, and take its clock from the caller, which
+ * is what the tests pin byte for byte.
  */
 import type { SessionEvent } from '../schemas/events.js';
 import { formatBytes } from './api-report.js';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { InfraConfigError, synthesize, type BuildAppOptions } from '../infra/index.js';
 import type { CommandContext, CommandInput } from './context.js';
-import { EXIT } from './io.js';
+import { EXIT, UsageError } from './io.js';
 import { commandEntry } from './program.js';
 
 /** The flags commander parsed for it (declared in commands/). */
@@ -36,10 +36,8 @@ export async function runSynth({ values }: CommandInput<SynthFlags>, ctx: Comman
     io.stdout(`Deploy them with: npx cdk deploy --app ${outdir} --all\n`);
     return EXIT.ok;
   } catch (err) {
-    if (err instanceof InfraConfigError) {
-      io.stderr(`cca: ${err.message}\n`);
-      return EXIT.usage;
-    }
+    // A bad --region, --model or --image-tag is found by the CDK app: a usage mistake, reported by exitStatusOf.
+    if (err instanceof InfraConfigError) throw new UsageError(err.message);
     io.stderr(`cca: synthesis failed: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failure;
   }

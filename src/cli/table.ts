@@ -1,4 +1,8 @@
-/** Plain-text tables for the terminal: columns padded to their widest cell, numbers right-aligned. */
+/**
+ * Plain-text tables for the terminal: columns padded to their widest cell, numbers right-aligned.
+ * Twenty lines rather than cli-table3, whose borderless mode still pads and aligns differently:
+ * scripts and tests read these lines (`cca keys list | grep`), so their layout stays as it was.
+ */
 
 /** A column: its header and whether its cells align right. */
 export interface Column {

@@ -40,6 +40,24 @@ describe('cca CLI', () => {
     expect((bad as { stderr: string }).stderr).toMatch(/Unknown command "frobnicate"/);
   });
 
+  it("prints one command's help both ways and suggests the flag or command meant after a typo", async () => {
+    const viaHelp = await run(CCA, ['help', 'invoke']);
+    const viaFlag = await run(CCA, ['invoke', '--help']);
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+    expect(viaHelp.stdout).toMatch(/--permission-mode MODE/);
+    expect(viaHelp.stdout).toMatch(/--max-turns N/);
+    const typo = await run(CCA, ['invoke', '--promt', 'x']).catch((err: { code: number; stderr: string }) => err);
+    expect(typo).toMatchObject({ code: 2 });
+    expect((typo as { stderr: string }).stderr).toMatch(/^cca: Unknown option '--promt'\. Usage: cca invoke "TASK" \[options\]/);
+    const flag = await run(CCA, ['invoke', 'x', '--max-turn', '3']).catch((err: { code: number; stderr: string }) => err);
+    expect(flag).toMatchObject({ code: 2 });
+    expect((flag as { stderr: string }).stderr).toMatch(/Did you mean --max-turns\?/);
+    const command = await run(CCA, ['sesions']).catch((err: { code: number; stderr: string }) => err);
+    expect(command).toMatchObject({ code: 2 });
+    expect((command as { stderr: string }).stderr).toMatch(/Unknown command "sesions".*Did you mean sessions\?/);
+    expect((await run(CCA, ['--version'])).stdout).toBe((await run(CCA, ['version'])).stdout);
+  });
+
   it('refuses a bad flag value with a clear message and status 2', async () => {
     const bad = await run(CCA, ['serve', '--port', 'eighty', '--data-dir', dataDir]).catch((err: { code: number; stderr: string }) => err);
     expect(bad).toMatchObject({ code: 2 });

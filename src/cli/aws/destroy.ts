@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
 import type { CommandContext, CommandInput } from '../context.js';
-import { EXIT, type CliIo } from '../io.js';
+import { EXIT, UsageError, type CliIo } from '../io.js';
 import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import type { CdkAppContext } from './cdk-context.js';
@@ -64,8 +64,7 @@ export async function runDestroy({ values }: CommandInput<Flags>, ctx: CommandCo
   if (!yes) {
     const answer = await readLine(`Delete ${present.join(' and ')} in ${context.region}? This cannot be undone. [y/N] `);
     if (answer === undefined) {
-      io.stderr('cca: destroy deletes AWS resources and asks first; stdin is not a terminal, so pass --yes to confirm.\n');
-      return EXIT.usage;
+      throw new UsageError('destroy deletes AWS resources and asks first; stdin is not a terminal, so pass --yes to confirm.');
     }
     if (!isYes(answer)) {
       io.stdout('Nothing deleted.\n');
