@@ -69,6 +69,7 @@ function configure(cmd: Command, io: CliIo): void {
       // Which command failed, so an unknown flag or subcommand can point at the right help.
       throw Object.assign(err, { commandPath: pathOf(cmd), commandUsage: cmd.usage() });
     });
+  if (cmd.parent !== null && cmd.commands.length > 0) cmd.helpCommand('help [command]', 'Show the help of one of these commands.');
   for (const sub of cmd.commands) configure(sub, io);
 }
 

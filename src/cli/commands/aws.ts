@@ -140,7 +140,7 @@ const LOGS: CommandDef = {
     { flags: '--source <S>', help: 'runtime (default) or api.' },
     { flags: '--since <D>', help: 'How far back: 30s, 10m, 2h, 1d.', default: '10m' },
     { flags: '--json', help: 'Print the lines as logged (JSON), without formatting.' },
-    { flags: '--data-dir <DIR>', env: 'CCA_DATA_DIR', help: '(local)', default: './.cca' },
+    { flags: '--data-dir <DIR>', env: 'CCA_DATA_DIR', help: "The local service's data dir (no deployment.json).", default: './.cca' },
     REGION,
   ],
   run: async (input, ctx) => (await aws()).runLogs(typed(input), ctx),
