@@ -70,6 +70,13 @@ describe('LocalArtifactStore.put', () => {
     expect(await tree(root)).toEqual([]);
   });
 
+  it('rejects with the error of a body that failed before it was read, and does not crash', async () => {
+    const body = new PassThrough();
+    body.destroy(new Error('gone before the upload'));
+    await expect(store.put('outputs/p/y.txt', body, { size: 1, contentType: 'text/plain' })).rejects.toThrow('gone before the upload');
+    expect(await tree(root)).toEqual([]);
+  });
+
   it('commits nothing when the body is not exactly `size` bytes', async () => {
     const short = store.put('outputs/p/a.txt', Readable.from([Buffer.from('abc')]), { size: 4, contentType: 'x' });
     await expect(short).rejects.toThrow(/Expected 4 bytes/);

@@ -41,6 +41,9 @@ export class LocalArtifactStore implements ArtifactStore {
   /** Writes `body` to a temp file beside the target, checks its size, then renames it into place. */
   async put(key: string, body: Readable, info: { size: number; contentType: string }): Promise<void> {
     let temp: string | undefined;
+    // The body may fail before pipeline() listens (the directory is made first): an 'error' with
+    // no listener would crash the process. pipeline() still sees the error and rejects with it.
+    body.on('error', ignoreHere);
     try {
       const target = this.#pathOf(key);
       await mkdir(dirname(target), { recursive: true });
@@ -109,3 +112,6 @@ export class LocalArtifactStore implements ArtifactStore {
 function isInside(root: string, path: string): boolean {
   return path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
+
+/** Errors of a body are reported by pipeline(); this listener only keeps them from being uncaught. */
+function ignoreHere(): void {}
