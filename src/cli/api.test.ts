@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiCommand, buildRequestBody } from './api.js';
+import { buildRequestBody } from './api.js';
 import { resolveApiKey, resolveEndpoint } from './connection.js';
+import { apiCommand } from './entries.js';
 import type { CliIo } from './io.js';
 
 interface Received {

@@ -7,18 +7,16 @@ import { resolveConnection, type ConnectionFlags } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk, postJson, type HttpReply } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
-import { commandEntry } from './program.js';
 
 type ApiFlags = ConnectionFlags & RequestFlags & { json?: boolean };
+
+/** `cca invoke`'s flags (here beside api's, which invoke-runtime shares); with `--runtime` or `--runtime-arn` they go to the AgentCore Runtime instead. */
+export type InvokeFlags = ConnectionFlags & RequestFlags & { json?: boolean; runtime?: boolean; 'runtime-arn'?: string; region?: string };
 
 /**
  * Runs `cca api` and returns its exit status: 0 success, 1 request failed, 2 usage, 3 the run ended
  * with `success: false`.
- * @example process.exitCode = await apiCommand(['Create hello.py'], process.env, processIo);
  */
-export const apiCommand = commandEntry('api');
-
-/** Runs `cca api` with what commander parsed. */
 export async function runApi({ values, positionals }: CommandInput<ApiFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const now = ctx.now ?? (() => new Date());

@@ -6,19 +6,14 @@ import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessi
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
-import { commandEntry } from './program.js';
 import { describeSessionError, messageOf } from './session-report.js';
+
+type ApproveFlags = ConnectionFlags & { deny?: boolean; message?: string };
 
 /**
  * Runs `cca approve` and returns its exit status: 0 answered, 1 no such request, already answered,
  * or the request failed, 2 usage.
- * @example process.exitCode = await approveCommand(['sess_1', 'req_1', '--deny', '--message', 'not there'], process.env, processIo);
  */
-type ApproveFlags = ConnectionFlags & { deny?: boolean; message?: string };
-
-export const approveCommand = commandEntry('approve');
-
-/** Runs `cca approve` with what commander parsed. */
 export async function runApprove({ values, positionals }: CommandInput<ApproveFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const [sessionId, requestId, ...rest] = positionals.map((p) => p.trim());

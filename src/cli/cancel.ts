@@ -6,18 +6,13 @@ import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessi
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT } from './io.js';
-import { commandEntry } from './program.js';
 import { describeSessionError } from './session-report.js';
 import { sessionIdOf } from './session.js';
 
 /**
  * Runs `cca cancel ID` and returns its exit status: 0 cancelling, 1 nothing was running or the
  * request failed, 2 usage.
- * @example process.exitCode = await cancelCommand(['sess_1'], process.env, processIo);
  */
-export const cancelCommand = commandEntry('cancel');
-
-/** Runs `cca cancel` with what commander parsed. */
 export async function runCancel({ values, positionals }: CommandInput<ConnectionFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const sessionId = sessionIdOf(positionals, 'cancel');

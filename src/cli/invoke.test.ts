@@ -2,10 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { invokeCommand } from './invoke.js';
-import type { CliIo } from './io.js';
-import { sessionCommand } from './session.js';
 import type { CommandDeps as WatchContext } from './context.js';
+import { invokeCommand } from './entries.js';
+import { sessionCommand } from './entries.js';
+import type { CliIo } from './io.js';
 
 /** An event as the service stores it; `data` is checked by the CLI against src/events/schema.ts. */
 interface WireEvent {

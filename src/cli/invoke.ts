@@ -5,17 +5,13 @@
  */
 import { z } from 'zod';
 import { describeHttpError, printResult } from './api-report.js';
-import { buildRequestBody, promptOf, type RequestFlags } from './api.js';
-import { callService, resolveConnection, type ConnectionFlags } from './connection.js';
+import { buildRequestBody, promptOf, type InvokeFlags } from './api.js';
+import { callService, resolveConnection } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { openEventStream } from './event-stream.js';
 import { isOk, type HttpReply } from './http-request.js';
 import { EXIT, type CliIo } from './io.js';
-import { commandEntry } from './program.js';
 import { printCompleted, watchRun } from './watch.js';
-
-/** invoke's flags; with `--runtime` or `--runtime-arn` they go to the AgentCore Runtime instead. */
-export type InvokeFlags = ConnectionFlags & RequestFlags & { json?: boolean; runtime?: boolean; 'runtime-arn'?: string; region?: string };
 
 /** The 202 answer to an asynchronous invocation. */
 const Accepted = z.object({
@@ -28,11 +24,7 @@ const Accepted = z.object({
 /**
  * Runs `cca invoke` and returns its exit status: 0 success (or started, with `--async`), 1 the
  * request failed or the stream was lost, 2 usage, 3 the run ended without success, 130 Ctrl-C.
- * @example process.exitCode = await invokeCommand(['Create hello.py'], process.env, processIo);
  */
-export const invokeCommand = commandEntry('invoke');
-
-/** Runs `cca invoke` with what commander parsed. */
 export async function runInvoke({ values, positionals }: CommandInput<InvokeFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   // Straight to an AgentCore Runtime with AWS credentials, as the original's invoke_claude_code.sh.

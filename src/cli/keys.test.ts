@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RequestLimiter } from '../gateway/limits.js';
 import { KeyRepo } from '../keys/index.js';
 import { openDatabase } from '../store/index.js';
+import { keysCommand } from './entries.js';
 import type { CliIo } from './io.js';
-import { keysCommand } from './keys.js';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 let dataDir: string;

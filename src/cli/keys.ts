@@ -11,15 +11,7 @@ import { KeyRepo, type ApiKeyRecord, type KeyLimits, type KeyRunCaps } from '../
 import { openDatabase, type Db } from '../store/index.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { EXIT, UsageError } from './io.js';
-import { commandEntry } from './program.js';
 import { formatTable } from './table.js';
-
-/**
- * Runs `cca keys <subcommand>` with its arguments and returns its exit status: 0 done, 1 no such
- * key, 2 usage or invalid value.
- * @example process.exitCode = await keysCommand(['create', '--name', 'ci'], process.env, processIo);
- */
-export const keysCommand = commandEntry('keys');
 
 type Ctx = CommandContext & { cwd: string; now: () => Date };
 

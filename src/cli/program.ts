@@ -5,7 +5,7 @@
 import { Command, Help } from 'commander';
 import { toCommand, type CommandDef } from './commands/define.js';
 import { COMMANDS, TOP_HELP_AFTER, TOP_HELP_BEFORE, VERSION } from './commands/index.js';
-import type { CommandContext, CommandDeps, CommandInput } from './context.js';
+import type { CommandContext, CommandInput } from './context.js';
 import { exitStatusOf } from './failure.js';
 import type { CliIo } from './io.js';
 
@@ -28,16 +28,6 @@ export async function runCli(argv: string[], ctx: CommandContext): Promise<numbe
   } catch (err) {
     return exitStatusOf(err, ctx.io);
   }
-}
-
-/**
- * A command of the table called with its own arguments, as tests and callers that know the
- * command call it: `invokeCommand(['Create hello.py'], env, io, deps)`.
- * @example export const invokeCommand = commandEntry('invoke');
- */
-export function commandEntry(name: string) {
-  return (args: string[], env: NodeJS.ProcessEnv, io: CliIo, deps: CommandDeps = {}): Promise<number> =>
-    runCli([...name.split(' '), ...args], { ...deps, env, io });
 }
 
 /** The program, writing through `io`, with `onRun` called for the command that was asked for. */

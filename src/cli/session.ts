@@ -7,7 +7,6 @@ import type { CommandContext, CommandInput } from './context.js';
 import type { CompletedEvent } from './event-stream.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
-import { commandEntry } from './program.js';
 import { describeSessionError, LIVE_STATUSES, renderSessionDetail, SessionDetail } from './session-report.js';
 import { openSessionEvents, printCompleted, watchRun } from './watch.js';
 
@@ -16,11 +15,7 @@ type SessionFlags = ConnectionFlags & { watch?: boolean; json?: boolean };
 /**
  * Runs `cca session ID` and returns its exit status: 0 shown (with `--watch`: the run succeeded or
  * nothing was running), 1 the request failed, 2 usage, 3 the watched run ended without success, 130 Ctrl-C.
- * @example process.exitCode = await sessionCommand(['sess_1', '--watch'], process.env, processIo);
  */
-export const sessionCommand = commandEntry('session');
-
-/** Runs `cca session` with what commander parsed. */
 export async function runSession({ values, positionals }: CommandInput<SessionFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const now = ctx.now ?? (() => new Date());

@@ -2,11 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { approveCommand } from './approve.js';
-import { cancelCommand } from './cancel.js';
+import { approveCommand } from './entries.js';
+import { cancelCommand } from './entries.js';
+import { sessionCommand } from './entries.js';
+import { sessionsCommand } from './entries.js';
 import type { CliIo } from './io.js';
-import { sessionCommand } from './session.js';
-import { sessionsCommand } from './sessions.js';
 
 interface Received {
   method: string | undefined;

@@ -8,7 +8,6 @@ import { callService, type ConnectionFlags, resolveConnection, serviceUrl, type 
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
-import { commandEntry } from './program.js';
 import { renderSessionList, SessionPage, type SessionRow } from './session-report.js';
 
 /** The service's largest page. */
@@ -18,11 +17,7 @@ type SessionsFlags = ConnectionFlags & { limit?: string; all?: boolean; json?: b
 
 /**
  * Runs `cca sessions` and returns its exit status: 0 listed, 1 the request failed, 2 usage.
- * @example process.exitCode = await sessionsCommand(['--all'], process.env, processIo);
  */
-export const sessionsCommand = commandEntry('sessions');
-
-/** Runs `cca sessions` with what commander parsed. */
 export async function runSessions({ values, positionals }: CommandInput<SessionsFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const now = ctx.now ?? (() => new Date());

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { synthCommand } from './entries.js';
 import type { CliIo } from './io.js';
-import { synthCommand } from './synth.js';
 
 let dir: string;
 let lambdaCodeDir: string;

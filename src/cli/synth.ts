@@ -6,18 +6,13 @@ import path from 'node:path';
 import { InfraConfigError, synthesize, type BuildAppOptions } from '../infra/index.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { EXIT, UsageError } from './io.js';
-import { commandEntry } from './program.js';
 
 /** The flags commander parsed for it (declared in commands/). */
 type SynthFlags = { api?: boolean; out?: string; region?: string; model?: string; 'image-tag'?: string };
 
 /**
  * Runs `cca synth` and returns its exit status: 0 written, 1 synthesis failed, 2 usage.
- * @example process.exitCode = synthCommand(['--api', '--out', 'cdk.out'], process.env, processIo);
  */
-export const synthCommand = commandEntry('synth');
-
-/** Runs `cca synth` with what commander parsed. */
 export async function runSynth({ values }: CommandInput<SynthFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const opts: BuildAppOptions = {

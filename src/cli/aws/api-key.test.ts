@@ -6,7 +6,7 @@ import { APIGatewayClient, GetApiKeyCommand } from '@aws-sdk/client-api-gateway'
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordingIo } from '../../../test/support/aws-fakes.js';
-import { apiKeyCommand } from './api-key.js';
+import { apiKeyCommand } from '../entries.js';
 import { writeDeployment, type DeploymentInfo } from './deployment.js';
 
 const DEPLOYMENT: DeploymentInfo = {

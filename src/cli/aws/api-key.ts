@@ -8,7 +8,6 @@ import { GetApiKeyCommand } from '@aws-sdk/client-api-gateway';
 import { loadConfig } from '../../config/index.js';
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT } from '../io.js';
-import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, type DeploymentInfo } from './deployment.js';
@@ -18,11 +17,7 @@ type Flags = { save?: boolean; 'data-dir'?: string; region?: string };
 
 /**
  * Runs `cca api-key`: prints the key alone on stdout (for `$(cca api-key)`); 0 found, 1 not.
- * @example process.exitCode = await apiKeyCommand(['--save'], process.env, processIo);
  */
-export const apiKeyCommand = commandEntry('api-key');
-
-/** Runs `cca api-key` with what commander parsed. */
 export async function runApiKey({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const { cwd } = withDefaults(ctx);

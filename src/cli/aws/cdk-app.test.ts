@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { appOptions } from './cdk-app.js';
-import { cdkPaths } from './cdk.js';
 import { contextArgs, type CdkAppContext } from './cdk-context.js';
+import { cdkPaths } from './cdk.js';
 import { defaultRepoRoot } from './repo-root.js';
 
 const run = promisify(execFile);

@@ -9,8 +9,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { CommandDeps } from '../context.js';
-import { spawnRunner } from './process-runner.js';
+import { spawnRunner, type ProcessRunner } from './process-runner.js';
 
 export interface AwsClients {
   cloudFormation: CloudFormationClient;
@@ -86,8 +85,16 @@ export function awsClients(region: string, env: NodeJS.ProcessEnv, given: Partia
   };
 }
 
+/** The injectable parts of CommandDeps (context.ts) that have defaults here; spelled out so context.ts, which names AwsClients, is not imported back. */
+interface Defaultable {
+  run?: ProcessRunner;
+  cwd?: string;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
 /** The dependencies with their defaults filled in. */
-export function withDefaults(deps: CommandDeps = {}) {
+export function withDefaults(deps: Defaultable = {}) {
   return {
     run: deps.run ?? spawnRunner,
     cwd: deps.cwd ?? process.cwd(),

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT } from '../io.js';
-import { commandEntry } from '../program.js';
 import { deployApiStack, invokeUrlOf } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
 import { CdkCli } from './cdk.js';
@@ -23,11 +22,7 @@ type Flags = { 'api-stack'?: string };
 
 /**
  * Runs `cca deploy-api`: 0 deployed, 1 a step failed, 2 usage (no deployment.json).
- * @example process.exitCode = await deployApiCommand([], process.env, processIo);
  */
-export const deployApiCommand = commandEntry('deploy-api');
-
-/** Runs `cca deploy-api` with what commander parsed. */
 export async function runDeployApi({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const { run, cwd, now } = withDefaults(ctx);

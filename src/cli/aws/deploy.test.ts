@@ -14,8 +14,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { argAfter, fakeCheckout, recordingIo, recordingRunner, type Script } from '../../../test/support/aws-fakes.js';
 import type { CommandDeps as AwsDeps } from '../context.js';
-import { deployCommand } from './deploy.js';
-import { deployApiCommand } from './deploy-api.js';
+import { deployCommand } from '../entries.js';
+import { deployApiCommand } from '../entries.js';
 import { readDeployment } from './deployment.js';
 
 const REGION = 'us-east-1';

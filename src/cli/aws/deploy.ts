@@ -10,7 +10,6 @@ import { AGENT_OUTPUTS, DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME } from 
 import { parseModelId } from '../../infra/model-arns.js';
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT, UsageError } from '../io.js';
-import { commandEntry } from '../program.js';
 import { apiFieldsOf, deployApiStack, invokeUrlOf, requireOutput } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
 import type { CdkAppContext } from './cdk-context.js';
@@ -39,11 +38,7 @@ type Flags = {
 
 /**
  * Runs `cca deploy` and returns its exit status: 0 deployed, 1 a step failed, 2 usage.
- * @example process.exitCode = await deployCommand(['--api'], process.env, processIo);
  */
-export const deployCommand = commandEntry('deploy');
-
-/** Runs `cca deploy` with what commander parsed. */
 export async function runDeploy({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const { run, cwd, now, sleep } = withDefaults(ctx);

@@ -11,8 +11,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeCheckout, recordingIo, recordingRunner } from '../../../test/support/aws-fakes.js';
 import type { CommandDeps as AwsDeps } from '../context.js';
+import { destroyCommand } from '../entries.js';
 import { readDeployment, writeDeployment, type DeploymentInfo } from './deployment.js';
-import { destroyCommand } from './destroy.js';
 
 const DEPLOYMENT: DeploymentInfo = {
   region: 'us-west-2',

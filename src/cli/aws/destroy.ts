@@ -8,7 +8,6 @@ import path from 'node:path';
 import { DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT, UsageError, type CliIo } from '../io.js';
-import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import type { CdkAppContext } from './cdk-context.js';
 import { CdkCli } from './cdk.js';
@@ -25,11 +24,7 @@ type Flags = { 'api-only'?: boolean; yes?: boolean; region?: string; stack?: str
 /**
  * Runs `cca destroy`: 0 destroyed (or nothing there), 1 a deletion failed, 2 usage or not confirmed
  * on a non-terminal.
- * @example process.exitCode = await destroyCommand(['--yes'], process.env, processIo);
  */
-export const destroyCommand = commandEntry('destroy');
-
-/** Runs `cca destroy` with what commander parsed. */
 export async function runDestroy({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const { run, cwd } = withDefaults(ctx);

@@ -11,8 +11,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { recordingIo } from '../../../test/support/aws-fakes.js';
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../../../test/support/s3-server.js';
+import { downloadCommand } from '../entries.js';
 import { writeDeployment } from './deployment.js';
-import { downloadCommand, safeRelative } from './download.js';
+import { safeRelative } from './download.js';
 
 const OLD = '20250601_100000_aaaaaaaa';
 const NEW = '20250602_100000_bbbbbbbb';

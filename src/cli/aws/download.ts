@@ -13,7 +13,6 @@ import { loadConfig } from '../../config/index.js';
 import { formatBytes } from '../api-report.js';
 import type { CommandContext, CommandDeps, CommandInput } from '../context.js';
 import { EXIT, UsageError } from '../io.js';
-import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import { clientConfig, nonEmpty, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion } from './deployment.js';
@@ -24,11 +23,7 @@ type Flags = { out?: string; all?: boolean; 'data-dir'?: string; storage?: strin
 
 /**
  * Runs `cca download`: 0 all copied, 1 nothing found or some files refused or failed, 2 usage.
- * @example process.exitCode = await downloadCommand(['--out', 'downloads'], process.env, processIo);
  */
-export const downloadCommand = commandEntry('download');
-
-/** Runs `cca download` with what commander parsed. */
 export async function runDownload({ values, positionals }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const { cwd } = withDefaults(ctx);

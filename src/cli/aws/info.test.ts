@@ -12,8 +12,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordingIo } from '../../../test/support/aws-fakes.js';
+import { infoCommand } from '../entries.js';
 import { writeDeployment, type DeploymentInfo } from './deployment.js';
-import { infoCommand } from './info.js';
 
 const DEPLOYMENT: DeploymentInfo = {
   region: 'ap-northeast-1',

@@ -5,7 +5,6 @@
  */
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT } from '../io.js';
-import { commandEntry } from '../program.js';
 import { invokeUrlOf } from './api-stack.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults } from './clients.js';
@@ -22,11 +21,7 @@ type Flags = { json?: boolean; region?: string; 'data-dir'?: string; endpoint?: 
 
 /**
  * Runs `cca info`: 0 shown, 1 an AWS read failed (the rest is still shown), 2 usage.
- * @example process.exitCode = await infoCommand(['--json'], process.env, processIo);
  */
-export const infoCommand = commandEntry('info');
-
-/** Runs `cca info` with what commander parsed. */
 export async function runInfo({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const { cwd } = withDefaults(ctx);

@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgentCorePeer, type AgentCorePeer } from '../../../test/support/agentcore-server.js';
+import { recordingIo } from '../../../test/support/aws-fakes.js';
 import { scenarios, text, toolUse, userTexts, type ModelRequest } from '../../../test/support/model-server.js';
 import { startTestService, type TestService } from '../../../test/support/service.js';
-import { invokeCommand } from '../invoke.js';
+import { invokeCommand } from '../entries.js';
+import { invokeRuntimeCommand } from '../entries.js';
 import { writeDeployment } from './deployment.js';
-import { invokeRuntimeCommand } from './invoke-runtime.js';
-import { recordingIo } from '../../../test/support/aws-fakes.js';
 
 const ARN = 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claude_code_agent_stack-AbCdEf1234';
 

@@ -8,11 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore';
 import { AGENTCORE_QUALIFIER } from '../../infra/defaults.js';
 import { printResult } from '../api-report.js';
-import { buildRequestBody, promptOf } from '../api.js';
+import { buildRequestBody, promptOf, type InvokeFlags } from '../api.js';
 import type { CommandContext, CommandInput } from '../context.js';
-import type { InvokeFlags } from '../invoke.js';
 import { EXIT, UsageError } from '../io.js';
-import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults } from './clients.js';
 import { requireDeployment, resolveRegion } from './deployment.js';
@@ -25,11 +23,7 @@ const RUNTIME_ARN = /^arn:aws[a-z-]*:bedrock-agentcore:([a-z0-9-]+):\d{12}:runti
 /**
  * Runs `cca invoke ... --runtime-arn ARN`: 0 success, 1 the call failed, 2 usage, 3 the run did
  * not succeed.
- * @example process.exitCode = await invokeRuntimeCommand(['Create hello.py', '--runtime'], process.env, processIo);
  */
-export const invokeRuntimeCommand = commandEntry('invoke');
-
-/** Runs `cca invoke` with what commander parsed. */
 export async function runInvokeRuntime({ values, positionals }: CommandInput<InvokeFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const { cwd } = withDefaults(ctx);

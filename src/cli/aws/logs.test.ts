@@ -12,9 +12,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordingIo } from '../../../test/support/aws-fakes.js';
 import { createLogger } from '../../logging/index.js';
+import { logsCommand } from '../entries.js';
 import { writeDeployment, type DeploymentInfo } from './deployment.js';
 import { formatLogLine, parseSince } from './log-lines.js';
-import { logsCommand } from './logs.js';
 
 const NOW = Date.parse('2025-06-01T18:00:00.000Z');
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

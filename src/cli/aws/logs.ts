@@ -10,7 +10,6 @@ import { loadConfig } from '../../config/index.js';
 import { AGENTCORE_QUALIFIER, API_OUTPUTS } from '../../infra/defaults.js';
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT, UsageError, type CliIo } from '../io.js';
-import { commandEntry } from '../program.js';
 import { describeAwsError } from './aws-errors.js';
 import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, type DeploymentInfo } from './deployment.js';
@@ -23,11 +22,7 @@ type Flags = { follow?: boolean; source?: string; since?: string; json?: boolean
 
 /**
  * Runs `cca logs`: 0 printed (or followed until Ctrl-C), 1 the logs could not be read, 2 usage.
- * @example process.exitCode = await logsCommand(['--follow'], process.env, processIo);
  */
-export const logsCommand = commandEntry('logs');
-
-/** Runs `cca logs` with what commander parsed. */
 export async function runLogs({ values }: CommandInput<Flags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
   const { cwd, now, sleep } = withDefaults(ctx);
