@@ -2,7 +2,7 @@
  * `cca cancel ID`: stops the run in progress in a session. The service stores the files written
  * so far, and the run's last event says how it ended.
  */
-import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
+import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT } from './io.js';

@@ -2,7 +2,7 @@
  * `cca session ID`: one session with each invocation's status, prompt, result, cost, turns and
  * files; `--watch` then follows the invocation in progress to its end, as `cca invoke` shows it.
  */
-import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute, type Connection } from './connection.js';
+import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import type { CompletedEvent } from './event-stream.js';
 import { isOk } from './http-request.js';

@@ -4,7 +4,7 @@
  */
 import { describeHttpError } from './api-report.js';
 import { positiveInteger } from './api.js';
-import { callService, type ConnectionFlags, resolveConnection, serviceUrl, type Connection } from './connection.js';
+import { callService, type ConnectionFlags, resolveConnection, serviceUrl } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
