@@ -163,6 +163,26 @@ describe('parseInvocation', () => {
     ]);
   });
 
+  it('names at most five unknown fields, however many the body has', () => {
+    const body: Record<string, unknown> = { prompt: 'x' };
+    for (let i = 0; i < 90_000; i++) body[`k${i}`] = 1;
+    body['y'.repeat(5000)] = 1;
+    const err = rejection(body);
+    expect(err.details.issues).toHaveLength(5);
+    expect(err.message).toMatch(/ And 89996 more unknown fields\.$/);
+    expect(err.message.length).toBeLessThan(2000);
+    const long = rejection({ prompt: 'x', ['z'.repeat(5000)]: 1 });
+    expect(long.details.field).toBe(`${'z'.repeat(60)}...`);
+  });
+
+  it('refuses fields beside the {"input": {...}} wrapping instead of dropping them', () => {
+    const err = rejection({ input: { prompt: 'hi' }, asynk: true, session_id: 's' });
+    expect(err.message).toBe(
+      'The request is wrapped in "input", so fields beside it are not read: move "asynk", "session_id" into "input", or send the request flat.',
+    );
+    expect(err.details.field).toBe('asynk');
+  });
+
   it('still ignores `input` beside a top-level prompt, and takes every known field', () => {
     expect(parseInvocation({ prompt: 'x', input: { junk: 1 } }, limits).prompt).toBe('x');
   });

@@ -82,7 +82,7 @@ export type InvocationRequest = z.infer<typeof InvocationRequest>;
 export const AgentCoreInvocationRequest = z
   .union([
     InvocationRequest,
-    z.object({ input: InvocationRequest }).meta({ description: 'The same request wrapped as AgentCore samples send it.' }),
+    z.strictObject({ input: InvocationRequest }).meta({ description: 'The same request wrapped as AgentCore samples send it.' }),
   ])
   .meta({ id: 'AgentCoreInvocationRequest', description: 'A request, flat or wrapped in `input`.' });
 
@@ -121,6 +121,7 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
   // Flat, `input` is ignored, as it always was (AgentCore's wrapping beside a top-level prompt).
   const { input: _ignored, ...flat } = record;
   const unwrapped = wrapped ? (record.input as Record<string, unknown>) : flat;
+  if (wrapped) refuseFieldsBesideInput(Object.keys(flat));
   refuseUnknownFields(unwrapped);
   const parsed = InvocationRequest.safeParse(unwrapped);
   if (!parsed.success) {
@@ -154,20 +155,42 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
   };
 }
 
+/** At most this many unknown fields are named: a body of thousands of keys gets a short answer. */
+const MAX_NAMED = 5;
+/** Longer keys are named cut short, and get no suggestion. */
+const MAX_KEY_CHARS = 60;
+
 /** A misspelt field would otherwise be dropped and the run go on without it (a `promt` makes no prompt, a `timeout` no limit). */
 function refuseUnknownFields(body: Record<string, unknown>): void {
-  const issues = Object.keys(body)
-    .filter((key) => !FIELDS.includes(key))
-    .map((key) => {
-      const nearest = closest(key, FIELDS);
-      const close = distance(key.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
-      const hint = close ? `did you mean "${nearest}"?` : `the fields are ${FIELDS.join(', ')}.`;
-      return { field: key, message: `Unknown field "${key}" in the body; ${hint}`, ...(close ? { suggestion: nearest } : {}) };
-    });
-  const first = issues[0];
-  if (first === undefined) return;
+  const unknown = Object.keys(body).filter((key) => !FIELDS.includes(key));
+  if (unknown.length === 0) return;
+  const issues = unknown.slice(0, MAX_NAMED).map((key) => {
+    const nearest = key.length <= MAX_KEY_CHARS ? closest(key, FIELDS) : undefined;
+    const close = nearest !== undefined && distance(key.toLowerCase(), nearest.toLowerCase()) <= Math.max(2, Math.floor(key.length / 3));
+    const hint = close ? `did you mean "${nearest}"?` : `the fields are ${FIELDS.join(', ')}.`;
+    return { field: shown(key), message: `Unknown field "${shown(key)}" in the body; ${hint}`, ...(close ? { suggestion: nearest } : {}) };
+  });
+  const first = issues[0]!;
+  const more = unknown.length - issues.length;
+  const message = issues.map((i) => i.message).join(' ') + (more > 0 ? ` And ${more} more unknown fields.` : '');
   const details = issues.length === 1 ? { field: first.field, ...(first.suggestion ? { suggestion: first.suggestion } : {}) } : {};
-  throw new ValidationError(issues.map((i) => i.message).join(' '), { ...details, issues });
+  throw new ValidationError(message, { ...details, issues });
+}
+
+/** With AgentCore's `{"input": {...}}` wrapping, fields beside `input` would be dropped unread. */
+function refuseFieldsBesideInput(beside: string[]): void {
+  const first = beside[0];
+  if (first === undefined) return;
+  const named = beside.slice(0, MAX_NAMED).map((key) => `"${shown(key)}"`);
+  const more = beside.length > MAX_NAMED ? ` and ${beside.length - MAX_NAMED} more` : '';
+  throw new ValidationError(
+    `The request is wrapped in "input", so fields beside it are not read: move ${named.join(', ')}${more} into "input", or send the request flat.`,
+    { field: shown(first) },
+  );
+}
+
+function shown(key: string): string {
+  return key.length <= MAX_KEY_CHARS ? key : `${key.slice(0, MAX_KEY_CHARS)}...`;
 }
 
 function domainsOf(raw: string | string[]): DomainPattern[] {

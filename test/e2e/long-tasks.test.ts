@@ -159,6 +159,22 @@ describe('live events', () => {
       await fetch(`${svc.url}/sessions/${accepted.session_id}/events?after=${firstPart[2]!.id}`, { headers: headers() }),
     );
     expect(viaQuery.map((e) => e.id)).toEqual(rest.map((e) => e.id));
+    // Last-Event-ID wins over ?after=, which is then not even read.
+    const headerWins = await readEvents(
+      await fetch(`${svc.url}/sessions/${accepted.session_id}/events?after=abc`, {
+        headers: headers({ 'Last-Event-ID': String(firstPart[2]!.id) }),
+      }),
+    );
+    expect(headerWins.map((e) => e.id)).toEqual(rest.map((e) => e.id));
+    const bad = await fetch(`${svc.url}/sessions/${accepted.session_id}/events?after=-1`, { headers: headers() });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      field: 'after',
+      message: 'Last-Event-ID / after must be the id of an event (a non-negative integer).',
+    });
+    // An unknown session is a 404 whatever the event id.
+    const unknown = await fetch(`${svc.url}/sessions/no-such-session/events?after=-1`, { headers: headers() });
+    expect(unknown.status).toBe(404);
   });
 });
 

@@ -28,7 +28,6 @@ export const sessionEventsRoute = createRoute({
     "Replays the session's recorded events after the given id (all of them by default), then sends new ones as they happen. The stream ends once it has sent everything and no invocation is queued or running: at once for an idle session, else after the last `invocation.completed`.",
   request: {
     params: SessionParams,
-    // Documented here, read by the handler: Hono hands header validators lower-cased names.
     headers: z.object({
       'Last-Event-ID': EventId.optional().meta({
         description: 'Resume after this event id (what an EventSource sends when it reconnects); wins over `after`.',
@@ -144,11 +143,13 @@ export interface SessionControlDeps {
 /** Serves events, cancel and permission answers on `app`. */
 export function serveSessionControl(app: OpenAPIHono<CallerEnv>, deps: SessionControlDeps): void {
   const { service, events, sessions, auth, config } = deps;
-  app.openapi({ ...sessionEventsRoute, middleware: [auth] }, (c) => {
-    const id = c.req.valid('param').session_id;
+  // Served over its declaration, parsed here in the order it always was: the session first (404),
+  // then the event id from Last-Event-ID, which wins over `after` (only the one used is checked).
+  serveDeclared(app, sessionEventsRoute, '/sessions/:session_id/events', auth, async (c) => {
+    const id = c.req.param('session_id') ?? '';
     visibleSession(sessions, id, ownerOf(c));
-    const header = c.req.header('last-event-id');
-    const afterId = header !== undefined && header !== '' ? parseEventId(header) : c.req.valid('query').after;
+    const raw = c.req.header('last-event-id') ?? c.req.query('after');
+    const afterId = raw === undefined || raw === '' ? 0 : parseEventId(raw);
     const stream = events.stream(id, { afterId, isActive: () => service.isActive(id), signal: c.req.raw.signal });
     return sseResponse(c, stream);
   });

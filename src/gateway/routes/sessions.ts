@@ -17,6 +17,7 @@ import { ownerOf, visibleSession } from './owner.js';
 import { SESSION_NOT_FOUND, SessionParams } from './params.js';
 
 const LIMIT_MESSAGE = 'limit must be an integer from 1 to 100.';
+const CURSOR_MESSAGE = 'cursor is not one this API returned; pass next_cursor from the previous page unchanged.';
 
 /** The declaration of `GET /sessions`. */
 export const listSessionsRoute = createRoute({
@@ -35,7 +36,7 @@ export const listSessionsRoute = createRoute({
         .max(100, LIMIT_MESSAGE)
         .default(20)
         .meta({ description: 'Sessions per page.' }),
-      cursor: z.string().optional().meta({ description: '`next_cursor` of the previous page.' }),
+      cursor: z.string({ error: CURSOR_MESSAGE }).optional().meta({ description: '`next_cursor` of the previous page.' }),
     }),
   },
   responses: {
@@ -112,5 +113,5 @@ function decodeCursor(raw: string | undefined): { createdAt: string; id: string 
   } catch {
     // Falls through to the error below.
   }
-  throw new ValidationError('cursor is not one this API returned; pass next_cursor from the previous page unchanged.', { field: 'cursor' });
+  throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' });
 }
