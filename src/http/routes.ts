@@ -31,11 +31,12 @@ export function routeGroup<E extends Env>(): OpenAPIHono<E> {
 }
 
 /**
- * Serves a declared route with plain handlers, for the two kinds of route the library's own
- * validation does not fit: the invocation routes, whose JSON body must be read whatever its
- * Content-Type (curl -d sends form encoding, the library would answer 415) and is checked by
- * `parseInvocation` with the caller's limits, using the same schema the declaration documents;
- * and `/files/{key}`, whose key spans slashes (`honoPath` says so to Hono's router).
+ * Serves a declared route with plain handlers, for the routes the library's own validation does
+ * not fit: a JSON body read whatever its Content-Type (curl -d sends form encoding, the library
+ * would answer 415) and checked with the caller's limits, by the schema the declaration
+ * documents (the invocation routes, permission answers); inputs checked in a set order (the
+ * session before the event id, Last-Event-ID before `after`); and `/files/{key}`, whose key
+ * spans slashes (`honoPath` says so to Hono's router).
  */
 export function serveDeclared<E extends Env>(
   app: OpenAPIHono<E>,
