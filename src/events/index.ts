@@ -15,4 +15,4 @@ export { truncate } from './truncate.js';
 export { EventStore, EVENT_PAGE_LIMIT, type EventRecord } from './store.js';
 export { EventBus, type EventBusOptions, type EventListener } from './bus.js';
 export { SessionEvents, type StreamOptions } from './session-events.js';
-export { formatSse, parseSseStream, type SseMessage } from './sse.js';
+export { formatSse } from './sse.js';

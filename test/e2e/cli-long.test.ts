@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listening, SERVE_BANNER_END } from '../support/cca-banner.js';
-import { parseSseStream } from '../../src/events/index.js';
+import { parseSseStream } from '../support/sse.js';
 import { scenarios, startModelServer, text, toolUse, type ModelServer } from '../support/model-server.js';
 
 const CCA = path.resolve(import.meta.dirname, '../../bin/cca');

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSseStream } from '../../src/events/index.js';
+import { parseSseStream } from '../support/sse.js';
 import { scenarios, text, toolUse, type ModelRequest } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
 

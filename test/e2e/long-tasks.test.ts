@@ -4,7 +4,8 @@
  * scripted model, real HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSseStream, SessionEventSchema, type SessionEvent } from '../../src/events/index.js';
+import { SessionEventSchema, type SessionEvent } from '../../src/events/index.js';
+import { parseSseStream } from '../support/sse.js';
 import { scenarios, text, toolUse } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
 

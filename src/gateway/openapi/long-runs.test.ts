@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.js';
 import { EVENT_TYPES, SessionEventSchema } from '../../schemas/events.js';
-import { parseSseStream } from '../../events/sse.js';
+import { parseSseStream } from '../../../test/support/sse.js';
 import type { Logger } from '../../logging/index.js';
 import type { Activity } from '../../runtime/activity.js';
 import { createRuntimeApp } from '../../runtime/app.js';
