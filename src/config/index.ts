@@ -10,6 +10,7 @@ import { defaultGlobalRuns } from './machine.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 
 export { modelEndpoints } from './endpoints.js';
+export { VERSION } from './version.js';
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
 
 export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };

@@ -2,7 +2,7 @@
  * Claude Code's part of an invocation: its environment, its sandbox and, with an allowlist, the
  * egress proxy started before it and closed after it, whatever way it ends.
  */
-import type { Config } from '../config/index.js';
+import { VERSION, type Config } from '../config/index.js';
 import { eventsFromSdkMessage, newUsageState, type SessionEvents } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
@@ -13,7 +13,7 @@ import type { SessionDirs } from '../workspace/index.js';
 import type { ActiveRun } from './active-run.js';
 import { openRunEgress } from './run-egress.js';
 
-const CLIENT_APP = 'claude-code-agent/0.1.0';
+const CLIENT_APP = `claude-code-agent/${VERSION}`;
 
 /** Host facts the child environment inherits (PATH, locale); read once by the caller. */
 export interface HostEnv {

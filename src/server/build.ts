@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createArtifactStore, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
-import type { Config } from '../config/index.js';
+import { VERSION, type Config } from '../config/index.js';
 import { RunSlots } from '../runtime/slots.js';
 import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
@@ -22,7 +22,7 @@ import { InvocationService } from '../runtime/service.js';
 import { StateWriter } from '../runtime/state-writer.js';
 import { buildApp } from './app.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../config/index.js';
 
 export interface RuntimeOptions {
   /** Milliseconds since the epoch, for rate limits and quotas (tests inject a clock). */

@@ -5,8 +5,10 @@ import type { CommandDef } from './define.js';
 import { KEYS_COMMAND } from './keys.js';
 import { SERVICE_COMMANDS } from './service.js';
 
+import { VERSION } from '../../config/index.js';
+
 /** The CLI's version, printed by `cca --version` and `cca version`. */
-export const VERSION = '0.1.0';
+export { VERSION };
 
 const VERSION_COMMAND: CommandDef = {
   name: 'version',
