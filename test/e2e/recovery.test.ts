@@ -105,6 +105,8 @@ async function waitFor<T>(
  * second turn: the run is then in the middle of its work.
  */
 async function startAndWaitMidRun(svc: Serve, key: string, dir: string, scenario: string, file: string) {
+  // Requests of earlier tests with the same scenario do not count: only this run's second turn.
+  const seen = model.requests.length;
   const res = await fetch(`${svc.url}/invoke`, {
     method: 'POST',
     headers: { 'x-api-key': key, 'content-type': 'application/json' },
@@ -115,7 +117,7 @@ async function startAndWaitMidRun(svc: Serve, key: string, dir: string, scenario
   const written = path.join(dir, 'sessions', sessionId, 'workspace', file);
   await waitFor(
     `${file} written and the second turn asked`,
-    () => existsSync(written) && model.requests.some((r) => scenarioOf(r.body) === scenario && assistantTurns(r.body) === 1),
+    () => existsSync(written) && model.requests.slice(seen).some((r) => scenarioOf(r.body) === scenario && assistantTurns(r.body) === 1),
     FILE_WRITTEN_MS,
   );
   expect(await fs.readFile(written, 'utf8')).toBe('written before the stop\n');
