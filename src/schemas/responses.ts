@@ -103,13 +103,11 @@ export const TokenUsageSchema = z
   .meta({ id: 'TokenUsage', description: 'Tokens the model used over the whole run.' });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
-export const StopReasonSchema = z
-  .enum(STOP_REASONS)
-  .meta({
-    id: 'StopReason',
-    description:
-      'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again.',
-  });
+export const StopReasonSchema = z.enum(STOP_REASONS).meta({
+  id: 'StopReason',
+  description:
+    'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again.',
+});
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
 /** The response of one invocation: the original sample's fields unchanged, more added, none renamed. */

@@ -4,22 +4,17 @@
  * `runtime`: the AgentCore contract alone). Nothing imports this folder but the CLI and tests.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { createArtifactStore, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
 import { VERSION, type Config } from '../config/index.js';
-import { RunSlots } from '../runtime/slots.js';
 import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
-import { openDatabase, type Db } from '../store/index.js';
+import { openDatabase } from '../store/index.js';
 import { lockDataDir } from '../store/lock.js';
 import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
-import { Activity } from '../runtime/activity.js';
-import { recoverInterrupted } from '../runtime/recovery.js';
-import { InvocationService } from '../runtime/service.js';
-import { StateWriter } from '../runtime/state-writer.js';
+import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter } from '../runtime/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
