@@ -8,8 +8,14 @@ import { z } from 'zod';
 import type { Config } from '../../config/index.js';
 import { ValidationError } from '../../errors/index.js';
 import type { SessionEvents } from '../../events/index.js';
-import { EXAMPLE_APPROVAL_STREAM, EXAMPLE_CANCEL_ACCEPTED, EXAMPLE_EVENT_STREAM, EXAMPLE_PERMISSION_ANSWER } from '../../http/index.js';
-import { EXAMPLE_PERMISSION_ANSWERED, serveDeclared } from '../../http/index.js';
+import {
+  EXAMPLE_APPROVAL_STREAM,
+  EXAMPLE_CANCEL_ACCEPTED,
+  EXAMPLE_EVENT_STREAM,
+  EXAMPLE_PERMISSION_ANSWER,
+  EXAMPLE_PERMISSION_ANSWERED,
+  serveDeclared,
+} from '../../http/index.js';
 import { error, eventStream, FORBIDDEN, json, SSE_FORMAT, THROTTLED } from '../../http/openapi-responses.js';
 import { invocationBodyLimit, sseResponse, type CallerEnv, type InvocationService } from '../../runtime/index.js';
 import type { SessionRepo } from '../../sessions/index.js';
