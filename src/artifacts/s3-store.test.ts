@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type TestS3Server } from '../../test/support/s3-server.js';
@@ -55,6 +55,15 @@ describe('S3ArtifactStore', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
     expect(res.headers.get('content-type')).toBe('text/x-python; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''r%C3%A9sum%C3%A9%20%28final%29.py");
+  });
+
+  it('rejects with the error of a body that failed before it was read, and does not crash', async () => {
+    const body = new PassThrough();
+    body.destroy(new Error('gone before the upload'));
+    await expect(storeWith().put('outputs/p/early.txt', body, { size: 1, contentType: 'text/plain' })).rejects.toThrow(
+      /gone before the upload/,
+    );
+    await expect(client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'cca/dev/outputs/p/early.txt' }))).rejects.toThrow();
   });
 
   it('stores at the bare key, with no leading slash, when the prefix is empty', async () => {
