@@ -20,17 +20,23 @@ export interface ActiveRun {
 }
 
 /**
- * The session's state for the mirror, as of now.
+ * The session's state for the mirror, as of `at` (now by default); recovery passes what it knows
+ * of an invocation from the record in the same shape.
  * @example states.write(stateRecord(run, 'running', null));
  */
-export function stateRecord(run: ActiveRun, status: InvocationStatus, output: InvocationOutput | null): SessionStateRecord {
+export function stateRecord(
+  run: Pick<ActiveRun, 'sessionId' | 'invocationId' | 'ownerKeyId' | 'prompt'>,
+  status: InvocationStatus,
+  output: InvocationOutput | null,
+  at: Date = new Date(),
+): SessionStateRecord {
   return {
     session_id: run.sessionId,
     owner: run.ownerKeyId ?? null,
     invocation_id: run.invocationId,
     status,
     prompt: run.prompt,
-    updated_at: new Date().toISOString(),
+    updated_at: at.toISOString(),
     output,
   };
 }

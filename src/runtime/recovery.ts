@@ -24,6 +24,7 @@ import {
   sessionsRoot,
   type Snapshot,
 } from '../workspace/index.js';
+import { stateRecord } from './active-run.js';
 import { buildOutput, type InvocationOutput } from './output.js';
 import { storeChanges, type StoredChanges } from './store-changes.js';
 
@@ -137,17 +138,9 @@ function record(deps: RecoveryDeps, row: InvocationRow, outcome: RunOutcome, end
     claudeSessionId: undefined,
   });
   deps.events.emit(row.session_id, row.id, { type: 'invocation.completed', data: { status: 'interrupted', output } });
-  const owner = deps.sessions.getSession(row.session_id)?.owner_key_id ?? null;
-  const state = {
-    session_id: row.session_id,
-    owner,
-    invocation_id: row.id,
-    status: 'interrupted' as const,
-    prompt: row.prompt,
-    updated_at: endedAt.toISOString(),
-    output,
-  };
-  deps.states.write(state);
+  const ownerKeyId = deps.sessions.getSession(row.session_id)?.owner_key_id ?? undefined;
+  const invocation = { sessionId: row.session_id, invocationId: row.id, ownerKeyId, prompt: row.prompt };
+  deps.states.write(stateRecord(invocation, 'interrupted', output, endedAt));
 }
 
 /** The model the request asked for, else the service's. */

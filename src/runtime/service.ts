@@ -9,14 +9,9 @@
  * writes (state-writer.ts) are their own files.
  */
 import { randomUUID } from 'node:crypto';
-import type { ArtifactStore, UploadOutbox } from '../artifacts/index.js';
-import type { Config } from '../config/index.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
-import type { SessionEvents } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
-import type { SandboxStatus } from '../sandbox/index.js';
-import type { SessionRepo } from '../sessions/index.js';
 import type { Activity } from './activity.js';
 import { stateRecord, type ActiveRun } from './active-run.js';
 import { admitRequest, admitToSession, assertVisible } from './admission.js';
@@ -24,24 +19,12 @@ import { Approvals, type AnswerResult } from './approvals.js';
 import type { InvocationOutput } from './output.js';
 import { runInvocation, type RunDeps } from './run-invocation.js';
 import type { RunSlots } from './slots.js';
-import type { StateWriter } from './state-writer.js';
 
-export interface ServiceDeps {
-  config: Config;
-  sessions: SessionRepo;
-  store: ArtifactStore;
+/** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
+export interface ServiceDeps extends RunDeps {
   activity: Activity;
   slots: RunSlots;
-  events: SessionEvents;
-  /** Ordered writes of session state to where it survives the process (S3 on AgentCore; nowhere locally), shared with recovery. */
-  states: StateWriter;
-  /** Keeps uploads that failed, for a later retry. */
-  outbox?: UploadOutbox;
   logger: Logger;
-  /** Host facts the child environment inherits (PATH, locale); read once by the caller. */
-  hostEnv: { PATH?: string | undefined; LANG?: string | undefined; LC_ALL?: string | undefined; TZ?: string | undefined };
-  /** How runs are sandboxed: detectSandbox(config.sandbox), once at start-up. */
-  sandbox: SandboxStatus;
 }
 
 /** Who asks for a run, and where its links point. */
@@ -69,14 +52,9 @@ export interface StartedInvocation {
 /** Runs invocations; one at a time per session, within the run slots. */
 export class InvocationService {
   private readonly active = new Map<string, ActiveRun>();
-  private readonly states: StateWriter;
-  private readonly runDeps: RunDeps;
   private closing = false;
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.states = deps.states;
-    this.runDeps = { ...deps, states: this.states };
-  }
+  constructor(private readonly deps: ServiceDeps) {}
 
   /** Runs one invocation to its end and returns the output (the synchronous API). */
   async invoke(req: ValidInvocation, ctx: InvokeContext): Promise<InvocationOutput> {
@@ -128,7 +106,7 @@ export class InvocationService {
         status: 'queued',
       });
       firstEventId = events.emit(sessionId, invocationId, { type: 'invocation.queued', data: { prompt: req.prompt } }).id;
-      this.states.write(stateRecord(run, 'queued', null));
+      this.deps.states.write(stateRecord(run, 'queued', null));
     } catch (err) {
       this.active.delete(sessionId);
       controller.abort('cancelled');
@@ -144,7 +122,7 @@ export class InvocationService {
     const deactivate = () => {
       if (this.active.get(sessionId) === run) this.active.delete(sessionId);
     };
-    const done = runInvocation(this.runDeps, { run, req, baseUrl: ctx.baseUrl, slot, log, deactivate }).finally(() => {
+    const done = runInvocation(this.deps, { run, req, baseUrl: ctx.baseUrl, slot, log, deactivate }).finally(() => {
       // Normally done when the last event is emitted; this covers a fault before it.
       deactivate();
       doneActivity();
@@ -197,6 +175,6 @@ export class InvocationService {
 
   /** Resolves once every state write started so far has landed (tests, shutdown). */
   async mirrorsSettled(): Promise<void> {
-    await this.states.settled();
+    await this.deps.states.settled();
   }
 }
