@@ -5,6 +5,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Config } from '../config/index.js';
+import { serveDeclared } from '../http/index.js';
 import type { CallerEnv } from '../runtime/index.js';
 import { buildOpenApi, renderDocsPage } from './openapi/index.js';
 
@@ -41,8 +42,8 @@ export function serveDocs(app: OpenAPIHono<CallerEnv>, config: Config, version: 
     }
     return built;
   };
-  app.openAPIRegistry.registerPath(openApiRoute);
-  app.openAPIRegistry.registerPath(docsRoute);
-  app.get('/openapi.json', (c) => c.body(docs().json, 200, { 'content-type': 'application/json; charset=utf-8' }));
-  app.get('/docs', (c) => c.html(docs().page));
+  serveDeclared(app, openApiRoute, '/openapi.json', async (c) =>
+    c.body(docs().json, 200, { 'content-type': 'application/json; charset=utf-8' }),
+  );
+  serveDeclared(app, docsRoute, '/docs', async (c) => c.html(docs().page));
 }

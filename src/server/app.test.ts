@@ -1,31 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type ServiceMode } from '../config/index.js';
-import { KeyRepo } from '../keys/index.js';
-import { openDatabase } from '../store/index.js';
-import { buildApp } from './app.js';
+import { serviceApp } from '../../test/support/service-document.js';
 
-/** A serve or runtime app over a real database; the other parts are never called while routes are only listed. */
-function appOf(mode: ServiceMode) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'cca-app-'));
-  const config = loadConfig({}, {}, { host: '127.0.0.1', port: 0, mode }, dataDir);
-  const db = openDatabase(dataDir);
-  const unused = {} as never;
-  const parts = { sessions: unused, store: unused, local: unused, signer: unused, events: unused, service: unused };
-  return buildApp({
-    config,
-    version: '1',
-    db,
-    keys: new KeyRepo(db),
-    ...parts,
-    slots: unused,
-    activity: unused,
-    logger: unused,
-    now: Date.now,
-  });
-}
+/** A serve or runtime app; only its routes are listed, so the parts behind them are never called. */
+const appOf = (mode: 'serve' | 'runtime') => serviceApp(mode).app;
 
 /** The routes Hono serves, as `METHOD /path` in the document's spelling. */
 function served(app: ReturnType<typeof appOf>): string[] {

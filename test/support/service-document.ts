@@ -1,14 +1,17 @@
 /**
- * The OpenAPI document of a `cca serve` app, as `/openapi.json` serves it, without starting the
- * service: the app is built over a real database (the key middleware prepares its statements) and
- * parts that are never called, because generating the document runs no handler.
+ * The app `cca serve` or `cca runtime` would serve, and the OpenAPI document `/openapi.json` would
+ * answer, without starting the service: the app is built over a real database (the key middleware
+ * prepares its statements) and parts that are never called, because listing routes and generating
+ * the document run no handler.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Limits } from '../../src/config/index.js';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { loadConfig, type Config, type Limits, type ServiceMode } from '../../src/config/index.js';
 import { buildOpenApi, type OpenApiDocument } from '../../src/gateway/index.js';
 import { KeyRepo } from '../../src/keys/index.js';
+import type { CallerEnv } from '../../src/runtime/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { openDatabase } from '../../src/store/index.js';
 
@@ -19,16 +22,22 @@ export interface DocumentOptions {
   limits: Pick<Limits, 'maxBodyBytes' | 'maxPromptChars'>;
 }
 
-/** Builds the document of a serve-mode app with local storage (so `/files/{key}` is served). */
-export function serviceDocument(opts: DocumentOptions): OpenApiDocument {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'cca-doc-'));
-  const base = loadConfig({}, {}, { host: '127.0.0.1', port: 0, mode: 'serve' }, dataDir);
-  const config = { ...base, limits: { ...base.limits, ...opts.limits }, publicUrl: opts.serverUrl };
+/**
+ * The app of `mode` with local storage (so `/files/{key}` is served), and a `close` for its database.
+ * @example const { app, close } = serviceApp('runtime'); ...; close();
+ */
+export function serviceApp(
+  mode: ServiceMode,
+  tune: (config: Config) => Config = (config) => config,
+  version = '1',
+): { app: OpenAPIHono<CallerEnv>; config: Config; close(): void } {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cca-app-'));
+  const config = tune(loadConfig({}, {}, { host: '127.0.0.1', port: 0, mode }, dataDir));
   const db = openDatabase(dataDir);
   const unused = {} as never;
   const app = buildApp({
     config,
-    version: opts.version,
+    version,
     db,
     keys: new KeyRepo(db),
     sessions: unused,
@@ -42,7 +51,14 @@ export function serviceDocument(opts: DocumentOptions): OpenApiDocument {
     logger: unused,
     now: Date.now,
   });
+  return { app, config, close: () => db.close() };
+}
+
+/** Builds the document of a serve-mode app. */
+export function serviceDocument(opts: DocumentOptions): OpenApiDocument {
+  const tune = (base: Config): Config => ({ ...base, limits: { ...base.limits, ...opts.limits }, publicUrl: opts.serverUrl });
+  const { app, config, close } = serviceApp('serve', tune, opts.version);
   const doc = buildOpenApi(app, { version: opts.version, ...(opts.serverUrl ? { serverUrl: opts.serverUrl } : {}), limits: config.limits });
-  db.close();
+  close();
   return doc;
 }
