@@ -18,13 +18,15 @@ export const SESSION_NOT_FOUND = error('No such session, or it belongs to anothe
   code: 'not_found',
 });
 
-const EVENT_ID_MESSAGE = 'Last-Event-ID / after must be the id of an event (a non-negative integer).';
+/** The 400 of an event id that is not one. */
+export const EVENT_ID_MESSAGE = 'Last-Event-ID / after must be the id of an event (a non-negative integer).';
 
 /** An event id to resume after (query `after` and header `Last-Event-ID`); 0 replays everything. */
 export const EventId = z.coerce.number({ error: EVENT_ID_MESSAGE }).int(EVENT_ID_MESSAGE).min(0, EVENT_ID_MESSAGE);
 
-/** Parses the `Last-Event-ID` header with the same rule as `after` (Hono hands headers to validators lower-cased). */
-export function parseEventId(raw: string): number {
+/** The event id to resume after, from `Last-Event-ID` or `after`; absent or empty: 0, replay everything. */
+export function parseEventId(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
   const parsed = EventId.safeParse(raw);
   if (!parsed.success) throw new ValidationError(EVENT_ID_MESSAGE, { field: 'after' });
   return parsed.data;

@@ -21,7 +21,7 @@ import { invocationBodyLimit, sseResponse, type CallerEnv, type InvocationServic
 import type { SessionRepo } from '../../sessions/index.js';
 import { CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema, type CancelAccepted } from '../../schemas/index.js';
 import { ownerOf, visibleSession } from './owner.js';
-import { EventId, parseEventId, SESSION_ID, SESSION_NOT_FOUND, SessionParams } from './params.js';
+import { EVENT_ID_MESSAGE, EventId, parseEventId, SESSION_ID, SESSION_NOT_FOUND, SessionParams } from './params.js';
 
 /** The declaration of `GET /sessions/{session_id}/events`. */
 export const sessionEventsRoute = createRoute({
@@ -54,7 +54,7 @@ export const sessionEventsRoute = createRoute({
       },
     },
     400: error('`Last-Event-ID` or `after` is not a non-negative integer.', {
-      message: 'Last-Event-ID / after must be the id of an event (a non-negative integer).',
+      message: EVENT_ID_MESSAGE,
       code: 'invalid_request',
       field: 'after',
     }),
@@ -154,8 +154,7 @@ export function serveSessionControl(app: OpenAPIHono<CallerEnv>, deps: SessionCo
   serveDeclared(app, sessionEventsRoute, '/sessions/:session_id/events', auth, async (c) => {
     const id = c.req.param('session_id') ?? '';
     visibleSession(sessions, id, ownerOf(c));
-    const raw = c.req.header('last-event-id') ?? c.req.query('after');
-    const afterId = raw === undefined || raw === '' ? 0 : parseEventId(raw);
+    const afterId = parseEventId(c.req.header('last-event-id') ?? c.req.query('after'));
     const stream = events.stream(id, { afterId, isActive: () => service.isActive(id), signal: c.req.raw.signal });
     return sseResponse(c, stream);
   });
