@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Limits } from '../config/index.js';
 import { MAX_DOMAINS, parseDomainList, type DomainPattern } from '../egress/index.js';
 import { ValidationError } from '../errors/index.js';
+import { issuesOf } from './issues.js';
 import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
 import { resolveTools } from '../runner/tools.js';
 
@@ -125,7 +126,7 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
   refuseUnknownFields(unwrapped);
   const parsed = InvocationRequest.safeParse(unwrapped);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+    const issues = issuesOf(parsed.error);
     throw new ValidationError(issues.map((i) => i.message).join(' '), { issues });
   }
   const req = parsed.data;

@@ -7,6 +7,7 @@ import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Env, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
+import { issuesOf } from './issues.js';
 
 /** What the validators hand the hook: the parsed data, or the zod error. */
 type ValidationResult = { success: true } | { success: false; error: z.ZodError };
@@ -17,7 +18,7 @@ type ValidationResult = { success: true } | { success: false; error: z.ZodError 
  */
 export function validationHook(result: ValidationResult): void {
   if (result.success) return;
-  const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+  const issues = issuesOf(result.error);
   const first = issues[0];
   throw new ValidationError(issues.map((i) => i.message).join(' '), issues.length === 1 && first ? { field: first.field } : { issues });
 }

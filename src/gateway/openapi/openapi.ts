@@ -22,7 +22,7 @@ const CURL =
 
 /**
  * Builds the OpenAPI 3.1.0 document of the service from its app.
- * @example app.get('/openapi.json', (c) => c.json(buildOpenApi(app, { version: VERSION, limits: config.limits })));
+ * @example const doc = buildOpenApi(app, { version: VERSION, limits: config.limits }); // see serveDocs
  */
 export function buildOpenApi<E extends Env>(app: OpenAPIHono<E>, opts: OpenApiOptions): OpenApiDocument {
   const generated = app.getOpenAPI31Document({
