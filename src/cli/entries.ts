@@ -43,11 +43,8 @@ export const downloadCommand = commandEntry('download');
 /** `cca info`, e.g. `process.exitCode = await infoCommand(['--json'], process.env, processIo);`. */
 export const infoCommand = commandEntry('info');
 
-/** `cca invoke`, e.g. `process.exitCode = await invokeCommand(['Create hello.py'], process.env, processIo);`. */
+/** `cca invoke` (also with --runtime / --runtime-arn), e.g. `process.exitCode = await invokeCommand(['Create hello.py'], process.env, processIo);`. */
 export const invokeCommand = commandEntry('invoke');
-
-/** `cca invoke` (--runtime / --runtime-arn), e.g. `process.exitCode = await invokeRuntimeCommand(['Create hello.py', '--runtime'], process.env, processIo);`. */
-export const invokeRuntimeCommand = commandEntry('invoke');
 
 /** `cca keys create | list | revoke`: 0 done, 1 no such key, 2 usage or invalid value, e.g. `await keysCommand(['create', '--name', 'ci'], process.env, processIo)`. */
 export const keysCommand = commandEntry('keys');

@@ -12,7 +12,6 @@ import { recordingIo } from '../../../test/support/aws-fakes.js';
 import { scenarios, text, toolUse, userTexts, type ModelRequest } from '../../../test/support/model-server.js';
 import { startTestService, type TestService } from '../../../test/support/service.js';
 import { invokeCommand } from '../entries.js';
-import { invokeRuntimeCommand } from '../entries.js';
 import { writeDeployment } from './deployment.js';
 
 const ARN = 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/claude_code_agent_stack-AbCdEf1234';
@@ -70,9 +69,9 @@ describe('cca invoke --runtime-arn (AgentCore InvokeAgentRuntime, end to end)', 
   it('continues a session given with --session, and refuses one shorter than 33 characters before calling', async () => {
     const session = 'cca-test-session-0123456789abcdef0123';
     const first = recordingIo();
-    expect(await invokeRuntimeCommand(['[[scenario:hello]] remember me', '--runtime-arn', ARN, '--session', session], env, first)).toBe(0);
+    expect(await invokeCommand(['[[scenario:hello]] remember me', '--runtime-arn', ARN, '--session', session], env, first)).toBe(0);
     const second = recordingIo();
-    expect(await invokeRuntimeCommand(['and again', '--runtime-arn', ARN, '--session', session, '--json'], env, second)).toBe(0);
+    expect(await invokeCommand(['and again', '--runtime-arn', ARN, '--session', session, '--json'], env, second)).toBe(0);
     expect(JSON.parse(second.out).output.session_id).toBe(session);
     const last = svc.model.requests.filter((r) => r.kind === 'main').at(-1) as ModelRequest;
     expect(JSON.stringify(last.body.messages)).toContain('remember me');
@@ -80,7 +79,7 @@ describe('cca invoke --runtime-arn (AgentCore InvokeAgentRuntime, end to end)', 
 
     const before = peer.requests.length;
     const short = recordingIo();
-    expect(await invokeRuntimeCommand(['x', '--runtime-arn', ARN, '--session', 'too-short'], env, short)).toBe(2);
+    expect(await invokeCommand(['x', '--runtime-arn', ARN, '--session', 'too-short'], env, short)).toBe(2);
     expect(short.err).toContain('--session must be at least 33 characters');
     expect(peer.requests.length).toBe(before);
   });
@@ -105,19 +104,19 @@ describe('cca invoke --runtime-arn (AgentCore InvokeAgentRuntime, end to end)', 
 
   it('exits 3 with the run errors when the agent fails, and 1 with a hint when AgentCore refuses', async () => {
     const failed = recordingIo();
-    expect(await invokeRuntimeCommand(['[[scenario:broken]] fail', '--runtime-arn', ARN], env, failed)).toBe(3);
+    expect(await invokeCommand(['[[scenario:broken]] fail', '--runtime-arn', ARN], env, failed)).toBe(3);
     expect(failed.out).toContain('Failed');
     expect(failed.err).toMatch(/cca: run error: .*scripted failure/);
 
     const unknown = recordingIo();
     const other = ARN.replace('AbCdEf1234', 'Nope000000');
-    expect(await invokeRuntimeCommand(['x', '--runtime-arn', other], env, unknown)).toBe(1);
+    expect(await invokeCommand(['x', '--runtime-arn', other], env, unknown)).toBe(1);
     expect(unknown.err).toContain(`No runtime ${other}`);
     expect(unknown.err).toContain('check the ARN and the region');
 
     // The runtime answers 400 (max_turns over its limit); AgentCore turns that into RuntimeClientError.
     const refused = recordingIo();
-    expect(await invokeRuntimeCommand(['x', '--runtime-arn', ARN, '--max-turns', '100000'], env, refused)).toBe(1);
+    expect(await invokeCommand(['x', '--runtime-arn', ARN, '--max-turns', '100000'], env, refused)).toBe(1);
     expect(peer.requests.at(-1)?.status).toBe(424);
     expect(refused.err).toMatch(/The runtime failed \(Received error \(400\) from runtime.*\): see "cca logs"/);
   });
@@ -125,10 +124,10 @@ describe('cca invoke --runtime-arn (AgentCore InvokeAgentRuntime, end to end)', 
   it('refuses a malformed ARN and --async without calling', async () => {
     const before = peer.requests.length;
     const bad = recordingIo();
-    expect(await invokeRuntimeCommand(['x', '--runtime-arn', 'arn:aws:lambda:us-east-1:1:function:f'], env, bad)).toBe(2);
+    expect(await invokeCommand(['x', '--runtime-arn', 'arn:aws:lambda:us-east-1:1:function:f'], env, bad)).toBe(2);
     expect(bad.err).toContain('must be an AgentCore runtime ARN');
     const async = recordingIo();
-    expect(await invokeRuntimeCommand(['x', '--runtime-arn', ARN, '--async'], env, async)).toBe(2);
+    expect(await invokeCommand(['x', '--runtime-arn', ARN, '--async'], env, async)).toBe(2);
     expect(peer.requests.length).toBe(before);
   });
 });
