@@ -6,4 +6,4 @@ export { bodyTooLarge, parseJsonBody } from './body.js';
 export { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S, SESSION_HEADER } from './headers.js';
 export { AgentCoreInvocationRequest, InvocationRequest, parseInvocation, type ValidInvocation } from './invocation-request.js';
 export * from './examples.js';
-export { routeGroup, serveDeclared, validationHook } from './routes.js';
+export { routeGroup, serveDeclared } from './routes.js';
