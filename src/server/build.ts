@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { createArtifactStore, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
+import { CredentialBroker } from '../broker/index.js';
 import { VERSION, type Config } from '../config/index.js';
 import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
@@ -66,6 +67,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   // Detected once, before serving: the start-up message and every run agree on it.
   const sandbox = options.sandbox ?? (await detectSandbox(config.sandbox, { searchPath: hostEnv.PATH }));
   const activity = new Activity();
+  const broker = new CredentialBroker(config.provider, logger);
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
   const service = new InvocationService({
     config,
@@ -77,6 +79,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     states,
     outbox,
     sandbox,
+    broker,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
@@ -108,5 +111,5 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   }
   // Failed uploads are retried in the background, and at once at start-up.
   outbox.start(30_000);
-  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, app, unlock };
+  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, broker, app, unlock };
 }
