@@ -62,7 +62,7 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         401,
         reason === 'ended'
           ? 'This run token belongs to a run that has ended; tokens are valid only while their run lives.'
-          : 'Not a valid run token. Model requests reach the provider only from inside a run, with that run\'s token.',
+          : "Not a valid run token. Model requests reach the provider only from inside a run, with that run's token.",
       );
     }
     const path = match?.[2] ?? '/';
@@ -99,7 +99,10 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       const agent = url.protocol === 'https:' ? agents.https : agents.http;
       const up = client.request(url, { method: req.method, headers, agent });
       up.on('response', (answer) => {
-        log.debug({ run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode }, 'model request');
+        log.debug(
+          { run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode },
+          'model request',
+        );
         const out: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         if (answer.headers['content-length'] !== undefined) out['content-length'] = answer.headers['content-length'];

@@ -87,7 +87,8 @@ export function bedrockUpstream(
       const headers: Record<string, string> = { ...req.headers, host: url.host };
       // A Bedrock API key, or a base URL whose gateway authenticates by itself (the operator's
       // CLAUDE_CODE_SKIP_BEDROCK_AUTH): no signature.
-      if (env.AWS_BEARER_TOKEN_BEDROCK !== undefined) return { url, headers: { ...headers, authorization: `Bearer ${env.AWS_BEARER_TOKEN_BEDROCK}` } };
+      if (env.AWS_BEARER_TOKEN_BEDROCK !== undefined)
+        return { url, headers: { ...headers, authorization: `Bearer ${env.AWS_BEARER_TOKEN_BEDROCK}` } };
       if (/^(1|true)$/i.test(env.CLAUDE_CODE_SKIP_BEDROCK_AUTH ?? '')) return { url, headers };
       signer ??= new SignatureV4({ service: 'bedrock', region, credentials: credentials(), sha256: Sha256 });
       const query: Record<string, string | string[]> = {};

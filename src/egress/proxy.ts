@@ -96,7 +96,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     net.isIP(host) !== 0 && !addressAllowed(opts.policy.private, host, host)
       ? `cca egress: ${new PrivateAddressError(host, host).message}.\n`
       : `cca egress: ${host} is not in this run's allowed domains. ` +
-        'Ask for it in the request\'s allowed_domains (within the deployment\'s CCA_ALLOWED_DOMAINS), or do without it.\n';
+        "Ask for it in the request's allowed_domains (within the deployment's CCA_ALLOWED_DOMAINS), or do without it.\n";
   const lookup = guardedLookup(opts.policy.private);
   /** A refusal found on resolving the name: reported like one found on the name. */
   const failure = (err: Error, host: string, port: number): { status: number; message: string } => {
@@ -149,7 +149,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     try {
       url = new URL(req.url ?? '');
     } catch {
-      return answer(res, 400, 'cca egress: this is the run\'s proxy; send requests through HTTP_PROXY with an absolute http:// URL.\n');
+      return answer(res, 400, "cca egress: this is the run's proxy; send requests through HTTP_PROXY with an absolute http:// URL.\n");
     }
     if (url.protocol !== 'http:') return answer(res, 400, `cca egress: only http:// is forwarded; use CONNECT for ${url.protocol}//.\n`);
     const host = normalizeHost(url.hostname);

@@ -9,7 +9,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CredentialBroker } from '../broker/index.js';
 import { modelEndpoints, type Config } from '../config/index.js';
-import { BRIDGE_PROXY_URL, EGRESS_SOCKETS_DIR, loopbackEndpoints, startEgressProxy, type DomainPattern, type EgressProxy } from '../egress/index.js';
+import {
+  BRIDGE_PROXY_URL,
+  EGRESS_SOCKETS_DIR,
+  loopbackEndpoints,
+  startEgressProxy,
+  type DomainPattern,
+  type EgressProxy,
+} from '../egress/index.js';
 import type { SandboxEgress, SandboxStatus } from '../sandbox/index.js';
 import type { EgressReport } from '../schemas/responses.js';
 
