@@ -326,6 +326,30 @@ describe('cca serve --allowed-domains', () => {
     }
   });
 
+  it.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('says at start-up that each run has its own network, and the operator’s exceptions', async () => {
+    const serve = await spawnServe(['--private-hosts', 'registry.internal, 10.1.0.0/16'], process.env.PATH ?? '');
+    try {
+      const { banner } = await listening(serve.child, SERVE_BANNER_END);
+      expect(banner).toContain(
+        '  network:  each run its own; out only through its proxy, to public hosts (loopback, private and metadata addresses refused ' +
+          'except registry.internal, 10.1.0.0/16 (--private-hosts)); a request may narrow it with allowed_domains\n',
+      );
+      expect(banner).not.toMatch(/WARNING|ERROR/);
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it('warns at start-up when runs share the host network', async () => {
+    const shared = await spawnServe([], process.env.PATH ?? '', { CCA_RUN_NETWORK: 'host' });
+    try {
+      const { banner } = await listening(shared.child, SERVE_BANNER_END);
+      expect(banner).toContain("  network:  the host's (CCA_RUN_NETWORK=host)\nWARNING: runs can reach this service's port");
+    } finally {
+      await shared.stop();
+    }
+  });
+
   it('refuses to start with --no-sandbox, saying why (exit 2)', async () => {
     const serve = await spawnServe(['--allowed-domains', 'github.com', '--no-sandbox'], process.env.PATH ?? '');
     try {

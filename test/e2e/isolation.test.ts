@@ -124,7 +124,7 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('tenant isolation 
       body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'free tokens?' }] }),
     });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.message).toMatch(/belongs to a run that has ended/);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/belongs to a run that has ended/);
     expect(model.requests.length).toBe(before);
   });
 
