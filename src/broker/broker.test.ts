@@ -156,6 +156,25 @@ describe('the broker on an Anthropic-compatible endpoint', () => {
     expect(b.tokens.use(a.token)).toEqual({ ok: true, runId: 'inv-a' });
   });
 
+  it('sends a request again on a new connection when the endpoint dropped the kept-alive one it reused', async () => {
+    const perSocket = new WeakMap<object, number>();
+    let served = 0;
+    const model = await endpoint((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      // The second request on a connection finds it closed, as when an idle timeout strikes.
+      if (n === 2) return req.socket.destroy();
+      served += 1;
+      res.end(`answer ${served}`);
+    });
+    const b = broker(anthropic(model.url));
+    const run = b.openRun('inv-1');
+    const base = run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!;
+    expect(await send(base, '/v1/messages', { body: '{"n":1}' })).toMatchObject({ status: 200, body: 'answer 1' });
+    expect(await send(base, '/v1/messages', { body: '{"n":2}' })).toMatchObject({ status: 200, body: 'answer 2' });
+    expect(model.seen.map((s) => s.body)).toEqual(['{"n":1}', '{"n":2}', '{"n":2}']);
+  });
+
   it('answers 502 in the API’s shape when the endpoint is down', async () => {
     const b = broker(anthropic('http://127.0.0.1:1'));
     const run = b.openRun('inv-1');

@@ -94,15 +94,12 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         });
     });
 
-    function send(url: URL, headers: Record<string, string>, body: Buffer): void {
+    function send(url: URL, headers: Record<string, string>, body: Buffer, attempt = 1): void {
       const client = url.protocol === 'https:' ? https : http;
       const agent = url.protocol === 'https:' ? agents.https : agents.http;
       const up = client.request(url, { method: req.method, headers, agent });
       up.on('response', (answer) => {
-        log.debug(
-          { run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode },
-          'model request',
-        );
+        log.debug({ run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode }, 'model request');
         const out: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         if (answer.headers['content-length'] !== undefined) out['content-length'] = answer.headers['content-length'];
@@ -112,8 +109,13 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         res.flushHeaders();
         answer.pipe(res);
       });
-      up.on('error', (err) => {
+      up.on('error', (err: NodeJS.ErrnoException) => {
         if (res.headersSent) return res.destroy();
+        // A kept-alive connection the endpoint closed just as it was reused: nothing reached the
+        // endpoint, and the body is in hand, so sending it once more on a new connection is safe.
+        if (up.reusedSocket && attempt === 1 && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          return send(url, headers, body, attempt + 1);
+        }
         log.warn({ err, endpoint: upstream.endpoint }, 'model credential broker: the model endpoint did not answer');
         refuse(res, 502, `The model endpoint did not answer: ${err.message}`, 'api_error');
       });
