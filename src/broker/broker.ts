@@ -30,12 +30,16 @@ export class CredentialBroker {
   private readonly upstream: ModelUpstream | undefined;
   private shared: Promise<{ server: http.Server; origin: string }> | undefined;
 
+  /** `enabled: false` hands runs the credential itself, as before the broker: for benchmarks only. */
   constructor(
     private readonly provider: ProviderConfig,
     private readonly log: Logger,
+    opts: { enabled?: boolean } = {},
   ) {
     this.upstream =
-      provider.kind === 'anthropic'
+      opts.enabled === false
+        ? undefined
+        : provider.kind === 'anthropic'
         ? anthropicUpstream(provider)
         : provider.kind === 'bedrock'
           ? bedrockUpstream(provider, () => staticAwsCredentials(provider.env) ?? defaultProvider())

@@ -27,6 +27,11 @@ export interface RuntimeOptions {
   state?: StateMirror;
   /** How runs are sandboxed; default: detected from config.sandbox at start-up. */
   sandbox?: SandboxStatus;
+  /**
+   * false: runs get the model credential itself, as before the credential broker. Not a setting
+   * of the service: the benchmark uses it to measure what the broker costs.
+   */
+  brokerCredentials?: boolean;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -67,7 +72,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   // Detected once, before serving: the start-up message and every run agree on it.
   const sandbox = options.sandbox ?? (await detectSandbox(config.sandbox, { searchPath: hostEnv.PATH }));
   const activity = new Activity();
-  const broker = new CredentialBroker(config.provider, logger);
+  const broker = new CredentialBroker(config.provider, logger, { enabled: options.brokerCredentials ?? true });
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
   const service = new InvocationService({
     config,
