@@ -2,8 +2,23 @@
  * What the sessions API shows: rows of the database turned into the public shapes. Stored download
  * links expire: the route makes every file's links afresh on each read.
  */
-import type { InvocationOutput, InvocationSummary, SessionDetail, SessionSummary } from '../schemas/responses.js';
+import type {
+  InvocationOutput,
+  InvocationSummary,
+  SessionDetail,
+  SessionSummary,
+  SkippedFile,
+  UploadedFile,
+} from '../schemas/responses.js';
+import type { FileCounts } from './file-lists.js';
 import type { InvocationRow, SessionListRow } from './repo.js';
+
+/** The first entries of an invocation's stored and skipped lists, and how many each holds. */
+export interface InvocationFilesView {
+  files: UploadedFile[];
+  skipped: SkippedFile[];
+  counts: FileCounts;
+}
 
 export type { SessionSummary, SessionDetail } from '../schemas/responses.js';
 
@@ -19,13 +34,21 @@ export function toSessionSummary(row: SessionListRow): SessionSummary {
   };
 }
 
-/** A session with every invocation: status, prompt, result, usage, cost, files, timestamps. */
-export function toSessionDetail(row: SessionListRow, invocations: InvocationRow[]): SessionDetail {
-  return { ...toSessionSummary(row), invocations: invocations.map(toInvocationSummary) };
+/**
+ * A session with every invocation: status, prompt, result, usage, cost, timestamps, and the first
+ * entries of its file lists (`filesOf`, from the file lists table) with their totals.
+ */
+export function toSessionDetail(
+  row: SessionListRow,
+  invocations: InvocationRow[],
+  filesOf: (invocationId: string) => InvocationFilesView,
+): SessionDetail {
+  return { ...toSessionSummary(row), invocations: invocations.map((inv) => toInvocationSummary(inv, filesOf(inv.id))) };
 }
 
-function toInvocationSummary(row: InvocationRow): InvocationSummary {
+function toInvocationSummary(row: InvocationRow, listed: InvocationFilesView): InvocationSummary {
   const out = parseOutput(row.output_json)?.output;
+  const lists = listed;
   return {
     invocation_id: row.id,
     status: row.status,
@@ -40,8 +63,12 @@ function toInvocationSummary(row: InvocationRow): InvocationSummary {
     usage: out?.usage ?? null,
     num_turns: out?.metadata.num_turns ?? null,
     duration_ms: out?.metadata.duration_ms ?? null,
-    files: out?.metadata.uploaded_files ?? [],
-    skipped_files: out?.metadata.skipped_files ?? [],
+    files: lists.files,
+    // Entries recorded before `file_name` was added have only `path`.
+    skipped_files: lists.skipped.map((s) => ({ ...s, file_name: s.file_name ?? s.path })),
+    files_total: lists.counts.uploaded,
+    skipped_files_total: lists.counts.skipped,
+    files_truncated: lists.files.length < lists.counts.uploaded || lists.skipped.length < lists.counts.skipped,
     errors: out?.errors ?? [],
   };
 }
