@@ -13,11 +13,11 @@ import type {
 import type { FileCounts } from './file-lists.js';
 import type { InvocationRow, SessionListRow } from './repo.js';
 
-/** The first entries of an invocation's stored and skipped lists, and how many each holds. */
+/** The first entries of an invocation's stored and skipped lists, and how many each holds (counted only when the output has no totals). */
 export interface InvocationFilesView {
   files: UploadedFile[];
   skipped: SkippedFile[];
-  counts: FileCounts;
+  counts: () => FileCounts;
 }
 
 export type { SessionSummary, SessionDetail } from '../schemas/responses.js';
@@ -49,6 +49,12 @@ export function toSessionDetail(
 function toInvocationSummary(row: InvocationRow, listed: InvocationFilesView): InvocationSummary {
   const out = parseOutput(row.output_json)?.output;
   const lists = listed;
+  // Outputs carry their totals (kept up to date by late uploads); counting 100,000 rows is the fallback.
+  const meta = out?.metadata;
+  const totals =
+    meta?.uploaded_files_total !== undefined && meta.skipped_files_total !== undefined
+      ? { uploaded: meta.uploaded_files_total, skipped: meta.skipped_files_total }
+      : lists.counts();
   return {
     invocation_id: row.id,
     status: row.status,
@@ -66,9 +72,9 @@ function toInvocationSummary(row: InvocationRow, listed: InvocationFilesView): I
     files: lists.files,
     // Entries recorded before `file_name` was added have only `path`.
     skipped_files: lists.skipped.map((s) => ({ ...s, file_name: s.file_name ?? s.path })),
-    files_total: lists.counts.uploaded,
-    skipped_files_total: lists.counts.skipped,
-    files_truncated: lists.files.length < lists.counts.uploaded || lists.skipped.length < lists.counts.skipped,
+    files_total: totals.uploaded,
+    skipped_files_total: totals.skipped,
+    files_truncated: lists.files.length < totals.uploaded || lists.skipped.length < totals.skipped,
     errors: out?.errors ?? [],
   };
 }

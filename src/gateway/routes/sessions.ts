@@ -112,7 +112,7 @@ export function serveSessionReads(app: OpenAPIHono<CallerEnv>, deps: SessionRead
     const detail = toSessionDetail(row, sessions.listInvocations(id), (invocationId) => ({
       files: limit === 0 ? [] : sessions.files.page({ invocationId }, 'uploaded', limit).map((r) => r.entry),
       skipped: limit === 0 ? [] : sessions.files.page({ invocationId }, 'skipped', limit).map((r) => r.entry),
-      counts: sessions.files.counts(invocationId),
+      counts: () => sessions.files.counts(invocationId),
     }));
     // Stored links expire: every read gets fresh ones (S3 presigning is asynchronous).
     for (const inv of detail.invocations) {
