@@ -41,6 +41,8 @@ export interface Limits {
   maxFileBytes: number;
   maxTotalBytes: number;
   maxWalkEntries: number;
+  /** Entries of each file list (uploaded, skipped, failed) a response carries; the rest are paged. */
+  maxListedFiles: number;
   /** First wait before a failed upload is retried (doubling after each failure). */
   uploadRetryBaseMs: number;
 }
@@ -141,6 +143,7 @@ export function loadConfig(
     maxFileBytes: int('CCA_MAX_FILE_BYTES', 100 * MiB, 1, 5 * 1024 * MiB),
     maxTotalBytes: int('CCA_MAX_TOTAL_BYTES', 1024 * MiB, 1, 1024 * 1024 * MiB),
     maxWalkEntries: int('CCA_MAX_WALK_ENTRIES', 100_000, 1, 10_000_000),
+    maxListedFiles: int('CCA_MAX_LISTED_FILES', 1000, 1, 100_000),
     uploadRetryBaseMs: int('CCA_UPLOAD_RETRY_BASE_MS', 5000, 0, 3_600_000),
   };
   // Defaults never exceed the maxima a request may ask for.

@@ -108,6 +108,7 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
     ...ids,
     onStored: (file) => deps.events.emit(row.session_id, row.id, fileStoredEvent(file)),
   });
+  await deps.sessions.files.record(row.session_id, row.id, stored);
   const files = `${stored.uploaded.length} file(s) it created or changed were stored`;
   const retry = stored.failed.length > 0 ? `, ${stored.failed.length} more could not be stored yet and are retried in the background` : '';
   const message = `The service stopped while this invocation was running (it did not shut down cleanly), so the run did not finish. ${files}${retry}. The workspace keeps everything it wrote: send a new invocation in this session to go on from there.`;
@@ -127,6 +128,7 @@ function record(deps: RecoveryDeps, row: InvocationRow, outcome: RunOutcome, end
     requestedModel: requestedModel(row, deps.config),
     prefix,
     ...stored,
+    listLimit: deps.config.limits.maxListedFiles,
   });
   deps.sessions.finishInvocation({
     sessionId: row.session_id,
