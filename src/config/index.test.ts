@@ -309,3 +309,43 @@ describe('loadConfig run network', () => {
     expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(/--private-hosts \/ CCA_PRIVATE_HOSTS: .*longer than 32 bits.* e\.g\./);
   });
 });
+
+describe('loadConfig per-run resources', () => {
+  const GiB = 2 ** 30;
+  const onMachine = (env: NodeJS.ProcessEnv) => loadConfig({}, env, DEFAULTS, CWD, { cpus: 4, totalMemBytes: 16 * GiB });
+
+  it('derives the defaults from the machine and the run slots', () => {
+    // 4 cores, 16 GiB: 12 slots (cores bound), 12 GiB / 12 = 1024 MiB each, 3 cores.
+    const config = onMachine({});
+    expect(config.maxRuns).toBe(12);
+    expect(config.runResources).toEqual({ memoryMb: 1024, pids: 512, cpus: 3, diskMb: 2048 });
+    expect(config.runUser).toEqual({ uid: 65534, gid: 65534 });
+    // Fewer slots leave each run more memory.
+    expect(onMachine({ CCA_MAX_RUNS: '2' }).runResources.memoryMb).toBe(6144);
+  });
+
+  it('reads CCA_RUN_MEMORY_MB, CCA_RUN_PIDS, CCA_RUN_CPUS (fractional), CCA_RUN_DISK_MB, CCA_RUN_UID and CCA_RUN_GID', () => {
+    const config = onMachine({
+      CCA_RUN_MEMORY_MB: '256',
+      CCA_RUN_PIDS: ' 64 ',
+      CCA_RUN_CPUS: '0.5',
+      CCA_RUN_DISK_MB: '20',
+      CCA_RUN_UID: '1500',
+    });
+    expect(config.runResources).toEqual({ memoryMb: 256, pids: 64, cpus: 0.5, diskMb: 20 });
+    // The group follows a configured user unless given.
+    expect(config.runUser).toEqual({ uid: 1500, gid: 1500 });
+    expect(onMachine({ CCA_RUN_UID: '1500', CCA_RUN_GID: '100' }).runUser).toEqual({ uid: 1500, gid: 100 });
+  });
+
+  it.each([
+    ['CCA_RUN_MEMORY_MB', '10'],
+    ['CCA_RUN_PIDS', '1.5'],
+    ['CCA_RUN_CPUS', '0'],
+    ['CCA_RUN_DISK_MB', 'lots'],
+    ['CCA_RUN_UID', '0'],
+    ['CCA_RUN_GID', '-1'],
+  ])('refuses %s=%j, naming it', (name, value) => {
+    expect(configError(() => onMachine({ [name]: value })).message).toContain(name);
+  });
+});

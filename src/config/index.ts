@@ -6,10 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDomainList, parsePrivateHosts, type EgressConfig, type PrivateAllowance } from '../egress/index.js';
-import { defaultGlobalRuns } from './machine.js';
+import { defaultGlobalRuns, defaultRunResources, type RunResources } from './machine.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 
 export { modelEndpoints } from './endpoints.js';
+export type { RunResources } from './machine.js';
 export { VERSION } from './version.js';
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
 
@@ -93,6 +94,10 @@ export interface Config {
   maxRuns: number;
   maxQueue: number;
   limits: Limits;
+  /** What one sandboxed run may use (a key may be given lower caps). */
+  runResources: RunResources;
+  /** The unprivileged user runs execute as when the service runs as root (CCA_RUN_UID / CCA_RUN_GID). */
+  runUser: { uid: number; gid: number };
 }
 
 /** A configuration value is invalid; the CLI prints the message and exits with status 2. */
@@ -155,6 +160,8 @@ export function loadConfig(
   const retries = nonEmpty(env.CCA_MODEL_MAX_RETRIES);
   const modelTimeout = nonEmpty(env.CCA_MODEL_TIMEOUT_S);
   const maxRuns = int('CCA_MAX_RUNS', defaultGlobalRuns(machine.cpus, machine.totalMemBytes), 1, 10_000);
+  const resources = defaultRunResources(machine.cpus, machine.totalMemBytes, maxRuns);
+  const runUid = int('CCA_RUN_UID', 65534, 1, 2 ** 32 - 2);
   const sandbox = parseSandbox(flags['no-sandbox'], nonEmpty(env.CCA_SANDBOX));
   return {
     mode: defaults.mode ?? 'serve',
@@ -183,6 +190,14 @@ export function loadConfig(
     maxRuns,
     maxQueue: int('CCA_MAX_QUEUE', maxRuns * 4, 0, 100_000),
     limits,
+    runResources: {
+      memoryMb: int('CCA_RUN_MEMORY_MB', resources.memoryMb, 64, 16 * 1024 * 1024),
+      pids: int('CCA_RUN_PIDS', resources.pids, 16, 4_194_304),
+      cpus: number('CCA_RUN_CPUS', nonEmpty(env.CCA_RUN_CPUS), resources.cpus, 0.01, 4096, false),
+      diskMb: int('CCA_RUN_DISK_MB', resources.diskMb, 1, 1024 * 1024 * 1024),
+    },
+    // 0 (root) is refused: the point is a user without privileges. 65534 is "nobody" on most systems.
+    runUser: { uid: runUid, gid: int('CCA_RUN_GID', runUid === 65534 ? 65534 : runUid, 1, 2 ** 32 - 2) },
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultGlobalRuns } from './machine.js';
+import { defaultGlobalRuns, defaultRunResources } from './machine.js';
 
 const GiB = 2 ** 30;
 
@@ -9,5 +9,15 @@ describe('defaultGlobalRuns', () => {
     expect(defaultGlobalRuns(64, 4 * GiB)).toBe(15); // memory bound: floor(3072 / 200)
     expect(defaultGlobalRuns(1, 100 * 2 ** 20)).toBe(1); // too little memory still runs one
     expect(defaultGlobalRuns(0.5, 64 * GiB)).toBe(1);
+  });
+});
+
+describe('defaultRunResources', () => {
+  it('shares three quarters of memory among the run slots (at least 512 MiB) and leaves one core free', () => {
+    expect(defaultRunResources(2, 8 * GiB, 6)).toEqual({ memoryMb: 1024, pids: 512, cpus: 1, diskMb: 2048 });
+    expect(defaultRunResources(16, 64 * GiB, 48)).toEqual({ memoryMb: 1024, pids: 512, cpus: 15, diskMb: 2048 });
+    expect(defaultRunResources(8, 32 * GiB, 2).memoryMb).toBe(12_288);
+    expect(defaultRunResources(1, 1 * GiB, 1)).toEqual({ memoryMb: 768, pids: 512, cpus: 1, diskMb: 2048 });
+    expect(defaultRunResources(2, 512 * 2 ** 20, 4).memoryMb).toBe(512);
   });
 });

@@ -13,3 +13,32 @@ export function defaultGlobalRuns(cpus: number, totalMemBytes: number): number {
   // A quarter of memory stays for the service, the page cache and the agents' own commands.
   return Math.max(1, Math.min(Math.floor(cpus * 3), Math.floor((totalMemBytes * 0.75) / RUN_MEMORY_BYTES)));
 }
+
+/** What one sandboxed run may use (src/limits enforces it). */
+export interface RunResources {
+  /** Memory of all its processes together (cgroup memory limit), MiB. */
+  memoryMb: number;
+  /** Processes and threads at once (cgroup pids limit). */
+  pids: number;
+  /** CPU time per wall-clock second (cgroup CPU quota): 1.5 = one and a half cores. */
+  cpus: number;
+  /** Bytes its workspace, home and temporary directory may hold together, MiB; also the largest file. */
+  diskMb: number;
+}
+
+const MiB = 2 ** 20;
+
+/**
+ * Default per-run limits from the machine: memory is an equal share of the three quarters of memory
+ * the run slots are sized from (at least 512 MiB: Claude Code alone takes ~200 MiB); every core but
+ * one, so the service and the other runs always keep a core; 512 processes; 2 GiB of disk.
+ * @example defaultRunResources(2, 8 * 2 ** 30, 6) // { memoryMb: 1024, pids: 512, cpus: 1, diskMb: 2048 }
+ */
+export function defaultRunResources(cpus: number, totalMemBytes: number, maxRuns: number): RunResources {
+  return {
+    memoryMb: Math.max(512, Math.floor((totalMemBytes * 0.75) / Math.max(1, maxRuns) / MiB)),
+    pids: 512,
+    cpus: Math.max(1, Math.floor(cpus) - 1),
+    diskMb: 2048,
+  };
+}
