@@ -13,6 +13,7 @@ const LAYERS = [
   'http',
   'runner',
   'sandbox',
+  'limits',
   'artifacts',
   'state',
   'sessions',
