@@ -2,7 +2,7 @@
  * The one pure function that turns a validated run request into Agent SDK options.
  */
 import type { Options } from '@anthropic-ai/claude-agent-sdk';
-import { bwrapSpawner, type SandboxRun } from '../sandbox/index.js';
+import { bwrapSpawner, type SandboxRun, type SpawnConfinement } from '../sandbox/index.js';
 import { planPermissions, toCanUseTool, type Approver, type PermissionDenial, type RequestPermissionMode } from './permissions.js';
 
 export interface RunSpec {
@@ -31,6 +31,8 @@ export interface RunContext {
   approver?: Approver;
   /** The run's bubblewrap sandbox; undefined: Claude Code runs directly (`--no-sandbox`). */
   sandbox?: SandboxRun | undefined;
+  /** Resource limits around the sandbox (src/limits); only with a sandbox. */
+  confine?: SpawnConfinement | undefined;
 }
 
 /** Builds the `query()` options for one run. */
@@ -64,6 +66,7 @@ export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
     options.spawnClaudeCodeProcess = bwrapSpawner({
       ...ctx.sandbox,
       workspace: ctx.workspace,
+      confine: ctx.confine,
       ...(ctx.stderr !== undefined ? { onStderr: ctx.stderr } : {}),
     });
   }

@@ -52,6 +52,14 @@ describe('bwrapArgs', () => {
     expect([...args.slice(0, net), ...args.slice(net + 4)]).toEqual(bwrapOptions(input));
   });
 
+  it('keeps the given capabilities right after dropping all, and nothing else changes', () => {
+    const args = bwrapOptions({ ...input, keepCaps: ['CAP_SETUID', 'CAP_SETGID'] });
+    const drop = args.indexOf('--cap-drop');
+    expect(args.slice(drop, drop + 6)).toEqual(['--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID']);
+    expect([...args.slice(0, drop + 2), ...args.slice(drop + 6)]).toEqual(bwrapOptions(input));
+    expect(bwrapOptions({ ...input, keepCaps: [] })).toEqual(bwrapOptions(input));
+  });
+
   it('passes the environment only through --setenv, after --clearenv', () => {
     const args = bwrapOptions(input);
     const clear = args.indexOf('--clearenv');

@@ -20,6 +20,8 @@ export interface BwrapInput {
   args: string[];
   /** The whole environment of the command; nothing else is inherited. */
   env: Record<string, string>;
+  /** Capabilities kept despite `--cap-drop ALL`, for a command that drops them itself (setpriv). */
+  keepCaps?: string[] | undefined;
   /** No network of its own: only the egress proxy's Unix socket, bound at `socketInside`. */
   egress?: { socket: string; socketInside: string } | undefined;
 }
@@ -42,7 +44,9 @@ export const ISOLATION_ARGS: readonly string[] = [
 
 /** Everything before `--`: mounts, environment and working directory. */
 export function bwrapOptions(input: BwrapInput): string[] {
-  const args = [...ISOLATION_ARGS, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  const args = [...ISOLATION_ARGS];
+  for (const cap of input.keepCaps ?? []) args.push('--cap-add', cap);
+  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
   // Masks before binds: a bind inside a masked directory is created in the tmpfs, after it.
   for (const dir of outermost(input.hide)) args.push('--tmpfs', dir);
   for (const file of input.expose ?? []) args.push('--ro-bind', file, file);

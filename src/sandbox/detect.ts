@@ -11,10 +11,7 @@ import { ISOLATION_ARGS } from './bwrap.js';
  * `network`: whether a sandbox can also have a network namespace of its own, which runs with an
  * egress allowlist need (some containers allow PID namespaces but not network ones).
  */
-export type SandboxStatus =
-  | { kind: 'bwrap'; path: string; network: boolean }
-  | { kind: 'off' }
-  | { kind: 'unavailable'; reason: string };
+export type SandboxStatus = { kind: 'bwrap'; path: string; network: boolean } | { kind: 'off' } | { kind: 'unavailable'; reason: string };
 
 export interface DetectOptions {
   /** Use this bwrap instead of looking for one on `searchPath`. */

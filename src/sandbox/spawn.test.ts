@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +25,11 @@ async function host(address: string, name: string): Promise<{ server: http.Serve
   });
   await new Promise<void>((resolve) => server.listen(0, address, resolve));
   return { server, port: (server.address() as AddressInfo).port, paths };
+}
+
+/** The children of a process's main thread, as /proc lists them ('' for none). */
+function readChildren(pid: number): string {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
 }
 
 /** Collects stdout until the process exits. */
@@ -145,6 +150,78 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
     const { out } = await done;
     expect(out).not.toContain('not-reached');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'confined: prlimit execs bwrap, which has forked nothing when its pid is handed over; setpriv leaves the command unprivileged',
+    async () => {
+      await fs.chown(dirs.workspace, 65534, 65534);
+      const seen: { pid: number; children: string }[] = [];
+      const spawnIt = bwrapSpawner({
+        bwrapPath,
+        ...dirs,
+        hide: [dataDir],
+        confine: {
+          prefix: ['/usr/bin/prlimit', `--fsize=${20 * 2 ** 20}`, '--'],
+          inner: [
+            '/usr/bin/setpriv',
+            '--reuid=65534',
+            '--regid=65534',
+            '--clear-groups',
+            '--inh-caps=-all',
+            '--bounding-set=-all',
+            '--no-new-privs',
+            '--',
+          ],
+          keepCaps: ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'],
+          onSpawned: (pid) => seen.push({ pid, children: readChildren(pid) }),
+        },
+      });
+      const script = [
+        'id -u; id -G',
+        'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status | tr "\\t" " "',
+        'cat /etc/shadow >/dev/null 2>&1 && echo shadow-read || echo shadow-denied',
+        'ulimit -f',
+        'echo w > mine.txt && echo wrote',
+      ].join('; ');
+      const child = spawnIt({
+        command: '/bin/sh',
+        args: ['-c', script],
+        cwd: dirs.workspace,
+        env: { PATH: '/usr/bin:/bin' },
+        signal: new AbortController().signal,
+      });
+      const { code, out } = await finish(child);
+      expect(code).toBe(0);
+      expect(seen).toEqual([{ pid: child.pid, children: '' }]);
+      expect(out.trim().split('\n')).toEqual([
+        '65534',
+        '65534',
+        ...['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'].map((cap) => `${cap}: 0000000000000000`),
+        'shadow-denied',
+        String((20 * 2 ** 20) / 512),
+        'wrote',
+      ]);
+      expect((await fs.stat(path.join(dirs.workspace, 'mine.txt'))).uid).toBe(65534);
+    },
+  );
+
+  it('kills bwrap and throws when onSpawned throws, before bwrap ran anything', async () => {
+    const marker = path.join(dirs.workspace, 'ran-anyway');
+    const spawnIt = bwrapSpawner({
+      bwrapPath,
+      ...dirs,
+      hide: [dataDir],
+      confine: {
+        onSpawned: () => {
+          throw new Error('no cgroup');
+        },
+      },
+    });
+    const sdk = { command: '/bin/sh', args: ['-c', `touch ${marker}`], cwd: dirs.workspace, env: {}, signal: new AbortController().signal };
+    expect(() => spawnIt(sdk)).toThrow('no cgroup');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(marker)).toBe(false);
   });
 
   describe.skipIf(!(status.kind === 'bwrap' && status.network))('with egress (no network but the proxy)', () => {

@@ -25,6 +25,20 @@ export interface BwrapSpawnerOptions {
   nodePath?: string;
   /** Receives Claude Code's (and bwrap's) stderr; none: it is discarded. */
   onStderr?: (chunk: string) => void;
+  /** Resource limits around the sandbox (src/limits); none: bwrap alone. */
+  confine?: SpawnConfinement | undefined;
+}
+
+/** What confines a run beyond bwrap's namespaces; every part optional. */
+export interface SpawnConfinement {
+  /** A command that execs bwrap, keeping its pid (`prlimit --fsize=N --`). */
+  prefix?: string[];
+  /** A command inside the sandbox that execs the run's command (`setpriv --reuid=U ... --`). */
+  inner?: string[];
+  /** Capabilities bwrap keeps for `inner`. */
+  keepCaps?: string[];
+  /** Gets bwrap's pid before bwrap has read its options, so before it forks (joins a cgroup); may throw. */
+  onSpawned?: (pid: number) => void;
 }
 
 const ARGS_FD = 3;
@@ -48,6 +62,8 @@ export function bwrapSpawner(opts: BwrapSpawnerOptions): (sdk: SpawnOptions) => 
       executables.push(node, bridge);
       env = withProxyEnv(env);
     }
+    const [innerCommand, ...innerArgs] = opts.confine?.inner ?? [];
+    if (innerCommand !== undefined) run = { command: innerCommand, args: [...innerArgs, run.command, ...run.args] };
     const hide = opts.hide.map((dir) => fs.realpathSync(dir));
     const options = bwrapOptions({
       workspace: fs.realpathSync(opts.workspace),
@@ -59,9 +75,11 @@ export function bwrapSpawner(opts: BwrapSpawnerOptions): (sdk: SpawnOptions) => 
       command: run.command,
       args: run.args,
       env,
+      keepCaps: opts.confine?.keepCaps,
       egress: opts.egress === undefined ? undefined : { socket: opts.egress.socket, socketInside: SANDBOX_SOCKET },
     });
-    const child = spawn(opts.bwrapPath, ['--args', String(ARGS_FD), '--', run.command, ...run.args], {
+    const [launcher = opts.bwrapPath, ...launcherArgs] = [...(opts.confine?.prefix ?? []), opts.bwrapPath];
+    const child = spawn(launcher, [...launcherArgs, '--args', String(ARGS_FD), '--', run.command, ...run.args], {
       cwd: '/',
       // bwrap's own environment would be readable in the sandbox as /proc/1/environ: give it none.
       env: {},
@@ -71,6 +89,15 @@ export function bwrapSpawner(opts: BwrapSpawnerOptions): (sdk: SpawnOptions) => 
     const argsPipe = child.stdio[ARGS_FD] as Writable;
     // A bwrap that failed to start reports through the child's 'error' event, which the SDK handles.
     argsPipe.on('error', () => undefined);
+    // bwrap waits for its options: until they are written it has forked nothing.
+    if (child.pid !== undefined && opts.confine?.onSpawned !== undefined) {
+      try {
+        opts.confine.onSpawned(child.pid);
+      } catch (err) {
+        child.kill('SIGKILL');
+        throw err;
+      }
+    }
     argsPipe.end(encodeArgs(options));
     if (opts.onStderr) child.stderr?.setEncoding('utf8').on('data', opts.onStderr);
     return withStreams(child);
