@@ -52,11 +52,16 @@ describe('bwrapArgs', () => {
     expect([...args.slice(0, net), ...args.slice(net + 4)]).toEqual(bwrapOptions(input));
   });
 
-  it('keeps the given capabilities right after dropping all, and nothing else changes', () => {
+  it('keeps the given capabilities right after dropping all, with a /tmp for other users, and nothing else changes', () => {
     const args = bwrapOptions({ ...input, keepCaps: ['CAP_SETUID', 'CAP_SETGID'] });
     const drop = args.indexOf('--cap-drop');
     expect(args.slice(drop, drop + 6)).toEqual(['--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID']);
-    expect([...args.slice(0, drop + 2), ...args.slice(drop + 6)]).toEqual(bwrapOptions(input));
+    // The command drops to another user: the private /tmp is made writable for it (sticky, like the host's).
+    const tmp = args.indexOf('/tmp');
+    expect(args.slice(tmp - 3, tmp + 1)).toEqual(['--perms', '1777', '--tmpfs', '/tmp']);
+    const without = [...args.slice(0, drop + 2), ...args.slice(drop + 6)];
+    without.splice(without.indexOf('--perms'), 2);
+    expect(without).toEqual(bwrapOptions(input));
     expect(bwrapOptions({ ...input, keepCaps: [] })).toEqual(bwrapOptions(input));
   });
 

@@ -46,7 +46,11 @@ export const ISOLATION_ARGS: readonly string[] = [
 export function bwrapOptions(input: BwrapInput): string[] {
   const args = [...ISOLATION_ARGS];
   for (const cap of input.keepCaps ?? []) args.push('--cap-add', cap);
-  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
+  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
+  // Kept capabilities mean the command drops to another user inside: its private /tmp must be
+  // writable by that user, as a host's /tmp is (sticky, 1777).
+  if ((input.keepCaps ?? []).length > 0) args.push('--perms', '1777');
+  args.push('--tmpfs', '/tmp');
   // Masks before binds: a bind inside a masked directory is created in the tmpfs, after it.
   for (const dir of outermost(input.hide)) args.push('--tmpfs', dir);
   for (const file of input.expose ?? []) args.push('--ro-bind', file, file);

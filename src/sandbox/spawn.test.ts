@@ -183,6 +183,7 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
         'cat /etc/shadow >/dev/null 2>&1 && echo shadow-read || echo shadow-denied',
         'ulimit -f',
         'echo w > mine.txt && echo wrote',
+        'echo t > /tmp/t && echo wrote-tmp',
       ].join('; ');
       const child = spawnIt({
         command: '/bin/sh',
@@ -201,6 +202,7 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
         'shadow-denied',
         String((20 * 2 ** 20) / 512),
         'wrote',
+        'wrote-tmp',
       ]);
       expect((await fs.stat(path.join(dirs.workspace, 'mine.txt'))).uid).toBe(65534);
     },
