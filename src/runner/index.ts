@@ -11,4 +11,12 @@ export {
   type Approver,
   type Verdict,
 } from './permissions.js';
-export { outcomeWithoutRun, type RunOutcome, type StopReason, type TokenUsage } from './outcome.js';
+export {
+  isLimitStop,
+  outcomeWithoutRun,
+  stoppedByLimit,
+  type LimitStop,
+  type RunOutcome,
+  type StopReason,
+  type TokenUsage,
+} from './outcome.js';

@@ -1,6 +1,6 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OutcomeBuilder } from './outcome.js';
+import { isLimitStop, OutcomeBuilder, stoppedByLimit } from './outcome.js';
 import type { PermissionDenial } from './permissions.js';
 
 // Hand-built SDK messages carrying only the fields OutcomeBuilder reads.
@@ -108,6 +108,30 @@ describe('OutcomeBuilder', () => {
   ])('maps %s without errors to %s with a description', (subtype, stopReason, message) => {
     const outcome = run([init(), result({ subtype, total_cost_usd: 0.5 })]).build(END, []);
     expect(outcome).toMatchObject({ success: false, stopReason, result: message, errors: [message], costUsd: 0.5 });
+  });
+
+  it('reports a limit stop given as the abort reason, with its own message', () => {
+    const stop = { stopReason: 'memory_limit', message: 'Stopped: the run went over its memory limit of 256 MB.' } as const;
+    const outcome = run([init(), assistant(['working'])]).build({ abortReason: stop, timeoutMs: 90_000 }, []);
+    expect(outcome).toMatchObject({ success: false, stopReason: 'memory_limit', result: stop.message, errors: [stop.message] });
+  });
+
+  it('names a limit found after the run ended by itself, keeping what the run reported', () => {
+    const ended = run([init(), result({ subtype: 'error_during_execution', errors: ['Claude Code process exited with code 137'] })]).build(
+      END,
+      [],
+    );
+    const stop = { stopReason: 'process_limit', message: 'Stopped: too many processes.' } as const;
+    expect(stoppedByLimit(ended, stop)).toMatchObject({
+      success: false,
+      stopReason: 'process_limit',
+      result: stop.message,
+      errors: ['Claude Code process exited with code 137', stop.message],
+      model: 'claude-haiku-4-5',
+    });
+    expect(isLimitStop(stop)).toBe(true);
+    expect(isLimitStop({ stopReason: 'timeout', message: 'x' })).toBe(false);
+    expect(isLimitStop('memory_limit')).toBe(false);
   });
 
   it('reports the errors an error result carries, after any model errors', () => {

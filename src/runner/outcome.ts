@@ -26,6 +26,33 @@ export interface RunOutcome {
   permissionDenials: PermissionDenial[];
 }
 
+/** A resource limit the run went over (src/limits), as its controller's abort reason. */
+export interface LimitStop {
+  stopReason: Extract<StopReason, 'memory_limit' | 'process_limit' | 'disk_limit'>;
+  /** What the outcome reports, e.g. "Stopped: the run went over its memory limit of 256 MB ...". */
+  message: string;
+}
+
+/** Whether an abort reason is a limit stop. */
+export function isLimitStop(reason: unknown): reason is LimitStop {
+  const stop = reason as Partial<LimitStop> | null;
+  return (
+    typeof stop === 'object' &&
+    stop !== null &&
+    typeof stop.message === 'string' &&
+    (stop.stopReason === 'memory_limit' || stop.stopReason === 'process_limit' || stop.stopReason === 'disk_limit')
+  );
+}
+
+/**
+ * The outcome of a run that went over a limit, from what it did until then: a limit found after the
+ * run ended by itself (Claude Code killed by the OOM killer, say) still names the limit.
+ * @example outcome = stoppedByLimit(outcome, { stopReason: 'memory_limit', message })
+ */
+export function stoppedByLimit(outcome: RunOutcome, stop: LimitStop): RunOutcome {
+  return { ...outcome, success: false, stopReason: stop.stopReason, result: stop.message, errors: [...outcome.errors, stop.message] };
+}
+
 const ZERO_USAGE: TokenUsage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 
 /** Accumulates what a run's messages say, so an outcome exists even if the stream breaks off. */
@@ -54,7 +81,10 @@ export class OutcomeBuilder {
   }
 
   /** The outcome, given how the stream ended: normally, aborted for a reason, or with an exception. */
-  build(end: { abortReason?: 'timeout' | 'cancelled'; thrown?: unknown; timeoutMs: number }, denials: PermissionDenial[]): RunOutcome {
+  build(
+    end: { abortReason?: 'timeout' | 'cancelled' | LimitStop; thrown?: unknown; timeoutMs: number },
+    denials: PermissionDenial[],
+  ): RunOutcome {
     const r = this.resultMessage;
     const base = {
       model: this.model,
@@ -68,6 +98,10 @@ export class OutcomeBuilder {
     if (end.abortReason === 'timeout') {
       const message = `Timed out after ${Math.round(end.timeoutMs / 1000)} s; files written so far were stored.`;
       return { ...base, success: false, stopReason: 'timeout', result: message, errors: [message] };
+    }
+    if (isLimitStop(end.abortReason)) {
+      const message = end.abortReason.message;
+      return { ...base, success: false, stopReason: end.abortReason.stopReason, result: message, errors: [message] };
     }
     if (end.abortReason === 'cancelled') {
       const message = 'Cancelled; files written so far were stored.';

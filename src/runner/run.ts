@@ -4,14 +4,17 @@
  */
 import { query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { buildSdkOptions, type RunContext, type RunSpec } from './options.js';
-import { OutcomeBuilder, type RunOutcome } from './outcome.js';
+import { isLimitStop, OutcomeBuilder, type LimitStop, type RunOutcome } from './outcome.js';
 
 export interface RunHooks {
   /** Sees every SDK message as it arrives (for live events). */
   onMessage?: (message: SDKMessage) => void;
 }
 
-/** Runs one invocation to its end: completion, a limit, the wall-clock timeout or an abort. */
+/**
+ * Runs one invocation to its end: completion, a limit, the wall-clock timeout or an abort. The
+ * controller's abort reason says which: 'timeout', a `LimitStop` (a resource limit), else cancelled.
+ */
 export async function runAgent(spec: RunSpec, ctx: Omit<RunContext, 'denials'>, hooks: RunHooks = {}): Promise<RunOutcome> {
   const denials: RunContext['denials'] = [];
   const outcome = new OutcomeBuilder(Date.now());
@@ -35,6 +38,7 @@ export async function runAgent(spec: RunSpec, ctx: Omit<RunContext, 'denials'>, 
   return outcome.build({ ...(reason ? { abortReason: reason } : {}), thrown, timeoutMs: spec.timeoutMs }, denials);
 }
 
-function abortReason(reason: unknown): 'timeout' | 'cancelled' {
-  return reason === 'timeout' ? 'timeout' : 'cancelled';
+function abortReason(reason: unknown): 'timeout' | 'cancelled' | LimitStop {
+  if (reason === 'timeout') return 'timeout';
+  return isLimitStop(reason) ? reason : 'cancelled';
 }

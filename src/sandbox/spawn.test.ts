@@ -194,7 +194,7 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
       });
       const { code, out } = await finish(child);
       expect(code).toBe(0);
-      expect(seen).toEqual([{ pid: child.pid, children: '' }]);
+      expect(seen).toEqual([{ pid: (child as unknown as { pid: number }).pid, children: '' }]);
       expect(out.trim().split('\n')).toEqual([
         '65534',
         '65534',

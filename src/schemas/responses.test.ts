@@ -154,7 +154,16 @@ describe('derived types', () => {
     expectTypeOf<ArtifactsFailedUpload>().toEqualTypeOf<{ file_name: string; error: string; key?: string | undefined }>();
     expectTypeOf<RunnerPermissionDenial>().toEqualTypeOf<{ tool_name: string; tool_use_id: string; reason: string }>();
     expectTypeOf<RunnerStopReason>().toEqualTypeOf<
-      'completed' | 'error' | 'max_turns' | 'max_budget' | 'timeout' | 'cancelled' | 'interrupted'
+      | 'completed'
+      | 'error'
+      | 'max_turns'
+      | 'max_budget'
+      | 'timeout'
+      | 'cancelled'
+      | 'interrupted'
+      | 'memory_limit'
+      | 'process_limit'
+      | 'disk_limit'
     >();
     expectTypeOf<RunnerTokenUsage>().toEqualTypeOf<{
       input_tokens: number;

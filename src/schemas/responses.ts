@@ -6,7 +6,18 @@
 import { z } from 'zod';
 
 /** Why a run stopped; `completed` is the only reason that can mean success. */
-export const STOP_REASONS = ['completed', 'error', 'max_turns', 'max_budget', 'timeout', 'cancelled', 'interrupted'] as const;
+export const STOP_REASONS = [
+  'completed',
+  'error',
+  'max_turns',
+  'max_budget',
+  'timeout',
+  'cancelled',
+  'interrupted',
+  'memory_limit',
+  'process_limit',
+  'disk_limit',
+] as const;
 /** Why a created or changed workspace entry was not stored. */
 export const SKIP_REASONS = [
   'symlink',
@@ -121,7 +132,7 @@ export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 export const StopReasonSchema = z.enum(STOP_REASONS).meta({
   id: 'StopReason',
   description:
-    'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again.',
+    'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again. `memory_limit`, `process_limit`, `disk_limit`: the run went over a per-run resource limit (memory of all its processes, processes and threads at once, bytes in its workspace, home and temporary directory) and was stopped; the files written so far were stored.',
 });
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
