@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { loadConfig, NO_PROVIDER_MESSAGE, type Config, type ConfigFlags } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
+import { describeLimits, limitsSummary } from '../limits/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
 import { startRuntime } from '../server/index.js';
 import type { CommandContext, CommandInput } from './context.js';
@@ -31,6 +32,7 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
       sandboxLines(sandbox) +
+      (runtime.limits !== undefined ? describeLimits(runtime.limits, config.runResources) : '') +
       networkLines(config, sandbox) +
       (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
       (mode === 'serve'
@@ -40,6 +42,15 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
   );
   logger.info({ url: runtime.url, provider: config.provider.kind, sandbox: sandbox.kind }, 'listening');
   if (sandbox.kind === 'unavailable') logger.error({ reason: sandbox.reason }, 'run sandbox unavailable: runs are refused');
+  if (runtime.limits !== undefined) {
+    const { cgroupNote, userNote } = runtime.limits;
+    logger.info(
+      { ...limitsSummary(runtime.limits), resources: config.runResources, cgroups: cgroupNote, user: userNote },
+      'per-run limits',
+    );
+    if (runtime.limits.cgroups === undefined)
+      logger.warn({ reason: cgroupNote }, 'no usable cgroups: per-run memory, process and CPU limits are not enforced');
+  }
 
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
@@ -108,7 +119,7 @@ function networkLines(config: Config, sandbox: SandboxStatus): string {
     config.provider.kind === 'anthropic' || config.provider.kind === 'bedrock'
       ? '  model credential: kept by the service; each run gets a token that ends with it\n'
       : config.provider.kind === 'vertex'
-        ? "WARNING: Vertex AI credentials are passed to runs as they are (the broker serves the Anthropic API and Bedrock only).\n"
+        ? 'WARNING: Vertex AI credentials are passed to runs as they are (the broker serves the Anthropic API and Bedrock only).\n'
         : '';
   return lines + credential;
 }

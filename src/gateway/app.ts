@@ -11,6 +11,7 @@ import type { Config } from '../config/index.js';
 import type { SessionEvents } from '../events/index.js';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S, routeGroup, serveDeclared } from '../http/index.js';
 import { invocationBodyLimit, invocationHandler, type CallerEnv, type InvocationService, type RunSlots } from '../runtime/index.js';
+import type { Health } from '../schemas/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import { healthRoute } from './routes/health.js';
 import { invokeRoute } from './routes/invoke.js';
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   auth: MiddlewareHandler<CallerEnv>;
   version: string;
   startedAt: number;
+  /** How runs are limited, as /health reports it. */
+  runLimits: Health['run_limits'];
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */
@@ -54,6 +57,7 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
         version: deps.version,
         uptime_s: Math.floor((Date.now() - deps.startedAt) / 1000),
         runs: { active: deps.slots.active, queued: deps.slots.queued },
+        run_limits: deps.runLimits,
       },
       200,
     ),

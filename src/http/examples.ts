@@ -105,7 +105,13 @@ export const EXAMPLE_SESSION_DETAIL: SessionDetail = {
   ],
 };
 
-export const EXAMPLE_HEALTH: Health = { status: 'ok', version: '0.1.0', uptime_s: 3600, runs: { active: 1, queued: 0 } };
+export const EXAMPLE_HEALTH: Health = {
+  status: 'ok',
+  version: '0.1.0',
+  uptime_s: 3600,
+  runs: { active: 1, queued: 0 },
+  run_limits: { cgroup: 'v2', run_uid: 65534 },
+};
 
 export const EXAMPLE_PING: Ping = { status: 'Healthy', time_of_last_update: 1735732800 };
 

@@ -103,10 +103,10 @@ function enable(dir: string, controllers: string[]): void {
   if (missing.length > 0) fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
 }
 
-/** Removes `cca-<pid>` groups of services that are no longer running, and their run groups. */
+/** Removes `cca-<pid>[-<n>]` groups of services that are no longer running, and their run groups. */
 function removeStale(base: string): void {
   for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
-    const match = /^cca-(\d+)$/.exec(entry.name);
+    const match = /^cca-(\d+)(?:-\d+)?$/.exec(entry.name);
     if (!entry.isDirectory() || match === null || isAlive(Number(match[1]))) continue;
     const stale = path.join(base, entry.name);
     for (const run of fs.readdirSync(stale, { withFileTypes: true })) {

@@ -29,7 +29,7 @@ export interface DetectLimitsOptions {
   searchPath?: string | undefined;
   /** The service's uid (process.getuid()). */
   serviceUid?: number;
-  /** Name of the parent group; default `cca-<pid>`. */
+  /** Name of the parent group; default `cca-<pid>` (`cca-<pid>-<n>` for a later service in the same process). */
   groupName?: string;
   /** Files read for the plan (tests point them elsewhere). */
   mountsFile?: string;
@@ -37,6 +37,9 @@ export interface DetectLimitsOptions {
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
+
+/** Parent groups this process made: each service (tests start several) has its own. */
+let opened = 0;
 
 /**
  * Detects and sets up what runs can be limited with; never throws (what fails is said in the notes).
@@ -57,7 +60,8 @@ export function detectLimits(opts: DetectLimitsOptions): LimitsSupport {
     cgroupNote = plan.reason;
   } else {
     try {
-      cgroups = Cgroups.open(plan, opts.groupName ?? `cca-${process.pid}`);
+      const n = opened++;
+      cgroups = Cgroups.open(plan, opts.groupName ?? (n === 0 ? `cca-${process.pid}` : `cca-${process.pid}-${n}`));
       cgroupNote = `cgroup ${plan.version} (${cgroups.dirs.join(', ')})`;
     } catch (err) {
       cgroupNote = `cgroup ${plan.version} is mounted but the service cannot make groups in it: ${(err as Error).message}`;

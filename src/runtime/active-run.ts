@@ -2,6 +2,7 @@
  * One invocation while it is queued or running: what the facade keeps per session (to cancel it
  * and answer its approvals) and what its run needs to know of it.
  */
+import type { RunResources } from '../config/index.js';
 import type { DomainPattern } from '../egress/index.js';
 import type { InvocationOutput, InvocationStatus } from '../schemas/responses.js';
 import type { SessionStateRecord } from '../state/index.js';
@@ -17,6 +18,8 @@ export interface ActiveRun {
   approvals: Approvals;
   /** Hosts the run may reach; undefined: the host's network. */
   egress: DomainPattern[] | undefined;
+  /** What the run may use: the server's per-run limits, lowered by the key's caps. */
+  resources: RunResources;
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
- * Claude Code's part of an invocation: its environment, its sandbox and its network (the broker
- * token and, when isolated, the egress proxy) opened before it and closed after it, whatever way
- * it ends.
+ * Claude Code's part of an invocation: its environment, its sandbox, its resource limits (a cgroup
+ * and a watch that stops it at the first limit it goes over) and its network (the broker token and,
+ * when isolated, the egress proxy); each opened before it and closed after it, whatever way it ends.
  */
+import fs from 'node:fs/promises';
 import type { CredentialBroker } from '../broker/index.js';
 import { VERSION, type Config } from '../config/index.js';
 import { eventsFromSdkMessage, newUsageState, type SessionEvents } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
-import { buildChildEnv, runAgent, type RunOutcome } from '../runner/index.js';
+import { openRunLimits, type LimitHit, type LimitsSupport, type RunLimits } from '../limits/index.js';
+import { buildChildEnv, runAgent, stoppedByLimit, type RunOutcome } from '../runner/index.js';
 import { sandboxForRun, type SandboxStatus } from '../sandbox/index.js';
 import type { EgressReport } from '../schemas/responses.js';
 import type { SessionDirs } from '../workspace/index.js';
@@ -33,6 +35,8 @@ export interface AgentRunDeps {
   sandbox: SandboxStatus;
   /** Holds the model credential; runs get a token. */
   broker: CredentialBroker;
+  /** Per-run resource limits of sandboxed runs; undefined: none (tests that build a bare service). */
+  limits?: LimitsSupport | undefined;
 }
 
 /** How the agent's run ended, and what its egress proxy refused (undefined: no allowlist). */
@@ -41,14 +45,39 @@ export interface AgentRunResult {
   egress: EgressReport | undefined;
 }
 
+type AgentJob = {
+  run: ActiveRun;
+  req: ValidInvocation;
+  dirs: SessionDirs;
+  model: string | undefined;
+  resume: string | undefined;
+  log: Logger;
+};
+
 /**
  * Runs Claude Code for `run` in its session's folders, streaming its events; resolves when it ends.
  * @example const { outcome } = await runAgentFor(deps, { run, req, dirs, model, resume, log });
  */
-export async function runAgentFor(
-  deps: AgentRunDeps,
-  job: { run: ActiveRun; req: ValidInvocation; dirs: SessionDirs; model: string | undefined; resume: string | undefined; log: Logger },
-): Promise<AgentRunResult> {
+export async function runAgentFor(deps: AgentRunDeps, job: AgentJob): Promise<AgentRunResult> {
+  const limits = await openLimits(deps, job);
+  let result: AgentRunResult;
+  let hit: LimitHit | undefined;
+  try {
+    result = await runWithEgress(deps, job, limits?.confine);
+  } finally {
+    // Nothing of the run outlives it.
+    hit = await limits?.close();
+  }
+  if (hit === undefined) return result;
+  job.log.warn({ limit: hit.stopReason }, 'the run went over a resource limit');
+  // A limit found once the run had ended by itself (Claude Code OOM-killed, say) still names how it
+  // ended; a cancel or timeout that came first keeps its own reason.
+  const { stopReason } = result.outcome;
+  if (stopReason === hit.stopReason || stopReason === 'cancelled' || stopReason === 'timeout') return result;
+  return { ...result, outcome: stoppedByLimit(result.outcome, hit) };
+}
+
+async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimits['confine'] | undefined): Promise<AgentRunResult> {
   const { config, events } = deps;
   const { run, req, dirs, log } = job;
   const { sessionId, invocationId } = run;
@@ -57,6 +86,9 @@ export async function runAgentFor(
     log.info({ host, port }, 'egress refused');
     events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
   });
+  // A run as another user must reach its proxy through the socket bound into its sandbox (the
+  // socket's directory on the host stays private to the service).
+  if (network.sandbox !== undefined && deps.limits?.user !== undefined) await fs.chmod(network.sandbox.socket, 0o666);
   let outcome: RunOutcome;
   try {
     outcome = await runAgent(
@@ -85,6 +117,7 @@ export async function runAgentFor(
         abortController: run.controller,
         claudePath: config.claudePath,
         sandbox: sandboxForRun(deps.sandbox, { dataDir: config.dataDir, home: dirs.home, tmp: dirs.tmp }, network.sandbox),
+        confine,
         stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
         // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.
         ...(config.mode === 'serve'
@@ -103,4 +136,24 @@ export async function runAgentFor(
     await network.close().catch((err: unknown) => log.warn({ err }, 'could not close the egress proxy'));
   }
   return { outcome, egress: network.report() };
+}
+
+/**
+ * The limits of a sandboxed run: its cgroup, its directories handed to the run user, the watch
+ * that aborts it (like a timeout: files so far are stored) at the first limit it goes over.
+ */
+async function openLimits(deps: AgentRunDeps, job: { run: ActiveRun; dirs: SessionDirs; log: Logger }): Promise<RunLimits | undefined> {
+  if (deps.limits === undefined || deps.sandbox.kind !== 'bwrap') return undefined;
+  const { run, dirs, log } = job;
+  return openRunLimits(deps.limits, {
+    name: `run-${run.invocationId}`,
+    resources: run.resources,
+    dirs: [dirs.workspace, dirs.home, dirs.tmp],
+    maxEntries: deps.config.limits.maxWalkEntries,
+    onHit: (hit) => {
+      log.info({ limit: hit.stopReason }, 'stopping the run: it went over a resource limit');
+      if (!run.controller.signal.aborted) run.controller.abort(hit);
+    },
+    warn: (message) => log.warn(message),
+  });
 }

@@ -9,6 +9,7 @@
  * writes (state-writer.ts) are their own files.
  */
 import { randomUUID } from 'node:crypto';
+import type { RunResources } from '../config/index.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
@@ -37,6 +38,8 @@ export interface InvokeContext {
   ownerKeyId?: string | undefined;
   /** The key's limit on concurrent runs (ignored without an owner). */
   maxConcurrent?: number | undefined;
+  /** What the run may use; default: the server's per-run limits. */
+  resources?: RunResources | undefined;
 }
 
 /** A started invocation: its ids, the id of its first event, and its result to come. */
@@ -82,6 +85,7 @@ export class InvocationService {
       ownerKeyId: ctx.ownerKeyId,
       controller,
       egress,
+      resources: ctx.resources ?? config.runResources,
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>

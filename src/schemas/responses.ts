@@ -297,6 +297,19 @@ export const HealthSchema = z
     runs: z
       .object({ active: count('Runs in progress.'), queued: count('Runs waiting for a slot.') })
       .meta({ description: 'Run slots in use.' }),
+    run_limits: z
+      .object({
+        cgroup: z.enum(['v2', 'v1', 'none']).meta({
+          description:
+            'The cgroup version that limits the memory, processes and CPU of each run; `none`: no usable cgroups (or no sandbox), so only the disk limit holds.',
+        }),
+        run_uid: z
+          .number()
+          .int()
+          .nullable()
+          .meta({ description: "The unprivileged user runs execute as; null: the service's own (it does not run as root)." }),
+      })
+      .meta({ description: 'How runs are kept from exhausting the machine.' }),
   })
   .meta({ id: 'Health', description: 'Liveness of the gateway.' });
 export type Health = z.infer<typeof HealthSchema>;

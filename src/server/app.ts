@@ -32,6 +32,8 @@ export interface AppParts {
   logger: Logger;
   /** Milliseconds since the epoch, for rate limits and quotas. */
   now: () => number;
+  /** How runs are limited (for /health); default: cgroup none, the service's uid. */
+  runLimits?: { cgroup: 'v2' | 'v1' | 'none'; run_uid: number | null };
 }
 
 /**
@@ -43,7 +45,8 @@ export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
   const files = parts.local ? [filesRoutes(parts.local, parts.signer) as unknown as OpenAPIHono<CallerEnv>] : [];
   if (config.mode !== 'serve') return createRuntimeApp({ config, service, events, activity, logger, routes: files });
   const auth = apiKeyAuth({ keys: parts.keys, limiter: new RequestLimiter(parts.db), now: parts.now });
-  const gateway = createGatewayRoutes({ ...parts, auth, startedAt: parts.now() });
+  const runLimits = parts.runLimits ?? { cgroup: 'none', run_uid: null };
+  const gateway = createGatewayRoutes({ ...parts, auth, startedAt: parts.now(), runLimits });
   const app = createRuntimeApp({
     config,
     service,

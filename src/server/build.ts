@@ -14,6 +14,7 @@ import { openDatabase } from '../store/index.js';
 import { lockDataDir } from '../store/lock.js';
 import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
+import { detectLimits, limitsSummary, type LimitsSupport } from '../limits/index.js';
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
 import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter } from '../runtime/index.js';
 import { buildApp } from './app.js';
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
    * of the service: the benchmark uses it to measure what the broker costs.
    */
   brokerCredentials?: boolean;
+  /** What per-run limits are enforced with; default: detected at start-up (sandboxed runs only). */
+  limits?: LimitsSupport;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -71,6 +74,9 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   });
   // Detected once, before serving: the start-up message and every run agree on it.
   const sandbox = options.sandbox ?? (await detectSandbox(config.sandbox, { searchPath: hostEnv.PATH }));
+  // Only sandboxed runs are limited: the spawn hook that confines them is the sandbox's.
+  const limits =
+    options.limits ?? (sandbox.kind === 'bwrap' ? detectLimits({ runUser: config.runUser, searchPath: hostEnv.PATH }) : undefined);
   const activity = new Activity();
   const broker = new CredentialBroker(config.provider, logger, { enabled: options.brokerCredentials ?? true });
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
@@ -85,6 +91,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     outbox,
     sandbox,
     broker,
+    limits,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
@@ -104,6 +111,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     activity,
     logger,
     now: options.now ?? Date.now,
+    runLimits: limits === undefined ? { cgroup: 'none', run_uid: null } : limitsSummary(limits),
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
   const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger });
@@ -116,5 +124,5 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   }
   // Failed uploads are retried in the background, and at once at start-up.
   outbox.start(30_000);
-  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, broker, app, unlock };
+  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, broker, limits, app, unlock };
 }

@@ -11,6 +11,7 @@ import type { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import type { CallerEnv, InvocationService } from '../runtime/index.js';
 import type { UploadOutbox } from '../artifacts/index.js';
+import type { LimitsSupport } from '../limits/index.js';
 import type { SandboxStatus } from '../sandbox/index.js';
 import type { Db } from '../store/index.js';
 import { buildRuntime, type RuntimeOptions } from './build.js';
@@ -26,6 +27,8 @@ export interface RuntimeHandle {
   outbox: UploadOutbox;
   /** How runs are sandboxed. */
   sandbox: SandboxStatus;
+  /** What per-run limits are enforced with; undefined: runs are not sandboxed. */
+  limits: LimitsSupport | undefined;
   /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
   close(graceMs?: number): Promise<void>;
 }
@@ -70,6 +73,7 @@ export async function startRuntime(
       await parts.service.mirrorsSettled();
       parts.s3?.client.destroy();
       parts.db.close();
+      await parts.limits?.cgroups?.close();
       parts.unlock();
     })());
 
@@ -82,6 +86,7 @@ export async function startRuntime(
     db: parts.db,
     outbox: parts.outbox,
     sandbox: parts.sandbox,
+    limits: parts.limits,
     close,
   };
 }
