@@ -29,7 +29,9 @@ describe.skipIf(process.getuid?.() !== 0)('ownForRun (as root)', () => {
     const outside = path.join(root, 'outside');
     await fs.writeFile(outside, 'host file');
     await fs.symlink(outside, path.join(ws, 'link'));
+    await fs.chmod(ws, 0o700);
     await ownForRun([ws], user);
+    expect((await fs.stat(ws)).mode & 0o777).toBe(0o711);
     for (const p of ['', 'src', 'src/deep', 'src/deep/a.py']) {
       expect((await fs.stat(path.join(ws, p))).uid, p).toBe(65534);
     }

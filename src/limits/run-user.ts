@@ -35,14 +35,17 @@ export function setprivCommand(setpriv: string, user: RunUser): string[] {
 
 /**
  * Gives `dirs` to `user`: a directory whose top is not the user's yet (new, or made before runs had
- * a user of their own) is chowned with everything in it, links themselves and not their targets.
+ * a user of their own) is chowned with everything in it, links themselves and not their targets;
+ * the top gets search permission for others (0711), so that bwrap can enter it.
  * @example await ownForRun([dirs.workspace, dirs.home, dirs.tmp], { uid: 65534, gid: 65534 })
  */
 export async function ownForRun(dirs: string[], user: RunUser): Promise<void> {
   for (const dir of dirs) {
     const stat = await fs.lstat(dir);
-    if (stat.uid === user.uid && stat.gid === user.gid) continue;
-    await chownTree(dir, user);
+    if (stat.uid !== user.uid || stat.gid !== user.gid) await chownTree(dir, user);
+    // bwrap, root without CAP_DAC_OVERRIDE, must still enter the workspace (--chdir): search
+    // permission for others on the top only. The data dir above stays 0700 on the host.
+    if ((stat.mode & 0o011) !== 0o011) await fs.chmod(dir, (stat.mode & 0o7777) | 0o711);
   }
 }
 

@@ -52,15 +52,21 @@ describe('bwrapArgs', () => {
     expect([...args.slice(0, net), ...args.slice(net + 4)]).toEqual(bwrapOptions(input));
   });
 
-  it('keeps the given capabilities right after dropping all, with a /tmp for other users, and nothing else changes', () => {
+  it('keeps the given capabilities right after dropping all, with a /tmp and session parents for other users, and nothing else changes', () => {
     const args = bwrapOptions({ ...input, keepCaps: ['CAP_SETUID', 'CAP_SETGID'] });
     const drop = args.indexOf('--cap-drop');
     expect(args.slice(drop, drop + 6)).toEqual(['--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID']);
     // The command drops to another user: the private /tmp is made writable for it (sticky, like the host's).
     const tmp = args.indexOf('/tmp');
     expect(args.slice(tmp - 3, tmp + 1)).toEqual(['--perms', '1777', '--tmpfs', '/tmp']);
-    const without = [...args.slice(0, drop + 2), ...args.slice(drop + 6)];
-    without.splice(without.indexOf('--perms'), 2);
+    // The session's parents inside the masked data dir are made searchable (0711) before the binds.
+    const dirs = args.flatMap((a, i) => (a === '--dir' ? [[args[i - 2], args[i - 1], args[i + 1]].join(' ')] : []));
+    expect(dirs).toEqual(['--perms 0711 /srv/cca/.cca/sessions', '--perms 0711 /srv/cca/.cca/sessions/s1']);
+    expect(args.indexOf('--dir')).toBeGreaterThan(args.lastIndexOf('--tmpfs'));
+    expect(args.lastIndexOf('--dir')).toBeLessThan(args.indexOf('--bind'));
+    const without = [...args.slice(0, drop + 2), ...args.slice(drop + 6)].filter(
+      (a, i, all) => !['--perms', '--dir'].includes(a) && !['--perms', '--dir'].includes(all[i - 1] ?? ''),
+    );
     expect(without).toEqual(bwrapOptions(input));
     expect(bwrapOptions({ ...input, keepCaps: [] })).toEqual(bwrapOptions(input));
   });

@@ -52,7 +52,14 @@ export function bwrapOptions(input: BwrapInput): string[] {
   if ((input.keepCaps ?? []).length > 0) args.push('--perms', '1777');
   args.push('--tmpfs', '/tmp');
   // Masks before binds: a bind inside a masked directory is created in the tmpfs, after it.
-  for (const dir of outermost(input.hide)) args.push('--tmpfs', dir);
+  const masks = outermost(input.hide);
+  for (const dir of masks) args.push('--tmpfs', dir);
+  // bwrap makes the bind points' parents in a mask with the modes of the host's (0700 in a data
+  // dir): a command dropped to another user could not reach its own workspace through them.
+  if ((input.keepCaps ?? []).length > 0) {
+    for (const dir of parentsInMasks([input.workspace, input.home, input.tmp], ['/tmp', ...masks]))
+      args.push('--perms', '0711', '--dir', dir);
+  }
   for (const file of input.expose ?? []) args.push('--ro-bind', file, file);
   for (const dir of [input.workspace, input.home, input.tmp]) args.push('--bind', dir, dir);
   if (input.egress !== undefined) args.push('--unshare-net', '--bind', input.egress.socket, input.egress.socketInside);
@@ -78,6 +85,19 @@ export function isMasked(file: string, hide: string[]): boolean {
 /** Whether `child` is `parent` or lies below it (both absolute). */
 export function isInside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent === '/' ? '/' : parent + path.sep);
+}
+
+/** The directories between a mask and each of `dirs` (not the mask itself), parents first. */
+function parentsInMasks(dirs: string[], masks: string[]): string[] {
+  const parents: string[] = [];
+  for (const dir of dirs) {
+    const mask = masks.find((m) => dir !== m && isInside(dir, m));
+    if (mask === undefined) continue;
+    const chain: string[] = [];
+    for (let p = path.dirname(dir); p !== mask && isInside(p, mask); p = path.dirname(p)) chain.unshift(p);
+    for (const p of chain) if (!parents.includes(p)) parents.push(p);
+  }
+  return parents;
 }
 
 /**
