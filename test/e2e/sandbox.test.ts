@@ -191,8 +191,12 @@ describe.skipIf(sandbox.kind !== 'bwrap')('the run sandbox (bubblewrap) with the
     }
 
     // Its own PID namespace: PID 1 is bwrap, then Claude Code and what it ran; no service, no decoy.
-    // bwrap, then the egress bridge (Node) that starts Claude Code: the run has a network of its own.
-    expect(report.procs['1']?.cmdline).toMatch(/^\S*bwrap --args 3 -- \S+node \S+bridge-main\.cjs \d+ \S+ \S* \S+claude /);
+    // bwrap, then (as root) setpriv, which drops to the run user, then the egress bridge (Node) that
+    // starts Claude Code: the run has a network of its own.
+    const dropper = process.getuid?.() === 0 ? '\\S*setpriv --reuid=65534 --regid=65534 [^\\n]*?-- ' : '';
+    expect(report.procs['1']?.cmdline).toMatch(
+      new RegExp(`^\\S*bwrap --args 3 -- ${dropper}\\S+node \\S+bridge-main\\.cjs \\d+ \\S+ \\S* \\S+claude `),
+    );
     const cmdlines = Object.values(report.procs).map((p) => p.cmdline);
     expect(cmdlines.length).toBeLessThan(15);
     expect(cmdlines.some((c) => c.includes('python3 probe.py'))).toBe(true);
@@ -200,9 +204,11 @@ describe.skipIf(sandbox.kind !== 'bwrap')('the run sandbox (bubblewrap) with the
     expect(report.ps).toMatch(/^\s+1 \S*bwrap /m);
     expect(report.ps).not.toMatch(/vitest|cca-decoy/);
 
-    // The data dir shows only this session; no key file, database or other session is readable.
-    expect(report.lists[svc.dataDir]).toEqual(['sessions']);
-    expect(report.lists[path.join(svc.dataDir, 'sessions')]).toEqual([sessionId]);
+    // The data dir shows only this session (as the run user, not even that: its parents are
+    // searchable, not listable); no key file, database or other session is readable.
+    const asRunUser = process.getuid?.() === 0;
+    expect(report.lists[svc.dataDir]).toEqual(asRunUser ? 'ERR PermissionError' : ['sessions']);
+    expect(report.lists[path.join(svc.dataDir, 'sessions')]).toEqual(asRunUser ? 'ERR PermissionError' : [sessionId]);
     expect(report.lists[path.join(svc.dataDir, 'artifacts')]).toBe('ERR FileNotFoundError');
     expect(report.lists[os.homedir()]).toEqual([]);
     for (const [file, content] of Object.entries(report.reads)) expect([file, content]).toEqual([file, 'ERR FileNotFoundError']);
