@@ -142,6 +142,9 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
     const unixPath = `/run/cca-egress-test-${randomBytes(4).toString('hex')}.sock`;
     hostSocket = net.createServer((c) => c.end(secret.unix));
     await new Promise<void>((resolve) => hostSocket.listen(unixPath, resolve));
+    // Open to every user, as Docker's and D-Bus's are to their groups: a run under its own uid
+    // must be kept off it by the sandbox, not by the socket's mode.
+    await fs.chmod(unixPath, 0o666);
     targets = {
       allowed: `127.0.0.2:${allowed.port}`,
       refused: `127.0.0.3:${refused.port}`,
