@@ -145,6 +145,10 @@ describe('cca keys list', () => {
         max_timeout_s: null,
         max_turns: null,
         max_budget_usd: null,
+        max_memory_mb: null,
+        max_pids: null,
+        max_cpus: null,
+        max_disk_mb: null,
         status: 'active',
         used_today: 0,
       },
@@ -215,6 +219,30 @@ describe('cca keys create: run caps', () => {
         ),
       ).toBe(0);
       expect(out.join('')).toMatch(/each run: timeout_s <= 60, max_turns <= 5, max_budget_usd <= 0.5/);
+      expect(
+        await keysCommand(
+          [
+            'create',
+            '--name',
+            'small',
+            '--max-memory',
+            '256',
+            '--max-pids',
+            '64',
+            '--max-cpus',
+            '0.5',
+            '--max-disk',
+            '20',
+            '--data-dir',
+            dir,
+          ],
+          {},
+          io,
+        ),
+      ).toBe(0);
+      expect(out.join('')).toMatch(/each run: memory <= 256 MB, processes <= 64, CPUs <= 0.5, disk <= 20 MB/);
+      expect(await keysCommand(['create', '--name', 'bad', '--max-pids', '2', '--data-dir', dir], {}, io)).toBe(2);
+      expect(err.join('')).toMatch(/--max-pids must be a whole number from 16/);
       expect(await keysCommand(['create', '--name', 'bad', '--max-turns', '0', '--data-dir', dir], {}, io)).toBe(2);
       expect(err.join('')).toMatch(/--max-turns must be a whole number/);
     } finally {

@@ -24,6 +24,10 @@ const LIMIT_FLAGS = [
   ['max-timeout', 'maxTimeoutS'],
   ['max-turns', 'maxTurns'],
   ['max-budget', 'maxBudgetUsd'],
+  ['max-memory', 'maxMemoryMb'],
+  ['max-pids', 'maxPids'],
+  ['max-cpus', 'maxCpus'],
+  ['max-disk', 'maxDiskMb'],
 ] as const;
 
 type CreateFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { name?: string; json?: boolean; 'data-dir'?: string };
@@ -182,19 +186,26 @@ function parseNumber(flag: string, raw: string): number {
 }
 
 /** The run caps of a key, when it has any. */
-function capsText(record: { max_timeout_s: number | null; max_turns: number | null; max_budget_usd: number | null }): string {
+function capsText(record: ApiKeyRecord): string {
   const caps = [
     record.max_timeout_s !== null ? `timeout_s <= ${record.max_timeout_s}` : '',
     record.max_turns !== null ? `max_turns <= ${record.max_turns}` : '',
     record.max_budget_usd !== null ? `max_budget_usd <= ${record.max_budget_usd}` : '',
+    record.max_memory_mb !== null ? `memory <= ${record.max_memory_mb} MB` : '',
+    record.max_pids !== null ? `processes <= ${record.max_pids}` : '',
+    record.max_cpus !== null ? `CPUs <= ${record.max_cpus}` : '',
+    record.max_disk_mb !== null ? `disk <= ${record.max_disk_mb} MB` : '',
   ].filter((c) => c !== '');
   return caps.length > 0 ? `; each run: ${caps.join(', ')}` : '';
 }
 
 /** KeyRepo names fields as the API does (ratePerS); the user typed flags (--rate). */
 function flagNames(message: string): string {
-  return message.replace(/^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd)\b/, (field) => {
-    const flag = LIMIT_FLAGS.find(([, f]) => f === field)?.[0] ?? field;
-    return `--${flag}`;
-  });
+  return message.replace(
+    /^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd|maxMemoryMb|maxPids|maxCpus|maxDiskMb)\b/,
+    (field) => {
+      const flag = LIMIT_FLAGS.find(([, f]) => f === field)?.[0] ?? field;
+      return `--${flag}`;
+    },
+  );
 }

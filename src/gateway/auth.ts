@@ -37,7 +37,15 @@ export function apiKeyAuth(deps: AuthDeps): MiddlewareHandler<CallerEnv> {
     c.set('caller', {
       keyId: key.id,
       maxConcurrent: key.max_concurrent,
-      caps: { maxTimeoutS: key.max_timeout_s, maxTurns: key.max_turns, maxBudgetUsd: key.max_budget_usd },
+      caps: {
+        maxTimeoutS: key.max_timeout_s,
+        maxTurns: key.max_turns,
+        maxBudgetUsd: key.max_budget_usd,
+        maxMemoryMb: key.max_memory_mb,
+        maxPids: key.max_pids,
+        maxCpus: key.max_cpus,
+        maxDiskMb: key.max_disk_mb,
+      },
     });
     await next();
   };

@@ -12,12 +12,28 @@ export interface KeyLimits {
   maxConcurrent: number;
 }
 
-/** Per-key caps on what one run may ask for, below the server's maxima; null: the server's maximum. */
+/**
+ * Per-key caps on one run, below the server's maxima; null: the server's maximum. What it may ask
+ * for (timeout, turns, budget) and what it may use (memory, processes, CPU, disk; CCA_RUN_*).
+ */
 export interface KeyRunCaps {
   maxTimeoutS: number | null;
   maxTurns: number | null;
   maxBudgetUsd: number | null;
+  maxMemoryMb: number | null;
+  maxPids: number | null;
+  maxCpus: number | null;
+  maxDiskMb: number | null;
 }
+
+/** Whole-number caps and their bounds (the same as CCA_RUN_MEMORY_MB, CCA_RUN_PIDS, CCA_RUN_DISK_MB). */
+const WHOLE_CAPS = [
+  ['maxTimeoutS', 1, 1_000_000],
+  ['maxTurns', 1, 1_000_000],
+  ['maxMemoryMb', 64, 16 * 1024 * 1024],
+  ['maxPids', 16, 4_194_304],
+  ['maxDiskMb', 1, 1024 * 1024 * 1024],
+] as const;
 
 /** Checks run caps: positive numbers (whole for seconds and turns) or null. */
 export function resolveRunCaps(caps: Partial<KeyRunCaps> = {}): KeyRunCaps {
@@ -25,12 +41,20 @@ export function resolveRunCaps(caps: Partial<KeyRunCaps> = {}): KeyRunCaps {
     maxTimeoutS: caps.maxTimeoutS ?? null,
     maxTurns: caps.maxTurns ?? null,
     maxBudgetUsd: caps.maxBudgetUsd ?? null,
+    maxMemoryMb: caps.maxMemoryMb ?? null,
+    maxPids: caps.maxPids ?? null,
+    maxCpus: caps.maxCpus ?? null,
+    maxDiskMb: caps.maxDiskMb ?? null,
   };
-  for (const field of ['maxTimeoutS', 'maxTurns'] as const) {
+  for (const [field, min, max] of WHOLE_CAPS) {
     const value = resolved[field];
-    if (value !== null && (!Number.isInteger(value) || value < 1 || value > 1_000_000)) {
-      throw new ValidationError(`${field} must be a whole number from 1 to 1000000 (got ${String(value)}).`, { field });
+    if (value !== null && (!Number.isInteger(value) || value < min || value > max)) {
+      throw new ValidationError(`${field} must be a whole number from ${min} to ${max} (got ${String(value)}).`, { field });
     }
+  }
+  const cpus = resolved.maxCpus;
+  if (cpus !== null && (typeof cpus !== 'number' || !Number.isFinite(cpus) || cpus < 0.01 || cpus > 4096)) {
+    throw new ValidationError(`maxCpus must be a number from 0.01 to 4096 (got ${String(cpus)}).`, { field: 'maxCpus' });
   }
   const budget = resolved.maxBudgetUsd;
   if (budget !== null && (typeof budget !== 'number' || !Number.isFinite(budget) || budget <= 0)) {

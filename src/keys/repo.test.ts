@@ -45,6 +45,10 @@ describe('KeyRepo', () => {
       max_timeout_s: null,
       max_turns: null,
       max_budget_usd: null,
+      max_memory_mb: null,
+      max_pids: null,
+      max_cpus: null,
+      max_disk_mb: null,
     });
     expect(repo.get(record.id)).toEqual(record);
     expect(record).not.toHaveProperty('hash');
@@ -138,5 +142,16 @@ describe('KeyRepo run caps', () => {
     expect(record).toMatchObject({ max_timeout_s: 60, max_turns: 5, max_budget_usd: 0.25 });
     expect(() => repo.create('bad', { maxTurns: 0 })).toThrow(/maxTurns must be a whole number/);
     expect(() => repo.create('bad', { maxBudgetUsd: -1 })).toThrow(/maxBudgetUsd must be a number greater than 0/);
+  });
+
+  it('stores caps on memory, processes, CPUs and disk, read back on authentication, and refuses bad ones', async () => {
+    const repo = new KeyRepo(openDatabase(await mkdtemp(path.join(os.tmpdir(), 'cca-caps-'))));
+    const { record, key } = repo.create('small', { maxMemoryMb: 256, maxPids: 64, maxCpus: 0.5, maxDiskMb: 20 });
+    expect(repo.authenticate(key)).toMatchObject({ max_memory_mb: 256, max_pids: 64, max_cpus: 0.5, max_disk_mb: 20 });
+    expect(record.max_timeout_s).toBeNull();
+    expect(() => repo.create('bad', { maxMemoryMb: 10 })).toThrow(/maxMemoryMb must be a whole number from 64/);
+    expect(() => repo.create('bad', { maxPids: 8 })).toThrow(/maxPids must be a whole number from 16/);
+    expect(() => repo.create('bad', { maxCpus: 0 })).toThrow(/maxCpus must be a number from 0.01/);
+    expect(() => repo.create('bad', { maxDiskMb: 1.5 })).toThrow(/maxDiskMb must be a whole number/);
   });
 });

@@ -21,10 +21,16 @@ export interface ApiKeyRecord {
   max_timeout_s: number | null;
   max_turns: number | null;
   max_budget_usd: number | null;
+  /** Caps on what one run may use; null: the server's CCA_RUN_* limits. */
+  max_memory_mb: number | null;
+  max_pids: number | null;
+  max_cpus: number | null;
+  max_disk_mb: number | null;
 }
 
 const COLUMNS =
-  'id, name, created_at, revoked_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd';
+  'id, name, created_at, revoked_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd, ' +
+  'max_memory_mb, max_pids, max_cpus, max_disk_mb';
 
 // Compared against when no row has the presented id, so an unknown id costs the same work as
 // a known one with the wrong secret.
@@ -37,8 +43,9 @@ export class KeyRepo {
   constructor(db: Db) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd,
+                               max_memory_mb, max_pids, max_cpus, max_disk_mb)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM api_keys WHERE id = ?'),
       get: db.prepare<[string], ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`),
@@ -73,6 +80,10 @@ export class KeyRepo {
       caps.maxTimeoutS,
       caps.maxTurns,
       caps.maxBudgetUsd,
+      caps.maxMemoryMb,
+      caps.maxPids,
+      caps.maxCpus,
+      caps.maxDiskMb,
     );
     return { record: this.get(generated.id) as ApiKeyRecord, key: generated.key };
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
-import { limitsFor } from './invoke-route.js';
+import { limitsFor, resourcesFor } from './invoke-route.js';
 
 const limits = loadConfig({}, {}, undefined, '/tmp').limits;
 
@@ -22,5 +22,27 @@ describe('limitsFor', () => {
       defaultBudgetUsd: 1,
     });
     expect(narrowed.defaultMaxTurns).toBe(limits.defaultMaxTurns);
+  });
+});
+
+describe('resourcesFor', () => {
+  const resources = { memoryMb: 1024, pids: 512, cpus: 1, diskMb: 2048 };
+  const caps = { maxTimeoutS: null, maxTurns: null, maxBudgetUsd: null };
+
+  it("keeps the server's resources without a caller, without caps, or with caps above them", () => {
+    expect(resourcesFor(resources, undefined)).toEqual(resources);
+    expect(resourcesFor(resources, { keyId: 'k', maxConcurrent: 1, caps })).toEqual(resources);
+    const high = { ...caps, maxMemoryMb: 4096, maxPids: 4096, maxCpus: 8, maxDiskMb: 1_000_000 };
+    expect(resourcesFor(resources, { keyId: 'k', maxConcurrent: 1, caps: high })).toEqual(resources);
+  });
+
+  it("takes each of a key's lower caps", () => {
+    const low = { ...caps, maxMemoryMb: 256, maxPids: 64, maxCpus: 0.5, maxDiskMb: null };
+    expect(resourcesFor(resources, { keyId: 'k', maxConcurrent: 1, caps: low })).toEqual({
+      memoryMb: 256,
+      pids: 64,
+      cpus: 0.5,
+      diskMb: 2048,
+    });
   });
 });

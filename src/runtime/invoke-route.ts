@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Config, Limits } from '../config/index.js';
+import type { Config, Limits, RunResources } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
 import type { AsyncAccepted } from '../schemas/control.js';
 import type { SessionEvents } from '../events/index.js';
@@ -16,8 +16,31 @@ import { sseResponse } from './sse.js';
 export interface Caller {
   keyId: string;
   maxConcurrent: number;
-  /** The key's caps on one run (null: the server's maxima). */
-  caps: { maxTimeoutS: number | null; maxTurns: number | null; maxBudgetUsd: number | null };
+  /** The key's caps on one run (null: the server's maxima); resource caps absent: none. */
+  caps: { maxTimeoutS: number | null; maxTurns: number | null; maxBudgetUsd: number | null } & Partial<ResourceCaps>;
+}
+
+/** A key's caps on what one run may use (null: the server's CCA_RUN_* limit). */
+export interface ResourceCaps {
+  maxMemoryMb: number | null;
+  maxPids: number | null;
+  maxCpus: number | null;
+  maxDiskMb: number | null;
+}
+
+/**
+ * The server's per-run resources lowered by a key's caps.
+ * @example resourcesFor({ memoryMb: 1024, pids: 512, cpus: 1, diskMb: 2048 }, caller) // memoryMb 256 for a key capped at 256
+ */
+export function resourcesFor(resources: RunResources, caller: Caller | undefined): RunResources {
+  const caps = caller?.caps;
+  const cap = (server: number, key: number | null | undefined) => (key === null || key === undefined ? server : Math.min(server, key));
+  return {
+    memoryMb: cap(resources.memoryMb, caps?.maxMemoryMb),
+    pids: cap(resources.pids, caps?.maxPids),
+    cpus: cap(resources.cpus, caps?.maxCpus),
+    diskMb: cap(resources.diskMb, caps?.maxDiskMb),
+  };
 }
 
 /** The server's limits narrowed by a key's caps: its maxima, and defaults no higher than them. */
@@ -76,6 +99,7 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
       baseUrl: origin,
       ownerKeyId: caller?.keyId,
       maxConcurrent: caller?.maxConcurrent,
+      resources: resourcesFor(config.runResources, caller),
     });
     const { sessionId, invocationId } = started;
     if (wantsAsync) {

@@ -121,4 +121,9 @@ export const MIGRATIONS: readonly string[] = [
       AND (coalesce(json_array_length(output_json, '$.output.metadata.uploaded_files'), 0) > 1000
         OR coalesce(json_array_length(output_json, '$.output.metadata.skipped_files'), 0) > 1000
         OR coalesce(json_array_length(output_json, '$.output.metadata.failed_uploads'), 0) > 1000);`,
+  // Per-key caps on what one run may use (memory, processes, CPU, disk), below CCA_RUN_*.
+  `ALTER TABLE api_keys ADD COLUMN max_memory_mb INTEGER;
+   ALTER TABLE api_keys ADD COLUMN max_pids INTEGER;
+   ALTER TABLE api_keys ADD COLUMN max_cpus REAL;
+   ALTER TABLE api_keys ADD COLUMN max_disk_mb INTEGER;`,
 ];

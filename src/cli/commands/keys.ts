@@ -20,10 +20,11 @@ export const KEYS_COMMAND: CommandDef = {
       name: 'create',
       summary: 'Make a key and print it once (--json: {"id","name","key"}).',
       usage:
-        '--name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--max-timeout S] [--max-turns N] [--max-budget USD] [--json]',
+        '--name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--max-timeout S] [--max-turns N] [--max-budget USD] [--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--json]',
       description:
         'Makes a key and prints it once. Limits: requests a second (token bucket rate), burst size, requests per UTC day, ' +
-        "agent runs at once; optional caps on each run's timeout_s, max_turns and max_budget_usd (below the server's maxima).",
+        "agent runs at once; optional caps on each run's timeout_s, max_turns and max_budget_usd (below the server's maxima), " +
+        'and on what each run may use: memory, processes, CPUs and disk (below CCA_RUN_MEMORY_MB, CCA_RUN_PIDS, CCA_RUN_CPUS, CCA_RUN_DISK_MB).',
       options: [
         { flags: '--name <NAME>', help: 'A label for you, e.g. "ci-bot" (required).' },
         { flags: '--rate <N>', help: 'Requests a second (token bucket rate).', default: '10' },
@@ -33,6 +34,10 @@ export const KEYS_COMMAND: CommandDef = {
         { flags: '--max-timeout <S>', help: "Cap on each run's timeout_s." },
         { flags: '--max-turns <N>', help: "Cap on each run's max_turns." },
         { flags: '--max-budget <USD>', help: "Cap on each run's max_budget_usd." },
+        { flags: '--max-memory <MB>', help: "Cap on the memory of all of a run's processes together." },
+        { flags: '--max-pids <N>', help: 'Cap on the processes and threads a run may have at once.' },
+        { flags: '--max-cpus <N>', help: 'Cap on the CPUs a run may use (fractions allowed, e.g. 0.5).' },
+        { flags: '--max-disk <MB>', help: "Cap on what a run's workspace, home and tmp may hold (and its largest file)." },
         { flags: '--json', help: 'Print {"id","name","key"}.' },
         DATA_DIR,
       ],
