@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectSandbox } from '../../src/sandbox/index.js';
+import { listening, SERVE_BANNER_END, spawnServe } from '../support/cca-banner.js';
 import { scenarios, text, toolUse } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -81,6 +82,18 @@ describe.skipIf(sandbox.kind !== 'bwrap')('per-run resource limits (real Claude 
     const health = (await (await fetch(`${svc.url}/health`)).json()) as { run_limits: { cgroup: string; run_uid: number | null } };
     expect(svc.runtime.limits?.cgroups, svc.runtime.limits?.cgroupNote).toBeDefined();
     expect(health.run_limits).toEqual({ cgroup: svc.runtime.limits?.cgroups?.version, run_uid: process.getuid?.() === 0 ? 65534 : null });
+  });
+
+  it('cca serve says at start-up what limits runs, with which cgroup version, and as which user', async () => {
+    const serve = await spawnServe([], process.env.PATH ?? '');
+    try {
+      const { banner } = await listening(serve.child, SERVE_BANNER_END);
+      expect(banner).toMatch(/\n {2}limits: {3}per run \d+ MB memory, 512 processes, \d+ CPU, 2048 MB disk; cgroup v[12] \([^\n]*cca-\d+/);
+      const user = process.getuid?.() === 0 ? 'runs as uid 65534, gid 65534, without capabilities' : 'the service does not run as root';
+      expect(banner).toContain(`\n  run user: ${user}`);
+    } finally {
+      await serve.stop();
+    }
   });
 
   it('ends a fork loop with process_limit, storing what it wrote first, while the other key is answered fast', async () => {
