@@ -5,8 +5,11 @@
  * fast meanwhile. The limits are the key's caps (64 processes, 256 MB, 20 MB of disk), below the
  * server's defaults. Runs execute as an unprivileged user: /etc/shadow is out of reach.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectLimits } from '../../src/limits/index.js';
 import { detectSandbox } from '../../src/sandbox/index.js';
 import { listening, SERVE_BANNER_END, spawnServe } from '../support/cca-banner.js';
 import { scenarios, text, toolUse } from '../support/model-server.js';
@@ -71,7 +74,8 @@ describe.skipIf(sandbox.kind !== 'bwrap')('per-run resource limits (real Claude 
     const body = (await res.json()) as { output: Record<string, any> };
     running = false;
     await watcher;
-    if (process.env.CCA_TEST_VERBOSE) console.log(scenario, { stop_reason: body.output.stop_reason, ms: performance.now() - started, slowestMs, asked });
+    if (process.env.CCA_TEST_VERBOSE)
+      console.log(scenario, { stop_reason: body.output.stop_reason, ms: performance.now() - started, slowestMs, asked });
     const files = Object.fromEntries(
       (body.output.metadata.uploaded_files as { file_name: string; size: number; download_url: string }[]).map((f) => [f.file_name, f]),
     );
@@ -94,6 +98,13 @@ describe.skipIf(sandbox.kind !== 'bwrap')('per-run resource limits (real Claude 
     } finally {
       await serve.stop();
     }
+    // Killed without a chance to clean up, it left its parent group; the next start removes it.
+    await new Promise((r) => setTimeout(r, 200));
+    const leftover = (svc.runtime.limits?.cgroups?.dirs ?? []).map((d) => path.join(path.dirname(d), `cca-${serve.child.pid}`));
+    expect(leftover.some((d) => existsSync(d))).toBe(true);
+    const next = detectLimits({ runUser: { uid: 65534, gid: 65534 }, groupName: `cca-e2e-${process.pid}` });
+    expect(leftover.filter((d) => existsSync(d))).toEqual([]);
+    await next.cgroups?.close();
   });
 
   it('ends a fork loop with process_limit, storing what it wrote first, while the other key is answered fast', async () => {
@@ -148,7 +159,7 @@ describe.skipIf(sandbox.kind !== 'bwrap')('per-run resource limits (real Claude 
       ]);
       expect(await read('shadow.txt')).toMatch(/Permission denied/);
       // Claude Code's shell is bash, which counts in KiB.
-    expect(await read('fsize.txt')).toBe(String((20 * MiB) / 1024));
+      expect(await read('fsize.txt')).toBe(String((20 * MiB) / 1024));
     },
   );
 });
