@@ -64,13 +64,18 @@ export async function openRunLimits(support: LimitsSupport, opts: RunLimitsOptio
   };
   const countersTimer = group ? setInterval(() => record(limitFromCounts(group.counts(), resources)), opts.countersMs ?? 500) : undefined;
   let walking: Promise<void> | undefined;
+  let nextWalk = 0;
   const measure = async () => {
+    const started = Date.now();
     const usage = await diskUsage(opts.dirs, opts.maxEntries);
+    // A walk of a big workspace is spaced out: the service spends at most a fifth of its time on it.
+    nextWalk = Date.now() + 4 * (Date.now() - started);
     if (!usage.complete || usage.bytes >= resources.diskMb * MiB) record(diskLimitHit(resources, usage));
   };
   const diskTimer = setInterval(() => {
     // One walk at a time: a slow one delays the next instead of piling up.
-    walking ??= measure()
+    if (walking !== undefined || Date.now() < nextWalk) return;
+    walking = measure()
       .catch(() => undefined)
       .finally(() => (walking = undefined));
   }, opts.diskMs ?? 2000);
