@@ -37,9 +37,12 @@ export function limitFromCounts(counts: CgroupCounts, resources: RunResources): 
   return undefined;
 }
 
-/** The hit of a run whose directories hold more than the disk limit allows (bytes, or files beyond counting). */
+/**
+ * The hit of a run whose directories hold more than the disk limit allows: bytes, or more files than
+ * the walk counts (`entries` is then one past its bound).
+ */
 export function diskLimitHit(resources: RunResources, usage: { bytes: number; complete: boolean; entries: number }): LimitHit {
-  const what = usage.complete ? `${(usage.bytes / 2 ** 20).toFixed(1)} MB` : `more than ${usage.entries} files and directories`;
+  const what = usage.complete ? `${(usage.bytes / 2 ** 20).toFixed(1)} MB` : `more than ${usage.entries - 1} files and directories`;
   return {
     stopReason: 'disk_limit',
     message: `Stopped: the run's workspace, home and temporary directory went over the disk limit of ${resources.diskMb} MB (${what}); ${STORED}.`,
