@@ -201,6 +201,30 @@ describe('loadConfig limits', () => {
   });
 });
 
+describe('loadConfig tenancy limits', () => {
+  const machine = { cpus: 2, totalMemBytes: 8 * 2 ** 30 };
+  it('gives each key a quarter of the queue, 10 GiB of stored files, and keeps files 30 days by default', () => {
+    const config = loadConfig({}, {}, DEFAULTS, CWD, machine);
+    expect([config.maxRuns, config.maxQueue, config.maxQueuedPerKey]).toEqual([6, 24, 6]);
+    expect(config.storageQuotaBytes).toBe(10_240 * 2 ** 20);
+    expect(config.retentionDays).toBe(30);
+  });
+
+  it('derives the per-key share from CCA_MAX_QUEUE, and reads the three variables', () => {
+    expect(loadConfig({}, { CCA_MAX_QUEUE: '10' }, DEFAULTS, CWD, machine).maxQueuedPerKey).toBe(3);
+    const config = loadConfig(
+      {},
+      { CCA_MAX_QUEUED_PER_KEY: '2', CCA_STORAGE_QUOTA_MB: '0', CCA_RETENTION_DAYS: '0' },
+      DEFAULTS,
+      CWD,
+      machine,
+    );
+    expect([config.maxQueuedPerKey, config.storageQuotaBytes, config.retentionDays]).toEqual([2, 0, 0]);
+    expect(configError(() => load({}, { CCA_RETENTION_DAYS: '-1' })).message).toMatch(/CCA_RETENTION_DAYS must be an integer/);
+    expect(configError(() => load({}, { CCA_STORAGE_QUOTA_MB: '1.5' })).message).toMatch(/CCA_STORAGE_QUOTA_MB/);
+  });
+});
+
 describe('loadConfig CCA_MODEL_MAX_RETRIES', () => {
   it.each([
     ['0', 0],

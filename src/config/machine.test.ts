@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultGlobalRuns } from './machine.js';
+import { defaultGlobalRuns, defaultQueuedPerKey } from './machine.js';
 
 const GiB = 2 ** 30;
 
@@ -9,5 +9,14 @@ describe('defaultGlobalRuns', () => {
     expect(defaultGlobalRuns(64, 4 * GiB)).toBe(15); // memory bound: floor(3072 / 200)
     expect(defaultGlobalRuns(1, 100 * 2 ** 20)).toBe(1); // too little memory still runs one
     expect(defaultGlobalRuns(0.5, 64 * GiB)).toBe(1);
+  });
+});
+
+describe('defaultQueuedPerKey', () => {
+  it('is a quarter of the queue, rounded up, at least 1', () => {
+    expect(defaultQueuedPerKey(24)).toBe(6);
+    expect(defaultQueuedPerKey(10)).toBe(3);
+    expect(defaultQueuedPerKey(1)).toBe(1);
+    expect(defaultQueuedPerKey(0)).toBe(1);
   });
 });

@@ -45,6 +45,8 @@ describe('KeyRepo', () => {
       max_timeout_s: null,
       max_turns: null,
       max_budget_usd: null,
+      max_queued: null,
+      storage_quota_mb: null,
     });
     expect(repo.get(record.id)).toEqual(record);
     expect(record).not.toHaveProperty('hash');
@@ -138,5 +140,26 @@ describe('KeyRepo run caps', () => {
     expect(record).toMatchObject({ max_timeout_s: 60, max_turns: 5, max_budget_usd: 0.25 });
     expect(() => repo.create('bad', { maxTurns: 0 })).toThrow(/maxTurns must be a whole number/);
     expect(() => repo.create('bad', { maxBudgetUsd: -1 })).toThrow(/maxBudgetUsd must be a number greater than 0/);
+  });
+
+  it('stores shares of the queue and of storage (null: the server default), and refuses bad ones', async () => {
+    const { db } = await openDb();
+    const repo = new KeyRepo(db);
+    expect(repo.create('shared', { maxQueued: 0, storageQuotaMb: 512 }).record).toMatchObject({ max_queued: 0, storage_quota_mb: 512 });
+    expect(() => repo.create('bad', { maxQueued: -1 })).toThrow(/maxQueued must be a whole number from 0/);
+    expect(() => repo.create('bad', { storageQuotaMb: 1.5 })).toThrow(/storageQuotaMb must be a whole number from 0/);
+  });
+
+  it('updates only the settings given, null restoring a default, and refuses bad values without writing', async () => {
+    const { db } = await openDb();
+    const repo = new KeyRepo(db);
+    const { record } = repo.create('ci', { maxTurns: 5, storageQuotaMb: 100 }, T0);
+    const updated = repo.update(record.id, { maxQueued: 3, storageQuotaMb: null, burst: 7 });
+    expect(updated).toEqual({ ...record, max_queued: 3, storage_quota_mb: null, burst: 7 });
+    expect(repo.get(record.id)).toEqual(updated);
+    expect(() => repo.update(record.id, { maxConcurrent: 0 })).toThrow(ValidationError);
+    expect(() => repo.update(record.id, { maxQueued: -2 })).toThrow(/maxQueued/);
+    expect(repo.get(record.id)).toEqual(updated);
+    expect(repo.update('nope', { maxQueued: 1 })).toBeUndefined();
   });
 });

@@ -16,6 +16,8 @@ import { sseResponse } from './sse.js';
 export interface Caller {
   keyId: string;
   maxConcurrent: number;
+  /** Runs it may have waiting for a slot; null: the server's default. */
+  maxQueued: number | null;
   /** The key's caps on one run (null: the server's maxima). */
   caps: { maxTimeoutS: number | null; maxTurns: number | null; maxBudgetUsd: number | null };
 }
@@ -76,6 +78,7 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
       baseUrl: origin,
       ownerKeyId: caller?.keyId,
       maxConcurrent: caller?.maxConcurrent,
+      maxQueued: caller?.maxQueued,
     });
     const { sessionId, invocationId } = started;
     if (wantsAsync) {

@@ -3,7 +3,15 @@
  * are uploaded under its prefix, and uploads that failed wait in the outbox. Shared by the end of
  * every run and by the recovery of runs the process died in.
  */
-import { objectKey, uploadFiles, type ArtifactStore, type FailedUpload, type UploadedFile, type UploadOutbox } from '../artifacts/index.js';
+import {
+  objectKey,
+  uploadFiles,
+  type ArtifactStore,
+  type FailedUpload,
+  type QuotaAdmission,
+  type UploadedFile,
+  type UploadOutbox,
+} from '../artifacts/index.js';
 import {
   detectChanges,
   openWorkspaceFile,
@@ -37,16 +45,19 @@ export async function storeChanges(input: {
   invocationId: string;
   /** Told about each file as soon as it is stored (live `file.stored` events). */
   onStored?: (file: UploadedFile) => void;
+  /** The owner's storage quota: what fits is uploaded, the rest skipped (`storage_quota`). */
+  quota?: (files: FileEntry[]) => QuotaAdmission<FileEntry>;
 }): Promise<StoredChanges> {
   const { workspace, prefix } = input;
   const after = await takeSnapshot(workspace, input.limits);
   const changes = detectChanges(input.before, after, input.limits);
+  const admitted = input.quota?.(changes.files) ?? { files: changes.files, skipped: [], release: () => {} };
   const byPath = new Map<string, FileEntry>(changes.files.map((f) => [f.path, f]));
-  const upload = await uploadFiles(input.store, changes.files, (rel) => openWorkspaceFile(workspace, byPath.get(rel) as FileEntry), {
+  const upload = await uploadFiles(input.store, admitted.files, (rel) => openWorkspaceFile(workspace, byPath.get(rel) as FileEntry), {
     prefix,
     baseUrl: input.baseUrl,
     ...(input.onStored ? { onStored: input.onStored } : {}),
-  });
+  }).finally(admitted.release);
   if (upload.failed.length > 0) {
     // The files stay in the workspace; the outbox stores them once storage answers again.
     input.outbox?.add(
@@ -66,5 +77,5 @@ export async function storeChanges(input: {
       }),
     );
   }
-  return { uploaded: upload.uploaded, skipped: changes.skipped, failed: upload.failed };
+  return { uploaded: upload.uploaded, skipped: [...changes.skipped, ...admitted.skipped], failed: upload.failed };
 }

@@ -162,7 +162,15 @@ describe('derived types', () => {
       cache_read_input_tokens: number;
     }>();
     expectTypeOf<WorkspaceSkippedFile['reason']>().toEqualTypeOf<
-      'symlink' | 'special_file' | 'hard_link' | 'file_too_large' | 'too_many_files' | 'total_bytes_exceeded' | 'walk_limit' | 'unreadable'
+      | 'symlink'
+      | 'special_file'
+      | 'hard_link'
+      | 'file_too_large'
+      | 'too_many_files'
+      | 'total_bytes_exceeded'
+      | 'walk_limit'
+      | 'unreadable'
+      | 'storage_quota'
     >();
     expectTypeOf<InvocationOutput['output']['model']>().toEqualTypeOf<string | null>();
   });

@@ -17,6 +17,7 @@ export const SKIP_REASONS = [
   'total_bytes_exceeded',
   'walk_limit',
   'unreadable',
+  'storage_quota',
 ] as const;
 /** Where an invocation is in its life; `running` is the only state that is not final. */
 export const INVOCATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'] as const;
