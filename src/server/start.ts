@@ -66,6 +66,7 @@ export async function startRuntime(
       server.closeAllConnections();
       await stopped;
       await parts.outbox.stop();
+      await parts.retention.stop();
       await parts.service.mirrorsSettled();
       parts.s3?.client.destroy();
       parts.db.close();
