@@ -19,7 +19,7 @@ import { buildApp } from './app.js';
 export { VERSION } from '../config/index.js';
 
 export interface RuntimeOptions {
-  /** Milliseconds since the epoch, for rate limits and quotas (tests inject a clock). */
+  /** Milliseconds since the epoch, for rate limits, quotas and retention (tests inject a clock). */
   now?: () => number;
   /** Where session state is mirrored; default: S3 with S3 storage, else nowhere. */
   state?: StateMirror;
@@ -127,6 +127,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   const retention = new RetentionSweep(ledger, store, {
     retentionDays: config.mode === 'serve' ? config.retentionDays : 0,
     logger: logger.child({ component: 'retention' }),
+    now: () => new Date((options.now ?? Date.now)()),
   });
   retention.start(3_600_000);
   return { db, sessions, keys, store, activity, slots, events, service, outbox, retention, s3, sandbox, app, unlock };

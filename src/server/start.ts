@@ -10,7 +10,7 @@ import type { Config } from '../config/index.js';
 import type { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import type { CallerEnv, InvocationService } from '../runtime/index.js';
-import type { UploadOutbox } from '../artifacts/index.js';
+import type { RetentionSweep, UploadOutbox } from '../artifacts/index.js';
 import type { SandboxStatus } from '../sandbox/index.js';
 import type { Db } from '../store/index.js';
 import { buildRuntime, type RuntimeOptions } from './build.js';
@@ -24,6 +24,8 @@ export interface RuntimeHandle {
   db: Db;
   /** Failed uploads waiting for a retry. */
   outbox: UploadOutbox;
+  /** Deletes stored files past the retention period (hourly; `sweep()` runs a pass now). */
+  retention: RetentionSweep;
   /** How runs are sandboxed. */
   sandbox: SandboxStatus;
   /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
@@ -81,6 +83,7 @@ export async function startRuntime(
     keys: parts.keys,
     db: parts.db,
     outbox: parts.outbox,
+    retention: parts.retention,
     sandbox: parts.sandbox,
     close,
   };

@@ -172,3 +172,36 @@ describe('tenancy: one key against the others', () => {
     expect(await fs.readdir(path.join(dataDir, 'artifacts/.staging'))).toEqual([]);
   });
 });
+
+describe('retention: stored files past CCA_RETENTION_DAYS', () => {
+  let svc: TestService;
+  let clock = Date.now();
+
+  beforeAll(async () => {
+    svc = await startTestService({ mode: 'serve', responder, now: () => clock, env: { CCA_RETENTION_DAYS: '30' } });
+  });
+  afterAll(async () => svc?.close());
+
+  it('are deleted by the sweep (their links then answer 404), which gives the bytes back to the key, and the records stay', async () => {
+    const key = svc.runtime.keys.create('kept', { ...LIMITS, storageQuotaMb: 1 }).key;
+    const filled = await call(svc, '/invoke', key, { body: { prompt: '[[scenario:fill]] fill it', permission_mode: 'acceptAll' } });
+    expect(filled.status).toBe(200);
+    const [stored] = filled.body.output.metadata.uploaded_files;
+    expect((await fetch(stored.download_url)).status).toBe(200);
+    expect((await call(svc, '/invoke', key, { body: { prompt: '[[scenario:small]] more' } })).status).toBe(507);
+
+    // 29 days on, nothing is due yet.
+    clock += 29 * 86_400_000;
+    expect(await svc.runtime.retention.sweep()).toEqual({ deleted: 0, failed: 0 });
+    expect((await fetch(stored.download_url)).status).toBe(200);
+
+    clock += 2 * 86_400_000;
+    expect(await svc.runtime.retention.sweep()).toEqual({ deleted: 1, failed: 0 });
+    expect((await fetch(stored.download_url)).status).toBe(404);
+    const again = await call(svc, '/invoke', key, { body: { prompt: '[[scenario:small]] more' } });
+    expect(again.status).toBe(200);
+    // The session and its first invocation are still there to read.
+    const detail = await call(svc, `/sessions/${filled.body.output.session_id}`, key);
+    expect(detail.body.invocations).toHaveLength(1);
+  });
+});
