@@ -20,6 +20,7 @@ const LAYERS = [
   'events',
   'workspace',
   'store',
+  'broker',
   'config',
   'egress',
   'schemas',

@@ -28,8 +28,10 @@ export function formatReport(r: BenchReport): string {
   const o = r.overhead;
   const overheadRows = [
     sideRow('bare query()', o.bare, o.runs),
+    sideRow('before isolation', o.before, o.runs),
     sideRow('POST /invocations', o.service, o.runs),
     ['service / bare', ...ratioCells(o.ratio), '', ''],
+    ['service / before isolation', ...ratioCells(o.isolation_ratio), '', ''],
     sideRow('  + allowed_domains: []', o.allowlist, o.runs),
     ['allowlist / service', ...ratioCells(o.allowlist_ratio), '', ''],
   ];

@@ -28,10 +28,12 @@ const progress = (line: string) => console.error(line);
 const idleProcesses = processTree().length;
 const model = await startModelServer(scenarios({ bench: BENCH_SCRIPT }));
 const svc = await startTestService({ model });
+// The service as it was before tenant isolation: the host's network, the key in the run, no limits.
+const before = await startTestService({ model, env: { CCA_RUN_NETWORK: 'host' }, brokerCredentials: false });
 let report: BenchReport;
 try {
   progress(`overhead: ${args.warmup} warm-up + ${args.runs} measured runs of each side`);
-  const overhead = await measureOverhead(svc, { runs: args.runs, warmup: args.warmup, progress });
+  const overhead = await measureOverhead(svc, before, { runs: args.runs, warmup: args.warmup, progress });
   const concurrency: ConcurrencyResult[] = [];
   for (const c of args.concurrency) {
     progress(`concurrency ${c}: ${Math.max(c * 2, 8)} invocations`);
@@ -47,6 +49,7 @@ try {
   report = { header, overhead, concurrency, ...(gateway ? { gateway } : {}), notes: NOTES };
 } finally {
   await svc.close();
+  await before.close();
   await model.close();
 }
 

@@ -5,7 +5,7 @@
 export { contentTypeFor } from './content-type.js';
 export { createArtifactStore, createS3Client } from './factory.js';
 export type { ArtifactStoreSetup } from './factory.js';
-export { keyBaseName, keySegments, objectKey, outputPrefix } from './keys.js';
+export { decodeKeyPath, encodeKeyPath, keyBaseName, keySegments, MAX_KEY_BYTES, objectKey, outputPrefix, StorageKeyError } from './keys.js';
 export { LocalArtifactStore } from './local-store.js';
 export type { LocalArtifactStoreOptions } from './local-store.js';
 export { UploadOutbox } from './outbox.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeKey, keySegments, objectKey, outputPrefix } from './keys.js';
+import { bytesOfName, nameFromBytes } from '../workspace/index.js';
+import { decodeKeyPath, encodeKey, encodeKeyPath, keySegments, objectKey, outputPrefix, StorageKeyError } from './keys.js';
 
 describe('outputPrefix', () => {
   it('is outputs/<UTC YYYYMMDD_HHMMSS>_<first 8 hex of the id without dashes>', () => {
@@ -45,9 +46,47 @@ describe('objectKey', () => {
     ['trailing slash', 'a/'],
     ['empty path', ''],
     ['NUL', 'a\0b'],
-    ['backslash', '..\\secret'],
   ])('rejects %s (%j)', (_name, relPath) => {
-    expect(() => objectKey('outputs/x', relPath)).toThrow(Error);
+    expect(() => objectKey('outputs/x', relPath)).toThrow(StorageKeyError);
+  });
+
+  it('percent-encodes what a key must not hold, and nothing an ordinary name has', () => {
+    expect(objectKey('p', '..\\secret')).toBe('p/..%5Csecret');
+    expect(objectKey('p', 'a\nb\tc\u007f\u0085.txt')).toBe('p/a%0Ab%09c%7F%C2%85.txt');
+    expect(objectKey('p', '50%.txt')).toBe('p/50%25.txt');
+    expect(objectKey('p', '%2e%2e/x')).toBe('p/%252e%252e/x');
+    expect(objectKey('p', 'r\u00e9sum\u00e9 #1?.txt')).toBe('p/r\u00e9sum\u00e9 #1?.txt');
+    expect(objectKey('p', '-rf/\u{1f600}.txt')).toBe('p/-rf/\u{1f600}.txt');
+    // Every key it makes passes the checks of the stores and the download route.
+    expect(keySegments(objectKey('p', 'a\\b/\u0000x'.replace('\u0000', '')))).toBeDefined();
+  });
+
+  it('encodes bytes that are not UTF-8 (lone surrogates from nameFromBytes) and decodes them back exactly', () => {
+    const raw = Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x2e, 0x74]);
+    const name = nameFromBytes(raw);
+    expect(objectKey('p', `dir/${name}`)).toBe('p/dir/bad%FF%FE.t');
+    const back = decodeKeyPath(encodeKeyPath(`dir/${name}`));
+    expect(back).toBe(`dir/${name}`);
+    expect(bytesOfName(back as string).equals(Buffer.concat([Buffer.from('dir/'), raw]))).toBe(true);
+  });
+
+  it('round-trips every hostile name through encodeKeyPath and decodeKeyPath', () => {
+    const names = ['back\\slash', 'new\nline', '100%', 'q?#', '-rf', '%2e%2e', '\u00e9', 'e\u0301', '\u{10080}x', ' .', '\u202etxt.exe'];
+    for (const n of names) expect(decodeKeyPath(encodeKeyPath(n))).toBe(n);
+    // NFC and NFD spellings of one word stay two keys.
+    expect(encodeKeyPath('caf\u00e9')).not.toBe(encodeKeyPath('cafe\u0301'));
+  });
+
+  it('says a key past 1024 bytes or a segment past 255 bytes is too long', () => {
+    expect(() => objectKey('p', 'a'.repeat(255))).not.toThrow();
+    expect(() => objectKey('p', '\\'.repeat(86))).toThrow(expect.objectContaining({ reason: 'name_too_long' }));
+    expect(() => objectKey('p', Array(5).fill('d'.repeat(250)).join('/'))).toThrow(expect.objectContaining({ reason: 'name_too_long' }));
+    expect(() => objectKey('p', 'a/b', 4)).toThrow(/over the 4 a key may have/);
+  });
+
+  it('leaves a key part that is not one it made undecoded', () => {
+    expect(decodeKeyPath('100%')).toBeUndefined();
+    expect(decodeKeyPath('a%zz')).toBeUndefined();
   });
 
   it('rejects an absolute or traversing prefix', () => {

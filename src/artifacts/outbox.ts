@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { silentLogger, type Logger } from '../logging/index.js';
 import type { Db } from '../store/index.js';
 import { openWorkspaceFile, WorkspaceFileChangedError, type FileEntry } from '../workspace/index.js';
+import { decodeKeyPath } from './keys.js';
 import type { ArtifactStore } from './store.js';
 import { uploadFiles, type UploadedFile } from './upload.js';
 
@@ -14,7 +15,7 @@ import { uploadFiles, type UploadedFile } from './upload.js';
 export interface OutboxEntry {
   session_id: string;
   invocation_id: string;
-  /** Path relative to the workspace. */
+  /** Path relative to the workspace, in its storage key's form (`encodeKeyPath`: text SQLite can keep, bytes that are not UTF-8 as %XX). */
   file_name: string;
   /** The store key, `<output prefix>/<file_name>`. */
   object_key: string;
@@ -224,9 +225,11 @@ export class UploadOutbox {
   ): Promise<{ kind: 'uploaded'; file: UploadedFile } | { kind: 'dropped'; reason: string } | { kind: 'failed'; error: string }> {
     const suffix = `/${row.file_name}`;
     if (!row.object_key.endsWith(suffix)) return { kind: 'dropped', reason: `key ${row.object_key} does not end with the file name` };
+    // Rows written before names were encoded hold the plain path, which has no "%XX" to decode.
+    const relPath = decodeKeyPath(row.file_name) ?? row.file_name;
     let handle: FileHandle;
     try {
-      handle = await open(row.workspace, fileEntryOf(row));
+      handle = await open(row.workspace, fileEntryOf(row, relPath));
     } catch (err) {
       if (err instanceof WorkspaceFileChangedError) return { kind: 'dropped', reason: err.message };
       if (GONE.has((err as NodeJS.ErrnoException).code ?? '')) return { kind: 'dropped', reason: `the workspace is gone (${String(err)})` };
@@ -245,7 +248,7 @@ export class UploadOutbox {
       return { kind: 'dropped', reason: `its size changed from ${row.size} to ${size} bytes` };
     }
     // uploadFiles verifies the byte count and hashes on the way, and closes the handle.
-    const { uploaded, failed } = await uploadFiles(this.#store, [{ path: row.file_name, size }], async () => handle, {
+    const { uploaded, failed } = await uploadFiles(this.#store, [{ path: relPath, size }], async () => handle, {
       prefix: row.object_key.slice(0, -suffix.length),
       baseUrl: this.#baseUrl,
       concurrency: 1,
@@ -267,9 +270,9 @@ export class UploadOutbox {
 }
 
 /** The snapshot identity `openWorkspaceFile` checks (path, dev, ino); the rest is not compared. */
-function fileEntryOf(row: OutboxRow): FileEntry {
+function fileEntryOf(row: OutboxRow, relPath: string): FileEntry {
   return {
-    path: row.file_name,
+    path: relPath,
     kind: 'file',
     size: row.size,
     mtimeNs: 0n,

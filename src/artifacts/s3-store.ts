@@ -2,7 +2,7 @@ import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/c
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
-import { keyBaseName, keySegments } from './keys.js';
+import { keyBaseName, keySegments, MAX_KEY_BYTES } from './keys.js';
 import type { ArtifactLinks, ArtifactStore } from './store.js';
 
 /** Options of the S3 store; `now` returns milliseconds and exists for tests. */
@@ -34,6 +34,8 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
  */
 export class S3ArtifactStore implements ArtifactStore {
   readonly kind = 's3';
+  /** S3 allows 1024 bytes per object key, and `<prefix>/` comes first. */
+  readonly maxKeyBytes: number;
   readonly #client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
@@ -54,6 +56,7 @@ export class S3ArtifactStore implements ArtifactStore {
     this.#client = opts.client;
     this.#bucket = opts.bucket;
     this.#prefix = opts.prefix;
+    this.maxKeyBytes = MAX_KEY_BYTES - (opts.prefix === '' ? 0 : Buffer.byteLength(opts.prefix) + 1);
     this.#expiresInSeconds = expiresInSeconds;
     this.#region = opts.region;
     this.#partSize = opts.partSize ?? 8 * MiB;

@@ -56,7 +56,7 @@ describe('StorageLedger', () => {
     const first = ledger.admit(files, k1, 100);
     expect(first.files.map((f) => f.path)).toEqual(['a.txt', 'b.txt']);
     expect(first.skipped).toEqual([
-      { path: 'big.bin', reason: 'storage_quota', detail: expect.stringMatching(/storage quota of 100 bytes/) },
+      { path: 'big.bin', file_name: 'big.bin', reason: 'storage_quota', detail: expect.stringMatching(/storage quota of 100 bytes/) },
     ]);
     expect(ledger.heldBytes(k1)).toBe(100);
     // A second run of the same key storing at the same time finds no room left.

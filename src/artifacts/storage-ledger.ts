@@ -3,8 +3,8 @@
  * store, with its size, session and owning API key. Triggers keep the bytes of each key in
  * `storage_usage`, which the storage quota reads; the retention sweep reads the files by age.
  */
-import type { SkippedFile } from '../schemas/responses.js';
 import type { Db } from '../store/index.js';
+import { skippedEntry, type SkippedFile } from '../workspace/index.js';
 
 /** A stored file as the ledger keeps it. */
 export interface StoredObject {
@@ -81,14 +81,15 @@ export class StorageLedger {
         reserved += file.size;
         continue;
       }
-      skipped.push({
-        path: file.path,
-        reason: 'storage_quota',
-        detail:
+      skipped.push(
+        skippedEntry(file.path, {
+          reason: 'storage_quota',
+          detail:
           `Not stored: its ${file.size} bytes would take this API key past its storage quota of ${quotaBytes} bytes ` +
           `(${Math.max(0, left)} bytes left). It is still in the session's workspace; stored files are deleted after the ` +
           "retention period, or the operator can raise the key's quota (cca keys update KEY_ID --storage-quota MB).",
-      });
+        }),
+      );
     }
     this.reserved.set(ownerKeyId, (this.reserved.get(ownerKeyId) ?? 0) + reserved);
     let released = false;

@@ -11,6 +11,8 @@ export interface ArtifactLinks {
 /** A place that keeps the files a run produced: the local disk or S3. */
 export interface ArtifactStore {
   readonly kind: 'local' | 's3';
+  /** Most bytes a key may have in this store (default MAX_KEY_BYTES); longer names are skipped, not stored. */
+  readonly maxKeyBytes?: number;
   /** Stores `body` (exactly `size` bytes) under `key`. Must be atomic: a reader never sees a partial object (local: write to a temp file in the same dir then rename). */
   put(key: string, body: Readable, info: { size: number; contentType: string }): Promise<void>;
   /** Links for a stored key. baseUrl is the public origin of this service, e.g. "http://127.0.0.1:8080". Async where signing is (S3 presigning): always `await` it. */

@@ -78,8 +78,8 @@ describe('uploadFiles', () => {
     const files = [{ ...grown, size: 4 }, { ...shrunk, size: 50 }, fine];
     const { uploaded, failed } = await uploadFiles(store, files, openWs, opts);
     expect(failed).toEqual([
-      { file_name: 'grown.txt', error: 'file changed while uploading' },
-      { file_name: 'shrunk.txt', error: 'file changed while uploading' },
+      { file_name: 'grown.txt', error: 'file changed while uploading', key: `${opts.prefix}/grown.txt` },
+      { file_name: 'shrunk.txt', error: 'file changed while uploading', key: `${opts.prefix}/shrunk.txt` },
     ]);
     expect(uploaded.map((f) => f.file_name)).toEqual(['fine.txt']);
     expect(await readdir(join(root, opts.prefix))).toEqual(['fine.txt']);
@@ -125,8 +125,8 @@ describe('uploadFiles', () => {
     const result = await uploadFiles(broken, files, openWs, opts);
     expect(result.uploaded).toEqual([]);
     expect(result.failed).toEqual([
-      { file_name: 'a.txt', error: 'bucket unreachable' },
-      { file_name: 'b.txt', error: 'bucket unreachable' },
+      { file_name: 'a.txt', error: 'bucket unreachable', key: `${opts.prefix}/a.txt` },
+      { file_name: 'b.txt', error: 'bucket unreachable', key: `${opts.prefix}/b.txt` },
     ]);
     expect(handles.every((h) => h.fd === -1)).toBe(true);
   });

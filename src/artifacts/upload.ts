@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Transform, pipeline } from 'node:stream';
 import type { FailedUpload, UploadedFile } from '../schemas/responses.js';
 import { contentTypeFor } from './content-type.js';
+import { displayName } from '../workspace/index.js';
 import { objectKey } from './keys.js';
 import type { ArtifactStore } from './store.js';
 
@@ -60,8 +61,11 @@ async function uploadOne(
   opts: UploadOptions,
 ): Promise<Outcome> {
   const meter = new SizeMeter(file.size);
+  // JSON carries no bytes that are not UTF-8: they show as U+FFFD here, and exactly in `key`.
+  const fileName = displayName(file.path);
+  let key: string | undefined;
   try {
-    const key = objectKey(opts.prefix, file.path);
+    key = objectKey(opts.prefix, file.path);
     const contentType = contentTypeFor(file.path);
     const handle = await open(file.path);
     try {
@@ -74,7 +78,7 @@ async function uploadOne(
       if (!meter.complete) throw new Error('The artifact store returned before reading the whole file');
       const links = await store.links(key, opts.baseUrl);
       const sha256 = meter.digest();
-      return { ok: true, file: { file_name: file.path, key, size: file.size, sha256, content_type: contentType, ...links } };
+      return { ok: true, file: { file_name: fileName, key, size: file.size, sha256, content_type: contentType, ...links } };
     } finally {
       meter.stream.destroy();
       // The data is already stored or the failure recorded: a failed close of a read-only handle changes neither.
@@ -82,7 +86,7 @@ async function uploadOne(
     }
   } catch (err) {
     const error = meter.changed ? CHANGED : err instanceof Error ? err.message : String(err);
-    return { ok: false, file: { file_name: file.path, error } };
+    return { ok: false, file: { file_name: fileName, error, ...(key !== undefined ? { key } : {}) } };
   }
 }
 

@@ -32,6 +32,9 @@ export const InvocationResult = z.object({
       uploaded_files: z.array(StoredFile).optional(),
       skipped_files: z.array(z.object({ path: z.string(), reason: z.string(), detail: z.string().optional() })).optional(),
       failed_uploads: z.array(z.object({ file_name: z.string(), error: z.string() })).optional(),
+      uploaded_files_total: z.number().optional(),
+      skipped_files_total: z.number().optional(),
+      failed_uploads_total: z.number().optional(),
     })
     .optional(),
 });
@@ -91,17 +94,20 @@ export function renderOutput(out: InvocationResult, command = 'api'): string {
 
   const files = meta.uploaded_files ?? [];
   const where = meta.storage_prefix ? ` under ${meta.storage_prefix}` : '';
-  lines.push(files.length === 0 ? 'No files stored.' : `Stored files (${files.length})${where}:`);
+  // Lists are capped: the header counts them all, the lines show the first ones.
+  const of = (listed: number, total: number | undefined) =>
+    total !== undefined && total > listed ? `${total}, first ${listed} shown` : `${listed}`;
+  lines.push(files.length === 0 ? 'No files stored.' : `Stored files (${of(files.length, meta.uploaded_files_total)})${where}:`);
   const nameWidth = Math.max(0, ...files.map((f) => f.file_name.length));
   for (const f of files) {
     const size = f.size === undefined ? '' : formatBytes(f.size);
     lines.push(`  ${f.file_name.padEnd(nameWidth)}  ${size.padStart(9)}  ${f.download_url ?? f.s3_url ?? ''}`.trimEnd());
   }
   const skipped = meta.skipped_files ?? [];
-  if (skipped.length > 0) lines.push(`Skipped files (${skipped.length}):`);
+  if (skipped.length > 0) lines.push(`Skipped files (${of(skipped.length, meta.skipped_files_total)}):`);
   for (const s of skipped) lines.push(`  ${s.path}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`);
   const failed = meta.failed_uploads ?? [];
-  if (failed.length > 0) lines.push(`Not stored (${failed.length}, still in the session's workspace):`);
+  if (failed.length > 0) lines.push(`Not stored (${of(failed.length, meta.failed_uploads_total)}, still in the session's workspace):`);
   for (const f of failed) lines.push(`  ${f.file_name}: ${f.error}`);
   if (out.session_id) lines.push(`Continue this session: cca ${command} "..." --session ${out.session_id}`);
   return `${lines.join('\n')}\n`;

@@ -2,8 +2,7 @@
  * `cca serve` and `cca runtime`: start the runtime, say where it is, stop gracefully on a signal.
  */
 import path from 'node:path';
-import { loadConfig, NO_PROVIDER_MESSAGE, type ConfigFlags } from '../config/index.js';
-import type { EgressConfig } from '../egress/index.js';
+import { loadConfig, NO_PROVIDER_MESSAGE, type Config, type ConfigFlags } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
 import { startRuntime } from '../server/index.js';
@@ -32,7 +31,7 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
       sandboxLines(sandbox) +
-      egressLines(config.egress, sandbox) +
+      networkLines(config, sandbox) +
       (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
       (mode === 'serve'
         ? `Try: curl -s ${runtime.url}/invoke -H "x-api-key: $(cat ${config.dataDir}/.api_key)" -d '{"prompt": "Create a hello world Python script"}'\n` +
@@ -75,11 +74,41 @@ function sandboxLines(sandbox: SandboxStatus): string {
   return `  sandbox:  UNAVAILABLE: ${sandbox.reason}\nERROR: ${SANDBOX_UNAVAILABLE_HINT}\n`;
 }
 
-/** The start-up lines about where runs may connect; loud when an allowlist cannot be enforced. */
-function egressLines(egress: EgressConfig, sandbox: SandboxStatus): string {
-  if (egress.kind === 'open') return "  egress:   open (the host's network; a request may narrow it with allowed_domains)\n";
-  const hosts = egress.domains.length > 0 ? egress.domains.join(', ') : 'nothing else';
-  const line = `  egress:   the model endpoint and ${hosts} (--allowed-domains); everything else is refused\n`;
-  if (sandbox.kind !== 'bwrap' || sandbox.network) return line;
-  return `${line}ERROR: bubblewrap cannot give runs a network namespace of their own here, so runs are refused; run the service where it can, or drop --allowed-domains.\n`;
+/**
+ * The start-up lines about the runs' network and model credential: loud when runs share the host's
+ * network, hold the provider's credential, or are refused.
+ */
+function networkLines(config: Config, sandbox: SandboxStatus): string {
+  const { egress, privateHosts } = config;
+  const canIsolate = sandbox.kind === 'bwrap' && sandbox.network;
+  const exceptions = privateHosts.entries.length > 0 ? ` except ${privateHosts.entries.join(', ')} (--private-hosts)` : '';
+  let lines: string;
+  if (egress.kind === 'allowlist') {
+    const hosts = egress.domains.length > 0 ? egress.domains.join(', ') : 'nothing else';
+    lines = `  egress:   the model endpoint and ${hosts} (--allowed-domains); everything else is refused
+`;
+    if (sandbox.kind === 'bwrap' && !sandbox.network) {
+      lines += `ERROR: bubblewrap cannot give runs a network namespace of their own here, so runs are refused; run the service where it can, or drop --allowed-domains.
+`;
+    }
+  } else if (canIsolate && config.runNetwork === 'isolated') {
+    lines =
+      `  network:  each run its own; out only through its proxy, to public hosts (loopback, private and metadata addresses refused${exceptions}); ` +
+      'a request may narrow it with allowed_domains\n';
+  } else {
+    const why =
+      config.runNetwork === 'host'
+        ? 'CCA_RUN_NETWORK=host'
+        : sandbox.kind === 'bwrap'
+          ? 'bubblewrap cannot create network namespaces here'
+          : 'no sandbox';
+    lines = `  network:  the host's (${why})\nWARNING: runs can reach this service's port, other runs' servers, loopback and private addresses, and the cloud metadata service.\n`;
+  }
+  const credential =
+    config.provider.kind === 'anthropic' || config.provider.kind === 'bedrock'
+      ? '  model credential: kept by the service; each run gets a token that ends with it\n'
+      : config.provider.kind === 'vertex'
+        ? "WARNING: Vertex AI credentials are passed to runs as they are (the broker serves the Anthropic API and Bedrock only).\n"
+        : '';
+  return lines + credential;
 }

@@ -36,6 +36,8 @@ const InvocationRow = z.looseObject({
   duration_ms: z.number().nullish(),
   files: z.array(z.object({ file_name: z.string(), size: z.number().optional(), download_url: z.string().optional() })).default([]),
   skipped_files: z.array(z.object({ path: z.string(), reason: z.string(), detail: z.string().optional() })).default([]),
+  files_total: z.number().optional(),
+  skipped_files_total: z.number().optional(),
   errors: z.array(z.string()).default([]),
 });
 
@@ -84,13 +86,16 @@ export function renderSessionDetail(s: SessionDetail): string {
       inv.duration_ms == null ? undefined : `${(inv.duration_ms / 1000).toFixed(1)} s`,
     ].filter((f) => f !== undefined);
     if (facts.length > 0) lines.push(`   ${facts.join(', ')}`);
-    if (inv.files.length > 0) lines.push(`   files (${inv.files.length}):`);
+    const total = inv.files_total ?? inv.files.length;
+    if (inv.files.length > 0) lines.push(`   files (${total > inv.files.length ? `${total}, first ${inv.files.length} shown` : total}):`);
     const width = Math.max(0, ...inv.files.map((f) => f.file_name.length));
     for (const f of inv.files) {
       const size = f.size === undefined ? '' : formatBytes(f.size);
       lines.push(`     ${f.file_name.padEnd(width)}  ${size.padStart(9)}  ${f.download_url ?? ''}`.trimEnd());
     }
     for (const f of inv.skipped_files) lines.push(`   skipped ${f.path}: ${f.reason}${f.detail ? ` (${f.detail})` : ''}`);
+    const moreSkipped = (inv.skipped_files_total ?? 0) - inv.skipped_files.length;
+    if (moreSkipped > 0) lines.push(`   ... and ${moreSkipped} more skipped`);
     for (const e of inv.errors) lines.push(`   error: ${oneLine(e, 400)}`);
   });
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isAllowed } from '../egress/index.js';
 import { modelEndpoints } from './endpoints.js';
 import { detectProvider } from './provider.js';
+import { NO_PRIVATE_HOSTS as LOOPBACK } from '../egress/index.js';
 
 describe('modelEndpoints', () => {
   const endpoints = (env: NodeJS.ProcessEnv) => modelEndpoints(detectProvider(env));
@@ -108,7 +109,7 @@ describe('modelEndpoints', () => {
       ['aiplatform', 'iamcredentials', 'oauth2', 'sts', 'us-east5-aiplatform'].map((h) => `${h}.googleapis.com`),
     );
     expect(vertex.every((e) => e.port === 443)).toBe(true);
-    expect(isAllowed({ domains: [], endpoints: vertex }, 'storage.googleapis.com', 443)).toBe(false);
+    expect(isAllowed({ domains: [], endpoints: vertex, private: LOOPBACK }, 'storage.googleapis.com', 443)).toBe(false);
     const global = endpoints({ CLAUDE_CODE_USE_VERTEX: '1', CLOUD_ML_REGION: 'global' });
     expect(global.map((e) => e.pattern)).not.toContain('global-aiplatform.googleapis.com');
   });

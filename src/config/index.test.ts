@@ -142,6 +142,7 @@ describe('loadConfig limits', () => {
       maxFileBytes: 100 * 1024 * 1024,
       maxTotalBytes: 1024 * 1024 * 1024,
       maxWalkEntries: 100_000,
+      maxListedFiles: 1000,
       uploadRetryBaseMs: 5000,
     });
   });
@@ -314,5 +315,21 @@ describe('loadConfig egress allowlist', () => {
       sandbox: 'bwrap',
       egress: { kind: 'allowlist', domains: ['github.com'] },
     });
+  });
+});
+
+describe('loadConfig run network', () => {
+  it('isolates each run by default, and shares the host network only when asked', () => {
+    expect(load().runNetwork).toBe('isolated');
+    expect(load({}, { CCA_RUN_NETWORK: 'host' }).runNetwork).toBe('host');
+    expect(() => load({}, { CCA_RUN_NETWORK: 'shared' })).toThrow(/CCA_RUN_NETWORK must be "isolated" .* or "host"; got "shared"/);
+  });
+
+  it('reads the private hosts runs may still reach, the flag over the variable', () => {
+    expect(load().privateHosts.entries).toEqual([]);
+    expect(load({}, { CCA_PRIVATE_HOSTS: 'Registry.Internal, 10.1.0.0/16' }).privateHosts.entries).toEqual(['registry.internal', '10.1.0.0/16']);
+    expect(load({ 'private-hosts': '127.0.0.2' }, { CCA_PRIVATE_HOSTS: '10.0.0.1' }).privateHosts.entries).toEqual(['127.0.0.2']);
+    expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(ConfigError);
+    expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(/--private-hosts \/ CCA_PRIVATE_HOSTS: .*longer than 32 bits.* e\.g\./);
   });
 });

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseDomainList, type EgressConfig } from '../egress/index.js';
+import { parseDomainList, parsePrivateHosts, type EgressConfig, type PrivateAllowance } from '../egress/index.js';
 import { defaultGlobalRuns, defaultQueuedPerKey } from './machine.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 
@@ -41,6 +41,8 @@ export interface Limits {
   maxFileBytes: number;
   maxTotalBytes: number;
   maxWalkEntries: number;
+  /** Entries of each file list (uploaded, skipped, failed) a response carries; the rest are paged. */
+  maxListedFiles: number;
   /** First wait before a failed upload is retried (doubling after each failure). */
   uploadRetryBaseMs: number;
 }
@@ -71,6 +73,14 @@ export interface Config {
   sandbox: 'bwrap' | 'off';
   /** What runs may connect to (`--allowed-domains`); requests may narrow it with `allowed_domains`. */
   egress: EgressConfig;
+  /**
+   * `isolated` (default): each sandboxed run has its own network namespace and reaches out only
+   * through its egress proxy; `host`: runs without an allowlist share the host's network
+   * (CCA_RUN_NETWORK=host, for tools that need more than HTTP(S) and TCP through a proxy).
+   */
+  runNetwork: 'isolated' | 'host';
+  /** Loopback, private or metadata hosts and ranges runs may still reach (CCA_PRIVATE_HOSTS). */
+  privateHosts: PrivateAllowance;
   /** Claude Code's timeout for one model request (API_TIMEOUT_MS); undefined: its default. */
   modelTimeoutMs: number | undefined;
   /** How long a stopping service lets runs finish before cancelling them. */
@@ -107,6 +117,7 @@ export interface ConfigFlags {
   'log-level'?: string | undefined;
   'no-sandbox'?: boolean | undefined;
   'allowed-domains'?: string | undefined;
+  'private-hosts'?: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -142,6 +153,7 @@ export function loadConfig(
     maxFileBytes: int('CCA_MAX_FILE_BYTES', 100 * MiB, 1, 5 * 1024 * MiB),
     maxTotalBytes: int('CCA_MAX_TOTAL_BYTES', 1024 * MiB, 1, 1024 * 1024 * MiB),
     maxWalkEntries: int('CCA_MAX_WALK_ENTRIES', 100_000, 1, 10_000_000),
+    maxListedFiles: int('CCA_MAX_LISTED_FILES', 1000, 1, 100_000),
     uploadRetryBaseMs: int('CCA_UPLOAD_RETRY_BASE_MS', 5000, 0, 3_600_000),
   };
   // Defaults never exceed the maxima a request may ask for.
@@ -169,6 +181,8 @@ export function loadConfig(
     claudePath: nonEmpty(env.CCA_CLAUDE_PATH),
     sandbox,
     egress: parseEgress(pick(flags['allowed-domains'], 'CCA_ALLOWED_DOMAINS'), sandbox),
+    runNetwork: parseRunNetwork(nonEmpty(env.CCA_RUN_NETWORK)),
+    privateHosts: parsePrivate(pick(flags['private-hosts'], 'CCA_PRIVATE_HOSTS')),
     modelTimeoutMs: modelTimeout === undefined ? undefined : number('CCA_MODEL_TIMEOUT_S', modelTimeout, 0, 1, 3600, false) * 1000,
     shutdownGraceMs: int('CCA_SHUTDOWN_GRACE_S', 30, 0, 3600) * 1000,
     logLevel: pick(flags['log-level'], 'CCA_LOG_LEVEL') ?? 'info',
@@ -226,6 +240,22 @@ function parseEgress(raw: string | undefined, sandbox: 'bwrap' | 'off'): EgressC
     );
   }
   return { kind: 'allowlist', domains };
+}
+
+function parseRunNetwork(raw: string | undefined): 'isolated' | 'host' {
+  if (raw === undefined || raw === 'isolated') return 'isolated';
+  if (raw === 'host') return 'host';
+  throw new ConfigError(`CCA_RUN_NETWORK must be "isolated" (each run its own network, the proxy its way out) or "host"; got "${raw}".`);
+}
+
+function parsePrivate(raw: string | undefined): PrivateAllowance {
+  try {
+    return parsePrivateHosts((raw ?? '').split(','));
+  } catch (err) {
+    throw new ConfigError(
+      `--private-hosts / CCA_PRIVATE_HOSTS: ${(err as Error).message} Give host names, IP addresses or ranges separated by commas, e.g. "registry.internal,10.1.0.0/16".`,
+    );
+  }
 }
 
 function parseStorage(raw: string): StorageConfig {

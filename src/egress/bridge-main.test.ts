@@ -15,6 +15,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRIDGE_SCRIPT } from './bridge.js';
 import { startEgressProxy, type EgressProxy } from './proxy.js';
+import { parsePrivateHosts } from './addresses.js';
+/** The tests' upstreams listen on loopback addresses, standing in for internet hosts. */
+const LOOPBACK = parsePrivateHosts(['127.0.0.0/8']);
 
 interface Ended {
   code: number | null;
@@ -74,7 +77,7 @@ describe('bridge-main.cjs (real Node, no sandbox)', () => {
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-bridge-'));
     socket = path.join(dir, 'proxy.sock');
-    proxy = await startEgressProxy({ socketPath: socket, policy: { domains: ['127.0.0.2'], endpoints: [] } });
+    proxy = await startEgressProxy({ socketPath: socket, policy: { domains: ['127.0.0.2'], endpoints: [], private: LOOPBACK } });
     allowed = await listen(
       http.createServer((req, res) => res.end(`allowed says hi to ${req.url}`)),
       '127.0.0.2',

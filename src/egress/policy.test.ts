@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EgressNotAllowedError, isAllowed, runDomains, type EgressConfig, type EgressPolicy } from './policy.js';
+import { NO_PRIVATE_HOSTS as LOOPBACK } from './addresses.js';
 
 const OPEN: EgressConfig = { kind: 'open' };
 const DEPLOYMENT: EgressConfig = { kind: 'allowlist', domains: ['*.github.com', 'pypi.org', '10.0.0.5'] };
@@ -57,6 +58,7 @@ describe('runDomains', () => {
 describe('isAllowed', () => {
   const policy: EgressPolicy = {
     domains: ['github.com', '*.pypi.org'],
+    private: LOOPBACK,
     endpoints: [
       { pattern: 'api.anthropic.com', port: 443 },
       { pattern: '*.googleapis.com', port: 443 },
@@ -85,6 +87,6 @@ describe('isAllowed', () => {
     expect(isAllowed(policy, 'googleapis.com', 443)).toBe(false);
     expect(isAllowed(policy, 'www.github.com', 443)).toBe(false);
     expect(isAllowed(policy, 'evil.com', 443)).toBe(false);
-    expect(isAllowed({ domains: [], endpoints: [] }, 'github.com', 443)).toBe(false);
+    expect(isAllowed({ domains: [], endpoints: [], private: LOOPBACK }, 'github.com', 443)).toBe(false);
   });
 });

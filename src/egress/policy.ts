@@ -1,10 +1,12 @@
 /**
- * What a run may connect to: the deployment's allowlist (or an open network), narrowed by the
- * request's `allowed_domains`, plus the model endpoint, which every run needs.
+ * What a run may connect to: the deployment's allowlist (or every public host), narrowed by the
+ * request's `allowed_domains`, plus the endpoints a provider the broker does not serve needs.
+ * Whatever the names, loopback, private and metadata addresses stay out of reach (addresses.ts).
  */
+import type { PrivateAllowance } from './addresses.js';
 import { covers, hostMatches, type DomainPattern } from './domains.js';
 
-/** The deployment's egress: `open` shares the host's network; `allowlist` allows these hosts only. */
+/** The deployment's egress: `open` allows every public host; `allowlist` allows these hosts only. */
 export type EgressConfig = { kind: 'open' } | { kind: 'allowlist'; domains: DomainPattern[] };
 
 /** A host pattern on one port: the model endpoint and the credential endpoints it needs. */
@@ -13,10 +15,12 @@ export interface Endpoint {
   port: number;
 }
 
-/** The egress of one run that is not open: hosts on any port, endpoints on their port. */
+/** The egress of one run: hosts on any port (undefined: every host), endpoints on their port. */
 export interface EgressPolicy {
-  domains: DomainPattern[];
+  domains: DomainPattern[] | undefined;
   endpoints: Endpoint[];
+  /** Non-public addresses the operator lets runs reach. */
+  private: PrivateAllowance;
 }
 
 /** A request asks for hosts its deployment does not allow. */
@@ -42,7 +46,8 @@ export function runDomains(deployment: EgressConfig, requested: DomainPattern[] 
   return requested;
 }
 
-/** Whether a policy lets a run connect to `host` on `port`. */
+/** Whether a policy lets a run connect to `host` on `port` by its name (its addresses are checked on connecting). */
 export function isAllowed(policy: EgressPolicy, host: string, port: number): boolean {
+  if (policy.domains === undefined) return true;
   return policy.domains.some((p) => hostMatches(p, host)) || policy.endpoints.some((e) => e.port === port && hostMatches(e.pattern, host));
 }

@@ -11,6 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_REPORTED_DENIALS, parseAuthority, startEgressProxy, type EgressProxy } from './proxy.js';
+import { NO_PRIVATE_HOSTS, parsePrivateHosts } from './addresses.js';
+/** The tests' upstreams listen on loopback addresses, standing in for internet hosts. */
+const LOOPBACK = parsePrivateHosts(['127.0.0.0/8']);
 
 interface Seen {
   method: string;
@@ -108,7 +111,7 @@ describe('startEgressProxy', () => {
     refused = await upstream('127.0.0.3', 'refused');
     proxy = await startEgressProxy({
       socketPath: path.join(dir, 'proxy.sock'),
-      policy: { domains: ['127.0.0.2', 'example.com'], endpoints: [] },
+      policy: { domains: ['127.0.0.2', 'example.com'], endpoints: [], private: LOOPBACK },
       onDenied: (host, port) => denials.push(`${host}:${port}`),
     });
   });
@@ -194,7 +197,7 @@ describe('startEgressProxy', () => {
     const port = await freePort();
     const plain = await viaProxy(proxy.socketPath, { path: `http://127.0.0.2:${port}/`, headers: { host: '127.0.0.2' } });
     expect(plain.status).toBe(502);
-    expect(plain.body).toMatch(new RegExp(`^cca egress: could not reach 127\\.0\\.0\\.2:${port}: .*ECONNREFUSED`));
+    expect(plain.body).toMatch(new RegExp(`^cca egress: could not connect to 127\\.0\\.0\\.2:${port}: .*ECONNREFUSED`));
     const tunnel = await raw(proxy.socketPath, connect(`127.0.0.2:${port}`));
     expect(tunnel).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
     expect(tunnel).toMatch(new RegExp(`cca egress: could not connect to 127\\.0\\.0\\.2:${port}: .*ECONNREFUSED`));
@@ -232,7 +235,7 @@ describe('startEgressProxy', () => {
     let reported = 0;
     const own = await startEgressProxy({
       socketPath: path.join(dir, 'capped.sock'),
-      policy: { domains: [], endpoints: [] },
+      policy: { domains: [], endpoints: [], private: LOOPBACK },
       onDenied: () => (reported += 1),
     });
     try {
@@ -263,7 +266,7 @@ describe('startEgressProxy: endpoints and closing', () => {
     const other = await upstream('127.0.0.1', 'other');
     const proxy = await startEgressProxy({
       socketPath: path.join(dir, 'endpoints.sock'),
-      policy: { domains: [], endpoints: [{ pattern: '127.0.0.1', port: model.port }] },
+      policy: { domains: [], endpoints: [{ pattern: '127.0.0.1', port: model.port }], private: LOOPBACK },
     });
     try {
       const ok = await viaProxy(proxy.socketPath, { path: `http://127.0.0.1:${model.port}/v1`, headers: { host: '127.0.0.1' } });
@@ -289,7 +292,7 @@ describe('startEgressProxy: endpoints and closing', () => {
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     const port = (echo.address() as AddressInfo).port;
     const socketPath = path.join(dir, 'closing.sock');
-    const proxy = await startEgressProxy({ socketPath, policy: { domains: ['127.0.0.1'], endpoints: [] } });
+    const proxy = await startEgressProxy({ socketPath, policy: { domains: ['127.0.0.1'], endpoints: [], private: LOOPBACK } });
     try {
       expect(existsSync(socketPath)).toBe(true);
       const client = net.connect(socketPath);
@@ -316,6 +319,62 @@ describe('startEgressProxy: endpoints and closing', () => {
       await proxy.close().catch(() => undefined);
       echo.close();
     }
+  });
+});
+
+describe('startEgressProxy without an allowlist: every public host, no private address', () => {
+  let dir: string;
+  let proxy: EgressProxy;
+  let local: Awaited<ReturnType<typeof upstream>>;
+  const denials: string[] = [];
+  const origin: string[] = [];
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-proxy-'));
+    local = await upstream('127.0.0.1', 'local');
+    proxy = await startEgressProxy({
+      socketPath: path.join(dir, 'proxy.sock'),
+      policy: { domains: undefined, endpoints: [], private: NO_PRIVATE_HOSTS },
+      onDenied: (host, port) => denials.push(`${host}:${port}`),
+      onOriginRequest: (req, res) => {
+        origin.push(`${req.method} ${req.url}`);
+        res.end('broker');
+      },
+    });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    local?.server.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses loopback and metadata by address, a name that resolves to loopback included, by either way', async () => {
+    const plain = await viaProxy(proxy.socketPath, { path: `http://127.0.0.1:${local.port}/` });
+    expect(plain.status).toBe(403);
+    expect(plain.body).toMatch(/^cca egress: 127\.0\.0\.1 is a loopback, private, link-local or metadata address/);
+    // "localhost" is a name: it is refused for the address it resolves to, not for what it says.
+    const named = await viaProxy(proxy.socketPath, { path: `http://localhost:${local.port}/` });
+    expect(named.status).toBe(403);
+    expect(named.body).toMatch(/^cca egress: localhost is at (127\.0\.0\.1|::1), a loopback/);
+    expect(await raw(proxy.socketPath, connect(`localhost:${local.port}`))).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(await raw(proxy.socketPath, connect('169.254.169.254:80'))).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(await raw(proxy.socketPath, connect('[::ffff:127.0.0.1]:' + local.port))).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(local.seen).toHaveLength(0);
+    expect(local.connections).toBe(0);
+    expect(denials).toEqual(
+      expect.arrayContaining([
+        `127.0.0.1:${local.port}`,
+        `localhost:${local.port}`,
+        '169.254.169.254:80',
+        `::ffff:127.0.0.1:${local.port}`,
+      ]),
+    );
+  });
+
+  it('hands requests in origin form to the broker, not to a host', async () => {
+    const res = await viaProxy(proxy.socketPath, { method: 'POST', path: '/cca-run/t/v1/messages', body: '{}' });
+    expect(res).toMatchObject({ status: 200, body: 'broker' });
+    expect(origin).toEqual(['POST /cca-run/t/v1/messages']);
   });
 });
 

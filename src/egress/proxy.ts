@@ -2,11 +2,15 @@
  * The egress proxy of one run: an HTTP proxy on a Unix socket, the only way out of a sandbox
  * without a network. It tunnels CONNECT (HTTPS and anything else over TCP) and forwards plain
  * HTTP requests with an absolute URL, each to a host the run's policy allows; the rest get a 403
- * that names the host and how to allow it. The proxy resolves names itself: the run needs no DNS.
+ * that names the host and how to allow it. The proxy resolves names itself (the run needs no DNS)
+ * and connects only to an address it checked: never loopback, private or metadata ones unless the
+ * operator allows them. Requests in origin form (`POST /v1/messages`) are not proxy requests: they
+ * go to `onOriginRequest`, the credential broker's way in.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { addressAllowed, guardedLookup, PrivateAddressError } from './addresses.js';
 import { normalizeHost } from './domains.js';
 import { isAllowed, type EgressPolicy } from './policy.js';
 
@@ -32,6 +36,8 @@ export interface EgressProxyOptions {
   onDenied?: (host: string, port: number) => void;
   /** How long connecting to a host may take. */
   connectTimeoutMs?: number;
+  /** Serves requests in origin form (a path, not a URL); none: they get a 400. */
+  onOriginRequest?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 }
 
 /** How many distinct refused host:port pairs are recorded and reported; later ones are refused silently. */
@@ -65,9 +71,14 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     s.once('close', () => sockets.delete(s));
   };
 
-  /** Whether the run may connect; records and reports a refusal. */
+  /** Whether the run may connect by name (and, for an IP literal, by address); records and reports a refusal. */
   const permit = (host: string, port: number): boolean => {
-    if (isAllowed(opts.policy, host, port)) return true;
+    const literalOk = net.isIP(host) === 0 || addressAllowed(opts.policy.private, host, host);
+    if (literalOk && isAllowed(opts.policy, host, port)) return true;
+    deny(host, port);
+    return false;
+  };
+  const deny = (host: string, port: number): void => {
     const key = `${host}:${port}`;
     const seen = denied.get(key);
     if (seen !== undefined) seen.attempts += 1;
@@ -80,11 +91,21 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
         // Reporting (an event in SQLite) failed: the refusal stands, and a throw here would be uncaught.
       }
     }
-    return false;
   };
   const refusal = (host: string) =>
-    `cca egress: ${host} is not in this run's allowed domains. ` +
-    'Ask for it in the request\'s allowed_domains (within the deployment\'s CCA_ALLOWED_DOMAINS), or do without it.\n';
+    net.isIP(host) !== 0 && !addressAllowed(opts.policy.private, host, host)
+      ? `cca egress: ${new PrivateAddressError(host, host).message}.\n`
+      : `cca egress: ${host} is not in this run's allowed domains. ` +
+        "Ask for it in the request's allowed_domains (within the deployment's CCA_ALLOWED_DOMAINS), or do without it.\n";
+  const lookup = guardedLookup(opts.policy.private);
+  /** A refusal found on resolving the name: reported like one found on the name. */
+  const failure = (err: Error, host: string, port: number): { status: number; message: string } => {
+    if (err instanceof PrivateAddressError) {
+      deny(host, port);
+      return { status: 403, message: `cca egress: ${err.message}.\n` };
+    }
+    return { status: 502, message: `cca egress: could not connect to ${host}:${port}: ${err.message}\n` };
+  };
 
   const server = http.createServer({ requestTimeout: 0 });
   // Each connection holds descriptors in the service: a run may not take them all.
@@ -98,7 +119,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     const target = parseAuthority(req.url ?? '');
     if (target === undefined) return answerRaw(client, 400, 'cca egress: CONNECT needs host:port.\n');
     if (!permit(target.host, target.port)) return answerRaw(client, 403, refusal(target.host));
-    const upstream = net.connect({ host: target.host, port: target.port });
+    const upstream = net.connect({ host: target.host, port: target.port, lookup });
     track(upstream);
     upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error(`no connection within ${connectTimeoutMs} ms`)));
     let connected = false;
@@ -112,7 +133,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     });
     upstream.on('error', (err) => {
       if (!connected && client.writable) {
-        answerRaw(client, 502, `cca egress: could not connect to ${target.host}:${target.port}: ${err.message}\n`);
+        const { status, message } = failure(err, target.host, target.port);
+        answerRaw(client, status, message);
       } else client.destroy();
     });
     client.on('error', () => upstream.destroy());
@@ -122,11 +144,12 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     req.on('error', () => res.destroy());
     res.on('error', () => req.destroy());
+    if (opts.onOriginRequest !== undefined && (req.url ?? '').startsWith('/')) return opts.onOriginRequest(req, res);
     let url: URL;
     try {
       url = new URL(req.url ?? '');
     } catch {
-      return answer(res, 400, 'cca egress: this is the run\'s proxy; send requests through HTTP_PROXY with an absolute http:// URL.\n');
+      return answer(res, 400, "cca egress: this is the run's proxy; send requests through HTTP_PROXY with an absolute http:// URL.\n");
     }
     if (url.protocol !== 'http:') return answer(res, 400, `cca egress: only http:// is forwarded; use CONNECT for ${url.protocol}//.\n`);
     const host = normalizeHost(url.hostname);
@@ -139,7 +162,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     for (const name of Object.keys(headers)) if (HOP_BY_HOP.has(name) || named.includes(name)) delete headers[name];
     // The host connected to is the one the request names (RFC 9112 3.2.2): no other virtual host.
     headers.host = url.host;
-    const upstream = http.request({ host, port, method: req.method, path: url.pathname + url.search, headers, agent: false });
+    const upstream = http.request({ host, port, method: req.method, path: url.pathname + url.search, headers, agent: false, lookup });
     upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error(`no answer within ${connectTimeoutMs} ms`)));
     upstream.on('socket', (s) => track(s));
     upstream.on('response', (up) => {
@@ -158,8 +181,10 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
       up.pipe(res);
     });
     upstream.on('error', (err) => {
-      if (!res.headersSent) answer(res, 502, `cca egress: could not reach ${host}:${port}: ${err.message}\n`);
-      else res.destroy();
+      if (!res.headersSent) {
+        const { status, message } = failure(err, host, port);
+        answer(res, status, message);
+      } else res.destroy();
     });
     // A run that goes away mid-request leaves nothing open behind it.
     res.on('close', () => upstream.destroy());

@@ -15,6 +15,7 @@ import type { SessionRepo } from '../sessions/index.js';
 import { healthRoute } from './routes/health.js';
 import { invokeRoute } from './routes/invoke.js';
 import { serveSessionControl } from './routes/session-control.js';
+import { serveSessionFiles } from './routes/session-files.js';
 import { serveSessionReads } from './routes/sessions.js';
 
 export interface GatewayDeps {
@@ -62,5 +63,6 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   serveDeclared(app, invokeRoute(config.limits.maxBodyBytes), '/invoke', auth, invocationBodyLimit(config), invoke);
   serveSessionControl(app, deps);
   serveSessionReads(app, deps);
+  serveSessionFiles(app, deps);
   return app;
 }

@@ -61,6 +61,9 @@ describe('toSessionDetail', () => {
       duration_ms: null,
       files: [],
       skipped_files: [],
+      files_total: 0,
+      skipped_files_total: 0,
+      files_truncated: false,
       errors: [],
     });
   });

@@ -47,6 +47,8 @@ export async function toSessionDetail(
   const endedAt = out?.timestamp ?? null;
   const startedAt =
     out !== undefined && endedAt !== null ? new Date(Date.parse(endedAt) - out.metadata.duration_ms).toISOString() : state.updated_at;
+  const files = await Promise.all((out?.metadata.uploaded_files ?? []).map(relink));
+  const skipped = out?.metadata.skipped_files ?? [];
   const invocation: InvocationSummary = {
     invocation_id: state.invocation_id,
     status: state.status,
@@ -61,8 +63,12 @@ export async function toSessionDetail(
     usage: out?.usage ?? null,
     num_turns: out?.metadata.num_turns ?? null,
     duration_ms: out?.metadata.duration_ms ?? null,
-    files: await Promise.all((out?.metadata.uploaded_files ?? []).map(relink)),
-    skipped_files: out?.metadata.skipped_files ?? [],
+    files,
+    skipped_files: skipped.map((s) => ({ ...s, file_name: s.file_name ?? s.path })),
+    // The mirrored output holds the first entries of each list (no file table on AWS): its totals say how many there were.
+    files_total: out?.metadata.uploaded_files_total ?? files.length,
+    skipped_files_total: out?.metadata.skipped_files_total ?? skipped.length,
+    files_truncated: out?.metadata.files_truncated ?? false,
     errors: out?.errors ?? [],
   };
   return {

@@ -67,8 +67,11 @@ describe('buildSdkOptions', () => {
   it("skips WebFetch's domain preflight only behind an egress allowlist, which is the policy there", () => {
     const sandbox = { bwrapPath: '/usr/bin/bwrap', home: '/h', tmp: '/t', hide: [] };
     expect(buildSdkOptions(spec, { ...context(), sandbox }).settings).toBeUndefined();
-    const egress = { socket: '/tmp/cca-egress-x/proxy.sock', forwards: [] };
+    const egress = { socket: '/tmp/cca-egress-x/proxy.sock', forwards: [], restricted: true };
     expect(buildSdkOptions(spec, { ...context(), sandbox: { ...sandbox, egress } }).settings).toEqual({ skipWebFetchPreflight: true });
+    // A run with a network of its own but no allowlist reaches the preflight's host like any other.
+    const open = { ...egress, restricted: false };
+    expect(buildSdkOptions(spec, { ...context(), sandbox: { ...sandbox, egress: open } }).settings).toBeUndefined();
   });
 
   it('wires canUseTool to the plan and records denials in the context', async () => {

@@ -58,7 +58,7 @@ export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
   if (ctx.stderr !== undefined) options.stderr = ctx.stderr;
   // WebFetch first asks api.anthropic.com whether a domain is blocklisted; behind an allowlist that
   // call is refused (on Bedrock or a gateway) and WebFetch would fail: the allowlist is the policy.
-  if (ctx.sandbox?.egress !== undefined) options.settings = { skipWebFetchPreflight: true };
+  if (ctx.sandbox?.egress?.restricted === true) options.settings = { skipWebFetchPreflight: true };
   if (ctx.sandbox !== undefined) {
     // The SDK reads no stderr from a custom spawn: the spawner forwards it.
     options.spawnClaudeCodeProcess = bwrapSpawner({

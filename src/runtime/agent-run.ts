@@ -1,7 +1,9 @@
 /**
- * Claude Code's part of an invocation: its environment, its sandbox and, with an allowlist, the
- * egress proxy started before it and closed after it, whatever way it ends.
+ * Claude Code's part of an invocation: its environment, its sandbox and its network (the broker
+ * token and, when isolated, the egress proxy) opened before it and closed after it, whatever way
+ * it ends.
  */
+import type { CredentialBroker } from '../broker/index.js';
 import { VERSION, type Config } from '../config/index.js';
 import { eventsFromSdkMessage, newUsageState, type SessionEvents } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
@@ -11,7 +13,7 @@ import { sandboxForRun, type SandboxStatus } from '../sandbox/index.js';
 import type { EgressReport } from '../schemas/responses.js';
 import type { SessionDirs } from '../workspace/index.js';
 import type { ActiveRun } from './active-run.js';
-import { openRunEgress } from './run-egress.js';
+import { openRunNetwork } from './run-network.js';
 
 const CLIENT_APP = `claude-code-agent/${VERSION}`;
 
@@ -29,9 +31,11 @@ export interface AgentRunDeps {
   events: SessionEvents;
   hostEnv: HostEnv;
   sandbox: SandboxStatus;
+  /** Holds the model credential; runs get a token. */
+  broker: CredentialBroker;
 }
 
-/** How the agent's run ended, and what its egress proxy refused (undefined: open network). */
+/** How the agent's run ended, and what its egress proxy refused (undefined: no allowlist). */
 export interface AgentRunResult {
   outcome: RunOutcome;
   egress: EgressReport | undefined;
@@ -49,13 +53,10 @@ export async function runAgentFor(
   const { run, req, dirs, log } = job;
   const { sessionId, invocationId } = run;
   const usage = newUsageState();
-  const egress =
-    run.egress === undefined
-      ? undefined
-      : await openRunEgress(run.egress, config.provider, (host, port) => {
-          log.info({ host, port }, 'egress refused');
-          events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
-        });
+  const network = await openRunNetwork(deps, invocationId, run.egress, (host, port) => {
+    log.info({ host, port }, 'egress refused');
+    events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
+  });
   let outcome: RunOutcome;
   try {
     outcome = await runAgent(
@@ -76,14 +77,14 @@ export async function runAgentFor(
           home: dirs.home,
           tmpdir: dirs.tmp,
           locale: deps.hostEnv,
-          providerEnv: config.provider.env,
+          providerEnv: network.providerEnv,
           modelMaxRetries: config.modelMaxRetries,
           modelTimeoutMs: config.modelTimeoutMs,
           clientApp: CLIENT_APP,
         }),
         abortController: run.controller,
         claudePath: config.claudePath,
-        sandbox: sandboxForRun(deps.sandbox, { dataDir: config.dataDir, home: dirs.home, tmp: dirs.tmp }, egress?.sandbox),
+        sandbox: sandboxForRun(deps.sandbox, { dataDir: config.dataDir, home: dirs.home, tmp: dirs.tmp }, network.sandbox),
         stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
         // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.
         ...(config.mode === 'serve'
@@ -99,7 +100,7 @@ export async function runAgentFor(
       },
     );
   } finally {
-    await egress?.close().catch((err: unknown) => log.warn({ err }, 'could not close the egress proxy'));
+    await network.close().catch((err: unknown) => log.warn({ err }, 'could not close the egress proxy'));
   }
-  return { outcome, egress: egress?.report() };
+  return { outcome, egress: network.report() };
 }

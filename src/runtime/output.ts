@@ -22,11 +22,16 @@ export function buildOutput(input: {
   uploaded: UploadedFile[];
   skipped: SkippedFile[];
   failed: FailedUpload[];
+  /** Problems of storing as a whole (the walk failed). */
+  errors?: string[] | undefined;
+  /** Entries of each list the output carries (CCA_MAX_LISTED_FILES); all of them are kept by the sessions store. */
+  listLimit: number;
   /** The run's allowlist and refusals; undefined: the run had the deployment's open network. */
   egress?: EgressReport | undefined;
 }): InvocationOutput {
   const { outcome } = input;
-  const errors = [...outcome.errors];
+  const limit = Math.max(0, input.listLimit);
+  const errors = [...outcome.errors, ...(input.errors ?? [])];
   if (input.failed.length > 0) {
     errors.push(`${input.failed.length} file(s) could not be stored; they are still in the session's workspace.`);
   }
@@ -47,14 +52,26 @@ export function buildOutput(input: {
         // Wall time of the whole invocation, uploads included: what the caller waited.
         duration_ms: input.endedAt.getTime() - input.startedAt.getTime(),
         num_turns: outcome.numTurns,
-        uploaded_files: input.uploaded,
-        skipped_files: input.skipped,
-        failed_uploads: input.failed,
+        // Capped: a run of 120,000 files must not make a 14 MB answer, database row and event.
+        uploaded_files: input.uploaded.slice(0, limit),
+        skipped_files: input.skipped.slice(0, limit),
+        failed_uploads: input.failed.slice(0, limit),
+        uploaded_files_total: input.uploaded.length,
+        skipped_files_total: input.skipped.length,
+        failed_uploads_total: input.failed.length,
+        skipped_files_by_reason: countByReason(input.skipped),
+        files_truncated: [input.uploaded, input.skipped, input.failed].some((list) => list.length > limit),
         storage_prefix: input.prefix,
         ...(input.egress !== undefined ? { egress: input.egress } : {}),
       },
     },
   };
+}
+
+function countByReason(skipped: SkippedFile[]): Partial<Record<SkippedFile['reason'], number>> {
+  const counts: Partial<Record<SkippedFile['reason'], number>> = {};
+  for (const s of skipped) counts[s.reason] = (counts[s.reason] ?? 0) + 1;
+  return counts;
 }
 
 /** The final status recorded for an invocation. */

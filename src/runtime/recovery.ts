@@ -117,6 +117,7 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
     },
     ...(storage.quota ? { quota: storage.quota } : {}),
   });
+  await deps.sessions.files.record(row.session_id, row.id, stored);
   const files = `${stored.uploaded.length} file(s) it created or changed were stored`;
   const retry = stored.failed.length > 0 ? `, ${stored.failed.length} more could not be stored yet and are retried in the background` : '';
   const message = `The service stopped while this invocation was running (it did not shut down cleanly), so the run did not finish. ${files}${retry}. The workspace keeps everything it wrote: send a new invocation in this session to go on from there.`;
@@ -136,6 +137,7 @@ function record(deps: RecoveryDeps, row: InvocationRow, outcome: RunOutcome, end
     requestedModel: requestedModel(row, deps.config),
     prefix,
     ...stored,
+    listLimit: deps.config.limits.maxListedFiles,
   });
   deps.sessions.finishInvocation({
     sessionId: row.session_id,

@@ -42,7 +42,10 @@ export interface QueuedInvocation {
   deactivate: () => void;
 }
 
-type Stored = Pick<Parameters<typeof buildOutput>[0], 'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'egress'>;
+type Stored = Pick<
+  Parameters<typeof buildOutput>[0],
+  'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'errors' | 'egress'
+>;
 
 /**
  * Waits for the slot, runs, stores, records: resolves with the output, rejects only on a fault of
@@ -138,6 +141,8 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     },
     ...(storage.quota ? { quota: storage.quota } : {}),
   });
+  // Every entry, for paging; the output keeps only the first of each list.
+  await sessions.files.record(sessionId, invocationId, upload);
   return { outcome, startedAt, stored: { requestedModel: model, prefix, ...upload, egress } };
 }
 
@@ -145,7 +150,15 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
 function finish(deps: RunDeps, q: QueuedInvocation, outcome: RunOutcome, startedAt: Date, stored: Stored): InvocationOutput {
   const { sessionId, invocationId } = q.run;
   const endedAt = new Date();
-  const output = buildOutput({ sessionId, invocationId, startedAt, endedAt, outcome, ...stored });
+  const output = buildOutput({
+    sessionId,
+    invocationId,
+    startedAt,
+    endedAt,
+    outcome,
+    ...stored,
+    listLimit: deps.config.limits.maxListedFiles,
+  });
   const status = statusOf(outcome);
   deps.sessions.finishInvocation({
     sessionId,

@@ -4,6 +4,7 @@
  * the session idle when it is). Real SQLite, store, slots and events; faults come from the
  * database itself (a trigger) or from the data dir, not from stand-ins.
  */
+import { CredentialBroker } from '../broker/index.js';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +70,7 @@ beforeEach(async () => {
     logger,
     hostEnv: {},
     sandbox: { kind: 'off' },
+    broker: new CredentialBroker(config.provider, logger),
   });
   seen = [];
   const watch = (sessionId: string) => bus.subscribe(sessionId, (event) => seen.push({ event, active: service.isActive(sessionId) }));

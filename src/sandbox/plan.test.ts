@@ -53,7 +53,7 @@ describe('sandboxForRun', () => {
 
   it("hides /run (the host's Unix sockets) only from a run with an egress allowlist", () => {
     const status = { kind: 'bwrap', path: '/usr/bin/bwrap', network: true } as const;
-    const egress = { socket: '/tmp/cca-egress-x/proxy.sock', forwards: [] };
+    const egress = { socket: '/tmp/cca-egress-x/proxy.sock', forwards: [], restricted: true };
     expect(sandboxForRun(status, dirs)?.hide).not.toContain('/run');
     const run = sandboxForRun(status, dirs, egress);
     expect(run?.egress).toBe(egress);
@@ -61,8 +61,8 @@ describe('sandboxForRun', () => {
     expect(run?.hide.length).toBe(sandboxForRun(status, dirs)!.hide.length + (existsSync('/run') ? 1 : 0));
   });
 
-  it('refuses an egress allowlist without a sandbox rather than run with the host network', () => {
-    expect(() => sandboxForRun({ kind: 'off' }, dirs, { socket: '/s', forwards: [] })).toThrow(/egress allowlist but no sandbox/);
+  it('refuses a network of its own without a sandbox rather than run with the host network', () => {
+    expect(() => sandboxForRun({ kind: 'off' }, dirs, { socket: '/s', forwards: [], restricted: false })).toThrow(/network of its own but no sandbox/);
   });
 
   it('never runs unsandboxed when the sandbox is unavailable', () => {

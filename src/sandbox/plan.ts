@@ -14,7 +14,7 @@ export interface SandboxRun {
   home: string;
   tmp: string;
   hide: string[];
-  /** The run's way out when it has an egress allowlist; undefined: the host's network. */
+  /** The run's way out when it has a network of its own; undefined: the host's network. */
   egress?: SandboxEgress | undefined;
 }
 
@@ -22,8 +22,10 @@ export interface SandboxRun {
 export interface SandboxEgress {
   /** The egress proxy's Unix socket on the host. */
   socket: string;
-  /** Loopback endpoints (the model's, when it is local) reachable on the same port inside. */
+  /** Loopback endpoints (the model's, when it is local and not brokered) reachable on the same port inside. */
   forwards: Endpoint[];
+  /** The run has an allowlist (some hosts everyone else reaches are refused to it). */
+  restricted: boolean;
 }
 
 /**
@@ -53,8 +55,8 @@ export function sandboxForRun(
   dirs: { dataDir: string; home: string; tmp: string },
   egress?: SandboxEgress,
 ): SandboxRun | undefined {
-  // start() refuses egress allowlists without a sandbox: reaching this is a fault of ours.
-  if (status.kind === 'off' && egress !== undefined) throw new Error('Refusing to run with an egress allowlist but no sandbox.');
+  // Runs are isolated only in a sandbox: reaching this is a fault of ours.
+  if (status.kind === 'off' && egress !== undefined) throw new Error('Refusing to run with a network of its own but no sandbox.');
   if (status.kind === 'off') return undefined;
   // start() refuses runs while the sandbox is unavailable: reaching this is a fault of ours.
   if (status.kind === 'unavailable') throw new Error(`Refusing to run unsandboxed: ${status.reason}`);

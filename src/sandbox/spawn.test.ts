@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEgressProxy, type EgressProxy } from '../egress/index.js';
 import { detectSandbox } from './detect.js';
 import { bwrapSpawner } from './spawn.js';
+import { parsePrivateHosts } from '../egress/index.js';
+/** The tests' upstreams listen on loopback addresses, standing in for internet hosts. */
+const LOOPBACK = parsePrivateHosts(['127.0.0.0/8']);
 
 const status = await detectSandbox('bwrap', { searchPath: process.env.PATH });
 const bwrapPath = status.kind === 'bwrap' ? status.path : '';
@@ -156,7 +159,7 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
       refused = await host('127.0.0.3', 'refused');
       model = await host('127.0.0.1', 'model');
       const endpoints = [{ pattern: '127.0.0.1', port: model.port }];
-      proxy = await startEgressProxy({ socketPath: path.join(root, 'egress.sock'), policy: { domains: ['127.0.0.2'], endpoints } });
+      proxy = await startEgressProxy({ socketPath: path.join(root, 'egress.sock'), policy: { domains: ['127.0.0.2'], endpoints, private: LOOPBACK } });
     });
     afterAll(async () => {
       await proxy?.close();
@@ -168,7 +171,7 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
         bwrapPath,
         ...dirs,
         hide: [dataDir],
-        egress: { socket: proxy.socketPath, forwards: [{ pattern: '127.0.0.1', port: model.port }] },
+        egress: { socket: proxy.socketPath, forwards: [{ pattern: '127.0.0.1', port: model.port }], restricted: true },
       });
       const curl = 'curl -sS --max-time 10';
       const script = [
@@ -203,7 +206,7 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
     });
 
     it("passes on the command's exit code through the bridge", async () => {
-      const spawnIt = bwrapSpawner({ bwrapPath, ...dirs, hide: [dataDir], egress: { socket: proxy.socketPath, forwards: [] } });
+      const spawnIt = bwrapSpawner({ bwrapPath, ...dirs, hide: [dataDir], egress: { socket: proxy.socketPath, forwards: [], restricted: true } });
       const ran = await finish(
         spawnIt({
           command: '/bin/sh',

@@ -76,8 +76,9 @@ function realOutput(): InvocationOutput {
     requestedModel: undefined,
     prefix: 'outputs/20250101_120000_3f2a9c1e',
     uploaded: [uploaded],
-    skipped: [{ path: 'link', reason: 'symlink', detail: 'a symbolic link is never stored' }],
+    skipped: [{ path: 'link', file_name: 'link', reason: 'symlink', detail: 'a symbolic link is never stored' }],
     failed: [{ file_name: 'big.bin', error: 'disk full' }],
+    listLimit: 1000,
   });
 }
 
@@ -150,7 +151,7 @@ describe('derived types', () => {
       download_url: string;
       expires_at: string;
     }>();
-    expectTypeOf<ArtifactsFailedUpload>().toEqualTypeOf<{ file_name: string; error: string }>();
+    expectTypeOf<ArtifactsFailedUpload>().toEqualTypeOf<{ file_name: string; error: string; key?: string | undefined }>();
     expectTypeOf<RunnerPermissionDenial>().toEqualTypeOf<{ tool_name: string; tool_use_id: string; reason: string }>();
     expectTypeOf<RunnerStopReason>().toEqualTypeOf<
       'completed' | 'error' | 'max_turns' | 'max_budget' | 'timeout' | 'cancelled' | 'interrupted'
@@ -170,6 +171,8 @@ describe('derived types', () => {
       | 'total_bytes_exceeded'
       | 'walk_limit'
       | 'unreadable'
+      | 'name_too_long'
+      | 'invalid_name'
       | 'storage_quota'
     >();
     expectTypeOf<InvocationOutput['output']['model']>().toEqualTypeOf<string | null>();

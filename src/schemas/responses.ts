@@ -17,6 +17,8 @@ export const SKIP_REASONS = [
   'total_bytes_exceeded',
   'walk_limit',
   'unreadable',
+  'name_too_long',
+  'invalid_name',
   'storage_quota',
 ] as const;
 /** Where an invocation is in its life; `running` is the only state that is not final. */
@@ -31,8 +33,16 @@ const count = (description: string) => z.number().int().nonnegative().meta({ des
 /** One stored file with its digest and links; `file_name`, `s3_url` and `console_url` are the original sample's. */
 export const UploadedFileSchema = z
   .object({
-    file_name: z.string().meta({ description: 'Path of the file relative to the session workspace.', examples: ['app/main.py'] }),
-    key: z.string().meta({ description: 'Storage key.', examples: ['outputs/20250101_120000_3f2a9c1e/app/main.py'] }),
+    file_name: z.string().meta({
+      description:
+        'Path of the file relative to the session workspace. Bytes of the name that are not UTF-8 show as U+FFFD; `key` keeps them.',
+      examples: ['app/main.py'],
+    }),
+    key: z.string().meta({
+      description:
+        'Storage key: `outputs/<YYYYMMDD_HHMMSS>_<id>/<path>`, with "%", "\\", control characters and bytes that are not UTF-8 percent-encoded (%XX), so every name maps to one key and back.',
+      examples: ['outputs/20250101_120000_3f2a9c1e/app/main.py'],
+    }),
     size: count('Size in bytes.'),
     sha256: z.string().meta({ description: 'SHA-256 of the stored bytes, lowercase hex.' }),
     content_type: z.string().meta({ description: 'MIME type the file is served with.', examples: ['text/x-python'] }),
@@ -49,6 +59,7 @@ export const FailedUploadSchema = z
   .object({
     file_name: z.string().meta({ description: 'Path relative to the session workspace.' }),
     error: z.string().meta({ description: 'Why storing it failed.' }),
+    key: z.string().optional().meta({ description: 'The storage key it will have once a retry stores it.' }),
   })
   .meta({ id: 'FailedUpload', description: 'A file that could not be stored; it is still in the session workspace.' });
 export type FailedUpload = z.infer<typeof FailedUploadSchema>;
@@ -56,11 +67,15 @@ export type FailedUpload = z.infer<typeof FailedUploadSchema>;
 /** A created or changed entry that is deliberately not stored, with a sentence a person can act on. */
 export const SkippedFileSchema = z
   .object({
-    path: z.string().meta({ description: 'Path relative to the session workspace.' }),
-    reason: z.enum(SKIP_REASONS).meta({ description: 'Why it was not stored.' }),
+    path: z.string().meta({ description: 'Path relative to the session workspace (bytes that are not UTF-8 show as U+FFFD).' }),
+    file_name: z.string().meta({ description: 'The same path, under the name `uploaded_files` and `failed_uploads` use.' }),
+    reason: z.enum(SKIP_REASONS).meta({
+      description:
+        'Why it was not stored. `name_too_long`: its storage key would pass 1024 bytes or a name 255 bytes once percent-encoded; `walk_limit`: the workspace walk stopped at CCA_MAX_WALK_ENTRIES, so entries past it were not seen (path is empty).',
+    }),
     detail: z.string().meta({ description: 'What happened and what to do about it.' }),
   })
-  .meta({ id: 'SkippedFile', description: 'A created or changed entry that was not stored (links, special files, limits).' });
+  .meta({ id: 'SkippedFile', description: 'A created or changed entry that was not stored (links, special files, limits, names).' });
 export type SkippedFile = z.infer<typeof SkippedFileSchema>;
 export type SkipReason = SkippedFile['reason'];
 
@@ -132,9 +147,27 @@ export const InvocationOutputSchema = z
       metadata: z.object({
         duration_ms: count('Wall time of the invocation, uploads included.'),
         num_turns: count('Model turns the run took.'),
-        uploaded_files: z.array(UploadedFileSchema).meta({ description: 'Files the run created or changed, as stored.' }),
-        skipped_files: z.array(SkippedFileSchema).meta({ description: 'Created or changed entries that were not stored.' }),
-        failed_uploads: z.array(FailedUploadSchema).meta({ description: 'Files that could not be stored.' }),
+        uploaded_files: z.array(UploadedFileSchema).meta({
+          description:
+            'Files the run created or changed, as stored, in path order: the first CCA_MAX_LISTED_FILES (1000) of `uploaded_files_total`; `GET /sessions/{session_id}/files` pages through all of them.',
+        }),
+        skipped_files: z.array(SkippedFileSchema).meta({
+          description:
+            'Created or changed entries that were not stored: the walk limit first, then entries with reasons of their own, then those over the run limits; at most CCA_MAX_LISTED_FILES of `skipped_files_total`.',
+        }),
+        failed_uploads: z.array(FailedUploadSchema).meta({
+          description:
+            'Files that could not be stored (retried in the background); at most CCA_MAX_LISTED_FILES of `failed_uploads_total`.',
+        }),
+        uploaded_files_total: count('Files stored by this invocation, listed or not.'),
+        skipped_files_total: count('Entries skipped, listed or not.'),
+        failed_uploads_total: count('Files that could not be stored, listed or not.'),
+        skipped_files_by_reason: z
+          .partialRecord(z.enum(SKIP_REASONS), z.number().int().positive())
+          .meta({ description: 'How many entries were skipped for each reason.', examples: [{ too_many_files: 119000, symlink: 2 }] }),
+        files_truncated: z.boolean().meta({
+          description: 'True when a list above holds fewer entries than its total: page the rest with `GET /sessions/{session_id}/files`.',
+        }),
         storage_prefix: z.string().meta({ description: 'Key prefix of this invocation.', examples: ['outputs/20250101_120000_3f2a9c1e'] }),
         egress: EgressReportSchema.optional(),
       }),
@@ -203,8 +236,15 @@ export const InvocationSummarySchema = z
     usage: TokenUsageSchema.nullable(),
     num_turns: z.number().int().nullable().meta({ description: 'Model turns.' }),
     duration_ms: z.number().int().nullable().meta({ description: 'Wall time, uploads included.' }),
-    files: z.array(UploadedFileSchema).meta({ description: 'Files the run stored, with their download links.' }),
-    skipped_files: z.array(SkippedFileSchema).meta({ description: 'Entries that were not stored.' }),
+    files: z.array(UploadedFileSchema).meta({
+      description: 'Files the run stored, with fresh download links: the first `files_limit` (100) of `files_total`.',
+    }),
+    skipped_files: z
+      .array(SkippedFileSchema)
+      .meta({ description: 'Entries that were not stored: the first `files_limit` of `skipped_files_total`.' }),
+    files_total: count('Files the run stored; `GET /sessions/{session_id}/files?invocation_id=` pages through them.'),
+    skipped_files_total: count('Entries that were not stored; page them with `kind=skipped`.'),
+    files_truncated: z.boolean().meta({ description: 'True when `files` or `skipped_files` holds fewer entries than its total.' }),
     errors: z.array(z.string()).meta({ description: 'Every problem, in order.' }),
   })
   .meta({ id: 'InvocationSummary', description: 'One invocation of a session; result fields are null until it ends.' });
@@ -214,6 +254,30 @@ export const SessionDetailSchema = SessionSummarySchema.extend({
   invocations: z.array(InvocationSummarySchema).meta({ description: 'The invocations of the session.' }),
 }).meta({ id: 'SessionDetail', description: 'A session with all its invocations.' });
 export type SessionDetail = z.infer<typeof SessionDetailSchema>;
+
+/** Which list of an invocation's files a page reads. */
+export const FILE_LIST_KINDS = ['uploaded', 'skipped', 'failed'] as const;
+
+const ofInvocation = { invocation_id: z.string().meta({ description: 'The invocation that produced the entry.' }) };
+
+/** One page of a session's file lists, across its invocations or of one. */
+export const SessionFilesPageSchema = z
+  .object({
+    session_id: z.string().meta({ description: 'The session.' }),
+    invocation_id: z.string().nullable().meta({ description: 'The invocation asked for; null: every invocation of the session.' }),
+    kind: z.enum(FILE_LIST_KINDS).meta({ description: 'The list read: stored files, skipped entries or failed uploads.' }),
+    files: z
+      .array(
+        z.union([UploadedFileSchema.extend(ofInvocation), SkippedFileSchema.extend(ofInvocation), FailedUploadSchema.extend(ofInvocation)]),
+      )
+      .meta({
+        description:
+          'Entries of the list, oldest invocation first and in path order within one; stored files come with fresh download links. Each has the shape of `kind`: UploadedFile, SkippedFile or FailedUpload, plus `invocation_id`.',
+      }),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  .meta({ id: 'SessionFilesPage', description: "One page of a session's stored, skipped or failed files." });
+export type SessionFilesPage = z.infer<typeof SessionFilesPageSchema>;
 
 export const HealthSchema = z
   .object({

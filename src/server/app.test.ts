@@ -34,6 +34,7 @@ describe('buildApp', () => {
         'GET /sessions',
         'GET /sessions/{session_id}',
         'GET /sessions/{session_id}/events',
+        'GET /sessions/{session_id}/files',
         'POST /invocations',
         'POST /invoke',
         'POST /sessions/{session_id}/cancel',

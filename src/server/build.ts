@@ -4,6 +4,7 @@
  * `runtime`: the AgentCore contract alone). Nothing imports this folder but the CLI and tests.
  */
 import { createArtifactStore, loadSigningSecret, RetentionSweep, StorageLedger, UploadOutbox, UrlSigner } from '../artifacts/index.js';
+import { CredentialBroker } from '../broker/index.js';
 import { VERSION, type Config } from '../config/index.js';
 import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
@@ -25,6 +26,11 @@ export interface RuntimeOptions {
   state?: StateMirror;
   /** How runs are sandboxed; default: detected from config.sandbox at start-up. */
   sandbox?: SandboxStatus;
+  /**
+   * false: runs get the model credential itself, as before the credential broker. Not a setting
+   * of the service: the benchmark uses it to measure what the broker costs.
+   */
+  brokerCredentials?: boolean;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -80,6 +86,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   // Detected once, before serving: the start-up message and every run agree on it.
   const sandbox = options.sandbox ?? (await detectSandbox(config.sandbox, { searchPath: hostEnv.PATH }));
   const activity = new Activity();
+  const broker = new CredentialBroker(config.provider, logger, { enabled: options.brokerCredentials ?? true });
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
   const service = new InvocationService({
     config,
@@ -92,6 +99,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     outbox,
     storage,
     sandbox,
+    broker,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
@@ -130,5 +138,5 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     now: () => new Date((options.now ?? Date.now)()),
   });
   retention.start(3_600_000);
-  return { db, sessions, keys, store, activity, slots, events, service, outbox, retention, s3, sandbox, app, unlock };
+  return { db, sessions, keys, store, activity, slots, events, service, outbox, retention, s3, sandbox, broker, app, unlock };
 }

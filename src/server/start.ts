@@ -69,6 +69,7 @@ export async function startRuntime(
       await stopped;
       await parts.outbox.stop();
       await parts.retention.stop();
+      await parts.broker.close();
       await parts.service.mirrorsSettled();
       parts.s3?.client.destroy();
       parts.db.close();

@@ -2,8 +2,9 @@
  * Sessions and their invocations in SQLite. A session is a workspace plus a Claude Code
  * conversation; an invocation is one run in it.
  */
-import type { InvocationOutput, InvocationStatus, UploadedFile } from '../schemas/responses.js';
+import type { FailedUpload, InvocationOutput, InvocationStatus, UploadedFile } from '../schemas/responses.js';
 import type { Db } from '../store/index.js';
+import { FileLists } from './file-lists.js';
 
 /** Where an invocation is in its life. `running` is the only state that is not final. */
 export type { InvocationStatus };
@@ -40,8 +41,11 @@ export interface InvocationRow {
 /** Typed access to the sessions and invocations tables; every statement prepared once. */
 export class SessionRepo {
   private readonly stmts;
+  /** The full file lists of each invocation (the output keeps the first entries). */
+  readonly files: FileLists;
 
   constructor(private readonly db: Db) {
+    this.files = new FileLists(db);
     this.stmts = {
       getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       insertSession: db.prepare('INSERT OR IGNORE INTO sessions (id, created_at, updated_at, owner_key_id) VALUES (?, ?, ?, ?)'),
@@ -140,18 +144,32 @@ export class SessionRepo {
   }
 
   /**
-   * A file that failed to upload was stored later (outbox): it moves from the invocation's
-   * `failed_uploads` to its `uploaded_files`, so the record lists it with a link.
+   * A file that failed to upload was stored later (outbox): it moves from the invocation's failed
+   * list to its stored one, in the file lists and in the output (whose lists are capped), so the
+   * record lists it with a link.
    */
   recordLateUpload(invocationId: string, file: UploadedFile): void {
     this.db.transaction(() => {
+      const moved = this.files.markUploaded(invocationId, file);
       const row = this.stmts.getInvocation.get(invocationId);
       if (row?.output_json == null) return;
       const parsed = JSON.parse(row.output_json) as Partial<InvocationOutput>;
       const meta = parsed.output?.metadata;
       if (meta === undefined) return;
-      meta.failed_uploads = meta.failed_uploads.filter((f) => f.file_name !== file.file_name);
-      meta.uploaded_files = [...meta.uploaded_files.filter((f) => f.file_name !== file.file_name), file];
+      // Failed entries name their key; those recorded before keys were added, only their name.
+      const isFile = (f: FailedUpload) => (f.key !== undefined ? f.key === file.key : f.file_name === file.file_name);
+      const listedBefore = meta.uploaded_files.length;
+      const wasListed = meta.uploaded_files.some((f) => f.key === file.key);
+      const wasFailed = moved || meta.failed_uploads.some(isFile);
+      meta.failed_uploads = meta.failed_uploads.filter((f) => !isFile(f));
+      // The list keeps its first entries: the file joins it only when no entry was left out.
+      const complete = listedBefore >= (meta.uploaded_files_total ?? listedBefore);
+      if (wasListed) meta.uploaded_files = meta.uploaded_files.map((f) => (f.key === file.key ? file : f));
+      else if (complete) meta.uploaded_files = [...meta.uploaded_files, file];
+      if (wasFailed && !wasListed) {
+        if (meta.uploaded_files_total !== undefined) meta.uploaded_files_total += 1;
+        if (meta.failed_uploads_total !== undefined) meta.failed_uploads_total = Math.max(0, meta.failed_uploads_total - 1);
+      }
       this.stmts.setOutput.run(JSON.stringify(parsed), invocationId);
     })();
   }

@@ -79,11 +79,53 @@ export const MIGRATIONS: readonly string[] = [
      UNIQUE (invocation_id, file_name)
    );
    CREATE INDEX upload_outbox_due ON upload_outbox(next_attempt_at);`,
+  // The files of each invocation, one row each, instead of whole lists in output_json (a run of
+  // 120,000 files made a 28 MB row that every read of its session parsed). Existing lists move
+  // here, and outputs whose lists pass 1000 entries keep their first 1000 with totals.
+  `CREATE TABLE invocation_files (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id TEXT NOT NULL,
+     invocation_id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     file_name TEXT NOT NULL,
+     key TEXT,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX invocation_files_by_invocation ON invocation_files(invocation_id, kind, id);
+   CREATE INDEX invocation_files_by_session ON invocation_files(session_id, kind, id);
+   INSERT INTO invocation_files (session_id, invocation_id, kind, file_name, key, data)
+     SELECT i.session_id, i.id, 'uploaded', coalesce(f.value ->> '$.file_name', ''), f.value ->> '$.key', f.value
+       FROM invocations i, json_each(CASE WHEN json_valid(i.output_json) THEN i.output_json END, '$.output.metadata.uploaded_files') f
+      ORDER BY i.started_at, i.id, f.key;
+   INSERT INTO invocation_files (session_id, invocation_id, kind, file_name, key, data)
+     SELECT i.session_id, i.id, 'skipped', coalesce(f.value ->> '$.path', ''), NULL,
+            json_set(f.value, '$.file_name', coalesce(f.value ->> '$.path', ''))
+       FROM invocations i, json_each(CASE WHEN json_valid(i.output_json) THEN i.output_json END, '$.output.metadata.skipped_files') f
+      ORDER BY i.started_at, i.id, f.key;
+   INSERT INTO invocation_files (session_id, invocation_id, kind, file_name, key, data)
+     SELECT i.session_id, i.id, 'failed', coalesce(f.value ->> '$.file_name', ''), f.value ->> '$.key', f.value
+       FROM invocations i, json_each(CASE WHEN json_valid(i.output_json) THEN i.output_json END, '$.output.metadata.failed_uploads') f
+      ORDER BY i.started_at, i.id, f.key;
+   UPDATE invocations SET output_json = json_set(output_json,
+       '$.output.metadata.uploaded_files_total', json_array_length(output_json, '$.output.metadata.uploaded_files'),
+       '$.output.metadata.skipped_files_total', json_array_length(output_json, '$.output.metadata.skipped_files'),
+       '$.output.metadata.failed_uploads_total', json_array_length(output_json, '$.output.metadata.failed_uploads'),
+       '$.output.metadata.files_truncated', json('true'),
+       '$.output.metadata.uploaded_files', json((SELECT json_group_array(json(value)) FROM
+         (SELECT value FROM json_each(invocations.output_json, '$.output.metadata.uploaded_files') ORDER BY key LIMIT 1000))),
+       '$.output.metadata.skipped_files', json((SELECT json_group_array(json(value)) FROM
+         (SELECT value FROM json_each(invocations.output_json, '$.output.metadata.skipped_files') ORDER BY key LIMIT 1000))),
+       '$.output.metadata.failed_uploads', json((SELECT json_group_array(json(value)) FROM
+         (SELECT value FROM json_each(invocations.output_json, '$.output.metadata.failed_uploads') ORDER BY key LIMIT 1000))))
+    WHERE json_valid(output_json) AND json_type(output_json, '$.output.metadata') = 'object'
+      AND (coalesce(json_array_length(output_json, '$.output.metadata.uploaded_files'), 0) > 1000
+        OR coalesce(json_array_length(output_json, '$.output.metadata.skipped_files'), 0) > 1000
+        OR coalesce(json_array_length(output_json, '$.output.metadata.failed_uploads'), 0) > 1000);`,
   // Tenancy. Event ids become a sequence per session (`seq`): existing events keep their old
   // (global) id as their seq, so a Last-Event-ID a client already holds still resumes exactly, and
   // new events continue from the session's last one. Per-key caps on queued runs and stored
   // bytes (NULL: the server's default). The ledger of stored files (quota and retention), with
-  // usage per key kept by triggers, filled from the uploads that invocations already recorded.
+  // usage per key kept by triggers, filled from the uploads invocations already recorded (invocation_files).
   `ALTER TABLE events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
    UPDATE events SET seq = id;
    CREATE UNIQUE INDEX events_by_session_seq ON events(session_id, seq);
@@ -111,10 +153,9 @@ export const MIGRATIONS: readonly string[] = [
      UPDATE storage_usage SET bytes = bytes - OLD.size WHERE owner_key_id = OLD.owner_key_id;
    END;
    INSERT OR IGNORE INTO stored_objects (object_key, owner_key_id, session_id, invocation_id, size, stored_at)
-     SELECT json_extract(f.value, '$.key'), s.owner_key_id, i.session_id, i.id, json_extract(f.value, '$.size'),
-            COALESCE(i.ended_at, i.started_at)
-       FROM invocations i
-       JOIN sessions s ON s.id = i.session_id,
-            json_each(CASE WHEN json_valid(i.output_json) THEN i.output_json ELSE '{}' END, '$.output.metadata.uploaded_files') f
-      WHERE json_type(f.value, '$.key') = 'text' AND json_type(f.value, '$.size') = 'integer';`,
+     SELECT f.key, s.owner_key_id, f.session_id, f.invocation_id, f.data ->> '$.size', COALESCE(i.ended_at, i.started_at)
+       FROM invocation_files f
+       JOIN invocations i ON i.id = f.invocation_id
+       JOIN sessions s ON s.id = f.session_id
+      WHERE f.kind = 'uploaded' AND f.key IS NOT NULL AND json_type(f.data, '$.size') = 'integer';`,
 ];

@@ -1,7 +1,8 @@
+import { displayName } from './names.js';
 import { DEFAULT_WORKSPACE_LIMITS } from './types.js';
 import type { FileEntry, SkippedFile, Snapshot, WorkspaceLimits } from './types.js';
 
-type SkipVerdict = Omit<SkippedFile, 'path'>;
+type SkipVerdict = Omit<SkippedFile, 'path' | 'file_name'>;
 
 /** What one invocation created or changed: regular files to store (sorted by path) and everything skipped, with why. */
 export function detectChanges(
@@ -20,7 +21,7 @@ export function detectChanges(
   for (const entry of changed) {
     const verdict = whyNotStored(entry, files.length, totalBytes, limits);
     if (verdict) {
-      skipped.push({ path: entry.path, ...verdict });
+      skipped.push(skippedEntry(entry.path, verdict));
     } else {
       files.push(entry);
       totalBytes += entry.size;
@@ -28,13 +29,20 @@ export function detectChanges(
   }
 
   if (after.truncated) {
-    skipped.push({
-      path: '',
-      reason: 'walk_limit',
-      detail: 'the workspace has more entries than one walk may visit (maxWalkEntries), so changes past that point were not seen',
-    });
+    skipped.push(
+      skippedEntry('', {
+        reason: 'walk_limit',
+        detail: 'the workspace has more entries than one walk may visit (CCA_MAX_WALK_ENTRIES), so changes past that point were not seen',
+      }),
+    );
   }
   return { files, skipped };
+}
+
+/** A skipped entry as the API shows it: its path readable (bytes that are not UTF-8 as U+FFFD). */
+export function skippedEntry(path: string, verdict: SkipVerdict): SkippedFile {
+  const shown = displayName(path);
+  return { path: shown, file_name: shown, ...verdict };
 }
 
 // dev is compared too (beyond size/mtime/ctime/ino/kind): an inode number is only unique within one filesystem.

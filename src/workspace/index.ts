@@ -7,7 +7,8 @@ export type { EntryKind, FileEntry, SkipReason, SkippedFile, Snapshot, Workspace
 export { DEFAULT_WORKSPACE_LIMITS } from './types.js';
 export { takeSnapshot } from './snapshot.js';
 export { loadSnapshot, parseSnapshot, saveSnapshot, serializeSnapshot, SnapshotFileError } from './snapshot-file.js';
-export { detectChanges } from './detect-changes.js';
+export { detectChanges, skippedEntry } from './detect-changes.js';
 export { openWorkspaceFile, WorkspaceFileChangedError } from './open-workspace-file.js';
 export { ensureWorkspace, InvalidSessionIdError, isValidSessionId } from './ensure-workspace.js';
 export { forgetRunSnapshot, makeSessionDirs, runSnapshotFile, sessionDirs, sessionsRoot, type SessionDirs } from './session-dirs.js';
+export { bytesOfName, displayName, fsPath, hasEscapes, nameFromBytes } from './names.js';

@@ -3,6 +3,7 @@ import { lstat, open, realpath } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode } from './fs-errors.js';
+import { bytesOfName } from './names.js';
 import type { FileEntry } from './types.js';
 
 /** The file at a snapshot path is no longer the one the snapshot saw (or the path could leave the workspace). */
@@ -35,7 +36,8 @@ export async function openWorkspaceFile(root: string, entry: FileEntry): Promise
     );
   }
   const realRoot = await realpath(root);
-  const abs = path.join(realRoot, entry.path);
+  // Bytes throughout: a name that is not UTF-8 has no string the file system would accept.
+  const abs = Buffer.concat([Buffer.from(path.join(realRoot, '/')), bytesOfName(entry.path)]);
 
   // Checked before opening too, so that a device node swapped in is refused without being opened.
   const seen = await lstat(abs, { bigint: true }).catch((err: unknown) => rethrowAsChanged(err, entry.path));
@@ -52,9 +54,9 @@ export async function openWorkspaceFile(root: string, entry: FileEntry): Promise
     // O_NOFOLLOW guards only the last component: a parent directory swapped for a link would
     // still be followed. The snapshot never walked through links, so the real parent must be
     // exactly the lexical one.
-    const parent = path.dirname(abs);
-    const realParent = await realpath(parent).catch((err: unknown) => rethrowAsChanged(err, entry.path));
-    if (realParent !== parent) {
+    const parent = abs.subarray(0, Math.max(1, abs.lastIndexOf(0x2f)));
+    const realParent = await realpath(parent, { encoding: 'buffer' }).catch((err: unknown) => rethrowAsChanged(err, entry.path));
+    if (!realParent.equals(parent)) {
       throw new WorkspaceFileChangedError(entry.path, 'a parent directory was replaced by a symbolic link after the snapshot');
     }
     return handle;

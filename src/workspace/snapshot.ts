@@ -1,7 +1,7 @@
 import type { BigIntStats } from 'node:fs';
 import { lstat, opendir, realpath } from 'node:fs/promises';
-import path from 'node:path';
 import { isVanishedOrForbidden } from './fs-errors.js';
+import { fsPath, nameFromBytes } from './names.js';
 import { DEFAULT_WORKSPACE_LIMITS } from './types.js';
 import type { EntryKind, FileEntry, Snapshot, WorkspaceLimits } from './types.js';
 
@@ -31,7 +31,7 @@ export async function takeSnapshot(
   while (!truncated) {
     const dir = pending.pop();
     if (!dir) break;
-    const abs = path.join(realRoot, dir.rel);
+    const abs = fsPath(realRoot, dir.rel);
     // One name past the budget tells "exactly full" apart from "there was more".
     let names = await readNames(abs, budget + 1);
     if (!(await isSameDirectory(abs, dir))) continue;
@@ -44,7 +44,7 @@ export async function takeSnapshot(
     const rels = names.map((name) => (dir.rel === '' ? name : `${dir.rel}/${name}`));
     for (let i = 0; i < rels.length; i += LSTAT_BATCH) {
       const batch = rels.slice(i, i + LSTAT_BATCH);
-      const stats = await Promise.all(batch.map((rel) => lstatOrNull(path.join(realRoot, rel))));
+      const stats = await Promise.all(batch.map((rel) => lstatOrNull(fsPath(realRoot, rel))));
       batch.forEach((rel, j) => {
         const s = stats[j];
         if (!s) return;
@@ -57,12 +57,14 @@ export async function takeSnapshot(
 }
 
 /** Up to `max` names in a directory; none if it cannot be read (the walk steps over it). */
-async function readNames(dir: string, max: number): Promise<string[]> {
+async function readNames(dir: string | Buffer, max: number): Promise<string[]> {
   const names: string[] = [];
   try {
     // Iterating (not readdir) keeps a directory of millions of names from being read in full.
-    for await (const dirent of await opendir(dir)) {
-      names.push(dirent.name);
+    // Bytes, not strings: a name that is not UTF-8 would otherwise come back altered and vanish.
+    // (@types/node types Dir as strings only; with this encoding Node hands out Buffers.)
+    for await (const dirent of await opendir(dir as string, { encoding: 'buffer' as BufferEncoding })) {
+      names.push(nameFromBytes(dirent.name as unknown as Buffer));
       if (names.length >= max) break;
     }
   } catch (err) {
@@ -75,12 +77,12 @@ async function readNames(dir: string, max: number): Promise<string[]> {
 // opendir follows links, so a directory swapped for a symlink after its lstat would be read through
 // the link. Re-checking its identity after the read drops the common case; openWorkspaceFile is the
 // guard that holds against a swap-and-swap-back race.
-async function isSameDirectory(abs: string, expected: PendingDir): Promise<boolean> {
+async function isSameDirectory(abs: string | Buffer, expected: PendingDir): Promise<boolean> {
   const now = await lstatOrNull(abs);
   return now !== null && now.isDirectory() && now.dev === expected.dev && now.ino === expected.ino;
 }
 
-async function lstatOrNull(abs: string): Promise<BigIntStats | null> {
+async function lstatOrNull(abs: string | Buffer): Promise<BigIntStats | null> {
   try {
     return await lstat(abs, { bigint: true });
   } catch (err) {

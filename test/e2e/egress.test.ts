@@ -3,8 +3,10 @@
  * for a probe script that tries to reach an allowed host, a refused one (through the proxy, by a
  * CONNECT tunnel, and directly around the proxy) and the service's own port. Two local HTTP
  * servers stand in for internet hosts: 127.0.0.2 and 127.0.0.3 are both this machine's loopback,
- * but different hosts to the allowlist. The same probe on an open network reaches everything, so a
- * broken allowlist fails these tests. A Unix socket under the host's /run stands in for Docker's.
+ * but different hosts to the allowlist (the services here let runs reach them with
+ * CCA_PRIVATE_HOSTS; without it they are loopback, and refused). The same probe on the host's
+ * network (CCA_RUN_NETWORK=host) reaches everything, so a broken allowlist fails these tests. A
+ * Unix socket under the host's /run stands in for Docker's.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -100,6 +102,7 @@ found['direct']['refused'] = direct(h, int(p))
 h, p = '${t.service}'.split(':')
 found['direct']['service'] = direct(h, int(p))
 found['direct']['internet'] = direct('1.1.1.1', 80)
+found['proxied']['metadata'] = get('http://169.254.169.254/latest/meta-data/')
 print(json.dumps(found, indent=1))
 `;
 }
@@ -107,6 +110,7 @@ print(json.dumps(found, indent=1))
 describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists (real Claude Code, bubblewrap, proxy)', () => {
   let model: ModelServer;
   let open: TestService;
+  let shared: TestService;
   let allowed: { server: http.Server; port: number };
   let refused: { server: http.Server; port: number };
   let targets: { allowed: string; refused: string; service: string; unix: string };
@@ -131,7 +135,9 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
             : { content: [text('Probed.')] },
       }),
     );
-    open = await startTestService({ model });
+    // The stand-ins for internet hosts are on loopback: the operator lets runs reach them.
+    open = await startTestService({ model, env: { CCA_PRIVATE_HOSTS: '127.0.0.2,127.0.0.3' } });
+    shared = await startTestService({ model, env: { CCA_RUN_NETWORK: 'host' } });
     // A Unix socket of the host under /run, where Docker, D-Bus and databases keep theirs.
     const unixPath = `/run/cca-egress-test-${randomBytes(4).toString('hex')}.sock`;
     hostSocket = net.createServer((c) => c.end(secret.unix));
@@ -146,6 +152,7 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
 
   afterAll(async () => {
     await open?.close();
+    await shared?.close();
     await model?.close();
     allowed?.server.close();
     refused?.server.close();
@@ -187,17 +194,42 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
 
     expect(body.output.metadata.egress).toEqual({
       allowed_domains: ['127.0.0.2'],
-      denied: [{ host: '127.0.0.3', port: refused.port, attempts: 2 }],
+      denied: [
+        { host: '127.0.0.3', port: refused.port, attempts: 2 },
+        { host: '169.254.169.254', port: 80, attempts: 1 },
+      ],
     });
     // One event per refused host and port, however often it was tried.
     const events = new EventStore(open.runtime.db).listAfter(body.output.session_id, 0);
-    expect(events.filter((e) => e.type === 'egress.denied').map((e) => e.data)).toEqual([{ host: '127.0.0.3', port: refused.port }]);
+    expect(events.filter((e) => e.type === 'egress.denied').map((e) => e.data)).toEqual([
+      { host: '127.0.0.3', port: refused.port },
+      { host: '169.254.169.254', port: 80 },
+    ]);
   });
 
-  it('on an open network the same probe reaches everything: the checks above can fail', async () => {
+  it('without an allowlist: its own network all the same, public hosts through the proxy, never the host or metadata', async () => {
     const { body, report } = await probe(open, {});
+    expect(report.env).toMatchObject({ HTTP_PROXY: `http://127.0.0.1:${BRIDGE_PORT}` });
+    // Both stand-ins are "public" here (CCA_PRIVATE_HOSTS), so both answer through the proxy.
+    expect(report.proxied.allowed).toBe(secret.allowed);
+    expect(report.proxied.refused).toBe(secret.refused);
+    // The metadata service is refused by its address, with the reason and the way to allow it.
+    expect(report.proxied.metadata).toMatch(
+      /^HTTP 403 cca egress: 169\.254\.169\.254 is a loopback, private, link-local or metadata address, which runs may not reach \(the operator can allow it with --private-hosts/,
+    );
+    // Around the proxy: nothing (the service's port, other local servers, the internet, /run).
+    expect(report.direct.refused).toMatch(/^ERR /);
+    expect(report.direct.service).toMatch(/^ERR /);
+    expect(report.direct.internet).toMatch(/^ERR /);
+    expect(report.unix).toMatch(/^ERR /);
+    expect(body.output.metadata.egress).toBeUndefined();
+  });
+
+  it('on the host network (CCA_RUN_NETWORK=host) the same probe reaches everything: the checks above can fail', async () => {
+    const { body, report } = await probe(shared, {});
     expect(report.env).toEqual({});
     expect(report.proxied.refused).toBe(secret.refused);
+    expect(report.proxied.metadata).not.toMatch(/^HTTP 403 cca egress/);
     expect(report.direct.refused).toBe(`CONNECTED ${secret.refused}`);
     expect(report.direct.service).toMatch(/^CONNECTED/);
     expect(report.run).toEqual((await fs.readdir('/run')).sort());
@@ -208,7 +240,10 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
   describe('a deployment allowlist (CCA_ALLOWED_DOMAINS)', () => {
     let locked: TestService;
     beforeAll(async () => {
-      locked = await startTestService({ model, env: { CCA_ALLOWED_DOMAINS: '127.0.0.2,*.example.test' } });
+      locked = await startTestService({
+        model,
+        env: { CCA_ALLOWED_DOMAINS: '127.0.0.2,*.example.test', CCA_PRIVATE_HOSTS: '127.0.0.2,127.0.0.3' },
+      });
     });
     afterAll(async () => locked?.close());
 
@@ -228,6 +263,7 @@ describe.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('egress allowlists
         denied: [
           { host: '127.0.0.2', port: allowed.port, attempts: 2 },
           { host: '127.0.0.3', port: refused.port, attempts: 2 },
+          { host: '169.254.169.254', port: 80, attempts: 1 },
         ],
       });
     });
@@ -287,6 +323,30 @@ describe('cca serve --allowed-domains', () => {
       expect(banner).not.toContain('ERROR');
     } finally {
       await serve.stop();
+    }
+  });
+
+  it.skipIf(sandbox.kind !== 'bwrap' || !sandbox.network)('says at start-up that each run has its own network, and the operator’s exceptions', async () => {
+    const serve = await spawnServe(['--private-hosts', 'registry.internal, 10.1.0.0/16'], process.env.PATH ?? '');
+    try {
+      const { banner } = await listening(serve.child, SERVE_BANNER_END);
+      expect(banner).toContain(
+        '  network:  each run its own; out only through its proxy, to public hosts (loopback, private and metadata addresses refused ' +
+          'except registry.internal, 10.1.0.0/16 (--private-hosts)); a request may narrow it with allowed_domains\n',
+      );
+      expect(banner).not.toMatch(/WARNING|ERROR/);
+    } finally {
+      await serve.stop();
+    }
+  });
+
+  it('warns at start-up when runs share the host network', async () => {
+    const shared = await spawnServe([], process.env.PATH ?? '', { CCA_RUN_NETWORK: 'host' });
+    try {
+      const { banner } = await listening(shared.child, SERVE_BANNER_END);
+      expect(banner).toContain("  network:  the host's (CCA_RUN_NETWORK=host)\nWARNING: runs can reach this service's port");
+    } finally {
+      await shared.stop();
     }
   });
 

@@ -23,7 +23,8 @@ const FAULTS: Record<string, { reply: Reply; cause: RegExp }> = {
   },
   'dropped-stream': {
     reply: { fault: 'drop', content: [text('I will never finish this sentence')] },
-    cause: /Connection dropped|ECONNRESET/,
+    // Through the broker: the connection it had to the model endpoint was dropped before an answer.
+    cause: /Connection dropped|ECONNRESET|The model endpoint did not answer: socket hang up/,
   },
   'bad-json-stream': { reply: { fault: 'bad_json', content: [text('half')] }, cause: /JSON Parse error/ },
   'truncated-stream': { reply: { fault: 'truncated', content: [text('no message_stop follows')] }, cause: /Connection lost mid-response/ },

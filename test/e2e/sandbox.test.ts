@@ -191,7 +191,8 @@ describe.skipIf(sandbox.kind !== 'bwrap')('the run sandbox (bubblewrap) with the
     }
 
     // Its own PID namespace: PID 1 is bwrap, then Claude Code and what it ran; no service, no decoy.
-    expect(report.procs['1']?.cmdline).toMatch(/^\S*bwrap --args 3 -- \S+claude /);
+    // bwrap, then the egress bridge (Node) that starts Claude Code: the run has a network of its own.
+    expect(report.procs['1']?.cmdline).toMatch(/^\S*bwrap --args 3 -- \S+node \S+bridge-main\.cjs \d+ \S+ \S* \S+claude /);
     const cmdlines = Object.values(report.procs).map((p) => p.cmdline);
     expect(cmdlines.length).toBeLessThan(15);
     expect(cmdlines.some((c) => c.includes('python3 probe.py'))).toBe(true);

@@ -141,6 +141,7 @@ describe('tenancy: one key against the others', () => {
     expect(meta.skipped_files).toEqual([
       {
         path: 'b.txt',
+        file_name: 'b.txt',
         reason: 'storage_quota',
         detail: expect.stringMatching(/storage quota of 1048576 bytes.*still in the session's workspace/),
       },

@@ -37,13 +37,13 @@ export interface ServeChild {
 const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
 
 /**
- * Starts `bin/cca serve --port 0 --log-level silent` with `flags` (the banner still prints).
+ * Starts `bin/cca serve --port 0 --log-level silent` with `flags` and `env` (the banner still prints).
  * @example const serve = await spawnServe(['--no-sandbox'], process.env.PATH ?? '')
  */
-export async function spawnServe(flags: string[], PATH: string): Promise<ServeChild> {
+export async function spawnServe(flags: string[], PATH: string, env: Record<string, string> = {}): Promise<ServeChild> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-serve-'));
   const child = spawn(process.execPath, [CCA, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'silent', ...flags], {
-    env: { PATH, HOME: dataDir },
+    env: { PATH, HOME: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return {

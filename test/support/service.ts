@@ -37,6 +37,8 @@ export async function startTestService(
     state?: StateMirror;
     /** The service's logger; default: silent. */
     logger?: Logger;
+    /** false: runs get the model key itself, as before the credential broker (for the benchmark). */
+    brokerCredentials?: boolean;
   } = {},
 ): Promise<TestService> {
   const model = opts.model ?? (await startModelServer(opts.responder));
@@ -57,7 +59,11 @@ export async function startTestService(
     config,
     opts.logger ?? silentLogger(),
     { PATH: process.env.PATH, LANG: 'C.UTF-8' },
-    { ...(opts.now ? { now: opts.now } : {}), ...(opts.state ? { state: opts.state } : {}) },
+    {
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.state ? { state: opts.state } : {}),
+      ...(opts.brokerCredentials !== undefined ? { brokerCredentials: opts.brokerCredentials } : {}),
+    },
   );
   return {
     url: runtime.url,

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createS3Client } from '../../artifacts/factory.js';
-import { keySegments } from '../../artifacts/keys.js';
+import { decodeKeyPath, keySegments } from '../../artifacts/keys.js';
+import { bytesOfName } from '../../workspace/index.js';
 import { loadConfig } from '../../config/index.js';
 import { formatBytes } from '../api-report.js';
 import type { CommandContext, CommandDeps, CommandInput } from '../context.js';
@@ -77,7 +78,7 @@ export async function runDownload({ values, positionals }: CommandInput<Flags>, 
       continue;
     }
     try {
-      await saveInside(root, rel, await source.open(object.key));
+      await saveInside(root, rel.map(segmentBytes), await source.open(object.key));
       copied++;
       bytes += object.size;
       io.stdout(`${n} ${rel.join('/')}  ${formatBytes(object.size)}  (${formatBytes(bytes)} of ${formatBytes(total)})\n`);
@@ -97,11 +98,26 @@ export function safeRelative(key: string): string[] | undefined {
   return segments.slice(1);
 }
 
+/**
+ * The file name a key segment stands for: keys percent-encode "%", "\\", control characters and
+ * bytes that are not UTF-8, so the file gets the very name the run gave it. A segment that is not
+ * such an encoding (keys stored before it) or that would decode to a separator, "." or ".." is
+ * written as it is.
+ */
+export function segmentBytes(segment: string): Buffer {
+  const decoded = decodeKeyPath(segment);
+  if (decoded === undefined) return Buffer.from(segment);
+  const bytes = bytesOfName(decoded);
+  const unsafe = bytes.includes(0x2f) || bytes.includes(0) || bytes.length === 0 || decoded === '.' || decoded === '..';
+  return unsafe ? Buffer.from(segment) : bytes;
+}
+
 /** Writes a stream to `<root>/<rel>` (directories made one by one, never through a link), via a temp file and a rename. */
-async function saveInside(root: string, rel: string[], body: NodeJS.ReadableStream): Promise<void> {
-  let parent = root;
+async function saveInside(root: string, rel: Buffer[], body: NodeJS.ReadableStream): Promise<void> {
+  const join = (dir: Buffer, name: Buffer | string) => Buffer.concat([dir, Buffer.from('/'), Buffer.from(name)]);
+  let parent = Buffer.from(root);
   for (const segment of rel.slice(0, -1)) {
-    parent = path.join(parent, segment);
+    parent = join(parent, segment);
     // A directory that is a link out of --out (made before, or by someone else) is not written through.
     const stat = await fs.promises
       .lstat(parent)
@@ -110,10 +126,10 @@ async function saveInside(root: string, rel: string[], body: NodeJS.ReadableStre
     else if (stat.isSymbolicLink()) throw new Error(`refused: ${parent} is a link, which leads outside ${root}`);
     else if (!stat.isDirectory()) throw new Error(`${parent} exists and is not a directory`);
   }
-  const temp = path.join(parent, `.${randomUUID()}.partial`);
+  const temp = join(parent, `.${randomUUID()}.partial`);
   try {
     await pipeline(body, fs.createWriteStream(temp, { flags: 'wx' }));
-    await fs.promises.rename(temp, path.join(parent, rel.at(-1) as string));
+    await fs.promises.rename(temp, join(parent, rel.at(-1) as Buffer));
   } catch (err) {
     await fs.promises.rm(temp, { force: true });
     throw err;

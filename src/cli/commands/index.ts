@@ -35,7 +35,8 @@ Model provider (Claude Code's own variables, read at start-up):
 
 Limits (environment only): CCA_MAX_BODY_BYTES, CCA_MAX_PROMPT_CHARS, CCA_MAX_TURNS(_LIMIT),
   CCA_MAX_BUDGET_USD(_LIMIT), CCA_TIMEOUT_S(_LIMIT), CCA_MAX_FILES, CCA_MAX_FILE_BYTES,
-  CCA_MAX_TOTAL_BYTES, CCA_DOWNLOAD_URL_TTL_S, CCA_MODEL_MAX_RETRIES, CCA_CLAUDE_PATH,
+  CCA_MAX_TOTAL_BYTES, CCA_MAX_WALK_ENTRIES, CCA_MAX_LISTED_FILES, CCA_DOWNLOAD_URL_TTL_S,
+  CCA_MODEL_MAX_RETRIES, CCA_CLAUDE_PATH,
   CCA_MODEL_TIMEOUT_S (one model request), CCA_SHUTDOWN_GRACE_S (runs may finish on a stop) [30].
 
 Each command has its own help: "cca help invoke" or "cca invoke --help".

@@ -26,9 +26,17 @@ const SERVE_OPTIONS: OptionDef[] = [
     flags: '--allowed-domains <LIST>',
     env: 'CCA_ALLOWED_DOMAINS',
     help:
-      'Hosts runs may connect to besides the model, e.g. "github.com,*.npmjs.org" ("none": the model only). Runs then have ' +
-      'no network of their own and reach those hosts through a proxy; requests may narrow it with allowed_domains. Needs the sandbox.',
-    default: 'open',
+      'Hosts runs may connect to besides the model, e.g. "github.com,*.npmjs.org" ("none": the model only), through their ' +
+      'egress proxy; requests may narrow it with allowed_domains. Needs the sandbox.',
+    default: 'every public host',
+  },
+  {
+    flags: '--private-hosts <LIST>',
+    env: 'CCA_PRIVATE_HOSTS',
+    help:
+      'Loopback, private or metadata hosts runs may still reach, which the egress proxy otherwise refuses after resolving: ' +
+      'names, IP addresses or ranges, e.g. "registry.internal,10.1.0.0/16".',
+    default: 'none',
   },
 ];
 

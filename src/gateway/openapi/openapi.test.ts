@@ -13,6 +13,7 @@ import {
   InvocationOutputSchema,
   PingSchema,
   SessionDetailSchema,
+  SessionFilesPageSchema,
   SessionListSchema,
 } from '../../schemas/responses.js';
 
@@ -73,6 +74,7 @@ describe('buildOpenApi', () => {
         'GET /sessions',
         'GET /sessions/{session_id}',
         'GET /sessions/{session_id}/events',
+        'GET /sessions/{session_id}/files',
         'POST /sessions/{session_id}/cancel',
         'POST /sessions/{session_id}/permissions/{request_id}',
         'GET /health',
@@ -179,6 +181,7 @@ describe('buildOpenApi', () => {
       Error: ErrorSchema,
       SessionList: SessionListSchema,
       SessionDetail: SessionDetailSchema,
+      SessionFilesPage: SessionFilesPageSchema,
       Health: HealthSchema,
       Ping: PingSchema,
       AsyncAccepted: AsyncAcceptedSchema,

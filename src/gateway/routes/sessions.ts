@@ -17,6 +17,7 @@ import { ownerOf, visibleSession } from './owner.js';
 import { SESSION_NOT_FOUND, SessionParams } from './params.js';
 
 const LIMIT_MESSAGE = 'limit must be an integer from 1 to 100.';
+const FILES_LIMIT_MESSAGE = 'files_limit must be an integer from 0 to 1000.';
 const CURSOR_MESSAGE = 'cursor is not one this API returned; pass next_cursor from the previous page unchanged.';
 
 /** The declaration of `GET /sessions`. */
@@ -54,9 +55,23 @@ export const getSessionRoute = createRoute({
   operationId: 'getSession',
   tags: ['Sessions'],
   summary: 'Show a session and its invocations',
-  request: { params: SessionParams },
+  description:
+    'Each invocation lists the first `files_limit` entries of its stored files and of its skipped ones, with their totals; `GET /sessions/{session_id}/files` pages through the rest.',
+  request: {
+    params: SessionParams,
+    query: z.object({
+      files_limit: z.coerce
+        .number({ error: FILES_LIMIT_MESSAGE })
+        .int(FILES_LIMIT_MESSAGE)
+        .min(0, FILES_LIMIT_MESSAGE)
+        .max(1000, FILES_LIMIT_MESSAGE)
+        .default(100)
+        .meta({ description: 'Entries of each file list shown per invocation.' }),
+    }),
+  },
   responses: {
     200: json('The session, with each invocation and its files.', SessionDetailSchema, EXAMPLE_SESSION_DETAIL),
+    400: error('`files_limit` is invalid.', { message: FILES_LIMIT_MESSAGE, code: 'invalid_request' }),
     403: FORBIDDEN,
     404: SESSION_NOT_FOUND,
     429: THROTTLED,
@@ -90,9 +105,15 @@ export function serveSessionReads(app: OpenAPIHono<CallerEnv>, deps: SessionRead
 
   app.openapi({ ...getSessionRoute, middleware: [auth] }, async (c) => {
     const id = c.req.valid('param').session_id;
+    const { files_limit: limit } = c.req.valid('query');
     const row = visibleSession(sessions, id, ownerOf(c));
     const origin = publicOrigin(config, c.req.url);
-    const detail = toSessionDetail(row, sessions.listInvocations(id));
+    // Each invocation's lists come a page at a time from their table, never whole.
+    const detail = toSessionDetail(row, sessions.listInvocations(id), (invocationId) => ({
+      files: limit === 0 ? [] : sessions.files.page({ invocationId }, 'uploaded', limit).map((r) => r.entry),
+      skipped: limit === 0 ? [] : sessions.files.page({ invocationId }, 'skipped', limit).map((r) => r.entry),
+      counts: () => sessions.files.counts(invocationId),
+    }));
     // Stored links expire: every read gets fresh ones (S3 presigning is asynchronous).
     for (const inv of detail.invocations) {
       inv.files = await Promise.all(inv.files.map(async (file) => ({ ...file, ...(await store.links(file.key, origin)) })));

@@ -1,0 +1,307 @@
+/**
+ * The credential broker against real HTTP servers on 127.0.0.1 standing in for the model
+ * endpoint: the credential swap, streaming, token refusals, and SigV4 signatures checked by
+ * signing the received request again.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ProviderConfig } from '../config/index.js';
+import { silentLogger } from '../logging/index.js';
+import { CredentialBroker } from './broker.js';
+import { brokeredEnv } from './child-env.js';
+import { Sha256 } from './sha256.js';
+import { bedrockUpstream, joinUrl, parseCustomHeaders } from './upstream.js';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+/** A model endpoint that records requests; `answer` writes the response. */
+async function endpoint(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, r) => r.end('{"ok":true}')) {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      answer(req, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+function anthropic(baseUrl: string, extra: Record<string, string> = {}): ProviderConfig {
+  return {
+    kind: 'anthropic',
+    env: { ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_API_KEY: 'sk-real-key', ...extra },
+    defaultModel: undefined,
+    endpoint: baseUrl,
+  };
+}
+
+function broker(provider: ProviderConfig): CredentialBroker {
+  const b = new CredentialBroker(provider, silentLogger());
+  closers.push(() => b.close());
+  return b;
+}
+
+/** Sends a request to the broker's shared listener. */
+async function send(
+  origin: string,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  const res = await fetch(origin + path, { method: opts.method ?? 'POST', headers: opts.headers ?? {}, body: opts.body ?? null });
+  return { status: res.status, headers: Object.fromEntries(res.headers) as http.IncomingHttpHeaders, body: await res.text() };
+}
+
+describe('the broker on an Anthropic-compatible endpoint', () => {
+  it('replaces whatever key the run sends with the operator’s, keeps the request, and adds the custom headers', async () => {
+    const model = await endpoint();
+    const real = broker(anthropic(`${model.url}/gateway/`, { ANTHROPIC_CUSTOM_HEADERS: 'X-Gateway-Secret: s3cret\nBad Header: no' }));
+    const run = real.openRun('inv-1');
+    const origin = await real.sharedOrigin();
+    const env = run.env(origin);
+    expect(env.ANTHROPIC_BASE_URL).toBe(`${origin}/cca-run/${run.token}`);
+    const res = await send(env.ANTHROPIC_BASE_URL!, '/v1/messages?beta=true', {
+      headers: {
+        'x-api-key': run.token,
+        authorization: 'Bearer stolen',
+        'anthropic-version': '2023-06-01',
+        'content-type': 'application/json',
+      },
+      body: '{"model":"m","messages":[]}',
+    });
+    expect(res).toMatchObject({ status: 200, body: '{"ok":true}' });
+    const got = model.seen[0]!;
+    expect(got.url).toBe('/gateway/v1/messages?beta=true');
+    expect(got.body).toBe('{"model":"m","messages":[]}');
+    expect(got.headers['x-api-key']).toBe('sk-real-key');
+    expect(got.headers.authorization).toBeUndefined();
+    expect(got.headers['x-gateway-secret']).toBe('s3cret');
+    expect(got.headers['anthropic-version']).toBe('2023-06-01');
+    run.close();
+  });
+
+  it('sends ANTHROPIC_AUTH_TOKEN as a bearer token', async () => {
+    const model = await endpoint();
+    const b = broker({ kind: 'anthropic', env: { ANTHROPIC_AUTH_TOKEN: 'tok-real' }, defaultModel: undefined, endpoint: model.url });
+    const run = b.openRun('inv-1');
+    await send(run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!, '/v1/messages', { body: '{}' });
+    expect(model.seen[0]!.headers.authorization).toBe('Bearer tok-real');
+    expect(model.seen[0]!.headers['x-api-key']).toBeUndefined();
+  });
+
+  it('streams the answer as it comes: the first event arrives before the endpoint sends the rest', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const model = await endpoint((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: message_start\ndata: {}\n\n');
+      void released.then(() => res.end('event: message_stop\ndata: {}\n\n'));
+    });
+    const b = broker(anthropic(model.url));
+    const run = b.openRun('inv-1');
+    const res = await fetch(`${run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL}/v1/messages`, { method: 'POST', body: '{}' });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toBe('event: message_start\ndata: {}\n\n');
+    release();
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+    expect(rest).toBe('event: message_stop\ndata: {}\n\n');
+  });
+
+  it('refuses a missing, forged or ended token with a 401 the Anthropic client reports, and never calls the endpoint', async () => {
+    const model = await endpoint();
+    const b = broker(anthropic(model.url));
+    const origin = await b.sharedOrigin();
+    const run = b.openRun('inv-1');
+    for (const path of ['/v1/messages', '/cca-run/cca-run-forged/v1/messages', `/cca-run/${run.token}x/v1/messages`]) {
+      const res = await send(origin, path, { body: '{}' });
+      expect(res.status, path).toBe(401);
+      expect(JSON.parse(res.body)).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    }
+    run.close();
+    const late = await send(origin, `/cca-run/${run.token}/v1/messages`, { body: '{}' });
+    expect(late.status).toBe(401);
+    expect(JSON.parse(late.body).error.message).toMatch(/belongs to a run that has ended/);
+    expect(model.seen).toHaveLength(0);
+  });
+
+  it('answers a run’s handler only for that run’s token', async () => {
+    const model = await endpoint();
+    const b = broker(anthropic(model.url));
+    const a = b.openRun('inv-a');
+    const other = b.openRun('inv-b');
+    const server = http.createServer(a.handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect((await send(origin, `/cca-run/${other.token}/v1/messages`, { body: '{}' })).status).toBe(401);
+    expect((await send(origin, `/cca-run/${a.token}/v1/messages`, { body: '{}' })).status).toBe(200);
+    expect(model.seen).toHaveLength(1);
+    expect(b.tokens.use(a.token)).toEqual({ ok: true, runId: 'inv-a' });
+  });
+
+  it('sends a request again on a new connection when the endpoint dropped the kept-alive one it reused', async () => {
+    const perSocket = new WeakMap<object, number>();
+    let served = 0;
+    const model = await endpoint((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      // The second request on a connection finds it closed, as when an idle timeout strikes.
+      if (n === 2) return req.socket.destroy();
+      served += 1;
+      res.end(`answer ${served}`);
+    });
+    const b = broker(anthropic(model.url));
+    const run = b.openRun('inv-1');
+    const base = run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!;
+    expect(await send(base, '/v1/messages', { body: '{"n":1}' })).toMatchObject({ status: 200, body: 'answer 1' });
+    expect(await send(base, '/v1/messages', { body: '{"n":2}' })).toMatchObject({ status: 200, body: 'answer 2' });
+    expect(model.seen.map((s) => s.body)).toEqual(['{"n":1}', '{"n":2}', '{"n":2}']);
+  });
+
+  it('answers 502 in the API’s shape when the endpoint is down', async () => {
+    const b = broker(anthropic('http://127.0.0.1:1'));
+    const run = b.openRun('inv-1');
+    const res = await send(run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!, '/v1/messages', { body: '{}' });
+    expect(res.status).toBe(502);
+    expect(JSON.parse(res.body).error.message).toMatch(/^cca broker: The model endpoint did not answer: .*ECONNREFUSED/);
+  });
+});
+
+describe('the broker on Amazon Bedrock', () => {
+  const bedrock = (env: Record<string, string>): ProviderConfig => ({
+    kind: 'bedrock',
+    env: { CLAUDE_CODE_USE_BEDROCK: '1', AWS_REGION: 'eu-west-1', ...env },
+    defaultModel: undefined,
+    endpoint: env.ANTHROPIC_BEDROCK_BASE_URL ?? 'https://bedrock-runtime.eu-west-1.amazonaws.com',
+  });
+  const credentials = { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG', sessionToken: 'session-tok' };
+
+  it('signs with SigV4 for bedrock in the region: the signature verifies when the received request is signed again', async () => {
+    const model = await endpoint();
+    const b = broker(
+      bedrock({
+        ANTHROPIC_BEDROCK_BASE_URL: model.url,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: credentials.sessionToken,
+      }),
+    );
+    const run = b.openRun('inv-1');
+    const base = run.env(await b.sharedOrigin()).ANTHROPIC_BEDROCK_BASE_URL!;
+    const path = '/model/eu.anthropic.claude-haiku-4-5-20251001-v1:0/invoke-with-response-stream';
+    const res = await send(base, path, {
+      headers: { 'content-type': 'application/json', authorization: 'forged' },
+      body: '{"max_tokens":5}',
+    });
+    expect(res.status).toBe(200);
+    const got = model.seen[0]!;
+    expect(got.url).toBe(path);
+    const auth = String(got.headers.authorization);
+    const match =
+      /^AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+        auth,
+      );
+    expect(match, auth).not.toBeNull();
+    expect(got.headers['x-amz-security-token']).toBe('session-tok');
+    // Sign what arrived, with the same key and time: the signatures agree.
+    const signedNames = match![1]!.split(';');
+    const headers = Object.fromEntries(signedNames.map((n) => [n, String(got.headers[n])]));
+    const url = new URL(model.url + got.url);
+    const amzDate = String(got.headers['x-amz-date']);
+    const when = new Date(
+      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+    );
+    const again = await new SignatureV4({ service: 'bedrock', region: 'eu-west-1', credentials, sha256: Sha256 }).sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname,
+        query: {},
+        headers,
+        body: got.body,
+      },
+      { signingDate: when },
+    );
+    expect(String(again.headers.authorization)).toBe(auth);
+  });
+
+  it('sends model calls to bedrock-runtime and the start-up control-plane calls to bedrock, in the region', async () => {
+    const up = bedrockUpstream(bedrock({}), () => credentials);
+    const at = async (path: string) => (await up.prepare({ method: 'GET', path, headers: {}, body: Buffer.alloc(0) })).url.href;
+    expect(await at('/model/m/invoke')).toBe('https://bedrock-runtime.eu-west-1.amazonaws.com/model/m/invoke');
+    expect(await at('/inference-profiles?type=SYSTEM_DEFINED')).toBe(
+      'https://bedrock.eu-west-1.amazonaws.com/inference-profiles?type=SYSTEM_DEFINED',
+    );
+  });
+
+  it('uses a Bedrock API key as a bearer token instead of signing', async () => {
+    const up = bedrockUpstream(bedrock({ AWS_BEARER_TOKEN_BEDROCK: 'bedrock-api-key' }), () => credentials);
+    const { headers } = await up.prepare({ method: 'POST', path: '/model/m/invoke', headers: {}, body: Buffer.from('{}') });
+    expect(headers.authorization).toBe('Bearer bedrock-api-key');
+  });
+});
+
+describe('what a run sees', () => {
+  it('gets the broker’s URL and its token, and no credential of the operator', () => {
+    const secrets = {
+      ANTHROPIC_API_KEY: 'sk-real',
+      ANTHROPIC_AUTH_TOKEN: 'tok-real',
+      ANTHROPIC_CUSTOM_HEADERS: 'X-Secret: s',
+      AWS_ACCESS_KEY_ID: 'AKIA-real',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret',
+      AWS_SESSION_TOKEN: 'aws-session',
+      AWS_BEARER_TOKEN_BEDROCK: 'bedrock-key',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/creds',
+    };
+    for (const kind of ['anthropic', 'bedrock'] as const) {
+      const env = brokeredEnv(
+        {
+          kind,
+          env: { ...secrets, AWS_REGION: 'us-west-2', ANTHROPIC_DEFAULT_SONNET_MODEL: 'sonnet-x' },
+          defaultModel: undefined,
+          endpoint: 'x',
+        },
+        'http://127.0.0.1:3128/cca-run/cca-run-t',
+        'cca-run-t',
+      );
+      const seen = JSON.stringify(env);
+      for (const secret of Object.values(secrets)) expect(seen, kind).not.toContain(secret);
+      expect(env.ANTHROPIC_DEFAULT_SONNET_MODEL).toBe('sonnet-x');
+      if (kind === 'bedrock') {
+        expect(env).toMatchObject({ CLAUDE_CODE_USE_BEDROCK: '1', CLAUDE_CODE_SKIP_BEDROCK_AUTH: '1', AWS_REGION: 'us-west-2' });
+      } else expect(env).toMatchObject({ ANTHROPIC_API_KEY: 'cca-run-t' });
+    }
+  });
+});
+
+describe('helpers', () => {
+  it('joins a base with a path and its query', () => {
+    expect(joinUrl('https://gw.example/anthropic/', '/v1/messages?beta=true').href).toBe(
+      'https://gw.example/anthropic/v1/messages?beta=true',
+    );
+    expect(joinUrl('https://api.anthropic.com', '/v1/messages').href).toBe('https://api.anthropic.com/v1/messages');
+  });
+
+  it('reads ANTHROPIC_CUSTOM_HEADERS lines, skipping what is not a header', () => {
+    expect(parseCustomHeaders('X-A: 1\r\nbad line\nX-B:two: parts\n: none')).toEqual({ 'x-a': '1', 'x-b': 'two: parts' });
+  });
+});

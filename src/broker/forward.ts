@@ -1,0 +1,136 @@
+/**
+ * The broker's HTTP handler: a run's model request comes in as `/cca-run/<token>/<path>`; a live
+ * token of the right run gets the request forwarded with the operator's credential in place of
+ * whatever the run sent, and the answer streamed back as it arrives (no buffering: Claude Code
+ * reads server-sent events). Anything else gets a 401 in the Anthropic API's error shape, which
+ * Claude Code reports at once instead of retrying.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Logger } from '../logging/index.js';
+import type { RunTokens, TokenCheck } from './tokens.js';
+import { CREDENTIAL_HEADERS, type ModelUpstream } from './upstream.js';
+
+/** Where a run's base URL points below the broker's origin. */
+export const TOKEN_PREFIX = '/cca-run/';
+
+/** A model request body the broker holds whole at most (the Messages API takes up to 32 MB). */
+export const MAX_MODEL_BODY_BYTES = 64 * 1024 * 1024;
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+export interface BrokerHandlerOptions {
+  tokens: RunTokens;
+  upstream: ModelUpstream;
+  log: Logger;
+  /** Only this token is accepted here (the per-run proxy); none: any live token (the shared listener). */
+  only?: string;
+}
+
+/**
+ * The request handler of the broker.
+ * @example startEgressProxy({ ..., onOriginRequest: brokerHandler({ tokens, upstream, log, only: token }) })
+ */
+export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const { tokens, upstream, log } = opts;
+  return function broker(req, res) {
+    req.on('error', () => res.destroy());
+    const target = req.url ?? '';
+    const match = /^\/cca-run\/([A-Za-z0-9_-]{1,128})(\/.*)?$/s.exec(target);
+    const token = match?.[1] ?? '';
+    const check: TokenCheck = match === null ? { ok: false, reason: 'unknown' } : tokens.use(token);
+    if (!check.ok || (opts.only !== undefined && token !== opts.only)) {
+      const reason = check.ok ? 'another run' : check.reason;
+      log.warn({ reason, ...(check.ok ? {} : { run: check.runId }), method: req.method }, 'model credential broker: token refused');
+      req.resume();
+      return refuse(
+        res,
+        401,
+        reason === 'ended'
+          ? 'This run token belongs to a run that has ended; tokens are valid only while their run lives.'
+          : "Not a valid run token. Model requests reach the provider only from inside a run, with that run's token.",
+      );
+    }
+    const path = match?.[2] ?? '/';
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_MODEL_BODY_BYTES) {
+        req.destroy();
+        return refuse(res, 413, `A model request body may be at most ${MAX_MODEL_BODY_BYTES} bytes.`, 'request_too_large');
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (res.headersSent) return;
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined || HOP_BY_HOP.has(name) || CREDENTIAL_HEADERS.includes(name)) continue;
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const body = Buffer.concat(chunks);
+      if (body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET')) headers['content-length'] = String(body.length);
+      upstream
+        .prepare({ method: req.method ?? 'GET', path, headers, body })
+        .then(({ url, headers: out }) => send(url, out, body))
+        .catch((err: unknown) => {
+          log.error({ err }, 'model credential broker: could not prepare the request');
+          refuse(res, 502, 'The service could not authenticate the model request; its operator can see why in the log.', 'api_error');
+        });
+    });
+
+    function send(url: URL, headers: Record<string, string>, body: Buffer, attempt = 1): void {
+      const client = url.protocol === 'https:' ? https : http;
+      const agent = url.protocol === 'https:' ? agents.https : agents.http;
+      const up = client.request(url, { method: req.method, headers, agent });
+      up.on('response', (answer) => {
+        log.debug({ run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode }, 'model request');
+        const out: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+        if (answer.headers['content-length'] !== undefined) out['content-length'] = answer.headers['content-length'];
+        answer.on('error', () => res.destroy());
+        res.writeHead(answer.statusCode ?? 502, out);
+        // Each chunk goes out as it comes in: a stream of events stays a stream.
+        res.flushHeaders();
+        answer.pipe(res);
+      });
+      up.on('error', (err: NodeJS.ErrnoException) => {
+        if (res.headersSent) return res.destroy();
+        // A kept-alive connection the endpoint closed just as it was reused: nothing reached the
+        // endpoint, and the body is in hand, so sending it once more on a new connection is safe.
+        if (up.reusedSocket && attempt === 1 && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          return send(url, headers, body, attempt + 1);
+        }
+        log.warn({ err, endpoint: upstream.endpoint }, 'model credential broker: the model endpoint did not answer');
+        refuse(res, 502, `The model endpoint did not answer: ${err.message}`, 'api_error');
+      });
+      res.on('close', () => {
+        if (!res.writableFinished) up.destroy();
+      });
+      up.end(body);
+    }
+  };
+}
+
+/** An error in the Anthropic API's shape. */
+function refuse(res: http.ServerResponse, status: number, message: string, type = 'authentication_error'): void {
+  if (res.headersSent) return void res.destroy();
+  const body = JSON.stringify({ type: 'error', error: { type, message: `cca broker: ${message}` } });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+}

@@ -1,0 +1,125 @@
+/**
+ * `GET /sessions/{session_id}/files`: every file a session's invocations stored (or skipped, or
+ * failed to store), a page at a time. An invocation's output and `GET /sessions/{session_id}` list
+ * only the first entries of each list; this route reads the rest through an index, so a run of
+ * 100,000 files costs its readers one page each, not the whole list.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import type { ArtifactStore } from '../../artifacts/index.js';
+import type { Config } from '../../config/index.js';
+import { NotFoundError, ValidationError } from '../../errors/index.js';
+import { error, FORBIDDEN, json, THROTTLED } from '../../http/openapi-responses.js';
+import { publicOrigin, type CallerEnv } from '../../runtime/index.js';
+import { FILE_LIST_KINDS, SessionFilesPageSchema, type SessionFilesPage, type UploadedFile } from '../../schemas/index.js';
+import type { SessionRepo } from '../../sessions/index.js';
+import type { MiddlewareHandler } from 'hono';
+import { ownerOf, visibleSession } from './owner.js';
+import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from './params.js';
+
+const LIMIT_MESSAGE = 'limit must be an integer from 1 to 1000.';
+const CURSOR_MESSAGE = 'cursor is not one this API returned; pass next_cursor from the previous page unchanged.';
+const KIND_MESSAGE = `kind must be one of ${FILE_LIST_KINDS.join(', ')}.`;
+
+/** The declaration of `GET /sessions/{session_id}/files`. */
+export const sessionFilesRoute = createRoute({
+  method: 'get',
+  path: '/sessions/{session_id}/files',
+  operationId: 'listSessionFiles',
+  tags: ['Sessions'],
+  summary: "Page through a session's files",
+  description:
+    'Stored files (with fresh download links), skipped entries or failed uploads of the whole session or of one invocation (`invocation_id`), oldest first. Use it when an output or `GET /sessions/{session_id}` says `files_truncated`.',
+  request: {
+    params: SessionParams,
+    query: z.object({
+      invocation_id: z.string().optional().meta({ description: 'Only this invocation of the session.' }),
+      kind: z
+        .enum(FILE_LIST_KINDS, { error: KIND_MESSAGE })
+        .default('uploaded')
+        .meta({ description: '`uploaded` (stored files), `skipped` or `failed`.' }),
+      limit: z.coerce
+        .number({ error: LIMIT_MESSAGE })
+        .int(LIMIT_MESSAGE)
+        .min(1, LIMIT_MESSAGE)
+        .max(1000, LIMIT_MESSAGE)
+        .default(100)
+        .meta({ description: 'Entries per page.' }),
+      cursor: z.string({ error: CURSOR_MESSAGE }).optional().meta({ description: '`next_cursor` of the previous page.' }),
+    }),
+  },
+  responses: {
+    200: json('One page of the list.', SessionFilesPageSchema, {
+      session_id: SESSION_ID,
+      invocation_id: null,
+      kind: 'skipped',
+      files: [
+        {
+          invocation_id: '3f2a9c1e-8d7b-4a6c-b5e4-d3c2b1a09f8e',
+          path: 'data/part-01001.csv',
+          file_name: 'data/part-01001.csv',
+          reason: 'too_many_files',
+          detail: '1000 files were already stored for this run, the most one run may store',
+        },
+      ],
+      next_cursor: 'ZjoxMDAx',
+    } satisfies SessionFilesPage),
+    400: error('`kind`, `limit` or `cursor` is invalid.', { message: LIMIT_MESSAGE, code: 'invalid_request' }),
+    403: FORBIDDEN,
+    404: SESSION_NOT_FOUND,
+    429: THROTTLED,
+  },
+});
+
+/** What the files route needs. */
+export interface SessionFilesDeps {
+  config: Config;
+  sessions: SessionRepo;
+  store: ArtifactStore;
+  auth: MiddlewareHandler<CallerEnv>;
+}
+
+/** Serves `GET /sessions/{session_id}/files` on `app`. */
+export function serveSessionFiles(app: OpenAPIHono<CallerEnv>, deps: SessionFilesDeps): void {
+  const { sessions, store, config, auth } = deps;
+  app.openapi({ ...sessionFilesRoute, middleware: [auth] }, async (c) => {
+    const sessionId = c.req.valid('param').session_id;
+    const { invocation_id: invocationId, kind, limit, cursor } = c.req.valid('query');
+    visibleSession(sessions, sessionId, ownerOf(c));
+    if (invocationId !== undefined && sessions.getInvocation(invocationId)?.session_id !== sessionId) {
+      throw new NotFoundError(`Invocation ${invocationId} was not found in session ${sessionId}.`);
+    }
+    const where = invocationId === undefined ? { sessionId } : { invocationId };
+    const rows = sessions.files.page(where, kind, limit + 1, decodeFilesCursor(cursor));
+    const page = rows.slice(0, limit);
+    const origin = publicOrigin(config, c.req.url);
+    const files = await Promise.all(
+      page.map(async (row) => {
+        const entry = { ...row.entry, invocation_id: row.invocation_id };
+        // Stored links expire: every read gets fresh ones.
+        if (kind !== 'uploaded') return entry;
+        return { ...entry, ...(await store.links((row.entry as UploadedFile).key, origin)) };
+      }),
+    );
+    const last = page.at(-1);
+    const body: SessionFilesPage = {
+      session_id: sessionId,
+      invocation_id: invocationId ?? null,
+      kind,
+      files,
+      next_cursor: rows.length > limit && last ? encodeFilesCursor(last.id) : null,
+    };
+    return c.json(body, 200);
+  });
+}
+
+function encodeFilesCursor(id: number): string {
+  return Buffer.from(`f:${id}`).toString('base64url');
+}
+
+function decodeFilesCursor(raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  const match = /^f:(\d{1,15})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
+  if (match === null) throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' });
+  return Number(match[1]);
+}
