@@ -85,9 +85,9 @@ export class StorageLedger {
         skippedEntry(file.path, {
           reason: 'storage_quota',
           detail:
-          `Not stored: its ${file.size} bytes would take this API key past its storage quota of ${quotaBytes} bytes ` +
-          `(${Math.max(0, left)} bytes left). It is still in the session's workspace; stored files are deleted after the ` +
-          "retention period, or the operator can raise the key's quota (cca keys update KEY_ID --storage-quota MB).",
+            `Not stored: its ${file.size} bytes would take this API key past its storage quota of ${quotaBytes} bytes ` +
+            `(${Math.max(0, left)} bytes left). It is still in the session's workspace; stored files are deleted after the ` +
+            "retention period, or the operator can raise the key's quota (cca keys update KEY_ID --storage-quota MB).",
         }),
       );
     }

@@ -327,9 +327,14 @@ describe('loadConfig run network', () => {
 
   it('reads the private hosts runs may still reach, the flag over the variable', () => {
     expect(load().privateHosts.entries).toEqual([]);
-    expect(load({}, { CCA_PRIVATE_HOSTS: 'Registry.Internal, 10.1.0.0/16' }).privateHosts.entries).toEqual(['registry.internal', '10.1.0.0/16']);
+    expect(load({}, { CCA_PRIVATE_HOSTS: 'Registry.Internal, 10.1.0.0/16' }).privateHosts.entries).toEqual([
+      'registry.internal',
+      '10.1.0.0/16',
+    ]);
     expect(load({ 'private-hosts': '127.0.0.2' }, { CCA_PRIVATE_HOSTS: '10.0.0.1' }).privateHosts.entries).toEqual(['127.0.0.2']);
     expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(ConfigError);
-    expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(/--private-hosts \/ CCA_PRIVATE_HOSTS: .*longer than 32 bits.* e\.g\./);
+    expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(
+      /--private-hosts \/ CCA_PRIVATE_HOSTS: .*longer than 32 bits.* e\.g\./,
+    );
   });
 });

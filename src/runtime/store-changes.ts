@@ -102,7 +102,11 @@ export async function storeChanges(input: {
       }),
     );
   }
-  return { uploaded: upload.uploaded, skipped: rankSkipped([...changes.skipped, ...unstorable, ...admitted.skipped]), failed: upload.failed };
+  return {
+    uploaded: upload.uploaded,
+    skipped: rankSkipped([...changes.skipped, ...unstorable, ...admitted.skipped]),
+    failed: upload.failed,
+  };
 }
 
 /** The files whose path makes a storage key, and the others as skipped entries. */
