@@ -1,5 +1,5 @@
 /**
- * The ledger of stored files (table `stored_objects`, migration 5): every file put in the artifact
+ * The ledger of stored files (table `stored_objects`, migration 6): every file put in the artifact
  * store, with its size, session and owning API key. Triggers keep the bytes of each key in
  * `storage_usage`, which the storage quota reads; the retention sweep reads the files by age.
  */

@@ -1,5 +1,5 @@
 /**
- * The event log in SQLite (table `events`, migrations 3 and 5): what a reconnecting client replays.
+ * The event log in SQLite (table `events`, migrations 3 and 6): what a reconnecting client replays.
  * An event's id is its `seq`, a sequence of its session: ids say nothing of other sessions.
  */
 import type { Db } from '../store/index.js';
