@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -35,6 +35,18 @@ const put = (key: string, data: Buffer | string) =>
   store.put(key, Readable.from([Buffer.from(data)]), { size: Buffer.byteLength(data), contentType: 'text/plain' });
 
 describe('LocalArtifactStore.put', () => {
+  it('writes files 0600 in folders 0700, whatever the umask', async () => {
+    const umask = process.umask(0o022);
+    try {
+      await put('outputs/p/deep/app.py', 'x');
+    } finally {
+      process.umask(umask);
+    }
+    expect((await stat(join(root, 'outputs/p/deep/app.py'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(root, 'outputs/p/deep'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(root, 'outputs/p'))).mode & 0o777).toBe(0o700);
+  });
+
   it('stores the exact bytes under <root>/<key>, creating parent directories, with no temp file left', async () => {
     await put('outputs/p/src/app.py', 'print("hi")\n');
     expect(await readFile(join(root, 'outputs/p/src/app.py'), 'utf8')).toBe('print("hi")\n');
@@ -146,5 +158,43 @@ describe('LocalArtifactStore.stat', () => {
     await symlink(outside, join(root, 'outputs/p/linkdir'));
     expect(await store.stat('outputs/p/link.txt')).toBeUndefined();
     expect(await store.stat('outputs/p/linkdir/secret.txt')).toBeUndefined();
+  });
+});
+
+describe('LocalArtifactStore.removePartials', () => {
+  it('removes the temp files of uploads a dead process left, and keeps stored files', async () => {
+    await put('outputs/p/kept.txt', 'kept');
+    // What a process killed mid-upload leaves: a temp file in the staging folder.
+    await writeFile(join(root, '.staging', '0b7e8f0c-1d2e-4f3a-8b9c-0d1e2f3a4b5c.partial'), 'half');
+    expect(await store.removePartials()).toBe(1);
+    expect(await tree(root)).toEqual(['outputs/p/kept.txt']);
+    expect(await store.removePartials()).toBe(0);
+  });
+
+  it('on the first start after an upgrade, also removes the partials older releases left beside their targets', async () => {
+    await mkdir(join(root, 'outputs/20240101_000000_abcd1234/src'), { recursive: true });
+    const legacy = join(root, 'outputs/20240101_000000_abcd1234/src/.0b7e8f0c-1d2e-4f3a-8b9c-0d1e2f3a4b5c.partial');
+    await writeFile(legacy, 'half');
+    // A file of the run that only looks a bit like one is kept.
+    await writeFile(join(root, 'outputs/20240101_000000_abcd1234/src/notes.partial'), 'mine');
+    await writeFile(join(root, 'outputs/20240101_000000_abcd1234/src/app.py'), 'x');
+    expect(await store.removePartials()).toBe(1);
+    expect(await tree(root)).toEqual(['outputs/20240101_000000_abcd1234/src/app.py', 'outputs/20240101_000000_abcd1234/src/notes.partial']);
+    // The staging folder now exists: later starts do not walk the store again.
+    await writeFile(legacy, 'half');
+    expect(await store.removePartials()).toBe(0);
+  });
+});
+
+describe('LocalArtifactStore.delete', () => {
+  it('deletes a stored file and the folders it leaves empty, not the root nor a folder still in use', async () => {
+    await put('outputs/a/x/one.txt', '1');
+    await put('outputs/a/two.txt', '2');
+    await store.delete('outputs/a/x/one.txt');
+    expect(await tree(root)).toEqual(['outputs/a/two.txt']);
+    await store.delete('outputs/a/two.txt');
+    expect(await readdir(root)).toEqual(['.staging']);
+    await store.delete('outputs/a/two.txt'); // gone already: no error
+    await expect(store.delete('../x')).rejects.toThrow(/Invalid storage key/);
   });
 });

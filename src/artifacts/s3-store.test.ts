@@ -57,6 +57,19 @@ describe('S3ArtifactStore', () => {
     expect(res.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''r%C3%A9sum%C3%A9%20%28final%29.py");
   });
 
+  it('deletes an object under <prefix>/<key> (the retention sweep); deleting it again is no error', async () => {
+    const store = storeWith();
+    const k = 'outputs/20240309_070504_0a1b2c3d/old.txt';
+    await put(store, k, Buffer.from('old'));
+    expect((await objectBytes(`cca/dev/${k}`)).toString()).toBe('old');
+    await store.delete(k);
+    await expect(client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `cca/dev/${k}` }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+    await store.delete(k);
+    await expect(storeWith({ bucket: 'no-such-bucket' }).delete(k)).rejects.toThrow(/Could not delete s3:\/\/no-such-bucket\/cca\/dev\//);
+  });
+
   it('rejects with the error of a body that failed before it was read, and does not crash', async () => {
     const body = new PassThrough();
     body.destroy(new Error('gone before the upload'));

@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
@@ -87,6 +87,15 @@ export class S3ArtifactStore implements ArtifactStore {
       // The caller may hold the other end (a file handle): never leave it waiting on us.
       body.destroy();
       throw new Error(`Could not store s3://${this.#bucket}/${this.#prefixed(key)}: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /** Deletes an object (S3 answers success for one that is not there). */
+  async delete(key: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: this.objectKey(key) }));
+    } catch (err) {
+      throw new Error(`Could not delete s3://${this.#bucket}/${this.#prefixed(key)}: ${describe(err)}`, { cause: err });
     }
   }
 

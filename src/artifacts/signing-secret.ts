@@ -8,7 +8,7 @@ const FILE_NAME = '.signing_key';
 export async function loadSigningSecret(dataDir: string, explicit?: string): Promise<Buffer> {
   if (explicit !== undefined) return secretFromText(explicit, 'The configured signing secret');
   const file = join(dataDir, FILE_NAME);
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const existing = await readIfExists(file);
   if (existing !== undefined) return secretFromText(existing, file);
   await createOnce(file, randomBytes(32).toString('hex'));

@@ -17,4 +17,6 @@ export interface ArtifactStore {
   put(key: string, body: Readable, info: { size: number; contentType: string }): Promise<void>;
   /** Links for a stored key. baseUrl is the public origin of this service, e.g. "http://127.0.0.1:8080". Async where signing is (S3 presigning): always `await` it. */
   links(key: string, baseUrl: string): ArtifactLinks | Promise<ArtifactLinks>;
+  /** Deletes a stored key (the retention sweep); a key that is not there is no error. */
+  delete(key: string): Promise<void>;
 }

@@ -119,6 +119,7 @@ describe('uploadFiles', () => {
       links: () => {
         throw new Error('unreachable');
       },
+      delete: async () => {},
     };
     const files = [await writeWs('a.txt', 'a'), await writeWs('b.txt', 'b')];
     const result = await uploadFiles(broken, files, openWs, opts);
@@ -143,6 +144,7 @@ describe('uploadFiles', () => {
         inFlight -= 1;
       },
       links: () => ({ s3_url: 's3://b/k', console_url: 'c', download_url: 'd', expires_at: 'e' }),
+      delete: async () => {},
     };
     const files = await Promise.all(Array.from({ length: 9 }, (_, i) => writeWs(`f${i}.txt`, `file ${i}`)));
     const { uploaded } = await uploadFiles(slow, files, openWs, { ...opts, concurrency: 3 });

@@ -121,11 +121,11 @@ describe('cca keys list', () => {
     const { code, stdout } = await run(['list']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID +NAME +CREATED +STATUS +RATE\/S +BURST +QUOTA\/DAY +USED TODAY +CONCURRENCY$/);
+    expect(lines[0]).toMatch(/^ID +NAME +CREATED +STATUS +RATE\/S +BURST +QUOTA\/DAY +USED TODAY +CONCURRENCY +QUEUED +STORED MB$/);
     const rowA = lines.find((l) => l.startsWith(a.id));
     const rowB = lines.find((l) => l.startsWith(b.id));
-    expect(rowA).toMatch(new RegExp(`^${a.id} +ci-bot +2025-06-01T12:00:00Z +active +10 +20 +50 +3 +4$`));
-    expect(rowB).toMatch(new RegExp(`^${b.id} +ci-bot +2025-06-01T12:00:00Z +revoked +10 +20 +1000 +0 +4$`));
+    expect(rowA).toMatch(new RegExp(`^${a.id} +ci-bot +2025-06-01T12:00:00Z +active +10 +20 +50 +3 +4 +default +0\\.0/default$`));
+    expect(rowB).toMatch(new RegExp(`^${b.id} +ci-bot +2025-06-01T12:00:00Z +revoked +10 +20 +1000 +0 +4 +default +0\\.0/default$`));
   });
 
   it('--json lists the records with status and used_today', async () => {
@@ -149,8 +149,11 @@ describe('cca keys list', () => {
         max_pids: null,
         max_cpus: null,
         max_disk_mb: null,
+        max_queued: null,
+        storage_quota_mb: null,
         status: 'active',
         used_today: 0,
+        stored_bytes: 0,
       },
     ]);
   });
@@ -248,5 +251,40 @@ describe('cca keys create: run caps', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('cca keys: shares of the queue and of storage', () => {
+  it('create stores --max-queued and --storage-quota and says so', async () => {
+    const { code, stdout } = await run(['create', '--name', 'shared', '--max-queued', '2', '--storage-quota', '512']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/at most 2 queued, 512 MB stored/);
+    const db = openDatabase(dataDir);
+    try {
+      expect(new KeyRepo(db).list()[0]).toMatchObject({ max_queued: 2, storage_quota_mb: 512 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('update changes only the flags given, "default" restores a server default, and the list shows it', async () => {
+    const a = await createJson('--max-turns', '5', '--storage-quota', '100');
+    const updated = await run(['update', a.id, '--max-queued', '1', '--storage-quota', 'default', '--json']);
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ id: a.id, max_turns: 5, max_queued: 1, storage_quota_mb: null, burst: 20 });
+    const text = await run(['update', a.id, '--storage-quota', '0']);
+    expect(text.stdout).toMatch(/Updated API key .*at most 1 queued, no storage quota/);
+    const row = (await run(['list'])).stdout.split('\n').find((l) => l.startsWith(a.id));
+    expect(row).toMatch(/ 1 +0\.0\/none$/);
+  });
+
+  it('update refuses bad values naming the flag, no change at all, a limit set to "default", and an unknown id', async () => {
+    const a = await createJson();
+    const bad = await run(['update', a.id, '--max-queued', '-1']);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/--max-queued must be a whole number from 0/)]);
+    expect((await run(['update', a.id])).stderr).toMatch(/nothing to change/);
+    expect((await run(['update', a.id, '--burst', 'default'])).stderr).toMatch(/--burst must be a number/);
+    const unknown = await run(['update', 'nope', '--max-queued', '1']);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/no API key with id "nope"/)]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `cca keys create | list | revoke`: the API keys of a data directory, managed on the machine that
+ * `cca keys create | list | update | revoke`: the API keys of a data directory, managed on the machine that
  * holds it (the gateway has no admin route: whoever can read the data dir owns the service).
  */
 import fs from 'node:fs';
@@ -7,7 +7,8 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
 import { RequestLimiter } from '../gateway/limits.js';
-import { KeyRepo, type ApiKeyRecord, type KeyLimits, type KeyRunCaps } from '../keys/index.js';
+import { StorageLedger } from '../artifacts/index.js';
+import { KeyRepo, type ApiKeyRecord, type KeySettings } from '../keys/index.js';
 import { openDatabase, type Db } from '../store/index.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { EXIT, UsageError } from './io.js';
@@ -28,9 +29,25 @@ const LIMIT_FLAGS = [
   ['max-pids', 'maxPids'],
   ['max-cpus', 'maxCpus'],
   ['max-disk', 'maxDiskMb'],
+  ['max-queued', 'maxQueued'],
+  ['storage-quota', 'storageQuotaMb'],
 ] as const;
 
+/** Settings that fall back to a server default: `cca keys update --FLAG default` puts it back. */
+const DEFAULTABLE = new Set<keyof KeySettings>([
+  'maxTimeoutS',
+  'maxTurns',
+  'maxBudgetUsd',
+  'maxMemoryMb',
+  'maxPids',
+  'maxCpus',
+  'maxDiskMb',
+  'maxQueued',
+  'storageQuotaMb',
+]);
+
 type CreateFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { name?: string; json?: boolean; 'data-dir'?: string };
+type UpdateFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { json?: boolean; 'data-dir'?: string };
 
 /** `cca keys create`: makes a key and prints it once. */
 export function createKey(input: CommandInput<CreateFlags>, ctx: CommandContext): Promise<number> {
@@ -40,6 +57,11 @@ export function createKey(input: CommandInput<CreateFlags>, ctx: CommandContext)
 /** `cca keys list`: every key with its limits and today's use. */
 export function listKeys(input: CommandInput<{ json?: boolean; 'data-dir'?: string }>, ctx: CommandContext): Promise<number> {
   return asUsage(() => list(input.values, withDefaults(ctx)));
+}
+
+/** `cca keys update ID --FLAG VALUE...`: changes some limits of a key (the others stay). */
+export function updateKey(input: CommandInput<UpdateFlags>, ctx: CommandContext): Promise<number> {
+  return asUsage(() => update(input, withDefaults(ctx)));
 }
 
 /** `cca keys revoke ID`. */
@@ -64,7 +86,7 @@ async function asUsage(fn: () => number): Promise<number> {
 
 function create(values: CreateFlags, ctx: Ctx): number {
   if (values.name === undefined) throw new UsageError('--name is required: cca keys create --name NAME (a label for you, e.g. "ci-bot").');
-  const limits: Partial<KeyLimits & KeyRunCaps> = {};
+  const limits: Partial<KeySettings> = {};
   for (const [flag, field] of LIMIT_FLAGS) {
     const raw = values[flag];
     if (raw !== undefined) limits[field] = parseNumber(`--${flag}`, raw);
@@ -80,7 +102,7 @@ function create(values: CreateFlags, ctx: Ctx): number {
     ctx.io.stdout(
       `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
         `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${record.daily_quota} requests a day (UTC), ` +
-        `${record.max_concurrent} runs at once${capsText(record)}\n\n` +
+        `${record.max_concurrent} runs at once${capsText(record)}${sharesText(record)}\n\n` +
         `  ${key}\n\n` +
         `Copy it now: it cannot be shown again (only its hash is stored).\n` +
         `Use it with: cca api "Create a hello world Python script" --api-key KEY   (or export CCA_API_KEY=KEY)\n` +
@@ -95,8 +117,11 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
   const rows =
     existingDb(dataDir, (db) => {
       const limiter = new RequestLimiter(db);
+      const ledger = new StorageLedger(db);
       const nowMs = ctx.now().getTime();
-      return new KeyRepo(db).list().map((k) => ({ ...k, status: statusOf(k), used_today: limiter.usedToday(k.id, nowMs) }));
+      return new KeyRepo(db)
+        .list()
+        .map((k) => ({ ...k, status: statusOf(k), used_today: limiter.usedToday(k.id, nowMs), stored_bytes: ledger.usedBytes(k.id) }));
     }) ?? [];
 
   if (values.json) {
@@ -117,6 +142,8 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
     { header: 'QUOTA/DAY', right: true },
     { header: 'USED TODAY', right: true },
     { header: 'CONCURRENCY', right: true },
+    { header: 'QUEUED', right: true },
+    { header: 'STORED MB', right: true },
   ];
   const cells = rows.map((k) => [
     k.id,
@@ -128,8 +155,44 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
     String(k.daily_quota),
     String(k.used_today),
     String(k.max_concurrent),
+    k.max_queued === null ? 'default' : String(k.max_queued),
+    `${(k.stored_bytes / 2 ** 20).toFixed(1)}/${k.storage_quota_mb === null ? 'default' : k.storage_quota_mb === 0 ? 'none' : k.storage_quota_mb}`,
   ]);
   ctx.io.stdout(formatTable(columns, cells));
+  return EXIT.ok;
+}
+
+function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: Ctx): number {
+  const [id, ...extra] = positionals;
+  if (id === undefined || extra.length > 0)
+    throw new UsageError('give one key id: cca keys update ID --FLAG VALUE (ids are in "cca keys list").');
+  const changes: Partial<KeySettings> = {};
+  for (const [flag, field] of LIMIT_FLAGS) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    if (raw.trim() === 'default' && DEFAULTABLE.has(field)) (changes as Record<string, number | null>)[field] = null;
+    else changes[field] = parseNumber(`--${flag}`, raw);
+  }
+  if (Object.keys(changes).length === 0) {
+    throw new UsageError(
+      'nothing to change: give at least one limit, e.g. cca keys update ID --max-queued 2 (see cca keys update --help).',
+    );
+  }
+  const dataDir = dataDirOf(values['data-dir'], ctx);
+  const key = existingDb(dataDir, (db) => new KeyRepo(db).update(id, changes));
+  if (key === undefined) {
+    ctx.io.stderr(`cca: no API key with id "${id}" in ${dataDir}. See the ids with: cca keys list\n`);
+    return EXIT.failure;
+  }
+  if (values.json) {
+    ctx.io.stdout(`${JSON.stringify(key)}\n`);
+    return EXIT.ok;
+  }
+  ctx.io.stdout(
+    `Updated API key ${key.id} ("${key.name}"): ${key.rate_per_s} requests/s, burst ${key.burst}, ${key.daily_quota} requests a day (UTC), ` +
+      `${key.max_concurrent} runs at once${capsText(key)}${sharesText(key)}.\n` +
+      'A running service applies it from the next request.\n',
+  );
   return EXIT.ok;
 }
 
@@ -199,10 +262,19 @@ function capsText(record: ApiKeyRecord): string {
   return caps.length > 0 ? `; each run: ${caps.join(', ')}` : '';
 }
 
+/** A key's own shares of the queue and of storage, when it has any. */
+function sharesText(record: { max_queued: number | null; storage_quota_mb: number | null }): string {
+  const shares = [
+    record.max_queued !== null ? `at most ${record.max_queued} queued` : '',
+    record.storage_quota_mb !== null ? (record.storage_quota_mb === 0 ? 'no storage quota' : `${record.storage_quota_mb} MB stored`) : '',
+  ].filter((s) => s !== '');
+  return shares.length > 0 ? `; ${shares.join(', ')}` : '';
+}
+
 /** KeyRepo names fields as the API does (ratePerS); the user typed flags (--rate). */
 function flagNames(message: string): string {
   return message.replace(
-    /^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd|maxMemoryMb|maxPids|maxCpus|maxDiskMb)\b/,
+    /^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd|maxMemoryMb|maxPids|maxCpus|maxDiskMb|maxQueued|storageQuotaMb)\b/,
     (field) => {
       const flag = LIMIT_FLAGS.find(([, f]) => f === field)?.[0] ?? field;
       return `--${flag}`;

@@ -202,6 +202,30 @@ describe('loadConfig limits', () => {
   });
 });
 
+describe('loadConfig tenancy limits', () => {
+  const machine = { cpus: 2, totalMemBytes: 8 * 2 ** 30 };
+  it('gives each key a quarter of the queue, 10 GiB of stored files, and keeps files 30 days by default', () => {
+    const config = loadConfig({}, {}, DEFAULTS, CWD, machine);
+    expect([config.maxRuns, config.maxQueue, config.maxQueuedPerKey]).toEqual([6, 24, 6]);
+    expect(config.storageQuotaBytes).toBe(10_240 * 2 ** 20);
+    expect(config.retentionDays).toBe(30);
+  });
+
+  it('derives the per-key share from CCA_MAX_QUEUE, and reads the three variables', () => {
+    expect(loadConfig({}, { CCA_MAX_QUEUE: '10' }, DEFAULTS, CWD, machine).maxQueuedPerKey).toBe(3);
+    const config = loadConfig(
+      {},
+      { CCA_MAX_QUEUED_PER_KEY: '2', CCA_STORAGE_QUOTA_MB: '0', CCA_RETENTION_DAYS: '0' },
+      DEFAULTS,
+      CWD,
+      machine,
+    );
+    expect([config.maxQueuedPerKey, config.storageQuotaBytes, config.retentionDays]).toEqual([2, 0, 0]);
+    expect(configError(() => load({}, { CCA_RETENTION_DAYS: '-1' })).message).toMatch(/CCA_RETENTION_DAYS must be an integer/);
+    expect(configError(() => load({}, { CCA_STORAGE_QUOTA_MB: '1.5' })).message).toMatch(/CCA_STORAGE_QUOTA_MB/);
+  });
+});
+
 describe('loadConfig CCA_MODEL_MAX_RETRIES', () => {
   it.each([
     ['0', 0],
@@ -303,10 +327,15 @@ describe('loadConfig run network', () => {
 
   it('reads the private hosts runs may still reach, the flag over the variable', () => {
     expect(load().privateHosts.entries).toEqual([]);
-    expect(load({}, { CCA_PRIVATE_HOSTS: 'Registry.Internal, 10.1.0.0/16' }).privateHosts.entries).toEqual(['registry.internal', '10.1.0.0/16']);
+    expect(load({}, { CCA_PRIVATE_HOSTS: 'Registry.Internal, 10.1.0.0/16' }).privateHosts.entries).toEqual([
+      'registry.internal',
+      '10.1.0.0/16',
+    ]);
     expect(load({ 'private-hosts': '127.0.0.2' }, { CCA_PRIVATE_HOSTS: '10.0.0.1' }).privateHosts.entries).toEqual(['127.0.0.2']);
     expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(ConfigError);
-    expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(/--private-hosts \/ CCA_PRIVATE_HOSTS: .*longer than 32 bits.* e\.g\./);
+    expect(() => load({}, { CCA_PRIVATE_HOSTS: '10.0.0.0/40' })).toThrow(
+      /--private-hosts \/ CCA_PRIVATE_HOSTS: .*longer than 32 bits.* e\.g\./,
+    );
   });
 });
 

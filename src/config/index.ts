@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDomainList, parsePrivateHosts, type EgressConfig, type PrivateAllowance } from '../egress/index.js';
-import { defaultGlobalRuns, defaultRunResources, type RunResources } from './machine.js';
+import { defaultGlobalRuns, defaultQueuedPerKey, defaultRunResources, type RunResources } from './machine.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 
 export { modelEndpoints } from './endpoints.js';
@@ -93,6 +93,12 @@ export interface Config {
   /** Concurrent agent runs on this machine, and how many more may wait for one. */
   maxRuns: number;
   maxQueue: number;
+  /** Runs one API key may have waiting in that queue, unless the key sets its own (`max_queued`). */
+  maxQueuedPerKey: number;
+  /** Bytes of stored files one API key may have, unless the key sets its own; 0: no quota. */
+  storageQuotaBytes: number;
+  /** Days stored files are kept, then deleted by the retention sweep; 0: kept forever. */
+  retentionDays: number;
   limits: Limits;
   /** What one sandboxed run may use (a key may be given lower caps). */
   runResources: RunResources;
@@ -120,6 +126,10 @@ export interface ConfigFlags {
 }
 
 const MiB = 1024 * 1024;
+/** Stored bytes per API key by default: 10 GiB. */
+export const DEFAULT_STORAGE_QUOTA_MB = 10_240;
+/** Days stored files are kept by default. */
+export const DEFAULT_RETENTION_DAYS = 30;
 
 /** Builds the typed configuration from CLI flags, an environment and the defaults of a mode. */
 export function loadConfig(
@@ -162,6 +172,7 @@ export function loadConfig(
   const maxRuns = int('CCA_MAX_RUNS', defaultGlobalRuns(machine.cpus, machine.totalMemBytes), 1, 10_000);
   const resources = defaultRunResources(machine.cpus, machine.totalMemBytes, maxRuns);
   const runUid = int('CCA_RUN_UID', 65534, 1, 2 ** 32 - 2);
+  const maxQueue = int('CCA_MAX_QUEUE', maxRuns * 4, 0, 100_000);
   const sandbox = parseSandbox(flags['no-sandbox'], nonEmpty(env.CCA_SANDBOX));
   return {
     mode: defaults.mode ?? 'serve',
@@ -188,7 +199,10 @@ export function loadConfig(
       .map((o) => o.trim())
       .filter((o) => o !== ''),
     maxRuns,
-    maxQueue: int('CCA_MAX_QUEUE', maxRuns * 4, 0, 100_000),
+    maxQueue,
+    maxQueuedPerKey: int('CCA_MAX_QUEUED_PER_KEY', defaultQueuedPerKey(maxQueue), 0, 100_000),
+    storageQuotaBytes: int('CCA_STORAGE_QUOTA_MB', DEFAULT_STORAGE_QUOTA_MB, 0, 1_000_000_000) * MiB,
+    retentionDays: int('CCA_RETENTION_DAYS', DEFAULT_RETENTION_DAYS, 0, 36_500),
     limits,
     runResources: {
       memoryMb: int('CCA_RUN_MEMORY_MB', resources.memoryMb, 64, 16 * 1024 * 1024),

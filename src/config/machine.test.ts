@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultGlobalRuns, defaultRunResources } from './machine.js';
+import { defaultGlobalRuns, defaultQueuedPerKey, defaultRunResources } from './machine.js';
 
 const GiB = 2 ** 30;
 
@@ -19,5 +19,14 @@ describe('defaultRunResources', () => {
     expect(defaultRunResources(8, 32 * GiB, 2).memoryMb).toBe(12_288);
     expect(defaultRunResources(1, 1 * GiB, 1)).toEqual({ memoryMb: 768, pids: 512, cpus: 1, diskMb: 2048 });
     expect(defaultRunResources(2, 512 * 2 ** 20, 4).memoryMb).toBe(512);
+  });
+});
+
+describe('defaultQueuedPerKey', () => {
+  it('is a quarter of the queue, rounded up, at least 1', () => {
+    expect(defaultQueuedPerKey(24)).toBe(6);
+    expect(defaultQueuedPerKey(10)).toBe(3);
+    expect(defaultQueuedPerKey(1)).toBe(1);
+    expect(defaultQueuedPerKey(0)).toBe(1);
   });
 });

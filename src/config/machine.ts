@@ -42,3 +42,12 @@ export function defaultRunResources(cpus: number, totalMemBytes: number, maxRuns
     diskMb: 2048,
   };
 }
+
+/**
+ * Default number of runs one API key may have waiting for a slot: a quarter of the queue (at least
+ * one), so at least four keys always find room, whoever queued first.
+ * @example defaultQueuedPerKey(24) // 6
+ */
+export function defaultQueuedPerKey(maxQueue: number): number {
+  return Math.max(1, Math.ceil(maxQueue / 4));
+}

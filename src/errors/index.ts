@@ -119,6 +119,27 @@ export class BusyError extends AppError {
   }
 }
 
+/** The API key already has as many runs waiting for a slot as it may (429 with Retry-After). */
+export class KeyQueueFullError extends AppError {
+  readonly status = 429;
+  readonly code = 'key_queue_full';
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super(message, { retry_after_s: retryAfterS });
+  }
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterS) };
+  }
+}
+
+/** The API key's stored files have reached its storage quota (507): a new run could store nothing. */
+export class StorageQuotaError extends AppError {
+  readonly status = 507;
+  readonly code = 'storage_quota_exceeded';
+}
+
 /** Maps any thrown value to a status, JSON body and headers; unknown errors become an opaque 500. */
 export function toErrorResponse(err: unknown): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
   if (err instanceof AppError) return { status: err.status, body: err.toJSON(), headers: err.headers() };

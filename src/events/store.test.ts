@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openDatabase, type Db } from '../store/index.js';
+import { MIGRATIONS } from '../store/migrations.js';
 import { SessionEventSchema } from '../schemas/events.js';
 import { EventStore } from './store.js';
 
@@ -99,5 +101,58 @@ describe('EventStore', () => {
     expect(() => store.append({ session_id: 'ghost', invocation_id: 'i', type: 'assistant.text', data: { text: 'x' } })).toThrow(
       /FOREIGN KEY/,
     );
+  });
+
+  it('numbers events 1, 2, 3... in each session, whatever other sessions do', async () => {
+    const store = new EventStore(openDb(await freshDir(), ['s1', 's2']));
+    const ids: Record<string, number[]> = { s1: [], s2: [] };
+    for (let n = 0; n < 3; n++) {
+      ids.s1?.push(store.append({ session_id: 's1', invocation_id: 'i1', type: 'assistant.text', data: { text: `a${n}` } }).id);
+      for (let m = 0; m < 5; m++) {
+        ids.s2?.push(store.append({ session_id: 's2', invocation_id: 'j1', type: 'assistant.text', data: { text: 'busy' } }).id);
+      }
+    }
+    expect(ids.s1).toEqual([1, 2, 3]);
+    expect(ids.s2).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(store.listAfter('s1', 1).map((e) => e.id)).toEqual([2, 3]);
+  });
+});
+
+describe('the migration to per-session event ids', () => {
+  it('keeps old (global) ids, so a Last-Event-ID held before it still resumes, and continues each session after its last', async () => {
+    const dir = await freshDir();
+    // A database as the previous release left it: four migrations, ids shared by all sessions.
+    const old = new Database(path.join(dir, 'cca.db'));
+    old.transaction(() => {
+      for (const sql of MIGRATIONS.slice(0, 4)) old.exec(sql);
+      old.pragma('user_version = 4');
+    })();
+    const now = T0.toISOString();
+    for (const id of ['s1', 's2']) old.prepare('INSERT INTO sessions (id, created_at, updated_at) VALUES (?, ?, ?)').run(id, now, now);
+    const insert = old.prepare(
+      `INSERT INTO events (session_id, invocation_id, type, data, created_at) VALUES (?, 'i', 'assistant.text', ?, ?)`,
+    );
+    for (const [session, text] of [
+      ['s1', 'a'],
+      ['s2', 'x'],
+      ['s1', 'b'],
+      ['s2', 'y'],
+      ['s1', 'c'],
+    ] as const) {
+      insert.run(session, JSON.stringify({ text }), now);
+    }
+    old.close();
+
+    const store = new EventStore(openDb(dir));
+    expect(store.listAfter('s1', 0).map((e) => [e.id, e.data])).toEqual([
+      [1, { text: 'a' }],
+      [3, { text: 'b' }],
+      [5, { text: 'c' }],
+    ]);
+    // A client that saw global id 3 of s1 gets exactly what followed it.
+    expect(store.listAfter('s1', 3).map((e) => e.data)).toEqual([{ text: 'c' }]);
+    expect(store.append({ session_id: 's1', invocation_id: 'i2', type: 'assistant.text', data: { text: 'd' } }).id).toBe(6);
+    expect(store.append({ session_id: 's2', invocation_id: 'j2', type: 'assistant.text', data: { text: 'z' } }).id).toBe(5);
+    expect(store.lastId('s2')).toBe(5);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The event log in SQLite (table `events`, migration 3): what a reconnecting client replays.
+ * The event log in SQLite (table `events`, migrations 3 and 6): what a reconnecting client replays.
+ * An event's id is its `seq`, a sequence of its session: ids say nothing of other sessions.
  */
 import type { Db } from '../store/index.js';
 import type { EventDraft } from './from-sdk.js';
@@ -9,7 +10,7 @@ import type { SessionEvent } from '../schemas/events.js';
 export type EventRecord = EventDraft & { session_id: string; invocation_id: string };
 
 interface EventRow {
-  id: number;
+  seq: number;
   session_id: string;
   invocation_id: string;
   type: string;
@@ -21,8 +22,8 @@ interface EventRow {
 export const EVENT_PAGE_LIMIT = 1000;
 
 /**
- * Appends and reads session events; ids come from the AUTOINCREMENT column, so they increase
- * within a session (and across sessions: they are global).
+ * Appends and reads session events; ids are 1, 2, 3... within each session (sessions migrated from
+ * global ids continue after their last one).
  * @example const event = new EventStore(db).append({ session_id, invocation_id, type: 'assistant.text', data: { text: 'hi' } });
  */
 export class EventStore {
@@ -31,21 +32,24 @@ export class EventStore {
   private readonly selectLast;
 
   constructor(db: Db) {
-    this.insert = db.prepare<[string, string, string, string, string]>(
-      'INSERT INTO events (session_id, invocation_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)',
+    // One statement reads the session's last seq and writes the next: no other write comes between.
+    this.insert = db.prepare<[string, string, string, string, string, string], { seq: number }>(
+      `INSERT INTO events (session_id, seq, invocation_id, type, data, created_at)
+       SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM events WHERE session_id = ?
+       RETURNING seq`,
     );
     this.selectAfter = db.prepare<[string, number, number], EventRow>(
-      'SELECT id, session_id, invocation_id, type, data, created_at FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?',
+      'SELECT seq, session_id, invocation_id, type, data, created_at FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
-    this.selectLast = db.prepare<[string], { last: number | null }>('SELECT MAX(id) AS last FROM events WHERE session_id = ?');
+    this.selectLast = db.prepare<[string], { last: number | null }>('SELECT MAX(seq) AS last FROM events WHERE session_id = ?');
   }
 
   /** Records one event (synchronously) and returns it as stored. */
   append(record: EventRecord, at: Date = new Date()): SessionEvent {
     const createdAt = at.toISOString();
-    const result = this.insert.run(record.session_id, record.invocation_id, record.type, JSON.stringify(record.data), createdAt);
     const { session_id, invocation_id, type, data } = record;
-    return { id: Number(result.lastInsertRowid), session_id, invocation_id, at: createdAt, type, data } as SessionEvent;
+    const row = this.insert.get(session_id, invocation_id, type, JSON.stringify(data), createdAt, session_id) as { seq: number };
+    return { id: row.seq, session_id, invocation_id, at: createdAt, type, data } as SessionEvent;
   }
 
   /** The session's events with an id above `afterId`, oldest first, at most `limit`. */
@@ -61,7 +65,7 @@ export class EventStore {
 
 function toEvent(row: EventRow): SessionEvent {
   return {
-    id: row.id,
+    id: row.seq,
     session_id: row.session_id,
     invocation_id: row.invocation_id,
     at: row.created_at,

@@ -37,6 +37,7 @@ export function apiKeyAuth(deps: AuthDeps): MiddlewareHandler<CallerEnv> {
     c.set('caller', {
       keyId: key.id,
       maxConcurrent: key.max_concurrent,
+      maxQueued: key.max_queued,
       caps: {
         maxTimeoutS: key.max_timeout_s,
         maxTurns: key.max_turns,

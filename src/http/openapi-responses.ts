@@ -74,20 +74,50 @@ const ASYNC_ACCEPTED: ResponseConfig = {
 
 /** 403 for a missing or bad key, exactly as API Gateway answers. */
 export const FORBIDDEN = error('Missing, unknown or revoked API key (the API Gateway body).', { message: 'Forbidden' });
+const GATEWAY_429_EXAMPLES = {
+  throttled: { summary: 'Over the rate limit (default 10/s, burst 20)', value: { message: 'Too Many Requests' } },
+  quota: { summary: 'Over the daily quota (default 1,000 a day), until 00:00 UTC', value: { message: 'Limit Exceeded' } },
+};
 /** 429 over the rate or the quota, exactly as API Gateway answers, with Retry-After. */
 export const THROTTLED: ResponseConfig = {
   description: 'Over the rate limit or the daily quota of the key (the API Gateway bodies).',
+  headers: RETRY_AFTER,
+  content: { 'application/json': { schema: ErrorSchema, examples: GATEWAY_429_EXAMPLES } },
+};
+/** 429 of a run: the key's rate or quota (the API Gateway bodies), or its share of the run queue. */
+export const RUN_THROTTLED: ResponseConfig = {
+  description:
+    "Over the key's rate limit or daily quota (the API Gateway bodies), or the key already has as many runs waiting for a slot as it may (`key_queue_full`: its share of the queue, `cca keys update --max-queued`).",
   headers: RETRY_AFTER,
   content: {
     'application/json': {
       schema: ErrorSchema,
       examples: {
-        throttled: { summary: 'Over the rate limit (default 10/s, burst 20)', value: { message: 'Too Many Requests' } },
-        quota: { summary: 'Over the daily quota (default 1,000 a day), until 00:00 UTC', value: { message: 'Limit Exceeded' } },
+        ...GATEWAY_429_EXAMPLES,
+        queue: {
+          summary: "The key's share of the run queue is full",
+          value: {
+            message:
+              'This API key already has 6 run(s) waiting for a slot, its limit; retry after one of them starts (about 5 s), or cancel one with POST /sessions/{session_id}/cancel. The operator can raise the limit with: cca keys update KEY_ID --max-queued N.',
+            code: 'key_queue_full',
+            retry_after_s: 5,
+          },
+        },
       },
     },
   },
 };
+/** 507: the key's stored files fill its storage quota. */
+export const STORAGE_QUOTA_FULL = error(
+  "The key's stored files fill its storage quota (`CCA_STORAGE_QUOTA_MB`, or the key's own): a run could store nothing. Nothing was recorded. Room comes back as files pass the retention period, or when the operator raises the quota.",
+  {
+    message:
+      "This API key's stored files take 10737418240 bytes of its 10737418240-byte storage quota, so a run could store nothing. Download what you need; stored files are deleted 30 days after they were stored, which frees room; the operator can raise the quota with: cca keys update KEY_ID --storage-quota MB.",
+    code: 'storage_quota_exceeded',
+    used_bytes: 10737418240,
+    quota_bytes: 10737418240,
+  },
+);
 /** A 400 body of an invalid invocation request. */
 export const INVALID_REQUEST: ErrorBody = {
   message: 'prompt is required: a non-empty string with the task, e.g. "Create a hello world Python script".',

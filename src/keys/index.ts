@@ -1,4 +1,12 @@
 /** API keys: the `cca_<id>_<secret>` format, their limits, and the hashed key table. */
 export { generateKey, parseKey } from './key-format.js';
-export { DEFAULT_KEY_LIMITS, resolveKeyLimits, resolveRunCaps, type KeyLimits, type KeyRunCaps } from './key-limits.js';
-export { KeyRepo, type ApiKeyRecord } from './repo.js';
+export {
+  DEFAULT_KEY_LIMITS,
+  resolveKeyLimits,
+  resolveKeyShares,
+  resolveRunCaps,
+  type KeyLimits,
+  type KeyRunCaps,
+  type KeyShares,
+} from './key-limits.js';
+export { KeyRepo, type ApiKeyRecord, type KeySettings } from './repo.js';

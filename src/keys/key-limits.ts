@@ -26,6 +26,34 @@ export interface KeyRunCaps {
   maxDiskMb: number | null;
 }
 
+/**
+ * Per-key shares of what the service holds for everyone; null: the server's default
+ * (CCA_MAX_QUEUED_PER_KEY, CCA_STORAGE_QUOTA_MB).
+ */
+export interface KeyShares {
+  /** Runs the key may have waiting for a run slot (0: none, it runs only when a slot is free). */
+  maxQueued: number | null;
+  /** Megabytes (MiB) of stored files the key may have; 0: no quota. */
+  storageQuotaMb: number | null;
+}
+
+/**
+ * Checks shares: whole numbers from 0, or null.
+ * @example resolveKeyShares({ maxQueued: 2 }) // { maxQueued: 2, storageQuotaMb: null }
+ */
+export function resolveKeyShares(shares: Partial<KeyShares> = {}): KeyShares {
+  const resolved: KeyShares = { maxQueued: shares.maxQueued ?? null, storageQuotaMb: shares.storageQuotaMb ?? null };
+  for (const [field, max] of [
+    ['maxQueued', 100_000],
+    ['storageQuotaMb', 1_000_000_000],
+  ] as const) {
+    const value = resolved[field];
+    if (value !== null && (!Number.isInteger(value) || value < 0 || value > max)) {
+      throw new ValidationError(`${field} must be a whole number from 0 to ${max} (got ${String(value)}).`, { field });
+    }
+  }
+  return resolved;
+}
 /** Whole-number caps and their bounds (the same as CCA_RUN_MEMORY_MB, CCA_RUN_PIDS, CCA_RUN_DISK_MB). */
 const WHOLE_CAPS = [
   ['maxTimeoutS', 1, 1_000_000],

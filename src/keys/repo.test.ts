@@ -49,6 +49,8 @@ describe('KeyRepo', () => {
       max_pids: null,
       max_cpus: null,
       max_disk_mb: null,
+      max_queued: null,
+      storage_quota_mb: null,
     });
     expect(repo.get(record.id)).toEqual(record);
     expect(record).not.toHaveProperty('hash');
@@ -153,5 +155,26 @@ describe('KeyRepo run caps', () => {
     expect(() => repo.create('bad', { maxPids: 8 })).toThrow(/maxPids must be a whole number from 16/);
     expect(() => repo.create('bad', { maxCpus: 0 })).toThrow(/maxCpus must be a number from 0.01/);
     expect(() => repo.create('bad', { maxDiskMb: 1.5 })).toThrow(/maxDiskMb must be a whole number/);
+  });
+
+  it('stores shares of the queue and of storage (null: the server default), and refuses bad ones', async () => {
+    const { db } = await openDb();
+    const repo = new KeyRepo(db);
+    expect(repo.create('shared', { maxQueued: 0, storageQuotaMb: 512 }).record).toMatchObject({ max_queued: 0, storage_quota_mb: 512 });
+    expect(() => repo.create('bad', { maxQueued: -1 })).toThrow(/maxQueued must be a whole number from 0/);
+    expect(() => repo.create('bad', { storageQuotaMb: 1.5 })).toThrow(/storageQuotaMb must be a whole number from 0/);
+  });
+
+  it('updates only the settings given, null restoring a default, and refuses bad values without writing', async () => {
+    const { db } = await openDb();
+    const repo = new KeyRepo(db);
+    const { record } = repo.create('ci', { maxTurns: 5, storageQuotaMb: 100 }, T0);
+    const updated = repo.update(record.id, { maxQueued: 3, storageQuotaMb: null, burst: 7 });
+    expect(updated).toEqual({ ...record, max_queued: 3, storage_quota_mb: null, burst: 7 });
+    expect(repo.get(record.id)).toEqual(updated);
+    expect(() => repo.update(record.id, { maxConcurrent: 0 })).toThrow(ValidationError);
+    expect(() => repo.update(record.id, { maxQueued: -2 })).toThrow(/maxQueued/);
+    expect(repo.get(record.id)).toEqual(updated);
+    expect(repo.update('nope', { maxQueued: 1 })).toBeUndefined();
   });
 });

@@ -5,7 +5,18 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/index.js';
 import { generateKey, hashKey, parseKey } from './key-format.js';
-import { resolveKeyLimits, resolveRunCaps, validateKeyName, type KeyLimits, type KeyRunCaps } from './key-limits.js';
+import {
+  resolveKeyLimits,
+  resolveKeyShares,
+  resolveRunCaps,
+  validateKeyName,
+  type KeyLimits,
+  type KeyRunCaps,
+  type KeyShares,
+} from './key-limits.js';
+
+/** Everything a key can be created or updated with. */
+export type KeySettings = KeyLimits & KeyRunCaps & KeyShares;
 
 /** A key as the service shows it: everything but the hash. */
 export interface ApiKeyRecord {
@@ -26,11 +37,32 @@ export interface ApiKeyRecord {
   max_pids: number | null;
   max_cpus: number | null;
   max_disk_mb: number | null;
+  /** Runs it may have waiting for a slot; null: the server's CCA_MAX_QUEUED_PER_KEY. */
+  max_queued: number | null;
+  /** MiB of stored files it may have (0: no quota); null: the server's CCA_STORAGE_QUOTA_MB. */
+  storage_quota_mb: number | null;
 }
 
 const COLUMNS =
   'id, name, created_at, revoked_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd, ' +
-  'max_memory_mb, max_pids, max_cpus, max_disk_mb';
+  'max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb';
+
+/** Each setting and its column. */
+const SETTING_COLUMNS = {
+  ratePerS: 'rate_per_s',
+  burst: 'burst',
+  dailyQuota: 'daily_quota',
+  maxConcurrent: 'max_concurrent',
+  maxTimeoutS: 'max_timeout_s',
+  maxTurns: 'max_turns',
+  maxBudgetUsd: 'max_budget_usd',
+  maxMemoryMb: 'max_memory_mb',
+  maxPids: 'max_pids',
+  maxCpus: 'max_cpus',
+  maxDiskMb: 'max_disk_mb',
+  maxQueued: 'max_queued',
+  storageQuotaMb: 'storage_quota_mb',
+} as const satisfies Record<keyof KeySettings, keyof ApiKeyRecord>;
 
 // Compared against when no row has the presented id, so an unknown id costs the same work as
 // a known one with the wrong secret.
@@ -40,12 +72,12 @@ const DUMMY_HASH = hashKey('cca_000000000000_dummy-key-compared-when-the-id-is-u
 export class KeyRepo {
   private readonly stmts;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd,
-                               max_memory_mb, max_pids, max_cpus, max_disk_mb)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                               max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM api_keys WHERE id = ?'),
       get: db.prepare<[string], ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`),
@@ -60,10 +92,11 @@ export class KeyRepo {
    * Creates a key with the default limits overlaid by `limits`; the plain key is returned only here.
    * @example const { record, key } = repo.create('ci-bot', { dailyQuota: 50 });
    */
-  create(name: string, limits: Partial<KeyLimits & KeyRunCaps> = {}, now: Date = new Date()): { record: ApiKeyRecord; key: string } {
+  create(name: string, limits: Partial<KeySettings> = {}, now: Date = new Date()): { record: ApiKeyRecord; key: string } {
     validateKeyName(name);
     const resolved = resolveKeyLimits(limits);
     const caps = resolveRunCaps(limits);
+    const shares = resolveKeyShares(limits);
     // 48 random bits make a clash unlikely but not impossible; draw again rather than fail.
     let generated = generateKey();
     while (this.stmts.exists.get(generated.id) !== undefined) generated = generateKey();
@@ -84,6 +117,8 @@ export class KeyRepo {
       caps.maxPids,
       caps.maxCpus,
       caps.maxDiskMb,
+      shares.maxQueued,
+      shares.storageQuotaMb,
     );
     return { record: this.get(generated.id) as ApiKeyRecord, key: generated.key };
   }
@@ -96,6 +131,24 @@ export class KeyRepo {
   /** One key by id, or undefined. */
   get(id: string): ApiKeyRecord | undefined {
     return this.stmts.get.get(id);
+  }
+
+  /**
+   * Changes some of a key's settings (the others stay); null puts a cap or share back to the
+   * server's default. Undefined if there is no such key; throws ValidationError naming a bad field.
+   * @example repo.update(id, { maxQueued: 2, storageQuotaMb: null });
+   */
+  update(id: string, changes: Partial<KeySettings>): ApiKeyRecord | undefined {
+    const current = this.get(id);
+    if (current === undefined) return undefined;
+    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    const merged: KeySettings = { ...settingsOf(current), ...given };
+    const next: KeySettings = { ...resolveKeyLimits(merged), ...resolveRunCaps(merged), ...resolveKeyShares(merged) };
+    const fields = Object.keys(SETTING_COLUMNS) as (keyof KeySettings)[];
+    this.db
+      .prepare(`UPDATE api_keys SET ${fields.map((f) => `${SETTING_COLUMNS[f]} = ?`).join(', ')} WHERE id = ?`)
+      .run(...fields.map((f) => next[f]), id);
+    return this.get(id);
   }
 
   /** Revokes a key; revoking again keeps the first time. Undefined if there is no such key. */
@@ -123,4 +176,10 @@ export class KeyRepo {
   countActive(): number {
     return this.stmts.countActive.get()?.n ?? 0;
   }
+}
+
+function settingsOf(record: ApiKeyRecord): KeySettings {
+  const out = {} as Record<keyof KeySettings, unknown>;
+  for (const [field, column] of Object.entries(SETTING_COLUMNS) as [keyof KeySettings, keyof ApiKeyRecord][]) out[field] = record[column];
+  return out as KeySettings;
 }

@@ -35,4 +35,24 @@ describe('createLogger', () => {
     expect(written).not.toContain('cca_secret');
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it('creates the log file 0600 in a folder 0700, and tightens a log file an older release left readable', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-logger-'));
+    const file = path.join(dir, 'logs', 'cca.log');
+    const { createLogger } = await import('./index.js');
+    const umask = process.umask(0o022);
+    try {
+      createLogger('info', { file });
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+      fs.chmodSync(file, 0o644);
+      createLogger('info', { file });
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(umask);
+      // The destinations open the file asynchronously: let them before the folder goes.
+      await new Promise((r) => setTimeout(r, 200));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -10,3 +10,4 @@ export { sseResponse } from './sse.js';
 export { filesRoutes } from './routes/files.js';
 export { StateWriter } from './state-writer.js';
 export { recoverInterrupted } from './recovery.js';
+export { assertStorageRoom, storageForRun, type StorageQuota } from './storage-quota.js';

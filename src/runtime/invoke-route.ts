@@ -16,6 +16,8 @@ import { sseResponse } from './sse.js';
 export interface Caller {
   keyId: string;
   maxConcurrent: number;
+  /** Runs it may have waiting for a slot; null: the server's default. */
+  maxQueued: number | null;
   /** The key's caps on one run (null: the server's maxima); resource caps absent: none. */
   caps: { maxTimeoutS: number | null; maxTurns: number | null; maxBudgetUsd: number | null } & Partial<ResourceCaps>;
 }
@@ -100,6 +102,7 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
       ownerKeyId: caller?.keyId,
       maxConcurrent: caller?.maxConcurrent,
       resources: resourcesFor(config.runResources, caller),
+      maxQueued: caller?.maxQueued,
     });
     const { sessionId, invocationId } = started;
     if (wantsAsync) {

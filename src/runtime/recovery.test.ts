@@ -40,6 +40,7 @@ const refusingStore: ArtifactStore = {
     throw new Error('storage is down');
   },
   links: () => ({ s3_url: '', console_url: '', download_url: '', expires_at: '' }),
+  delete: async () => {},
 };
 
 function deps(store?: ArtifactStore): RecoveryDeps {

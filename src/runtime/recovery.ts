@@ -27,6 +27,7 @@ import {
 import { stateRecord } from './active-run.js';
 import { buildOutput, type InvocationOutput } from './output.js';
 import { storeChanges, type StoredChanges } from './store-changes.js';
+import { storageForRun, type StorageQuota } from './storage-quota.js';
 
 export interface RecoveryDeps {
   config: Config;
@@ -37,6 +38,8 @@ export interface RecoveryDeps {
   /** The service's ordered state writes: an `interrupted` state never lands after a newer one. */
   states: StateWriter;
   logger: Logger;
+  /** Stored files and the storage quota of keys. */
+  storage?: StorageQuota | undefined;
 }
 
 /** One invocation finished by recovery. */
@@ -97,6 +100,8 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
     return { ...ids, ran: row.status === 'running', stored: 0, failed: 0 };
   }
   const workspace = await ensureWorkspace(sessionsRoot(config.dataDir), row.session_id);
+  const owner = deps.sessions.getSession(row.session_id)?.owner_key_id ?? undefined;
+  const storage = storageForRun(deps.storage, owner, row.session_id, row.id);
   const stored = await storeChanges({
     store: deps.store,
     outbox: deps.outbox,
@@ -106,7 +111,11 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
     prefix,
     baseUrl: config.publicUrl ?? '',
     ...ids,
-    onStored: (file) => deps.events.emit(row.session_id, row.id, fileStoredEvent(file)),
+    onStored: (file) => {
+      storage.record(file);
+      deps.events.emit(row.session_id, row.id, fileStoredEvent(file));
+    },
+    ...(storage.quota ? { quota: storage.quota } : {}),
   });
   await deps.sessions.files.record(row.session_id, row.id, stored);
   const files = `${stored.uploaded.length} file(s) it created or changed were stored`;

@@ -16,6 +16,7 @@ import { runAgentFor, type AgentRunDeps } from './agent-run.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import type { StateWriter } from './state-writer.js';
 import { storeChanges } from './store-changes.js';
+import { storageForRun, type StorageQuota } from './storage-quota.js';
 
 /** What running an invocation needs of the service. */
 export interface RunDeps extends AgentRunDeps {
@@ -24,6 +25,8 @@ export interface RunDeps extends AgentRunDeps {
   /** Keeps uploads that failed, for a later retry. */
   outbox?: UploadOutbox | undefined;
   states: StateWriter;
+  /** Stored files and the storage quota of keys; undefined: neither counted nor limited. */
+  storage?: StorageQuota | undefined;
 }
 
 /** One queued invocation, handed to `runInvocation`. */
@@ -121,6 +124,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
 
   // Store what this invocation produced, however the run ended.
   const prefix = outputPrefix(startedAt, invocationId);
+  const storage = storageForRun(deps.storage, run.ownerKeyId, sessionId, invocationId);
   const upload = await storeChanges({
     store: deps.store,
     outbox: deps.outbox,
@@ -131,7 +135,11 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     baseUrl: q.baseUrl,
     sessionId,
     invocationId,
-    onStored: (file) => events.emit(sessionId, invocationId, fileStoredEvent(file)),
+    onStored: (file) => {
+      storage.record(file);
+      events.emit(sessionId, invocationId, fileStoredEvent(file));
+    },
+    ...(storage.quota ? { quota: storage.quota } : {}),
   });
   // Every entry, for paging; the output keeps only the first of each list.
   await sessions.files.record(sessionId, invocationId, upload);

@@ -20,6 +20,7 @@ import { Approvals, type AnswerResult } from './approvals.js';
 import type { InvocationOutput } from './output.js';
 import { runInvocation, type RunDeps } from './run-invocation.js';
 import type { RunSlots } from './slots.js';
+import { assertStorageRoom } from './storage-quota.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
 export interface ServiceDeps extends RunDeps {
@@ -40,6 +41,8 @@ export interface InvokeContext {
   maxConcurrent?: number | undefined;
   /** What the run may use; default: the server's per-run limits. */
   resources?: RunResources | undefined;
+  /** The key's limit on runs waiting for a slot; null or undefined: the server's CCA_MAX_QUEUED_PER_KEY. */
+  maxQueued?: number | null | undefined;
 }
 
 /** A started invocation: its ids, the id of its first event, and its result to come. */
@@ -72,9 +75,15 @@ export class InvocationService {
     const { config, sessions, events } = this.deps;
     const { sessionId, egress } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
+    assertStorageRoom(this.deps.storage, ctx.ownerKeyId);
     const controller = new AbortController();
-    // Throws BusyError at once when every slot and the queue are taken: nothing is recorded then.
-    const slot = this.deps.slots.acquire(ctx.ownerKeyId, ctx.maxConcurrent ?? Number.POSITIVE_INFINITY, controller.signal);
+    // Throws at once when the key's share of the queue (429) or the queue (503) is full: nothing is recorded then.
+    const slot = this.deps.slots.acquire(
+      ctx.ownerKeyId,
+      ctx.maxConcurrent ?? Number.POSITIVE_INFINITY,
+      controller.signal,
+      ctx.maxQueued ?? config.maxQueuedPerKey,
+    );
     slot.catch(() => undefined); // Observed by the run; this keeps an early abort from being "unhandled".
 
     const invocationId = randomUUID();

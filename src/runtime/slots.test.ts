@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BusyError, toErrorResponse } from '../errors/index.js';
+import { BusyError, KeyQueueFullError, toErrorResponse } from '../errors/index.js';
 import { RunSlots } from './slots.js';
 
 /** Lets settled promises run their callbacks. */
@@ -19,6 +19,54 @@ function recorder() {
 }
 
 describe('RunSlots', () => {
+  it('lets one owner hold only its share of the queue: its next run is a 429, other owners still queue', async () => {
+    const slots = new RunSlots({ globalMax: 1, maxQueue: 10 });
+    const r = recorder();
+    void r.track('k1-run', slots.acquire('k1', 1, undefined, 2));
+    void r.track('k1-q1', slots.acquire('k1', 1, undefined, 2));
+    void r.track('k1-q2', slots.acquire('k1', 1, undefined, 2));
+    let refused: unknown;
+    try {
+      void slots.acquire('k1', 1, undefined, 2);
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(KeyQueueFullError);
+    const response = toErrorResponse(refused);
+    expect(response.status).toBe(429);
+    expect(response.headers['Retry-After']).toBe('5');
+    expect(response.body).toMatchObject({ code: 'key_queue_full', retry_after_s: 5 });
+    expect(response.body.message).toMatch(/2 run\(s\) waiting.*cancel.*cca keys update KEY_ID --max-queued/);
+    expect(slots.queuedFor('k1')).toBe(2);
+
+    // Another key is not held back by k1's share, and the global queue still has room.
+    void r.track('k2-q1', slots.acquire('k2', 1, undefined, 2));
+    expect(slots.queued).toBe(3);
+
+    // Once one of k1's waiters starts, k1 may queue again.
+    await flush();
+    r.release('k1-run');
+    await flush();
+    expect(r.granted).toEqual(['k1-run', 'k1-q1']);
+    expect(slots.queuedFor('k1')).toBe(1);
+    void r.track('k1-q3', slots.acquire('k1', 1, undefined, 2));
+    expect(slots.queuedFor('k1')).toBe(2);
+  });
+
+  it('frees a queued place of its owner when the waiter is cancelled', async () => {
+    const slots = new RunSlots({ globalMax: 1, maxQueue: 10 });
+    void slots.acquire('k1', 1, undefined, 1);
+    const controller = new AbortController();
+    const waiting = slots.acquire('k1', 1, controller.signal, 1);
+    waiting.catch(() => undefined);
+    expect(() => slots.acquire('k1', 1, undefined, 1)).toThrow(KeyQueueFullError);
+    controller.abort('cancelled');
+    await flush();
+    expect(slots.queuedFor('k1')).toBe(0);
+    void slots.acquire('k1', 1, undefined, 1);
+    expect(slots.queuedFor('k1')).toBe(1);
+  });
+
   it('never runs more than the global limit; a release starts the next waiter', async () => {
     const slots = new RunSlots({ globalMax: 2, maxQueue: 10 });
     const r = recorder();

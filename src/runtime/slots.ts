@@ -1,8 +1,9 @@
 /**
  * Slots for concurrent agent runs: a global limit (the machine), a per-owner limit (the API
- * key's max_concurrent), and a bounded FIFO queue in front of them.
+ * key's max_concurrent), and a bounded FIFO queue in front of them, of which one owner may hold
+ * only a share (the key's max_queued), so one key cannot fill it for everyone.
  */
-import { BusyError } from '../errors/index.js';
+import { BusyError, KeyQueueFullError } from '../errors/index.js';
 
 interface Waiter {
   owner: string | undefined;
@@ -17,6 +18,7 @@ export class RunSlots {
   private readonly retryAfterS: number;
   private running = 0;
   private readonly byOwner = new Map<string, number>();
+  private readonly queuedByOwner = new Map<string, number>();
   private readonly waiters: Waiter[] = [];
 
   constructor(opts: { globalMax: number; maxQueue: number; retryAfterS?: number }) {
@@ -31,16 +33,32 @@ export class RunSlots {
 
   /**
    * Resolves with an idempotent release function once a slot is free for `owner` (undefined: no
-   * per-owner limit), or rejects with the signal's reason on abort. Throws BusyError at once, not
-   * through the promise, when the queue is full: an async caller can still answer 503 before 202.
-   * @example const release = await slots.acquire(key.id, key.max_concurrent, signal); try { await run(); } finally { release(); }
+   * per-owner limits), or rejects with the signal's reason on abort. Throws at once, not through
+   * the promise, so an async caller can still answer before 202: KeyQueueFullError (429) when the
+   * owner already has `perOwnerQueue` runs waiting, BusyError (503) when the whole queue is full.
+   * @example const release = await slots.acquire(key.id, key.max_concurrent, signal, maxQueued); try { await run(); } finally { release(); }
    */
-  acquire(owner: string | undefined, perOwnerMax: number, signal?: AbortSignal): Promise<() => void> {
+  acquire(
+    owner: string | undefined,
+    perOwnerMax: number,
+    signal?: AbortSignal,
+    perOwnerQueue: number = Number.POSITIVE_INFINITY,
+  ): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (owner !== undefined && !(perOwnerMax >= 1)) return Promise.reject(new RangeError(`perOwnerMax must be >= 1 (got ${perOwnerMax})`));
     // Whenever a slot frees up every queued waiter that fits is started, so none fits now and a
     // newcomer that fits is the first in line that does: starting it at once keeps FIFO order.
     if (this.fits(owner, perOwnerMax)) return Promise.resolve(this.start(owner));
+    const ownQueued = owner === undefined ? 0 : (this.queuedByOwner.get(owner) ?? 0);
+    // Checked first: the key's own limit is what its caller can act on, whatever the others do.
+    if (owner !== undefined && ownQueued >= perOwnerQueue) {
+      throw new KeyQueueFullError(
+        `This API key already has ${ownQueued} run(s) waiting for a slot, its limit; retry after one of them starts ` +
+          `(about ${this.retryAfterS} s), or cancel one with POST /sessions/{session_id}/cancel. ` +
+          'The operator can raise the limit with: cca keys update KEY_ID --max-queued N.',
+        this.retryAfterS,
+      );
+    }
     if (this.waiters.length >= this.maxQueue) {
       throw new BusyError(
         `The service is at capacity (${this.running} runs active, ${this.waiters.length} queued); retry after ${this.retryAfterS} s.`,
@@ -50,7 +68,10 @@ export class RunSlots {
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         const index = this.waiters.indexOf(waiter);
-        if (index !== -1) this.waiters.splice(index, 1);
+        if (index !== -1) {
+          this.waiters.splice(index, 1);
+          this.unqueue(owner);
+        }
         reject(signal?.reason);
       };
       const waiter: Waiter = {
@@ -62,6 +83,7 @@ export class RunSlots {
         },
       };
       this.waiters.push(waiter);
+      if (owner !== undefined) this.queuedByOwner.set(owner, ownQueued + 1);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -74,6 +96,18 @@ export class RunSlots {
   /** Callers waiting for a slot. */
   get queued(): number {
     return this.waiters.length;
+  }
+
+  /** Callers of one owner waiting for a slot. */
+  queuedFor(owner: string): number {
+    return this.queuedByOwner.get(owner) ?? 0;
+  }
+
+  private unqueue(owner: string | undefined): void {
+    if (owner === undefined) return;
+    const left = (this.queuedByOwner.get(owner) ?? 1) - 1;
+    if (left <= 0) this.queuedByOwner.delete(owner);
+    else this.queuedByOwner.set(owner, left);
   }
 
   private fits(owner: string | undefined, perOwnerMax: number): boolean {
@@ -108,6 +142,7 @@ export class RunSlots {
         continue;
       }
       this.waiters.splice(i, 1);
+      this.unqueue(waiter.owner);
       waiter.grant(this.start(waiter.owner));
     }
   }

@@ -73,6 +73,7 @@ describe('storeChanges with hostile names', () => {
         throw new Error('storage is down');
       },
       links: () => ({ s3_url: '', console_url: '', download_url: '', expires_at: '' }),
+      delete: async () => {},
     };
     const outbox = new UploadOutbox(db, store, { baseDelayMs: 0 });
     const stored = await run({ store: down, outbox });

@@ -12,6 +12,7 @@ import {
   uploadFiles,
   type ArtifactStore,
   type FailedUpload,
+  type QuotaAdmission,
   type UploadedFile,
   type UploadOutbox,
 } from '../artifacts/index.js';
@@ -51,6 +52,8 @@ export async function storeChanges(input: {
   invocationId: string;
   /** Told about each file as soon as it is stored (live `file.stored` events). */
   onStored?: (file: UploadedFile) => void;
+  /** The owner's storage quota: what fits is uploaded, the rest skipped (`storage_quota`). */
+  quota?: (files: FileEntry[]) => QuotaAdmission<FileEntry>;
 }): Promise<StoredChanges> {
   const { workspace, prefix } = input;
   let changes: ReturnType<typeof detectChanges>;
@@ -68,12 +71,13 @@ export async function storeChanges(input: {
   }
 
   const { storable, unstorable } = withKeys(changes.files, prefix, input.store.maxKeyBytes ?? MAX_KEY_BYTES);
+  const admitted = input.quota?.(storable) ?? { files: storable, skipped: [], release: () => {} };
   const byPath = new Map<string, FileEntry>(storable.map((f) => [f.path, f]));
-  const upload = await uploadFiles(input.store, storable, (rel) => openWorkspaceFile(workspace, byPath.get(rel) as FileEntry), {
+  const upload = await uploadFiles(input.store, admitted.files, (rel) => openWorkspaceFile(workspace, byPath.get(rel) as FileEntry), {
     prefix,
     baseUrl: input.baseUrl,
     ...(input.onStored ? { onStored: input.onStored } : {}),
-  });
+  }).finally(admitted.release);
   if (upload.failed.length > 0) {
     // The files stay in the workspace; the outbox stores them once storage answers again.
     const keyed = new Map(storable.map((f) => [objectKey(prefix, f.path), f]));
@@ -98,7 +102,11 @@ export async function storeChanges(input: {
       }),
     );
   }
-  return { uploaded: upload.uploaded, skipped: rankSkipped([...changes.skipped, ...unstorable]), failed: upload.failed };
+  return {
+    uploaded: upload.uploaded,
+    skipped: rankSkipped([...changes.skipped, ...unstorable, ...admitted.skipped]),
+    failed: upload.failed,
+  };
 }
 
 /** The files whose path makes a storage key, and the others as skipped entries. */

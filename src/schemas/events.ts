@@ -4,13 +4,17 @@
  * schemas are the type, the validator of tests, and the OpenAPI description.
  *
  * On the wire each event is one SSE message: `id: <id>`, `event: <type>`, `data: <JSON of the
- * whole event>`. Ids increase within a session; a client resumes with `Last-Event-ID` or `?after=`.
+ * whole event>`. Ids count the events of one session (1, 2, 3...; they say nothing of other
+ * sessions); a client resumes with `Last-Event-ID` or `?after=`.
  */
 import { z } from 'zod';
 import { InvocationOutputSchema, TokenUsageSchema } from './responses.js';
 
 const base = {
-  id: z.number().int().positive().meta({ description: 'Increasing within the session; resume after it with Last-Event-ID.' }),
+  id: z.number().int().positive().meta({
+    description:
+      "The event's number in its session (1, 2, 3...; sessions older than per-session ids continue after their last global id); resume after it with Last-Event-ID.",
+  }),
   session_id: z.string(),
   invocation_id: z.string(),
   at: z.string().meta({ description: 'ISO 8601 time the event was recorded.' }),

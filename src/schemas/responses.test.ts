@@ -182,6 +182,7 @@ describe('derived types', () => {
       | 'unreadable'
       | 'name_too_long'
       | 'invalid_name'
+      | 'storage_quota'
     >();
     expectTypeOf<InvocationOutput['output']['model']>().toEqualTypeOf<string | null>();
   });

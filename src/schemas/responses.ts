@@ -30,6 +30,7 @@ export const SKIP_REASONS = [
   'unreadable',
   'name_too_long',
   'invalid_name',
+  'storage_quota',
 ] as const;
 /** Where an invocation is in its life; `running` is the only state that is not final. */
 export const INVOCATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'] as const;

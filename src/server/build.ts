@@ -3,26 +3,25 @@
  * slots, the invocation service) and the routes of the mode (`serve`: the public API behind keys;
  * `runtime`: the AgentCore contract alone). Nothing imports this folder but the CLI and tests.
  */
-import fs from 'node:fs';
-import { createArtifactStore, loadSigningSecret, UploadOutbox, UrlSigner } from '../artifacts/index.js';
+import { createArtifactStore, loadSigningSecret, RetentionSweep, StorageLedger, UploadOutbox, UrlSigner } from '../artifacts/index.js';
 import { CredentialBroker } from '../broker/index.js';
 import { VERSION, type Config } from '../config/index.js';
 import { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
-import { openDatabase } from '../store/index.js';
+import { makeDataDirPrivate, openDatabase } from '../store/index.js';
 import { lockDataDir } from '../store/lock.js';
 import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { detectLimits, limitsSummary, type LimitsSupport } from '../limits/index.js';
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
-import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter } from '../runtime/index.js';
+import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter, type StorageQuota } from '../runtime/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
 
 export interface RuntimeOptions {
-  /** Milliseconds since the epoch, for rate limits and quotas (tests inject a clock). */
+  /** Milliseconds since the epoch, for rate limits, quotas and retention (tests inject a clock). */
   now?: () => number;
   /** Where session state is mirrored; default: S3 with S3 storage, else nowhere. */
   state?: StateMirror;
@@ -39,7 +38,8 @@ export interface RuntimeOptions {
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
 export async function buildRuntime(config: Config, logger: Logger, hostEnv: NodeJS.ProcessEnv, options: RuntimeOptions = {}) {
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything is written there: the database, secrets, files and workspaces are the service's alone.
+  makeDataDirPrivate(config.dataDir);
   // Before recovery: a second service on this data dir must not take the first one's runs.
   const unlock = lockDataDir(config.dataDir);
   try {
@@ -56,6 +56,19 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
 
   const signer = new UrlSigner(await loadSigningSecret(config.dataDir, config.signingSecret));
   const { store, local, s3 } = createArtifactStore(config, signer);
+  // Before any upload: temp files of uploads the last process died in.
+  const partials = (await local?.removePartials()) ?? 0;
+  if (partials > 0) logger.info({ removed: partials }, 'removed the temp files of uploads that never finished');
+  const keys = new KeyRepo(db);
+  const ledger = new StorageLedger(db);
+  const storage: StorageQuota = {
+    ledger,
+    retentionDays: config.retentionDays,
+    quotaBytes: (keyId) => {
+      const mb = keys.get(keyId)?.storage_quota_mb;
+      return mb === null || mb === undefined ? config.storageQuotaBytes : mb * 2 ** 20;
+    },
+  };
   // On AgentCore the microVM's disk goes away with the session: state is mirrored next to the files.
   const state: StateMirror = options.state ?? (s3 ? new S3StateMirror(s3) : new NoStateMirror());
   // One writer for the service and recovery, so writes of a session land in the order they were made.
@@ -67,6 +80,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     onStored: (file) => {
       const { session_id: sessionId, invocation_id: invocationId, ...stored } = file;
       sessions.recordLateUpload(invocationId, stored);
+      ledger.record({ sessionId, invocationId, key: stored.key, size: stored.size });
       events.emit(sessionId, invocationId, fileStoredEvent(stored));
     },
     logger: logger.child({ component: 'upload-outbox' }),
@@ -89,13 +103,13 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     events,
     states,
     outbox,
+    storage,
     sandbox,
     broker,
     limits,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
   });
-  const keys = new KeyRepo(db);
   const app = buildApp({
     config,
     version: VERSION,
@@ -114,7 +128,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     runLimits: limits === undefined ? { cgroup: 'none', run_uid: null } : limitsSummary(limits),
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
-  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger });
+  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger, storage });
   if (recovered.length > 0) {
     const stored = recovered.reduce((n, r) => n + r.stored, 0);
     logger.warn(
@@ -124,5 +138,13 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   }
   // Failed uploads are retried in the background, and at once at start-up.
   outbox.start(30_000);
-  return { db, sessions, keys, store, activity, slots, events, service, outbox, s3, sandbox, broker, limits, app, unlock };
+  // Files past the retention period are deleted hourly by the public service; `cca runtime` (on
+  // AgentCore, one microVM a session) leaves that to the bucket's lifecycle rule.
+  const retention = new RetentionSweep(ledger, store, {
+    retentionDays: config.mode === 'serve' ? config.retentionDays : 0,
+    logger: logger.child({ component: 'retention' }),
+    now: () => new Date((options.now ?? Date.now)()),
+  });
+  retention.start(3_600_000);
+  return { db, sessions, keys, store, activity, slots, events, service, outbox, retention, s3, sandbox, broker, limits, app, unlock };
 }

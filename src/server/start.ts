@@ -10,7 +10,7 @@ import type { Config } from '../config/index.js';
 import type { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import type { CallerEnv, InvocationService } from '../runtime/index.js';
-import type { UploadOutbox } from '../artifacts/index.js';
+import type { RetentionSweep, UploadOutbox } from '../artifacts/index.js';
 import type { LimitsSupport } from '../limits/index.js';
 import type { SandboxStatus } from '../sandbox/index.js';
 import type { Db } from '../store/index.js';
@@ -25,6 +25,8 @@ export interface RuntimeHandle {
   db: Db;
   /** Failed uploads waiting for a retry. */
   outbox: UploadOutbox;
+  /** Deletes stored files past the retention period (hourly; `sweep()` runs a pass now). */
+  retention: RetentionSweep;
   /** How runs are sandboxed. */
   sandbox: SandboxStatus;
   /** What per-run limits are enforced with; undefined: runs are not sandboxed. */
@@ -69,6 +71,7 @@ export async function startRuntime(
       server.closeAllConnections();
       await stopped;
       await parts.outbox.stop();
+      await parts.retention.stop();
       await parts.broker.close();
       await parts.service.mirrorsSettled();
       parts.s3?.client.destroy();
@@ -85,6 +88,7 @@ export async function startRuntime(
     keys: parts.keys,
     db: parts.db,
     outbox: parts.outbox,
+    retention: parts.retention,
     sandbox: parts.sandbox,
     limits: parts.limits,
     close,

@@ -6,13 +6,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { makeDataDirPrivate } from './private-dir.js';
 
 export type Db = Database.Database;
 
-/** Opens (creating if needed) `<dataDir>/cca.db` and brings its schema up to date. */
+/**
+ * Opens (creating if needed) `<dataDir>/cca.db` and brings its schema up to date; the data dir is
+ * made private first, and a new database file is created 0600 (SQLite gives its -wal and -shm
+ * files the mode of the database).
+ */
 export function openDatabase(dataDir: string): Db {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(path.join(dataDir, 'cca.db'));
+  makeDataDirPrivate(dataDir);
+  const file = path.join(dataDir, 'cca.db');
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

@@ -126,4 +126,41 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE api_keys ADD COLUMN max_pids INTEGER;
    ALTER TABLE api_keys ADD COLUMN max_cpus REAL;
    ALTER TABLE api_keys ADD COLUMN max_disk_mb INTEGER;`,
+  // Tenancy. Event ids become a sequence per session (`seq`): existing events keep their old
+  // (global) id as their seq, so a Last-Event-ID a client already holds still resumes exactly, and
+  // new events continue from the session's last one. Per-key caps on queued runs and stored
+  // bytes (NULL: the server's default). The ledger of stored files (quota and retention), with
+  // usage per key kept by triggers, filled from the uploads invocations already recorded (invocation_files).
+  `ALTER TABLE events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+   UPDATE events SET seq = id;
+   CREATE UNIQUE INDEX events_by_session_seq ON events(session_id, seq);
+   DROP INDEX events_by_session;
+   ALTER TABLE api_keys ADD COLUMN max_queued INTEGER;
+   ALTER TABLE api_keys ADD COLUMN storage_quota_mb INTEGER;
+   CREATE TABLE stored_objects (
+     object_key TEXT PRIMARY KEY,
+     owner_key_id TEXT,
+     session_id TEXT NOT NULL,
+     invocation_id TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     stored_at TEXT NOT NULL
+   );
+   CREATE INDEX stored_objects_by_age ON stored_objects(stored_at);
+   CREATE TABLE storage_usage (
+     owner_key_id TEXT PRIMARY KEY,
+     bytes INTEGER NOT NULL
+   );
+   CREATE TRIGGER stored_objects_counted AFTER INSERT ON stored_objects WHEN NEW.owner_key_id IS NOT NULL BEGIN
+     INSERT OR IGNORE INTO storage_usage (owner_key_id, bytes) VALUES (NEW.owner_key_id, 0);
+     UPDATE storage_usage SET bytes = bytes + NEW.size WHERE owner_key_id = NEW.owner_key_id;
+   END;
+   CREATE TRIGGER stored_objects_uncounted AFTER DELETE ON stored_objects WHEN OLD.owner_key_id IS NOT NULL BEGIN
+     UPDATE storage_usage SET bytes = bytes - OLD.size WHERE owner_key_id = OLD.owner_key_id;
+   END;
+   INSERT OR IGNORE INTO stored_objects (object_key, owner_key_id, session_id, invocation_id, size, stored_at)
+     SELECT f.key, s.owner_key_id, f.session_id, f.invocation_id, f.data ->> '$.size', COALESCE(i.ended_at, i.started_at)
+       FROM invocation_files f
+       JOIN invocations i ON i.id = f.invocation_id
+       JOIN sessions s ON s.id = f.session_id
+      WHERE f.kind = 'uploaded' AND f.key IS NOT NULL AND json_type(f.data, '$.size') = 'integer';`,
 ];

@@ -1,4 +1,4 @@
-/** `cca keys create | list | revoke`: the API keys of a data directory. */
+/** `cca keys create | list | update | revoke`: the API keys of a data directory. */
 import { typed, type CommandDef, type OptionDef } from './define.js';
 
 const DATA_DIR: OptionDef = { flags: '--data-dir <DIR>', env: 'CCA_DATA_DIR', help: "The service's data directory.", default: './.cca' };
@@ -6,11 +6,29 @@ const JSON_OUT: OptionDef = { flags: '--json', help: 'Print JSON.' };
 
 const load = () => import('../keys.js');
 
-/** `cca keys` and its three subcommands. */
+/** Limits `create` and `update` share (update has no defaults: what is not given stays). */
+const LIMITS: OptionDef[] = [
+  { flags: '--rate <N>', help: 'Requests a second (token bucket rate).' },
+  { flags: '--burst <N>', help: 'Burst size.' },
+  { flags: '--quota <N>', help: 'Requests per UTC day.' },
+  { flags: '--concurrency <N>', help: 'Agent runs at once.' },
+  { flags: '--max-timeout <S>', help: "Cap on each run's timeout_s." },
+  { flags: '--max-turns <N>', help: "Cap on each run's max_turns." },
+  { flags: '--max-budget <USD>', help: "Cap on each run's max_budget_usd." },
+  { flags: '--max-memory <MB>', help: "Cap on the memory of all of a run's processes together (below CCA_RUN_MEMORY_MB)." },
+  { flags: '--max-pids <N>', help: 'Cap on the processes and threads a run may have at once (below CCA_RUN_PIDS).' },
+  { flags: '--max-cpus <N>', help: 'Cap on the CPUs a run may use, fractions allowed, e.g. 0.5 (below CCA_RUN_CPUS).' },
+  { flags: '--max-disk <MB>', help: "Cap on what a run's workspace, home and tmp may hold, and its largest file (below CCA_RUN_DISK_MB)." },
+  { flags: '--max-queued <N>', help: 'Runs it may have waiting for a slot (default: CCA_MAX_QUEUED_PER_KEY, a quarter of the queue).' },
+  { flags: '--storage-quota <MB>', help: 'MiB of stored files it may have, 0 for none (default: CCA_STORAGE_QUOTA_MB, 10240).' },
+];
+const CREATE_DEFAULTS: Record<string, string> = { '--rate': '10', '--burst': '20', '--quota': '1000', '--concurrency': '4' };
+
+/** `cca keys` and its four subcommands. */
 export const KEYS_COMMAND: CommandDef = {
   name: 'keys',
-  summary: "Create, list and revoke the service's API keys (cca keys help).",
-  usage: '<create | list | revoke> [options]',
+  summary: "Create, list, update and revoke the service's API keys (cca keys help).",
+  usage: '<create | list | update | revoke> [options]',
   description:
     "API keys of the service's data directory (--data-dir DIR / CCA_DATA_DIR; default ./.cca). " +
     'Only a hash of each key is stored: a key is shown once, when it is created. Invalid values exit with status 2.',
@@ -20,24 +38,18 @@ export const KEYS_COMMAND: CommandDef = {
       name: 'create',
       summary: 'Make a key and print it once (--json: {"id","name","key"}).',
       usage:
-        '--name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--max-timeout S] [--max-turns N] [--max-budget USD] [--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--json]',
+        '--name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--max-timeout S] [--max-turns N] [--max-budget USD] ' +
+        '[--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--max-queued N] [--storage-quota MB] [--json]',
       description:
         'Makes a key and prints it once. Limits: requests a second (token bucket rate), burst size, requests per UTC day, ' +
         "agent runs at once; optional caps on each run's timeout_s, max_turns and max_budget_usd (below the server's maxima), " +
-        'and on what each run may use: memory, processes, CPUs and disk (below CCA_RUN_MEMORY_MB, CCA_RUN_PIDS, CCA_RUN_CPUS, CCA_RUN_DISK_MB).',
+        "on what each run may use (memory, processes, CPUs, disk), and its own share of the run queue and of stored files (else the server defaults).",
       options: [
         { flags: '--name <NAME>', help: 'A label for you, e.g. "ci-bot" (required).' },
-        { flags: '--rate <N>', help: 'Requests a second (token bucket rate).', default: '10' },
-        { flags: '--burst <N>', help: 'Burst size.', default: '20' },
-        { flags: '--quota <N>', help: 'Requests per UTC day.', default: '1000' },
-        { flags: '--concurrency <N>', help: 'Agent runs at once.', default: '4' },
-        { flags: '--max-timeout <S>', help: "Cap on each run's timeout_s." },
-        { flags: '--max-turns <N>', help: "Cap on each run's max_turns." },
-        { flags: '--max-budget <USD>', help: "Cap on each run's max_budget_usd." },
-        { flags: '--max-memory <MB>', help: "Cap on the memory of all of a run's processes together." },
-        { flags: '--max-pids <N>', help: 'Cap on the processes and threads a run may have at once.' },
-        { flags: '--max-cpus <N>', help: 'Cap on the CPUs a run may use (fractions allowed, e.g. 0.5).' },
-        { flags: '--max-disk <MB>', help: "Cap on what a run's workspace, home and tmp may hold (and its largest file)." },
+        ...LIMITS.map((o) => {
+          const fallback = CREATE_DEFAULTS[o.flags.split(' ')[0] as string];
+          return fallback === undefined ? o : { ...o, default: fallback };
+        }),
         { flags: '--json', help: 'Print {"id","name","key"}.' },
         DATA_DIR,
       ],
@@ -48,6 +60,20 @@ export const KEYS_COMMAND: CommandDef = {
       summary: 'Every key: id, name, created, status (active/revoked), limits, requests used today.',
       options: [JSON_OUT, DATA_DIR],
       run: async (input, ctx) => (await load()).listKeys(typed(input), ctx),
+    },
+    {
+      name: 'update',
+      summary: 'Change some limits of a key; the others stay. Exit status 1 if there is no such key.',
+      usage:
+        'ID [--rate N] [--burst N] [--quota N] [--concurrency N] [--max-timeout S|default] [--max-turns N|default] ' +
+        '[--max-budget USD|default] [--max-memory MB|default] [--max-pids N|default] [--max-cpus N|default] [--max-disk MB|default] ' +
+        '[--max-queued N|default] [--storage-quota MB|default] [--json]',
+      description:
+        'Changes the limits given and keeps the others. "default" puts a cap or share back to the server default. ' +
+        'A running service applies the change from the next request.',
+      positionals: true,
+      options: [...LIMITS, { flags: '--json', help: 'Print the key (without its secret) as JSON.' }, DATA_DIR],
+      run: async (input, ctx) => (await load()).updateKey(typed(input), ctx),
     },
     {
       name: 'revoke',

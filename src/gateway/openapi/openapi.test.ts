@@ -119,11 +119,16 @@ describe('buildOpenApi', () => {
     for (const { value } of Object.values(examples)) expect(parseInvocation(value, config).prompt).toBe(EXAMPLE_REQUEST.prompt);
   });
 
-  it('answers 429 with Retry-After and both API Gateway bodies, 403 with Forbidden', () => {
+  it("answers 429 with Retry-After, both API Gateway bodies and the key's queue share, 403 with Forbidden, 507 over the storage quota", () => {
     const responses = doc.paths['/invoke']?.post?.responses ?? {};
     expect(responses['429']?.headers?.['Retry-After']?.schema).toMatchObject({ type: 'integer' });
     const examples = Object.values(responses['429']?.content?.['application/json']?.examples ?? {}).map((e) => e.value);
-    expect(examples).toEqual([{ message: 'Too Many Requests' }, { message: 'Limit Exceeded' }]);
+    expect(examples).toEqual([
+      { message: 'Too Many Requests' },
+      { message: 'Limit Exceeded' },
+      expect.objectContaining({ code: 'key_queue_full', retry_after_s: 5 }),
+    ]);
+    expect(responses['507']?.content?.['application/json']?.example).toMatchObject({ code: 'storage_quota_exceeded' });
     expect(responses['403']?.content?.['application/json']?.example).toEqual({ message: 'Forbidden' });
     expect(responses['503']?.headers?.['Retry-After']).toBeDefined();
     for (const status of ['200', '202', '400', '404', '409', '413', '500']) expect(responses[status], status).toBeDefined();

@@ -5,7 +5,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { EXAMPLE_REQUEST, InvocationRequest } from '../../http/index.js';
-import { error, FORBIDDEN, invocationResponses, PREFER_HEADER, RUN_ANSWERS, THROTTLED } from '../../http/openapi-responses.js';
+import {
+  error,
+  FORBIDDEN,
+  invocationResponses,
+  PREFER_HEADER,
+  RUN_ANSWERS,
+  RUN_THROTTLED,
+  STORAGE_QUOTA_FULL,
+} from '../../http/openapi-responses.js';
 import { SESSION_ID } from './params.js';
 
 /** The declaration of `POST /invoke`; the body limit appears in its 413. */
@@ -28,7 +36,8 @@ export function invokeRoute(maxBodyBytes: number) {
         message: `Session ${SESSION_ID} was not found; omit session_id to start a new session.`,
         code: 'not_found',
       }),
-      429: THROTTLED,
+      429: RUN_THROTTLED,
+      507: STORAGE_QUOTA_FULL,
     },
   });
 }

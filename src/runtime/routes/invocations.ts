@@ -5,7 +5,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { AgentCoreInvocationRequest, EXAMPLE_REQUEST, SESSION_HEADER } from '../../http/index.js';
-import { errors, INVALID_REQUEST, invocationResponses, PREFER_HEADER, RUN_ANSWERS } from '../../http/openapi-responses.js';
+import {
+  errors,
+  INVALID_REQUEST,
+  invocationResponses,
+  PREFER_HEADER,
+  RUN_ANSWERS,
+  RUN_THROTTLED,
+  STORAGE_QUOTA_FULL,
+} from '../../http/openapi-responses.js';
 
 /** The declaration of `POST /invocations`; the body limit appears in its 413. */
 export function invocationsRoute(maxBodyBytes: number) {
@@ -50,6 +58,8 @@ export function invocationsRoute(maxBodyBytes: number) {
           },
         },
       }),
+      429: { ...RUN_THROTTLED, description: `Under \`cca serve\` only. ${RUN_THROTTLED.description}` },
+      507: { ...STORAGE_QUOTA_FULL, description: `Under \`cca serve\` only. ${STORAGE_QUOTA_FULL.description}` },
     },
   });
 }
