@@ -28,8 +28,14 @@ const progress = (line: string) => console.error(line);
 const idleProcesses = processTree().length;
 const model = await startModelServer(scenarios({ bench: BENCH_SCRIPT }));
 const svc = await startTestService({ model });
-// The service as it was before tenant isolation: the host's network, the key in the run, no limits.
-const before = await startTestService({ model, env: { CCA_RUN_NETWORK: 'host' }, brokerCredentials: false });
+// The service as it was before tenant isolation: the host's network, the key in the run, no
+// cgroup, the service's own user, no file size limit.
+const before = await startTestService({
+  model,
+  env: { CCA_RUN_NETWORK: 'host' },
+  brokerCredentials: false,
+  limits: { cgroups: undefined, cgroupNote: 'off (benchmark)', user: undefined, userNote: 'off (benchmark)', prlimit: undefined, setpriv: undefined },
+});
 let report: BenchReport;
 try {
   progress(`overhead: ${args.warmup} warm-up + ${args.runs} measured runs of each side`);

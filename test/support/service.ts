@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../../src/logging/index.js';
 import { startRuntime, type RuntimeHandle } from '../../src/server/index.js';
 import type { StateMirror } from '../../src/state/index.js';
 import { startModelServer, type ModelServer, type Responder } from './model-server.js';
+import type { LimitsSupport } from '../../src/limits/index.js';
 
 export interface TestService {
   url: string;
@@ -39,6 +40,8 @@ export async function startTestService(
     logger?: Logger;
     /** false: runs get the model key itself, as before the credential broker (for the benchmark). */
     brokerCredentials?: boolean;
+    /** What per-run limits are enforced with; default: detected. */
+    limits?: LimitsSupport;
   } = {},
 ): Promise<TestService> {
   const model = opts.model ?? (await startModelServer(opts.responder));
@@ -63,6 +66,7 @@ export async function startTestService(
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.state ? { state: opts.state } : {}),
       ...(opts.brokerCredentials !== undefined ? { brokerCredentials: opts.brokerCredentials } : {}),
+      ...(opts.limits !== undefined ? { limits: opts.limits } : {}),
     },
   );
   return {
