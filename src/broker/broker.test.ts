@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../config/index.js';
 import { silentLogger } from '../logging/index.js';
 import { CredentialBroker } from './broker.js';
+import { MAX_MODEL_BODY_BYTES, MAX_REQUESTS_IN_FLIGHT } from './forward.js';
 import { brokeredEnv } from './child-env.js';
 import { Sha256 } from './sha256.js';
 import { bedrockUpstream, joinUrl, parseCustomHeaders } from './upstream.js';
@@ -173,6 +174,56 @@ describe('the broker on an Anthropic-compatible endpoint', () => {
     expect(await send(base, '/v1/messages', { body: '{"n":1}' })).toMatchObject({ status: 200, body: 'answer 1' });
     expect(await send(base, '/v1/messages', { body: '{"n":2}' })).toMatchObject({ status: 200, body: 'answer 2' });
     expect(model.seen.map((s) => s.body)).toEqual(['{"n":1}', '{"n":2}', '{"n":2}']);
+  });
+
+  it('forwards only the calls Claude Code makes, never a path that climbs out of the base', async () => {
+    const model = await endpoint();
+    const b = broker(anthropic(`${model.url}/gateway`));
+    const run = b.openRun('inv-1');
+    const base = run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!;
+    for (const [method, path] of [
+      ['GET', '/v1/files'],
+      ['POST', '/v1/messages/batches'],
+      ['DELETE', '/v1/messages'],
+      ['POST', '/v1/messages/../files'],
+      ['POST', '/v1/%2e%2e/key/generate'],
+      ['POST', '/v1//messages'],
+      ['POST', '/key/generate'],
+    ] as const) {
+      const res = await send(base, path, { method, ...(method === 'GET' ? {} : { body: '{}' }) });
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(JSON.parse(res.body).error).toMatchObject({ type: 'permission_error' });
+    }
+    expect(model.seen).toHaveLength(0);
+    expect((await send(base, '/v1/messages/count_tokens', { body: '{}' })).status).toBe(200);
+    expect((await send(base, '/v1/models', { method: 'GET' })).status).toBe(200);
+  });
+
+  it('holds at most a few requests of a run at once, and refuses a body over the API’s limit before reading it', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const model = await endpoint((_req, res) => void released.then(() => res.end('{}')));
+    const b = broker(anthropic(model.url));
+    const run = b.openRun('inv-1');
+    const base = run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!;
+    const held = Array.from({ length: MAX_REQUESTS_IN_FLIGHT }, () => send(base, '/v1/messages', { body: '{}' }));
+    while (model.seen.length < MAX_REQUESTS_IN_FLIGHT) await new Promise((r) => setTimeout(r, 20));
+    const over = await send(base, '/v1/messages', { body: '{}' });
+    expect(over.status).toBe(429);
+    release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual(Array(MAX_REQUESTS_IN_FLIGHT).fill(200));
+    // Once they are answered, the run may send again.
+    expect((await send(base, '/v1/messages', { body: '{}' })).status).toBe(200);
+    const big = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${base}/v1/messages`);
+      const req = http.request(url, { method: 'POST', headers: { 'content-length': String(MAX_MODEL_BODY_BYTES + 1) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('{');
+    });
+    expect(big).toBe(413);
   });
 
   it('answers 502 in the API’s shape when the endpoint is down', async () => {

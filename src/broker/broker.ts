@@ -78,6 +78,8 @@ export class CredentialBroker {
     this.shared ??= (async () => {
       const server = http.createServer(brokerHandler({ tokens: this.tokens, upstream, log: this.log.child({ component: 'broker' }) }));
       server.requestTimeout = 0;
+      // Each connection holds descriptors (and perhaps a body) in the service.
+      server.maxConnections = 256;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(0, '127.0.0.1', () => resolve());

@@ -8,14 +8,24 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from '../logging/index.js';
+import { refusedCall } from './routes.js';
 import type { RunTokens, TokenCheck } from './tokens.js';
 import { CREDENTIAL_HEADERS, type ModelUpstream } from './upstream.js';
 
 /** Where a run's base URL points below the broker's origin. */
 export const TOKEN_PREFIX = '/cca-run/';
 
-/** A model request body the broker holds whole at most (the Messages API takes up to 32 MB). */
-export const MAX_MODEL_BODY_BYTES = 64 * 1024 * 1024;
+/** A model request body the broker holds whole at most: the Messages API's own limit. */
+export const MAX_MODEL_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Model requests one token may have in the broker at once. Each may hold a body in the service's
+ * memory (outside the run's cgroup): a run may not take it all. Claude Code makes a few at a time.
+ */
+export const MAX_REQUESTS_IN_FLIGHT = 8;
+
+/** How long a request body may take to arrive: a run that trickles one does not hold it for ever. */
+export const BODY_TIMEOUT_MS = 60_000;
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -47,6 +57,7 @@ export interface BrokerHandlerOptions {
  */
 export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const { tokens, upstream, log } = opts;
+  const inFlight = new Map<string, number>();
   return function broker(req, res) {
     req.on('error', () => res.destroy());
     const target = req.url ?? '';
@@ -66,6 +77,33 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       );
     }
     const path = match?.[2] ?? '/';
+    const refusal = refusedCall(upstream.kind, req.method ?? 'GET', path);
+    if (refusal !== undefined) {
+      log.warn({ run: check.runId, method: req.method, path: path.slice(0, 200) }, 'model credential broker: call refused');
+      req.resume();
+      return refuse(res, 403, `${refusal.slice(0, 300)}; the broker forwards model calls only.`, 'permission_error');
+    }
+    const held = inFlight.get(token) ?? 0;
+    if (held >= MAX_REQUESTS_IN_FLIGHT) {
+      req.resume();
+      return refuse(res, 429, `At most ${MAX_REQUESTS_IN_FLIGHT} model requests of a run at once.`, 'rate_limit_error');
+    }
+    inFlight.set(token, held + 1);
+    res.once('close', () => {
+      const left = (inFlight.get(token) ?? 1) - 1;
+      if (left > 0) inFlight.set(token, left);
+      else inFlight.delete(token);
+    });
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_MODEL_BODY_BYTES) {
+      req.resume();
+      return refuse(res, 413, `A model request body may be at most ${MAX_MODEL_BODY_BYTES} bytes.`, 'request_too_large');
+    }
+    const bodyTimer = setTimeout(() => {
+      req.destroy();
+      refuse(res, 408, `The request body did not arrive within ${BODY_TIMEOUT_MS / 1000} s.`, 'timeout_error');
+    }, BODY_TIMEOUT_MS);
+    res.once('close', () => clearTimeout(bodyTimer));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -77,6 +115,7 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       chunks.push(chunk);
     });
     req.on('end', () => {
+      clearTimeout(bodyTimer);
       if (res.headersSent) return;
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) {

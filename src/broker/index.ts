@@ -1,6 +1,7 @@
 /** The credential broker: runs hold a per-run token; the service holds the model credential. */
 export { CredentialBroker, type BrokeredRun } from './broker.js';
 export { brokeredEnv, isBrokered } from './child-env.js';
-export { brokerHandler, MAX_MODEL_BODY_BYTES, TOKEN_PREFIX } from './forward.js';
+export { brokerHandler, MAX_MODEL_BODY_BYTES, MAX_REQUESTS_IN_FLIGHT, TOKEN_PREFIX } from './forward.js';
+export { refusedCall } from './routes.js';
 export { RunTokens, type TokenCheck } from './tokens.js';
 export { anthropicUpstream, bedrockUpstream, joinUrl, parseCustomHeaders, type ModelUpstream } from './upstream.js';

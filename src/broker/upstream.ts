@@ -18,6 +18,8 @@ export interface ModelRequest {
 }
 
 export interface ModelUpstream {
+  /** Which API the requests speak (decides the calls a run may make). */
+  kind: 'anthropic' | 'bedrock';
   /** For logs: where requests go. */
   endpoint: string;
   /** The URL `req` goes to and its headers with the credential in; the request's own are replaced. */
@@ -53,6 +55,7 @@ export function anthropicUpstream(provider: ProviderConfig): ModelUpstream {
   const env = provider.env;
   const custom = parseCustomHeaders(env.ANTHROPIC_CUSTOM_HEADERS);
   return {
+    kind: 'anthropic',
     endpoint: provider.endpoint,
     prepare: async (req) => {
       const headers = { ...req.headers, ...custom };
@@ -81,6 +84,7 @@ export function bedrockUpstream(
       : `https://bedrock-runtime.${region}.amazonaws.com`);
   let signer: SignatureV4 | undefined;
   return {
+    kind: 'bedrock',
     endpoint: provider.endpoint,
     prepare: async (req) => {
       const url = joinUrl(baseFor(req.path), req.path);

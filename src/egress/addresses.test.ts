@@ -28,6 +28,10 @@ describe('isPublicAddress', () => {
     '::ffff:a9fe:a9fe',
     '64:ff9b::10.0.0.1',
     '::127.0.0.1',
+    '64:ff9b:0:0:0:0:a9fe:a9fe',
+    '0:0:0:0:0:ffff:7f00:1',
+    '0000:0000::ffff:10.0.0.1',
+    '64:FF9B::7F00:1',
   ])('refuses %s', (address) => {
     expect(isPublicAddress(address)).toBe(false);
   });

@@ -46,14 +46,23 @@ for (const [address, prefix] of SPECIAL_V6) special.addSubnet(address, prefix, '
  * 64:ff9b::a.b.c.d), which is where a connection to it ends up.
  */
 function embeddedV4(address: string): string | undefined {
-  const lower = address.toLowerCase();
+  const lower = canonicalV6(address);
   const dotted = /^(?:::ffff:|::|64:ff9b::)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(lower);
   if (dotted?.[1] !== undefined) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  const hex = /^(?:::ffff:|64:ff9b::|::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
   if (hex?.[1] === undefined || hex[2] === undefined) return undefined;
   const hi = parseInt(hex[1], 16);
   const lo = parseInt(hex[2], 16);
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
+/** An IPv6 address in its one canonical text form (zeros compressed, lower case): 64:ff9b:0:0:0:0:a9fe:a9fe → 64:ff9b::a9fe:a9fe. */
+function canonicalV6(address: string): string {
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.toLowerCase();
+  }
 }
 
 /** Whether `address` (an IP literal) is on the public internet. */

@@ -5,6 +5,7 @@
  * HTTP(S)_PROXY like every tool it runs. A loopback model endpoint (a local gateway, the tests'
  * scripted model) gets a port of its own that tunnels to it through the proxy.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +13,17 @@ import type { Endpoint } from './policy.js';
 
 /** Where the bridge listens inside the sandbox: its own network namespace, so no port clashes. */
 export const BRIDGE_PORT = 3128;
-/** Where the service keeps the proxies' sockets on the host; hidden from every sandboxed run. */
-export const EGRESS_SOCKETS_DIR = path.join(os.tmpdir(), 'cca-egress');
+let socketsDir: string | undefined;
+
+/**
+ * Where this service process keeps its proxies' sockets on the host; hidden from every sandboxed
+ * run. Made once per process by mkdtemp (fresh, 0700, ours): a fixed name in a shared /tmp could be
+ * made first by another local user, who could then swap the sockets in it for their own.
+ */
+export function egressSocketsDir(): string {
+  socketsDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cca-egress-'));
+  return socketsDir;
+}
 /** Where the proxy's socket is bound inside the sandbox (its private /tmp). */
 export const SANDBOX_SOCKET = '/tmp/.cca-egress.sock';
 /** The proxy URL tools in the sandbox use. */

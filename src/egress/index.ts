@@ -7,7 +7,7 @@ export {
   BRIDGE_PROXY_URL,
   BRIDGE_SCRIPT,
   bridgeCommand,
-  EGRESS_SOCKETS_DIR,
+  egressSocketsDir,
   loopbackEndpoints,
   SANDBOX_SOCKET,
   withProxyEnv,

