@@ -13,6 +13,14 @@ export class UrlSigner {
   }
 
   /** hex signature over `GET\n<key>\n<expiresUnixSeconds>` */
+  /**
+   * A key for another purpose, derived from the secret (so it survives restarts like the links do).
+   * @example const cursorKey = signer.deriveKey('files-cursor')
+   */
+  deriveKey(label: string): Buffer {
+    return createHmac('sha256', this.#secret).update(`derive\n${label}`).digest();
+  }
+
   sign(key: string, expires: number): string {
     // Unambiguous although keys may hold "\n": expires is digits only, so the last "\n" splits.
     return createHmac('sha256', this.#secret).update(`GET\n${key}\n${expires}`).digest('hex');

@@ -31,6 +31,8 @@ export interface GatewayDeps {
   startedAt: number;
   /** How runs are limited, as /health reports it. */
   runLimits: Health['run_limits'];
+  /** Encrypts the file pages' cursors (row ids would tell how busy other keys are). */
+  cursorKey: Buffer;
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */

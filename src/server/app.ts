@@ -46,7 +46,13 @@ export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
   if (config.mode !== 'serve') return createRuntimeApp({ config, service, events, activity, logger, routes: files });
   const auth = apiKeyAuth({ keys: parts.keys, limiter: new RequestLimiter(parts.db), now: parts.now });
   const runLimits = parts.runLimits ?? { cgroup: 'none', run_uid: null };
-  const gateway = createGatewayRoutes({ ...parts, auth, startedAt: parts.now(), runLimits });
+  const gateway = createGatewayRoutes({
+    ...parts,
+    auth,
+    startedAt: parts.now(),
+    runLimits,
+    cursorKey: parts.signer.deriveKey('files-cursor'),
+  });
   const app = createRuntimeApp({
     config,
     service,

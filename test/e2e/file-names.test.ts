@@ -235,6 +235,11 @@ describe('hostile file names and huge file lists', () => {
     expect(theirs.body.invocations[0].files.map((f: any) => f.file_name)).toEqual(['one.txt']);
     expect((await call(other, `/sessions/${sid}/files`)).status).toBe(404);
     expect((await call(key, `/sessions/${sid}/files?cursor=nope`)).status).toBe(400);
+    // Cursors are opaque: no row id (which would count every key's files) to read or forge.
+    const first = await call(key, `/sessions/${sid}/files?kind=skipped&limit=10`);
+    expect(Buffer.from(first.body.next_cursor, 'base64url').toString('latin1')).not.toMatch(/\d{2}/);
+    const forged = Buffer.from('f:1').toString('base64url');
+    expect((await call(key, `/sessions/${sid}/files?cursor=${forged}`)).status).toBe(400);
     expect((await call(key, `/sessions/${sid}/files?invocation_id=${mine.body.output.invocation_id}`)).status).toBe(404);
   }, 180_000);
 });

@@ -14,6 +14,7 @@ import { KeyRepo } from '../../src/keys/index.js';
 import type { CallerEnv } from '../../src/runtime/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { openDatabase } from '../../src/store/index.js';
+import { UrlSigner } from '../../src/artifacts/index.js';
 
 /** Options of the document: its version, public URL and the limits it states. */
 export interface DocumentOptions {
@@ -43,7 +44,7 @@ export function serviceApp(
     sessions: unused,
     store: unused,
     local: unused,
-    signer: unused,
+    signer: new UrlSigner(Buffer.from('document-only')),
     events: unused,
     service: unused,
     slots: unused,

@@ -4,6 +4,7 @@
  * only the first entries of each list; this route reads the rest through an index, so a run of
  * 100,000 files costs its readers one page each, not the whole list.
  */
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { ArtifactStore } from '../../artifacts/index.js';
@@ -62,7 +63,7 @@ export const sessionFilesRoute = createRoute({
           detail: '1000 files were already stored for this run, the most one run may store',
         },
       ],
-      next_cursor: 'ZjoxMDAx',
+      next_cursor: 'q3Dk2mGfJw0yYw5nC1x8Vw',
     } satisfies SessionFilesPage),
     400: error('`kind`, `limit` or `cursor` is invalid.', { message: LIMIT_MESSAGE, code: 'invalid_request' }),
     403: FORBIDDEN,
@@ -77,11 +78,13 @@ export interface SessionFilesDeps {
   sessions: SessionRepo;
   store: ArtifactStore;
   auth: MiddlewareHandler<CallerEnv>;
+  /** Encrypts cursors: a bare row id would tell one key how many files all keys stored. */
+  cursorKey: Buffer;
 }
 
 /** Serves `GET /sessions/{session_id}/files` on `app`. */
 export function serveSessionFiles(app: OpenAPIHono<CallerEnv>, deps: SessionFilesDeps): void {
-  const { sessions, store, config, auth } = deps;
+  const { sessions, store, config, auth, cursorKey } = deps;
   app.openapi({ ...sessionFilesRoute, middleware: [auth] }, async (c) => {
     const sessionId = c.req.valid('param').session_id;
     const { invocation_id: invocationId, kind, limit, cursor } = c.req.valid('query');
@@ -90,7 +93,7 @@ export function serveSessionFiles(app: OpenAPIHono<CallerEnv>, deps: SessionFile
       throw new NotFoundError(`Invocation ${invocationId} was not found in session ${sessionId}.`);
     }
     const where = invocationId === undefined ? { sessionId } : { invocationId };
-    const rows = sessions.files.page(where, kind, limit + 1, decodeFilesCursor(cursor));
+    const rows = sessions.files.page(where, kind, limit + 1, decodeFilesCursor(cursor, cursorKey));
     const page = rows.slice(0, limit);
     const origin = publicOrigin(config, c.req.url);
     const files = await Promise.all(
@@ -107,19 +110,29 @@ export function serveSessionFiles(app: OpenAPIHono<CallerEnv>, deps: SessionFile
       invocation_id: invocationId ?? null,
       kind,
       files,
-      next_cursor: rows.length > limit && last ? encodeFilesCursor(last.id) : null,
+      next_cursor: rows.length > limit && last ? encodeFilesCursor(last.id, cursorKey) : null,
     };
     return c.json(body, 200);
   });
 }
 
-function encodeFilesCursor(id: number): string {
-  return Buffer.from(`f:${id}`).toString('base64url');
+const CURSOR_MARK = 'cca-file';
+
+/** A row id as one AES block: opaque, and unforgeable without the key (the mark would not decrypt). */
+function encodeFilesCursor(id: number, key: Buffer): string {
+  const block = Buffer.alloc(16);
+  block.write(CURSOR_MARK, 0, 'latin1');
+  block.writeBigUInt64BE(BigInt(id), 8);
+  const cipher = createCipheriv('aes-256-ecb', key, null).setAutoPadding(false);
+  return Buffer.concat([cipher.update(block), cipher.final()]).toString('base64url');
 }
 
-function decodeFilesCursor(raw: string | undefined): number {
+function decodeFilesCursor(raw: string | undefined, key: Buffer): number {
   if (raw === undefined) return 0;
-  const match = /^f:(\d{1,15})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
-  if (match === null) throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' });
-  return Number(match[1]);
+  const sealed = Buffer.from(raw, 'base64url');
+  if (sealed.length !== 16 || sealed.toString('base64url') !== raw) throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' });
+  const decipher = createDecipheriv('aes-256-ecb', key, null).setAutoPadding(false);
+  const block = Buffer.concat([decipher.update(sealed), decipher.final()]);
+  if (block.toString('latin1', 0, 8) !== CURSOR_MARK) throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' });
+  return Number(block.readBigUInt64BE(8));
 }
