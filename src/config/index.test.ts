@@ -344,10 +344,10 @@ describe('loadConfig per-run resources', () => {
   const onMachine = (env: NodeJS.ProcessEnv) => loadConfig({}, env, DEFAULTS, CWD, { cpus: 4, totalMemBytes: 16 * GiB });
 
   it('derives the defaults from the machine and the run slots', () => {
-    // 4 cores, 16 GiB: 12 slots (cores bound), 12 GiB / 12 = 1024 MiB each, 3 cores.
+    // 4 cores, 16 GiB: 12 slots (cores bound), 12 GiB / 12 = 1024 MiB each, every core (4).
     const config = onMachine({});
     expect(config.maxRuns).toBe(12);
-    expect(config.runResources).toEqual({ memoryMb: 1024, pids: 512, cpus: 3, diskMb: 2048 });
+    expect(config.runResources).toEqual({ memoryMb: 1024, pids: 512, cpus: 4, diskMb: 2048 });
     expect(config.runUser).toEqual({ uid: 65534, gid: 65534 });
     // Fewer slots leave each run more memory.
     expect(onMachine({ CCA_MAX_RUNS: '2' }).runResources.memoryMb).toBe(6144);

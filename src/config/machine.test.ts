@@ -13,9 +13,9 @@ describe('defaultGlobalRuns', () => {
 });
 
 describe('defaultRunResources', () => {
-  it('shares three quarters of memory among the run slots (at least 512 MiB) and leaves one core free', () => {
-    expect(defaultRunResources(2, 8 * GiB, 6)).toEqual({ memoryMb: 1024, pids: 512, cpus: 1, diskMb: 2048 });
-    expect(defaultRunResources(16, 64 * GiB, 48)).toEqual({ memoryMb: 1024, pids: 512, cpus: 15, diskMb: 2048 });
+  it('shares three quarters of memory among the run slots (at least 512 MiB) and lets a run use every core', () => {
+    expect(defaultRunResources(2, 8 * GiB, 6)).toEqual({ memoryMb: 1024, pids: 512, cpus: 2, diskMb: 2048 });
+    expect(defaultRunResources(16, 64 * GiB, 48)).toEqual({ memoryMb: 1024, pids: 512, cpus: 16, diskMb: 2048 });
     expect(defaultRunResources(8, 32 * GiB, 2).memoryMb).toBe(12_288);
     expect(defaultRunResources(1, 1 * GiB, 1)).toEqual({ memoryMb: 768, pids: 512, cpus: 1, diskMb: 2048 });
     expect(defaultRunResources(2, 512 * 2 ** 20, 4).memoryMb).toBe(512);
