@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { HOP_BY_HOP as PROXY_HOP_BY_HOP } from '../egress/index.js';
 import type { Logger } from '../logging/index.js';
 import { refusedCall } from './routes.js';
 import type { RunTokens, TokenCheck } from './tokens.js';
@@ -27,19 +28,8 @@ export const MAX_REQUESTS_IN_FLIGHT = 8;
 /** How long a request body may take to arrive: a run that trickles one does not hold it for ever. */
 export const BODY_TIMEOUT_MS = 60_000;
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-]);
+/** Headers not passed on either way: one hop's (the proxy's list), and the framing the broker redoes. */
+const HOP_BY_HOP = new Set([...PROXY_HOP_BY_HOP, 'transfer-encoding', 'host', 'content-length']);
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 

@@ -24,6 +24,7 @@ export {
 export { covers, hostMatches, MAX_DOMAINS, normalizeHost, parseDomainList, patternProblem, type DomainPattern } from './domains.js';
 export { EgressNotAllowedError, isAllowed, runDomains, type EgressConfig, type EgressPolicy, type Endpoint } from './policy.js';
 export {
+  HOP_BY_HOP,
   MAX_REPORTED_DENIALS,
   parseAuthority,
   startEgressProxy,

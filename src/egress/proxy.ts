@@ -47,7 +47,7 @@ export const MAX_REPORTED_DENIALS = 100;
 export const MAX_CONNECTIONS = 256;
 
 /** Headers that belong to one hop (RFC 9110 7.6.1), plus the proxy's own. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',

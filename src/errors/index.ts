@@ -104,10 +104,8 @@ export class UnavailableError extends AppError {
   readonly code = 'unavailable';
 }
 
-/** Every run slot and the queue are taken (503 with Retry-After). */
-export class BusyError extends AppError {
-  readonly status = 503;
-  readonly code = 'busy';
+/** A refusal that says when to try again: `retry_after_s` in the body, `Retry-After` in the headers. */
+abstract class RetryLaterError extends AppError {
   constructor(
     message: string,
     readonly retryAfterS: number,
@@ -119,19 +117,16 @@ export class BusyError extends AppError {
   }
 }
 
+/** Every run slot and the queue are taken (503 with Retry-After). */
+export class BusyError extends RetryLaterError {
+  readonly status = 503;
+  readonly code = 'busy';
+}
+
 /** The API key already has as many runs waiting for a slot as it may (429 with Retry-After). */
-export class KeyQueueFullError extends AppError {
+export class KeyQueueFullError extends RetryLaterError {
   readonly status = 429;
   readonly code = 'key_queue_full';
-  constructor(
-    message: string,
-    readonly retryAfterS: number,
-  ) {
-    super(message, { retry_after_s: retryAfterS });
-  }
-  override headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfterS) };
-  }
 }
 
 /** The API key's stored files have reached its storage quota (507): a new run could store nothing. */
