@@ -71,6 +71,22 @@ describe('bwrapArgs', () => {
     expect(bwrapOptions({ ...input, keepCaps: [] })).toEqual(bwrapOptions(input));
   });
 
+  it('makes the parents of files bound back into a mask readable (0755) for the other user, before binding them', () => {
+    const expose = ['/tmp/checkout/node_modules/claude/cli', '/home/cca/bin/node'];
+    const args = bwrapOptions({ ...input, expose, keepCaps: ['CAP_SETUID', 'CAP_SETGID'] });
+    const dirs = args.flatMap((a, i) => (a === '--dir' ? [[args[i - 2], args[i - 1], args[i + 1]].join(' ')] : []));
+    expect(dirs.slice(0, 5)).toEqual([
+      '--perms 0755 /tmp/checkout',
+      '--perms 0755 /tmp/checkout/node_modules',
+      '--perms 0755 /tmp/checkout/node_modules/claude',
+      '--perms 0755 /home/cca/bin',
+      '--perms 0711 /srv/cca/.cca/sessions',
+    ]);
+    expect(args.lastIndexOf('--dir')).toBeLessThan(args.indexOf('--ro-bind', args.indexOf('/proc')));
+    // Without another user, bwrap's own defaults do (root reaches everything).
+    expect(bwrapOptions({ ...input, expose })).not.toContain('--dir');
+  });
+
   it('passes the environment only through --setenv, after --clearenv', () => {
     const args = bwrapOptions(input);
     const clear = args.indexOf('--clearenv');

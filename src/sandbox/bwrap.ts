@@ -57,6 +57,9 @@ export function bwrapOptions(input: BwrapInput): string[] {
   // bwrap makes the bind points' parents in a mask with the modes of the host's (0700 in a data
   // dir): a command dropped to another user could not reach its own workspace through them.
   if ((input.keepCaps ?? []).length > 0) {
+    // The same for the files bound back (Claude Code, the bridge, in a checkout under /tmp or a
+    // hidden home): the other user must reach and read them.
+    for (const dir of parentsInMasks(input.expose ?? [], ['/tmp', ...masks])) args.push('--perms', '0755', '--dir', dir);
     for (const dir of parentsInMasks([input.workspace, input.home, input.tmp], ['/tmp', ...masks]))
       args.push('--perms', '0711', '--dir', dir);
   }
