@@ -86,11 +86,11 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
     log.info({ host, port }, 'egress refused');
     events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
   });
-  // A run as another user must reach its proxy through the socket bound into its sandbox (the
-  // socket's directory on the host stays private to the service).
-  if (network.sandbox !== undefined && deps.limits?.user !== undefined) await fs.chmod(network.sandbox.socket, 0o666);
   let outcome: RunOutcome;
   try {
+    // A run as another user must reach its proxy through the socket bound into its sandbox (the
+    // socket's directory on the host stays private to the service).
+    if (network.sandbox !== undefined && deps.limits?.user !== undefined) await fs.chmod(network.sandbox.socket, 0o666);
     outcome = await runAgent(
       {
         prompt: req.prompt,
