@@ -37,6 +37,22 @@ export function limitFromCounts(counts: CgroupCounts, resources: RunResources): 
   return undefined;
 }
 
+/** Free space under which runs are stopped: 2 % of the file system, at most 1 GiB. */
+export function diskReserveBytes(sizeBytes: number): number {
+  return Math.min(2 ** 30, Math.floor(sizeBytes * 0.02));
+}
+
+/**
+ * The hit of a run while the file system its session is on runs out of space, whoever filled it: a
+ * backstop for what the walk cannot count (a file the run deleted but keeps open).
+ */
+export function lowDiskHit(freeBytes: number): LimitHit {
+  return {
+    stopReason: 'disk_limit',
+    message: `Stopped: the disk the service keeps sessions on has only ${(freeBytes / 2 ** 20).toFixed(0)} MB free; ${STORED}.`,
+  };
+}
+
 /**
  * The hit of a run whose directories hold more than the disk limit allows: bytes, or more files than
  * the walk counts (`entries` is then one past its bound).

@@ -85,3 +85,30 @@ describe('openRunLimits without cgroups (the fallback: file size limit and disk 
     expect(hit?.message).toContain('more than 10 files');
   });
 });
+
+describe('the free-space backstop', () => {
+  it('stops a run when the disk its session is on runs low, whatever the walk counted (a deleted file held open)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-runlimits-'));
+    try {
+      const hits: LimitHit[] = [];
+      let free = 10 * 2 ** 30;
+      const limits = await openRunLimits(diskOnly, {
+        name: 'run-space',
+        resources,
+        dirs: [dir],
+        maxEntries: 100,
+        onHit: (hit) => hits.push(hit),
+        diskMs: 20,
+        space: async () => ({ freeBytes: free, sizeBytes: 100 * 2 ** 30 }),
+      });
+      await new Promise((r) => setTimeout(r, 120));
+      expect(hits).toEqual([]);
+      free = 900 * MiB;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await limits.close()).toMatchObject({ stopReason: 'disk_limit', message: expect.stringMatching(/has only 900 MB free/) });
+      expect(hits).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

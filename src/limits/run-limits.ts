@@ -3,10 +3,11 @@
  * handed to the run user, the commands that confine it (prlimit before bwrap, setpriv inside), and
  * a watch that stops it at the first limit it goes over.
  */
+import fs from 'node:fs/promises';
 import type { RunResources } from '../config/index.js';
 import type { LimitsSupport } from './detect-limits.js';
 import { diskUsage } from './disk-usage.js';
-import { diskLimitHit, limitFromCounts, type LimitHit } from './limit-hit.js';
+import { diskLimitHit, diskReserveBytes, limitFromCounts, lowDiskHit, type LimitHit } from './limit-hit.js';
 import type { RunCgroup } from './run-cgroup.js';
 import { ownForRun, setprivCommand, SETPRIV_CAPS } from './run-user.js';
 
@@ -39,6 +40,13 @@ export interface RunLimitsOptions {
   diskMs?: number;
   /** Told what could not be cleaned up (a group the kernel kept). */
   warn?: (message: string) => void;
+  /** Free and total bytes of the file system a directory is on (tests stand in for the disk). */
+  space?: (dir: string) => Promise<{ freeBytes: number; sizeBytes: number }>;
+}
+
+async function spaceOf(dir: string): Promise<{ freeBytes: number; sizeBytes: number }> {
+  const s = await fs.statfs(dir);
+  return { freeBytes: s.bavail * s.bsize, sizeBytes: s.blocks * s.bsize };
 }
 
 /** One run's limits, open while it runs. */
@@ -71,6 +79,10 @@ export async function openRunLimits(support: LimitsSupport, opts: RunLimitsOptio
     // A walk of a big workspace is spaced out: the service spends at most a fifth of its time on it.
     nextWalk = Date.now() + 4 * (Date.now() - started);
     if (!usage.complete || usage.bytes >= resources.diskMb * MiB) record(diskLimitHit(resources, usage));
+    const dir = opts.dirs[0];
+    if (dir === undefined) return;
+    const { freeBytes, sizeBytes } = await (opts.space ?? spaceOf)(dir);
+    if (freeBytes < diskReserveBytes(sizeBytes)) record(lowDiskHit(freeBytes));
   };
   const diskTimer = setInterval(() => {
     // One walk at a time: a slow one delays the next instead of piling up.
