@@ -21,7 +21,12 @@ let socketsDir: string | undefined;
  * made first by another local user, who could then swap the sockets in it for their own.
  */
 export function egressSocketsDir(): string {
-  socketsDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cca-egress-'));
+  if (socketsDir === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-egress-'));
+    // Empty once every run has closed its proxy; gone with the process.
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    socketsDir = dir;
+  }
   return socketsDir;
 }
 /** Where the proxy's socket is bound inside the sandbox (its private /tmp). */
