@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { ProviderConfig } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
-import { brokeredEnv, isBrokered } from './child-env.js';
+import { brokeredEnv } from './child-env.js';
 import { brokerHandler, TOKEN_PREFIX } from './forward.js';
 import { RunTokens } from './tokens.js';
 import { anthropicUpstream, bedrockUpstream, staticAwsCredentials, type ModelUpstream } from './upstream.js';
@@ -48,7 +48,7 @@ export class CredentialBroker {
 
   /** Whether runs get tokens instead of the credential (not for Vertex AI). */
   get active(): boolean {
-    return this.upstream !== undefined && isBrokered(this.provider);
+    return this.upstream !== undefined;
   }
 
   /**

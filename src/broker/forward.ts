@@ -28,6 +28,8 @@ export const MAX_REQUESTS_IN_FLIGHT = 8;
 /** How long a request body may take to arrive: a run that trickles one does not hold it for ever. */
 export const BODY_TIMEOUT_MS = 60_000;
 
+const TOO_LARGE = `A model request body may be at most ${MAX_MODEL_BODY_BYTES} bytes.`;
+
 /** Headers not passed on either way: one hop's (the proxy's list), and the framing the broker redoes. */
 const HOP_BY_HOP = new Set([...PROXY_HOP_BY_HOP, 'transfer-encoding', 'host', 'content-length']);
 
@@ -87,7 +89,7 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_MODEL_BODY_BYTES) {
       req.resume();
-      return refuse(res, 413, `A model request body may be at most ${MAX_MODEL_BODY_BYTES} bytes.`, 'request_too_large');
+      return refuse(res, 413, TOO_LARGE, 'request_too_large');
     }
     const bodyTimer = setTimeout(() => {
       req.destroy();
@@ -100,7 +102,7 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       size += chunk.length;
       if (size > MAX_MODEL_BODY_BYTES) {
         req.destroy();
-        return refuse(res, 413, `A model request body may be at most ${MAX_MODEL_BODY_BYTES} bytes.`, 'request_too_large');
+        return refuse(res, 413, TOO_LARGE, 'request_too_large');
       }
       chunks.push(chunk);
     });

@@ -2,6 +2,7 @@
  * `cca serve` and `cca runtime`: start the runtime, say where it is, stop gracefully on a signal.
  */
 import path from 'node:path';
+import { isBrokered } from '../broker/index.js';
 import { loadConfig, NO_PROVIDER_MESSAGE, type Config, type ConfigFlags } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { describeLimits, limitsSummary } from '../limits/index.js';
@@ -116,7 +117,7 @@ function networkLines(config: Config, sandbox: SandboxStatus): string {
     lines = `  network:  the host's (${why})\nWARNING: runs can reach this service's port, other runs' servers, loopback and private addresses, and the cloud metadata service.\n`;
   }
   const credential =
-    config.provider.kind === 'anthropic' || config.provider.kind === 'bedrock'
+    isBrokered(config.provider)
       ? '  model credential: kept by the service; each run gets a token that ends with it\n'
       : config.provider.kind === 'vertex'
         ? 'WARNING: Vertex AI credentials are passed to runs as they are (the broker serves the Anthropic API and Bedrock only).\n'

@@ -10,6 +10,7 @@ import { defaultGlobalRuns, defaultQueuedPerKey, defaultRunResources, type RunRe
 import { detectProvider, type ProviderConfig } from './provider.js';
 
 export { modelEndpoints } from './endpoints.js';
+export { findExecutable, isProcessAlive } from './host.js';
 export type { RunResources } from './machine.js';
 export { VERSION } from './version.js';
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';

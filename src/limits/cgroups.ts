@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunResources } from '../config/index.js';
+import { isProcessAlive, type RunResources } from '../config/index.js';
 import type { CgroupPlan } from './cgroup-plan.js';
 import { removeDir, RunCgroup, type RunCgroupDirs } from './run-cgroup.js';
 
@@ -107,7 +107,7 @@ function enable(dir: string, controllers: string[]): void {
 function removeStale(base: string): void {
   for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
     const match = /^cca-(\d+)(?:-\d+)?$/.exec(entry.name);
-    if (!entry.isDirectory() || match === null || isAlive(Number(match[1]))) continue;
+    if (!entry.isDirectory() || match === null || isProcessAlive(Number(match[1]))) continue;
     const stale = path.join(base, entry.name);
     for (const run of fs.readdirSync(stale, { withFileTypes: true })) {
       if (!run.isDirectory()) continue;
@@ -127,15 +127,6 @@ function readProcs(dir: string): number[] {
       .map(Number);
   } catch {
     return [];
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,8 +4,7 @@
  * for an unprivileged run user. Without cgroups, disk is still limited (RLIMIT_FSIZE and polling).
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import type { RunResources } from '../config/index.js';
+import { findExecutable, type RunResources } from '../config/index.js';
 import { planCgroups } from './cgroup-plan.js';
 import { Cgroups } from './cgroups.js';
 import type { RunUser } from './run-user.js';
@@ -98,20 +97,6 @@ export function describeLimits(support: LimitsSupport, r: RunResources): string 
 /** What /health and the log say about limits. */
 export function limitsSummary(support: LimitsSupport): { cgroup: 'v1' | 'v2' | 'none'; run_uid: number | null } {
   return { cgroup: support.cgroups?.version ?? 'none', run_uid: support.user?.uid ?? null };
-}
-
-function findExecutable(name: string, searchPath: string): string | undefined {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!path.isAbsolute(dir)) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // Not here; look further.
-    }
-  }
-  return undefined;
 }
 
 function readOr(file: string): string {

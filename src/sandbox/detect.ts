@@ -3,8 +3,7 @@
  * which some containers and kernels refuse). Checked once at start-up with a real, tiny sandbox.
  */
 import { execFile } from 'node:child_process';
-import fs from 'node:fs/promises';
-import path from 'node:path';
+import { findExecutable } from '../config/index.js';
 import { ISOLATION_ARGS } from './bwrap.js';
 
 /**
@@ -38,26 +37,12 @@ export async function detectSandbox(mode: 'bwrap' | 'off', opts: DetectOptions =
   if (mode === 'off') return { kind: 'off' };
   const platform = opts.platform ?? process.platform;
   if (platform !== 'linux') return { kind: 'unavailable', reason: `bubblewrap needs Linux; this machine runs ${platform}` };
-  const bwrap = opts.bwrapPath ?? (await findExecutable('bwrap', opts.searchPath ?? DEFAULT_PATH));
+  const bwrap = opts.bwrapPath ?? findExecutable('bwrap', opts.searchPath ?? DEFAULT_PATH);
   if (bwrap === undefined) return { kind: 'unavailable', reason: 'bwrap (bubblewrap) was not found on PATH' };
   const failure = await trySandbox(bwrap, [], opts.timeoutMs ?? 10_000);
   if (failure !== undefined) return { kind: 'unavailable', reason: `${bwrap} does not work here: ${failure}` };
   const network = (await trySandbox(bwrap, ['--unshare-net'], opts.timeoutMs ?? 10_000)) === undefined;
   return { kind: 'bwrap', path: bwrap, network };
-}
-
-async function findExecutable(name: string, searchPath: string): Promise<string | undefined> {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!path.isAbsolute(dir)) continue;
-    const candidate = path.join(dir, name);
-    try {
-      await fs.access(candidate, fs.constants.X_OK);
-      if ((await fs.stat(candidate)).isFile()) return candidate;
-    } catch {
-      // Not here; look further.
-    }
-  }
-  return undefined;
 }
 
 /** Runs `true` in a sandbox with the same namespaces as a run; returns why it failed, if it did. */

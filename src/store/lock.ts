@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../config/index.js';
+import { ConfigError, isProcessAlive } from '../config/index.js';
 
 /** Takes `<dataDir>/.lock` for this process; returns the release. A lock of a dead process is taken over. */
 export function lockDataDir(dataDir: string): () => void {
@@ -18,7 +18,7 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readPid(file);
-      if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+      if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
         throw new ConfigError(
           `Another cca process (pid ${holder}) is using the data dir ${dataDir}; stop it, or start this one with another --data-dir.`,
         );
@@ -36,15 +36,5 @@ function readPid(file: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
