@@ -71,12 +71,21 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     s.once('close', () => sockets.delete(s));
   };
 
-  /** Whether the run may connect by name (and, for an IP literal, by address); records and reports a refusal. */
-  const permit = (host: string, port: number): boolean => {
-    const literalOk = net.isIP(host) === 0 || addressAllowed(opts.policy.private, host, host);
-    if (literalOk && isAllowed(opts.policy, host, port)) return true;
-    deny(host, port);
-    return false;
+  /**
+   * Why the run may not connect to `host` by its name (or, for an IP literal, by its address), the
+   * refusal recorded and reported; undefined: it may.
+   */
+  const refusalOf = (host: string, port: number): string | undefined => {
+    let refusal: string | undefined;
+    if (net.isIP(host) !== 0 && !addressAllowed(opts.policy.private, host, host)) {
+      refusal = `cca egress: ${new PrivateAddressError(host, host).message}.\n`;
+    } else if (!isAllowed(opts.policy, host, port)) {
+      refusal =
+        `cca egress: ${host} is not in this run's allowed domains. ` +
+        "Ask for it in the request's allowed_domains (within the deployment's CCA_ALLOWED_DOMAINS), or do without it.\n";
+    }
+    if (refusal !== undefined) deny(host, port);
+    return refusal;
   };
   const deny = (host: string, port: number): void => {
     const key = `${host}:${port}`;
@@ -92,11 +101,6 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
       }
     }
   };
-  const refusal = (host: string) =>
-    net.isIP(host) !== 0 && !addressAllowed(opts.policy.private, host, host)
-      ? `cca egress: ${new PrivateAddressError(host, host).message}.\n`
-      : `cca egress: ${host} is not in this run's allowed domains. ` +
-        "Ask for it in the request's allowed_domains (within the deployment's CCA_ALLOWED_DOMAINS), or do without it.\n";
   const lookup = guardedLookup(opts.policy.private);
   /** A refusal found on resolving the name: reported like one found on the name. */
   const failure = (err: Error, host: string, port: number): { status: number; message: string } => {
@@ -118,7 +122,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     client.on('error', () => client.destroy());
     const target = parseAuthority(req.url ?? '');
     if (target === undefined) return answerRaw(client, 400, 'cca egress: CONNECT needs host:port.\n');
-    if (!permit(target.host, target.port)) return answerRaw(client, 403, refusal(target.host));
+    const refused = refusalOf(target.host, target.port);
+    if (refused !== undefined) return answerRaw(client, 403, refused);
     const upstream = net.connect({ host: target.host, port: target.port, lookup });
     track(upstream);
     upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error(`no connection within ${connectTimeoutMs} ms`)));
@@ -154,7 +159,8 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     if (url.protocol !== 'http:') return answer(res, 400, `cca egress: only http:// is forwarded; use CONNECT for ${url.protocol}//.\n`);
     const host = normalizeHost(url.hostname);
     const port = url.port === '' ? 80 : Number(url.port);
-    if (!permit(host, port)) return answer(res, 403, refusal(host));
+    const refused = refusalOf(host, port);
+    if (refused !== undefined) return answer(res, 403, refused);
     const headers = { ...req.headers };
     const named = String(req.headers.connection ?? '')
       .split(',')
