@@ -14,6 +14,8 @@ const LAYERS = [
   'runner',
   'sandbox',
   'limits',
+  'uploads',
+  'codebase',
   'artifacts',
   'state',
   'sessions',
