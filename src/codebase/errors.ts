@@ -1,0 +1,36 @@
+/**
+ * Why a repository could not be used, as typed errors the one error mapper turns into statuses:
+ * the caller's mistakes (a ref that does not exist, a credential that does not open it, a host the
+ * deployment does not allow, a repository over the limit) are 4xx; a host that does not answer is 502.
+ */
+import { AppError } from '../errors/index.js';
+
+/** The deployment's egress rules do not let the service fetch from this host (403). */
+export class RepositoryHostNotAllowedError extends AppError {
+  readonly status = 403;
+  readonly code = 'repository_host_not_allowed';
+}
+
+/** The repository or ref cannot be used as named: not found, unknown ref, credential refused (422). */
+export class RepositoryUnusableError extends AppError {
+  readonly status = 422;
+  constructor(
+    readonly code: 'repository_not_found' | 'repository_ref_not_found' | 'repository_auth_failed' | 'repository_invalid',
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, details);
+  }
+}
+
+/** The repository is larger than the service fetches (413). */
+export class RepositoryTooLargeError extends AppError {
+  readonly status = 413;
+  readonly code = 'repository_too_large';
+}
+
+/** The host did not answer, or not in time (502). */
+export class RepositoryUnreachableError extends AppError {
+  readonly status = 502;
+  readonly code = 'repository_unreachable';
+}

@@ -1,0 +1,162 @@
+/**
+ * The session's private git dir: the service's record of its workspace, which no run can touch
+ * (it lives beside the workspace, never bound into the sandbox). Each invocation starts from a
+ * recorded commit and ends by recording another; what changed between the two is `git diff-tree`
+ * of two trees, and git's index (stat data, `.gitignore`) keeps both steps proportional to what
+ * changed, not to the size of the workspace. Works the same for a cloned repository and for a
+ * plain workspace (which starts from an empty commit).
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { bytesOfName, fsPath, nameFromBytes } from '../workspace/index.js';
+import { runGit } from './git.js';
+
+/** The ref of the last recorded state of the workspace. */
+export const SHADOW_HEAD = 'refs/cca/head';
+/** Present while the workspace is exactly as last recorded: the next invocation starts from it without a look. */
+const CLEAN_MARK = 'cca-clean';
+
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'claude-code-agent',
+  GIT_AUTHOR_EMAIL: 'cca@localhost',
+  GIT_COMMITTER_NAME: 'claude-code-agent',
+  GIT_COMMITTER_EMAIL: 'cca@localhost',
+};
+
+/** Settings of the private git dir: stat data stays valid through a chown to the run user (uid, ctime). */
+const SHADOW_CONFIG: Record<string, string> = { 'core.checkStat': 'minimal', 'core.trustctime': 'false', 'core.bare': 'false' };
+
+/** Why an entry changed in the workspace is left out of the record (and so of `changes` and the patch). */
+export interface LeftOut {
+  path: string;
+  reason: 'hard_link' | 'file_too_large' | 'special_file';
+  size: number;
+}
+
+/**
+ * Creates the private git dir (0700) if it does not exist yet.
+ * @example await initGitDir(dirs.git);
+ */
+export async function initGitDir(gitDir: string, hostPath?: string): Promise<void> {
+  if (await exists(path.join(gitDir, 'HEAD'))) return;
+  await fs.mkdir(gitDir, { recursive: true, mode: 0o700 });
+  await runGit(['init', '--quiet', '--bare', gitDir], { path: hostPath });
+  for (const [key, value] of Object.entries(SHADOW_CONFIG)) await runGit(['config', key, value], { gitDir, path: hostPath });
+}
+
+/** The recorded commit, or undefined before the first record. */
+export async function headOf(gitDir: string, hostPath?: string): Promise<string | undefined> {
+  try {
+    return (await runGit(['rev-parse', '--verify', '--quiet', `${SHADOW_HEAD}^{commit}`], { gitDir, path: hostPath })).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The workspace changed outside a run (an upload): the next invocation records it before it starts.
+ * @example await markWorkspaceChanged(dirs.git);
+ */
+export async function markWorkspaceChanged(gitDir: string): Promise<void> {
+  await fs.rm(path.join(gitDir, CLEAN_MARK), { force: true });
+}
+
+/** Marks the workspace as exactly as recorded (after a clone or an invocation's record). */
+export async function markRecorded(gitDir: string): Promise<void> {
+  await fs.writeFile(path.join(gitDir, CLEAN_MARK), '', { mode: 0o600 });
+}
+
+/** What one record needs. */
+export interface RecordJob {
+  gitDir: string;
+  workspace: string;
+  /** Files over this size are left out (they would be copied into the private git dir). */
+  maxFileBytes: number;
+  message: string;
+  signal?: AbortSignal | undefined;
+  path?: string | undefined;
+}
+
+/**
+ * The commit an invocation starts from: the last record if the workspace is untouched since, else
+ * a new record of the workspace as it is (files uploaded since are not the run's changes).
+ * @example const base = await startingPoint({ gitDir, workspace, maxFileBytes, message: 'before' });
+ */
+export async function startingPoint(job: RecordJob): Promise<string> {
+  await initGitDir(job.gitDir, job.path);
+  const head = await headOf(job.gitDir, job.path);
+  const clean = await exists(path.join(job.gitDir, CLEAN_MARK));
+  const base = head !== undefined && clean ? head : (await recordWorkspace(job)).commit;
+  // From here the run may change anything: a crash before the end must not leave "clean" behind.
+  await markWorkspaceChanged(job.gitDir);
+  return base;
+}
+
+/**
+ * Records the workspace as a commit on top of the last record; returns it and what was left out.
+ * @example const { commit } = await recordWorkspace({ gitDir, workspace, maxFileBytes, message: 'after' });
+ */
+export async function recordWorkspace(job: RecordJob): Promise<{ commit: string; leftOut: LeftOut[] }> {
+  const { gitDir, workspace } = job;
+  const opts = { gitDir, workTree: workspace, path: job.path, signal: job.signal, env: { GIT_LITERAL_PATHSPECS: '1' } };
+  await initGitDir(gitDir, job.path);
+  const [untracked, changed] = await Promise.all([
+    runGit(['ls-files', '-z', '--others', '--exclude-standard'], opts),
+    runGit(['diff-files', '-z', '--name-only'], opts),
+  ]);
+  const candidates = [...splitZ(untracked), ...splitZ(changed)];
+  const leftOut: LeftOut[] = [];
+  const staged: string[] = [];
+  for (const rel of candidates) {
+    const verdict = await verdictOf(workspace, rel, job.maxFileBytes);
+    if (verdict === undefined) staged.push(rel);
+    else leftOut.push(verdict);
+  }
+  if (staged.length > 0) {
+    const input = Buffer.concat(staged.map((p) => Buffer.concat([bytesOfName(p), Buffer.from([0])])));
+    await runGit(['add', '--all', '--ignore-errors', '--pathspec-from-file=-', '--pathspec-file-nul'], { ...opts, input });
+  }
+  const tree = (await runGit(['write-tree'], { gitDir, path: job.path })).toString().trim();
+  const parent = await headOf(gitDir, job.path);
+  const commit = (
+    await runGit(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', job.message], {
+      gitDir,
+      path: job.path,
+      env: { ...IDENTITY, GIT_AUTHOR_DATE: '@0 +0000', GIT_COMMITTER_DATE: '@0 +0000' },
+    })
+  )
+    .toString()
+    .trim();
+  await runGit(['update-ref', SHADOW_HEAD, commit], { gitDir, path: job.path });
+  return { commit, leftOut };
+}
+
+/** Whether a changed path may go into the record; undefined: it may (deleted, a file within limits, a link). */
+async function verdictOf(workspace: string, rel: string, maxFileBytes: number): Promise<LeftOut | undefined> {
+  const s = await fs.lstat(fsPath(workspace, rel)).catch(() => undefined);
+  if (s === undefined || s.isSymbolicLink() || s.isDirectory()) return undefined;
+  if (!s.isFile()) return { path: rel, reason: 'special_file', size: 0 };
+  // A hard link made in the workspace may name a file outside it: its content is not read.
+  if (s.nlink > 1) return { path: rel, reason: 'hard_link', size: s.size };
+  if (s.size > maxFileBytes) return { path: rel, reason: 'file_too_large', size: s.size };
+  return undefined;
+}
+
+/** NUL-separated names from git, as the project's reversible strings (names need not be UTF-8). */
+export function splitZ(out: Buffer): string[] {
+  const names: string[] = [];
+  let start = 0;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] !== 0) continue;
+    if (i > start) names.push(nameFromBytes(out.subarray(start, i)));
+    start = i + 1;
+  }
+  return names;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
