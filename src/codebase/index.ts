@@ -10,6 +10,7 @@ export { inspectRemote, type RemoteHead } from './inspect.js';
 export { cloneRepository, progressOf, type CloneProgress, type Cloned } from './clone.js';
 export { headOf, initGitDir, markRecorded, markWorkspaceChanged, recordWorkspace, startingPoint, type LeftOut } from './shadow.js';
 export { changedPaths, textPatch, withoutBinarySections, type ChangedPath, type Patch } from './changes.js';
+export { readOrigin, writeOrigin } from './origin.js';
 export { pushBranch, pushParent, PushRejectedError, type GitAuthor } from './push.js';
 export { GitCommandError, runGit } from './git.js';
 export { RepositoryHostNotAllowedError, RepositoryTooLargeError, RepositoryUnreachableError, RepositoryUnusableError } from './errors.js';

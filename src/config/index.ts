@@ -105,6 +105,22 @@ export interface Config {
   runResources: RunResources;
   /** The unprivileged user runs execute as when the service runs as root (CCA_RUN_UID / CCA_RUN_GID). */
   runUser: { uid: number; gid: number };
+  /** Repositories as workspaces (`repository`, `push`, `pull_request` in requests). */
+  git: GitConfig;
+}
+
+/** How the service fetches, pushes and opens pull requests. */
+export interface GitConfig {
+  /** Local paths and file:// URLs may be cloned (CCA_GIT_ALLOW_LOCAL=1); off: only http(s). */
+  allowLocal: boolean;
+  /** Most bytes a clone may fetch (CCA_REPO_MAX_MB). */
+  maxRepoBytes: number;
+  /** Most bytes of an invocation's changes.patch (CCA_MAX_PATCH_MB); a larger one is not stored. */
+  maxPatchBytes: number;
+  /** Author and committer of pushed commits (CCA_GIT_AUTHOR, "Name <email>"). */
+  author: { name: string; email: string };
+  /** GitHub's REST API (CCA_GITHUB_API_URL); GitHub Enterprise: https://<host>/api/v3. */
+  githubApiUrl: string;
 }
 
 /** A configuration value is invalid; the CLI prints the message and exits with status 2. */
@@ -213,6 +229,13 @@ export function loadConfig(
     },
     // 0 (root) is refused: the point is a user without privileges. 65534 is "nobody" on most systems.
     runUser: { uid: runUid, gid: int('CCA_RUN_GID', runUid === 65534 ? 65534 : runUid, 1, 2 ** 32 - 2) },
+    git: {
+      allowLocal: parseSwitch('CCA_GIT_ALLOW_LOCAL', nonEmpty(env.CCA_GIT_ALLOW_LOCAL)),
+      maxRepoBytes: int('CCA_REPO_MAX_MB', 2048, 1, 1024 * 1024) * MiB,
+      maxPatchBytes: int('CCA_MAX_PATCH_MB', 50, 1, 4096) * MiB,
+      author: parseAuthor(nonEmpty(env.CCA_GIT_AUTHOR)),
+      githubApiUrl: parseHttpUrl('CCA_GITHUB_API_URL', nonEmpty(env.CCA_GITHUB_API_URL) ?? 'https://api.github.com'),
+    },
   };
 }
 
@@ -256,6 +279,31 @@ function parseEgress(raw: string | undefined, sandbox: 'bwrap' | 'off'): EgressC
     );
   }
   return { kind: 'allowlist', domains };
+}
+
+function parseSwitch(name: string, raw: string | undefined): boolean {
+  if (raw === undefined) return false;
+  if (['1', 'true'].includes(raw)) return true;
+  if (['0', 'false'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be 1 or 0; got "${raw}".`);
+}
+
+function parseAuthor(raw: string | undefined): { name: string; email: string } {
+  if (raw === undefined) return { name: 'claude-code-agent', email: 'claude-code-agent@users.noreply.github.com' };
+  const m = /^([^<>\n]+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(raw);
+  if (!m) throw new ConfigError(`CCA_GIT_AUTHOR must look like "Name <email@example.com>"; got "${raw}".`);
+  return { name: m[1] as string, email: m[2] as string };
+}
+
+function parseHttpUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL; got "${raw}".`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`${name} must be an http(s) URL; got "${raw}".`);
+  return url.href.replace(/\/+$/, '');
 }
 
 function parseRunNetwork(raw: string | undefined): 'isolated' | 'host' {

@@ -6,6 +6,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import type { Limits } from '../config/index.js';
 import { MAX_DOMAINS, parseDomainList, type DomainPattern } from '../egress/index.js';
+import { assertRef, DEFAULT_GIT_USERNAME, isCommitId } from '../codebase/index.js';
 import { ValidationError } from '../errors/index.js';
 import { issuesOf } from './issues.js';
 import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
@@ -71,6 +72,72 @@ export const InvocationRequest = z
       .min(1, 'approval_timeout_s must be at least 1 second.')
       .meta({ description: 'manual mode: how long a tool use waits for an answer before it is denied.' })
       .optional(),
+    repository: z
+      .strictObject(
+        {
+          url: z.string({ error: 'repository.url is required: the https URL of a git repository.' }).meta({
+            description: 'https (or http) URL of the repository, without credentials.',
+            examples: ['https://github.com/octocat/Hello-World.git'],
+          }),
+          ref: z.string({ error: 'repository.ref must be a string.' }).meta({ description: "Branch, tag or full commit id; omitted: the remote's default branch." }).optional(),
+          depth: z
+            .number({ error: 'repository.depth must be a whole number of commits, 0 for all of them.' })
+            .int('repository.depth must be a whole number of commits, 0 for all of them.')
+            .min(0, 'repository.depth must be 0 (all history) or more.')
+            .max(1_000_000, 'repository.depth is at most 1000000; use 0 for all history.')
+            .meta({ description: 'Commits of history to fetch (default 1, as actions/checkout); 0: all of it.' })
+            .optional(),
+        },
+        { error: 'repository must be an object {"url": "...", "ref"?: "...", "depth"?: n}.' },
+      )
+      .meta({
+        description:
+          'A new session starts from this repository: the service clones it outside the run (the clone counts in timeout_s and shows as `workspace.preparing` events) and the output reports `changes` against it.',
+      })
+      .optional(),
+    git_token: z
+      .string({ error: 'git_token must be a string.' })
+      .min(1, 'git_token must not be empty.')
+      .max(4096, 'git_token is at most 4096 characters.')
+      .meta({
+        description:
+          "Token for the repository's host (clone, push, pull request). Used by the service only: never given to the run, recorded, logged or kept after the invocation. Omitted: the credential the operator registered for the host on your key, if any.",
+      })
+      .optional(),
+    git_username: z
+      .string({ error: 'git_username must be a string.' })
+      .regex(/^[^:\s]{1,100}$/, 'git_username must be 1-100 characters without ":" or spaces.')
+      .meta({ description: 'User name sent with git_token (default `x-access-token`, which GitHub, GitLab and Gitea accept).' })
+      .optional(),
+    push: z
+      .strictObject(
+        {
+          branch: z.string({ error: 'push.branch is required: the branch to push the changes to.' }).meta({ examples: ['cca/fix-tests'] }),
+          commit_message: z
+            .string({ error: 'push.commit_message must be a string.' })
+            .min(1, 'push.commit_message must not be empty.')
+            .max(65_536, 'push.commit_message is at most 65536 characters.')
+            .optional(),
+        },
+        { error: 'push must be an object {"branch": "...", "commit_message"?: "..."}.' },
+      )
+      .meta({
+        description:
+          "After the run, commit the session's changes on top of the commit it started from and push them to this branch (never forced), with git_token. Needs a session started from a repository.",
+      })
+      .optional(),
+    pull_request: z
+      .strictObject(
+        {
+          title: z.string().min(1).max(256).optional(),
+          body: z.string().max(65_536).optional(),
+          base: z.string().optional().meta({ description: "Branch to merge into; omitted: the repository's default branch." }),
+          draft: z.boolean().optional(),
+        },
+        { error: 'pull_request must be an object {"title"?, "body"?, "base"?, "draft"?}.' },
+      )
+      .meta({ description: 'After the push, open a GitHub pull request from push.branch (GitHub or GitHub Enterprise, through its REST API).' })
+      .optional(),
     async: z
       .boolean({ error: 'async must be true or false.' })
       .meta({ description: 'Answer 202 at once with the session id and status and events URLs; the run continues.' })
@@ -105,7 +172,15 @@ export interface ValidInvocation {
   approvalTimeoutMs: number;
   /** Answer 202 at once (also asked for by the header `Prefer: respond-async`). */
   async: boolean;
-  /** The request as given, for the record. */
+  /** A new session's repository (`repository`); its URL is checked against the deployment at admission. */
+  repository: { url: string; ref: string | undefined; depth: number } | undefined;
+  /** The request's credential for the repository's host; never recorded. */
+  gitCredential: { username: string; token: string } | undefined;
+  /** Commit and push the changes after the run (`push`). */
+  push: { branch: string; message: string | undefined } | undefined;
+  /** Open a pull request after the push (`pull_request`). */
+  pullRequest: { title: string | undefined; body: string | undefined; base: string | undefined; draft: boolean } | undefined;
+  /** The request as given, for the record: without git_token. */
   raw: InvocationRequest;
 }
 
@@ -152,8 +227,43 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
       bounded('approval_timeout_s', req.approval_timeout_s, limits.defaultApprovalTimeoutS, limits.approvalTimeoutSLimit) * 1000,
     ),
     async: req.async ?? false,
-    raw: req,
+    ...gitFields(req),
+    raw: withoutSecrets(req),
   };
+}
+
+/** The repository, credential, push and pull request fields, checked together. */
+function gitFields(req: InvocationRequest): Pick<ValidInvocation, 'repository' | 'gitCredential' | 'push' | 'pullRequest'> {
+  const { repository, push, pull_request: pr } = req;
+  if (repository?.ref !== undefined) assertRef(repository.ref, 'repository.ref');
+  if (push !== undefined) {
+    assertRef(push.branch, 'push.branch');
+    if (isCommitId(push.branch) || push.branch === 'HEAD') {
+      throw new ValidationError('push.branch must be a branch name such as "cca/fix-tests", not a commit id or HEAD.', { field: 'push.branch' });
+    }
+  }
+  if (pr !== undefined && push === undefined) {
+    throw new ValidationError('pull_request needs push: name the branch to open it from, e.g. "push": {"branch": "cca/fix-tests"}.', {
+      field: 'pull_request',
+    });
+  }
+  if (pr?.base !== undefined) assertRef(pr.base, 'pull_request.base');
+  if (req.git_username !== undefined && req.git_token === undefined) {
+    throw new ValidationError('git_username goes with git_token: send the token too, or neither.', { field: 'git_username' });
+  }
+  return {
+    repository: repository === undefined ? undefined : { url: repository.url, ref: repository.ref, depth: repository.depth ?? 1 },
+    gitCredential: req.git_token === undefined ? undefined : { username: req.git_username ?? DEFAULT_GIT_USERNAME, token: req.git_token },
+    push: push === undefined ? undefined : { branch: push.branch, message: push.commit_message },
+    pullRequest: pr === undefined ? undefined : { title: pr.title, body: pr.body, base: pr.base, draft: pr.draft ?? false },
+  };
+}
+
+/** The request as recorded: a credential never reaches the database, the events or the state mirror. */
+function withoutSecrets(req: InvocationRequest): InvocationRequest {
+  if (req.git_token === undefined) return req;
+  const { git_token: _token, ...rest } = req;
+  return rest;
 }
 
 /** At most this many unknown fields are named: a body of thousands of keys gets a short answer. */

@@ -7,6 +7,7 @@ import type { DomainPattern } from '../egress/index.js';
 import type { InvocationOutput, InvocationStatus } from '../schemas/responses.js';
 import type { SessionStateRecord } from '../state/index.js';
 import type { Approvals } from './approvals.js';
+import type { GitPlan } from './git-admission.js';
 
 /** A run in a session: queued or running. */
 export interface ActiveRun {
@@ -20,6 +21,8 @@ export interface ActiveRun {
   egress: DomainPattern[] | undefined;
   /** What the run may use: the server's per-run limits, lowered by the key's caps. */
   resources: RunResources;
+  /** The clone before the run and the push after it, with the credential (in memory only); undefined: neither. */
+  git?: GitPlan | undefined;
 }
 
 /**

@@ -17,6 +17,7 @@ import type { Activity } from './activity.js';
 import { stateRecord, type ActiveRun } from './active-run.js';
 import { admitRequest, admitToSession, assertVisible } from './admission.js';
 import { Approvals, type AnswerResult } from './approvals.js';
+import { admitGit, type KeyCredentials } from './git-admission.js';
 import type { InvocationOutput } from './output.js';
 import { runInvocation, type RunDeps } from './run-invocation.js';
 import type { RunSlots } from './slots.js';
@@ -24,6 +25,8 @@ import { assertStorageRoom } from './storage-quota.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
 export interface ServiceDeps extends RunDeps {
+  /** Credentials the operator registered per key for git hosts; undefined: none. */
+  keyCredentials?: KeyCredentials | undefined;
   activity: Activity;
   slots: RunSlots;
   logger: Logger;
@@ -74,6 +77,10 @@ export class InvocationService {
   async start(req: ValidInvocation, ctx: InvokeContext): Promise<StartedInvocation> {
     const { config, sessions, events } = this.deps;
     const { sessionId, egress } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
+    // Another key's session stays invisible, whatever the git checks would say of it.
+    assertVisible(sessionId, ctx.ownerKeyId, sessions.getSession(sessionId), { mayNotExist: true });
+    // Asks the remote (a round trip): before the checks below, which must run with no await after them.
+    const git = await admitGit(config, req, sessionId, sessions.getSession(sessionId) !== undefined, ctx.ownerKeyId, this.deps.keyCredentials);
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
     assertStorageRoom(this.deps.storage, ctx.ownerKeyId);
     const controller = new AbortController();
@@ -95,6 +102,7 @@ export class InvocationService {
       controller,
       egress,
       resources: ctx.resources ?? config.runResources,
+      git,
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>

@@ -20,6 +20,7 @@ import {
   detectChanges,
   openWorkspaceFile,
   skippedEntry,
+  snapshotOf,
   takeSnapshot,
   type FileEntry,
   type SkippedFile,
@@ -44,7 +45,10 @@ export async function storeChanges(input: {
   store: ArtifactStore;
   outbox?: UploadOutbox | undefined;
   workspace: string;
+  /** The workspace before the run: what changed since is found by a walk. */
   before: Snapshot;
+  /** The changed paths, already known (git said): only they are looked at, no walk. */
+  changed?: string[] | undefined;
   limits: WorkspaceLimits;
   prefix: string;
   baseUrl: string;
@@ -58,7 +62,7 @@ export async function storeChanges(input: {
   const { workspace, prefix } = input;
   let changes: ReturnType<typeof detectChanges>;
   try {
-    const after = await takeSnapshot(workspace, input.limits);
+    const after = input.changed !== undefined ? await snapshotOf(workspace, input.changed) : await takeSnapshot(workspace, input.limits);
     changes = detectChanges(input.before, after, input.limits);
   } catch (err) {
     // The result, cost and usage of the run are worth more than a failed walk: report, do not throw.

@@ -28,6 +28,12 @@ export const EventPayloads = {
   'invocation.queued': z.object({ prompt: z.string() }),
   /** Claude Code is starting in the session's workspace. */
   'invocation.started': z.object({ resumed: z.boolean() }),
+  /** The workspace is being prepared before the run: the repository is fetched and checked out (`percent` of the phase, when git says). */
+  'workspace.preparing': z.object({
+    phase: z.enum(['fetching', 'receiving', 'resolving', 'checking_out', 'ready']),
+    percent: z.number().int().min(0).max(100).optional(),
+    repository: z.string(),
+  }),
   /** Text the agent wrote. */
   'assistant.text': z.object({ text: z.string() }),
   /** A tool call: its name, a one-line summary and its input (truncated). */
@@ -75,6 +81,8 @@ export function eventComponentName(type: string): string {
 const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'invocation.queued': 'Accepted; waiting for a run slot. The first event of every invocation.',
   'invocation.started': "Claude Code is starting in the session's workspace; `resumed` when it continues the session's conversation.",
+  'workspace.preparing':
+    'The workspace is being prepared before the run: the repository is fetched (`fetching`, `receiving`, `resolving` with `percent`) and checked out (`checking_out`), then `ready`. Counts in the timeout.',
   'assistant.text': 'Text the agent wrote.',
   'tool.call': 'A tool call: its name, a one-line summary and its input as JSON (truncated).',
   'tool.result': 'What a tool returned (truncated).',

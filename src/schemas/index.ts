@@ -4,5 +4,6 @@
  * domain folder may depend on it.
  */
 export * from './responses.js';
+export * from './changes.js';
 export * from './control.js';
 export * from './events.js';

@@ -163,6 +163,7 @@ describe('derived types', () => {
       | 'interrupted'
       | 'memory_limit'
       | 'process_limit'
+      | 'workspace_error'
       | 'disk_limit'
     >();
     expectTypeOf<RunnerTokenUsage>().toEqualTypeOf<{

@@ -4,6 +4,7 @@
  * This file imports nothing but zod, so every domain module can depend on it without a cycle.
  */
 import { z } from 'zod';
+import { ChangesSchema, PushResultSchema, RepositoryInfoSchema } from './changes.js';
 
 /** Why a run stopped; `completed` is the only reason that can mean success. */
 export const STOP_REASONS = [
@@ -17,6 +18,7 @@ export const STOP_REASONS = [
   'memory_limit',
   'process_limit',
   'disk_limit',
+  'workspace_error',
 ] as const;
 /** Why a created or changed workspace entry was not stored. */
 export const SKIP_REASONS = [
@@ -133,7 +135,7 @@ export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 export const StopReasonSchema = z.enum(STOP_REASONS).meta({
   id: 'StopReason',
   description:
-    'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again. `memory_limit`, `process_limit`, `disk_limit`: the run went over a per-run resource limit (memory of all its processes, processes and threads at once, bytes in its workspace, home and temporary directory) and was stopped; the files written so far were stored.',
+    'Why the run stopped. Only `completed` can come with success; the limits (`max_turns`, `max_budget`, `timeout`) keep the files written so far. `interrupted`: the service stopped during the run (a crash or kill); the files it had written were stored when the service started again. `memory_limit`, `process_limit`, `disk_limit`: the run went over a per-run resource limit (memory of all its processes, processes and threads at once, bytes in its workspace, home and temporary directory) and was stopped; the files written so far were stored. `workspace_error`: the workspace could not be prepared (the repository could not be cloned; `errors` says why), so nothing ran.',
 });
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
@@ -155,6 +157,9 @@ export const InvocationOutputSchema = z
       usage: TokenUsageSchema,
       errors: z.array(z.string()).meta({ description: 'Every problem, in order; empty on success.' }),
       permission_denials: z.array(PermissionDenialSchema).meta({ description: 'Tool uses that were refused.' }),
+      changes: ChangesSchema.optional().meta({ description: 'What the invocation changed; absent when nothing ran.' }),
+      repository: RepositoryInfoSchema.optional().meta({ description: 'The repository the session started from, if any.' }),
+      push: PushResultSchema.optional().meta({ description: 'The pushed branch, when the request asked for `push`.' }),
       metadata: z.object({
         duration_ms: count('Wall time of the invocation, uploads included.'),
         num_turns: count('Model turns the run took.'),

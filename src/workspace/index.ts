@@ -5,7 +5,7 @@
  */
 export type { EntryKind, FileEntry, SkipReason, SkippedFile, Snapshot, WorkspaceLimits } from './types.js';
 export { DEFAULT_WORKSPACE_LIMITS } from './types.js';
-export { takeSnapshot } from './snapshot.js';
+export { snapshotOf, takeSnapshot } from './snapshot.js';
 export { loadSnapshot, parseSnapshot, saveSnapshot, serializeSnapshot, SnapshotFileError } from './snapshot-file.js';
 export { detectChanges, skippedEntry } from './detect-changes.js';
 export { openWorkspaceFile, WorkspaceFileChangedError } from './open-workspace-file.js';

@@ -1,6 +1,6 @@
 /**
  * The one place that knows how a session's folder is laid out under the data dir:
- * `<dataDir>/sessions/<id>/{workspace,home,tmp,snapshots/<invocation>.json}`. Runs, recovery and
+ * `<dataDir>/sessions/<id>/{workspace,home,tmp,git,snapshots/<invocation>.json}`. Runs, recovery and
  * the sandbox plan all find the same paths through it.
  */
 import { rmSync } from 'node:fs';
@@ -20,6 +20,8 @@ export interface SessionDirs {
   tmp: string;
   /** The "before" snapshots of the session's invocations while they run. */
   snapshots: string;
+  /** The service's private git dir: the record of the workspace, and the clone of a repository; never bound into a run. */
+  git: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export function sessionDirs(dataDir: string, sessionId: string): SessionDirs {
     home: path.join(root, 'home'),
     tmp: path.join(root, 'tmp'),
     snapshots: path.join(root, 'snapshots'),
+    git: path.join(root, 'git'),
   };
 }
 

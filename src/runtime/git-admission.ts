@@ -1,0 +1,112 @@
+/**
+ * Whether a request's repository, push and pull request can be served, decided before anything is
+ * recorded: the URL is allowed, the host is reachable under the egress rules, the credential opens
+ * the repository and the ref exists (one `git ls-remote`), and a push has a repository and a
+ * credential to go with. Every refusal is a typed 4xx; what passes becomes the run's git plan.
+ */
+import {
+  inspectRemote,
+  openRemote,
+  parseRepositoryUrl,
+  readOrigin,
+  sourceText,
+  type GitCredential,
+  type RemoteAccess,
+  type RemoteHead,
+} from '../codebase/index.js';
+import type { Config } from '../config/index.js';
+import { ValidationError } from '../errors/index.js';
+import type { ValidInvocation } from '../http/invocation-request.js';
+import type { RepositoryInfo } from '../schemas/changes.js';
+import { sessionDirs } from '../workspace/index.js';
+
+/** What a run does with git: clone before it, push after it; the credential lives only here, in memory. */
+export interface GitPlan {
+  /** A new session's repository, checked and resolved. */
+  clone?: { access: RemoteAccess; shown: string; head: RemoteHead; ref: string | undefined; depth: number } | undefined;
+  /** The session's repository, when it has one (known after the clone for a new session). */
+  origin?: RepositoryInfo | undefined;
+  push?: { access: RemoteAccess; shown: string; branch: string; message: string | undefined } | undefined;
+  pullRequest?: ValidInvocation['pullRequest'];
+  credential: GitCredential | undefined;
+}
+
+/** Finds a credential the operator registered for a host on the caller's key. */
+export type KeyCredentials = (ownerKeyId: string, host: string) => GitCredential | undefined;
+
+/** How long the preflight `git ls-remote` may take. */
+const INSPECT_TIMEOUT_MS = 30_000;
+
+/**
+ * The git plan of a request, or undefined when it names no repository and no push.
+ * @example const git = await admitGit(config, req, sessionId, sessions.getSession(sessionId) !== undefined, ownerKeyId);
+ */
+export async function admitGit(
+  config: Config,
+  req: ValidInvocation,
+  sessionId: string,
+  sessionExists: boolean,
+  ownerKeyId: string | undefined,
+  keyCredentials?: KeyCredentials,
+): Promise<GitPlan | undefined> {
+  if (req.repository === undefined && req.push === undefined) return undefined;
+  const policy = { egress: config.egress, privateHosts: config.privateHosts, allowLocal: config.git.allowLocal };
+  const credentialFor = (host: string | undefined) =>
+    req.gitCredential ?? (host !== undefined && ownerKeyId !== undefined ? keyCredentials?.(ownerKeyId, host) : undefined);
+
+  if (req.repository !== undefined) {
+    if (sessionExists) {
+      throw new ValidationError(
+        `repository starts a new session, and session ${sessionId} already exists; omit repository to continue it, or omit session_id to start a new one.`,
+        { field: 'repository' },
+      );
+    }
+    const source = parseRepositoryUrl(req.repository.url, { allowLocal: config.git.allowLocal });
+    const credential = credentialFor(source.kind === 'http' ? source.host : undefined);
+    const access = await openRemote(source, credential, policy);
+    const shown = sourceText(source);
+    const head = await inspectRemote(access, shown, req.repository.ref, {
+      hasCredential: credential !== undefined,
+      timeoutMs: INSPECT_TIMEOUT_MS,
+    });
+    return {
+      clone: { access, shown, head, ref: req.repository.ref, depth: req.repository.depth },
+      push: req.push && pushPlan(req.push, access, shown, credential),
+      pullRequest: req.pullRequest,
+      credential,
+    };
+  }
+
+  // A push from a session that already has its repository.
+  const origin = sessionExists ? await readOrigin(sessionDirs(config.dataDir, sessionId).git) : undefined;
+  if (origin === undefined) {
+    throw new ValidationError(
+      'push needs a session that started from a repository: start one with "repository": {"url": ...}, then push from it.',
+      { field: 'push' },
+    );
+  }
+  const source = parseRepositoryUrl(origin.url, { allowLocal: config.git.allowLocal });
+  const credential = credentialFor(source.kind === 'http' ? source.host : undefined);
+  const access = await openRemote(source, credential, policy);
+  return {
+    origin,
+    push: req.push && pushPlan(req.push, access, origin.url, credential),
+    pullRequest: req.pullRequest,
+    credential,
+  };
+}
+
+function pushPlan(
+  push: NonNullable<ValidInvocation['push']>,
+  access: RemoteAccess,
+  shown: string,
+  credential: GitCredential | undefined,
+): GitPlan['push'] {
+  if (credential === undefined && !access.protocols.includes('file')) {
+    throw new ValidationError(
+      "push needs a credential with write access: send git_token, or ask the operator to register one for the repository's host on your key.",
+      { field: 'git_token' },
+    );
+  }
+  return { access, shown, branch: push.branch, message: push.message };
+}

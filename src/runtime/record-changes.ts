@@ -1,0 +1,109 @@
+/**
+ * After the run: the workspace is recorded in the session's private git dir, and what changed
+ * since the invocation's starting point becomes `output.changes` and the `changes.patch` artifact.
+ * Nothing here fails an invocation: a record that could not be made is reported in `errors`.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ArtifactStore, UploadedFile } from '../artifacts/index.js';
+import { changedPaths, markRecorded, recordWorkspace, textPatch, type ChangedPath } from '../codebase/index.js';
+import type { Config } from '../config/index.js';
+import type { Changes } from '../schemas/changes.js';
+import { displayName, skippedEntry, type SessionDirs, type SkippedFile } from '../workspace/index.js';
+
+/** What the record found: the output's `changes`, the paths whose new content is to be stored, the new record. */
+export interface RecordedChanges {
+  changes: Changes | undefined;
+  /** Paths added, modified or renamed (to be stored), in path order. */
+  written: string[];
+  /** Entries left out of the record (hard links, files over the limit), with why. */
+  leftOut: SkippedFile[];
+  /** The commit that records the workspace now; undefined if the record failed. */
+  head: string | undefined;
+  error?: string | undefined;
+}
+
+/**
+ * Records the workspace and compares it with `base`; stores the patch under `<prefix>.changes.patch`.
+ * @example const recorded = await recordChanges({ config, store }, { dirs, base, since: 'repository', prefix, baseUrl, invocationId });
+ */
+export async function recordChanges(
+  deps: { config: Config; store: ArtifactStore },
+  input: {
+    dirs: SessionDirs;
+    base: string;
+    since: Changes['since'];
+    prefix: string;
+    baseUrl: string;
+    invocationId: string;
+    onStored?: ((file: UploadedFile) => void) | undefined;
+  },
+): Promise<RecordedChanges> {
+  const { config } = deps;
+  const { dirs, base } = input;
+  let head: string;
+  let changed: ChangedPath[];
+  let leftOut: SkippedFile[];
+  try {
+    const recorded = await recordWorkspace({
+      gitDir: dirs.git,
+      workspace: dirs.workspace,
+      maxFileBytes: config.limits.maxFileBytes,
+      message: `invocation ${input.invocationId}`,
+    });
+    head = recorded.commit;
+    await markRecorded(dirs.git);
+    leftOut = recorded.leftOut.map((l) => skippedEntry(l.path, verdictOf(l, config.limits.maxFileBytes)));
+    changed = await changedPaths(dirs.git, base, head);
+  } catch (err) {
+    return { changes: undefined, written: [], leftOut: [], head: undefined, error: `The workspace's changes could not be recorded: ${String(err)}` };
+  }
+
+  let patch: Changes['patch'] = null;
+  let note: string | undefined;
+  try {
+    const made = await textPatch(dirs.git, base, head, config.git.maxPatchBytes);
+    if (made.kind === 'patch') {
+      patch = await storePatch(deps.store, `${input.prefix}.changes.patch`, made.bytes, input.baseUrl);
+      input.onStored?.(patch as UploadedFile);
+    } else if (made.kind === 'too_large') {
+      note = `The patch is over ${Math.round(made.limit / 1048576)} MB (CCA_MAX_PATCH_MB), so it was not stored; the changed files are.`;
+    } else if (changed.length > 0) {
+      note = 'No text changed (binary files and deletions of binary files only).';
+    }
+  } catch (err) {
+    note = `The patch could not be stored: ${err instanceof Error ? err.message : String(err)}`;
+  }
+
+  const limit = Math.max(0, config.limits.maxListedFiles);
+  const shown = changed.map((c) => ({ ...c, path: displayName(c.path), ...(c.from !== undefined ? { from: displayName(c.from) } : {}) }));
+  const counts = { added: 0, modified: 0, deleted: 0, renamed: 0 };
+  for (const c of changed) counts[c.status] += 1;
+  return {
+    changes: {
+      since: input.since,
+      files: shown.slice(0, limit),
+      files_total: changed.length,
+      counts,
+      patch,
+      ...(note !== undefined ? { patch_note: note } : {}),
+    },
+    written: changed.filter((c) => c.status !== 'deleted').map((c) => c.path),
+    leftOut,
+    head,
+  };
+}
+
+function verdictOf(l: { reason: 'hard_link' | 'file_too_large' | 'special_file'; size: number }, maxFileBytes: number) {
+  if (l.reason === 'hard_link') return { reason: 'hard_link' as const, detail: 'hard link: its content may belong to a file outside the workspace' };
+  if (l.reason === 'special_file') return { reason: 'special_file' as const, detail: 'special file: only regular files are stored' };
+  return { reason: 'file_too_large' as const, detail: `${l.size} bytes is over the per-file limit of ${maxFileBytes} bytes` };
+}
+
+async function storePatch(store: ArtifactStore, key: string, bytes: Buffer, baseUrl: string): Promise<NonNullable<Changes['patch']>> {
+  const contentType = 'text/x-diff; charset=utf-8';
+  await store.put(key, Readable.from([bytes]), { size: bytes.length, contentType });
+  const links = await store.links(key, baseUrl);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { file_name: 'changes.patch', key, size: bytes.length, sha256, content_type: contentType, ...links };
+}
