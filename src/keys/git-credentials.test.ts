@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors/index.js';
 import { openDatabase, type Db } from '../store/index.js';
-import { GitCredentialStore, GitCredentialUnreadableError, KeyRepo, normalizeGitHost } from './index.js';
+import { gitCredentialHosts, GitCredentialStore, GitCredentialUnreadableError, KeyRepo, normalizeGitHost } from './index.js';
 
 const TOKEN = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz';
 const dirs: string[] = [];
@@ -42,7 +42,7 @@ describe('GitCredentialStore', () => {
     expect(store.gitCredentialFor(keyId, 'not a host')).toBeUndefined();
     expect(store.gitCredentialFor(other, 'github.com')).toBe('other-token');
     expect(store.hosts(keyId)).toEqual(['git.example.com:8443', 'github.com']);
-    expect(store.hostsByKey()).toEqual(
+    expect(gitCredentialHosts(db)).toEqual(
       new Map([
         [keyId, ['git.example.com:8443', 'github.com']],
         [other, ['github.com']],

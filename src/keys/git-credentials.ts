@@ -41,6 +41,17 @@ export function normalizeGitHost(raw: string): string {
   return host;
 }
 
+/**
+ * Every key's credential hosts (keys without any are absent), read without the sealing key: what
+ * `cca keys list` and `show` print.
+ */
+export function gitCredentialHosts(db: Db): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const rows = db.prepare<[], { key_id: string; host: string }>('SELECT key_id, host FROM key_git_credentials ORDER BY key_id, host').all();
+  for (const { key_id, host } of rows) out.set(key_id, [...(out.get(key_id) ?? []), host]);
+  return out;
+}
+
 /** Typed access to key_git_credentials; tokens sealed on the way in, opened on the way out. */
 export class GitCredentialStore {
   readonly #key: Buffer;
@@ -57,7 +68,6 @@ export class GitCredentialStore {
       remove: db.prepare('DELETE FROM key_git_credentials WHERE key_id = ? AND host = ?'),
       get: db.prepare<[string, string], { sealed: Buffer }>('SELECT sealed FROM key_git_credentials WHERE key_id = ? AND host = ?'),
       hosts: db.prepare<[string], { host: string }>('SELECT host FROM key_git_credentials WHERE key_id = ? ORDER BY host'),
-      all: db.prepare<[], { key_id: string; host: string }>('SELECT key_id, host FROM key_git_credentials ORDER BY key_id, host'),
     };
   }
 
@@ -84,13 +94,6 @@ export class GitCredentialStore {
   /** The hosts `keyId` has a credential for, sorted. */
   hosts(keyId: string): string[] {
     return this.stmts.hosts.all(keyId).map((r) => r.host);
-  }
-
-  /** Every key's hosts (keys without credentials are absent). */
-  hostsByKey(): Map<string, string[]> {
-    const out = new Map<string, string[]>();
-    for (const { key_id, host } of this.stmts.all.all()) out.set(key_id, [...(out.get(key_id) ?? []), host]);
-    return out;
   }
 
   /**
