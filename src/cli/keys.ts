@@ -134,7 +134,12 @@ async function create(values: CreateFlags, ctx: Ctx): Promise<number> {
       `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
         `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${record.daily_quota} requests a day (UTC), ` +
         `${record.max_concurrent} runs at once${capsText(record)}${sharesText(record)}\n` +
-        (credentials.length > 0 ? `  git credentials for: ${credentials.map((c) => c.host).sort().join(', ')}\n` : '') +
+        (credentials.length > 0
+          ? `  git credentials for: ${credentials
+              .map((c) => c.host)
+              .sort()
+              .join(', ')}\n`
+          : '') +
         `\n  ${key}\n\n` +
         `Copy it now: it cannot be shown again (only its hash is stored).\n` +
         `Use it with: cca api "Create a hello world Python script" --api-key KEY   (or export CCA_API_KEY=KEY)\n` +
