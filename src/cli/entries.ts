@@ -46,7 +46,7 @@ export const infoCommand = commandEntry('info');
 /** `cca invoke` (also with --runtime / --runtime-arn), e.g. `process.exitCode = await invokeCommand(['Create hello.py'], process.env, processIo);`. */
 export const invokeCommand = commandEntry('invoke');
 
-/** `cca keys create | list | update | revoke`: 0 done, 1 no such key, 2 usage or invalid value, e.g. `await keysCommand(['create', '--name', 'ci'], process.env, processIo)`. */
+/** `cca keys create | list | show | update | revoke`: 0 done, 1 no such key, 2 usage or invalid value, e.g. `await keysCommand(['create', '--name', 'ci'], process.env, processIo)`. */
 export const keysCommand = commandEntry('keys');
 
 /** `cca logs`, e.g. `process.exitCode = await logsCommand(['--follow'], process.env, processIo);`. */

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RequestLimiter } from '../gateway/limits.js';
-import { KeyRepo } from '../keys/index.js';
+import { loadSigningSecret, UrlSigner } from '../artifacts/index.js';
+import { GIT_CREDENTIALS_KEY_LABEL, GitCredentialStore, KeyRepo } from '../keys/index.js';
 import { openDatabase } from '../store/index.js';
 import { keysCommand } from './entries.js';
 import type { CliIo } from './io.js';
@@ -121,11 +122,13 @@ describe('cca keys list', () => {
     const { code, stdout } = await run(['list']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID +NAME +CREATED +STATUS +RATE\/S +BURST +QUOTA\/DAY +USED TODAY +CONCURRENCY +QUEUED +STORED MB$/);
+    expect(lines[0]).toMatch(
+      /^ID +NAME +CREATED +STATUS +RATE\/S +BURST +QUOTA\/DAY +USED TODAY +CONCURRENCY +QUEUED +STORED MB +GIT HOSTS$/,
+    );
     const rowA = lines.find((l) => l.startsWith(a.id));
     const rowB = lines.find((l) => l.startsWith(b.id));
-    expect(rowA).toMatch(new RegExp(`^${a.id} +ci-bot +2025-06-01T12:00:00Z +active +10 +20 +50 +3 +4 +default +0\\.0/default$`));
-    expect(rowB).toMatch(new RegExp(`^${b.id} +ci-bot +2025-06-01T12:00:00Z +revoked +10 +20 +1000 +0 +4 +default +0\\.0/default$`));
+    expect(rowA).toMatch(new RegExp(`^${a.id} +ci-bot +2025-06-01T12:00:00Z +active +10 +20 +50 +3 +4 +default +0\\.0/default +-$`));
+    expect(rowB).toMatch(new RegExp(`^${b.id} +ci-bot +2025-06-01T12:00:00Z +revoked +10 +20 +1000 +0 +4 +default +0\\.0/default +-$`));
   });
 
   it('--json lists the records with status and used_today', async () => {
@@ -154,6 +157,7 @@ describe('cca keys list', () => {
         status: 'active',
         used_today: 0,
         stored_bytes: 0,
+        git_credential_hosts: [],
       },
     ]);
   });
@@ -275,7 +279,7 @@ describe('cca keys: shares of the queue and of storage', () => {
     const text = await run(['update', a.id, '--storage-quota', '0']);
     expect(text.stdout).toMatch(/Updated API key .*at most 1 queued, no storage quota/);
     const row = (await run(['list'])).stdout.split('\n').find((l) => l.startsWith(a.id));
-    expect(row).toMatch(/ 1 +0\.0\/none$/);
+    expect(row).toMatch(/ 1 +0\.0\/none +-$/);
   });
 
   it('update refuses bad values naming the flag, no change at all, a limit set to "default", and an unknown id', async () => {
@@ -286,5 +290,74 @@ describe('cca keys: shares of the queue and of storage', () => {
     expect((await run(['update', a.id, '--burst', 'default'])).stderr).toMatch(/--burst must be a number/);
     const unknown = await run(['update', 'nope', '--max-queued', '1']);
     expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/no API key with id "nope"/)]);
+  });
+});
+
+describe('cca keys --git-credential', () => {
+  const TOKEN = 'github_pat_11AAAA_cli-test-token-0123456789';
+
+  async function credentialFor(keyId: string, host: string): Promise<string | undefined> {
+    const sealing = new UrlSigner(await loadSigningSecret(dataDir)).deriveKey(GIT_CREDENTIALS_KEY_LABEL);
+    const db = openDatabase(dataDir);
+    try {
+      return new GitCredentialStore(db, sealing).gitCredentialFor(keyId, host);
+    } finally {
+      db.close();
+    }
+  }
+
+  it('create and update register tokens per host (sealed with the signing secret), HOST= removes; only hosts are printed', async () => {
+    const created = await run([
+      'create',
+      '--name',
+      'bot',
+      '--git-credential',
+      `GitHub.com=${TOKEN}`,
+      '--git-credential',
+      'git.example.com:8443=glpat-1',
+    ]);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('git credentials for: git.example.com:8443, github.com');
+    expect(created.stdout).not.toContain(TOKEN);
+    const id = /id (\w+)\)/.exec(created.stdout)?.[1] as string;
+    expect(await credentialFor(id, 'github.com')).toBe(TOKEN);
+    expect(await credentialFor(id, 'git.example.com:8443')).toBe('glpat-1');
+
+    const updated = await run(['update', id, '--git-credential', 'github.com=replaced-token', '--git-credential', 'git.example.com:8443=']);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain('Git credentials for: github.com.');
+    expect(await credentialFor(id, 'github.com')).toBe('replaced-token');
+    expect(await credentialFor(id, 'git.example.com:8443')).toBeUndefined();
+
+    const json = await run(['update', id, '--git-credential', 'ghe.example.com=t2', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id, git_credential_hosts: ['ghe.example.com', 'github.com'] });
+    const listed = await run(['list']);
+    expect(listed.stdout.split('\n').find((l) => l.startsWith(id))).toMatch(/ ghe\.example\.com,github\.com$/);
+    const shown = await run(['show', id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^git_credential_hosts: +ghe\.example\.com, github\.com$/m);
+    expect(shown.stdout).toMatch(/^name: +bot$/m);
+    const shownJson = JSON.parse((await run(['show', id, '--json'])).stdout) as Record<string, unknown>;
+    expect(shownJson).toMatchObject({ id, status: 'active', git_credential_hosts: ['ghe.example.com', 'github.com'] });
+    for (const out of [listed.stdout, shown.stdout, json.stdout, JSON.stringify(shownJson)]) {
+      expect(out).not.toContain('replaced-token');
+      expect(out).not.toContain('t2"');
+    }
+    expect((await run(['show', 'nope'])).code).toBe(1);
+  });
+
+  it('refuses a malformed flag or a bad host without echoing the token, and leaves no key behind', async () => {
+    const noEq = await run(['create', '--name', 'bot', '--git-credential', TOKEN]);
+    expect(noEq.code).toBe(2);
+    expect(noEq.stderr).toMatch(/--git-credential takes HOST=TOKEN/);
+    expect(noEq.stderr).not.toContain(TOKEN);
+    const badHost = await run(['create', '--name', 'bot', '--git-credential', `https://github.com=${TOKEN}`]);
+    expect(badHost.code).toBe(2);
+    expect(badHost.stderr).not.toContain(TOKEN);
+    const badToken = await run(['create', '--name', 'bot', '--git-credential', 'github.com=has space']);
+    expect(badToken.code).toBe(2);
+    expect(badToken.stderr).not.toContain('has space');
+    expect((await run(['create', '--name', 'bot', '--git-credential', 'github.com='])).stderr).toMatch(/use it with cca keys update/);
+    expect(JSON.parse((await run(['list', '--json'])).stdout)).toEqual([]);
   });
 });

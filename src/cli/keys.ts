@@ -1,14 +1,24 @@
 /**
- * `cca keys create | list | update | revoke`: the API keys of a data directory, managed on the machine that
- * holds it (the gateway has no admin route: whoever can read the data dir owns the service).
+ * `cca keys create | list | show | update | revoke`: the API keys of a data directory, managed on the machine that
+ * holds it (the gateway has no admin route: whoever can read the data dir owns the service). Git
+ * credentials given with `--git-credential HOST=TOKEN` are sealed with a key derived from the
+ * service's signing secret; only their hosts are ever printed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
 import { RequestLimiter } from '../gateway/limits.js';
-import { StorageLedger } from '../artifacts/index.js';
-import { KeyRepo, type ApiKeyRecord, type KeySettings } from '../keys/index.js';
+import { loadSigningSecret, StorageLedger, UrlSigner } from '../artifacts/index.js';
+import {
+  GIT_CREDENTIALS_KEY_LABEL,
+  gitCredentialHosts,
+  GitCredentialStore,
+  KeyRepo,
+  normalizeGitHost,
+  type ApiKeyRecord,
+  type KeySettings,
+} from '../keys/index.js';
 import { openDatabase, type Db } from '../store/index.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { EXIT, UsageError } from './io.js';
@@ -46,8 +56,15 @@ const DEFAULTABLE = new Set<keyof KeySettings>([
   'storageQuotaMb',
 ]);
 
-type CreateFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { name?: string; json?: boolean; 'data-dir'?: string };
-type UpdateFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { json?: boolean; 'data-dir'?: string };
+type LimitFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { 'git-credential'?: string[] };
+type CreateFlags = LimitFlags & { name?: string; json?: boolean; 'data-dir'?: string };
+type UpdateFlags = LimitFlags & { json?: boolean; 'data-dir'?: string };
+
+/** One `--git-credential HOST=TOKEN`; an empty token removes the host's credential. */
+interface GitCredentialFlag {
+  host: string;
+  token: string;
+}
 
 /** `cca keys create`: makes a key and prints it once. */
 export function createKey(input: CommandInput<CreateFlags>, ctx: CommandContext): Promise<number> {
@@ -64,6 +81,11 @@ export function updateKey(input: CommandInput<UpdateFlags>, ctx: CommandContext)
   return asUsage(() => update(input, withDefaults(ctx)));
 }
 
+/** `cca keys show ID`: one key, its limits and the hosts it has git credentials for (never the tokens). */
+export function showKey(input: CommandInput<{ json?: boolean; 'data-dir'?: string }>, ctx: CommandContext): Promise<number> {
+  return asUsage(() => show(input, withDefaults(ctx)));
+}
+
 /** `cca keys revoke ID`. */
 export function revokeKey(input: CommandInput<{ 'data-dir'?: string }>, ctx: CommandContext): Promise<number> {
   return asUsage(() => revoke(input, withDefaults(ctx)));
@@ -74,9 +96,9 @@ function withDefaults(ctx: CommandContext): Ctx {
 }
 
 /** Invalid values (from the key store or the configuration) are usage errors, named by the flag the user typed. */
-async function asUsage(fn: () => number): Promise<number> {
+async function asUsage(fn: () => number | Promise<number>): Promise<number> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ValidationError)
       throw new UsageError(flagNames(err.message));
@@ -84,7 +106,7 @@ async function asUsage(fn: () => number): Promise<number> {
   }
 }
 
-function create(values: CreateFlags, ctx: Ctx): number {
+async function create(values: CreateFlags, ctx: Ctx): Promise<number> {
   if (values.name === undefined) throw new UsageError('--name is required: cca keys create --name NAME (a label for you, e.g. "ci-bot").');
   const limits: Partial<KeySettings> = {};
   for (const [flag, field] of LIMIT_FLAGS) {
@@ -92,9 +114,18 @@ function create(values: CreateFlags, ctx: Ctx): number {
     if (raw !== undefined) limits[field] = parseNumber(`--${flag}`, raw);
   }
 
+  const credentials = parseGitCredentials(values['git-credential']);
+  if (credentials.some((c) => c.token === ''))
+    throw new UsageError('--git-credential HOST= removes a credential: use it with cca keys update.');
+
   const dataDir = dataDirOf(values['data-dir'], ctx);
+  const sealing = credentials.length > 0 ? await sealingKey(values['data-dir'], ctx) : undefined;
   return withDb(openDatabase(dataDir), (db) => {
-    const { record, key } = new KeyRepo(db).create(values.name as string, limits, ctx.now());
+    const { record, key } = db.transaction(() => {
+      const created = new KeyRepo(db).create(values.name as string, limits, ctx.now());
+      applyGitCredentials(db, sealing, created.record.id, credentials, ctx.now());
+      return created;
+    })();
     if (values.json) {
       ctx.io.stdout(`${JSON.stringify({ id: record.id, name: record.name, key })}\n`);
       return EXIT.ok;
@@ -102,8 +133,14 @@ function create(values: CreateFlags, ctx: Ctx): number {
     ctx.io.stdout(
       `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
         `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${record.daily_quota} requests a day (UTC), ` +
-        `${record.max_concurrent} runs at once${capsText(record)}${sharesText(record)}\n\n` +
-        `  ${key}\n\n` +
+        `${record.max_concurrent} runs at once${capsText(record)}${sharesText(record)}\n` +
+        (credentials.length > 0
+          ? `  git credentials for: ${credentials
+              .map((c) => c.host)
+              .sort()
+              .join(', ')}\n`
+          : '') +
+        `\n  ${key}\n\n` +
         `Copy it now: it cannot be shown again (only its hash is stored).\n` +
         `Use it with: cca api "Create a hello world Python script" --api-key KEY   (or export CCA_API_KEY=KEY)\n` +
         `        or:  curl -H "x-api-key: KEY" ...\n`,
@@ -119,9 +156,14 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
       const limiter = new RequestLimiter(db);
       const ledger = new StorageLedger(db);
       const nowMs = ctx.now().getTime();
-      return new KeyRepo(db)
-        .list()
-        .map((k) => ({ ...k, status: statusOf(k), used_today: limiter.usedToday(k.id, nowMs), stored_bytes: ledger.usedBytes(k.id) }));
+      const hosts = gitCredentialHosts(db);
+      return new KeyRepo(db).list().map((k) => ({
+        ...k,
+        status: statusOf(k),
+        used_today: limiter.usedToday(k.id, nowMs),
+        stored_bytes: ledger.usedBytes(k.id),
+        git_credential_hosts: hosts.get(k.id) ?? [],
+      }));
     }) ?? [];
 
   if (values.json) {
@@ -144,6 +186,7 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
     { header: 'CONCURRENCY', right: true },
     { header: 'QUEUED', right: true },
     { header: 'STORED MB', right: true },
+    { header: 'GIT HOSTS' },
   ];
   const cells = rows.map((k) => [
     k.id,
@@ -157,12 +200,13 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
     String(k.max_concurrent),
     k.max_queued === null ? 'default' : String(k.max_queued),
     `${(k.stored_bytes / 2 ** 20).toFixed(1)}/${k.storage_quota_mb === null ? 'default' : k.storage_quota_mb === 0 ? 'none' : k.storage_quota_mb}`,
+    k.git_credential_hosts.length > 0 ? k.git_credential_hosts.join(',') : '-',
   ]);
   ctx.io.stdout(formatTable(columns, cells));
   return EXIT.ok;
 }
 
-function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: Ctx): number {
+async function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: Ctx): Promise<number> {
   const [id, ...extra] = positionals;
   if (id === undefined || extra.length > 0)
     throw new UsageError('give one key id: cca keys update ID --FLAG VALUE (ids are in "cca keys list").');
@@ -173,24 +217,35 @@ function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: Ctx): n
     if (raw.trim() === 'default' && DEFAULTABLE.has(field)) (changes as Record<string, number | null>)[field] = null;
     else changes[field] = parseNumber(`--${flag}`, raw);
   }
-  if (Object.keys(changes).length === 0) {
+  const credentials = parseGitCredentials(values['git-credential']);
+  if (Object.keys(changes).length === 0 && credentials.length === 0) {
     throw new UsageError(
-      'nothing to change: give at least one limit, e.g. cca keys update ID --max-queued 2 (see cca keys update --help).',
+      'nothing to change: give at least one limit or --git-credential HOST=TOKEN, e.g. cca keys update ID --max-queued 2 (see cca keys update --help).',
     );
   }
   const dataDir = dataDirOf(values['data-dir'], ctx);
-  const key = existingDb(dataDir, (db) => new KeyRepo(db).update(id, changes));
-  if (key === undefined) {
+  const sealing = credentials.some((c) => c.token !== '') ? await sealingKey(values['data-dir'], ctx) : undefined;
+  const outcome = existingDb(dataDir, (db) =>
+    db.transaction(() => {
+      const repo = new KeyRepo(db);
+      if (repo.get(id) === undefined) return undefined;
+      applyGitCredentials(db, sealing, id, credentials, ctx.now());
+      return { key: repo.update(id, changes) as ApiKeyRecord, hosts: gitCredentialHosts(db).get(id) ?? [] };
+    })(),
+  );
+  if (outcome === undefined) {
     ctx.io.stderr(`cca: no API key with id "${id}" in ${dataDir}. See the ids with: cca keys list\n`);
     return EXIT.failure;
   }
+  const { key, hosts } = outcome;
   if (values.json) {
-    ctx.io.stdout(`${JSON.stringify(key)}\n`);
+    ctx.io.stdout(`${JSON.stringify({ ...key, git_credential_hosts: hosts })}\n`);
     return EXIT.ok;
   }
   ctx.io.stdout(
     `Updated API key ${key.id} ("${key.name}"): ${key.rate_per_s} requests/s, burst ${key.burst}, ${key.daily_quota} requests a day (UTC), ` +
       `${key.max_concurrent} runs at once${capsText(key)}${sharesText(key)}.\n` +
+      (credentials.length > 0 ? `Git credentials for: ${hosts.length > 0 ? hosts.join(', ') : 'none'}.\n` : '') +
       'A running service applies it from the next request.\n',
   );
   return EXIT.ok;
@@ -218,6 +273,60 @@ function revoke({ values, positionals }: CommandInput<{ 'data-dir'?: string }>, 
       : `Revoked API key ${id} ("${key.name}"): requests with it now get 403 Forbidden.\n`,
   );
   return EXIT.ok;
+}
+
+function show({ values, positionals }: CommandInput<{ json?: boolean; 'data-dir'?: string }>, ctx: Ctx): number {
+  const [id, ...extra] = positionals;
+  if (id === undefined || extra.length > 0) throw new UsageError('give one key id: cca keys show ID (ids are in "cca keys list").');
+  const dataDir = dataDirOf(values['data-dir'], ctx);
+  const found = existingDb(dataDir, (db) => {
+    const key = new KeyRepo(db).get(id);
+    return key === undefined ? undefined : { ...key, status: statusOf(key), git_credential_hosts: gitCredentialHosts(db).get(id) ?? [] };
+  });
+  if (found === undefined) {
+    ctx.io.stderr(`cca: no API key with id "${id}" in ${dataDir}. See the ids with: cca keys list\n`);
+    return EXIT.failure;
+  }
+  if (values.json) {
+    ctx.io.stdout(`${JSON.stringify(found, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const lines = Object.entries(found).map(([field, value]) => {
+    const text = Array.isArray(value) ? (value.length > 0 ? value.join(', ') : '-') : value === null ? 'default' : String(value);
+    return `${`${field}:`.padEnd(22)}${text}`;
+  });
+  ctx.io.stdout(`${lines.join('\n')}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * The `--git-credential HOST=TOKEN` flags, hosts normalized; a later flag for a host wins. A bad
+ * one is a usage error that quotes only the host, never the token.
+ */
+function parseGitCredentials(raw: string[] | undefined): GitCredentialFlag[] {
+  const byHost = new Map<string, string>();
+  for (const item of raw ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError('--git-credential takes HOST=TOKEN, e.g. github.com=github_pat_...; HOST= (no token) removes it.');
+    byHost.set(normalizeGitHost(item.slice(0, eq)), item.slice(eq + 1));
+  }
+  return [...byHost].map(([host, token]) => ({ host, token }));
+}
+
+function applyGitCredentials(db: Db, sealing: Buffer | undefined, keyId: string, credentials: GitCredentialFlag[], now: Date): void {
+  if (credentials.length === 0) return;
+  // Removals need no key: a service whose secret changed can still drop a credential it cannot open.
+  const store = new GitCredentialStore(db, sealing ?? Buffer.alloc(32));
+  for (const { host, token } of credentials) {
+    if (token === '') store.remove(keyId, host);
+    else store.set(keyId, host, token, now);
+  }
+}
+
+/** The key git credentials are sealed with: derived from the service's signing secret, as `cca serve` does. */
+async function sealingKey(dataDirFlag: string | undefined, ctx: Ctx): Promise<Buffer> {
+  const config = loadConfig({ 'data-dir': dataDirFlag }, ctx.env, undefined, ctx.cwd);
+  return new UrlSigner(await loadSigningSecret(config.dataDir, config.signingSecret)).deriveKey(GIT_CREDENTIALS_KEY_LABEL);
 }
 
 function dataDirOf(flag: string | undefined, ctx: Ctx): string {

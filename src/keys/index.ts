@@ -10,3 +10,10 @@ export {
   type KeyShares,
 } from './key-limits.js';
 export { KeyRepo, type ApiKeyRecord, type KeySettings } from './repo.js';
+export {
+  GIT_CREDENTIALS_KEY_LABEL,
+  gitCredentialHosts,
+  GitCredentialStore,
+  GitCredentialUnreadableError,
+  normalizeGitHost,
+} from './git-credentials.js';

@@ -163,4 +163,13 @@ export const MIGRATIONS: readonly string[] = [
        JOIN invocations i ON i.id = f.invocation_id
        JOIN sessions s ON s.id = f.session_id
       WHERE f.kind = 'uploaded' AND f.key IS NOT NULL AND json_type(f.data, '$.size') = 'integer';`,
+  // Per-key git credentials (issue 12): a token per host, sealed with AES-256-GCM under a key the
+  // service derives from its signing secret, so a copy of the database alone does not hand them out.
+  `CREATE TABLE key_git_credentials (
+     key_id TEXT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+     host TEXT NOT NULL,
+     sealed BLOB NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (key_id, host)
+   );`,
 ];

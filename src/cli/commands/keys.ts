@@ -1,4 +1,4 @@
-/** `cca keys create | list | update | revoke`: the API keys of a data directory. */
+/** `cca keys create | list | show | update | revoke`: the API keys of a data directory. */
 import { typed, type CommandDef, type OptionDef } from './define.js';
 
 const DATA_DIR: OptionDef = { flags: '--data-dir <DIR>', env: 'CCA_DATA_DIR', help: "The service's data directory.", default: './.cca' };
@@ -22,16 +22,26 @@ const LIMITS: OptionDef[] = [
   { flags: '--max-queued <N>', help: 'Runs it may have waiting for a slot (default: CCA_MAX_QUEUED_PER_KEY, a quarter of the queue).' },
   { flags: '--storage-quota <MB>', help: 'MiB of stored files it may have, 0 for none (default: CCA_STORAGE_QUOTA_MB, 10240).' },
 ];
+/** Git credentials per host, for repository sessions (clone, push, pull request). */
+const GIT_CREDENTIAL: OptionDef = {
+  flags: '--git-credential <HOST=TOKEN>',
+  repeatable: true,
+  help:
+    'A token the service uses for git and the GitHub API on HOST (e.g. github.com=github_pat_...) when this key starts a session ' +
+    'from a repository there; repeat for more hosts; HOST= (empty token) removes it. Stored encrypted with a key derived from the ' +
+    "service's signing secret (CCA_SIGNING_SECRET or <data dir>/.signing_key); only hosts are ever shown.",
+};
 const CREATE_DEFAULTS: Record<string, string> = { '--rate': '10', '--burst': '20', '--quota': '1000', '--concurrency': '4' };
 
 /** `cca keys` and its four subcommands. */
 export const KEYS_COMMAND: CommandDef = {
   name: 'keys',
-  summary: "Create, list, update and revoke the service's API keys (cca keys help).",
-  usage: '<create | list | update | revoke> [options]',
+  summary: "Create, list, show, update and revoke the service's API keys (cca keys help).",
+  usage: '<create | list | show | update | revoke> [options]',
   description:
     "API keys of the service's data directory (--data-dir DIR / CCA_DATA_DIR; default ./.cca). " +
-    'Only a hash of each key is stored: a key is shown once, when it is created. Invalid values exit with status 2.',
+    'Only a hash of each key is stored: a key is shown once, when it is created. Git credentials registered for a key ' +
+    '(--git-credential HOST=TOKEN) are stored encrypted and never printed, only their hosts. Invalid values exit with status 2.',
   after: 'Each has its own help: cca keys create --help.',
   subcommands: [
     {
@@ -39,17 +49,19 @@ export const KEYS_COMMAND: CommandDef = {
       summary: 'Make a key and print it once (--json: {"id","name","key"}).',
       usage:
         '--name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--max-timeout S] [--max-turns N] [--max-budget USD] ' +
-        '[--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--max-queued N] [--storage-quota MB] [--json]',
+        '[--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--max-queued N] [--storage-quota MB] ' +
+        '[--git-credential HOST=TOKEN]... [--json]',
       description:
         'Makes a key and prints it once. Limits: requests a second (token bucket rate), burst size, requests per UTC day, ' +
         "agent runs at once; optional caps on each run's timeout_s, max_turns and max_budget_usd (below the server's maxima), " +
-        "on what each run may use (memory, processes, CPUs, disk), and its own share of the run queue and of stored files (else the server defaults).",
+        'on what each run may use (memory, processes, CPUs, disk), and its own share of the run queue and of stored files (else the server defaults).',
       options: [
         { flags: '--name <NAME>', help: 'A label for you, e.g. "ci-bot" (required).' },
         ...LIMITS.map((o) => {
           const fallback = CREATE_DEFAULTS[o.flags.split(' ')[0] as string];
           return fallback === undefined ? o : { ...o, default: fallback };
         }),
+        GIT_CREDENTIAL,
         { flags: '--json', help: 'Print {"id","name","key"}.' },
         DATA_DIR,
       ],
@@ -57,9 +69,18 @@ export const KEYS_COMMAND: CommandDef = {
     },
     {
       name: 'list',
-      summary: 'Every key: id, name, created, status (active/revoked), limits, requests used today.',
+      summary: 'Every key: id, name, created, status (active/revoked), limits, requests used today, git credential hosts.',
       options: [JSON_OUT, DATA_DIR],
       run: async (input, ctx) => (await load()).listKeys(typed(input), ctx),
+    },
+    {
+      name: 'show',
+      summary:
+        'One key: its limits, status and the hosts it has git credentials for (never the tokens). Exit status 1 if there is no such key.',
+      usage: 'ID [--json]',
+      positionals: true,
+      options: [JSON_OUT, DATA_DIR],
+      run: async (input, ctx) => (await load()).showKey(typed(input), ctx),
     },
     {
       name: 'update',
@@ -67,12 +88,13 @@ export const KEYS_COMMAND: CommandDef = {
       usage:
         'ID [--rate N] [--burst N] [--quota N] [--concurrency N] [--max-timeout S|default] [--max-turns N|default] ' +
         '[--max-budget USD|default] [--max-memory MB|default] [--max-pids N|default] [--max-cpus N|default] [--max-disk MB|default] ' +
-        '[--max-queued N|default] [--storage-quota MB|default] [--json]',
+        '[--max-queued N|default] [--storage-quota MB|default] [--git-credential HOST=TOKEN|HOST=]... [--json]',
       description:
         'Changes the limits given and keeps the others. "default" puts a cap or share back to the server default. ' +
+        '--git-credential HOST=TOKEN adds or replaces the credential for HOST, HOST= removes it. ' +
         'A running service applies the change from the next request.',
       positionals: true,
-      options: [...LIMITS, { flags: '--json', help: 'Print the key (without its secret) as JSON.' }, DATA_DIR],
+      options: [...LIMITS, GIT_CREDENTIAL, { flags: '--json', help: 'Print the key (without its secret) as JSON.' }, DATA_DIR],
       run: async (input, ctx) => (await load()).updateKey(typed(input), ctx),
     },
     {
