@@ -119,8 +119,8 @@ export interface GitConfig {
   maxPatchBytes: number;
   /** Author and committer of pushed commits (CCA_GIT_AUTHOR, "Name <email>"). */
   author: { name: string; email: string };
-  /** GitHub's REST API (CCA_GITHUB_API_URL); GitHub Enterprise: https://<host>/api/v3. */
-  githubApiUrl: string;
+  /** GitHub's REST API (CCA_GITHUB_API_URL); undefined: api.github.com for github.com, https://<host>/api/v3 for GitHub Enterprise. */
+  githubApiUrl: string | undefined;
 }
 
 /** A configuration value is invalid; the CLI prints the message and exits with status 2. */
@@ -234,7 +234,7 @@ export function loadConfig(
       maxRepoBytes: int('CCA_REPO_MAX_MB', 2048, 1, 1024 * 1024) * MiB,
       maxPatchBytes: int('CCA_MAX_PATCH_MB', 50, 1, 4096) * MiB,
       author: parseAuthor(nonEmpty(env.CCA_GIT_AUTHOR)),
-      githubApiUrl: parseHttpUrl('CCA_GITHUB_API_URL', nonEmpty(env.CCA_GITHUB_API_URL) ?? 'https://api.github.com'),
+      githubApiUrl: env.CCA_GITHUB_API_URL?.trim() ? parseHttpUrl('CCA_GITHUB_API_URL', env.CCA_GITHUB_API_URL.trim()) : undefined,
     },
   };
 }

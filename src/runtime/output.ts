@@ -3,6 +3,7 @@
  * `{"output": {success, result, session_id, timestamp, model, metadata: {duration_ms, num_turns, uploaded_files}}}`
  */
 import type { EgressReport, InvocationOutput, InvocationStatus } from '../schemas/responses.js';
+import type { Changes, PushResult, RepositoryInfo } from '../schemas/changes.js';
 import type { FailedUpload, UploadedFile } from '../artifacts/index.js';
 import type { RunOutcome } from '../runner/index.js';
 import type { SkippedFile } from '../workspace/index.js';
@@ -28,6 +29,12 @@ export function buildOutput(input: {
   listLimit: number;
   /** The run's allowlist and refusals; undefined: the run had the deployment's open network. */
   egress?: EgressReport | undefined;
+  /** What the invocation changed; undefined when nothing ran or it could not be recorded. */
+  changes?: Changes | undefined;
+  /** The repository the session started from. */
+  repository?: RepositoryInfo | undefined;
+  /** The pushed branch, when asked for. */
+  push?: PushResult | undefined;
 }): InvocationOutput {
   const { outcome } = input;
   const limit = Math.max(0, input.listLimit);
@@ -48,6 +55,9 @@ export function buildOutput(input: {
       usage: outcome.usage,
       errors,
       permission_denials: outcome.permissionDenials,
+      ...(input.changes !== undefined ? { changes: input.changes } : {}),
+      ...(input.repository !== undefined ? { repository: input.repository } : {}),
+      ...(input.push !== undefined ? { push: input.push } : {}),
       metadata: {
         // Wall time of the whole invocation, uploads included: what the caller waited.
         duration_ms: input.endedAt.getTime() - input.startedAt.getTime(),

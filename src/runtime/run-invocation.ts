@@ -10,12 +10,18 @@ import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { SessionRepo } from '../sessions/index.js';
-import { forgetRunSnapshot, makeSessionDirs, runSnapshotFile, saveSnapshot, takeSnapshot } from '../workspace/index.js';
+import { forgetRunSnapshot, makeSessionDirs, runSnapshotFile, saveSnapshot, takeSnapshot, type Snapshot } from '../workspace/index.js';
+import type { UploadedFile } from '../artifacts/index.js';
+import { startingPoint } from '../codebase/index.js';
+import type { Changes, RepositoryInfo } from '../schemas/changes.js';
+import { prepareWorkspace } from './prepare-workspace.js';
+import { pushChanges } from './push-changes.js';
+import { recordChanges } from './record-changes.js';
 import { stateRecord, type ActiveRun } from './active-run.js';
 import { runAgentFor, type AgentRunDeps } from './agent-run.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import type { StateWriter } from './state-writer.js';
-import { storeChanges } from './store-changes.js';
+import { rankSkipped, storeChanges } from './store-changes.js';
 import { storageForRun, type StorageQuota } from './storage-quota.js';
 
 /** What running an invocation needs of the service. */
@@ -44,8 +50,10 @@ export interface QueuedInvocation {
 
 type Stored = Pick<
   Parameters<typeof buildOutput>[0],
-  'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'errors' | 'egress'
+  'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'errors' | 'egress' | 'changes' | 'repository' | 'push'
 >;
+
+const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ entries: new Map(), truncated: false });
 
 /**
  * Waits for the slot, runs, stores, records: resolves with the output, rejects only on a fault of
@@ -110,40 +118,85 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   const { sessionId, invocationId } = run;
   const startedAt = new Date();
   const dirs = await makeSessionDirs(config.dataDir, sessionId);
-  const before = await takeSnapshot(dirs.workspace, config.limits);
-  // Kept until the end is recorded: after a crash, the next start stores what the run changed.
-  await saveSnapshot(runSnapshotFile(config.dataDir, sessionId, invocationId), before);
   sessions.markRunning(invocationId, startedAt);
+  let origin: RepositoryInfo | undefined;
+  try {
+    origin = await prepareWorkspace(deps, run, dirs, req.timeoutMs, log);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log.info({ err: message }, 'the workspace could not be prepared');
+    const stopReason = run.controller.signal.aborted ? 'cancelled' : 'workspace_error';
+    const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
+    return { outcome: outcomeWithoutRun(stopReason, `The repository could not be cloned: ${message}`), startedAt, stored: nothing };
+  }
+  // The record the changes are found against: the clone, or the workspace as it is now.
+  const base = await startingPoint({ gitDir: dirs.git, workspace: dirs.workspace, maxFileBytes: config.limits.maxFileBytes, message: 'start' }).catch(
+    (err: unknown) => {
+      log.warn({ err: String(err) }, 'could not record the workspace before the run');
+      return undefined;
+    },
+  );
+  const since: Changes['since'] = run.git?.clone !== undefined ? 'repository' : sessions.getSession(sessionId)?.claude_session_id ? 'previous_invocation' : 'session_start';
+  // A repository's changes come from git (its index makes that cheap, whatever the size of the
+  // tree); a plain workspace is walked, as it always was.
+  const fromGit = origin !== undefined && base !== undefined;
+  const before = fromGit ? EMPTY_SNAPSHOT : await takeSnapshot(dirs.workspace, config.limits);
+  // Kept until the end is recorded: after a crash, the next start stores what the run changed.
+  if (!fromGit) await saveSnapshot(runSnapshotFile(config.dataDir, sessionId, invocationId), before);
   const resume = sessions.getSession(sessionId)?.claude_session_id ?? undefined;
   events.emit(sessionId, invocationId, { type: 'invocation.started', data: { resumed: resume !== undefined } });
   deps.states.write(stateRecord(run, 'running', null));
   log.info({ resume: resume !== undefined, tools: req.tools, mode: req.permissionMode }, 'invocation started');
 
   const model = req.model ?? config.model ?? config.provider.defaultModel;
-  const { outcome, egress } = await runAgentFor(deps, { run, req, dirs, model, resume, log });
+  // The clone's time counts in the run's timeout.
+  const timeoutMs = Math.max(1000, req.timeoutMs - (Date.now() - startedAt.getTime()));
+  const { outcome, egress } = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log });
 
   // Store what this invocation produced, however the run ended.
   const prefix = outputPrefix(startedAt, invocationId);
   const storage = storageForRun(deps.storage, run.ownerKeyId, sessionId, invocationId);
+  const onStored = (file: UploadedFile) => {
+    storage.record(file);
+    events.emit(sessionId, invocationId, fileStoredEvent(file));
+  };
+  const recorded =
+    base === undefined
+      ? undefined
+      : await recordChanges(deps, { dirs, base, since, prefix, baseUrl: q.baseUrl, invocationId, onStored: (file) => storage.record(file) });
   const upload = await storeChanges({
     store: deps.store,
     outbox: deps.outbox,
     workspace: dirs.workspace,
     before,
+    changed: fromGit ? (recorded?.written ?? []) : undefined,
     limits: config.limits,
     prefix,
     baseUrl: q.baseUrl,
     sessionId,
     invocationId,
-    onStored: (file) => {
-      storage.record(file);
-      events.emit(sessionId, invocationId, fileStoredEvent(file));
-    },
+    onStored,
     ...(storage.quota ? { quota: storage.quota } : {}),
   });
+  if (fromGit && recorded !== undefined) upload.skipped = rankSkipped([...upload.skipped, ...recorded.leftOut]);
   // Every entry, for paging; the output keeps only the first of each list.
   await sessions.files.record(sessionId, invocationId, upload);
-  return { outcome, startedAt, stored: { requestedModel: model, prefix, ...upload, egress } };
+  const push = run.git
+    ? await pushChanges(config, run.git, {
+        gitDir: dirs.git,
+        head: recorded?.head,
+        origin,
+        completed: outcome.success,
+        prompt: req.prompt,
+        log,
+      })
+    : undefined;
+  const errors = [...(upload.errors ?? []), ...(recorded?.error !== undefined ? [recorded.error] : [])];
+  return {
+    outcome,
+    startedAt,
+    stored: { requestedModel: model, prefix, ...upload, errors, egress, changes: recorded?.changes, repository: origin, push },
+  };
 }
 
 /** Records how the invocation ended and emits its last event. */

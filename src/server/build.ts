@@ -6,7 +6,8 @@
 import { createArtifactStore, loadSigningSecret, RetentionSweep, StorageLedger, UploadOutbox, UrlSigner } from '../artifacts/index.js';
 import { CredentialBroker } from '../broker/index.js';
 import { VERSION, type Config } from '../config/index.js';
-import { KeyRepo } from '../keys/index.js';
+import { GIT_CREDENTIALS_KEY_LABEL, GitCredentialStore, KeyRepo } from '../keys/index.js';
+import { DEFAULT_GIT_USERNAME } from '../codebase/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { makeDataDirPrivate, openDatabase } from '../store/index.js';
@@ -60,6 +61,8 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   const partials = (await local?.removePartials()) ?? 0;
   if (partials > 0) logger.info({ removed: partials }, 'removed the temp files of uploads that never finished');
   const keys = new KeyRepo(db);
+  // Tokens the operator registered per key for git hosts, sealed with a key only the service derives.
+  const gitCredentials = new GitCredentialStore(db, signer.deriveKey(GIT_CREDENTIALS_KEY_LABEL));
   const ledger = new StorageLedger(db);
   const storage: StorageQuota = {
     ledger,
@@ -109,6 +112,10 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     limits,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
+    keyCredentials: (keyId, host) => {
+      const token = gitCredentials.gitCredentialFor(keyId, host);
+      return token === undefined ? undefined : { username: DEFAULT_GIT_USERNAME, token };
+    },
   });
   const app = buildApp({
     config,
