@@ -6,3 +6,4 @@
 export * from './responses.js';
 export * from './control.js';
 export * from './events.js';
+export * from './uploads.js';

@@ -163,4 +163,7 @@ export const MIGRATIONS: readonly string[] = [
        JOIN invocations i ON i.id = f.invocation_id
        JOIN sessions s ON s.id = f.session_id
       WHERE f.kind = 'uploaded' AND f.key IS NOT NULL AND json_type(f.data, '$.size') = 'integer';`,
+  // Per-key caps on one upload into a session (NULL: CCA_UPLOAD_MAX_MB / CCA_UPLOAD_MAX_FILES).
+  `ALTER TABLE api_keys ADD COLUMN max_upload_mb INTEGER;
+   ALTER TABLE api_keys ADD COLUMN max_upload_files INTEGER;`,
 ];

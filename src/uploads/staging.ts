@@ -156,6 +156,9 @@ export class Staging {
         made.add(sofar);
       }
     };
+    // The workspace itself too: a run chowns the whole tree when its top is not the run user's,
+    // which would make every uploaded file look changed by the run (ctime) and be stored as output.
+    if (owner) await lchown(workspace, owner.uid, owner.gid);
     for (const rel of [...this.dirs].sort()) await ensureDir(rel);
     const written: WrittenFile[] = [];
     for (const rel of files) {

@@ -81,7 +81,7 @@ export async function zipOf(entries: ZipEntry[]): Promise<Buffer> {
   zip.end();
   const chunks: Buffer[] = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  let out = Buffer.concat(chunks);
+  let out: Buffer = Buffer.concat(chunks);
   for (const [from, to] of patches) out = replaceAll(out, from, to);
   return out;
 }

@@ -14,6 +14,7 @@ import {
   PingSchema,
   SessionDetailSchema,
   SessionFilesPageSchema,
+  UploadResultSchema,
   SessionListSchema,
 } from '../../schemas/responses.js';
 
@@ -76,6 +77,7 @@ describe('buildOpenApi', () => {
         'GET /sessions/{session_id}/events',
         'GET /sessions/{session_id}/files',
         'POST /sessions/{session_id}/cancel',
+        'POST /sessions/{session_id}/files',
         'POST /sessions/{session_id}/permissions/{request_id}',
         'GET /health',
         'GET /ping',
@@ -182,6 +184,7 @@ describe('buildOpenApi', () => {
       SessionList: SessionListSchema,
       SessionDetail: SessionDetailSchema,
       SessionFilesPage: SessionFilesPageSchema,
+      UploadResult: UploadResultSchema,
       Health: HealthSchema,
       Ping: PingSchema,
       AsyncAccepted: AsyncAcceptedSchema,
