@@ -14,9 +14,9 @@ import {
   PingSchema,
   SessionDetailSchema,
   SessionFilesPageSchema,
-  UploadResultSchema,
   SessionListSchema,
 } from '../../schemas/responses.js';
+import { UploadResultSchema } from '../../schemas/uploads.js';
 
 const limits = { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 };
 const doc = serviceDocument({ version: '9.9.9', serverUrl: 'https://agent.example.com', limits });
