@@ -39,7 +39,7 @@ export interface CommandContext extends CommandDeps {
 }
 
 /** Parsed flags by their long name without dashes (`'max-turns'`), as the commands read them. */
-export type FlagValues = Record<string, string | boolean | undefined>;
+export type FlagValues = Record<string, string | string[] | boolean | undefined>;
 
 /**
  * What commander parsed for a command: its flags (typed by the command that declares them) and its

@@ -57,6 +57,14 @@ export function uploadBase(raw: string | undefined): string {
   }
 }
 
+/**
+ * True for the archive's own top folder (`./`, `.`): nothing to create, and no name to refuse.
+ * @example isTopFolder('./') // true
+ */
+export function isTopFolder(raw: string): boolean {
+  return raw !== '' && raw.split('/').every((s) => s === '' || s === '.');
+}
+
 function baseSegments(base: string): string[] {
   return base === '' ? [] : base.split('/');
 }

@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { ValidationError } from '../errors/index.js';
 import { inputMeter, ratioMeter } from './byte-meters.js';
-import { entryPath } from './entry-path.js';
+import { entryPath, isTopFolder } from './entry-path.js';
 import type { Staging } from './staging.js';
 
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
@@ -51,6 +51,8 @@ export async function extractTar(body: Readable, staging: Staging, opts: { gzip:
 
 async function handleEntry(entry: ReadEntry, staging: Staging, base: string): Promise<void> {
   const raw = String(entry.path);
+  // `tar czf - -C dir .` starts with "./": the folder the upload goes into.
+  if (String(entry.type) === 'Directory' && isTopFolder(raw)) return void entry.resume();
   const rel = entryPath(raw, base);
   const type = String(entry.type);
   if (FILE_TYPES.has(type)) {

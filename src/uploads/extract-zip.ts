@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { AppError, ValidationError } from '../errors/index.js';
 import { ByteMeter, inputMeter } from './byte-meters.js';
-import { entryPath } from './entry-path.js';
+import { entryPath, isTopFolder } from './entry-path.js';
 import type { Staging } from './staging.js';
 import { overRatio, RATIO_GRACE_BYTES } from './upload-limits.js';
 
@@ -41,6 +41,7 @@ export async function extractZip(body: Readable, staging: Staging, opts: { base:
 async function handleEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, staging: Staging, base: string): Promise<void> {
   // Names are decoded here (not by yauzl) so that the refusal is ours and says which entry and why.
   const raw = (entry.fileName as unknown as Buffer).toString('utf8');
+  if (isTopFolder(raw)) return;
   const rel = entryPath(raw, base);
   const kind = kindOf(entry, raw);
   if (kind === 'dir') return staging.addDir(rel);

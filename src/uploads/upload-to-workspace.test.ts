@@ -48,6 +48,7 @@ async function tree(): Promise<string[]> {
 describe('tar.gz', () => {
   it('writes files and folders under ?path=, 0644, and lists them', async () => {
     const body = tarGzOf([
+      { path: './', type: 'Directory' },
       { path: 'src/', type: 'Directory' },
       { path: 'src/app.py', body: 'print(1)\n' },
       { path: './README.md', body: 'hi' },

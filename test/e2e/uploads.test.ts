@@ -4,9 +4,11 @@
  * is queued or running, 404 for another key's session, 413 over a key's cap, and hostile archives
  * answered 400 with the service still up.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartOf, tarGzOf } from '../support/archives.js';
 import { scenarios, text, toolUse } from '../support/model-server.js';
@@ -22,7 +24,12 @@ const responder = scenarios({
     { content: [text('Edited.')] },
   ],
   hang: [{ hang: true }],
+  cli: [
+    { content: [toolUse('Bash', { command: 'cat main.py proj/lib/util.py > seen.txt', description: 'read' })] },
+    { content: [text('Read them.')] },
+  ],
 });
+const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
 
 async function send(svc: TestService, key: string, route: string, body: Buffer | string, contentType: string) {
   const res = await fetch(`${svc.url}${route}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': contentType }, body });
@@ -121,5 +128,27 @@ describe('uploads into a session', () => {
     expect(res.body).toMatchObject({ code: 'payload_too_large', limit_name: 'upload_bytes', limit: 1024 * 1024 });
     expect(res.body.message).toContain('--max-upload-mb');
     expect(await fs.readdir(path.join(dataDir, 'sessions', 'upload-e2e-4', 'workspace'))).toEqual([]);
+  });
+
+  it('cca invoke --file and --dir upload into a new session, then run the task there (bin/cca, npm run build first)', async () => {
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-uploads-cli-'));
+    await fs.writeFile(path.join(work, 'main.py'), 'print("main")\n');
+    await fs.mkdir(path.join(work, 'proj/lib'), { recursive: true });
+    await fs.writeFile(path.join(work, 'proj/lib/util.py'), 'def util(): pass\n');
+    await fs.symlink('/etc/passwd', path.join(work, 'proj/passwd'));
+    const { stdout, stderr } = await promisify(execFile)(
+      CCA,
+      ['invoke', '[[scenario:cli]] read the files', '--file', 'main.py', '--dir', '.', '--json', '--endpoint', svc.url, '--api-key', key],
+      { cwd: work },
+    );
+    expect(stderr).toMatch(/Uploaded 1 file\(s\): 1 file\(s\), 14 bytes into session /);
+    // The CLI leaves the link out of its tar.gz: nothing for the service to skip.
+    expect(stderr).toMatch(/Uploaded \.: 2 file\(s\), \d+ bytes into session [^,]+\n/);
+    const out = JSON.parse(stdout) as any;
+    expect(out.output.success).toBe(true);
+    const workspace = path.join(dataDir, 'sessions', out.output.session_id, 'workspace');
+    expect(await fs.readFile(path.join(workspace, 'seen.txt'), 'utf8')).toBe('print("main")\ndef util(): pass\n');
+    await expect(fs.lstat(path.join(workspace, 'proj/passwd'))).rejects.toThrow();
+    await fs.rm(work, { recursive: true, force: true });
   });
 });

@@ -12,6 +12,8 @@ export interface OptionDef {
   env?: string;
   help: string;
   default?: string;
+  /** Given more than once, its values are collected in order (`--file a --file b`). */
+  repeatable?: boolean;
 }
 
 /** One command of the table. */
@@ -69,7 +71,11 @@ export function optionHelp(o: OptionDef): string {
 export function toCommand(def: CommandDef, onRun: (def: CommandDef, input: CommandInput) => Promise<void>): Command {
   const cmd = new Command(def.name).summary(def.summary).description(def.description ?? def.summary);
   if (def.usage !== undefined) cmd.usage(def.usage);
-  for (const o of def.options ?? []) cmd.addOption(new Option(o.flags, optionHelp(o)));
+  for (const o of def.options ?? []) {
+    const option = new Option(o.flags, optionHelp(o));
+    if (o.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    cmd.addOption(option);
+  }
   if (def.positionals) cmd.argument('[args...]');
   if (def.after !== undefined) cmd.addHelpText('after', `\n${def.after.trimEnd()}`);
   for (const sub of def.subcommands ?? []) cmd.addCommand(toCommand(sub, onRun));
