@@ -11,7 +11,8 @@ import { EXIT, UsageError } from './io.js';
 type ApiFlags = ConnectionFlags & RequestFlags & { json?: boolean };
 
 /** `cca invoke`'s flags (here beside api's, which invoke-runtime shares); with `--runtime` or `--runtime-arn` they go to the AgentCore Runtime instead. */
-export type InvokeFlags = ConnectionFlags & RequestFlags & { json?: boolean; runtime?: boolean; 'runtime-arn'?: string; region?: string };
+export type InvokeFlags = ConnectionFlags &
+  RequestFlags & { json?: boolean; runtime?: boolean; 'runtime-arn'?: string; region?: string; file?: string[]; dir?: string };
 
 /**
  * Runs `cca api` and returns its exit status: 0 success, 1 request failed, 2 usage, 3 the run ended

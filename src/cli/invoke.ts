@@ -3,6 +3,7 @@
  * (tool calls, approvals, stored files), then the result as `cca api` prints it. The stream is
  * resumed when the connection drops; Ctrl-C stops watching, not the run. `--async` only starts it.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { describeHttpError, printResult } from './api-report.js';
 import { buildRequestBody, promptOf, type InvokeFlags } from './api.js';
@@ -11,6 +12,7 @@ import type { CommandContext, CommandInput } from './context.js';
 import { openEventStream } from './event-stream.js';
 import { isOk, type HttpReply } from './http-request.js';
 import { EXIT, type CliIo } from './io.js';
+import { uploadInputs } from './upload-inputs.js';
 import { printCompleted, watchRun } from './watch.js';
 
 /** The 202 answer to an asynchronous invocation. */
@@ -34,7 +36,15 @@ export async function runInvoke({ values, positionals }: CommandInput<InvokeFlag
   }
   const now = ctx.now ?? (() => new Date());
   const conn = resolveConnection(values, env, ctx.cwd);
-  const body = buildRequestBody(promptOf(positionals, 'invoke'), values);
+  const prompt = promptOf(positionals, 'invoke');
+  const inputs = { files: values.file ?? [], dir: values.dir };
+  if (inputs.files.length > 0 || inputs.dir !== undefined) {
+    // The session is named here, so the upload creates it and the task runs in it.
+    values.session ??= randomUUID();
+    const failed = await uploadInputs(io, conn, values.session, inputs, ctx.cwd ?? process.cwd());
+    if (failed !== undefined) return failed;
+  }
+  const body = buildRequestBody(prompt, values);
   const flags = { async: values.async === true, json: values.json === true };
 
   const url = conn.invokeUrl;

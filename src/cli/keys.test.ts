@@ -147,6 +147,8 @@ describe('cca keys list', () => {
         max_concurrent: 4,
         max_timeout_s: null,
         max_turns: null,
+        max_upload_files: null,
+        max_upload_mb: null,
         max_budget_usd: null,
         max_memory_mb: null,
         max_pids: null,

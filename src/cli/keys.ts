@@ -41,6 +41,8 @@ const LIMIT_FLAGS = [
   ['max-disk', 'maxDiskMb'],
   ['max-queued', 'maxQueued'],
   ['storage-quota', 'storageQuotaMb'],
+  ['max-upload-mb', 'maxUploadMb'],
+  ['max-upload-files', 'maxUploadFiles'],
 ] as const;
 
 /** Settings that fall back to a server default: `cca keys update --FLAG default` puts it back. */
@@ -54,6 +56,8 @@ const DEFAULTABLE = new Set<keyof KeySettings>([
   'maxDiskMb',
   'maxQueued',
   'storageQuotaMb',
+  'maxUploadMb',
+  'maxUploadFiles',
 ]);
 
 type LimitFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { 'git-credential'?: string[] };
@@ -368,7 +372,11 @@ function capsText(record: ApiKeyRecord): string {
     record.max_cpus !== null ? `CPUs <= ${record.max_cpus}` : '',
     record.max_disk_mb !== null ? `disk <= ${record.max_disk_mb} MB` : '',
   ].filter((c) => c !== '');
-  return caps.length > 0 ? `; each run: ${caps.join(', ')}` : '';
+  const upload = [
+    record.max_upload_mb !== null ? `<= ${record.max_upload_mb} MB` : '',
+    record.max_upload_files !== null ? `<= ${record.max_upload_files} files` : '',
+  ].filter((c) => c !== '');
+  return (caps.length > 0 ? `; each run: ${caps.join(', ')}` : '') + (upload.length > 0 ? `; each upload: ${upload.join(', ')}` : '');
 }
 
 /** A key's own shares of the queue and of storage, when it has any. */
@@ -383,7 +391,7 @@ function sharesText(record: { max_queued: number | null; storage_quota_mb: numbe
 /** KeyRepo names fields as the API does (ratePerS); the user typed flags (--rate). */
 function flagNames(message: string): string {
   return message.replace(
-    /^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd|maxMemoryMb|maxPids|maxCpus|maxDiskMb|maxQueued|storageQuotaMb)\b/,
+    /^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd|maxMemoryMb|maxPids|maxCpus|maxDiskMb|maxQueued|storageQuotaMb|maxUploadMb|maxUploadFiles)\b/,
     (field) => {
       const flag = LIMIT_FLAGS.find(([, f]) => f === field)?.[0] ?? field;
       return `--${flag}`;

@@ -103,6 +103,8 @@ export interface Config {
   limits: Limits;
   /** What one sandboxed run may use (a key may be given lower caps). */
   runResources: RunResources;
+  /** What one upload into a workspace may write (CCA_UPLOAD_MAX_MB, CCA_UPLOAD_MAX_FILES; a key may be given lower caps). */
+  upload: { maxBytes: number; maxFiles: number };
   /** The unprivileged user runs execute as when the service runs as root (CCA_RUN_UID / CCA_RUN_GID). */
   runUser: { uid: number; gid: number };
   /** Repositories as workspaces (`repository`, `push`, `pull_request` in requests). */
@@ -226,6 +228,10 @@ export function loadConfig(
       pids: int('CCA_RUN_PIDS', resources.pids, 16, 4_194_304),
       cpus: number('CCA_RUN_CPUS', nonEmpty(env.CCA_RUN_CPUS), resources.cpus, 0.01, 4096, false),
       diskMb: int('CCA_RUN_DISK_MB', resources.diskMb, 1, 1024 * 1024 * 1024),
+    },
+    upload: {
+      maxBytes: int('CCA_UPLOAD_MAX_MB', 100, 1, 1024 * 1024) * MiB,
+      maxFiles: int('CCA_UPLOAD_MAX_FILES', 1000, 1, 1_000_000),
     },
     // 0 (root) is refused: the point is a user without privileges. 65534 is "nobody" on most systems.
     runUser: { uid: runUid, gid: int('CCA_RUN_GID', runUid === 65534 ? 65534 : runUid, 1, 2 ** 32 - 2) },

@@ -80,6 +80,12 @@ export class PayloadTooLargeError extends AppError {
   readonly code = 'payload_too_large';
 }
 
+/** The body is of a type the route does not take (415); `accepted` lists the ones it does. */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly code = 'unsupported_media_type';
+}
+
 /** A signed link is invalid or expired, or a key is missing (403). */
 export class ForbiddenError extends AppError {
   readonly status = 403;

@@ -17,6 +17,7 @@ import { healthRoute } from './routes/health.js';
 import { invokeRoute } from './routes/invoke.js';
 import { serveSessionControl } from './routes/session-control.js';
 import { serveSessionFiles } from './routes/session-files.js';
+import { serveSessionUploads } from './routes/session-uploads.js';
 import { serveSessionReads } from './routes/sessions.js';
 
 export interface GatewayDeps {
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   runLimits: Health['run_limits'];
   /** Encrypts the file pages' cursors (row ids would tell how busy other keys are). */
   cursorKey: Buffer;
+  /** The user runs execute as, who must own uploaded files; undefined: the service's own. */
+  runUser?: { uid: number; gid: number } | undefined;
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */
@@ -70,5 +73,6 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   serveSessionControl(app, deps);
   serveSessionReads(app, deps);
   serveSessionFiles(app, deps);
+  serveSessionUploads(app, deps);
   return app;
 }

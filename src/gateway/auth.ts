@@ -46,6 +46,8 @@ export function apiKeyAuth(deps: AuthDeps): MiddlewareHandler<CallerEnv> {
         maxPids: key.max_pids,
         maxCpus: key.max_cpus,
         maxDiskMb: key.max_disk_mb,
+        maxUploadMb: key.max_upload_mb,
+        maxUploadFiles: key.max_upload_files,
       },
     });
     await next();

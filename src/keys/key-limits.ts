@@ -24,6 +24,9 @@ export interface KeyRunCaps {
   maxPids: number | null;
   maxCpus: number | null;
   maxDiskMb: number | null;
+  /** What one upload into a session may write (below CCA_UPLOAD_MAX_MB / CCA_UPLOAD_MAX_FILES). */
+  maxUploadMb: number | null;
+  maxUploadFiles: number | null;
 }
 
 /**
@@ -61,6 +64,8 @@ const WHOLE_CAPS = [
   ['maxMemoryMb', 64, 16 * 1024 * 1024],
   ['maxPids', 16, 4_194_304],
   ['maxDiskMb', 1, 1024 * 1024 * 1024],
+  ['maxUploadMb', 1, 1024 * 1024],
+  ['maxUploadFiles', 1, 1_000_000],
 ] as const;
 
 /** Checks run caps: positive numbers (whole for seconds and turns) or null. */
@@ -73,6 +78,8 @@ export function resolveRunCaps(caps: Partial<KeyRunCaps> = {}): KeyRunCaps {
     maxPids: caps.maxPids ?? null,
     maxCpus: caps.maxCpus ?? null,
     maxDiskMb: caps.maxDiskMb ?? null,
+    maxUploadMb: caps.maxUploadMb ?? null,
+    maxUploadFiles: caps.maxUploadFiles ?? null,
   };
   for (const [field, min, max] of WHOLE_CAPS) {
     const value = resolved[field];

@@ -44,6 +44,8 @@ describe('KeyRepo', () => {
       max_concurrent: DEFAULT_KEY_LIMITS.maxConcurrent,
       max_timeout_s: null,
       max_turns: null,
+      max_upload_files: null,
+      max_upload_mb: null,
       max_budget_usd: null,
       max_memory_mb: null,
       max_pids: null,

@@ -37,6 +37,9 @@ export interface ApiKeyRecord {
   max_pids: number | null;
   max_cpus: number | null;
   max_disk_mb: number | null;
+  /** Caps on one upload into a session; null: CCA_UPLOAD_MAX_MB / CCA_UPLOAD_MAX_FILES. */
+  max_upload_mb: number | null;
+  max_upload_files: number | null;
   /** Runs it may have waiting for a slot; null: the server's CCA_MAX_QUEUED_PER_KEY. */
   max_queued: number | null;
   /** MiB of stored files it may have (0: no quota); null: the server's CCA_STORAGE_QUOTA_MB. */
@@ -45,7 +48,7 @@ export interface ApiKeyRecord {
 
 const COLUMNS =
   'id, name, created_at, revoked_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd, ' +
-  'max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb';
+  'max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb, max_upload_mb, max_upload_files';
 
 /** Each setting and its column. */
 const SETTING_COLUMNS = {
@@ -60,6 +63,8 @@ const SETTING_COLUMNS = {
   maxPids: 'max_pids',
   maxCpus: 'max_cpus',
   maxDiskMb: 'max_disk_mb',
+  maxUploadMb: 'max_upload_mb',
+  maxUploadFiles: 'max_upload_files',
   maxQueued: 'max_queued',
   storageQuotaMb: 'storage_quota_mb',
 } as const satisfies Record<keyof KeySettings, keyof ApiKeyRecord>;
@@ -76,8 +81,9 @@ export class KeyRepo {
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd,
-                               max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                               max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb,
+                               max_upload_mb, max_upload_files)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM api_keys WHERE id = ?'),
       get: db.prepare<[string], ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`),
@@ -119,6 +125,8 @@ export class KeyRepo {
       caps.maxDiskMb,
       shares.maxQueued,
       shares.storageQuotaMb,
+      caps.maxUploadMb,
+      caps.maxUploadFiles,
     );
     return { record: this.get(generated.id) as ApiKeyRecord, key: generated.key };
   }

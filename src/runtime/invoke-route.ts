@@ -28,6 +28,9 @@ export interface ResourceCaps {
   maxPids: number | null;
   maxCpus: number | null;
   maxDiskMb: number | null;
+  /** Caps on one upload into a session (null: CCA_UPLOAD_MAX_MB / CCA_UPLOAD_MAX_FILES). */
+  maxUploadMb?: number | null;
+  maxUploadFiles?: number | null;
 }
 
 /**

@@ -61,6 +61,8 @@ export interface StartedInvocation {
 /** Runs invocations; one at a time per session, within the run slots. */
 export class InvocationService {
   private readonly active = new Map<string, ActiveRun>();
+  /** Sessions receiving files (uploads): no run starts there until the files are in. */
+  private readonly receiving = new Set<string>();
   private closing = false;
 
   constructor(private readonly deps: ServiceDeps) {}
@@ -82,6 +84,9 @@ export class InvocationService {
     // Asks the remote (a round trip): before the checks below, which must run with no await after them.
     const git = await admitGit(config, req, sessionId, sessions.getSession(sessionId) !== undefined, ctx.ownerKeyId, this.deps.keyCredentials);
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
+    if (this.receiving.has(sessionId)) {
+      throw new ConflictError(`Session ${sessionId} is receiving files (an upload); start the invocation once the upload has answered.`);
+    }
     assertStorageRoom(this.deps.storage, ctx.ownerKeyId);
     const controller = new AbortController();
     // Throws at once when the key's share of the queue (429) or the queue (503) is full: nothing is recorded then.
@@ -172,6 +177,25 @@ export class InvocationService {
     const result: AnswerResult = this.active.get(sessionId)?.approvals.answer(requestId, decision, message) ?? 'unknown';
     if (result === 'unknown') throw new NotFoundError(`No pending permission request ${requestId} in session ${sessionId}.`);
     if (result === 'already_answered') throw new ConflictError(`Permission request ${requestId} was already answered.`);
+  }
+
+  /**
+   * Runs `work` (an upload writing into the session's workspace) while no invocation may start in
+   * the session; 409 when one is queued or running, or another upload is under way.
+   * @example await service.whileIdle(sessionId, () => uploadToWorkspace(body, type, base, target));
+   */
+  async whileIdle<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
+    if (this.active.has(sessionId)) {
+      throw new ConflictError(`Session ${sessionId} has an invocation queued or running; upload once it has finished (or cancel it).`);
+    }
+    if (this.receiving.has(sessionId))
+      throw new ConflictError(`Session ${sessionId} is already receiving an upload; send the next one after it.`);
+    this.receiving.add(sessionId);
+    try {
+      return await work();
+    } finally {
+      this.receiving.delete(sessionId);
+    }
   }
 
   /** Whether the session has an invocation queued or running (event streams stay open while it does). */

@@ -7,3 +7,4 @@ export * from './responses.js';
 export * from './changes.js';
 export * from './control.js';
 export * from './events.js';
+export * from './uploads.js';

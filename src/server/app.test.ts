@@ -38,6 +38,7 @@ describe('buildApp', () => {
         'POST /invocations',
         'POST /invoke',
         'POST /sessions/{session_id}/cancel',
+        'POST /sessions/{session_id}/files',
         'POST /sessions/{session_id}/permissions/{request_id}',
       ].sort(),
     );

@@ -34,6 +34,8 @@ export interface AppParts {
   now: () => number;
   /** How runs are limited (for /health); default: cgroup none, the service's uid. */
   runLimits?: { cgroup: 'v2' | 'v1' | 'none'; run_uid: number | null };
+  /** The user runs execute as (uploads give their files to it); undefined: the service's own. */
+  runUser?: { uid: number; gid: number } | undefined;
 }
 
 /**

@@ -133,6 +133,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     logger,
     now: options.now ?? Date.now,
     runLimits: limits === undefined ? { cgroup: 'none', run_uid: null } : limitsSummary(limits),
+    runUser: limits?.user,
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
   const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger, storage });

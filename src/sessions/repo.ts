@@ -84,6 +84,17 @@ export class SessionRepo {
     return this.stmts.getSession.get(id);
   }
 
+  /**
+   * The session, created for `ownerKeyId` if it does not exist yet (an upload before the first
+   * invocation); an existing one is returned as it is, whoever owns it: the caller checks.
+   * @example const row = sessions.createSession('s1', keyId, new Date());
+   */
+  createSession(id: string, ownerKeyId: string | undefined, at: Date = new Date()): SessionRow {
+    const now = at.toISOString();
+    this.stmts.insertSession.run(id, now, now, ownerKeyId ?? null);
+    return this.stmts.getSession.get(id) as SessionRow;
+  }
+
   /** Records the start of an invocation, creating its session on first use; one transaction. */
   startInvocation(input: {
     sessionId: string;

@@ -172,4 +172,7 @@ export const MIGRATIONS: readonly string[] = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (key_id, host)
    );`,
+  // Per-key caps on one upload into a session (NULL: CCA_UPLOAD_MAX_MB / CCA_UPLOAD_MAX_FILES).
+  `ALTER TABLE api_keys ADD COLUMN max_upload_mb INTEGER;
+   ALTER TABLE api_keys ADD COLUMN max_upload_files INTEGER;`,
 ];

@@ -42,6 +42,12 @@ const INVOKE: CommandDef = {
     },
     { flags: '--json', help: 'Print only the final result JSON ({"output": {...}}), no progress; approval requests still go to stderr.' },
     {
+      flags: '--file <PATH>',
+      help: 'Upload this file into the session first (repeatable), at its path relative to the current folder; a new session id is made if --session is not given.',
+      repeatable: true,
+    },
+    { flags: '--dir <DIR>', help: "Upload this folder's contents into the session first, as a tar.gz (symbolic links are left out)." },
+    {
       flags: '--runtime-arn <ARN>',
       help: 'AgentCore Runtime directly (AWS credentials instead of an API key): call this runtime with InvokeAgentRuntime.',
     },
@@ -56,6 +62,8 @@ const INVOKE: CommandDef = {
     '  cca invoke "Create a FastAPI server with a health check endpoint"\n' +
     '  cca invoke "Clean up the repo" --permission-mode manual\n' +
     '  cca invoke "Write the docs" --async\n' +
+    '  cca invoke "Fix the failing test" --dir ./myproject\n' +
+    '  cca invoke "Explain this script" --file app.py --file lib/util.py\n' +
     '  cca invoke "Create a hello world Python script" --runtime',
   run: async (input, ctx) => (await import('../invoke.js')).runInvoke(typed(input), ctx),
 };

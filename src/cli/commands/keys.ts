@@ -20,6 +20,8 @@ const LIMITS: OptionDef[] = [
   { flags: '--max-cpus <N>', help: 'Cap on the CPUs a run may use, fractions allowed, e.g. 0.5 (below CCA_RUN_CPUS).' },
   { flags: '--max-disk <MB>', help: "Cap on what a run's workspace, home and tmp may hold, and its largest file (below CCA_RUN_DISK_MB)." },
   { flags: '--max-queued <N>', help: 'Runs it may have waiting for a slot (default: CCA_MAX_QUEUED_PER_KEY, a quarter of the queue).' },
+  { flags: '--max-upload-mb <MB>', help: 'Cap on what one upload into a session may write (below CCA_UPLOAD_MAX_MB, 100).' },
+  { flags: '--max-upload-files <N>', help: 'Cap on the files one upload into a session may write (below CCA_UPLOAD_MAX_FILES, 1000).' },
   { flags: '--storage-quota <MB>', help: 'MiB of stored files it may have, 0 for none (default: CCA_STORAGE_QUOTA_MB, 10240).' },
 ];
 /** Git credentials per host, for repository sessions (clone, push, pull request). */
@@ -49,12 +51,12 @@ export const KEYS_COMMAND: CommandDef = {
       summary: 'Make a key and print it once (--json: {"id","name","key"}).',
       usage:
         '--name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--max-timeout S] [--max-turns N] [--max-budget USD] ' +
-        '[--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--max-queued N] [--storage-quota MB] ' +
+        '[--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--max-queued N] [--storage-quota MB] [--max-upload-mb MB] [--max-upload-files N] ' +
         '[--git-credential HOST=TOKEN]... [--json]',
       description:
         'Makes a key and prints it once. Limits: requests a second (token bucket rate), burst size, requests per UTC day, ' +
         "agent runs at once; optional caps on each run's timeout_s, max_turns and max_budget_usd (below the server's maxima), " +
-        'on what each run may use (memory, processes, CPUs, disk), and its own share of the run queue and of stored files (else the server defaults).',
+        'on what each run may use (memory, processes, CPUs, disk) and each upload may write, and its own share of the run queue and of stored files (else the server defaults).',
       options: [
         { flags: '--name <NAME>', help: 'A label for you, e.g. "ci-bot" (required).' },
         ...LIMITS.map((o) => {
@@ -88,7 +90,7 @@ export const KEYS_COMMAND: CommandDef = {
       usage:
         'ID [--rate N] [--burst N] [--quota N] [--concurrency N] [--max-timeout S|default] [--max-turns N|default] ' +
         '[--max-budget USD|default] [--max-memory MB|default] [--max-pids N|default] [--max-cpus N|default] [--max-disk MB|default] ' +
-        '[--max-queued N|default] [--storage-quota MB|default] [--git-credential HOST=TOKEN|HOST=]... [--json]',
+        '[--max-queued N|default] [--storage-quota MB|default] [--max-upload-mb MB|default] [--max-upload-files N|default] [--git-credential HOST=TOKEN|HOST=]... [--json]',
       description:
         'Changes the limits given and keeps the others. "default" puts a cap or share back to the server default. ' +
         '--git-credential HOST=TOKEN adds or replaces the credential for HOST, HOST= removes it. ' +

@@ -16,6 +16,7 @@ import {
   SessionFilesPageSchema,
   SessionListSchema,
 } from '../../schemas/responses.js';
+import { UploadResultSchema } from '../../schemas/uploads.js';
 
 const limits = { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 };
 const doc = serviceDocument({ version: '9.9.9', serverUrl: 'https://agent.example.com', limits });
@@ -76,6 +77,7 @@ describe('buildOpenApi', () => {
         'GET /sessions/{session_id}/events',
         'GET /sessions/{session_id}/files',
         'POST /sessions/{session_id}/cancel',
+        'POST /sessions/{session_id}/files',
         'POST /sessions/{session_id}/permissions/{request_id}',
         'GET /health',
         'GET /ping',
@@ -182,6 +184,7 @@ describe('buildOpenApi', () => {
       SessionList: SessionListSchema,
       SessionDetail: SessionDetailSchema,
       SessionFilesPage: SessionFilesPageSchema,
+      UploadResult: UploadResultSchema,
       Health: HealthSchema,
       Ping: PingSchema,
       AsyncAccepted: AsyncAcceptedSchema,
