@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { watchSize } from './dir-size.js';
+import { dirSize, watchSize } from './dir-size.js';
 import { RepositoryTooLargeError } from './errors.js';
 import { GitCommandError, runGit } from './git.js';
 import type { RemoteHead } from './inspect.js';
@@ -91,17 +91,14 @@ export async function cloneRepository(job: CloneJob): Promise<Cloned> {
       },
     );
   } catch (err) {
-    if (tooLarge !== undefined) {
-      throw new RepositoryTooLargeError(
-        `${job.shown} is larger than the ${Math.round(job.maxBytes / 1048576)} MB the service fetches (CCA_REPO_MAX_MB); fetch less history with repository.depth, or ask the operator for more.`,
-        { field: 'repository.url', limit_bytes: job.maxBytes },
-      );
-    }
+    if (tooLarge !== undefined) throw tooLargeError(job);
     if (err instanceof GitCommandError && err.stopped === 'aborted') throw err;
     throw remoteError(err, job.shown, job.head.fetch.replace(/^refs\/(heads|tags)\//, ''), job.hasCredential);
   } finally {
     stopWatch();
   }
+  // A fetch quicker than the watch's first look is measured once it is done.
+  if ((await dirSize(gitDir)) > job.maxBytes) throw tooLargeError(job);
 
   const commit = (await runGit(['rev-parse', '--verify', `${REMOTE_REF}^{commit}`], { gitDir, path: job.path })).toString().trim();
   job.onProgress?.({ phase: 'checking_out' });
@@ -115,6 +112,13 @@ export async function cloneRepository(job: CloneJob): Promise<Cloned> {
   await runGit(['update-ref', SHADOW_HEAD, commit], { gitDir, path: job.path });
   await giveRunItsGit(job, commit);
   return { commit, branch: job.head.branch };
+}
+
+function tooLargeError(job: CloneJob): RepositoryTooLargeError {
+  return new RepositoryTooLargeError(
+    `${job.shown} is larger than the ${Math.round(job.maxBytes / 1048576)} MB the service fetches (CCA_REPO_MAX_MB); fetch less history with repository.depth, or ask the operator for more.`,
+    { field: 'repository.url', limit_bytes: job.maxBytes },
+  );
 }
 
 /** The run's own `.git`: a copy of the objects, on the branch that was cloned, with the same index. */

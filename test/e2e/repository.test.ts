@@ -6,15 +6,21 @@
  * stand-in for GitHub's REST API (no local GitHub exists). Bad repositories get their 4xx before
  * anything is recorded, and the token is nowhere a caller or a run could read it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionRepo } from '../../src/sessions/index.js';
 import { scenarios, text, toolUse } from '../support/model-server.js';
 import { startGitServer, type CreatedRepo, type TestGitServer } from '../support/git-server.js';
 import { startGitHubPeer, type GitHubPeer } from '../support/github-peer.js';
 import { startTestService, type TestService } from '../support/service.js';
+
+// Asynchronous: the git server answers from this very process.
+const run = promisify(execFile);
+const sh = async (args: string[], cwd: string, env: NodeJS.ProcessEnv) => (await run('git', args, { cwd, env })).stdout;
 
 const TOKEN = 'ghp_secret_token_for_tests_0123456789';
 const bash = (command: string) => ({ content: [toolUse('Bash', { command, description: 'work on the repo' })] });
@@ -31,8 +37,8 @@ const EDIT = [
 ].join(' && ');
 
 const script = scenarios({
-  edit: [bash(EDIT), { content: [text('Edited.')] }],
-  again: [bash("echo 'print(2)' >> src/app.py"), { content: [text('Again.')] }],
+  // The continued conversation counts its turns on from the first invocation's.
+  edit: [bash(EDIT), { content: [text('Edited.')] }, bash("echo 'print(2)' >> src/app.py"), { content: [text('Again.')] }],
 });
 
 const notes = Array.from({ length: 30 }, (_, i) => `note line ${i}`).join('\n') + '\n';
@@ -115,18 +121,18 @@ describe('a repository as the workspace (real git, real Claude Code)', () => {
     expect(patchText).toContain('rename from notes.txt');
     expect(patchText).not.toContain('logo.bin');
     const check = await tmp();
-    execFileSync('git', ['clone', '-q', `http://x-access-token:${TOKEN}@${repo.url.slice('http://'.length)}`, check], { env: gitEnv });
-    execFileSync('git', ['checkout', '-q', repo.head], { cwd: check, env: gitEnv });
-    await fs.writeFile(path.join(check, '..', 'p.patch'), patchText);
-    execFileSync('git', ['apply', '--check', path.join(check, '..', 'p.patch')], { cwd: check, env: gitEnv });
+    await sh(['clone', '-q', `http://x-access-token:${TOKEN}@${repo.url.slice('http://'.length)}`, check], '/', gitEnv);
+    await sh(['checkout', '-q', repo.head], check, gitEnv);
+    await fs.writeFile(`${check}.patch`, patchText);
+    await sh(['apply', '--check', `${check}.patch`], check, gitEnv);
 
     // The branch is on the remote, on top of the cloned commit, with the run's tree.
     expect(out.push).toMatchObject({ branch: 'cca/greeting', status: 'pushed' });
     expect(await gitServer.readRef('acme/app', 'refs/heads/cca/greeting')).toBe(out.push.commit);
-    execFileSync('git', ['fetch', '-q', 'origin', 'cca/greeting'], { cwd: check, env: gitEnv });
-    expect(execFileSync('git', ['rev-parse', 'FETCH_HEAD^'], { cwd: check, env: gitEnv }).toString().trim()).toBe(repo.head);
-    expect(execFileSync('git', ['show', 'FETCH_HEAD:src/app.py'], { cwd: check, env: gitEnv }).toString()).toBe('print("goodbye")\n');
-    const files = execFileSync('git', ['ls-tree', '-r', '--name-only', 'FETCH_HEAD'], { cwd: check, env: gitEnv }).toString().split('\n');
+    await sh(['fetch', '-q', 'origin', 'cca/greeting'], check, gitEnv);
+    expect((await sh(['rev-parse', 'FETCH_HEAD^'], check, gitEnv)).trim()).toBe(repo.head);
+    expect((await sh(['show', 'FETCH_HEAD:src/app.py'], check, gitEnv))).toBe('print("goodbye")\n');
+    const files = (await sh(['ls-tree', '-r', '--name-only', 'FETCH_HEAD'], check, gitEnv)).split('\n');
     expect(files).not.toContain('README.md');
     expect(files).not.toContain('build/out.o');
     expect(files).toContain('docs/notes.txt');
@@ -136,7 +142,7 @@ describe('a repository as the workspace (real git, real Claude Code)', () => {
 
     // A continued session: its changes are against the previous invocation, and the push goes on top.
     const next = await svc.invoke({
-      prompt: '[[scenario:again]] more',
+      prompt: 'one more line',
       session_id: out.session_id,
       git_token: TOKEN,
       push: { branch: 'cca/greeting' },
@@ -167,14 +173,14 @@ describe('a repository as the workspace (real git, real Claude Code)', () => {
       [{ push: { branch: 'x' } }, 400, 'invalid_request'],
       [{ repository: { url: repo.url }, git_token: TOKEN, pull_request: {} }, 400, 'invalid_request'],
     ];
-    const before = (await svc.runtime.sessions.listSessions(null, 1000)).length;
+    const before = new SessionRepo(svc.runtime.db).listSessions(null, 1000).length;
     for (const [extra, status, code] of cases) {
       const res = await svc.invoke({ prompt: 'x', ...(extra as object) });
       expect({ extra, status: res.status, code: res.body.code }).toEqual({ extra, status, code });
       expect(res.body.message).toMatch(/\w/);
       expect(JSON.stringify(res.body).includes(TOKEN)).toBe(false);
     }
-    expect((await svc.runtime.sessions.listSessions(null, 1000)).length).toBe(before);
+    expect(new SessionRepo(svc.runtime.db).listSessions(null, 1000).length).toBe(before);
   });
 
   it('stops a clone over the size limit and says so', async () => {

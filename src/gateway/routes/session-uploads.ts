@@ -3,6 +3,7 @@
  * invocations (multipart, tar, tar.gz or zip). Uploading to a new session id creates the session
  * for the calling key, so `POST /invoke` with that `session_id` starts with the files.
  */
+import { markWorkspaceChanged } from '../../codebase/index.js';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
@@ -135,6 +136,8 @@ export function serveSessionUploads(app: OpenAPIHono<CallerEnv>, deps: SessionUp
         limits,
         owner: deps.runUser,
       });
+      // The next invocation's changes are its own, not these files: it records the workspace first.
+      await markWorkspaceChanged(dirs.git);
       // Recorded only once the files are in: a refused upload to a new id leaves no session behind.
       sessions.createSession(sessionId, owner);
       return written;
