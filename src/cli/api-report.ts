@@ -24,6 +24,33 @@ export const InvocationResult = z.object({
   stop_reason: z.string().optional(),
   cost_usd: z.number().optional(),
   errors: z.array(z.string()).optional(),
+  changes: z
+    .object({
+      files: z.array(
+        z.object({
+          path: z.string(),
+          status: z.string(),
+          from: z.string().optional(),
+          binary: z.boolean().optional(),
+          additions: z.number().optional(),
+          deletions: z.number().optional(),
+        }),
+      ),
+      files_total: z.number(),
+      counts: z.record(z.string(), z.number()).optional(),
+      patch: z.object({ download_url: z.string().optional(), size: z.number().optional() }).nullish(),
+      patch_note: z.string().optional(),
+    })
+    .optional(),
+  push: z
+    .object({
+      branch: z.string(),
+      status: z.string(),
+      commit: z.string().nullish(),
+      error: z.string().optional(),
+      pull_request: z.object({ status: z.string(), url: z.string().optional(), error: z.string().optional() }).optional(),
+    })
+    .optional(),
   metadata: z
     .object({
       duration_ms: z.number().optional(),
@@ -109,8 +136,43 @@ export function renderOutput(out: InvocationResult, command = 'api'): string {
   const failed = meta.failed_uploads ?? [];
   if (failed.length > 0) lines.push(`Not stored (${of(failed.length, meta.failed_uploads_total)}, still in the session's workspace):`);
   for (const f of failed) lines.push(`  ${f.file_name}: ${f.error}`);
+  lines.push(...renderChanges(out));
   if (out.session_id) lines.push(`Continue this session: cca ${command} "..." --session ${out.session_id}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Changed paths shown; the rest are counted (the patch has them all). */
+const CHANGES_SHOWN = 20;
+const LETTER: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D', renamed: 'R' };
+
+/** What the run changed, its patch, and the branch it pushed. */
+function renderChanges(out: InvocationResult): string[] {
+  const lines: string[] = [];
+  const changes = out.changes;
+  if (changes !== undefined && changes.files_total > 0) {
+    const counts = Object.entries(changes.counts ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ');
+    lines.push(`Changes (${changes.files_total}${counts ? `: ${counts}` : ''}):`);
+    for (const c of changes.files.slice(0, CHANGES_SHOWN)) {
+      const stat = c.binary ? 'binary' : c.status === 'deleted' ? '' : `+${c.additions ?? 0} -${c.deletions ?? 0}`;
+      lines.push(`  ${LETTER[c.status] ?? '?'} ${c.from !== undefined ? `${c.from} -> ` : ''}${c.path}  ${stat}`.trimEnd());
+    }
+    if (changes.files_total > CHANGES_SHOWN)
+      lines.push(`  ... and ${changes.files_total - CHANGES_SHOWN} more (all of them are in the patch)`);
+    if (changes.patch?.download_url) lines.push(`Patch (git apply): ${changes.patch.download_url}`);
+    else if (changes.patch_note) lines.push(`No patch: ${changes.patch_note}`);
+  }
+  const push = out.push;
+  if (push !== undefined) {
+    if (push.status === 'pushed') lines.push(`Pushed ${push.branch} at ${push.commit ?? '?'}`);
+    else lines.push(`Not pushed (${push.status})${push.error ? `: ${push.error}` : ''}`);
+    const pr = push.pull_request;
+    if (pr?.url) lines.push(`Pull request${pr.status === 'existing' ? ' (already open)' : ''}: ${pr.url}`);
+    else if (pr) lines.push(`No pull request (${pr.status})${pr.error ? `: ${pr.error}` : ''}`);
+  }
+  return lines;
 }
 
 /** The errors of a run that ended with `success: false`, for stderr. */

@@ -25,7 +25,7 @@ export async function runApi({ values, positionals }: CommandInput<ApiFlags>, ct
   const prepared: PreparedRequest = {
     url: conn.invokeUrl,
     apiKey: conn.apiKey,
-    body: buildRequestBody(promptOf(positionals, 'api'), values),
+    body: buildRequestBody(promptOf(positionals, 'api'), values, ctx.env),
     json: values.json === true,
   };
 
@@ -61,10 +61,27 @@ export interface RequestFlags {
   'max-budget'?: string;
   timeout?: string;
   async?: boolean;
+  repo?: string;
+  ref?: string;
+  depth?: string;
+  'git-token'?: string;
+  push?: string;
+  'commit-message'?: string;
+  pr?: boolean;
+  'pr-title'?: string;
 }
 
 /** The request body, built with JSON.stringify: any prompt (quotes, `$(...)`, newlines) arrives as typed. */
-export function buildRequestBody(prompt: string, flags: RequestFlags): string {
+export function buildRequestBody(prompt: string, flags: RequestFlags, env: NodeJS.ProcessEnv = {}): string {
+  if ((flags.ref !== undefined || flags.depth !== undefined) && flags.repo === undefined) {
+    throw new UsageError('--ref and --depth go with --repo URL: the repository a new session starts from.');
+  }
+  if ((flags.pr || flags['pr-title'] !== undefined) && flags.push === undefined) {
+    throw new UsageError('--pr opens a pull request from the pushed branch: give the branch with --push BRANCH.');
+  }
+  if (flags['commit-message'] !== undefined && flags.push === undefined) throw new UsageError('--commit-message goes with --push BRANCH.');
+  // The environment rather than argv, where any user of the machine could read it in `ps`.
+  const gitToken = flags['git-token'] ?? env.CCA_GIT_TOKEN;
   return JSON.stringify({
     prompt,
     permission_mode: flags['permission-mode'],
@@ -75,7 +92,24 @@ export function buildRequestBody(prompt: string, flags: RequestFlags): string {
     max_budget_usd: flags['max-budget'] === undefined ? undefined : budget(flags['max-budget']),
     timeout_s: flags.timeout === undefined ? undefined : seconds('--timeout', flags.timeout),
     async: flags.async === true ? true : undefined,
+    repository:
+      flags.repo === undefined
+        ? undefined
+        : {
+            url: flags.repo,
+            ref: flags.ref,
+            depth: flags.depth === undefined ? undefined : wholeNumber('--depth', flags.depth),
+          },
+    git_token: gitToken === undefined || gitToken === '' || (flags.repo === undefined && flags.push === undefined) ? undefined : gitToken,
+    push: flags.push === undefined ? undefined : { branch: flags.push, commit_message: flags['commit-message'] },
+    pull_request: flags.pr || flags['pr-title'] !== undefined ? { title: flags['pr-title'] } : undefined,
   });
+}
+
+function wholeNumber(flag: string, raw: string): number {
+  const value = toNumber(raw);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} must be a whole number (0: all history); got "${raw}".`);
+  return value;
 }
 
 /** The one positional argument of `cca <command> "TASK"`. */

@@ -44,7 +44,7 @@ export async function runInvoke({ values, positionals }: CommandInput<InvokeFlag
     const failed = await uploadInputs(io, conn, values.session, inputs, ctx.cwd ?? process.cwd());
     if (failed !== undefined) return failed;
   }
-  const body = buildRequestBody(prompt, values);
+  const body = buildRequestBody(prompt, values, ctx.env);
   const flags = { async: values.async === true, json: values.json === true };
 
   const url = conn.invokeUrl;

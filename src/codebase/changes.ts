@@ -33,7 +33,7 @@ export async function changedPaths(gitDir: string, base: string, head: string, h
   const counts = parseNumstat(numstat);
   const out: ChangedPath[] = [];
   const fields = splitZ(raw);
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const meta = fields[i++] ?? '';
     const letter = meta.trim().split(' ').at(-1)?.[0] ?? '';
     const status = STATUS[letter];
@@ -50,7 +50,7 @@ export async function changedPaths(gitDir: string, base: string, head: string, h
 function parseNumstat(out: Buffer): Map<string, Pick<ChangedPath, 'binary' | 'additions' | 'deletions'>> {
   const counts = new Map<string, Pick<ChangedPath, 'binary' | 'additions' | 'deletions'>>();
   const fields = splitZ(out);
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const head = fields[i++] ?? '';
     const m = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(head);
     if (!m) continue;
@@ -77,7 +77,19 @@ export async function textPatch(gitDir: string, base: string, head: string, maxB
   let out: Buffer;
   try {
     out = await runGit(
-      ['diff-tree', '-p', '-M', '--no-commit-id', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', base, head],
+      [
+        'diff-tree',
+        '-p',
+        '-M',
+        '--no-commit-id',
+        '--no-color',
+        '--no-ext-diff',
+        '--no-textconv',
+        '--src-prefix=a/',
+        '--dst-prefix=b/',
+        base,
+        head,
+      ],
       { gitDir, path: hostPath, maxOutputBytes: maxBytes },
     );
   } catch (err) {

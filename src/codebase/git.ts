@@ -155,6 +155,9 @@ function gitEnv(opts: GitOptions): NodeJS.ProcessEnv {
 }
 
 function lastLines(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.slice(-3).join(' / ').slice(0, 500);
 }

@@ -46,7 +46,14 @@ export function parseGitHubRepo(url: string): GitHubRepo {
   const parts = parsed.pathname.replace(/\/+$/, '').split('/').slice(1);
   const owner = parts[0] ?? '';
   const repo = (parts[1] ?? '').replace(/\.git$/, '');
-  if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parts.length !== 2 || !NAME.test(owner) || !NAME.test(repo) || repo === '.' || repo === '..') {
+  if (
+    (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
+    parts.length !== 2 ||
+    !NAME.test(owner) ||
+    !NAME.test(repo) ||
+    repo === '.' ||
+    repo === '..'
+  ) {
     // The URL may carry credentials: name only its host and path.
     throw new NotAGitHubRepoError(
       `https://${parsed.host}${parsed.pathname} does not name a GitHub repository: expected https://HOST/OWNER/REPO(.git), e.g. https://github.com/acme/app.git.`,

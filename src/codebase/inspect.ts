@@ -58,9 +58,13 @@ export async function inspectRemote(
   if (ref === undefined) {
     const id = refs.get('HEAD');
     if (id === undefined || defaultBranch === undefined) {
-      throw new RepositoryUnusableError('repository_invalid', `${shown} has no commits on a default branch; name one with repository.ref.`, {
-        field: 'repository.ref',
-      });
+      throw new RepositoryUnusableError(
+        'repository_invalid',
+        `${shown} has no commits on a default branch; name one with repository.ref.`,
+        {
+          field: 'repository.ref',
+        },
+      );
     }
     return { fetch: `refs/heads/${defaultBranch}`, id, branch: defaultBranch, defaultBranch };
   }

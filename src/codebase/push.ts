@@ -90,7 +90,9 @@ export function pushedRef(branch: string): string {
  */
 export async function pushParent(gitDir: string, branch: string, base: string, hostPath?: string): Promise<string> {
   try {
-    return (await runGit(['rev-parse', '--verify', '--quiet', `${pushedRef(branch)}^{commit}`], { gitDir, path: hostPath })).toString().trim();
+    return (await runGit(['rev-parse', '--verify', '--quiet', `${pushedRef(branch)}^{commit}`], { gitDir, path: hostPath }))
+      .toString()
+      .trim();
   } catch {
     return base;
   }

@@ -101,10 +101,16 @@ export function remoteError(err: unknown, shown: string, ref: string | undefined
       { field: hasCredential ? 'git_token' : 'repository.url' },
     );
   }
-  if (/couldn't find remote ref|not our ref|no such ref|unadvertised object|remote error: .*(not found|upload-pack: not our ref)/i.test(text)) {
-    return new RepositoryUnusableError('repository_ref_not_found', `${shown} has no branch, tag or commit "${ref ?? 'HEAD'}"; check repository.ref.`, {
-      field: 'repository.ref',
-    });
+  if (
+    /couldn't find remote ref|not our ref|no such ref|unadvertised object|remote error: .*(not found|upload-pack: not our ref)/i.test(text)
+  ) {
+    return new RepositoryUnusableError(
+      'repository_ref_not_found',
+      `${shown} has no branch, tag or commit "${ref ?? 'HEAD'}"; check repository.ref.`,
+      {
+        field: 'repository.ref',
+      },
+    );
   }
   if (/returned error: 404|not found|does not appear to be a git repository|not a git repository|does not exist/i.test(text)) {
     return new RepositoryUnusableError(
@@ -114,13 +120,20 @@ export function remoteError(err: unknown, shown: string, ref: string | undefined
     );
   }
   if (/returned error: 413|too large/i.test(text)) return new RepositoryTooLargeError(`${shown} is too large to fetch.`);
-  if (/Could not resolve|Failed to connect|Connection refused|timed out|Connection reset|SSL|TLS|certificate|returned error: 5\d\d/i.test(text)) {
+  if (
+    /Could not resolve|Failed to connect|Connection refused|timed out|Connection reset|SSL|TLS|certificate|returned error: 5\d\d/i.test(
+      text,
+    )
+  ) {
     return new RepositoryUnreachableError(`${shown} could not be reached: ${lastLine(text)}`);
   }
   return new RepositoryUnusableError('repository_invalid', `git could not fetch ${shown}: ${lastLine(text)}`, { field: 'repository.url' });
 }
 
 function lastLine(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return (lines.at(-1) ?? 'no detail').replace(/^fatal: /, '').slice(0, 300);
 }

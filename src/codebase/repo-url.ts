@@ -7,9 +7,7 @@ import path from 'node:path';
 import { ValidationError } from '../errors/index.js';
 
 /** A remote the service may fetch from. */
-export type RepositorySource =
-  | { kind: 'http'; url: URL; host: string; port: number }
-  | { kind: 'local'; path: string };
+export type RepositorySource = { kind: 'http'; url: URL; host: string; port: number } | { kind: 'local'; path: string };
 
 const MAX_URL = 2048;
 const MAX_REF = 255;
@@ -26,11 +24,15 @@ export function parseRepositoryUrl(raw: string, opts: { allowLocal: boolean }): 
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\s]/.test(raw)) throw bad('must not contain spaces or control characters.');
   if (/^[\w.-]+@[\w.-]+:/.test(raw) || raw.startsWith('ssh://') || raw.startsWith('git://')) {
-    throw bad('uses SSH or the git protocol, which the service does not fetch with; use the https URL of the repository, with git_token for a private one.');
+    throw bad(
+      'uses SSH or the git protocol, which the service does not fetch with; use the https URL of the repository, with git_token for a private one.',
+    );
   }
   if (raw.startsWith('/') || raw.startsWith('file:')) {
     if (!opts.allowLocal) {
-      throw bad('names a path on the service\'s machine, which this service does not allow (the operator can, with --git-allow-local / CCA_GIT_ALLOW_LOCAL=1); use an https URL.');
+      throw bad(
+        "names a path on the service's machine, which this service does not allow (the operator can, with --git-allow-local / CCA_GIT_ALLOW_LOCAL=1); use an https URL.",
+      );
     }
     const local = raw.startsWith('file:') ? fileUrlPath(raw, bad) : raw;
     return { kind: 'local', path: path.resolve(local) };
@@ -41,9 +43,12 @@ export function parseRepositoryUrl(raw: string, opts: { allowLocal: boolean }): 
   } catch {
     throw bad('is not a URL; send an https URL such as "https://github.com/owner/repo.git".');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw bad(`has the scheme "${url.protocol}"; only https and http are fetched.`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw bad(`has the scheme "${url.protocol}"; only https and http are fetched.`);
   if (url.username !== '' || url.password !== '') {
-    throw bad('carries a user name or token, which would be recorded with the request; send the URL without it and the token in git_token.');
+    throw bad(
+      'carries a user name or token, which would be recorded with the request; send the URL without it and the token in git_token.',
+    );
   }
   if (url.search !== '' || url.hash !== '') throw bad('must not have a query string or fragment.');
   if (url.hostname === '') throw bad('has no host.');
@@ -71,7 +76,8 @@ export function assertRef(ref: string, field = 'repository.ref'): void {
   if (ref.length === 0 || ref.length > MAX_REF) throw bad(`must be 1-${MAX_REF} characters.`);
   if (isCommitId(ref)) return;
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(ref)) throw bad('has a character refs may not have (space, ~ ^ : ? * [ \\ or a control character).');
+  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(ref))
+    throw bad('has a character refs may not have (space, ~ ^ : ? * [ \\ or a control character).');
   if (ref.startsWith('-') || ref.startsWith('/') || ref.endsWith('/') || ref.endsWith('.') || ref.endsWith('.lock')) {
     throw bad('has a form refs may not have (a leading "-" or "/", or a trailing "/", "." or ".lock").');
   }

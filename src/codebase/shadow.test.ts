@@ -60,7 +60,9 @@ describe('the private record of a workspace', () => {
     // The patch applies to the starting point, checked out fresh.
     const check = path.join(root, 'check');
     execFileSync('git', ['init', '-q', check]);
-    execFileSync('git', [`--git-dir=${gitDir}`, `--work-tree=${check}`, 'read-tree', '-u', '--reset', base], { env: { ...process.env, GIT_INDEX_FILE: path.join(root, 'idx') } });
+    execFileSync('git', [`--git-dir=${gitDir}`, `--work-tree=${check}`, 'read-tree', '-u', '--reset', base], {
+      env: { ...process.env, GIT_INDEX_FILE: path.join(root, 'idx') },
+    });
     await fs.writeFile(path.join(root, 'changes.patch'), patch.bytes);
     execFileSync('git', ['apply', '--check', path.join(root, 'changes.patch')], { cwd: check });
   });

@@ -79,7 +79,10 @@ export const InvocationRequest = z
             description: 'https (or http) URL of the repository, without credentials.',
             examples: ['https://github.com/octocat/Hello-World.git'],
           }),
-          ref: z.string({ error: 'repository.ref must be a string.' }).meta({ description: "Branch, tag or full commit id; omitted: the remote's default branch." }).optional(),
+          ref: z
+            .string({ error: 'repository.ref must be a string.' })
+            .meta({ description: "Branch, tag or full commit id; omitted: the remote's default branch." })
+            .optional(),
           depth: z
             .number({ error: 'repository.depth must be a whole number of commits, 0 for all of them.' })
             .int('repository.depth must be a whole number of commits, 0 for all of them.')
@@ -136,7 +139,9 @@ export const InvocationRequest = z
         },
         { error: 'pull_request must be an object {"title"?, "body"?, "base"?, "draft"?}.' },
       )
-      .meta({ description: 'After the push, open a GitHub pull request from push.branch (GitHub or GitHub Enterprise, through its REST API).' })
+      .meta({
+        description: 'After the push, open a GitHub pull request from push.branch (GitHub or GitHub Enterprise, through its REST API).',
+      })
       .optional(),
     async: z
       .boolean({ error: 'async must be true or false.' })
@@ -239,7 +244,9 @@ function gitFields(req: InvocationRequest): Pick<ValidInvocation, 'repository' |
   if (push !== undefined) {
     assertRef(push.branch, 'push.branch');
     if (isCommitId(push.branch) || push.branch === 'HEAD') {
-      throw new ValidationError('push.branch must be a branch name such as "cca/fix-tests", not a commit id or HEAD.', { field: 'push.branch' });
+      throw new ValidationError('push.branch must be a branch name such as "cca/fix-tests", not a commit id or HEAD.', {
+        field: 'push.branch',
+      });
     }
   }
   if (pr !== undefined && push === undefined) {

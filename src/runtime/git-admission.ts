@@ -13,6 +13,7 @@ import {
   type GitCredential,
   type RemoteAccess,
   type RemoteHead,
+  type RepositorySource,
 } from '../codebase/index.js';
 import type { Config } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
@@ -51,8 +52,18 @@ export async function admitGit(
 ): Promise<GitPlan | undefined> {
   if (req.repository === undefined && req.push === undefined) return undefined;
   const policy = { egress: config.egress, privateHosts: config.privateHosts, allowLocal: config.git.allowLocal };
-  const credentialFor = (host: string | undefined) =>
-    req.gitCredential ?? (host !== undefined && ownerKeyId !== undefined ? keyCredentials?.(ownerKeyId, host) : undefined);
+  const credentialFor = (source: RepositorySource) => {
+    if (req.gitCredential !== undefined) return req.gitCredential;
+    if (source.kind !== 'http' || ownerKeyId === undefined || keyCredentials === undefined) return undefined;
+    // Registered as "host" or, for a port of its own, "host:port".
+    const defaultPort = source.port === (source.url.protocol === 'https:' ? 443 : 80);
+    const names = defaultPort ? [source.host] : [`${source.host}:${source.port}`, source.host];
+    for (const name of names) {
+      const found = keyCredentials(ownerKeyId, name);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
 
   if (req.repository !== undefined) {
     if (sessionExists) {
@@ -62,7 +73,7 @@ export async function admitGit(
       );
     }
     const source = parseRepositoryUrl(req.repository.url, { allowLocal: config.git.allowLocal });
-    const credential = credentialFor(source.kind === 'http' ? source.host : undefined);
+    const credential = credentialFor(source);
     const access = await openRemote(source, credential, policy);
     const shown = sourceText(source);
     const head = await inspectRemote(access, shown, req.repository.ref, {
@@ -86,7 +97,7 @@ export async function admitGit(
     );
   }
   const source = parseRepositoryUrl(origin.url, { allowLocal: config.git.allowLocal });
-  const credential = credentialFor(source.kind === 'http' ? source.host : undefined);
+  const credential = credentialFor(source);
   const access = await openRemote(source, credential, policy);
   return {
     origin,

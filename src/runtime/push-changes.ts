@@ -25,7 +25,12 @@ export async function pushChanges(
   if (push === undefined) return undefined;
   const { branch } = push;
   if (!input.completed || input.head === undefined || input.origin === undefined) {
-    return { branch, status: 'skipped', commit: null, error: 'The run did not complete, so nothing was pushed; the changes are in the session.' };
+    return {
+      branch,
+      status: 'skipped',
+      commit: null,
+      error: 'The run did not complete, so nothing was pushed; the changes are in the session.',
+    };
   }
   const parent = await pushParent(input.gitDir, branch, input.origin.commit);
   if (await sameTree(input.gitDir, parent, input.head)) return { branch, status: 'no_changes', commit: null };

@@ -56,7 +56,13 @@ export async function recordChanges(
     leftOut = recorded.leftOut.map((l) => skippedEntry(l.path, verdictOf(l, config.limits.maxFileBytes)));
     changed = await changedPaths(dirs.git, base, head);
   } catch (err) {
-    return { changes: undefined, written: [], leftOut: [], head: undefined, error: `The workspace's changes could not be recorded: ${String(err)}` };
+    return {
+      changes: undefined,
+      written: [],
+      leftOut: [],
+      head: undefined,
+      error: `The workspace's changes could not be recorded: ${String(err)}`,
+    };
   }
 
   let patch: Changes['patch'] = null;
@@ -95,7 +101,8 @@ export async function recordChanges(
 }
 
 function verdictOf(l: { reason: 'hard_link' | 'file_too_large' | 'special_file'; size: number }, maxFileBytes: number) {
-  if (l.reason === 'hard_link') return { reason: 'hard_link' as const, detail: 'hard link: its content may belong to a file outside the workspace' };
+  if (l.reason === 'hard_link')
+    return { reason: 'hard_link' as const, detail: 'hard link: its content may belong to a file outside the workspace' };
   if (l.reason === 'special_file') return { reason: 'special_file' as const, detail: 'special file: only regular files are stored' };
   return { reason: 'file_too_large' as const, detail: `${l.size} bytes is over the per-file limit of ${maxFileBytes} bytes` };
 }

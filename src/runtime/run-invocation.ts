@@ -130,13 +130,21 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     return { outcome: outcomeWithoutRun(stopReason, `The repository could not be cloned: ${message}`), startedAt, stored: nothing };
   }
   // The record the changes are found against: the clone, or the workspace as it is now.
-  const base = await startingPoint({ gitDir: dirs.git, workspace: dirs.workspace, maxFileBytes: config.limits.maxFileBytes, message: 'start' }).catch(
-    (err: unknown) => {
-      log.warn({ err: String(err) }, 'could not record the workspace before the run');
-      return undefined;
-    },
-  );
-  const since: Changes['since'] = run.git?.clone !== undefined ? 'repository' : sessions.getSession(sessionId)?.claude_session_id ? 'previous_invocation' : 'session_start';
+  const base = await startingPoint({
+    gitDir: dirs.git,
+    workspace: dirs.workspace,
+    maxFileBytes: config.limits.maxFileBytes,
+    message: 'start',
+  }).catch((err: unknown) => {
+    log.warn({ err: String(err) }, 'could not record the workspace before the run');
+    return undefined;
+  });
+  const since: Changes['since'] =
+    run.git?.clone !== undefined
+      ? 'repository'
+      : sessions.getSession(sessionId)?.claude_session_id
+        ? 'previous_invocation'
+        : 'session_start';
   // A repository's changes come from git (its index makes that cheap, whatever the size of the
   // tree); a plain workspace is walked, as it always was.
   const fromGit = origin !== undefined && base !== undefined;
@@ -163,7 +171,15 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   const recorded =
     base === undefined
       ? undefined
-      : await recordChanges(deps, { dirs, base, since, prefix, baseUrl: q.baseUrl, invocationId, onStored: (file) => storage.record(file) });
+      : await recordChanges(deps, {
+          dirs,
+          base,
+          since,
+          prefix,
+          baseUrl: q.baseUrl,
+          invocationId,
+          onStored: (file) => storage.record(file),
+        });
   const upload = await storeChanges({
     store: deps.store,
     outbox: deps.outbox,

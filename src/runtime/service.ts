@@ -82,7 +82,14 @@ export class InvocationService {
     // Another key's session stays invisible, whatever the git checks would say of it.
     assertVisible(sessionId, ctx.ownerKeyId, sessions.getSession(sessionId), { mayNotExist: true });
     // Asks the remote (a round trip): before the checks below, which must run with no await after them.
-    const git = await admitGit(config, req, sessionId, sessions.getSession(sessionId) !== undefined, ctx.ownerKeyId, this.deps.keyCredentials);
+    const git = await admitGit(
+      config,
+      req,
+      sessionId,
+      sessions.getSession(sessionId) !== undefined,
+      ctx.ownerKeyId,
+      this.deps.keyCredentials,
+    );
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
     if (this.receiving.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} is receiving files (an upload); start the invocation once the upload has answered.`);

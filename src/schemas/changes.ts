@@ -61,7 +61,8 @@ export const PushResultSchema = z
   .object({
     branch: z.string(),
     status: z.enum(['pushed', 'no_changes', 'failed', 'skipped']).meta({
-      description: '`no_changes`: nothing to commit; `failed`: see `error` (the run itself is unaffected); `skipped`: the run did not complete.',
+      description:
+        '`no_changes`: nothing to commit; `failed`: see `error` (the run itself is unaffected); `skipped`: the run did not complete.',
     }),
     commit: z.string().nullable().meta({ description: 'The pushed commit.' }),
     error: z.string().optional(),

@@ -37,10 +37,12 @@ const EDIT = [
 ].join(' && ');
 
 const script = scenarios({
+  cli: [bash("sed -i 's/hello/hi/' src/app.py"), { content: [text('Done from the CLI.')] }],
   // The continued conversation counts its turns on from the first invocation's.
   edit: [bash(EDIT), { content: [text('Edited.')] }, bash("echo 'print(2)' >> src/app.py"), { content: [text('Again.')] }],
 });
 
+const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
 const notes = Array.from({ length: 30 }, (_, i) => `note line ${i}`).join('\n') + '\n';
 
 describe('a repository as the workspace (real git, real Claude Code)', () => {
@@ -131,7 +133,7 @@ describe('a repository as the workspace (real git, real Claude Code)', () => {
     expect(await gitServer.readRef('acme/app', 'refs/heads/cca/greeting')).toBe(out.push.commit);
     await sh(['fetch', '-q', 'origin', 'cca/greeting'], check, gitEnv);
     expect((await sh(['rev-parse', 'FETCH_HEAD^'], check, gitEnv)).trim()).toBe(repo.head);
-    expect((await sh(['show', 'FETCH_HEAD:src/app.py'], check, gitEnv))).toBe('print("goodbye")\n');
+    expect(await sh(['show', 'FETCH_HEAD:src/app.py'], check, gitEnv)).toBe('print("goodbye")\n');
     const files = (await sh(['ls-tree', '-r', '--name-only', 'FETCH_HEAD'], check, gitEnv)).split('\n');
     expect(files).not.toContain('README.md');
     expect(files).not.toContain('build/out.o');
@@ -189,6 +191,39 @@ describe('a repository as the workspace (real git, real Claude Code)', () => {
     expect(status).toBe(200);
     expect(body.output).toMatchObject({ success: false, stop_reason: 'workspace_error' });
     expect(body.output.errors.join(' ')).toMatch(/larger than the 1 MB/);
+  });
+});
+
+describe('cca invoke --repo --push, with a credential the operator registered on the key (bin/cca: npm run build first)', () => {
+  let gitServer: TestGitServer;
+  let svc: TestService;
+  let repo: CreatedRepo;
+
+  beforeAll(async () => {
+    gitServer = await startGitServer({ auth: { username: 'x-access-token', password: TOKEN } });
+    repo = await gitServer.createRepo('acme/cli', { 'src/app.py': 'print("hello")\n' });
+    svc = await startTestService({ mode: 'serve', responder: script, env: { CCA_PRIVATE_HOSTS: '127.0.0.1' } });
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await gitServer?.close();
+  });
+
+  it("clones with the key's credential, prints the changes, the patch link and the pushed branch", async () => {
+    const { record, key } = svc.runtime.keys.create('cli', {});
+    const port = new URL(repo.url).port;
+    // Registered with the operator's command, sealed under the service's signing key in its data dir.
+    await run(CCA, ['keys', 'update', record.id, '--git-credential', `127.0.0.1:${port}=${TOKEN}`, '--data-dir', svc.dataDir]);
+    const { stdout } = await run(
+      CCA,
+      ['invoke', '[[scenario:cli]] change it', '--repo', repo.url, '--push', 'cca/cli', '--endpoint', svc.url, '--api-key', key],
+      { env: { ...process.env, CCA_GIT_TOKEN: '' } },
+    );
+    expect(stdout).toMatch(/Changes \(1: 1 modified\):\n {2}M src\/app\.py {2}\+1 -1/);
+    expect(stdout).toMatch(/Patch \(git apply\): http:\/\/127\.0\.0\.1:\d+\/files\//);
+    const pushed = /Pushed cca\/cli at ([0-9a-f]{40})/.exec(stdout);
+    expect(pushed?.[1]).toBe(await gitServer.readRef('acme/cli', 'refs/heads/cca/cli'));
+    expect((await readAll(svc.dataDir)).includes(TOKEN)).toBe(false);
   });
 });
 

@@ -17,6 +17,18 @@ const RUN_OPTIONS: OptionDef[] = [
     help: 'Continue a session (its id is printed after each run). With --runtime(-arn): an AgentCore session id, at least 33 characters.',
   },
   { flags: '--max-turns <N>', help: 'Stop after N agent turns.' },
+  { flags: '--repo <URL>', help: 'Start a new session from this git repository (https URL), cloned by the service.' },
+  { flags: '--ref <REF>', help: "With --repo: a branch, tag or commit id (default: the repository's default branch)." },
+  { flags: '--depth <N>', help: 'With --repo: commits of history to fetch (default 1; 0: all).' },
+  {
+    flags: '--git-token <TOKEN>',
+    env: 'CCA_GIT_TOKEN',
+    help: 'Token for the repository (private clone, push, pull request); used by the service only, never by the run. Prefer the variable: a flag shows in ps.',
+  },
+  { flags: '--push <BRANCH>', help: 'After the run, commit its changes and push them to BRANCH (never forced).' },
+  { flags: '--commit-message <TEXT>', help: 'With --push: the commit message (default: from the task).' },
+  { flags: '--pr', help: 'With --push: open a GitHub pull request from BRANCH.' },
+  { flags: '--pr-title <TEXT>', help: 'With --pr: its title (default: the first line of the task).' },
 ];
 const TIMEOUT: OptionDef = { flags: '--timeout <S>', help: 'Stop the run after S seconds.' };
 const BUDGET: OptionDef = { flags: '--max-budget <USD>', help: 'Stop when the run has cost this many US dollars, e.g. 0.50.' };
@@ -63,6 +75,7 @@ const INVOKE: CommandDef = {
     '  cca invoke "Clean up the repo" --permission-mode manual\n' +
     '  cca invoke "Write the docs" --async\n' +
     '  cca invoke "Fix the failing test" --dir ./myproject\n' +
+    '  cca invoke "Fix the failing test" --repo https://github.com/acme/app.git --push cca/fix-test --pr\n' +
     '  cca invoke "Explain this script" --file app.py --file lib/util.py\n' +
     '  cca invoke "Create a hello world Python script" --runtime',
   run: async (input, ctx) => (await import('../invoke.js')).runInvoke(typed(input), ctx),
