@@ -10,13 +10,19 @@ export interface BenchArgs {
   concurrency: number[];
   /** Seconds of load on GET /sessions/{id} (0 skips the phase). */
   gatewayDurationS: number;
+  /** Files of the generated repository of the large-workspace phase (0 skips it). */
+  repoFiles: number;
+  /** Only these phases (default: all). */
+  only: string[] | undefined;
 }
 
 export const USAGE = `Usage: npm run bench -- [--runs N] [--warmup N] [--concurrency 1,4,16] [--gateway-duration S]
   --runs N            measured runs of bare query(), POST /invocations and with an allowlist, each (default 20)
   --warmup N          unmeasured warm-up runs of each before that (default 2)
   --concurrency LIST  sessions in flight, one phase per value (default 1,4,16)
-  --gateway-duration S  seconds of authenticated GET /sessions/{id} load (default 10; 0 skips)`;
+  --gateway-duration S  seconds of authenticated GET /sessions/{id} load (default 10; 0 skips)
+  --repo-files N      files of the generated repository of the large-workspace phase (default 100000; 0 skips)
+  --only LIST         run only these phases: overhead,concurrency,gateway,repository`;
 
 /** Parses argv (without node and the script); throws with the usage on anything invalid. */
 export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
@@ -27,6 +33,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       warmup: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '1,4,16' },
       'gateway-duration': { type: 'string', default: '10' },
+      'repo-files': { type: 'string', default: '100000' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -37,6 +45,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     warmup: count('--warmup', values.warmup, 0),
     concurrency: values.concurrency.split(',').map((c) => count('--concurrency', c.trim(), 1)),
     gatewayDurationS: count('--gateway-duration', values['gateway-duration'], 0),
+    repoFiles: count('--repo-files', values['repo-files'], 0),
+    only: values.only === undefined ? undefined : values.only.split(',').map((p) => p.trim()),
   };
 }
 

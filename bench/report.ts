@@ -3,12 +3,15 @@ import type { ConcurrencyResult } from './concurrency.js';
 import type { Header } from './environment.js';
 import type { GatewayResult } from './gateway.js';
 import type { OverheadResult, Side } from './overhead.js';
+import { formatRepository, type RepositoryResult } from './repository.js';
 
 export interface BenchReport {
   header: Header;
-  overhead: OverheadResult;
+  /** Absent when the phase was left out (--only). */
+  overhead?: OverheadResult | undefined;
   concurrency: ConcurrencyResult[];
   gateway?: GatewayResult;
+  repository?: RepositoryResult;
   notes: string[];
 }
 
@@ -26,7 +29,7 @@ export const NOTES = [
 export function formatReport(r: BenchReport): string {
   const h = r.header;
   const o = r.overhead;
-  const overheadRows = [
+  const overheadRows = !o ? [] : [
     sideRow('bare query()', o.bare, o.runs),
     sideRow('before isolation', o.before, o.runs),
     sideRow('POST /invocations', o.service, o.runs),
@@ -55,16 +58,21 @@ export function formatReport(r: BenchReport): string {
     `  claude code  ${h.claude_code_version} (agent SDK ${h.agent_sdk_version})`,
     `  command      ${h.command}`,
     '',
-    `1. Overhead of the service vs bare SDK (${o.runs} runs each, interleaved, after ${o.warmup} warm-up ${o.warmup === 1 ? 'run' : 'runs'} each)`,
-    ...table(['', 'p50 ms', 'p95 ms', 'mean ms', 'errors'], overheadRows),
-    ...errorLines(o.first_errors),
-    '',
+    ...(o
+      ? [
+          `1. Overhead of the service vs bare SDK (${o.runs} runs each, interleaved, after ${o.warmup} warm-up ${o.warmup === 1 ? 'run' : 'runs'} each)`,
+          ...table(['', 'p50 ms', 'p95 ms', 'mean ms', 'errors'], overheadRows),
+          ...errorLines(o.first_errors),
+          '',
+        ]
+      : []),
     '2. Concurrency (POST /invocations, a new session per invocation, C in flight)',
     ...table(['C', 'invocations', 'errors', 'wall s', 'inv/s', 'p50 ms', 'p95 ms', 'idle MB', 'peak +MB', 'MB/session'], concurrencyRows),
     '   idle MB: RSS of the process tree at rest; peak +MB: its peak above that; MB/session: peak +MB / C.',
     ...errorLines(r.concurrency.flatMap((c) => c.first_errors)),
     '',
     ...(r.gateway ? gatewayLines(r.gateway) : []),
+    ...(r.repository ? [`4. ${formatRepository(r.repository)}`, ''] : []),
     'Notes',
     ...r.notes.flatMap((n) => wrap(n, 96).map((line, i) => `  ${i === 0 ? '-' : ' '} ${line}`)),
   ].join('\n');

@@ -15,6 +15,7 @@ import { measureOverhead } from './overhead.js';
 import { processTree } from './process-tree.js';
 import { formatReport, NOTES, type BenchReport } from './report.js';
 import { BENCH_SCRIPT } from './task.js';
+import { measureRepository, repoBenchResponder, type RepositoryResult } from './repository.js';
 
 const argv = process.argv.slice(2);
 const args = readArgs(argv);
@@ -26,8 +27,9 @@ const progress = (line: string) => console.error(line);
 // One scripted model server for both sides: the scenario responder is stateless, so bare runs,
 // service runs and concurrent sessions can share it.
 const idleProcesses = processTree().length;
-const model = await startModelServer(scenarios({ bench: BENCH_SCRIPT }));
-const svc = await startTestService({ model });
+const model = await startModelServer(scenarios({ bench: BENCH_SCRIPT, repobench: (req) => repoBenchResponder(req) }));
+// Local repositories: the large-workspace phase clones a generated one from disk.
+const svc = await startTestService({ model, env: { CCA_GIT_ALLOW_LOCAL: '1' } });
 // The service as it was before tenant isolation: the host's network, the key in the run, no
 // cgroup, the service's own user, no file size limit.
 const before = await startTestService({
@@ -38,21 +40,30 @@ const before = await startTestService({
 });
 let report: BenchReport;
 try {
-  progress(`overhead: ${args.warmup} warm-up + ${args.runs} measured runs of each side`);
-  const overhead = await measureOverhead(svc, before, { runs: args.runs, warmup: args.warmup, progress });
+  const wants = (phase: string) => args.only === undefined || args.only.includes(phase);
+  let overhead: Awaited<ReturnType<typeof measureOverhead>> | undefined;
+  if (wants('overhead')) {
+    progress(`overhead: ${args.warmup} warm-up + ${args.runs} measured runs of each side`);
+    overhead = await measureOverhead(svc, before, { runs: args.runs, warmup: args.warmup, progress });
+  }
   const concurrency: ConcurrencyResult[] = [];
-  for (const c of args.concurrency) {
+  for (const c of wants('concurrency') ? args.concurrency : []) {
     progress(`concurrency ${c}: ${Math.max(c * 2, 8)} invocations`);
     const result = await measureConcurrency(svc, c, idleProcesses);
     progress(`  ${result.wall_s} s, ${result.errors} errors`);
     concurrency.push(result);
   }
   let gateway: GatewayResult | undefined;
-  if (args.gatewayDurationS > 0) {
+  if (args.gatewayDurationS > 0 && wants('gateway')) {
     progress(`gateway: GET /sessions/{id} for ${args.gatewayDurationS} s, 10 connections`);
     gateway = await measureSessionReads(model, { durationS: args.gatewayDurationS, connections: 10 });
   }
-  report = { header, overhead, concurrency, ...(gateway ? { gateway } : {}), notes: NOTES };
+  let repository: RepositoryResult | undefined;
+  if (args.repoFiles > 0 && wants('repository')) {
+    progress(`repository: ${args.repoFiles} files, ${args.runs} runs of each side`);
+    repository = await measureRepository(svc, { files: args.repoFiles, runs: args.runs, progress });
+  }
+  report = { header, overhead, concurrency, ...(gateway ? { gateway } : {}), ...(repository ? { repository } : {}), notes: NOTES };
 } finally {
   await svc.close();
   await before.close();
@@ -78,8 +89,8 @@ function readArgs(argv: string[]): BenchArgs {
 }
 
 const errors =
-  report.overhead.bare.errors +
-  report.overhead.service.errors +
+  (report.overhead ? report.overhead.bare.errors + report.overhead.service.errors : 0) +
+  (report.repository ? report.repository.invocation.errors : 0) +
   report.concurrency.reduce((s, c) => s + c.errors, 0) +
   (report.gateway ? report.gateway.errors + report.gateway.non_2xx : 0);
 // Exit explicitly: SDK child-process handles must not keep a finished benchmark alive.

@@ -46,8 +46,10 @@ export function parseGitHubRepo(url: string): GitHubRepo {
   const parts = parsed.pathname.replace(/\/+$/, '').split('/').slice(1);
   const owner = parts[0] ?? '';
   const repo = (parts[1] ?? '').replace(/\.git$/, '');
+  // http only for a host of the operator's own (GitHub Enterprise inside its network), never github.com.
+  const plainAllowed = parsed.protocol === 'http:' && !/^(www\.)?github\.com$/i.test(parsed.hostname);
   if (
-    (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') ||
+    (parsed.protocol !== 'https:' && !plainAllowed) ||
     parts.length !== 2 ||
     !NAME.test(owner) ||
     !NAME.test(repo) ||

@@ -149,6 +149,8 @@ function events(drafts: Draft[], firstId: number): SessionEvent[] {
 export const EXAMPLE_EVENTS: SessionEvent[] = events(
   [
     { type: 'invocation.queued', data: { prompt: EXAMPLE_REQUEST.prompt } },
+    // Only when the request named a repository: the clone before the run.
+    { type: 'workspace.preparing', data: { phase: 'receiving', percent: 100, repository: 'https://github.com/acme/app.git' } },
     { type: 'invocation.started', data: { resumed: false } },
     { type: 'assistant.text', data: { text: "I'll create a FastAPI app with CRUD endpoints for users." } },
     {

@@ -154,7 +154,7 @@ describe('parseInvocation', () => {
 
   it('lists the valid fields when no field is near, and names every unknown one', () => {
     expect(rejection({ prompt: 'x', colour: 'blue' }).message).toBe(
-      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, async.',
+      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, repository, git_token, git_username, push, pull_request, async.',
     );
     const two = rejection({ promt: 'x', modle: 'm' });
     expect(two.details.issues).toEqual([

@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('sessionDirs', () => {
-  it('lays a session out as <dataDir>/sessions/<id>/{workspace,home,tmp,snapshots}', () => {
+  it('lays a session out as <dataDir>/sessions/<id>/{workspace,home,tmp,snapshots,git}', () => {
     expect(sessionsRoot('/data')).toBe('/data/sessions');
     expect(sessionDirs('/data', 's1')).toEqual({
       root: '/data/sessions/s1',
@@ -26,6 +26,7 @@ describe('sessionDirs', () => {
       home: '/data/sessions/s1/home',
       tmp: '/data/sessions/s1/tmp',
       snapshots: '/data/sessions/s1/snapshots',
+      git: '/data/sessions/s1/git',
     });
     expect(runSnapshotFile('/data', 's1', INV)).toBe(`/data/sessions/s1/snapshots/${INV}.json`);
   });
