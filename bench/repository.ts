@@ -82,7 +82,7 @@ export async function measureRepository(svc: TestService, opts: { files: number;
     const config = loadConfig({}, { CCA_GIT_ALLOW_LOCAL: '1' });
     const access = await openRemote({ kind: 'local', path: origin }, undefined, { egress: config.egress, privateHosts: config.privateHosts, allowLocal: true });
     const head = await inspectRemote(access, origin, undefined, { hasCredential: false, timeoutMs: 60_000 });
-    const cloned = await cloneRepository({ access, shown: origin, head, depth: 1, hasCredential: false, gitDir, workspace, maxBytes: 2 ** 34, timeoutMs: 600_000 });
+    const cloned = await cloneRepository({ access, shown: origin, head, depth: 1, hasCredential: false, gitDir, workspace, maxBytes: 2 ** 34, maxCheckoutBytes: 2 ** 40, timeoutMs: 600_000 });
     await initGitDir(gitDir);
     await markRecorded(gitDir);
     const ours: number[] = [];

@@ -25,7 +25,7 @@ const STATUS: Record<string, ChangedPath['status']> = { A: 'added', M: 'modified
  * @example const changed = await changedPaths(gitDir, base, head);
  */
 export async function changedPaths(gitDir: string, base: string, head: string, hostPath?: string): Promise<ChangedPath[]> {
-  const opts = { gitDir, path: hostPath };
+  const opts = { gitDir, path: hostPath, bare: true };
   const [raw, numstat] = await Promise.all([
     runGit(['diff-tree', '-r', '-z', '-M', '--no-commit-id', '--raw', base, head], opts),
     runGit(['diff-tree', '-r', '-z', '-M', '--no-commit-id', '--numstat', base, head], opts),
@@ -90,7 +90,7 @@ export async function textPatch(gitDir: string, base: string, head: string, maxB
         base,
         head,
       ],
-      { gitDir, path: hostPath, maxOutputBytes: maxBytes },
+      { gitDir, path: hostPath, bare: true, maxOutputBytes: maxBytes },
     );
   } catch (err) {
     if ((err as { stopped?: string }).stopped === 'output_limit') return { kind: 'too_large', limit: maxBytes };

@@ -34,6 +34,8 @@ export interface CloneJob {
   workspace: string;
   /** Most bytes the fetched objects may take. */
   maxBytes: number;
+  /** Most bytes the checked-out files may take (the run's disk limit): a small pack can expand to far more. */
+  maxCheckoutBytes: number;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: CloneProgress) => void) | undefined;
@@ -101,6 +103,7 @@ export async function cloneRepository(job: CloneJob): Promise<Cloned> {
   if ((await dirSize(gitDir)) > job.maxBytes) throw tooLargeError(job);
 
   const commit = (await runGit(['rev-parse', '--verify', `${REMOTE_REF}^{commit}`], { gitDir, path: job.path })).toString().trim();
+  await assertCheckoutFits(job, commit);
   job.onProgress?.({ phase: 'checking_out' });
   await runGit(['checkout', '--detach', '--force', commit], {
     gitDir,
@@ -112,6 +115,27 @@ export async function cloneRepository(job: CloneJob): Promise<Cloned> {
   await runGit(['update-ref', SHADOW_HEAD, commit], { gitDir, path: job.path });
   await giveRunItsGit(job, commit);
   return { commit, branch: job.head.branch };
+}
+
+/** Sums the sizes of the commit's files before any is written: one blob named a thousand times is a thousand files. */
+async function assertCheckoutFits(job: CloneJob, commit: string): Promise<void> {
+  const out = await runGit(['ls-tree', '-r', '-l', '-z', commit], { gitDir: job.gitDir, bare: true, path: job.path, maxOutputBytes: 1024 * 1024 * 1024 });
+  let total = 0;
+  let start = 0;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] !== 0) continue;
+    // "<mode> <type> <object> <size>\t<path>"; a submodule's size is "-".
+    const line = out.subarray(start, i).toString('latin1');
+    start = i + 1;
+    const size = Number(/^\S+ \S+ \S+ +(\d+)\t/.exec(line)?.[1] ?? 0);
+    total += size;
+    if (total > job.maxCheckoutBytes) {
+      throw new RepositoryTooLargeError(
+        `${job.shown} holds more than ${Math.round(job.maxCheckoutBytes / 1048576)} MB of files at that commit, over what a run's workspace may hold (CCA_RUN_DISK_MB, or your key's --max-disk).`,
+        { field: 'repository.url', limit_bytes: job.maxCheckoutBytes },
+      );
+    }
+  }
 }
 
 function tooLargeError(job: CloneJob): RepositoryTooLargeError {

@@ -27,6 +27,8 @@ export interface GitOptions {
   gitDir?: string | undefined;
   /** The files (`--work-tree`), e.g. a session's workspace. */
   workTree?: string | undefined;
+  /** A command on objects only (`--bare`): no work tree, so nothing (attributes) is read from the directory it runs in. */
+  bare?: boolean | undefined;
   cwd?: string | undefined;
   /** Extra `-c` settings, passed through the environment (GIT_CONFIG_*), e.g. a credential header. */
   config?: Record<string, string> | undefined;
@@ -51,6 +53,10 @@ const SAFE_CONFIG: Record<string, string> = {
   'core.hooksPath': '/dev/null',
   'core.fsmonitor': 'false',
   'core.untrackedCache': 'false',
+  'core.attributesFile': '/dev/null',
+  // A repository inside a workspace is never looked into: its own config (filters) would run here.
+  'diff.ignoreSubmodules': 'all',
+  'status.submoduleSummary': 'false',
   'core.sshCommand': 'false',
   'credential.helper': '',
   'protocol.allow': 'user',
@@ -63,7 +69,6 @@ const SAFE_CONFIG: Record<string, string> = {
   'maintenance.auto': 'false',
   'advice.detachedHead': 'false',
   'init.defaultBranch': 'main',
-  'safe.directory': '*',
 };
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
@@ -74,6 +79,7 @@ const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
  */
 export function runGit(args: string[], opts: GitOptions = {}): Promise<Buffer> {
   const globalArgs = [
+    ...(opts.bare ? ['--bare'] : []),
     ...(opts.gitDir !== undefined ? [`--git-dir=${opts.gitDir}`] : []),
     ...(opts.workTree !== undefined ? [`--work-tree=${opts.workTree}`] : []),
   ];
@@ -136,6 +142,7 @@ function gitEnv(opts: GitOptions): NodeJS.ProcessEnv {
     HOME: '/nonexistent',
     LC_ALL: 'C',
     GIT_CONFIG_NOSYSTEM: '1',
+    GIT_ATTR_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '/bin/false',

@@ -112,3 +112,49 @@ describe('the private record of a workspace', () => {
     expect(paths).toEqual(['line\nbreak.txt', 'n\udcff.t']);
   });
 });
+
+describe('a workspace a run wrote, recorded by the service', () => {
+  it('never looks into a repository nested in the workspace: its filters and hooks do not run', async () => {
+    const marker = path.join(root, 'PWNED');
+    const sub = path.join(workspace, 'sub');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: sub, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    await fs.mkdir(sub);
+    git('init', '-q');
+    await fs.writeFile(path.join(sub, 'f'), 'x\n');
+    await fs.writeFile(path.join(sub, '.gitattributes'), '* filter=evil\n');
+    git('config', 'filter.evil.clean', `touch ${marker}; cat`);
+    git('config', 'core.fsmonitor', `touch ${marker}; true`);
+    git('-c', 'user.name=a', '-c', 'user.email=a@a', 'add', '-A');
+    git('-c', 'user.name=a', '-c', 'user.email=a@a', 'commit', '-qm', 'x');
+    await fs.rm(marker, { force: true });
+    await startingPoint(job());
+    const { leftOut } = await recordWorkspace(job());
+    expect(leftOut).toContainEqual({ path: 'sub', reason: 'nested_repository', size: 0 });
+    // As a cloned repository with a submodule has it: the record holds the nested one as a gitlink.
+    const subHead = git('rev-parse', 'HEAD').toString().trim();
+    execFileSync('git', [`--git-dir=${gitDir}`, 'update-index', '--add', '--cacheinfo', `160000,${subHead},sub`]);
+    // A change of the nested repository's files is what would make git ask it for its status.
+    await fs.utimes(path.join(sub, 'f'), new Date('2001-01-01'), new Date('2001-01-01'));
+    await recordWorkspace(job());
+    await recordWorkspace(job());
+    await expect(fs.access(marker)).rejects.toThrow();
+  });
+
+  it('records a folder replaced by a symbolic link as gone, and a new repository without commits as left out', async () => {
+    await write('dir/a.txt', 'a\n');
+    await write('keep.txt', 'k\n');
+    const base = await startingPoint(job());
+    await fs.rm(path.join(workspace, 'dir'), { recursive: true });
+    await fs.symlink('/etc', path.join(workspace, 'dir'));
+    await fs.mkdir(path.join(workspace, 'newproj'));
+    execFileSync('git', ['init', '-q', path.join(workspace, 'newproj')]);
+    await write('newproj/main.rs', 'fn main() {}\n');
+    const { commit: head, leftOut } = await recordWorkspace(job());
+    const changes = await changedPaths(gitDir, base, head);
+    expect(changes.map((c) => [c.path, c.status]).sort()).toEqual([
+      ['dir', 'added'],
+      ['dir/a.txt', 'deleted'],
+    ]);
+    expect(leftOut.map((l) => l.reason)).toEqual(['nested_repository']);
+  });
+});

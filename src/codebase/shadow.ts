@@ -29,7 +29,7 @@ const SHADOW_CONFIG: Record<string, string> = { 'core.checkStat': 'minimal', 'co
 /** Why an entry changed in the workspace is left out of the record (and so of `changes` and the patch). */
 export interface LeftOut {
   path: string;
-  reason: 'hard_link' | 'file_too_large' | 'special_file';
+  reason: 'hard_link' | 'file_too_large' | 'special_file' | 'nested_repository';
   size: number;
 }
 
@@ -74,8 +74,14 @@ export interface RecordJob {
   maxFileBytes: number;
   message: string;
   signal?: AbortSignal | undefined;
+  /** Per git command; default 10 minutes. */
+  timeoutMs?: number | undefined;
   path?: string | undefined;
 }
+
+const RECORD_TIMEOUT_MS = 10 * 60_000;
+/** Most bytes of a list of changed paths (a run that made millions of files fails the record, and is stored by a walk). */
+const MAX_LIST_BYTES = 256 * 1024 * 1024;
 
 /**
  * The commit an invocation starts from: the last record if the workspace is untouched since, else
@@ -93,33 +99,43 @@ export async function startingPoint(job: RecordJob): Promise<string> {
 }
 
 /**
- * Records the workspace as a commit on top of the last record; returns it and what was left out.
+ * Records the workspace as a commit; returns it and what was left out. Only the paths git sees as
+ * changed (untracked, or tracked with new stat data) are looked at, so the cost follows what
+ * changed, not the size of the tree. The index is updated with plumbing (`update-index`), path by
+ * path: a repository nested in the workspace is never entered (its own config could run commands
+ * here), and a path under a symlinked folder is recorded as gone, not followed.
  * @example const { commit } = await recordWorkspace({ gitDir, workspace, maxFileBytes, message: 'after' });
  */
 export async function recordWorkspace(job: RecordJob): Promise<{ commit: string; leftOut: LeftOut[] }> {
   const { gitDir, workspace } = job;
-  const opts = { gitDir, workTree: workspace, path: job.path, signal: job.signal, env: { GIT_LITERAL_PATHSPECS: '1' } };
+  const opts = { gitDir, workTree: workspace, path: job.path, signal: job.signal, timeoutMs: job.timeoutMs ?? RECORD_TIMEOUT_MS };
   await initGitDir(gitDir, job.path);
   const [untracked, changed] = await Promise.all([
-    runGit(['ls-files', '-z', '--others', '--exclude-standard'], opts),
-    runGit(['diff-files', '-z', '--name-only'], opts),
+    runGit(['ls-files', '-z', '--others', '--exclude-standard'], { ...opts, maxOutputBytes: MAX_LIST_BYTES }),
+    runGit(['diff-files', '-z', '--name-only', '--ignore-submodules=all'], { ...opts, maxOutputBytes: MAX_LIST_BYTES }),
   ]);
-  const candidates = [...splitZ(untracked), ...splitZ(changed)];
   const leftOut: LeftOut[] = [];
-  const staged: string[] = [];
-  for (const rel of candidates) {
-    const verdict = await verdictOf(workspace, rel, job.maxFileBytes);
-    if (verdict === undefined) staged.push(rel);
+  const add: string[] = [];
+  const remove: string[] = [];
+  const linkedDirs = new Map<string, boolean>();
+  for (const rel of [...splitZ(untracked), ...splitZ(changed)]) {
+    if (rel.endsWith('/')) {
+      // git lists a repository nested in the workspace as its folder: it is not recorded.
+      leftOut.push({ path: rel.slice(0, -1), reason: 'nested_repository', size: 0 });
+      continue;
+    }
+    const verdict = await verdictOf(workspace, rel, job.maxFileBytes, linkedDirs);
+    if (verdict === 'add') add.push(rel);
+    else if (verdict === 'remove') remove.push(rel);
     else leftOut.push(verdict);
   }
-  if (staged.length > 0) {
-    const input = Buffer.concat(staged.map((p) => Buffer.concat([bytesOfName(p), Buffer.from([0])])));
-    await runGit(['add', '--all', '--ignore-errors', '--pathspec-from-file=-', '--pathspec-file-nul'], { ...opts, input });
-  }
+  const nul = (paths: string[]) => Buffer.concat(paths.map((p) => Buffer.concat([bytesOfName(p), Buffer.from([0])])));
+  if (remove.length > 0) await runGit(['update-index', '-z', '--force-remove', '--stdin'], { ...opts, input: nul(remove) });
+  if (add.length > 0) await runGit(['update-index', '-z', '--add', '--replace', '--stdin'], { ...opts, input: nul(add) });
   const tree = (await runGit(['write-tree'], { gitDir, path: job.path })).toString().trim();
-  const parent = await headOf(gitDir, job.path);
+  // Not chained: an old record nothing points at any more is pruned, so the dir stays about the workspace's size.
   const commit = (
-    await runGit(['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', job.message], {
+    await runGit(['commit-tree', tree, '-m', job.message], {
       gitDir,
       path: job.path,
       env: { ...IDENTITY, GIT_AUTHOR_DATE: '@0 +0000', GIT_COMMITTER_DATE: '@0 +0000' },
@@ -128,18 +144,48 @@ export async function recordWorkspace(job: RecordJob): Promise<{ commit: string;
     .toString()
     .trim();
   await runGit(['update-ref', SHADOW_HEAD, commit], { gitDir, path: job.path });
+  // Packs loose objects and drops unreachable ones once there are enough of them (git's own threshold).
+  await runGit(['-c', 'gc.auto=6700', '-c', 'gc.pruneExpire=now', '-c', 'gc.reflogExpireUnreachable=now', 'gc', '--auto', '--quiet'], {
+    gitDir,
+    path: job.path,
+    timeoutMs: opts.timeoutMs,
+  }).catch(() => undefined);
   return { commit, leftOut };
 }
 
-/** Whether a changed path may go into the record; undefined: it may (deleted, a file within limits, a link). */
-async function verdictOf(workspace: string, rel: string, maxFileBytes: number): Promise<LeftOut | undefined> {
+/** What to do with a changed path: add it (a file within limits, a link), remove it (gone, or behind a link), or leave it out. */
+async function verdictOf(
+  workspace: string,
+  rel: string,
+  maxFileBytes: number,
+  linkedDirs: Map<string, boolean>,
+): Promise<'add' | 'remove' | LeftOut> {
+  if (await underLink(workspace, rel, linkedDirs)) return 'remove';
   const s = await fs.lstat(fsPath(workspace, rel)).catch(() => undefined);
-  if (s === undefined || s.isSymbolicLink() || s.isDirectory()) return undefined;
+  if (s === undefined || s.isDirectory()) return 'remove';
+  if (s.isSymbolicLink()) return 'add';
   if (!s.isFile()) return { path: rel, reason: 'special_file', size: 0 };
   // A hard link made in the workspace may name a file outside it: its content is not read.
   if (s.nlink > 1) return { path: rel, reason: 'hard_link', size: s.size };
   if (s.size > maxFileBytes) return { path: rel, reason: 'file_too_large', size: s.size };
-  return undefined;
+  return 'add';
+}
+
+/** Whether a folder on the way to `rel` is a symbolic link (or not a folder): what lies "under" it is not in the workspace. */
+async function underLink(workspace: string, rel: string, cache: Map<string, boolean>): Promise<boolean> {
+  const parts = rel.split('/').slice(0, -1);
+  let dir = '';
+  for (const part of parts) {
+    dir = dir === '' ? part : `${dir}/${part}`;
+    let linked = cache.get(dir);
+    if (linked === undefined) {
+      const s = await fs.lstat(fsPath(workspace, dir)).catch(() => undefined);
+      linked = s === undefined || !s.isDirectory();
+      cache.set(dir, linked);
+    }
+    if (linked) return true;
+  }
+  return false;
 }
 
 /** NUL-separated names from git, as the project's reversible strings (names need not be UTF-8). */

@@ -54,7 +54,8 @@ export async function admitGit(
   const policy = { egress: config.egress, privateHosts: config.privateHosts, allowLocal: config.git.allowLocal };
   const credentialFor = (source: RepositorySource) => {
     if (req.gitCredential !== undefined) return req.gitCredential;
-    if (source.kind !== 'http' || ownerKeyId === undefined || keyCredentials === undefined) return undefined;
+    // An operator's credential never travels in clear text.
+    if (source.kind !== 'http' || source.url.protocol !== 'https:' || ownerKeyId === undefined || keyCredentials === undefined) return undefined;
     // Registered as "host" or, for a port of its own, "host:port".
     const defaultPort = source.port === (source.url.protocol === 'https:' ? 443 : 80);
     const names = defaultPort ? [source.host] : [`${source.host}:${source.port}`, source.host];
@@ -113,7 +114,13 @@ function pushPlan(
   shown: string,
   credential: GitCredential | undefined,
 ): GitPlan['push'] {
-  if (credential === undefined && !access.protocols.includes('file')) {
+  if (access.protocols.includes('file')) {
+    // A push into a repository on the service's machine would run that repository's hooks as the service.
+    throw new ValidationError('push goes to remote repositories only; this session was cloned from a path on the service\'s machine.', {
+      field: 'push',
+    });
+  }
+  if (credential === undefined) {
     throw new ValidationError(
       "push needs a credential with write access: send git_token, or ask the operator to register one for the repository's host on your key.",
       { field: 'git_token' },

@@ -47,6 +47,7 @@ export async function prepareWorkspace(
     gitDir: dirs.git,
     workspace: dirs.workspace,
     maxBytes: deps.config.git.maxRepoBytes,
+    maxCheckoutBytes: run.resources.diskMb * 1024 * 1024,
     timeoutMs,
     signal: run.controller.signal,
     onProgress: (p) => {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ArtifactStore, UploadedFile } from '../artifacts/index.js';
-import { changedPaths, markRecorded, recordWorkspace, textPatch, type ChangedPath } from '../codebase/index.js';
+import { changedPaths, markRecorded, recordWorkspace, textPatch, type ChangedPath, type LeftOut } from '../codebase/index.js';
 import type { Config } from '../config/index.js';
 import type { Changes } from '../schemas/changes.js';
 import { displayName, skippedEntry, type SessionDirs, type SkippedFile } from '../workspace/index.js';
@@ -100,7 +100,13 @@ export async function recordChanges(
   };
 }
 
-function verdictOf(l: { reason: 'hard_link' | 'file_too_large' | 'special_file'; size: number }, maxFileBytes: number) {
+function verdictOf(l: LeftOut, maxFileBytes: number) {
+  if (l.reason === 'nested_repository') {
+    return {
+      reason: 'nested_repository' as const,
+      detail: 'a git repository inside the workspace: not recorded or stored (its changes are not the session\'s; commit them in it, or remove its .git)',
+    };
+  }
   if (l.reason === 'hard_link')
     return { reason: 'hard_link' as const, detail: 'hard link: its content may belong to a file outside the workspace' };
   if (l.reason === 'special_file') return { reason: 'special_file' as const, detail: 'special file: only regular files are stored' };

@@ -7,6 +7,7 @@
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import { fileStoredEvent, type EventPayload } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { SessionRepo } from '../sessions/index.js';
@@ -185,7 +186,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     outbox: deps.outbox,
     workspace: dirs.workspace,
     before,
-    changed: fromGit ? (recorded?.written ?? []) : undefined,
+    changed: !fromGit ? undefined : recorded?.head !== undefined ? recorded.written : await writtenSince(dirs.workspace, startedAt, config.limits),
     limits: config.limits,
     prefix,
     baseUrl: q.baseUrl,
@@ -213,6 +214,16 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     startedAt,
     stored: { requestedModel: model, prefix, ...upload, errors, egress, changes: recorded?.changes, repository: origin, push },
   };
+}
+
+/**
+ * The files of a repository workspace written since the run started, found by a walk: what is
+ * stored when git could not record the workspace, so a failed record loses no file.
+ */
+async function writtenSince(workspace: string, startedAt: Date, limits: Config['limits']): Promise<string[]> {
+  const since = BigInt(startedAt.getTime()) * 1_000_000n;
+  const now = await takeSnapshot(workspace, limits);
+  return [...now.entries.values()].filter((e) => e.mtimeNs >= since && !/^\.git(\/|$)/.test(e.path)).map((e) => e.path);
 }
 
 /** Records how the invocation ended and emits its last event. */

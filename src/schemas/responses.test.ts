@@ -184,6 +184,7 @@ describe('derived types', () => {
       | 'name_too_long'
       | 'invalid_name'
       | 'storage_quota'
+      | 'nested_repository'
     >();
     expectTypeOf<InvocationOutput['output']['model']>().toEqualTypeOf<string | null>();
   });

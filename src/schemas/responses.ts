@@ -33,6 +33,7 @@ export const SKIP_REASONS = [
   'name_too_long',
   'invalid_name',
   'storage_quota',
+  'nested_repository',
 ] as const;
 /** Where an invocation is in its life; `running` is the only state that is not final. */
 export const INVOCATION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'] as const;

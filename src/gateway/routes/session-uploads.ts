@@ -126,6 +126,9 @@ export function serveSessionUploads(app: OpenAPIHono<CallerEnv>, deps: SessionUp
     const body = c.req.raw.body;
     const result = await service.whileIdle(sessionId, async () => {
       const dirs = await makeSessionDirs(config.dataDir, sessionId);
+      // Before any file moves in (a move that fails halfway still leaves some): the next invocation's
+      // changes are its own, so it records the workspace first.
+      await markWorkspaceChanged(dirs.git);
       const used = await diskUsage([dirs.workspace, dirs.home, dirs.tmp], config.limits.maxWalkEntries);
       const caps: Partial<ResourceCaps> = c.get('caller')?.caps ?? {};
       const limits = uploadLimits(config.upload, caps, { diskMb: resourcesDiskMb(config, caps.maxDiskMb), usedBytes: used.bytes });
@@ -136,8 +139,6 @@ export function serveSessionUploads(app: OpenAPIHono<CallerEnv>, deps: SessionUp
         limits,
         owner: deps.runUser,
       });
-      // The next invocation's changes are its own, not these files: it records the workspace first.
-      await markWorkspaceChanged(dirs.git);
       // Recorded only once the files are in: a refused upload to a new id leaves no session behind.
       sessions.createSession(sessionId, owner);
       return written;
