@@ -49,7 +49,8 @@ export function executionRole(scope: Construct, props: ExecutionRoleProps): iam.
 }
 
 function executionGrants(props: ExecutionRoleProps): Grant[] {
-  const objects = (kind: 'outputs' | 'sessions' | 'inputs') => props.bucket.arnForObjects(`${storageKeyPrefix(props.storagePrefix, kind)}*`);
+  const objects = (kind: 'outputs' | 'sessions' | 'inputs') =>
+    props.bucket.arnForObjects(`${storageKeyPrefix(props.storagePrefix, kind)}*`);
   return [
     [
       new iam.PolicyStatement({
