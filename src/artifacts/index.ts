@@ -14,7 +14,7 @@ export { S3ArtifactStore } from './s3-store.js';
 export type { S3ArtifactStoreOptions } from './s3-store.js';
 export { UrlSigner } from './signer.js';
 export { loadSigningSecret } from './signing-secret.js';
-export type { ArtifactLinks, ArtifactStore } from './store.js';
+export type { ArtifactLinks, ArtifactStore, ListedObject, ReadableStore } from './store.js';
 export { RetentionSweep, type RetentionSweepOptions } from './retention.js';
 export { StorageLedger } from './storage-ledger.js';
 export type { QuotaAdmission, StoredObject } from './storage-ledger.js';

@@ -1,9 +1,9 @@
-import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { keyBaseName, keySegments, MAX_KEY_BYTES } from './keys.js';
-import type { ArtifactLinks, ArtifactStore } from './store.js';
+import type { ArtifactLinks, ArtifactStore, ListedObject, ReadableStore } from './store.js';
 
 /** Options of the S3 store; `now` returns milliseconds and exists for tests. */
 export interface S3ArtifactStoreOptions {
@@ -18,6 +18,8 @@ export interface S3ArtifactStoreOptions {
   partSize?: number;
   /** Parts uploaded at once per file; default 4. */
   queueSize?: number;
+  /** Keys per ListObjectsV2 page (S3's most, 1000, by default). */
+  listPageSize?: number;
   now?: () => number;
 }
 
@@ -43,7 +45,13 @@ export class S3ArtifactStore implements ArtifactStore {
   readonly #region: string;
   readonly #partSize: number;
   readonly #queueSize: number;
+  readonly #listPageSize: number;
   readonly #now: () => number;
+  /** Listing and reading objects of the bucket under the store's prefix (callers' `inputs/`). */
+  readonly readable: ReadableStore = {
+    list: (prefix, max) => this.#list(prefix, max),
+    get: (key, signal) => this.#get(key, signal),
+  };
 
   constructor(opts: S3ArtifactStoreOptions) {
     const { expiresInSeconds } = opts;
@@ -61,6 +69,7 @@ export class S3ArtifactStore implements ArtifactStore {
     this.#region = opts.region;
     this.#partSize = opts.partSize ?? 8 * MiB;
     this.#queueSize = opts.queueSize ?? 4;
+    this.#listPageSize = opts.listPageSize ?? 1000;
     this.#now = opts.now ?? Date.now;
   }
 
@@ -120,6 +129,48 @@ export class S3ArtifactStore implements ArtifactStore {
       download_url: downloadUrl,
       expires_at: new Date(signedAt + this.#expiresInSeconds * 1000).toISOString(),
     };
+  }
+
+  /** Pages through ListObjectsV2 until the prefix is exhausted or `max` objects were yielded. */
+  async *#list(prefix: string, max: number): AsyncGenerator<ListedObject> {
+    const Prefix = this.#prefixed(prefix);
+    const strip = this.#prefix === '' ? 0 : this.#prefix.length + 1;
+    let token: string | undefined;
+    let yielded = 0;
+    do {
+      const page = await this.#client
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.#bucket,
+            Prefix,
+            ContinuationToken: token,
+            MaxKeys: Math.min(this.#listPageSize, max - yielded),
+          }),
+        )
+        .catch((err: unknown) => {
+          throw new Error(`Could not list s3://${this.#bucket}/${Prefix}: ${describe(err)}`, { cause: err });
+        });
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined || !object.Key.startsWith(Prefix)) continue;
+        yield { key: object.Key.slice(strip), size: object.Size ?? 0 };
+        if (++yielded >= max) return;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  /** One object's body as a Node stream. The key is used as S3 has it: listed keys are not checked as storage keys. */
+  async #get(key: string, signal?: AbortSignal): Promise<Readable> {
+    const Key = this.#prefixed(key);
+    try {
+      const res = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key }), { abortSignal: signal });
+      const body = res.Body;
+      if (body instanceof Readable) return body;
+      if (body === undefined) return Readable.from([]);
+      return Readable.from([Buffer.from(await body.transformToByteArray())]);
+    } catch (err) {
+      throw new Error(`Could not read s3://${this.#bucket}/${Key}: ${describe(err)}`, { cause: err });
+    }
   }
 
   // For messages only: never throws on a bad key.

@@ -19,4 +19,20 @@ export interface ArtifactStore {
   links(key: string, baseUrl: string): ArtifactLinks | Promise<ArtifactLinks>;
   /** Deletes a stored key (the retention sweep); a key that is not there is no error. */
   delete(key: string): Promise<void>;
+  /** Reading back what callers put in the store (S3 `inputs/`); undefined: this store only writes. */
+  readonly readable?: ReadableStore;
+}
+
+/** An object found under a prefix: its key (as given to the store, without the store's own prefix) and listed size. */
+export interface ListedObject {
+  key: string;
+  size: number;
+}
+
+/** Listing and reading a store's objects (keys relative to the store's prefix, as `put` takes them). */
+export interface ReadableStore {
+  /** The objects whose keys start with `prefix`, in key order; at most `max` of them. */
+  list(prefix: string, max: number): AsyncIterable<ListedObject>;
+  /** The bytes of one object, streamed. */
+  get(key: string, signal?: AbortSignal): Promise<Readable>;
 }

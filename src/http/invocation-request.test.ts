@@ -154,7 +154,7 @@ describe('parseInvocation', () => {
 
   it('lists the valid fields when no field is near, and names every unknown one', () => {
     expect(rejection({ prompt: 'x', colour: 'blue' }).message).toBe(
-      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, repository, git_token, git_username, push, pull_request, async.',
+      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, repository, git_token, git_username, push, pull_request, input_s3_prefix, async.',
     );
     const two = rejection({ promt: 'x', modle: 'm' });
     expect(two.details.issues).toEqual([
@@ -335,5 +335,41 @@ describe('parseInvocation: allowed_domains', () => {
     const err = rejection({ prompt: 'x', allowed_domains });
     expect(err.message).toContain('allowed_domains must be a comma-separated string or an array of host names');
     expect(err.details.issues).toEqual([expect.objectContaining({ field: expect.stringMatching(/^allowed_domains/) })]);
+  });
+});
+
+describe('input_s3_prefix', () => {
+  const parse = (input_s3_prefix: unknown) => parseInvocation({ prompt: 'Read the inputs', input_s3_prefix }, limits).inputPrefix;
+
+  it('takes s3://<bucket>/<prefix> or a bare prefix, as a folder (a trailing / is added)', () => {
+    expect(parse('s3://my-bucket/inputs/job-42/')).toEqual({ bucket: 'my-bucket', key: 'inputs/job-42/' });
+    expect(parse('inputs/job-42')).toEqual({ bucket: undefined, key: 'inputs/job-42/' });
+    expect(parseInvocation({ prompt: 'x' }, limits).inputPrefix).toBeUndefined();
+    // The field is declared: it is not refused as unknown, and it stays in the recorded request.
+    expect(parseInvocation({ prompt: 'x', input_s3_prefix: 'inputs/a/' }, limits).raw.input_s3_prefix).toBe('inputs/a/');
+  });
+
+  it('refuses .. segments, empty segments, no folder, other schemes, a bad bucket, over 1024 bytes, not a string: 400 naming the field and what to send', () => {
+    const cases: [unknown, RegExp][] = [
+      ['inputs/x/../../outputs/', /has a "\.\." segment/],
+      ['s3://my-bucket/inputs/..', /has a "\.\." segment/],
+      ['/inputs/x', /empty or "\." segment/],
+      ['inputs//x', /empty or "\." segment/],
+      ['s3://my-bucket', /names no folder/],
+      ['s3://my-bucket/', /names no folder/],
+      ['https://my-bucket.s3.amazonaws.com/inputs/x', /must be an s3:\/\/ URL or a key prefix/],
+      ['s3://My_Bucket/inputs/x', /not a bucket name/],
+      [`inputs/${'a'.repeat(1020)}`, /longer than 1024 bytes/],
+      ['inputs/a\nb', /control character/],
+      [42, /must be a string/],
+    ];
+    for (const [value, message] of cases) {
+      const err = rejection({ prompt: 'x', input_s3_prefix: value });
+      expect(err.message, String(value)).toMatch(message);
+      if (typeof value === 'string') {
+        expect(err.details.field).toBe('input_s3_prefix');
+        expect(err.message).toContain('aws s3 cp --recursive');
+      }
+    }
   });
 });

@@ -8,6 +8,7 @@ import type { Limits } from '../config/index.js';
 import { MAX_DOMAINS, parseDomainList, type DomainPattern } from '../egress/index.js';
 import { assertRef, DEFAULT_GIT_USERNAME, isCommitId } from '../codebase/index.js';
 import { ValidationError } from '../errors/index.js';
+import { parseInputPrefix, type InputPrefix } from './input-prefix.js';
 import { issuesOf } from './issues.js';
 import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
 import { resolveTools } from '../runner/tools.js';
@@ -143,6 +144,16 @@ export const InvocationRequest = z
         description: 'After the push, open a GitHub pull request from push.branch (GitHub or GitHub Enterprise, through its REST API).',
       })
       .optional(),
+    input_s3_prefix: z
+      .string({ error: 'input_s3_prefix must be a string: "s3://<bucket>/inputs/<folder>/" or "inputs/<folder>/".' })
+      .meta({
+        description:
+          "On AWS (S3 storage): copy every object under this folder of the deployment's artifact bucket into the workspace before the run, at its key minus the prefix. " +
+          'Put the files under `inputs/` first (`aws s3 cp --recursive ./src s3://<bucket>/inputs/<folder>/`): the only prefix the service may read. ' +
+          'The copied files are the starting point of the invocation, not its changes; bounded like uploads. Under `cca serve` with disk storage, use POST /sessions/{id}/files.',
+        examples: ['s3://my-artifact-bucket/inputs/job-42/', 'inputs/job-42/'],
+      })
+      .optional(),
     async: z
       .boolean({ error: 'async must be true or false.' })
       .meta({ description: 'Answer 202 at once with the session id and status and events URLs; the run continues.' })
@@ -177,6 +188,8 @@ export interface ValidInvocation {
   approvalTimeoutMs: number;
   /** Answer 202 at once (also asked for by the header `Prefer: respond-async`). */
   async: boolean;
+  /** Objects to copy into the workspace first (`input_s3_prefix`): the bucket if named, and the key prefix; checked against the deployment at admission. */
+  inputPrefix: InputPrefix | undefined;
   /** A new session's repository (`repository`); its URL is checked against the deployment at admission. */
   repository: { url: string; ref: string | undefined; depth: number } | undefined;
   /** The request's credential for the repository's host; never recorded. */
@@ -232,6 +245,7 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
       bounded('approval_timeout_s', req.approval_timeout_s, limits.defaultApprovalTimeoutS, limits.approvalTimeoutSLimit) * 1000,
     ),
     async: req.async ?? false,
+    inputPrefix: req.input_s3_prefix === undefined ? undefined : parseInputPrefix(req.input_s3_prefix),
     ...gitFields(req),
     raw: withoutSecrets(req),
   };

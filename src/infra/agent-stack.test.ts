@@ -263,6 +263,15 @@ describe('AgentStack: execution role', () => {
         Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
         Resource: [`<${bucket}.Arn>/outputs/*`, `<${bucket}.Arn>/sessions/*`],
       },
+      // input_s3_prefix: get and list only below inputs/.
+      { Sid: 'ReadInputs', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`<${bucket}.Arn>/inputs/*`] },
+      {
+        Sid: 'ListInputs',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [`<${bucket}.Arn>`],
+        Condition: { StringLike: { 's3:prefix': 'inputs/*' } },
+      },
       { Sid: 'PullOwnImage', Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Resource: [`<${repo}.Arn>`] },
       { Sid: 'EcrToken', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: ['*'] },
       { Sid: 'RuntimeLogGroups', Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'], Resource: [logs] },
@@ -300,13 +309,16 @@ describe('AgentStack: execution role', () => {
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
   });
 
-  it('follows the storage prefix: only <prefix>/outputs/* and <prefix>/sessions/*', () => {
+  it('follows the storage prefix: only <prefix>/outputs/* and <prefix>/sessions/*, and reads only <prefix>/inputs/*', () => {
     const { template: prefixed } = agentTemplate({ storagePrefix: '/team-a/' });
-    const statement = statements(only(prefixed, 'AWS::IAM::Role').resource.Properties.Policies[0].PolicyDocument)[1]!;
+    const all = statements(only(prefixed, 'AWS::IAM::Role').resource.Properties.Policies[0].PolicyDocument);
+    const statement = all[1]!;
     expect(statement.Resource).toEqual([
       expect.stringMatching(/>\/team-a\/outputs\/\*$/),
       expect.stringMatching(/>\/team-a\/sessions\/\*$/),
     ]);
+    expect(all.find((s) => s.Sid === 'ReadInputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/inputs\/\*$/)]);
+    expect(all.find((s) => s.Sid === 'ListInputs')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/inputs/*' } });
   });
 });
 

@@ -63,10 +63,10 @@ export function runtimeNameFor(stackName: string): string {
 
 /**
  * The key prefix of one kind of object under a storage prefix ('' or 'a/b'), as the runtime
- * builds keys (`<prefix>/outputs/...`, `<prefix>/sessions/<id>/state.json`).
+ * builds keys (`<prefix>/outputs/...`, `<prefix>/sessions/<id>/state.json`) and reads `<prefix>/inputs/...`.
  * @example storageKeyPrefix('', 'outputs') // 'outputs/'
  */
-export function storageKeyPrefix(storagePrefix: string, kind: 'outputs' | 'sessions'): string {
+export function storageKeyPrefix(storagePrefix: string, kind: 'outputs' | 'sessions' | 'inputs'): string {
   return `${storagePrefix === '' ? '' : `${storagePrefix}/`}${kind}/`;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The role AgentCore Runtime assumes to run the container: it may invoke the one configured model,
- * read and write the runtime's own prefixes of the bucket, pull its image, and write its logs,
+ * read and write the runtime's own prefixes of the bucket, read (list and get) what callers put under
+ * its `inputs/` (`input_s3_prefix`), pull its image, and write its logs,
  * traces and metrics. Nothing else.
  */
 import { Aws } from 'aws-cdk-lib';
@@ -48,7 +49,8 @@ export function executionRole(scope: Construct, props: ExecutionRoleProps): iam.
 }
 
 function executionGrants(props: ExecutionRoleProps): Grant[] {
-  const objects = (kind: 'outputs' | 'sessions') => props.bucket.arnForObjects(`${storageKeyPrefix(props.storagePrefix, kind)}*`);
+  const objects = (kind: 'outputs' | 'sessions' | 'inputs') =>
+    props.bucket.arnForObjects(`${storageKeyPrefix(props.storagePrefix, kind)}*`);
   return [
     [
       new iam.PolicyStatement({
@@ -65,6 +67,19 @@ function executionGrants(props: ExecutionRoleProps): Grant[] {
         resources: [objects('outputs'), objects('sessions')],
       }),
       'Object keys are created per invocation and per session (outputs/<stamp>_<id>/..., sessions/<id>/state.json); the grant is limited to those two prefixes of the one bucket.',
+    ],
+    [
+      new iam.PolicyStatement({ sid: 'ReadInputs', actions: ['s3:GetObject'], resources: [objects('inputs')] }),
+      'Callers put the files of input_s3_prefix under inputs/<folder>/ with keys of their choosing; read-only, limited to the inputs/ prefix of the one bucket.',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'ListInputs',
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        // Listing is a bucket action: the condition keeps it to the inputs/ prefix.
+        conditions: { StringLike: { 's3:prefix': `${storageKeyPrefix(props.storagePrefix, 'inputs')}*` } },
+      }),
     ],
     [
       new iam.PolicyStatement({

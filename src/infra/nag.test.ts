@@ -95,6 +95,7 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0]',
         'AwsSolutions-IAM5[Resource::<ArtifactsBucket.Arn>/outputs/*]',
         'AwsSolutions-IAM5[Resource::<ArtifactsBucket.Arn>/sessions/*]',
+        'AwsSolutions-IAM5[Resource::<ArtifactsBucket.Arn>/inputs/*]',
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/bedrock-agentcore/runtimes/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*]',

@@ -7,6 +7,7 @@ import type { DomainPattern } from '../egress/index.js';
 import type { InvocationOutput, InvocationStatus } from '../schemas/responses.js';
 import type { SessionStateRecord } from '../state/index.js';
 import type { Approvals } from './approvals.js';
+import type { InputSource } from './admission.js';
 import type { GitPlan } from './git-admission.js';
 
 /** A run in a session: queued or running. */
@@ -23,6 +24,8 @@ export interface ActiveRun {
   resources: RunResources;
   /** The clone before the run and the push after it, with the credential (in memory only); undefined: neither. */
   git?: GitPlan | undefined;
+  /** Objects of the artifact bucket copied into the workspace before the run; undefined: none. */
+  inputs?: InputSource | undefined;
 }
 
 /**

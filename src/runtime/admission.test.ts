@@ -3,7 +3,7 @@ import { loadConfig, NO_PROVIDER_MESSAGE } from '../config/index.js';
 import type { EgressConfig } from '../egress/index.js';
 import { toErrorResponse } from '../errors/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
-import { admitRequest, admitToSession, assertVisible, type ServiceFacts } from './admission.js';
+import { admitRequest, admitToSession, assertVisible, inputsOf, type ServiceFacts } from './admission.js';
 
 const withKey = loadConfig({ 'data-dir': '/nonexistent' }, { ANTHROPIC_API_KEY: 'sk-x' });
 const withoutProvider = loadConfig({ 'data-dir': '/nonexistent' }, {});
@@ -11,7 +11,11 @@ const bwrap: SandboxStatus = { kind: 'bwrap', path: '/usr/bin/bwrap', network: t
 
 function facts(over: { egress?: EgressConfig; sandbox?: SandboxStatus; closing?: boolean; provider?: 'none' } = {}): ServiceFacts {
   return {
-    config: { provider: over.provider === 'none' ? withoutProvider.provider : withKey.provider, egress: over.egress ?? { kind: 'open' } },
+    config: {
+      provider: over.provider === 'none' ? withoutProvider.provider : withKey.provider,
+      egress: over.egress ?? { kind: 'open' },
+      storage: { kind: 'local' },
+    },
     sandbox: over.sandbox ?? bwrap,
     closing: over.closing ?? false,
   };
@@ -19,6 +23,7 @@ function facts(over: { egress?: EgressConfig; sandbox?: SandboxStatus; closing?:
 const req = (over: { sessionId?: string; allowedDomains?: string[] } = {}) => ({
   sessionId: over.sessionId,
   allowedDomains: over.allowedDomains,
+  inputPrefix: undefined,
 });
 
 /** What the client gets for what `fn` throws: status and JSON body, as the one error mapper makes them. */
@@ -196,5 +201,41 @@ describe('assertVisible', () => {
     expect(refusal(() => assertVisible('s1', undefined, undefined)).status).toBe(404);
     expect(() => assertVisible('s1', undefined, undefined, { mayNotExist: true })).not.toThrow();
     expect(() => assertVisible('s1', 'key-a', { owner_key_id: 'key-a' })).not.toThrow();
+  });
+});
+
+describe('inputsOf (input_s3_prefix at admission)', () => {
+  const s3 = { kind: 's3' as const, bucket: 'cca-artifacts', prefix: '' };
+
+  it('copies from the deployment bucket below inputs/, relative to its storage prefix', () => {
+    expect(inputsOf(undefined, { kind: 'local' })).toBeUndefined();
+    expect(inputsOf({ bucket: undefined, key: 'inputs/job-1/' }, s3)).toEqual({
+      key: 'inputs/job-1/',
+      shown: 's3://cca-artifacts/inputs/job-1/',
+    });
+    expect(inputsOf({ bucket: 'cca-artifacts', key: 'team-a/inputs/job-1/' }, { ...s3, prefix: 'team-a' })).toEqual({
+      key: 'inputs/job-1/',
+      shown: 's3://cca-artifacts/team-a/inputs/job-1/',
+    });
+  });
+
+  it('refuses with disk storage (use the upload route), another bucket, and a prefix outside inputs/: 400 before anything is recorded', () => {
+    const local = refusal(() => inputsOf({ bucket: undefined, key: 'inputs/job-1/' }, { kind: 'local' }));
+    expect(local.status).toBe(400);
+    expect(local.body).toMatchObject({ field: 'input_s3_prefix' });
+    expect(local.body.message).toMatch(/POST \/sessions\/\{session_id\}\/files/);
+    const other = refusal(() => inputsOf({ bucket: 'someone-else', key: 'inputs/job-1/' }, s3));
+    expect(other.body.message).toMatch(/reads only its own artifact bucket, cca-artifacts/);
+    for (const key of ['outputs/20250101_000000_abc/', 'inputs/', 'sessions/x/', 'inputsx/a/']) {
+      expect(refusal(() => inputsOf({ bucket: undefined, key }, s3)).body.message, key).toMatch(/must be a folder below inputs\//);
+    }
+    expect(refusal(() => inputsOf({ bucket: undefined, key: 'inputs/a/' }, { ...s3, prefix: 'team-a' })).body.message).toMatch(
+      /below team-a\/inputs\//,
+    );
+    // Through admitRequest: the same refusal.
+    const viaAdmit = refusal(() =>
+      admitRequest({ ...req(), inputPrefix: { bucket: undefined, key: 'inputs/a/' } }, {}, facts(), () => 'new-session'),
+    );
+    expect(viaAdmit.body).toMatchObject({ field: 'input_s3_prefix' });
   });
 });

@@ -13,7 +13,7 @@ import { isValidSessionId } from '../workspace/index.js';
 
 /** What the service can do right now, as far as admitting a request goes. */
 export interface ServiceFacts {
-  config: Pick<Config, 'provider' | 'egress'>;
+  config: Pick<Config, 'provider' | 'egress' | 'storage'>;
   sandbox: SandboxStatus;
   /** The service is shutting down. */
   closing: boolean;
@@ -24,6 +24,16 @@ export interface Admitted {
   sessionId: string;
   /** Hosts the run may reach; undefined: the host's network. */
   egress: DomainPattern[] | undefined;
+  /** Objects of the artifact bucket to copy into the workspace before the run (`input_s3_prefix`). */
+  inputs: InputSource | undefined;
+}
+
+/** A folder of the deployment's bucket to copy from: its key relative to the storage prefix, and how to show it. */
+export interface InputSource {
+  /** `inputs/<folder>/`, as the artifact store names keys (without the deployment's storage prefix). */
+  key: string;
+  /** `s3://<bucket>/<full key>/`, for events and messages. */
+  shown: string;
 }
 
 /**
@@ -32,7 +42,7 @@ export interface Admitted {
  * @example const { sessionId, egress } = admitRequest(req, ctx, { config, sandbox, closing: false });
  */
 export function admitRequest(
-  req: Pick<ValidInvocation, 'sessionId' | 'allowedDomains'>,
+  req: Pick<ValidInvocation, 'sessionId' | 'allowedDomains' | 'inputPrefix'>,
   ctx: { sessionId?: string | undefined },
   facts: ServiceFacts,
   newSessionId: () => string = randomUUID,
@@ -52,7 +62,45 @@ export function admitRequest(
       code: 'sandbox_unavailable',
     });
   }
-  return { sessionId, egress: egressOf(req.allowedDomains, facts) };
+  return { sessionId, egress: egressOf(req.allowedDomains, facts), inputs: inputsOf(req.inputPrefix, facts.config.storage) };
+}
+
+/**
+ * Where `input_s3_prefix` copies from: only with S3 storage, only the deployment's own bucket,
+ * only below its `inputs/` (the one prefix the execution role may read).
+ * @example inputsOf({ bucket: undefined, key: 'inputs/job-42/' }, { kind: 's3', bucket: 'b', prefix: '' }) // { key: 'inputs/job-42/', shown: 's3://b/inputs/job-42/' }
+ */
+export function inputsOf(prefix: ValidInvocation['inputPrefix'], storage: Config['storage']): InputSource | undefined {
+  if (prefix === undefined) return undefined;
+  if (storage.kind !== 's3') {
+    throw new ValidationError(
+      'input_s3_prefix needs S3 storage, and this service stores files on its disk. Upload the files with POST /sessions/{session_id}/files ' +
+        '(cca invoke --file/--dir), then invoke with that session_id.',
+      { field: 'input_s3_prefix' },
+    );
+  }
+  if (prefix.bucket !== undefined && prefix.bucket !== storage.bucket) {
+    throw new ValidationError(
+      `input_s3_prefix names the bucket ${prefix.bucket}; this deployment reads only its own artifact bucket, ${storage.bucket}. ` +
+        `Copy the files to s3://${storage.bucket}/${inputsRoot(storage.prefix)}<folder>/ and send that.`,
+      { field: 'input_s3_prefix', bucket: storage.bucket },
+    );
+  }
+  const root = inputsRoot(storage.prefix);
+  if (!prefix.key.startsWith(root) || prefix.key === root) {
+    throw new ValidationError(
+      `input_s3_prefix must be a folder below ${root} (got ${prefix.key}): that is the only prefix of the bucket the service may read. ` +
+        `Copy the files to s3://${storage.bucket}/${root}<folder>/ and send "${root}<folder>/".`,
+      { field: 'input_s3_prefix' },
+    );
+  }
+  const key = storage.prefix === '' ? prefix.key : prefix.key.slice(storage.prefix.length + 1);
+  return { key, shown: `s3://${storage.bucket}/${prefix.key}` };
+}
+
+/** `inputs/` under the deployment's storage prefix. */
+function inputsRoot(storagePrefix: string): string {
+  return storagePrefix === '' ? 'inputs/' : `${storagePrefix}/inputs/`;
 }
 
 /**

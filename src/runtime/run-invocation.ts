@@ -15,6 +15,7 @@ import { forgetRunSnapshot, makeSessionDirs, runSnapshotFile, saveSnapshot, take
 import type { UploadedFile } from '../artifacts/index.js';
 import { startingPoint } from '../codebase/index.js';
 import type { Changes, RepositoryInfo } from '../schemas/changes.js';
+import { copyInputs } from './copy-inputs.js';
 import { prepareWorkspace } from './prepare-workspace.js';
 import { pushChanges } from './push-changes.js';
 import { recordChanges } from './record-changes.js';
@@ -130,6 +131,9 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
     return { outcome: outcomeWithoutRun(stopReason, `The repository could not be cloned: ${message}`), startedAt, stored: nothing };
   }
+  // The inputs of input_s3_prefix, before the starting point is recorded: they are not the run's changes.
+  const notCopied = await copyInputs(deps, run, dirs, req.timeoutMs - (Date.now() - startedAt.getTime()), log);
+  if (notCopied) return { outcome: notCopied, startedAt, stored: { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] } };
   // The record the changes are found against: the clone, or the workspace as it is now.
   const base = await startingPoint({
     gitDir: dirs.git,

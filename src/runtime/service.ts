@@ -78,7 +78,7 @@ export class InvocationService {
    */
   async start(req: ValidInvocation, ctx: InvokeContext): Promise<StartedInvocation> {
     const { config, sessions, events } = this.deps;
-    const { sessionId, egress } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
+    const { sessionId, egress, inputs } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
     // Another key's session stays invisible, whatever the git checks would say of it.
     assertVisible(sessionId, ctx.ownerKeyId, sessions.getSession(sessionId), { mayNotExist: true });
     // Asks the remote (a round trip): before the checks below, which must run with no await after them.
@@ -115,6 +115,7 @@ export class InvocationService {
       egress,
       resources: ctx.resources ?? config.runResources,
       git,
+      inputs,
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>

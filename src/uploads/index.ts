@@ -8,3 +8,4 @@ export { entryPath, uploadBase, UnsafeEntryError } from './entry-path.js';
 export { Staging, type FileOwner, type SkippedEntry, type WrittenFile } from './staging.js';
 export { uploadLimits, type UploadLimits } from './upload-limits.js';
 export { UPLOAD_TYPES, uploadToWorkspace, type UploadResult, type UploadTarget } from './upload-to-workspace.js';
+export { copyS3Prefix, INPUTS_FOLDER, inputsFolder } from './copy-s3-prefix.js';

@@ -2,9 +2,10 @@
  * The service with S3 storage against an S3-compatible server over HTTP (s3rver): presigned links,
  * the session state mirrored next to the files, and an outage that loses nothing.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SessionEventSchema } from '../../src/events/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenarios, text, toolUse } from '../support/model-server.js';
+import { lastToolResults, scenarios, text, toolUse } from '../support/model-server.js';
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -30,6 +31,16 @@ beforeAll(async () => {
     responder: scenarios({
       hello: [{ content: [toolUse('Write', { file_path: 'hello.py', content: 'print("hello")\n' })] }, { content: [text('done')] }],
       second: [{ content: [toolUse('Write', { file_path: 'later.txt', content: 'stored later\n' })] }, { content: [text('done')] }],
+      // Reads a copied input, then writes what it read to a new file.
+      inputs: [
+        { content: [toolUse('Bash', { command: 'cat data/notes.txt && ls -R', description: 'read the inputs' })] },
+        (req) => {
+          const read = lastToolResults(req.body)[0]?.content;
+          const shown = typeof read === 'string' ? read : JSON.stringify(read);
+          return { content: [toolUse('Write', { file_path: 'summary.txt', content: `read: ${shown}\n` })] };
+        },
+        { content: [text('done')] },
+      ],
     }),
   });
   key = svc.runtime.keys.create('s3').key;
@@ -42,8 +53,12 @@ afterAll(async () => {
   process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
 });
 
-async function invoke(prompt: string) {
-  const res = await fetch(`${svc.url}/invoke`, { method: 'POST', headers: { 'x-api-key': key }, body: JSON.stringify({ prompt }) });
+async function invoke(prompt: string, extra: Record<string, unknown> = {}) {
+  const res = await fetch(`${svc.url}/invoke`, {
+    method: 'POST',
+    headers: { 'x-api-key': key },
+    body: JSON.stringify({ prompt, ...extra }),
+  });
   return (await res.json()) as any;
 }
 
@@ -92,5 +107,63 @@ describe('S3 storage', () => {
     expect(file.file_name).toBe('later.txt');
     expect(await (await fetch(file.download_url)).text()).toBe('stored later\n');
     expect(await objectText(`team-a/outputs/${output.metadata.storage_prefix.split('/')[1]}/later.txt`)).toBe('stored later\n');
+  });
+
+  it('input_s3_prefix: objects under inputs/<id>/ are copied into a new session, the run reads them, and changes do not list them', async () => {
+    const put = (k: string, body: string) =>
+      s3.client().send(new PutObjectCommand({ Bucket: s3.bucket, Key: `team-a/inputs/job-7/${k}`, Body: body }));
+    await put('data/notes.txt', 'the answer is 42');
+    await put('src/app/main.py', 'print("from s3")\n');
+    const { output } = await invoke('[[scenario:inputs]] Summarize data/notes.txt', {
+      input_s3_prefix: `s3://${s3.bucket}/team-a/inputs/job-7`,
+    });
+    expect(output.success).toBe(true);
+    // The run read the copied file: what it wrote holds its text.
+    const summary = output.metadata.uploaded_files.find((f: any) => f.file_name === 'summary.txt');
+    expect(await (await fetch(summary.download_url)).text()).toMatch(/^read: the answer is 42/);
+    // Only the run's own file is stored as output: the copied inputs are not re-uploaded.
+    expect(output.metadata.uploaded_files.map((f: any) => f.file_name)).not.toContain('notes.txt');
+    expect(output.metadata.uploaded_files.map((f: any) => f.file_name)).not.toContain('main.py');
+    // The inputs are the starting point: only the run's own file is a change.
+    expect(output.changes.since).toBe('session_start');
+    expect(output.changes.files.map((f: any) => [f.path, f.status])).toEqual([['summary.txt', 'added']]);
+
+    // The copy showed in the session's events.
+    // The copy showed in the session's events (the stream of a finished session ends), valid by their schema.
+    const sse = await (await fetch(`${svc.url}/sessions/${output.session_id}/events`, { headers: { 'x-api-key': key } })).text();
+    const events = sse
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => SessionEventSchema.parse(JSON.parse(l.slice(6))));
+    const preparing = events.filter((e) => e.type === 'workspace.preparing').map((e) => e.data);
+    const source = `s3://${s3.bucket}/team-a/inputs/job-7/`;
+    expect(preparing).toEqual([
+      { phase: 'copying_inputs', source },
+      { phase: 'ready', source, files: 2, bytes: 16 + 17 },
+    ]);
+  });
+
+  it('input_s3_prefix: another bucket or a prefix outside inputs/ is a 400 before anything runs; an empty folder ends the invocation as workspace_error', async () => {
+    const refused = async (input_s3_prefix: string) => {
+      const res = await fetch(`${svc.url}/invoke`, {
+        method: 'POST',
+        headers: { 'x-api-key': key },
+        body: JSON.stringify({ prompt: 'x', input_s3_prefix }),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const other = await refused('s3://someone-elses-bucket/inputs/job-7/');
+    expect(other.status).toBe(400);
+    expect(other.body.field).toBe('input_s3_prefix');
+    const outside = await refused('team-a/outputs/');
+    expect(outside.status).toBe(400);
+    expect(outside.body.message).toMatch(/below team-a\/inputs\//);
+    const dotdot = await refused('team-a/inputs/../sessions/');
+    expect(dotdot.status).toBe(400);
+
+    const { output } = await invoke('[[scenario:hello]] x', { input_s3_prefix: 'team-a/inputs/nothing-here/' });
+    expect(output.success).toBe(false);
+    expect(output.stop_reason).toBe('workspace_error');
+    expect(output.result).toMatch(/no files under inputs\/nothing-here\//);
   });
 });
