@@ -29,15 +29,17 @@ export const NOTES = [
 export function formatReport(r: BenchReport): string {
   const h = r.header;
   const o = r.overhead;
-  const overheadRows = !o ? [] : [
-    sideRow('bare query()', o.bare, o.runs),
-    sideRow('before isolation', o.before, o.runs),
-    sideRow('POST /invocations', o.service, o.runs),
-    ['service / bare', ...ratioCells(o.ratio), '', ''],
-    ['service / before isolation', ...ratioCells(o.isolation_ratio), '', ''],
-    sideRow('  + allowed_domains: []', o.allowlist, o.runs),
-    ['allowlist / service', ...ratioCells(o.allowlist_ratio), '', ''],
-  ];
+  const overheadRows = !o
+    ? []
+    : [
+        sideRow('bare query()', o.bare, o.runs),
+        sideRow('before isolation', o.before, o.runs),
+        sideRow('POST /invocations', o.service, o.runs),
+        ['service / bare', ...ratioCells(o.ratio), '', ''],
+        ['service / before isolation', ...ratioCells(o.isolation_ratio), '', ''],
+        sideRow('  + allowed_domains: []', o.allowlist, o.runs),
+        ['allowlist / service', ...ratioCells(o.allowlist_ratio), '', ''],
+      ];
   const concurrencyRows = r.concurrency.map((c) => [
     String(c.concurrency),
     String(c.invocations),

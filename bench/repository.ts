@@ -12,7 +12,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { changedPaths, cloneRepository, initGitDir, recordWorkspace, markRecorded, openRemote, inspectRemote } from '../src/codebase/index.js';
+import {
+  changedPaths,
+  cloneRepository,
+  initGitDir,
+  recordWorkspace,
+  markRecorded,
+  openRemote,
+  inspectRemote,
+} from '../src/codebase/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { text, toolUse, type ModelRequest, type Reply } from '../test/support/model-server.js';
 import type { TestService } from '../test/support/service.js';
@@ -34,7 +42,9 @@ export function repoBenchResponder(req: ModelRequest): Reply {
   let lastPrompt = -1;
   messages.forEach((m, i) => {
     const content = m.content;
-    const isPrompt = m.role === 'user' && (typeof content === 'string' || (Array.isArray(content) && content.some((b) => (b as { type?: string }).type === 'text')));
+    const isPrompt =
+      m.role === 'user' &&
+      (typeof content === 'string' || (Array.isArray(content) && content.some((b) => (b as { type?: string }).type === 'text')));
     if (isPrompt) lastPrompt = i;
   });
   const turn = messages.slice(lastPrompt + 1).filter((m) => m.role === 'assistant').length;
@@ -67,7 +77,10 @@ async function generateRepository(root: string, files: number): Promise<string> 
  * Runs the phase; `svc` must allow local repositories (CCA_GIT_ALLOW_LOCAL=1).
  * @example const result = await measureRepository(svc, { files: 100_000, runs: 10, progress });
  */
-export async function measureRepository(svc: TestService, opts: { files: number; runs: number; progress: (line: string) => void }): Promise<RepositoryResult> {
+export async function measureRepository(
+  svc: TestService,
+  opts: { files: number; runs: number; progress: (line: string) => void },
+): Promise<RepositoryResult> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-bench-repo-'));
   try {
     const t0 = performance.now();
@@ -80,9 +93,24 @@ export async function measureRepository(svc: TestService, opts: { files: number;
     const workspace = path.join(root, 'workspace');
     await fs.mkdir(workspace);
     const config = loadConfig({}, { CCA_GIT_ALLOW_LOCAL: '1' });
-    const access = await openRemote({ kind: 'local', path: origin }, undefined, { egress: config.egress, privateHosts: config.privateHosts, allowLocal: true });
+    const access = await openRemote({ kind: 'local', path: origin }, undefined, {
+      egress: config.egress,
+      privateHosts: config.privateHosts,
+      allowLocal: true,
+    });
     const head = await inspectRemote(access, origin, undefined, { hasCredential: false, timeoutMs: 60_000 });
-    const cloned = await cloneRepository({ access, shown: origin, head, depth: 1, hasCredential: false, gitDir, workspace, maxBytes: 2 ** 34, maxCheckoutBytes: 2 ** 40, timeoutMs: 600_000 });
+    const cloned = await cloneRepository({
+      access,
+      shown: origin,
+      head,
+      depth: 1,
+      hasCredential: false,
+      gitDir,
+      workspace,
+      maxBytes: 2 ** 34,
+      maxCheckoutBytes: 2 ** 40,
+      timeoutMs: 600_000,
+    });
     await initGitDir(gitDir);
     await markRecorded(gitDir);
     const ours: number[] = [];
@@ -108,7 +136,8 @@ export async function measureRepository(svc: TestService, opts: { files: number;
     const first = await svc.invoke({ prompt, repository: { url: origin } });
     const empty = await svc.invoke({ prompt });
     let errors = 0;
-    if (first.status !== 200 || !first.body.output?.success) throw new Error(`the repository session did not start: ${JSON.stringify(first.body).slice(0, 500)}`);
+    if (first.status !== 200 || !first.body.output?.success)
+      throw new Error(`the repository session did not start: ${JSON.stringify(first.body).slice(0, 500)}`);
     const repoMs: number[] = [];
     const emptyMs: number[] = [];
     for (let i = 0; i < opts.runs; i++) {
@@ -127,8 +156,17 @@ export async function measureRepository(svc: TestService, opts: { files: number;
     return {
       files: opts.files,
       generate_s: generateS,
-      change_detection: { service_ms: oursS, git_status_ms: statusS, ratio_p50: oursS && statusS ? round(oursS.p50 / statusS.p50, 2) : undefined },
-      invocation: { repository_ms: repoS, empty_ms: emptyS, ratio_p50: repoS && emptyS ? round(repoS.p50 / emptyS.p50, 2) : undefined, errors },
+      change_detection: {
+        service_ms: oursS,
+        git_status_ms: statusS,
+        ratio_p50: oursS && statusS ? round(oursS.p50 / statusS.p50, 2) : undefined,
+      },
+      invocation: {
+        repository_ms: repoS,
+        empty_ms: emptyS,
+        ratio_p50: repoS && emptyS ? round(repoS.p50 / emptyS.p50, 2) : undefined,
+        errors,
+      },
     };
   } finally {
     await fs.rm(root, { recursive: true, force: true });

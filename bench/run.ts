@@ -36,7 +36,14 @@ const before = await startTestService({
   model,
   env: { CCA_RUN_NETWORK: 'host' },
   brokerCredentials: false,
-  limits: { cgroups: undefined, cgroupNote: 'off (benchmark)', user: undefined, userNote: 'off (benchmark)', prlimit: undefined, setpriv: undefined },
+  limits: {
+    cgroups: undefined,
+    cgroupNote: 'off (benchmark)',
+    user: undefined,
+    userNote: 'off (benchmark)',
+    prlimit: undefined,
+    setpriv: undefined,
+  },
 });
 let report: BenchReport;
 try {

@@ -119,7 +119,12 @@ export async function cloneRepository(job: CloneJob): Promise<Cloned> {
 
 /** Sums the sizes of the commit's files before any is written: one blob named a thousand times is a thousand files. */
 async function assertCheckoutFits(job: CloneJob, commit: string): Promise<void> {
-  const out = await runGit(['ls-tree', '-r', '-l', '-z', commit], { gitDir: job.gitDir, bare: true, path: job.path, maxOutputBytes: 1024 * 1024 * 1024 });
+  const out = await runGit(['ls-tree', '-r', '-l', '-z', commit], {
+    gitDir: job.gitDir,
+    bare: true,
+    path: job.path,
+    maxOutputBytes: 1024 * 1024 * 1024,
+  });
   let total = 0;
   let start = 0;
   for (let i = 0; i < out.length; i++) {

@@ -117,7 +117,8 @@ describe('a workspace a run wrote, recorded by the service', () => {
   it('never looks into a repository nested in the workspace: its filters and hooks do not run', async () => {
     const marker = path.join(root, 'PWNED');
     const sub = path.join(workspace, 'sub');
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: sub, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: sub, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
     await fs.mkdir(sub);
     git('init', '-q');
     await fs.writeFile(path.join(sub, 'f'), 'x\n');

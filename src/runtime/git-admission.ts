@@ -15,7 +15,9 @@ import {
   type RemoteHead,
   type RepositorySource,
 } from '../codebase/index.js';
+import net from 'node:net';
 import type { Config } from '../config/index.js';
+import { addressAllowed, hostMatches, isPublicAddress, type PrivateAllowance } from '../egress/index.js';
 import { ValidationError } from '../errors/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { RepositoryInfo } from '../schemas/changes.js';
@@ -54,8 +56,9 @@ export async function admitGit(
   const policy = { egress: config.egress, privateHosts: config.privateHosts, allowLocal: config.git.allowLocal };
   const credentialFor = (source: RepositorySource) => {
     if (req.gitCredential !== undefined) return req.gitCredential;
-    // An operator's credential never travels in clear text.
-    if (source.kind !== 'http' || source.url.protocol !== 'https:' || ownerKeyId === undefined || keyCredentials === undefined) return undefined;
+    if (source.kind !== 'http' || ownerKeyId === undefined || keyCredentials === undefined) return undefined;
+    // An operator's credential travels in clear text only to a host of the operator's own network.
+    if (source.url.protocol !== 'https:' && !isOperatorsOwn(config.privateHosts, source.host)) return undefined;
     // Registered as "host" or, for a port of its own, "host:port".
     const defaultPort = source.port === (source.url.protocol === 'https:' ? 443 : 80);
     const names = defaultPort ? [source.host] : [`${source.host}:${source.port}`, source.host];
@@ -108,6 +111,12 @@ export async function admitGit(
   };
 }
 
+/** A host the operator named in --private-hosts (by name, or an address in its ranges). */
+function isOperatorsOwn(allow: PrivateAllowance, host: string): boolean {
+  if (net.isIP(host) !== 0) return !isPublicAddress(host) && addressAllowed(allow, host, host);
+  return allow.hosts.some((p) => hostMatches(p, host));
+}
+
 function pushPlan(
   push: NonNullable<ValidInvocation['push']>,
   access: RemoteAccess,
@@ -116,7 +125,7 @@ function pushPlan(
 ): GitPlan['push'] {
   if (access.protocols.includes('file')) {
     // A push into a repository on the service's machine would run that repository's hooks as the service.
-    throw new ValidationError('push goes to remote repositories only; this session was cloned from a path on the service\'s machine.', {
+    throw new ValidationError("push goes to remote repositories only; this session was cloned from a path on the service's machine.", {
       field: 'push',
     });
   }

@@ -104,7 +104,8 @@ function verdictOf(l: LeftOut, maxFileBytes: number) {
   if (l.reason === 'nested_repository') {
     return {
       reason: 'nested_repository' as const,
-      detail: 'a git repository inside the workspace: not recorded or stored (its changes are not the session\'s; commit them in it, or remove its .git)',
+      detail:
+        "a git repository inside the workspace: not recorded or stored (its changes are not the session's; commit them in it, or remove its .git)",
     };
   }
   if (l.reason === 'hard_link')

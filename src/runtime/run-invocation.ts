@@ -133,7 +133,8 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   }
   // The inputs of input_s3_prefix, before the starting point is recorded: they are not the run's changes.
   const notCopied = await copyInputs(deps, run, dirs, req.timeoutMs - (Date.now() - startedAt.getTime()), log);
-  if (notCopied) return { outcome: notCopied, startedAt, stored: { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] } };
+  if (notCopied)
+    return { outcome: notCopied, startedAt, stored: { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] } };
   // The record the changes are found against: the clone, or the workspace as it is now.
   const base = await startingPoint({
     gitDir: dirs.git,
@@ -190,7 +191,11 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     outbox: deps.outbox,
     workspace: dirs.workspace,
     before,
-    changed: !fromGit ? undefined : recorded?.head !== undefined ? recorded.written : await writtenSince(dirs.workspace, startedAt, config.limits),
+    changed: !fromGit
+      ? undefined
+      : recorded?.head !== undefined
+        ? recorded.written
+        : await writtenSince(dirs.workspace, startedAt, config.limits),
     limits: config.limits,
     prefix,
     baseUrl: q.baseUrl,

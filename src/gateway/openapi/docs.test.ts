@@ -53,7 +53,7 @@ describe('renderDocsPage', () => {
     expect(page).toContain('<a href="#schema-AsyncAccepted">AsyncAccepted</a>');
     for (const type of EVENT_TYPES) expect(page).toContain(`id="schema-${eventComponentName(type)}"`);
     // A stream example is shown as raw text, not as a JSON string with escaped line breaks.
-    expect(page).toMatch(/\nevent: assistant\.text\ndata: \{&quot;id&quot;:3,/);
+    expect(page).toMatch(/\nevent: assistant\.text\ndata: \{&quot;id&quot;:4,/);
     expect(page).toContain('\n: keep-alive\n');
   });
 
