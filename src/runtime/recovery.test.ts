@@ -10,7 +10,8 @@ import { SessionRepo } from '../sessions/index.js';
 import type { SessionStateRecord, StateMirror } from '../state/index.js';
 import { StateWriter } from './state-writer.js';
 import { openDatabase, type Db } from '../store/index.js';
-import { ensureWorkspace, runSnapshotFile, saveSnapshot, takeSnapshot } from '../workspace/index.js';
+import { ensureWorkspace, runBaseFile, runSnapshotFile, saveSnapshot, takeSnapshot } from '../workspace/index.js';
+import { startingPoint } from '../codebase/index.js';
 import { recoverInterrupted, type RecoveryDeps } from './recovery.js';
 
 const INV = '0a1b2c3d-0000-4000-8000-000000000001';
@@ -166,5 +167,30 @@ describe('recoverInterrupted', () => {
 
     expect(await readdir(path.dirname(stale))).toEqual(['notes.txt']);
     expect(await readdir(outside)).toEqual([`${INV}.json`]);
+  });
+});
+
+describe('recovery of a repository invocation (its starting commit, not a snapshot)', () => {
+  it('stores what the run changed since its starting commit, with its changes', async () => {
+    const sessionId = 'repo-session';
+    const workspace = await ensureWorkspace(sessionsRoot(), sessionId);
+    await writeFile(path.join(workspace, 'kept.txt'), 'kept\n');
+    await writeFile(path.join(workspace, 'gone.txt'), 'gone\n');
+    const gitDir = path.join(sessionsRoot(), sessionId, 'git');
+    const base = await startingPoint({ gitDir, workspace, maxFileBytes: 1 << 20, message: 'start' });
+    sessions.startInvocation({ sessionId, invocationId: INV, startedAt: STARTED, prompt: 'p', request: { prompt: 'p' } });
+    await mkdir(path.dirname(runBaseFile(dir, sessionId, INV)), { recursive: true });
+    await writeFile(runBaseFile(dir, sessionId, INV), base);
+    // The run wrote and deleted, then the process died.
+    await writeFile(path.join(workspace, 'new.txt'), 'new\n');
+    await rm(path.join(workspace, 'gone.txt'));
+
+    const [recovered] = await recoverInterrupted(deps());
+    expect(recovered).toMatchObject({ ran: true, stored: 1 });
+    const out = output(INV);
+    expect(out.metadata.uploaded_files.map((f: { file_name: string }) => f.file_name)).toEqual(['new.txt']);
+    expect(out.changes.counts).toEqual({ added: 1, modified: 0, deleted: 1, renamed: 0 });
+    expect(out.changes.patch.file_name).toBe('changes.patch');
+    await expect(readFile(runBaseFile(dir, sessionId, INV))).rejects.toThrow();
   });
 });

@@ -5,7 +5,7 @@
  * it created or changed are stored, and it ends `interrupted` with a full output and its
  * `invocation.completed` event, so event streams of its session end.
  */
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
@@ -19,6 +19,7 @@ import {
   forgetRunSnapshot,
   isValidSessionId,
   loadSnapshot,
+  runBaseFile,
   runSnapshotFile,
   sessionDirs,
   sessionsRoot,
@@ -27,6 +28,8 @@ import {
 import { stateRecord } from './active-run.js';
 import { buildOutput, type InvocationOutput } from './output.js';
 import { storeChanges, type StoredChanges } from './store-changes.js';
+import { recordChanges } from './record-changes.js';
+import type { Changes } from '../schemas/changes.js';
 import { storageForRun, type StorageQuota } from './storage-quota.js';
 
 export interface RecoveryDeps {
@@ -91,6 +94,26 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
   }
   const startedAt = new Date(row.started_at);
   const prefix = outputPrefix(startedAt, row.id);
+  // A repository invocation keeps its starting commit instead of a snapshot: git finds its changes.
+  const base = await readFile(runBaseFile(config.dataDir, row.session_id, row.id), 'utf8').catch(() => undefined);
+  let changes: Changes | undefined;
+  let changed: string[] | undefined;
+  if (before === undefined && base !== undefined && /^[0-9a-f]{40,64}$/.test(base.trim())) {
+    const dirs = sessionDirs(config.dataDir, row.session_id);
+    const recorded = await recordChanges(deps, {
+      dirs,
+      base: base.trim(),
+      since: 'previous_invocation',
+      prefix,
+      baseUrl: config.publicUrl ?? '',
+      invocationId: row.id,
+    });
+    if (recorded.head !== undefined) {
+      changes = recorded.changes;
+      changed = recorded.written;
+      before = { entries: new Map(), truncated: false };
+    }
+  }
   if (before === undefined) {
     const message =
       row.status === 'queued' && unreadable === undefined
@@ -107,6 +130,7 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
     outbox: deps.outbox,
     workspace,
     before,
+    changed,
     limits: config.limits,
     prefix,
     baseUrl: config.publicUrl ?? '',
@@ -121,13 +145,21 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
   const files = `${stored.uploaded.length} file(s) it created or changed were stored`;
   const retry = stored.failed.length > 0 ? `, ${stored.failed.length} more could not be stored yet and are retried in the background` : '';
   const message = `The service stopped while this invocation was running (it did not shut down cleanly), so the run did not finish. ${files}${retry}. The workspace keeps everything it wrote: send a new invocation in this session to go on from there.`;
-  record(deps, row, outcomeWithoutRun('interrupted', message), new Date(), stored, prefix);
+  record(deps, row, outcomeWithoutRun('interrupted', message), new Date(), stored, prefix, changes);
   log.warn({ stored: stored.uploaded.length, failed: stored.failed.length }, 'interrupted invocation recovered');
   return { ...ids, ran: true, stored: stored.uploaded.length, failed: stored.failed.length };
 }
 
 /** Records the end, emits the last event and mirrors the state, as a run that ends does. */
-function record(deps: RecoveryDeps, row: InvocationRow, outcome: RunOutcome, endedAt: Date, stored: StoredChanges, prefix: string): void {
+function record(
+  deps: RecoveryDeps,
+  row: InvocationRow,
+  outcome: RunOutcome,
+  endedAt: Date,
+  stored: StoredChanges,
+  prefix: string,
+  changes?: Changes | undefined,
+): void {
   const output: InvocationOutput = buildOutput({
     sessionId: row.session_id,
     invocationId: row.id,
@@ -137,6 +169,7 @@ function record(deps: RecoveryDeps, row: InvocationRow, outcome: RunOutcome, end
     requestedModel: requestedModel(row, deps.config),
     prefix,
     ...stored,
+    changes,
     listLimit: deps.config.limits.maxListedFiles,
   });
   deps.sessions.finishInvocation({
@@ -182,7 +215,7 @@ async function removeStaleSnapshots(dataDir: string, logger: Logger): Promise<vo
   }
 }
 
-const SNAPSHOT_NAME = /^[0-9a-f-]{36}\.json(\.\d+\.tmp)?$/;
+const SNAPSHOT_NAME = /^[0-9a-f-]{36}(\.json(\.\d+\.tmp)?|\.base)$/;
 
 async function isPlainDirectory(dir: string): Promise<boolean> {
   return (await lstat(dir).catch(() => undefined))?.isDirectory() ?? false;

@@ -4,6 +4,8 @@
  * of ours), its end is recorded and its last event emitted, so no record stays "running" and no
  * event stream waits forever.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import { fileStoredEvent, type EventPayload } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
@@ -11,7 +13,15 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { SessionRepo } from '../sessions/index.js';
-import { forgetRunSnapshot, makeSessionDirs, runSnapshotFile, saveSnapshot, takeSnapshot, type Snapshot } from '../workspace/index.js';
+import {
+  forgetRunSnapshot,
+  makeSessionDirs,
+  runBaseFile,
+  runSnapshotFile,
+  saveSnapshot,
+  takeSnapshot,
+  type Snapshot,
+} from '../workspace/index.js';
 import type { UploadedFile } from '../artifacts/index.js';
 import { startingPoint } from '../codebase/index.js';
 import type { Changes, RepositoryInfo } from '../schemas/changes.js';
@@ -157,6 +167,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   const before = fromGit ? EMPTY_SNAPSHOT : await takeSnapshot(dirs.workspace, config.limits);
   // Kept until the end is recorded: after a crash, the next start stores what the run changed.
   if (!fromGit) await saveSnapshot(runSnapshotFile(config.dataDir, sessionId, invocationId), before);
+  else await saveRunBase(runBaseFile(config.dataDir, sessionId, invocationId), base);
   const resume = sessions.getSession(sessionId)?.claude_session_id ?? undefined;
   events.emit(sessionId, invocationId, { type: 'invocation.started', data: { resumed: resume !== undefined } });
   deps.states.write(stateRecord(run, 'running', null));
@@ -223,6 +234,12 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     startedAt,
     stored: { requestedModel: model, prefix, ...upload, errors, egress, changes: recorded?.changes, repository: origin, push },
   };
+}
+
+/** Keeps a repository invocation's starting commit while it runs: after a crash, recovery finds its changes from it. */
+async function saveRunBase(file: string, base: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await fs.writeFile(file, base, { mode: 0o600 });
 }
 
 /**

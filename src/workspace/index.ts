@@ -10,5 +10,5 @@ export { loadSnapshot, parseSnapshot, saveSnapshot, serializeSnapshot, SnapshotF
 export { detectChanges, skippedEntry } from './detect-changes.js';
 export { openWorkspaceFile, WorkspaceFileChangedError } from './open-workspace-file.js';
 export { ensureWorkspace, InvalidSessionIdError, isValidSessionId } from './ensure-workspace.js';
-export { forgetRunSnapshot, makeSessionDirs, runSnapshotFile, sessionDirs, sessionsRoot, type SessionDirs } from './session-dirs.js';
+export { forgetRunSnapshot, makeSessionDirs, runBaseFile, runSnapshotFile, sessionDirs, sessionsRoot, type SessionDirs } from './session-dirs.js';
 export { bytesOfName, displayName, fsPath, hasEscapes, nameFromBytes } from './names.js';

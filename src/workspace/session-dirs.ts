@@ -59,6 +59,15 @@ export function runSnapshotFile(dataDir: string, sessionId: string, invocationId
 }
 
 /**
+ * Where a repository invocation keeps the commit it started from while it runs (its "before", which
+ * git's record stands in for a snapshot): `<session>/snapshots/<invocation>.base`.
+ * @example runBaseFile('/data', 's1', invocationId) // '/data/sessions/s1/snapshots/<invocationId>.base'
+ */
+export function runBaseFile(dataDir: string, sessionId: string, invocationId: string): string {
+  return path.join(sessionDirs(dataDir, sessionId).snapshots, `${invocationId}.base`);
+}
+
+/**
  * Creates a run's folders (mode 0o700) and returns their paths. The workspace goes through
  * `ensureWorkspace`, which never follows a link a previous run may have left in its place.
  * @example const dirs = await makeSessionDirs(config.dataDir, sessionId);
@@ -78,6 +87,7 @@ export async function makeSessionDirs(dataDir: string, sessionId: string): Promi
 export function forgetRunSnapshot(dataDir: string, sessionId: string, invocationId: string): void {
   try {
     rmSync(runSnapshotFile(dataDir, sessionId, invocationId), { force: true });
+    rmSync(runBaseFile(dataDir, sessionId, invocationId), { force: true });
   } catch {
     // Never in the way of recording an end: a snapshot left behind is removed at the next start.
   }
