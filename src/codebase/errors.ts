@@ -34,3 +34,14 @@ export class RepositoryUnreachableError extends AppError {
   readonly status = 502;
   readonly code = 'repository_unreachable';
 }
+
+/** The status of each repository error's code: what a synchronous caller gets when the clone fails in the run. */
+export const REPOSITORY_ERROR_STATUS: Readonly<Record<string, number>> = Object.freeze({
+  repository_host_not_allowed: 403,
+  repository_not_found: 422,
+  repository_ref_not_found: 422,
+  repository_auth_failed: 422,
+  repository_invalid: 422,
+  repository_too_large: 413,
+  repository_unreachable: 502,
+});

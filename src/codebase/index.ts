@@ -13,5 +13,11 @@ export { changedPaths, textPatch, withoutBinarySections, type ChangedPath, type 
 export { readOrigin, writeOrigin } from './origin.js';
 export { pushBranch, pushParent, PushRejectedError, type GitAuthor } from './push.js';
 export { GitCommandError, runGit } from './git.js';
-export { RepositoryHostNotAllowedError, RepositoryTooLargeError, RepositoryUnreachableError, RepositoryUnusableError } from './errors.js';
+export {
+  REPOSITORY_ERROR_STATUS,
+  RepositoryHostNotAllowedError,
+  RepositoryTooLargeError,
+  RepositoryUnreachableError,
+  RepositoryUnusableError,
+} from './errors.js';
 export { createPullRequest, defaultBranch, GitHubError, NotAGitHubRepoError, parseGitHubRepo, type PullRequest } from './github.js';

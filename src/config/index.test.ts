@@ -142,6 +142,7 @@ describe('loadConfig limits', () => {
       maxFileBytes: 100 * 1024 * 1024,
       maxTotalBytes: 1024 * 1024 * 1024,
       maxWalkEntries: 100_000,
+      maxRunEntries: 1_000_000,
       maxListedFiles: 1000,
       uploadRetryBaseMs: 5000,
     });

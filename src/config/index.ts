@@ -43,6 +43,8 @@ export interface Limits {
   maxFileBytes: number;
   maxTotalBytes: number;
   maxWalkEntries: number;
+  /** Files and folders a run's workspace, home and tmp may hold (the disk watch counts them): a repository has many. */
+  maxRunEntries: number;
   /** Entries of each file list (uploaded, skipped, failed) a response carries; the rest are paged. */
   maxListedFiles: number;
   /** First wait before a failed upload is retried (doubling after each failure). */
@@ -177,6 +179,7 @@ export function loadConfig(
     maxFileBytes: int('CCA_MAX_FILE_BYTES', 100 * MiB, 1, 5 * 1024 * MiB),
     maxTotalBytes: int('CCA_MAX_TOTAL_BYTES', 1024 * MiB, 1, 1024 * 1024 * MiB),
     maxWalkEntries: int('CCA_MAX_WALK_ENTRIES', 100_000, 1, 10_000_000),
+    maxRunEntries: int('CCA_RUN_MAX_ENTRIES', 1_000_000, 1000, 100_000_000),
     maxListedFiles: int('CCA_MAX_LISTED_FILES', 1000, 1, 100_000),
     uploadRetryBaseMs: int('CCA_UPLOAD_RETRY_BASE_MS', 5000, 0, 3_600_000),
   };

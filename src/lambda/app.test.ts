@@ -84,6 +84,13 @@ describe('the API Lambda handler', () => {
     });
   });
 
+  it('hands the git token on to the runtime, which clones with it (the recorded request leaves it out)', async () => {
+    const { handler, calls } = setup(() => ok());
+    const repository = { url: 'https://github.com/acme/app.git' };
+    await handler(event({ body: { prompt: 'hi', repository, git_token: 'ghp_x', git_username: 'bot' } }));
+    expect(calls[0]?.payload).toMatchObject({ prompt: 'hi', repository, git_token: 'ghp_x', git_username: 'bot' });
+  });
+
   it('sends the flat, validated request even when it came wrapped in {"input": ...}', async () => {
     const { handler, calls } = setup(() => ok());
     await handler(event({ body: { input: { prompt: 'hi', allowed_tools: 'Read' } } }));

@@ -27,6 +27,8 @@ export async function postInvoke(event: APIGatewayProxyEvent, keyId: string, dep
 
   // The validated request in its flat form: what the runtime gets is exactly what was checked here.
   const payload: Record<string, unknown> = { ...request.raw, session_id: sessionId };
+  // The recorded form leaves the git token out; the runtime, which clones and pushes, needs it.
+  if (request.gitCredential !== undefined) payload.git_token = request.gitCredential.token;
   if (wantsAsync) payload.async = true;
   const answer = await deps.runtime.invoke(sessionId, payload);
   // Sync, or a runtime that ran it to the end anyway: its answer is the answer.

@@ -149,7 +149,7 @@ async function openLimits(deps: AgentRunDeps, job: { run: ActiveRun; dirs: Sessi
     name: `run-${run.invocationId}`,
     resources: run.resources,
     dirs: [dirs.workspace, dirs.home, dirs.tmp],
-    maxEntries: deps.config.limits.maxWalkEntries,
+    maxEntries: deps.config.limits.maxRunEntries,
     onHit: (hit) => {
       log.info({ limit: hit.stopReason }, 'stopping the run: it went over a resource limit');
       if (!run.controller.signal.aborted) run.controller.abort(hit);

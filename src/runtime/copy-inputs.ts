@@ -38,7 +38,7 @@ export async function copyInputs(
   try {
     const readable = deps.store.readable;
     if (readable === undefined) throw new Error(`the ${deps.store.kind} artifact store cannot read objects`);
-    const used = await diskUsage([dirs.workspace, dirs.home, dirs.tmp], config.limits.maxWalkEntries);
+    const used = await diskUsage([dirs.workspace, dirs.home, dirs.tmp], config.limits.maxRunEntries);
     const limits = uploadLimits(config.upload, {}, { diskMb: run.resources.diskMb, usedBytes: used.bytes });
     const copied = await copyS3Prefix(readable, inputs.key, {
       sessionRoot: dirs.root,

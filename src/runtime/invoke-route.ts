@@ -3,6 +3,7 @@
  * validate, run, answer. The caller, when there is one, was set by the API key middleware.
  */
 import type { Context } from 'hono';
+import { REPOSITORY_ERROR_STATUS } from '../codebase/index.js';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config, Limits, RunResources } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
@@ -135,7 +136,10 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
       return sseResponse(c, stream, { 'X-Session-Id': sessionId, 'X-Invocation-Id': invocationId });
     }
     // A caller that hangs up does not stop the run: the result stays retrievable.
-    return c.json(await started.done);
+    const output = await started.done;
+    // A repository that could not be cloned is the request's fault (or its host's): say so in the status too.
+    const failed = output.output.stop_reason === 'workspace_error' ? REPOSITORY_ERROR_STATUS[output.output.error_code ?? ''] : undefined;
+    return failed === undefined ? c.json(output) : c.json(output, failed as 413);
   };
 }
 

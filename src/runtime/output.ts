@@ -35,6 +35,8 @@ export function buildOutput(input: {
   repository?: RepositoryInfo | undefined;
   /** The pushed branch, when asked for. */
   push?: PushResult | undefined;
+  /** The code of the error that kept the run from starting (`workspace_error`). */
+  errorCode?: string | undefined;
 }): InvocationOutput {
   const { outcome } = input;
   const limit = Math.max(0, input.listLimit);
@@ -51,6 +53,7 @@ export function buildOutput(input: {
       timestamp: input.endedAt.toISOString(),
       model: outcome.model ?? input.requestedModel ?? null,
       stop_reason: outcome.stopReason,
+      ...(input.errorCode !== undefined ? { error_code: input.errorCode } : {}),
       cost_usd: outcome.costUsd,
       usage: outcome.usage,
       errors,

@@ -10,6 +10,7 @@ import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifact
 import { fileStoredEvent, type EventPayload } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Config } from '../config/index.js';
+import { AppError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { SessionRepo } from '../sessions/index.js';
@@ -62,7 +63,7 @@ export interface QueuedInvocation {
 
 type Stored = Pick<
   Parameters<typeof buildOutput>[0],
-  'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'errors' | 'egress' | 'changes' | 'repository' | 'push'
+  'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'errors' | 'egress' | 'changes' | 'repository' | 'push' | 'errorCode'
 >;
 
 const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ entries: new Map(), truncated: false });
@@ -138,7 +139,8 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     const message = err instanceof Error ? err.message : String(err);
     log.info({ err: message }, 'the workspace could not be prepared');
     const stopReason = run.controller.signal.aborted ? 'cancelled' : 'workspace_error';
-    const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
+    const errorCode = err instanceof AppError ? err.code : undefined;
+    const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [], errorCode };
     return { outcome: outcomeWithoutRun(stopReason, `The repository could not be cloned: ${message}`), startedAt, stored: nothing };
   }
   // The inputs of input_s3_prefix, before the starting point is recorded: they are not the run's changes.

@@ -154,6 +154,10 @@ export const InvocationOutputSchema = z
         .nullable()
         .meta({ description: 'The model the run used.', examples: ['claude-haiku-4-5'] }),
       stop_reason: StopReasonSchema,
+      error_code: z.string().optional().meta({
+        description:
+          'With `workspace_error`: the stable code of what went wrong, e.g. `repository_too_large`, `repository_unreachable`; a synchronous request answers with its 4xx/5xx status.',
+      }),
       cost_usd: z.number().nonnegative().meta({ description: 'Cost of the run in US dollars, as Claude Code computed it.' }),
       usage: TokenUsageSchema,
       errors: z.array(z.string()).meta({ description: 'Every problem, in order; empty on success.' }),

@@ -185,12 +185,33 @@ describe('a repository as the workspace (real git, real Claude Code)', () => {
     expect(new SessionRepo(svc.runtime.db).listSessions(null, 1000).length).toBe(before);
   });
 
-  it('stops a clone over the size limit and says so', async () => {
+  it('stops a clone over the size limit and says so (413 to a synchronous caller)', async () => {
     const big = await gitServer.createBigRepo('acme/big', 3 * 1024 * 1024);
     const { status, body } = await svc.invoke({ prompt: '[[scenario:edit]] x', repository: { url: big.url }, git_token: TOKEN });
-    expect(status).toBe(200);
-    expect(body.output).toMatchObject({ success: false, stop_reason: 'workspace_error' });
+    // A synchronous caller gets the status of the error, and the output with it.
+    expect(status).toBe(413);
+    expect(body.output).toMatchObject({ success: false, stop_reason: 'workspace_error', error_code: 'repository_too_large' });
     expect(body.output.errors.join(' ')).toMatch(/larger than the 1 MB/);
+  });
+});
+
+describe('a repository whose files would not fit the run', () => {
+  it('is refused before its checkout writes anything: one blob named many times is counted each time', async () => {
+    const gitServer = await startGitServer();
+    const svc = await startTestService({ responder: script, env: { CCA_PRIVATE_HOSTS: '127.0.0.1', CCA_RUN_DISK_MB: '5' } });
+    try {
+      const blob = Buffer.alloc(1024 * 1024, 'a');
+      const files = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`copies/a${i}.txt`, blob]));
+      const repo = await gitServer.createRepo('acme/bomb', files);
+      const { status, body } = await svc.invoke({ prompt: '[[scenario:edit]] x', repository: { url: repo.url } });
+      expect(status).toBe(413);
+      expect(body.output.errors.join(' ')).toMatch(/holds more than 5 MB of files/);
+      const ws = path.join(svc.dataDir, 'sessions', body.output.session_id, 'workspace');
+      expect(await fs.readdir(ws).catch(() => [])).toEqual([]);
+    } finally {
+      await svc.close();
+      await gitServer.close();
+    }
   });
 });
 

@@ -129,7 +129,7 @@ export function serveSessionUploads(app: OpenAPIHono<CallerEnv>, deps: SessionUp
       // Before any file moves in (a move that fails halfway still leaves some): the next invocation's
       // changes are its own, so it records the workspace first.
       await markWorkspaceChanged(dirs.git);
-      const used = await diskUsage([dirs.workspace, dirs.home, dirs.tmp], config.limits.maxWalkEntries);
+      const used = await diskUsage([dirs.workspace, dirs.home, dirs.tmp], config.limits.maxRunEntries);
       const caps: Partial<ResourceCaps> = c.get('caller')?.caps ?? {};
       const limits = uploadLimits(config.upload, caps, { diskMb: resourcesDiskMb(config, caps.maxDiskMb), usedBytes: used.bytes });
       const stream = body === null ? Readable.from([]) : Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>);
