@@ -4,7 +4,7 @@
  * is taken from the run's timeout, and a cancel stops it. A clone that fails ends the invocation
  * (`workspace_error`) with git's reason, without running anything.
  */
-import { cloneRepository, markRecorded, writeOrigin, type CloneProgress } from '../codebase/index.js';
+import { cloneRepository, markRecorded, readOrigin, writeOrigin, type CloneProgress } from '../codebase/index.js';
 import type { Config } from '../config/index.js';
 import type { SessionEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
@@ -28,7 +28,8 @@ export async function prepareWorkspace(
   log: Logger,
 ): Promise<RepositoryInfo | undefined> {
   const clone = run.git?.clone;
-  if (clone === undefined) return run.git?.origin;
+  // A continued session keeps the repository it was cloned from.
+  if (clone === undefined) return run.git?.origin ?? (await readOrigin(dirs.git));
   const { sessionId, invocationId } = run;
   const emit = (p: CloneProgress | { phase: 'ready'; percent?: undefined }) =>
     deps.events.emit(sessionId, invocationId, {

@@ -151,6 +151,9 @@ describe('a repository as the workspace (real git, real Claude Code)', () => {
     });
     expect(next.status).toBe(200);
     expect(next.body.output.changes).toMatchObject({ since: 'previous_invocation', files_total: 1, counts: { modified: 1 } });
+    // A continued session is still a repository session: its files come from git, its origin is shown.
+    expect(next.body.output.repository).toEqual(out.repository);
+    expect(next.body.output.metadata.uploaded_files.map((f: { file_name: string }) => f.file_name)).toEqual(['src/app.py']);
     expect(next.body.output.push.status).toBe('pushed');
     expect(await gitServer.readRef('acme/app', 'refs/heads/cca/greeting^')).toBe(out.push.commit);
 
