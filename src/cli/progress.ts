@@ -105,6 +105,15 @@ export function describeEvent(e: SessionEvent, tools: Map<string, string>, tty: 
   switch (e.type) {
     case 'invocation.queued':
       return '· queued: waiting for a run slot';
+    case 'workspace.preparing': {
+      // Percent updates come every half second: the phases are enough for a log.
+      const what = e.data.repository ?? e.data.source ?? 'the inputs';
+      if (e.data.phase === 'fetching') return `· cloning ${what}`;
+      if (e.data.phase === 'copying_inputs') return `· copying ${what}`;
+      if (e.data.phase === 'checking_out') return '· checking out the files';
+      if (e.data.phase === 'ready') return '· workspace ready';
+      return undefined;
+    }
     case 'invocation.started':
       return `· ${e.data.resumed ? 'resumed' : 'started'} session ${e.session_id}`;
     case 'assistant.text': {
