@@ -12,7 +12,7 @@ import { RepositoryTooLargeError } from './errors.js';
 import { GitCommandError, runGit } from './git.js';
 import type { RemoteHead } from './inspect.js';
 import { remoteError, type RemoteAccess } from './remote.js';
-import { initGitDir, SHADOW_HEAD } from './shadow.js';
+import { initGitDir, pointHeadAtRecord, SHADOW_HEAD } from './shadow.js';
 
 /** Progress of a clone, as git reports it. */
 export interface CloneProgress {
@@ -113,6 +113,8 @@ export async function cloneRepository(job: CloneJob): Promise<Cloned> {
     path: job.path,
   });
   await runGit(['update-ref', SHADOW_HEAD, commit], { gitDir, path: job.path });
+  // The checkout left HEAD on the commit itself: it follows the record from now on.
+  await pointHeadAtRecord(gitDir, job.path);
   await giveRunItsGit(job, commit);
   return { commit, branch: job.head.branch };
 }

@@ -42,6 +42,12 @@ export async function initGitDir(gitDir: string, hostPath?: string): Promise<voi
   await fs.mkdir(gitDir, { recursive: true, mode: 0o700 });
   await runGit(['init', '--quiet', '--bare', gitDir], { path: hostPath });
   for (const [key, value] of Object.entries(SHADOW_CONFIG)) await runGit(['config', key, value], { gitDir, path: hostPath });
+  await pointHeadAtRecord(gitDir, hostPath);
+}
+
+/** HEAD follows the last record, so `git status` compares the workspace with it and lists only what changed since. */
+export async function pointHeadAtRecord(gitDir: string, hostPath?: string): Promise<void> {
+  await runGit(['symbolic-ref', 'HEAD', SHADOW_HEAD], { gitDir, path: hostPath });
 }
 
 /** The recorded commit, or undefined before the first record. */
@@ -110,15 +116,17 @@ export async function recordWorkspace(job: RecordJob): Promise<{ commit: string;
   const { gitDir, workspace } = job;
   const opts = { gitDir, workTree: workspace, path: job.path, signal: job.signal, timeoutMs: job.timeoutMs ?? RECORD_TIMEOUT_MS };
   await initGitDir(gitDir, job.path);
-  const [untracked, changed] = await Promise.all([
-    runGit(['ls-files', '-z', '--others', '--exclude-standard'], { ...opts, maxOutputBytes: MAX_LIST_BYTES }),
-    runGit(['diff-files', '-z', '--name-only', '--ignore-submodules=all'], { ...opts, maxOutputBytes: MAX_LIST_BYTES }),
-  ]);
+  // One pass, as `git status` makes it: tracked files whose stat data changed (hashed only then)
+  // and untracked ones; nested repositories are not looked into (--ignore-submodules=all).
+  const status = await runGit(['status', '--porcelain=v2', '-z', '--untracked-files=all', '--ignore-submodules=all', '--no-renames'], {
+    ...opts,
+    maxOutputBytes: MAX_LIST_BYTES,
+  });
   const leftOut: LeftOut[] = [];
   const add: string[] = [];
   const remove: string[] = [];
   const linkedDirs = new Map<string, boolean>();
-  for (const rel of [...splitZ(untracked), ...splitZ(changed)]) {
+  for (const rel of changedInStatus(status)) {
     if (rel.endsWith('/')) {
       // git lists a repository nested in the workspace as its folder: it is not recorded.
       leftOut.push({ path: rel.slice(0, -1), reason: 'nested_repository', size: 0 });
@@ -186,6 +194,19 @@ async function underLink(workspace: string, rel: string, cache: Map<string, bool
     if (linked) return true;
   }
   return false;
+}
+
+/**
+ * The paths `git status --porcelain=v2 -z` reports as changed in the work tree or untracked
+ * (`1 XY sub mH mI mW hH hI path`, `? path`); a path changed only in the index is recorded again too.
+ */
+function changedInStatus(out: Buffer): string[] {
+  const paths: string[] = [];
+  for (const record of splitZ(out)) {
+    if (record.startsWith('? ')) paths.push(record.slice(2));
+    else if (record.startsWith('1 ')) paths.push(record.split(' ').slice(8).join(' '));
+  }
+  return paths;
 }
 
 /** NUL-separated names from git, as the project's reversible strings (names need not be UTF-8). */

@@ -55,10 +55,14 @@ export function lowDiskHit(freeBytes: number): LimitHit {
 
 /**
  * The hit of a run whose directories hold more than the disk limit allows: bytes, or more files than
- * the walk counts (`entries` is then one past its bound).
+ * a run may have (`maxEntries`, CCA_RUN_MAX_ENTRIES).
  */
-export function diskLimitHit(resources: RunResources, usage: { bytes: number; complete: boolean; entries: number }): LimitHit {
-  const what = usage.complete ? `${(usage.bytes / 2 ** 20).toFixed(1)} MB` : `more than ${usage.entries - 1} files and directories`;
+export function diskLimitHit(
+  resources: RunResources,
+  usage: { bytes: number; complete: boolean; entries: number },
+  maxEntries: number = usage.entries - 1,
+): LimitHit {
+  const what = usage.complete ? `${(usage.bytes / 2 ** 20).toFixed(1)} MB` : `more than ${maxEntries} files and directories`;
   return {
     stopReason: 'disk_limit',
     message: `Stopped: the run's workspace, home and temporary directory went over the disk limit of ${resources.diskMb} MB (${what}); ${STORED}.`,

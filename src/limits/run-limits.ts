@@ -78,7 +78,7 @@ export async function openRunLimits(support: LimitsSupport, opts: RunLimitsOptio
     const usage = await diskUsage(opts.dirs, opts.maxEntries);
     // A walk of a big workspace is spaced out: the service spends at most a fifth of its time on it.
     nextWalk = Date.now() + 4 * (Date.now() - started);
-    if (!usage.complete || usage.bytes >= resources.diskMb * MiB) record(diskLimitHit(resources, usage));
+    if (!usage.complete || usage.bytes >= resources.diskMb * MiB) record(diskLimitHit(resources, usage, opts.maxEntries));
     const dir = opts.dirs[0];
     if (dir === undefined) return;
     const { freeBytes, sizeBytes } = await (opts.space ?? spaceOf)(dir);
