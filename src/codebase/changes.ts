@@ -25,31 +25,39 @@ const STATUS: Record<string, ChangedPath['status']> = { A: 'added', M: 'modified
  * @example const changed = await changedPaths(gitDir, base, head);
  */
 export async function changedPaths(gitDir: string, base: string, head: string, hostPath?: string): Promise<ChangedPath[]> {
-  const opts = { gitDir, path: hostPath, bare: true };
-  const [raw, numstat] = await Promise.all([
-    runGit(['diff-tree', '-r', '-z', '-M', '--no-commit-id', '--raw', base, head], opts),
-    runGit(['diff-tree', '-r', '-z', '-M', '--no-commit-id', '--numstat', base, head], opts),
-  ]);
-  const counts = parseNumstat(numstat);
-  const out: ChangedPath[] = [];
-  const fields = splitZ(raw);
-  for (let i = 0; i < fields.length;) {
-    const meta = fields[i++] ?? '';
+  // One pass: the raw records, then the numstat records (`-M` makes both see the same renames).
+  const out = await runGit(['diff-tree', '-r', '-z', '-M', '--no-commit-id', '--raw', '--numstat', base, head], {
+    gitDir,
+    path: hostPath,
+    bare: true,
+  });
+  const fields = splitZ(out);
+  const rawFields: string[] = [];
+  let i = 0;
+  for (; i < fields.length && (fields[i] ?? '').startsWith(':');) {
+    const meta = fields[i] as string;
+    const renamed = /\sR\d*$/.test(meta);
+    rawFields.push(...fields.slice(i, i + (renamed ? 3 : 2)));
+    i += renamed ? 3 : 2;
+  }
+  const counts = parseNumstat(fields.slice(i));
+  const result: ChangedPath[] = [];
+  for (let j = 0; j < rawFields.length;) {
+    const meta = rawFields[j++] ?? '';
     const letter = meta.trim().split(' ').at(-1)?.[0] ?? '';
     const status = STATUS[letter];
     if (status === undefined) break;
-    const from = status === 'renamed' ? fields[i++] : undefined;
-    const path = fields[i++] ?? '';
+    const from = status === 'renamed' ? rawFields[j++] : undefined;
+    const path = rawFields[j++] ?? '';
     const count = counts.get(path) ?? { binary: false, additions: 0, deletions: 0 };
-    out.push({ path, status, ...(from !== undefined ? { from } : {}), ...count });
+    result.push({ path, status, ...(from !== undefined ? { from } : {}), ...count });
   }
-  return out;
+  return result;
 }
 
 /** Line counts by (new) path; `-\t-` is git's mark of a binary file. */
-function parseNumstat(out: Buffer): Map<string, Pick<ChangedPath, 'binary' | 'additions' | 'deletions'>> {
+function parseNumstat(fields: string[]): Map<string, Pick<ChangedPath, 'binary' | 'additions' | 'deletions'>> {
   const counts = new Map<string, Pick<ChangedPath, 'binary' | 'additions' | 'deletions'>>();
-  const fields = splitZ(out);
   for (let i = 0; i < fields.length;) {
     const head = fields[i++] ?? '';
     const m = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(head);

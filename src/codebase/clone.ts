@@ -167,6 +167,10 @@ async function giveRunItsGit(job: CloneJob, commit: string): Promise<void> {
   } else {
     await runGit(['update-ref', '--no-deref', 'HEAD', commit], opts);
   }
+  // Handing the files to the run's user changes their owner and ctime: with git's default stat
+  // check the run's first `git status` (Claude Code runs one) would read every file again.
+  await runGit(['config', 'core.checkStat', 'minimal'], opts);
+  await runGit(['config', 'core.trustctime', 'false'], opts);
   // The checkout's index, stat data included: `git status` in the run starts clean and fast.
   await fs.copyFile(path.join(job.gitDir, 'index'), path.join(runGitDir, 'index'));
 }

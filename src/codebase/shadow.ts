@@ -13,6 +13,8 @@ import { runGit } from './git.js';
 
 /** The ref of the last recorded state of the workspace. */
 export const SHADOW_HEAD = 'refs/cca/head';
+/** The record the last one is compared with. */
+const PREVIOUS = 'refs/cca/previous';
 /** Present while the workspace is exactly as last recorded: the next invocation starts from it without a look. */
 const CLEAN_MARK = 'cca-clean';
 
@@ -82,6 +84,8 @@ export interface RecordJob {
   signal?: AbortSignal | undefined;
   /** Per git command; default 10 minutes. */
   timeoutMs?: number | undefined;
+  /** A record to keep from pruning (the one this record is compared with). */
+  keep?: string | undefined;
   path?: string | undefined;
 }
 
@@ -151,7 +155,9 @@ export async function recordWorkspace(job: RecordJob): Promise<{ commit: string;
   )
     .toString()
     .trim();
-  await runGit(['update-ref', SHADOW_HEAD, commit], { gitDir, path: job.path });
+  // The record this one will be compared with stays referenced, or the prune below could take it.
+  const refs = `update ${SHADOW_HEAD} ${commit}\n${job.keep !== undefined ? `update ${PREVIOUS} ${job.keep}\n` : ''}`;
+  await runGit(['update-ref', '--stdin'], { gitDir, path: job.path, input: refs });
   // Packs loose objects and drops unreachable ones once there are enough of them (git's own threshold).
   await runGit(['-c', 'gc.auto=6700', '-c', 'gc.pruneExpire=now', '-c', 'gc.reflogExpireUnreachable=now', 'gc', '--auto', '--quiet'], {
     gitDir,

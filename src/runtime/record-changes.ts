@@ -50,6 +50,7 @@ export async function recordChanges(
       workspace: dirs.workspace,
       maxFileBytes: config.limits.maxFileBytes,
       message: `invocation ${input.invocationId}`,
+      keep: base,
     });
     head = recorded.commit;
     await markRecorded(dirs.git);
