@@ -36,6 +36,8 @@ export interface CloneJob {
   maxBytes: number;
   /** Most bytes the checked-out files may take (the run's disk limit): a small pack can expand to far more. */
   maxCheckoutBytes: number;
+  /** Most files the checkout may write (CCA_RUN_MAX_ENTRIES): empty files cost no bytes, but an inode each. */
+  maxCheckoutEntries?: number | undefined;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: CloneProgress) => void) | undefined;
@@ -121,28 +123,43 @@ export async function cloneRepository(job: CloneJob): Promise<Cloned> {
 
 /** Sums the sizes of the commit's files before any is written: one blob named a thousand times is a thousand files. */
 async function assertCheckoutFits(job: CloneJob, commit: string): Promise<void> {
-  const out = await runGit(['ls-tree', '-r', '-l', '-z', commit], {
-    gitDir: job.gitDir,
-    bare: true,
-    path: job.path,
-    maxOutputBytes: 1024 * 1024 * 1024,
-  });
+  let out: Buffer;
+  try {
+    out = await runGit(['ls-tree', '-r', '-l', '-z', commit], {
+      gitDir: job.gitDir,
+      bare: true,
+      path: job.path,
+      maxOutputBytes: 256 * 1024 * 1024,
+    });
+  } catch (err) {
+    // 256 MB of listing is millions of files: more than any run may hold.
+    if (err instanceof GitCommandError && err.stopped === 'output_limit') throw checkoutTooLarge(job, 'files');
+    throw err;
+  }
+  const maxEntries = job.maxCheckoutEntries ?? Number.POSITIVE_INFINITY;
   let total = 0;
+  let entries = 0;
   let start = 0;
   for (let i = 0; i < out.length; i++) {
     if (out[i] !== 0) continue;
     // "<mode> <type> <object> <size>\t<path>"; a submodule's size is "-".
     const line = out.subarray(start, i).toString('latin1');
     start = i + 1;
-    const size = Number(/^\S+ \S+ \S+ +(\d+)\t/.exec(line)?.[1] ?? 0);
-    total += size;
-    if (total > job.maxCheckoutBytes) {
-      throw new RepositoryTooLargeError(
-        `${job.shown} holds more than ${Math.round(job.maxCheckoutBytes / 1048576)} MB of files at that commit, over what a run's workspace may hold (CCA_RUN_DISK_MB, or your key's --max-disk).`,
-        { field: 'repository.url', limit_bytes: job.maxCheckoutBytes },
-      );
-    }
+    // Every file takes at least a block on disk, whatever its size.
+    total += Math.max(BLOCK, Number(/^\S+ \S+ \S+ +(\d+)\t/.exec(line)?.[1] ?? 0));
+    if (total > job.maxCheckoutBytes) throw checkoutTooLarge(job, 'bytes');
+    if (++entries > maxEntries) throw checkoutTooLarge(job, 'files');
   }
+}
+
+const BLOCK = 4096;
+
+function checkoutTooLarge(job: CloneJob, what: 'bytes' | 'files'): RepositoryTooLargeError {
+  const holds =
+    what === 'bytes'
+      ? `more than ${Math.round(job.maxCheckoutBytes / 1048576)} MB of files at that commit, over what a run's workspace may hold (CCA_RUN_DISK_MB, or your key's --max-disk)`
+      : `more files at that commit than a run may have (CCA_RUN_MAX_ENTRIES)`;
+  return new RepositoryTooLargeError(`${job.shown} holds ${holds}.`, { field: 'repository.url', limit_bytes: job.maxCheckoutBytes });
 }
 
 function tooLargeError(job: CloneJob): RepositoryTooLargeError {

@@ -6,6 +6,7 @@
  * redirects and credential helpers; a credential travels in the environment, never in argv (`ps`).
  */
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 
 /** Why a git command failed: its exit code and what it wrote to stderr (credentials never reach it). */
 export class GitCommandError extends Error {
@@ -45,6 +46,8 @@ export interface GitOptions {
   onStderr?: ((line: string) => void) | undefined;
   /** The host's PATH (to find git's helpers); default /usr/bin:/bin. */
   path?: string | undefined;
+  /** Most address space the command may take (prlimit --as): git reading a tree a run wrote holds its .gitignore patterns in memory. */
+  maxMemoryBytes?: number | undefined;
 }
 
 /** The settings every command gets; later `-c` settings of the caller come after them. */
@@ -66,12 +69,27 @@ const SAFE_CONFIG: Record<string, string> = {
   'fetch.recurseSubmodules': 'false',
   'core.quotePath': 'false',
   'gc.auto': '0',
+  // A background gc would prune what the next command writes (its prune grace is none here).
+  'gc.autoDetach': 'false',
+  // Packs are mapped in small windows, so a cap on address space does not break big repositories.
+  'core.packedGitLimit': '256m',
+  'core.packedGitWindowSize': '32m',
   'maintenance.auto': 'false',
   'advice.detachedHead': 'false',
   'init.defaultBranch': 'main',
 };
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
+
+/** util-linux's prlimit, where the host has it (Debian and most others do). */
+const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+});
 
 /**
  * Runs `git <args>` and resolves with its stdout; rejects with GitCommandError on a non-zero exit.
@@ -87,7 +105,10 @@ export function runGit(args: string[], opts: GitOptions = {}): Promise<Buffer> {
   const maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new GitCommandError(args, null, '', 'aborted'));
-    const child = spawn('git', [...globalArgs, ...args], { cwd: opts.cwd ?? '/', env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const limited = opts.maxMemoryBytes !== undefined && PRLIMIT !== undefined;
+    const command = limited ? (PRLIMIT as string) : 'git';
+    const argv = [...(limited ? [`--as=${opts.maxMemoryBytes}`, '--', 'git'] : []), ...globalArgs, ...args];
+    const child = spawn(command, argv, { cwd: opts.cwd ?? '/', env, stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let outBytes = 0;
     let stderr = '';

@@ -158,4 +158,17 @@ describe('a workspace a run wrote, recorded by the service', () => {
     ]);
     expect(leftOut.map((l) => l.reason)).toEqual(['nested_repository']);
   });
+
+  it('is not held up by a FIFO the run left where git reads (.gitignore), nor by a lock a stopped record left', async () => {
+    await write('a.txt', 'a\n');
+    const base = await startingPoint(job());
+    execFileSync('mkfifo', [path.join(workspace, '.gitignore')]);
+    await fs.mkdir(path.join(workspace, 'sub'));
+    execFileSync('mkfifo', [path.join(workspace, 'sub', '.gitattributes')]);
+    await fs.writeFile(path.join(gitDir, 'index.lock'), '');
+    await write('b.txt', 'b\n');
+    const { commit } = await recordWorkspace({ ...job(), timeoutMs: 20_000 });
+    expect((await changedPaths(gitDir, base, commit)).map((c) => c.path)).toEqual(['b.txt']);
+    await expect(fs.lstat(path.join(workspace, '.gitignore'))).rejects.toThrow();
+  });
 });

@@ -6,6 +6,7 @@
  * changed, not to the size of the workspace. Works the same for a cloned repository and for a
  * plain workspace (which starts from an empty commit).
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { bytesOfName, fsPath, nameFromBytes } from '../workspace/index.js';
@@ -86,10 +87,15 @@ export interface RecordJob {
   timeoutMs?: number | undefined;
   /** A record to keep from pruning (the one this record is compared with). */
   keep?: string | undefined;
+  /** More of the run's folders to clear of FIFOs and sockets (its home and tmp: a nested repository may point there). */
+  alsoClean?: string[] | undefined;
   path?: string | undefined;
 }
 
-const RECORD_TIMEOUT_MS = 10 * 60_000;
+// A command on a workspace of millions of files takes seconds; one that takes minutes is stuck.
+const RECORD_TIMEOUT_MS = 2 * 60_000;
+/** Address space of a git command that reads a tree a run wrote (its .gitignore files are held in memory). */
+const RECORD_MEMORY_BYTES = 3 * 1024 * 1024 * 1024;
 /** Most bytes of a list of changed paths (a run that made millions of files fails the record, and is stored by a walk). */
 const MAX_LIST_BYTES = 256 * 1024 * 1024;
 
@@ -118,8 +124,16 @@ export async function startingPoint(job: RecordJob): Promise<string> {
  */
 export async function recordWorkspace(job: RecordJob): Promise<{ commit: string; leftOut: LeftOut[] }> {
   const { gitDir, workspace } = job;
-  const opts = { gitDir, workTree: workspace, path: job.path, signal: job.signal, timeoutMs: job.timeoutMs ?? RECORD_TIMEOUT_MS };
+  const opts = {
+    gitDir,
+    workTree: workspace,
+    path: job.path,
+    signal: job.signal,
+    timeoutMs: job.timeoutMs ?? RECORD_TIMEOUT_MS,
+    maxMemoryBytes: RECORD_MEMORY_BYTES,
+  };
   await initGitDir(gitDir, job.path);
+  await removeTraps([workspace, ...(job.alsoClean ?? [])], gitDir);
   // One pass, as `git status` makes it: tracked files whose stat data changed (hashed only then)
   // and untracked ones; nested repositories are not looked into (--ignore-submodules=all).
   const status = await runGit(['status', '--porcelain=v2', '-z', '--untracked-files=all', '--ignore-submodules=all', '--no-renames'], {
@@ -165,6 +179,28 @@ export async function recordWorkspace(job: RecordJob): Promise<{ commit: string;
     timeoutMs: opts.timeoutMs,
   }).catch(() => undefined);
   return { commit, leftOut };
+}
+
+/**
+ * Before git reads a tree a run left: FIFOs and sockets go (git would block opening a FIFO named
+ * .gitignore, or the HEAD of a nested repository; they are never stored anyway), and a lock a
+ * stopped command left in the private git dir is removed (the session runs one thing at a time).
+ */
+async function removeTraps(dirs: string[], gitDir: string): Promise<void> {
+  const present = (
+    await Promise.all(dirs.map(async (d) => ((await fs.lstat(d).catch(() => undefined))?.isDirectory() ? d : undefined)))
+  ).filter((d): d is string => d !== undefined);
+  if (present.length > 0) {
+    await new Promise<void>((resolve) => {
+      const find = spawn('find', ['-P', ...present, '-xdev', '(', '-type', 'p', '-o', '-type', 's', ')', '-delete'], {
+        stdio: 'ignore',
+        env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
+      });
+      find.on('error', () => resolve());
+      find.on('close', () => resolve());
+    });
+  }
+  await Promise.all(['index.lock', 'HEAD.lock', `${SHADOW_HEAD}.lock`].map((f) => fs.rm(path.join(gitDir, f), { force: true })));
 }
 
 /** What to do with a changed path: add it (a file within limits, a link), remove it (gone, or behind a link), or leave it out. */

@@ -40,6 +40,8 @@ export async function copyInputs(
     if (readable === undefined) throw new Error(`the ${deps.store.kind} artifact store cannot read objects`);
     const used = await diskUsage([dirs.workspace, dirs.home, dirs.tmp], config.limits.maxRunEntries);
     const limits = uploadLimits(config.upload, {}, { diskMb: run.resources.diskMb, usedBytes: used.bytes });
+    // Before any file moves in (a copy that fails halfway leaves some): they are not the run's changes.
+    await markWorkspaceChanged(dirs.git);
     const copied = await copyS3Prefix(readable, inputs.key, {
       sessionRoot: dirs.root,
       workspace: dirs.workspace,
@@ -47,8 +49,6 @@ export async function copyInputs(
       owner: deps.limits?.user,
       signal,
     });
-    // Recorded as the starting point before the run (a clone's record would otherwise be reused).
-    await markWorkspaceChanged(dirs.git);
     deps.events.emit(sessionId, invocationId, {
       type: 'workspace.preparing',
       data: { phase: 'ready', source: inputs.shown, files: copied.files.length, bytes: copied.bytes },

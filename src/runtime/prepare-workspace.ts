@@ -49,6 +49,7 @@ export async function prepareWorkspace(
     workspace: dirs.workspace,
     maxBytes: deps.config.git.maxRepoBytes,
     maxCheckoutBytes: run.resources.diskMb * 1024 * 1024,
+    maxCheckoutEntries: deps.config.limits.maxRunEntries,
     timeoutMs,
     signal: run.controller.signal,
     onProgress: (p) => {

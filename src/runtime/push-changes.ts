@@ -70,7 +70,7 @@ async function openPullRequest(
   if (pr === undefined || token === undefined) return { status: 'skipped', error: 'A pull request needs git_token.' };
   try {
     const repo = parseGitHubRepo(origin.url);
-    const connection = { apiUrl: config.git.githubApiUrl ?? repo.apiUrl, token, lookup: guardedLookup(config.privateHosts) };
+    const connection = { apiUrl: apiUrlFor(config.git.githubApiUrl, repo), token, lookup: guardedLookup(config.privateHosts) };
     const base = pr.base ?? origin.branch ?? undefined;
     const opened = await createPullRequest({
       ...connection,
@@ -86,6 +86,17 @@ async function openPullRequest(
   } catch (err) {
     return { status: 'failed', error: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/**
+ * The API for the repository's host: the operator's CCA_GITHUB_API_URL is for github.com or for
+ * its own host only, so a token never goes to the API of another host than the one it is for.
+ */
+function apiUrlFor(configured: string | undefined, repo: { host: string; apiUrl: string }): string {
+  if (configured === undefined) return repo.apiUrl;
+  const host = new URL(configured).hostname.toLowerCase();
+  const forGitHub = repo.host === 'github.com';
+  return forGitHub || host === repo.host || host === `api.${repo.host}` ? configured : repo.apiUrl;
 }
 
 async function sameTree(gitDir: string, a: string, b: string): Promise<boolean> {

@@ -51,6 +51,7 @@ export async function recordChanges(
       maxFileBytes: config.limits.maxFileBytes,
       message: `invocation ${input.invocationId}`,
       keep: base,
+      alsoClean: [dirs.home, dirs.tmp],
     });
     head = recorded.commit;
     await markRecorded(dirs.git);
