@@ -95,8 +95,9 @@ async function openPullRequest(
 function apiUrlFor(configured: string | undefined, repo: { host: string; apiUrl: string }): string {
   if (configured === undefined) return repo.apiUrl;
   const host = new URL(configured).hostname.toLowerCase();
-  const forGitHub = repo.host === 'github.com';
-  return forGitHub || host === repo.host || host === `api.${repo.host}` ? configured : repo.apiUrl;
+  const repoHost = repo.host.replace(/:\d+$/, '');
+  const forGitHub = repoHost === 'github.com';
+  return forGitHub || host === repoHost || host === `api.${repoHost}` ? configured : repo.apiUrl;
 }
 
 async function sameTree(gitDir: string, a: string, b: string): Promise<boolean> {

@@ -20,6 +20,8 @@ export interface RecordedChanges {
   leftOut: SkippedFile[];
   /** The commit that records the workspace now; undefined if the record failed. */
   head: string | undefined;
+  /** The patch to store once the files are (`storePatch`): they come first in the storage quota. */
+  patchBytes?: Buffer | undefined;
   error?: string | undefined;
 }
 
@@ -36,7 +38,6 @@ export async function recordChanges(
     prefix: string;
     baseUrl: string;
     invocationId: string;
-    onStored?: ((file: UploadedFile) => void) | undefined;
   },
 ): Promise<RecordedChanges> {
   const { config } = deps;
@@ -67,20 +68,18 @@ export async function recordChanges(
     };
   }
 
-  let patch: Changes['patch'] = null;
+  let patchBytes: Buffer | undefined;
   let note: string | undefined;
   try {
     const made = await textPatch(dirs.git, base, head, config.git.maxPatchBytes);
-    if (made.kind === 'patch') {
-      patch = await storePatch(deps.store, `${input.prefix}.changes.patch`, made.bytes, input.baseUrl);
-      input.onStored?.(patch as UploadedFile);
-    } else if (made.kind === 'too_large') {
+    if (made.kind === 'patch') patchBytes = made.bytes;
+    else if (made.kind === 'too_large') {
       note = `The patch is over ${Math.round(made.limit / 1048576)} MB (CCA_MAX_PATCH_MB), so it was not stored; the changed files are.`;
     } else if (changed.length > 0) {
       note = 'No text changed (binary files and deletions of binary files only).';
     }
   } catch (err) {
-    note = `The patch could not be stored: ${err instanceof Error ? err.message : String(err)}`;
+    note = `The patch could not be made: ${err instanceof Error ? err.message : String(err)}`;
   }
 
   const limit = Math.max(0, config.limits.maxListedFiles);
@@ -93,9 +92,10 @@ export async function recordChanges(
       files: shown.slice(0, limit),
       files_total: changed.length,
       counts,
-      patch,
+      patch: null,
       ...(note !== undefined ? { patch_note: note } : {}),
     },
+    patchBytes,
     written: changed.filter((c) => c.status !== 'deleted').map((c) => c.path),
     leftOut,
     head,
@@ -114,6 +114,38 @@ function verdictOf(l: LeftOut, maxFileBytes: number) {
     return { reason: 'hard_link' as const, detail: 'hard link: its content may belong to a file outside the workspace' };
   if (l.reason === 'special_file') return { reason: 'special_file' as const, detail: 'special file: only regular files are stored' };
   return { reason: 'file_too_large' as const, detail: `${l.size} bytes is over the per-file limit of ${maxFileBytes} bytes` };
+}
+
+/**
+ * Stores the patch beside the invocation's files (`<prefix>.changes.patch`), if the key's storage
+ * quota has room for it after them; returns the changes with its link, or with why it is not there.
+ * @example output.changes = await storePatch(store, recorded, { prefix, baseUrl, admit, record });
+ */
+export async function storeRecordedPatch(
+  store: ArtifactStore,
+  recorded: RecordedChanges,
+  input: {
+    prefix: string;
+    baseUrl: string;
+    admit?: ((size: number) => boolean) | undefined;
+    record?: ((file: UploadedFile) => void) | undefined;
+  },
+): Promise<Changes | undefined> {
+  const { changes, patchBytes } = recorded;
+  if (changes === undefined || patchBytes === undefined) return changes;
+  if (input.admit !== undefined && !input.admit(patchBytes.length)) {
+    return {
+      ...changes,
+      patch_note: "The patch was not stored: the key's storage quota has no room left for it (the changed files came first).",
+    };
+  }
+  try {
+    const patch = await storePatch(store, `${input.prefix}.changes.patch`, patchBytes, input.baseUrl);
+    input.record?.(patch as UploadedFile);
+    return { ...changes, patch };
+  } catch (err) {
+    return { ...changes, patch_note: `The patch could not be stored: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }
 
 async function storePatch(store: ArtifactStore, key: string, bytes: Buffer, baseUrl: string): Promise<NonNullable<Changes['patch']>> {

@@ -28,7 +28,7 @@ import {
 import { stateRecord } from './active-run.js';
 import { buildOutput, type InvocationOutput } from './output.js';
 import { storeChanges, type StoredChanges } from './store-changes.js';
-import { recordChanges } from './record-changes.js';
+import { recordChanges, storeRecordedPatch } from './record-changes.js';
 import type { Changes } from '../schemas/changes.js';
 import { storageForRun, type StorageQuota } from './storage-quota.js';
 
@@ -98,6 +98,7 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
   const base = await readFile(runBaseFile(config.dataDir, row.session_id, row.id), 'utf8').catch(() => undefined);
   let changes: Changes | undefined;
   let changed: string[] | undefined;
+  let pendingPatch: Awaited<ReturnType<typeof recordChanges>> | undefined;
   if (before === undefined && base !== undefined && /^[0-9a-f]{40,64}$/.test(base.trim())) {
     const dirs = sessionDirs(config.dataDir, row.session_id);
     const recorded = await recordChanges(deps, {
@@ -109,7 +110,7 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
       invocationId: row.id,
     });
     if (recorded.head !== undefined) {
-      changes = recorded.changes;
+      pendingPatch = recorded;
       changed = recorded.written;
       before = { entries: new Map(), truncated: false };
     }
@@ -142,6 +143,13 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
     ...(storage.quota ? { quota: storage.quota } : {}),
   });
   await deps.sessions.files.record(row.session_id, row.id, stored);
+  if (pendingPatch !== undefined) {
+    changes = await storeRecordedPatch(deps.store, pendingPatch, {
+      prefix,
+      baseUrl: config.publicUrl ?? '',
+      record: (file) => storage.record(file),
+    });
+  }
   const files = `${stored.uploaded.length} file(s) it created or changed were stored`;
   const retry = stored.failed.length > 0 ? `, ${stored.failed.length} more could not be stored yet and are retried in the background` : '';
   const message = `The service stopped while this invocation was running (it did not shut down cleanly), so the run did not finish. ${files}${retry}. The workspace keeps everything it wrote: send a new invocation in this session to go on from there.`;

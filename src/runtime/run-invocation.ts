@@ -29,7 +29,7 @@ import type { Changes, RepositoryInfo } from '../schemas/changes.js';
 import { copyInputs } from './copy-inputs.js';
 import { prepareWorkspace } from './prepare-workspace.js';
 import { pushChanges } from './push-changes.js';
-import { recordChanges } from './record-changes.js';
+import { recordChanges, storeRecordedPatch } from './record-changes.js';
 import { stateRecord, type ActiveRun } from './active-run.js';
 import { runAgentFor, type AgentRunDeps } from './agent-run.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
@@ -197,7 +197,6 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
           prefix,
           baseUrl: q.baseUrl,
           invocationId,
-          onStored: (file) => storage.record(file),
         });
   const upload = await storeChanges({
     store: deps.store,
@@ -220,6 +219,16 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   if (fromGit && recorded !== undefined) upload.skipped = rankSkipped([...upload.skipped, ...recorded.leftOut]);
   // Every entry, for paging; the output keeps only the first of each list.
   await sessions.files.record(sessionId, invocationId, upload);
+  // After the files: they come first in the key's storage quota.
+  const changes =
+    recorded === undefined
+      ? undefined
+      : await storeRecordedPatch(deps.store, recorded, {
+          prefix,
+          baseUrl: q.baseUrl,
+          admit: (size) => fitsQuota(storage.quota, size),
+          record: (file) => storage.record(file),
+        });
   const push = run.git
     ? await pushChanges(config, run.git, {
         gitDir: dirs.git,
@@ -234,8 +243,17 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   return {
     outcome,
     startedAt,
-    stored: { requestedModel: model, prefix, ...upload, errors, egress, changes: recorded?.changes, repository: origin, push },
+    stored: { requestedModel: model, prefix, ...upload, errors, egress, changes, repository: origin, push },
   };
+}
+
+/** Whether the key's storage quota has room for `size` more bytes (no quota: always). */
+function fitsQuota(quota: ReturnType<typeof storageForRun>['quota'], size: number): boolean {
+  if (quota === undefined) return true;
+  const entry = { path: 'changes.patch', kind: 'file', size, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n, nlink: 1 } as const;
+  const admitted = quota([entry]);
+  admitted.release();
+  return admitted.files.length === 1;
 }
 
 /** Keeps a repository invocation's starting commit while it runs: after a crash, recovery finds its changes from it. */

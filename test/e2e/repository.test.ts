@@ -238,12 +238,12 @@ describe('cca invoke --repo --push, with a credential the operator registered on
     const port = new URL(repo.url).port;
     // Registered with the operator's command, sealed under the service's signing key in its data dir.
     await run(CCA, ['keys', 'update', record.id, '--git-credential', `127.0.0.1:${port}=${TOKEN}`, '--data-dir', svc.dataDir]);
-    const { stdout, stderr } = await run(
+    const { stdout } = await run(
       CCA,
       ['invoke', '[[scenario:cli]] change it', '--repo', repo.url, '--push', 'cca/cli', '--endpoint', svc.url, '--api-key', key],
       { env: { ...process.env, CCA_GIT_TOKEN: '' } },
     );
-    expect(stderr).toMatch(/· cloning http:\/\/127\.0\.0\.1:\d+\/acme\/cli\.git\n(.*\n)*· workspace ready/);
+    expect(stdout).toMatch(/· cloning http:\/\/127\.0\.0\.1:\d+\/acme\/cli\.git\n(.*\n)*· workspace ready/);
     expect(stdout).toMatch(/Changes \(1: 1 modified\):\n {2}M src\/app\.py {2}\+1 -1/);
     expect(stdout).toMatch(/Patch \(git apply\): http:\/\/127\.0\.0\.1:\d+\/files\//);
     const pushed = /Pushed cca\/cli at ([0-9a-f]{40})/.exec(stdout);
