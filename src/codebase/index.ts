@@ -8,7 +8,16 @@ export { parseRepositoryUrl, assertRef, isCommitId, sourceText, type RepositoryS
 export { openRemote, remoteError, DEFAULT_GIT_USERNAME, type GitCredential, type RemoteAccess, type RemotePolicy } from './remote.js';
 export { inspectRemote, type RemoteHead } from './inspect.js';
 export { cloneRepository, progressOf, type CloneProgress, type Cloned } from './clone.js';
-export { headOf, initGitDir, markRecorded, markWorkspaceChanged, recordWorkspace, startingPoint, type LeftOut } from './shadow.js';
+export {
+  EMPTY_TREE,
+  headOf,
+  initGitDir,
+  markRecorded,
+  markWorkspaceChanged,
+  recordWorkspace,
+  startingPoint,
+  type LeftOut,
+} from './shadow.js';
 export { changedPaths, textPatch, withoutBinarySections, type ChangedPath, type Patch } from './changes.js';
 export { readOrigin, writeOrigin } from './origin.js';
 export { pushBranch, pushParent, PushRejectedError, type GitAuthor } from './push.js';

@@ -14,6 +14,8 @@ import { runGit } from './git.js';
 
 /** The ref of the last recorded state of the workspace. */
 export const SHADOW_HEAD = 'refs/cca/head';
+/** git's id of the empty tree: what an empty workspace is, in every repository. */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 /** The record the last one is compared with. */
 const PREVIOUS = 'refs/cca/previous';
 /** Present while the workspace is exactly as last recorded: the next invocation starts from it without a look. */
@@ -44,8 +46,13 @@ export async function initGitDir(gitDir: string, hostPath?: string): Promise<voi
   if (await exists(path.join(gitDir, 'HEAD'))) return;
   await fs.mkdir(gitDir, { recursive: true, mode: 0o700 });
   await runGit(['init', '--quiet', '--bare', gitDir], { path: hostPath });
-  for (const [key, value] of Object.entries(SHADOW_CONFIG)) await runGit(['config', key, value], { gitDir, path: hostPath });
-  await pointHeadAtRecord(gitDir, hostPath);
+  // Written, not set key by key: each git command is a process, and this runs for every new session.
+  const lines = Object.entries(SHADOW_CONFIG).map(([key, value]) => {
+    const [section, name] = key.split('.') as [string, string];
+    return `[${section}]\n\t${name} = ${value}\n`;
+  });
+  await fs.appendFile(path.join(gitDir, 'config'), lines.join(''));
+  await fs.writeFile(path.join(gitDir, 'HEAD'), `ref: ${SHADOW_HEAD}\n`);
 }
 
 /** HEAD follows the last record, so `git status` compares the workspace with it and lists only what changed since. */
@@ -108,6 +115,8 @@ export async function startingPoint(job: RecordJob): Promise<string> {
   await initGitDir(job.gitDir, job.path);
   const head = await headOf(job.gitDir, job.path);
   const clean = await exists(path.join(job.gitDir, CLEAN_MARK));
+  // A new session's empty workspace starts from the empty tree: nothing to record.
+  if (head === undefined && (await fs.readdir(job.workspace).catch(() => ['?'])).length === 0) return EMPTY_TREE;
   const base = head !== undefined && clean ? head : (await recordWorkspace(job)).commit;
   // From here the run may change anything: a crash before the end must not leave "clean" behind.
   await markWorkspaceChanged(job.gitDir);
@@ -172,12 +181,14 @@ export async function recordWorkspace(job: RecordJob): Promise<{ commit: string;
   // The record this one will be compared with stays referenced, or the prune below could take it.
   const refs = `update ${SHADOW_HEAD} ${commit}\n${job.keep !== undefined ? `update ${PREVIOUS} ${job.keep}\n` : ''}`;
   await runGit(['update-ref', '--stdin'], { gitDir, path: job.path, input: refs });
-  // Packs loose objects and drops unreachable ones once there are enough of them (git's own threshold).
-  await runGit(['-c', 'gc.auto=6700', '-c', 'gc.pruneExpire=now', '-c', 'gc.reflogExpireUnreachable=now', 'gc', '--auto', '--quiet'], {
-    gitDir,
-    path: job.path,
-    timeoutMs: opts.timeoutMs,
-  }).catch(() => undefined);
+  // Packs loose objects and drops unreachable ones once there are enough of them (git's own
+  // threshold); looked at after a big record, and now and then, not after every one (a process each).
+  if (add.length + remove.length >= 1000 || Math.random() < 0.1)
+    await runGit(['-c', 'gc.auto=6700', '-c', 'gc.pruneExpire=now', '-c', 'gc.reflogExpireUnreachable=now', 'gc', '--auto', '--quiet'], {
+      gitDir,
+      path: job.path,
+      timeoutMs: opts.timeoutMs,
+    }).catch(() => undefined);
   return { commit, leftOut };
 }
 

@@ -6,7 +6,16 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ArtifactStore, UploadedFile } from '../artifacts/index.js';
-import { changedPaths, markRecorded, recordWorkspace, textPatch, type ChangedPath, type LeftOut } from '../codebase/index.js';
+import {
+  changedPaths,
+  EMPTY_TREE,
+  markRecorded,
+  recordWorkspace,
+  textPatch,
+  type ChangedPath,
+  type LeftOut,
+  type Patch,
+} from '../codebase/index.js';
 import type { Config } from '../config/index.js';
 import type { Changes } from '../schemas/changes.js';
 import { displayName, skippedEntry, type SessionDirs, type SkippedFile } from '../workspace/index.js';
@@ -45,18 +54,22 @@ export async function recordChanges(
   let head: string;
   let changed: ChangedPath[];
   let leftOut: SkippedFile[];
+  let patchMade: Promise<Patch | { kind: 'error'; err: unknown }> | undefined;
   try {
     const recorded = await recordWorkspace({
       gitDir: dirs.git,
       workspace: dirs.workspace,
       maxFileBytes: config.limits.maxFileBytes,
       message: `invocation ${input.invocationId}`,
-      keep: base,
+      // The empty tree is in every repository, and not an object a ref may name.
+      keep: base === EMPTY_TREE ? undefined : base,
       alsoClean: [dirs.home, dirs.tmp],
     });
     head = recorded.commit;
     await markRecorded(dirs.git);
     leftOut = recorded.leftOut.map((l) => skippedEntry(l.path, verdictOf(l, config.limits.maxFileBytes)));
+    // Both read the two records only: side by side.
+    patchMade = textPatch(dirs.git, base, head, config.git.maxPatchBytes).catch((err: unknown) => ({ kind: 'error' as const, err }));
     changed = await changedPaths(dirs.git, base, head);
   } catch (err) {
     return {
@@ -71,7 +84,8 @@ export async function recordChanges(
   let patchBytes: Buffer | undefined;
   let note: string | undefined;
   try {
-    const made = await textPatch(dirs.git, base, head, config.git.maxPatchBytes);
+    const made = await (patchMade ?? textPatch(dirs.git, base, head, config.git.maxPatchBytes));
+    if (made.kind === 'error') throw made.err;
     if (made.kind === 'patch') patchBytes = made.bytes;
     else if (made.kind === 'too_large') {
       note = `The patch is over ${Math.round(made.limit / 1048576)} MB (CCA_MAX_PATCH_MB), so it was not stored; the changed files are.`;

@@ -38,6 +38,7 @@ const EDIT = [
 
 const script = scenarios({
   cli: [bash("sed -i 's/hello/hi/' src/app.py"), { content: [text('Done from the CLI.')] }],
+  plain: [bash("printf 'hi\\n' > hello.txt && ln -s hello.txt link"), { content: [text('Wrote it.')] }],
   // The continued conversation counts its turns on from the first invocation's.
   edit: [bash(EDIT), { content: [text('Edited.')] }, bash("echo 'print(2)' >> src/app.py"), { content: [text('Again.')] }],
 });
@@ -161,6 +162,16 @@ describe('a repository as the workspace (real git, real Claude Code)', () => {
     const everything = await readAll(svc.dataDir);
     expect(everything.includes(TOKEN)).toBe(false);
     expect(JSON.stringify(body).includes(TOKEN)).toBe(false);
+  });
+
+  it('reports the changes of a session without a repository too, against its empty start', async () => {
+    const { status, body } = await svc.invoke({ prompt: '[[scenario:plain]] write hello' });
+    expect(status).toBe(200);
+    expect(body.output.changes).toMatchObject({ since: 'session_start', files_total: 2, counts: { added: 2 } });
+    expect(body.output.repository).toBeUndefined();
+    const patch = await (await fetch(body.output.changes.patch.download_url)).text();
+    expect(patch).toContain('+hi');
+    expect(patch).toContain('new file mode 120000');
   });
 
   it('answers 4xx before recording anything for a repository it cannot use', async () => {
