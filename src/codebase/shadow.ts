@@ -142,14 +142,18 @@ export async function recordWorkspace(job: RecordJob): Promise<{ commit: string;
     maxMemoryBytes: RECORD_MEMORY_BYTES,
   };
   await initGitDir(gitDir, job.path);
-  await removeTraps([workspace, ...(job.alsoClean ?? [])], gitDir);
+  const trapped = await removeTraps([workspace, ...(job.alsoClean ?? [])], gitDir);
   // One pass, as `git status` makes it: tracked files whose stat data changed (hashed only then)
   // and untracked ones; nested repositories are not looked into (--ignore-submodules=all).
   const status = await runGit(['status', '--porcelain=v2', '-z', '--untracked-files=all', '--ignore-submodules=all', '--no-renames'], {
     ...opts,
     maxOutputBytes: MAX_LIST_BYTES,
   });
-  const leftOut: LeftOut[] = [];
+  // The workspace's FIFOs and sockets are reported as left out, as a walk would have.
+  const prefix = `${workspace.replace(/\/+$/, '')}/`;
+  const leftOut: LeftOut[] = trapped
+    .filter((p) => p.startsWith(prefix))
+    .map((p) => ({ path: p.slice(prefix.length), reason: 'special_file', size: 0 }));
   const add: string[] = [];
   const remove: string[] = [];
   const linkedDirs = new Map<string, boolean>();
@@ -197,21 +201,24 @@ export async function recordWorkspace(job: RecordJob): Promise<{ commit: string;
  * .gitignore, or the HEAD of a nested repository; they are never stored anyway), and a lock a
  * stopped command left in the private git dir is removed (the session runs one thing at a time).
  */
-async function removeTraps(dirs: string[], gitDir: string): Promise<void> {
+async function removeTraps(dirs: string[], gitDir: string): Promise<string[]> {
   const present = (
     await Promise.all(dirs.map(async (d) => ((await fs.lstat(d).catch(() => undefined))?.isDirectory() ? d : undefined)))
   ).filter((d): d is string => d !== undefined);
+  const removed: Buffer[] = [];
   if (present.length > 0) {
     await new Promise<void>((resolve) => {
-      const find = spawn('find', ['-P', ...present, '-xdev', '(', '-type', 'p', '-o', '-type', 's', ')', '-delete'], {
-        stdio: 'ignore',
+      const find = spawn('find', ['-P', ...present, '-xdev', '(', '-type', 'p', '-o', '-type', 's', ')', '-print0', '-delete'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
         env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
       });
+      find.stdout.on('data', (chunk: Buffer) => removed.push(chunk));
       find.on('error', () => resolve());
       find.on('close', () => resolve());
     });
   }
   await Promise.all(['index.lock', 'HEAD.lock', `${SHADOW_HEAD}.lock`].map((f) => fs.rm(path.join(gitDir, f), { force: true })));
+  return splitZ(Buffer.concat(removed));
 }
 
 /** What to do with a changed path: add it (a file within limits, a link), remove it (gone, or behind a link), or leave it out. */

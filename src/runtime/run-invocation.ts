@@ -216,7 +216,10 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     onStored,
     ...(storage.quota ? { quota: storage.quota } : {}),
   });
-  if (fromGit && recorded !== undefined) upload.skipped = rankSkipped([...upload.skipped, ...recorded.leftOut]);
+  // A repository's skipped entries come from the record; a walked workspace's from the walk, but
+  // its FIFOs and sockets were removed by the record before the walk could see them.
+  const fromRecord = recorded?.leftOut.filter((l) => fromGit || l.reason === 'special_file') ?? [];
+  if (fromRecord.length > 0) upload.skipped = rankSkipped([...upload.skipped, ...fromRecord]);
   // Every entry, for paging; the output keeps only the first of each list.
   await sessions.files.record(sessionId, invocationId, upload);
   // After the files: they come first in the key's storage quota.
