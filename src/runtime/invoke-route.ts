@@ -138,7 +138,10 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
     // A caller that hangs up does not stop the run: the result stays retrievable.
     const output = await started.done;
     // A repository that could not be cloned is the request's fault (or its host's): say so in the status too.
-    const failed = output.output.stop_reason === 'workspace_error' ? REPOSITORY_ERROR_STATUS[output.output.error_code ?? ''] : undefined;
+    const failed =
+      output.output.stop_reason === 'workspace_error'
+        ? (REPOSITORY_ERROR_STATUS as Readonly<Record<string, number>>)[output.output.error_code ?? '']
+        : undefined;
     return failed === undefined ? c.json(output) : c.json(output, failed as 413);
   };
 }

@@ -15,6 +15,7 @@ import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { InvocationRow, SessionRepo } from '../sessions/index.js';
 import type { StateWriter } from './state-writer.js';
 import {
+  EMPTY_SNAPSHOT,
   ensureWorkspace,
   forgetRunSnapshot,
   isValidSessionId,
@@ -112,7 +113,7 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
     if (recorded.head !== undefined) {
       pendingPatch = recorded;
       changed = recorded.written;
-      before = { entries: new Map(), truncated: false };
+      before = EMPTY_SNAPSHOT;
     }
   }
   if (before === undefined) {

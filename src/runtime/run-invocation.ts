@@ -15,13 +15,13 @@ import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import {
+  EMPTY_SNAPSHOT,
   forgetRunSnapshot,
   makeSessionDirs,
   runBaseFile,
   runSnapshotFile,
   saveSnapshot,
   takeSnapshot,
-  type Snapshot,
 } from '../workspace/index.js';
 import type { UploadedFile } from '../artifacts/index.js';
 import { startingPoint } from '../codebase/index.js';
@@ -65,8 +65,6 @@ type Stored = Pick<
   Parameters<typeof buildOutput>[0],
   'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'errors' | 'egress' | 'changes' | 'repository' | 'push' | 'errorCode'
 >;
-
-const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ entries: new Map(), truncated: false });
 
 /**
  * Waits for the slot, runs, stores, records: resolves with the output, rejects only on a fault of
@@ -157,12 +155,10 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     log.warn({ err: String(err) }, 'could not record the workspace before the run');
     return undefined;
   });
+  // The conversation to continue; a session that has one has had an invocation before.
+  const resume = sessions.getSession(sessionId)?.claude_session_id ?? undefined;
   const since: Changes['since'] =
-    run.git?.clone !== undefined
-      ? 'repository'
-      : sessions.getSession(sessionId)?.claude_session_id
-        ? 'previous_invocation'
-        : 'session_start';
+    run.git?.clone !== undefined ? 'repository' : resume !== undefined ? 'previous_invocation' : 'session_start';
   // A repository's changes come from git (its index makes that cheap, whatever the size of the
   // tree); a plain workspace is walked, as it always was.
   const fromGit = origin !== undefined && base !== undefined;
@@ -170,7 +166,6 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   // Kept until the end is recorded: after a crash, the next start stores what the run changed.
   if (!fromGit) await saveSnapshot(runSnapshotFile(config.dataDir, sessionId, invocationId), before);
   else await saveRunBase(runBaseFile(config.dataDir, sessionId, invocationId), base);
-  const resume = sessions.getSession(sessionId)?.claude_session_id ?? undefined;
   events.emit(sessionId, invocationId, { type: 'invocation.started', data: { resumed: resume !== undefined } });
   deps.states.write(stateRecord(run, 'running', null));
   log.info({ resume: resume !== undefined, tools: req.tools, mode: req.permissionMode }, 'invocation started');

@@ -39,3 +39,6 @@ export interface Snapshot {
   /** The walk stopped at `maxWalkEntries`, so entries past that point are missing. */
   truncated: boolean;
 }
+
+/** A workspace with nothing in it: the "before" of a run whose changes are already known by path. */
+export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ entries: new Map<string, FileEntry>(), truncated: false });
