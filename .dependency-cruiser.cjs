@@ -17,6 +17,7 @@ const LAYERS = [
   'uploads',
   'codebase',
   'artifacts',
+  'durable',
   'state',
   'sessions',
   'keys',

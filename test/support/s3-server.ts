@@ -18,7 +18,19 @@ interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
   httpServer: Server;
+  /** Koa's middleware list: s3rver is a Koa app. */
+  middleware: KoaMiddleware[];
+  store: { getMetadata(bucket: string, key: string): Promise<Record<string, string>> };
 }
+interface KoaContext {
+  method: string;
+  path: string;
+  status: number;
+  body: unknown;
+  type: string;
+  get(name: string): string;
+}
+type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 type S3rverClass = new (opts: Record<string, unknown>) => S3rverInstance;
 // s3rver is CommonJS without type declarations.
 const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
@@ -47,6 +59,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
   let server: S3rverInstance | undefined;
   const listen = async (port: number) => {
     const instance = new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: [{ name: bucket }] });
+    instance.middleware.unshift(conditionalWrites(instance));
     const address = await instance.run();
     instance.httpServer.on('request', (req: { method?: string; url?: string }) => requests.push(`${req.method} ${req.url}`));
     server = instance;
@@ -81,5 +94,46 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
       await stop();
       await rm(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * S3's conditional writes (`If-None-Match: *` and `If-Match: <etag>` on PutObject), which S3 has
+ * had since 2024 and s3rver predates: the same answers S3 gives (412 PreconditionFailed; 404
+ * NoSuchKey for If-Match on a missing key), one conditional write of a key at a time.
+ */
+function conditionalWrites(instance: S3rverInstance): KoaMiddleware {
+  const tails = new Map<string, Promise<void>>();
+  return async (ctx, next) => {
+    const noneMatch = ctx.get('if-none-match');
+    const match = ctx.get('if-match');
+    if (ctx.method !== 'PUT' || (noneMatch === '' && match === '') || ctx.get('x-amz-copy-source') !== '') return next();
+    const [, bucket = '', ...rest] = ctx.path.split('/');
+    const key = decodeURIComponent(rest.join('/'));
+    const previous = tails.get(`${bucket}/${key}`) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    tails.set(`${bucket}/${key}`, mine);
+    await previous;
+    try {
+      const etag = await instance.store.getMetadata(bucket, key).then(
+        (m) => m.etag,
+        () => undefined,
+      );
+      const fail = (status: number, code: string, message: string) => {
+        ctx.status = status;
+        ctx.type = 'application/xml';
+        ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+      };
+      if (noneMatch === '*' && etag !== undefined)
+        return fail(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+      if (match !== '' && etag === undefined) return fail(404, 'NoSuchKey', 'The specified key does not exist.');
+      if (match !== '' && match !== etag)
+        return fail(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+      await next();
+    } finally {
+      done();
+      if (tails.get(`${bucket}/${key}`) === mine) tails.delete(`${bucket}/${key}`);
+    }
   };
 }

@@ -1,0 +1,210 @@
+/**
+ * Saving a session: walk its trees, hash what changed since this worker last knew it (the local
+ * index), upload only blobs the store does not have, write a manifest, then move the head to it
+ * with a compare-and-swap. A save that loses the swap (another worker saved first) changes nothing
+ * anyone reads: its blobs and manifest are unreferenced.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { constants, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fsPath } from '../workspace/index.js';
+import type { LocalIndex } from './local-index.js';
+import {
+  blobKey,
+  encodeManifest,
+  headKey,
+  manifestKey,
+  sha256,
+  TREES,
+  type Head,
+  type Manifest,
+  type ManifestEntry,
+  type TreeName,
+} from './manifest.js';
+import { PreconditionFailedError, type ObjectStore } from './objects.js';
+import { forEachLimited } from './pool.js';
+import { stampOf, walkTree, type TreeEntry } from './tree.js';
+
+/** Files up to this size are read into memory, hashed and uploaded from the same bytes. */
+const IN_MEMORY_BYTES = 8 * 2 ** 20;
+const PARALLEL = 8;
+
+/** The head fields a save takes from the session as it is now. */
+export type HeadFields = Pick<
+  Head,
+  'owner' | 'created_at' | 'claude_session_id' | 'last_event_seq' | 'invocation_id' | 'checkpoint' | 'repository' | 'worker'
+>;
+
+export interface SaveInput {
+  objects: ObjectStore;
+  sessionId: string;
+  /** The session's trees (and `root`, where staging copies go). */
+  dirs: Record<TreeName, string> & { root: string };
+  fields: HeadFields;
+  /** The head now in the store and its tag (undefined: the session was never saved). */
+  previous: { head: Head; etag: string } | undefined;
+  /** Blobs the store is known to have (those of the previous manifest). */
+  knownBlobs: ReadonlySet<string>;
+  index: LocalIndex;
+  maxEntries: number;
+  now?: () => Date;
+}
+
+export interface SaveResult {
+  head: Head;
+  etag: string;
+  /** The index to keep: this generation, clean, with every file's hash. */
+  index: LocalIndex;
+  blobs: Set<string>;
+  files: number;
+  uploadedFiles: number;
+  uploadedBytes: number;
+  truncated: boolean;
+}
+
+/** Someone else moved the head since this worker read it: this save did not land. */
+export class SaveConflictError extends Error {
+  constructor(sessionId: string) {
+    super(`Session ${sessionId} was saved by another worker meanwhile; this save was not used.`);
+    this.name = 'SaveConflictError';
+  }
+}
+
+/**
+ * Saves the session's trees as the next generation.
+ * @example const saved = await saveSession({ objects, sessionId, dirs, fields, previous, knownBlobs, index, maxEntries });
+ */
+export async function saveSession(input: SaveInput): Promise<SaveResult> {
+  const { objects, sessionId } = input;
+  const generation = (input.previous?.head.generation ?? 0) + 1;
+  const staging = path.join(input.dirs.root, `save-staging-${randomUUID()}`);
+  const blobs = new Set(input.knownBlobs);
+  const manifest: Manifest = { version: 1, cwd: input.dirs.workspace, trees: { workspace: [], home: [], git: [] }, truncated: false };
+  const index: LocalIndex = { generation, clean: true, hashes: {} };
+  let files = 0;
+  let uploadedFiles = 0;
+  let uploadedBytes = 0;
+  await fs.mkdir(staging, { recursive: true, mode: 0o700 });
+  try {
+    for (const tree of TREES) {
+      const root = input.dirs[tree];
+      const walked = await walkTree(root, input.maxEntries);
+      manifest.truncated ||= walked.truncated;
+      const known = input.index.hashes[tree] ?? {};
+      const hashes: Record<string, [string, string]> = {};
+      const entries: ManifestEntry[] = [];
+      const toRead: TreeEntry[] = [];
+      for (const e of walked.entries) {
+        if (e.kind === 'd') entries.push({ p: e.rel, k: 'd', m: e.mode });
+        else if (e.kind === 'l') entries.push({ p: e.rel, k: 'l', m: e.mode, t: e.target as string });
+        else {
+          const cached = known[e.rel];
+          const stamp = stampOf(e);
+          if (cached !== undefined && cached[0] === stamp) {
+            entries.push({ p: e.rel, k: 'f', h: cached[1], n: e.size, m: e.mode });
+            hashes[e.rel] = cached;
+          } else toRead.push(e);
+        }
+      }
+      await forEachLimited(toRead, PARALLEL, async (e) => {
+        const read = await readAndUpload(objects, sessionId, root, e, staging, blobs);
+        if (read === undefined) return; // Gone, or no longer a regular file: not state.
+        entries.push({ p: e.rel, k: 'f', h: read.sha, n: read.size, m: e.mode });
+        hashes[e.rel] = [stampOf(e), read.sha];
+        if (read.uploaded) {
+          uploadedFiles++;
+          uploadedBytes += read.size;
+        }
+      });
+      for (const e of entries) if (e.k === 'f') blobs.add(e.h as string);
+      files += entries.filter((e) => e.k === 'f').length;
+      manifest.trees[tree] = entries.sort((a, b) => (a.p < b.p ? -1 : a.p > b.p ? 1 : 0));
+      index.hashes[tree] = hashes;
+    }
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+
+  const body = encodeManifest(manifest);
+  const mKey = manifestKey(sessionId, generation, randomUUID().slice(0, 8));
+  await objects.put(mKey, body);
+  const head: Head = {
+    version: 1,
+    session_id: sessionId,
+    generation,
+    manifest: { key: mKey, sha256: sha256(body), bytes: body.length },
+    saved_at: (input.now?.() ?? new Date()).toISOString(),
+    ...input.fields,
+  };
+  let etag: string;
+  try {
+    etag = await objects.put(
+      headKey(sessionId),
+      Buffer.from(JSON.stringify(head)),
+      input.previous === undefined ? { ifNoneMatch: '*' } : { ifMatch: input.previous.etag },
+    );
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) throw new SaveConflictError(sessionId);
+    throw err;
+  }
+  return { head, etag, index, blobs, files, uploadedFiles, uploadedBytes, truncated: manifest.truncated };
+}
+
+/** Reads one file (never through a link), uploads it if the store lacks its content, returns its hash. */
+async function readAndUpload(
+  objects: ObjectStore,
+  sessionId: string,
+  root: string,
+  e: TreeEntry,
+  staging: string,
+  blobs: Set<string>,
+): Promise<{ sha: string; size: number; uploaded: boolean } | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(fsPath(root, e.rel), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = await handle.stat({ bigint: true });
+    if (!st.isFile() || st.ino !== e.ino || st.dev !== e.dev) return undefined;
+    if (Number(st.size) <= IN_MEMORY_BYTES) {
+      const body = await handle.readFile();
+      const sha = sha256(body);
+      const uploaded = !blobs.has(sha);
+      if (uploaded) {
+        blobs.add(sha);
+        await objects.put(blobKey(sessionId, sha), body);
+      }
+      return { sha, size: body.length, uploaded };
+    }
+    // Large: copied aside while hashed, so the bytes uploaded are the bytes hashed even if the file changes.
+    const copy = path.join(staging, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    await pipeline(
+      handle.createReadStream({ autoClose: false }),
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          size += chunk.length;
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(copy, { mode: 0o600 }),
+    );
+    const sha = hash.digest('hex');
+    const uploaded = !blobs.has(sha);
+    if (uploaded) {
+      blobs.add(sha);
+      await objects.putFile(blobKey(sessionId, sha), copy, size);
+    }
+    await fs.rm(copy, { force: true });
+    return { sha, size, uploaded };
+  } finally {
+    await handle.close();
+  }
+}
