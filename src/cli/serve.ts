@@ -30,7 +30,9 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
     config.provider.kind === 'none' ? `none (${NO_PROVIDER_MESSAGE})` : `${config.provider.kind} at ${config.provider.endpoint}`;
   ctx.io.stdout(
     `claude-code-agent listening on ${runtime.url}\n` +
-      `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
+      `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n` +
+      `  sessions: ${config.sessionState.enabled ? `saved to the storage after each invocation (any worker sharing it continues them)` : 'kept in the data dir'}\n` +
+      `  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
       sandboxLines(sandbox) +
       (runtime.limits !== undefined ? describeLimits(runtime.limits, config.runResources) : '') +
@@ -116,11 +118,10 @@ function networkLines(config: Config, sandbox: SandboxStatus): string {
           : 'no sandbox';
     lines = `  network:  the host's (${why})\nWARNING: runs can reach this service's port, other runs' servers, loopback and private addresses, and the cloud metadata service.\n`;
   }
-  const credential =
-    isBrokered(config.provider)
-      ? '  model credential: kept by the service; each run gets a token that ends with it\n'
-      : config.provider.kind === 'vertex'
-        ? 'WARNING: Vertex AI credentials are passed to runs as they are (the broker serves the Anthropic API and Bedrock only).\n'
-        : '';
+  const credential = isBrokered(config.provider)
+    ? '  model credential: kept by the service; each run gets a token that ends with it\n'
+    : config.provider.kind === 'vertex'
+      ? 'WARNING: Vertex AI credentials are passed to runs as they are (the broker serves the Anthropic API and Bedrock only).\n'
+      : '';
   return lines + credential;
 }

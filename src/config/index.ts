@@ -111,6 +111,18 @@ export interface Config {
   runUser: { uid: number; gid: number };
   /** Repositories as workspaces (`repository`, `push`, `pull_request` in requests). */
   git: GitConfig;
+  /** Sessions saved to the session store, so any worker can continue them. */
+  sessionState: SessionStateConfig;
+}
+
+/** Durable session state (CCA_SESSION_STATE, CCA_SESSION_LEASE_S, CCA_SESSION_CHECKPOINT_S). */
+export interface SessionStateConfig {
+  /** Save each session's conversation and workspace, and restore it on the worker that continues it. */
+  enabled: boolean;
+  /** How long a worker's hold on a session lasts without renewal (renewed every third of it while it runs). */
+  leaseMs: number;
+  /** How often a running invocation is saved as a checkpoint; 0: only at its end. */
+  checkpointMs: number;
 }
 
 /** How the service fetches, pushes and opens pull requests. */
@@ -138,6 +150,7 @@ export interface ConfigFlags {
   host?: string | undefined;
   'data-dir'?: string | undefined;
   storage?: string | undefined;
+  'session-state'?: string | undefined;
   'public-url'?: string | undefined;
   model?: string | undefined;
   'log-level'?: string | undefined;
@@ -196,12 +209,13 @@ export function loadConfig(
   const runUid = int('CCA_RUN_UID', 65534, 1, 2 ** 32 - 2);
   const maxQueue = int('CCA_MAX_QUEUE', maxRuns * 4, 0, 100_000);
   const sandbox = parseSandbox(flags['no-sandbox'], nonEmpty(env.CCA_SANDBOX));
+  const storage = parseStorage(pick(flags.storage, 'CCA_STORAGE') ?? 'local');
   return {
     mode: defaults.mode ?? 'serve',
     host: pick(flags.host, 'CCA_HOST') ?? defaults.host,
     port: number('--port / CCA_PORT', pick(flags.port, 'CCA_PORT'), defaults.port, 0, 65_535, true),
     dataDir: path.resolve(cwd, pick(flags['data-dir'], 'CCA_DATA_DIR') ?? '.cca'),
-    storage: parseStorage(pick(flags.storage, 'CCA_STORAGE') ?? 'local'),
+    storage,
     aws: parseAws(env),
     publicUrl: parsePublicUrl(pick(flags['public-url'], 'CCA_PUBLIC_URL')),
     model: pick(flags.model, 'CCA_MODEL'),
@@ -245,7 +259,24 @@ export function loadConfig(
       author: parseAuthor(nonEmpty(env.CCA_GIT_AUTHOR)),
       githubApiUrl: env.CCA_GITHUB_API_URL?.trim() ? parseHttpUrl('CCA_GITHUB_API_URL', env.CCA_GITHUB_API_URL.trim()) : undefined,
     },
+    sessionState: {
+      enabled: parseSessionState(pick(flags['session-state'], 'CCA_SESSION_STATE'), storage),
+      leaseMs: int('CCA_SESSION_LEASE_S', 60, 5, 86_400) * 1000,
+      checkpointMs: int('CCA_SESSION_CHECKPOINT_S', 300, 0, 86_400) * 1000,
+    },
   };
+}
+
+/**
+ * `auto` (default): on with S3 storage, where workers come and go and the bucket outlives them;
+ * off with local storage, whose data dir already keeps every session.
+ */
+function parseSessionState(raw: string | undefined, storage: StorageConfig): boolean {
+  const value = (raw ?? 'auto').toLowerCase();
+  if (value === 'auto') return storage.kind === 's3';
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new ConfigError(`--session-state / CCA_SESSION_STATE must be "auto", "on" or "off"; got "${raw}".`);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { Logger } from '../logging/index.js';
 import { SessionStateDamagedError, SessionStoreUnavailableError } from './errors.js';
 import { acquireLease, leaseKey, parseLease, type Lease } from './lease.js';
-import { markDirty, readIndex, writeIndex } from './local-index.js';
+import { readIndex, writeIndex } from './local-index.js';
 import { decodeHead, headKey, type Head, type TreeName } from './manifest.js';
 import { PreconditionFailedError, type ObjectStore } from './objects.js';
 import { loadManifest, restoreSession, type RestoreResult } from './restore.js';
@@ -78,11 +78,14 @@ export class DurableSessions {
     }
   }
 
-  /** Whether this worker's copy of the session is other than the saved generation. */
+  /**
+   * Whether this worker's copy of the session is other than the saved generation. A copy of that
+   * generation changed since by a run here (one that crashed, or ran while the store was down) is
+   * ahead of it, not behind: nobody else continued the session, so it is kept and saved next.
+   */
   async needsRestore(claim: Claim, trees: SessionTrees): Promise<boolean> {
     if (claim.head === undefined) return false;
-    const index = await readIndex(trees.root);
-    return !(index.clean && index.generation === claim.head.generation);
+    return (await readIndex(trees.root)).generation !== claim.head.generation;
   }
 
   /** Brings this worker's copy to the saved generation (the claim must have a head). */
@@ -104,11 +107,6 @@ export class DurableSessions {
     await writeIndex(trees.root, restored.index);
     this.#blobs.set(claim.sessionId, { generation: head.generation, blobs: restored.blobs });
     return restored;
-  }
-
-  /** Marks this worker's copy as changed by a run (before the run starts). */
-  async runStarts(trees: SessionTrees): Promise<void> {
-    await markDirty(trees.root);
   }
 
   /**
@@ -192,6 +190,8 @@ export function workerName(dataDir: string): string {
   return `${os.hostname()}:${dataDir}`;
 }
 
+/** An error of this worker's own disk (it names a path), not of the way to the store. */
 function isFsError(err: unknown): boolean {
-  return typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+  const e = err as (NodeJS.ErrnoException & { $metadata?: unknown }) | undefined;
+  return typeof e?.syscall === 'string' && typeof e.path === 'string' && e.$metadata === undefined;
 }

@@ -104,7 +104,6 @@ describe('durable session state over S3 (s3rver)', () => {
     await fs.writeFile(path.join(b.workspace, 'src/app.py'), 'print("changed")\n');
     await fs.writeFile(path.join(b.workspace, 'new.txt'), 'new\n');
     await fs.rm(path.join(b.workspace, 'run.sh'));
-    await workerB.runStarts(b);
     const saved2 = await workerB.save(claimB, b, fields('inv-2'));
     await claimB.lease.release();
     expect(saved2.head.generation).toBe(2);

@@ -39,6 +39,7 @@ export class Lease {
   #etag: string;
   #timer: NodeJS.Timeout | undefined;
   #lost = false;
+  #released = false;
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -66,7 +67,7 @@ export class Lease {
   /** Pushes the expiry one lease length on; false (and `lost`) when the lease is no longer ours. */
   renew(): Promise<boolean> {
     return this.#serial(async () => {
-      if (this.#lost) return false;
+      if (this.#lost || this.#released) return false;
       const now = (this.opts.now ?? Date.now)();
       return this.#write({ ...this.record, expires_at: new Date(now + this.opts.ttlMs).toISOString() });
     });
@@ -77,7 +78,8 @@ export class Lease {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     return this.#serial(async () => {
-      if (this.#lost) return;
+      if (this.#lost || this.#released) return;
+      this.#released = true;
       const now = (this.opts.now ?? Date.now)();
       await this.#write({ ...this.record, released: true, expires_at: new Date(now).toISOString() });
     }).then(() => undefined);

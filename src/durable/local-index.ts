@@ -1,6 +1,6 @@
 /**
  * What this worker knows of its own copy of a session (`sessions/<id>/saved.json`): which saved
- * generation the copy is, whether a run has touched it since, and the hash of each file by its
+ * generation the copy is (or was, before runs here changed it), and the hash of each file by its
  * stamp (size, mtime, ctime, inode), so a save hashes only files that changed and a restore fetches
  * only files that differ.
  */
@@ -11,7 +11,7 @@ import type { TreeName } from './manifest.js';
 export interface LocalIndex {
   /** The saved generation this copy is; 0: none. */
   generation: number;
-  /** False from the start of a run to its save: a copy a run died in is not a saved generation. */
+  /** True right after a save or restore (for people reading it; a copy of the generation changed since is ahead of it, not behind). */
   clean: boolean;
   /** Per tree: path -> [stamp, sha256]. */
   hashes: Partial<Record<TreeName, Record<string, [string, string]>>>;
@@ -40,11 +40,4 @@ export async function writeIndex(sessionRoot: string, index: LocalIndex): Promis
   await fs.mkdir(sessionRoot, { recursive: true, mode: 0o700 });
   await fs.writeFile(temp, JSON.stringify(index), { mode: 0o600 });
   await fs.rename(temp, file);
-}
-
-/** Marks the copy as touched by a run (before it starts). */
-export async function markDirty(sessionRoot: string): Promise<void> {
-  const index = await readIndex(sessionRoot);
-  if (index.generation === 0 && Object.keys(index.hashes).length === 0) return;
-  await writeIndex(sessionRoot, { ...index, clean: false });
 }

@@ -93,7 +93,8 @@ export async function restoreSession(input: RestoreInput): Promise<RestoreResult
 /**
  * Claude Code keeps a conversation under `~/.claude/projects/<folder named after the working
  * directory>/`: a session saved on a worker whose workspace path differs is moved to this worker's
- * folder, or Claude Code would not find it to resume.
+ * folder, where Claude Code keeps this workspace's conversations. (Resuming by id finds it in either
+ * folder today; listing, `--continue` and its cleanup look only in the working directory's.)
  */
 function remapTranscripts(manifest: Manifest, cwd: string): Record<TreeName, ManifestEntry[]> {
   const from = projectFolder(manifest.cwd);

@@ -41,6 +41,11 @@ export class SessionEvents {
     return event;
   }
 
+  /** The id of the session's newest event (0: none yet); a session continued from another worker's save starts past its events. */
+  lastId(sessionId: string): number {
+    return this.store.lastId(sessionId);
+  }
+
   /** Everything after `afterId`, then live events, until the session is idle, `untilInvocation` completes, or `signal` aborts. */
   stream(sessionId: string, options: StreamOptions): AsyncIterable<SessionEvent> {
     return this.follow(sessionId, options);

@@ -7,6 +7,7 @@ import { openDatabase, type Db } from '../store/index.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { SessionEventSchema } from '../schemas/events.js';
 import { EventStore } from './store.js';
+import { SessionRepo } from '../sessions/index.js';
 
 const dirs: string[] = [];
 const open: Db[] = [];
@@ -154,5 +155,22 @@ describe('the migration to per-session event ids', () => {
     expect(store.append({ session_id: 's1', invocation_id: 'i2', type: 'assistant.text', data: { text: 'd' } }).id).toBe(6);
     expect(store.append({ session_id: 's2', invocation_id: 'j2', type: 'assistant.text', data: { text: 'z' } }).id).toBe(5);
     expect(store.lastId('s2')).toBe(5);
+  });
+
+  it('numbers the events of a session taken in from another worker after the saved ones, never below its own', async () => {
+    const db = openDb(await freshDir());
+    const sessions = new SessionRepo(db);
+    const store = new EventStore(db);
+    sessions.importSession({ id: 's1', createdAt: T0.toISOString(), ownerKeyId: undefined, claudeSessionId: 'c1', eventSeqBase: 12 });
+    expect(store.lastId('s1')).toBe(12);
+    expect(store.append({ session_id: 's1', invocation_id: 'i2', type: 'assistant.text', data: { text: 'a' } }).id).toBe(13);
+    expect(sessions.getSession('s1')).toMatchObject({ claude_session_id: 'c1', event_seq_base: 12 });
+    // Taken in again with an older save: ids here never go back.
+    sessions.importSession({ id: 's1', createdAt: T0.toISOString(), ownerKeyId: undefined, claudeSessionId: 'c2', eventSeqBase: 5 });
+    expect(store.append({ session_id: 's1', invocation_id: 'i3', type: 'assistant.text', data: { text: 'b' } }).id).toBe(14);
+    // A newer save from elsewhere moves them past its events.
+    sessions.importSession({ id: 's1', createdAt: T0.toISOString(), ownerKeyId: undefined, claudeSessionId: 'c3', eventSeqBase: 40 });
+    expect(store.append({ session_id: 's1', invocation_id: 'i4', type: 'assistant.text', data: { text: 'c' } }).id).toBe(41);
+    expect(sessions.getSession('s1')?.claude_session_id).toBe('c3');
   });
 });

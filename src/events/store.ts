@@ -33,22 +33,28 @@ export class EventStore {
 
   constructor(db: Db) {
     // One statement reads the session's last seq and writes the next: no other write comes between.
-    this.insert = db.prepare<[string, string, string, string, string, string], { seq: number }>(
+    this.insert = db.prepare<[string, string, string, string, string, string, string], { seq: number }>(
       `INSERT INTO events (session_id, seq, invocation_id, type, data, created_at)
-       SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ? FROM events WHERE session_id = ?
+       SELECT ?, MAX(COALESCE(MAX(seq), 0), (SELECT COALESCE(MAX(event_seq_base), 0) FROM sessions WHERE id = ?)) + 1, ?, ?, ?, ?
+         FROM events WHERE session_id = ?
        RETURNING seq`,
     );
     this.selectAfter = db.prepare<[string, number, number], EventRow>(
       'SELECT seq, session_id, invocation_id, type, data, created_at FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
-    this.selectLast = db.prepare<[string], { last: number | null }>('SELECT MAX(seq) AS last FROM events WHERE session_id = ?');
+    this.selectLast = db.prepare<[string, string], { last: number | null }>(
+      `SELECT MAX(COALESCE((SELECT MAX(seq) FROM events WHERE session_id = ?), 0),
+                  COALESCE((SELECT event_seq_base FROM sessions WHERE id = ?), 0)) AS last`,
+    );
   }
 
   /** Records one event (synchronously) and returns it as stored. */
   append(record: EventRecord, at: Date = new Date()): SessionEvent {
     const createdAt = at.toISOString();
     const { session_id, invocation_id, type, data } = record;
-    const row = this.insert.get(session_id, invocation_id, type, JSON.stringify(data), createdAt, session_id) as { seq: number };
+    const row = this.insert.get(session_id, session_id, invocation_id, type, JSON.stringify(data), createdAt, session_id) as {
+      seq: number;
+    };
     return { id: row.seq, session_id, invocation_id, at: createdAt, type, data } as SessionEvent;
   }
 
@@ -59,7 +65,7 @@ export class EventStore {
 
   /** The id of the session's newest event, 0 when it has none. */
   lastId(sessionId: string): number {
-    return this.selectLast.get(sessionId)?.last ?? 0;
+    return this.selectLast.get(sessionId, sessionId)?.last ?? 0;
   }
 }
 

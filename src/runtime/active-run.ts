@@ -3,6 +3,7 @@
  * and answer its approvals) and what its run needs to know of it.
  */
 import type { RunResources } from '../config/index.js';
+import type { Claim } from '../durable/index.js';
 import type { DomainPattern } from '../egress/index.js';
 import type { InvocationOutput, InvocationStatus } from '../schemas/responses.js';
 import type { SessionStateRecord } from '../state/index.js';
@@ -26,6 +27,10 @@ export interface ActiveRun {
   git?: GitPlan | undefined;
   /** Objects of the artifact bucket copied into the workspace before the run; undefined: none. */
   inputs?: InputSource | undefined;
+  /** The session held in the session store (durable state on); undefined: off. */
+  claim?: Claim | undefined;
+  /** Durable state is on but the store could not be reached: why this invocation is not saved. */
+  unsaved?: string | undefined;
 }
 
 /**

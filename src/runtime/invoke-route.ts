@@ -137,14 +137,19 @@ export function invocationHandler(deps: { config: Config; service: InvocationSer
     }
     // A caller that hangs up does not stop the run: the result stays retrievable.
     const output = await started.done;
-    // A repository that could not be cloned is the request's fault (or its host's): say so in the status too.
-    const failed =
-      output.output.stop_reason === 'workspace_error'
-        ? (REPOSITORY_ERROR_STATUS as Readonly<Record<string, number>>)[output.output.error_code ?? '']
-        : undefined;
+    // A repository that could not be cloned, or a saved session that could not be restored: say so in the status too.
+    const failed = output.output.stop_reason === 'workspace_error' ? WORKSPACE_ERROR_STATUS[output.output.error_code ?? ''] : undefined;
     return failed === undefined ? c.json(output) : c.json(output, failed as 413);
   };
 }
+
+/** The status a synchronous caller gets for each `error_code` of a `workspace_error`. */
+const WORKSPACE_ERROR_STATUS: Readonly<Record<string, number>> = {
+  ...REPOSITORY_ERROR_STATUS,
+  session_state_damaged: 422,
+  session_store_unavailable: 502,
+  session_restore_failed: 500,
+};
 
 /** The origin download links point at: the configured public URL, else the request's own. */
 export function publicOrigin(config: Config, requestUrl: string): string {

@@ -2,7 +2,7 @@
  * The response: the original sample's shape, unchanged, with the fields users need added.
  * `{"output": {success, result, session_id, timestamp, model, metadata: {duration_ms, num_turns, uploaded_files}}}`
  */
-import type { EgressReport, InvocationOutput, InvocationStatus } from '../schemas/responses.js';
+import type { EgressReport, InvocationOutput, InvocationStatus, SessionStateReport } from '../schemas/responses.js';
 import type { Changes, PushResult, RepositoryInfo } from '../schemas/changes.js';
 import type { FailedUpload, UploadedFile } from '../artifacts/index.js';
 import type { RunOutcome } from '../runner/index.js';
@@ -37,10 +37,13 @@ export function buildOutput(input: {
   push?: PushResult | undefined;
   /** The code of the error that kept the run from starting (`workspace_error`). */
   errorCode?: string | undefined;
+  /** What durable session state restored and saved; undefined when it is off. */
+  sessionState?: SessionStateReport | undefined;
 }): InvocationOutput {
   const { outcome } = input;
   const limit = Math.max(0, input.listLimit);
   const errors = [...outcome.errors, ...(input.errors ?? [])];
+  if (input.sessionState?.error !== undefined) errors.push(input.sessionState.error);
   if (input.failed.length > 0) {
     errors.push(`${input.failed.length} file(s) could not be stored; they are still in the session's workspace.`);
   }
@@ -61,6 +64,7 @@ export function buildOutput(input: {
       ...(input.changes !== undefined ? { changes: input.changes } : {}),
       ...(input.repository !== undefined ? { repository: input.repository } : {}),
       ...(input.push !== undefined ? { push: input.push } : {}),
+      ...(input.sessionState !== undefined ? { session_state: input.sessionState } : {}),
       metadata: {
         // Wall time of the whole invocation, uploads included: what the caller waited.
         duration_ms: input.endedAt.getTime() - input.startedAt.getTime(),

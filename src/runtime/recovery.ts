@@ -9,6 +9,7 @@ import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
+import type { DurableSessions } from '../durable/index.js';
 import { fileStoredEvent, type SessionEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
@@ -44,6 +45,8 @@ export interface RecoveryDeps {
   logger: Logger;
   /** Stored files and the storage quota of keys. */
   storage?: StorageQuota | undefined;
+  /** Durable session state: the leases this worker held for the interrupted invocations are given back. */
+  durable?: Pick<DurableSessions, 'releaseStale'> | undefined;
 }
 
 /** One invocation finished by recovery. */
@@ -77,6 +80,9 @@ export async function recoverInterrupted(deps: RecoveryDeps): Promise<RecoveredI
       recovered.push({ sessionId: row.session_id, invocationId: row.id, ran: row.status === 'running', stored: 0, failed: 0 });
     }
     forgetRunSnapshot(dataDir, row.session_id, row.id);
+    // The session need not wait for the lease to expire; its copy here is marked as changed by a run
+    // (the next invocation restores the last save, the state every other worker would continue from).
+    await deps.durable?.releaseStale(row.session_id, row.id);
   }
   await removeStaleSnapshots(dataDir, deps.logger);
   return recovered;

@@ -27,6 +27,9 @@ import type { UploadedFile } from '../artifacts/index.js';
 import { startingPoint } from '../codebase/index.js';
 import type { Changes, RepositoryInfo } from '../schemas/changes.js';
 import { copyInputs } from './copy-inputs.js';
+import { restoreForRun, saveAtEnd, startCheckpoints } from './session-state.js';
+import type { DurableSessions } from '../durable/index.js';
+import type { SessionStateReport } from '../schemas/responses.js';
 import { prepareWorkspace } from './prepare-workspace.js';
 import { pushChanges } from './push-changes.js';
 import { recordChanges, storeRecordedPatch } from './record-changes.js';
@@ -46,6 +49,8 @@ export interface RunDeps extends AgentRunDeps {
   states: StateWriter;
   /** Stored files and the storage quota of keys; undefined: neither counted nor limited. */
   storage?: StorageQuota | undefined;
+  /** Sessions saved to the session store and restored on any worker; undefined: off. */
+  durable?: DurableSessions | undefined;
 }
 
 /** One queued invocation, handed to `runInvocation`. */
@@ -63,7 +68,18 @@ export interface QueuedInvocation {
 
 type Stored = Pick<
   Parameters<typeof buildOutput>[0],
-  'requestedModel' | 'prefix' | 'uploaded' | 'skipped' | 'failed' | 'errors' | 'egress' | 'changes' | 'repository' | 'push' | 'errorCode'
+  | 'requestedModel'
+  | 'prefix'
+  | 'uploaded'
+  | 'skipped'
+  | 'failed'
+  | 'errors'
+  | 'egress'
+  | 'changes'
+  | 'repository'
+  | 'push'
+  | 'errorCode'
+  | 'sessionState'
 >;
 
 /**
@@ -77,7 +93,8 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
   try {
     release = await q.slot;
   } catch {
-    // Cancelled while queued: it never ran, so there is nothing to store.
+    // Cancelled while queued: it never ran, so there is nothing to store (or save).
+    await run.claim?.lease.release();
     const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
     return finish(deps, q, outcomeWithoutRun('cancelled', 'Cancelled before it started; nothing ran.'), new Date(), nothing);
   }
@@ -98,6 +115,7 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
   } catch (err) {
     // Never leave an invocation "running" in the record because of a fault of ours.
     log.error({ err }, 'invocation failed inside the service');
+    void run.claim?.lease.release();
     try {
       deps.sessions.finishInvocation({
         sessionId: run.sessionId,
@@ -119,6 +137,8 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
     throw err;
   } finally {
     release();
+    // However the run ended (a clone that failed, a fault of ours), the session is let go.
+    await run.claim?.lease.release();
   }
 }
 
@@ -130,6 +150,16 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   const startedAt = new Date();
   const dirs = await makeSessionDirs(config.dataDir, sessionId);
   sessions.markRunning(invocationId, startedAt);
+  // A session saved by another worker (or a copy a run died in) is brought to its saved generation first.
+  let restored: SessionStateReport['restored'] = null;
+  if (run.claim !== undefined) {
+    const r = await restoreForRun(deps, run.claim, run, dirs, log);
+    restored = r.restored;
+    if (r.failed !== undefined) {
+      const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [], errorCode: r.failed.errorCode };
+      return { outcome: r.failed.outcome, startedAt, stored: nothing };
+    }
+  }
   let origin: RepositoryInfo | undefined;
   try {
     origin = await prepareWorkspace(deps, run, dirs, req.timeoutMs, log);
@@ -173,7 +203,25 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   const model = req.model ?? config.model ?? config.provider.defaultModel;
   // The clone's time counts in the run's timeout.
   const timeoutMs = Math.max(1000, req.timeoutMs - (Date.now() - startedAt.getTime()));
-  const { outcome, egress } = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log });
+  const stopCheckpoints =
+    run.claim === undefined
+      ? async () => undefined
+      : startCheckpoints(
+          deps,
+          run.claim,
+          {
+            sessionId,
+            invocationId,
+            ownerKeyId: run.ownerKeyId,
+            createdAt: sessions.getSession(sessionId)?.created_at ?? startedAt.toISOString(),
+            dirs,
+            everyMs: config.sessionState.checkpointMs,
+          },
+          log,
+        );
+  const { outcome, egress } = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log }).finally(
+    stopCheckpoints,
+  );
 
   // Store what this invocation produced, however the run ended.
   const prefix = outputPrefix(startedAt, invocationId);
@@ -238,10 +286,30 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
       })
     : undefined;
   const errors = [...(upload.errors ?? []), ...(recorded?.error !== undefined ? [recorded.error] : [])];
+  // Last: the saved session is the workspace as the run left it, with the conversation to resume.
+  const sessionState =
+    run.claim === undefined
+      ? run.unsaved === undefined
+        ? undefined
+        : { generation: null, restored: null, saved: null, error: run.unsaved }
+      : await saveAtEnd(
+          deps,
+          run.claim,
+          {
+            sessionId,
+            invocationId,
+            ownerKeyId: run.ownerKeyId,
+            dirs,
+            claudeSessionId: outcome.claudeSessionId ?? resume ?? null,
+            repository: origin,
+            restored,
+          },
+          log,
+        );
   return {
     outcome,
     startedAt,
-    stored: { requestedModel: model, prefix, ...upload, errors, egress, changes, repository: origin, push },
+    stored: { requestedModel: model, prefix, ...upload, errors, egress, changes, repository: origin, push, sessionState },
   };
 }
 

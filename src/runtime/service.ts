@@ -21,6 +21,7 @@ import { admitGit, type KeyCredentials } from './git-admission.js';
 import type { InvocationOutput } from './output.js';
 import { runInvocation, type RunDeps } from './run-invocation.js';
 import type { RunSlots } from './slots.js';
+import { claimSession } from './session-state.js';
 import { assertStorageRoom } from './storage-quota.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
@@ -90,6 +91,32 @@ export class InvocationService {
       ctx.ownerKeyId,
       this.deps.keyCredentials,
     );
+    const invocationId = randomUUID();
+    // A run here already: 409 without asking the session store.
+    admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
+    // The session's lease in the session store (another round trip): 409 while another worker has it.
+    const isNew = ctx.sessionId === undefined && req.sessionId === undefined;
+    const { claim, unsaved } = await claimSession(
+      this.deps,
+      config.dataDir,
+      { sessionId, invocationId, ownerKeyId: ctx.ownerKeyId, isNew },
+      this.deps.logger,
+    );
+    try {
+      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved });
+    } catch (err) {
+      void claim?.lease.release();
+      throw err;
+    }
+  }
+
+  #begin(
+    req: ValidInvocation,
+    ctx: InvokeContext,
+    admitted: Pick<ActiveRun, 'sessionId' | 'invocationId' | 'egress' | 'inputs' | 'git' | 'claim' | 'unsaved'>,
+  ): StartedInvocation {
+    const { config, sessions, events } = this.deps;
+    const { sessionId, invocationId, egress, inputs, git, claim, unsaved } = admitted;
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
     if (this.receiving.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} is receiving files (an upload); start the invocation once the upload has answered.`);
@@ -105,7 +132,6 @@ export class InvocationService {
     );
     slot.catch(() => undefined); // Observed by the run; this keeps an early abort from being "unhandled".
 
-    const invocationId = randomUUID();
     const run: ActiveRun = {
       sessionId,
       invocationId,
@@ -116,6 +142,8 @@ export class InvocationService {
       resources: ctx.resources ?? config.runResources,
       git,
       inputs,
+      claim,
+      unsaved,
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>

@@ -30,13 +30,13 @@ export const EventPayloads = {
   'invocation.started': z.object({ resumed: z.boolean() }),
   /** The workspace is being prepared before the run: the repository is fetched and checked out (`percent` of the phase, when git says), or the inputs copied from S3. */
   'workspace.preparing': z.object({
-    phase: z.enum(['fetching', 'receiving', 'resolving', 'checking_out', 'copying_inputs', 'ready']),
+    phase: z.enum(['restoring', 'fetching', 'receiving', 'resolving', 'checking_out', 'copying_inputs', 'ready']),
     percent: z.number().int().min(0).max(100).optional(),
     /** The repository being cloned (clone phases). */
     repository: z.string().optional(),
     /** The S3 folder being copied (`copying_inputs`, and its `ready`). */
     source: z.string().optional(),
-    /** Files and bytes copied (the `ready` after `copying_inputs`). */
+    /** Files and bytes copied (the `ready` after `copying_inputs`), or fetched (after `restoring`). */
     files: z.number().int().min(0).optional(),
     bytes: z.number().int().min(0).optional(),
   }),
@@ -88,7 +88,7 @@ const EVENT_DESCRIPTIONS: Record<EventType, string> = {
   'invocation.queued': 'Accepted; waiting for a run slot. The first event of every invocation.',
   'invocation.started': "Claude Code is starting in the session's workspace; `resumed` when it continues the session's conversation.",
   'workspace.preparing':
-    'The workspace is being prepared before the run: the repository is fetched (`fetching`, `receiving`, `resolving` with `percent`) and checked out (`checking_out`), then `ready`; or the objects of `input_s3_prefix` are copied (`copying_inputs` with `source`, then `ready` with `files` and `bytes`). Counts in the timeout.',
+    'The workspace is being prepared before the run: the repository is fetched (`fetching`, `receiving`, `resolving` with `percent`) and checked out (`checking_out`), then `ready`; or the objects of `input_s3_prefix` are copied (`copying_inputs` with `source`, then `ready` with `files` and `bytes`); or a session saved by another worker is restored (`restoring`, then `ready` with the `files` and `bytes` fetched). Counts in the timeout.',
   'assistant.text': 'Text the agent wrote.',
   'tool.call': 'A tool call: its name, a one-line summary and its input as JSON (truncated).',
   'tool.result': 'What a tool returned (truncated).',

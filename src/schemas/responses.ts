@@ -140,6 +140,45 @@ export const StopReasonSchema = z.enum(STOP_REASONS).meta({
 });
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
+/** What durable session state did in an invocation (present when `CCA_SESSION_STATE` is on). */
+export const SessionStateReportSchema = z
+  .object({
+    generation: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'The saved generation the session is at after this invocation; null when it could not be saved.' }),
+    restored: z
+      .object({
+        generation: z.number().int(),
+        files: z.number().int().min(0),
+        fetched_files: z.number().int().min(0),
+        fetched_bytes: z.number().int().min(0),
+        duration_ms: z.number().int().min(0),
+      })
+      .nullable()
+      .meta({
+        description:
+          "Set when this worker's copy of the session was not the saved one and was brought to it before the run (only the files that differed were fetched).",
+      }),
+    saved: z
+      .object({
+        generation: z.number().int(),
+        files: z.number().int().min(0),
+        uploaded_files: z.number().int().min(0),
+        uploaded_bytes: z.number().int().min(0),
+        duration_ms: z.number().int().min(0),
+      })
+      .nullable()
+      .meta({ description: 'The save at the end of this invocation (only changed contents are uploaded); null when it failed.' }),
+    error: z.string().optional().meta({ description: 'Why the session could not be saved; its files are stored all the same.' }),
+  })
+  .meta({
+    id: 'SessionStateReport',
+    description: 'The session saved to the session store, so any worker sharing it can continue it.',
+  });
+export type SessionStateReport = z.infer<typeof SessionStateReportSchema>;
+
 /** The response of one invocation: the original sample's fields unchanged, more added, none renamed. */
 export const InvocationOutputSchema = z
   .object({
@@ -165,6 +204,7 @@ export const InvocationOutputSchema = z
       changes: ChangesSchema.optional().meta({ description: 'What the invocation changed; absent when nothing ran.' }),
       repository: RepositoryInfoSchema.optional().meta({ description: 'The repository the session started from, if any.' }),
       push: PushResultSchema.optional().meta({ description: 'The pushed branch, when the request asked for `push`.' }),
+      session_state: SessionStateReportSchema.optional(),
       metadata: z.object({
         duration_ms: count('Wall time of the invocation, uploads included.'),
         num_turns: count('Model turns the run took.'),

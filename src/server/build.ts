@@ -3,6 +3,7 @@
  * slots, the invocation service) and the routes of the mode (`serve`: the public API behind keys;
  * `runtime`: the AgentCore contract alone). Nothing imports this folder but the CLI and tests.
  */
+import path from 'node:path';
 import { createArtifactStore, loadSigningSecret, RetentionSweep, StorageLedger, UploadOutbox, UrlSigner } from '../artifacts/index.js';
 import { CredentialBroker } from '../broker/index.js';
 import { VERSION, type Config } from '../config/index.js';
@@ -17,6 +18,7 @@ import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { detectLimits, limitsSummary, type LimitsSupport } from '../limits/index.js';
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
 import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter, type StorageQuota } from '../runtime/index.js';
+import { DirObjects, DurableSessions, S3Objects, workerName } from '../durable/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
@@ -77,6 +79,16 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   // One writer for the service and recovery, so writes of a session land in the order they were made.
   const states = new StateWriter(state, logger);
   const events = new SessionEvents(new EventStore(db), new EventBus());
+  // Sessions saved where every worker sharing the storage finds them (S3, or a directory beside the files).
+  const durable = config.sessionState.enabled
+    ? new DurableSessions({
+        objects: s3 ? new S3Objects(s3.client, s3.bucket, s3.prefix) : new DirObjects(path.join(config.dataDir, 'artifacts')),
+        leaseMs: config.sessionState.leaseMs,
+        maxEntries: config.limits.maxRunEntries,
+        worker: workerName(config.dataDir),
+        logger: logger.child({ component: 'session-state' }),
+      })
+    : undefined;
   const outbox = new UploadOutbox(db, store, {
     baseDelayMs: config.limits.uploadRetryBaseMs,
     // Stored later: the invocation's record lists it with a link, and its watchers hear of it.
@@ -107,6 +119,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     states,
     outbox,
     storage,
+    durable,
     sandbox,
     broker,
     limits,
@@ -136,7 +149,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     runUser: limits?.user,
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
-  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger, storage });
+  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger, storage, durable });
   if (recovered.length > 0) {
     const stored = recovered.reduce((n, r) => n + r.stored, 0);
     logger.warn(

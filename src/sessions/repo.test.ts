@@ -51,6 +51,7 @@ describe('SessionRepo', () => {
       claude_session_id: null,
       owner_key_id: null,
       last_invocation_id: 'inv-1',
+      event_seq_base: 0,
     });
 
     const second = start(repo, 's1', 'inv-2', at(10));

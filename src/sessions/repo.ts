@@ -17,6 +17,8 @@ export interface SessionRow {
   last_invocation_id: string | null;
   /** The API key that created the session; null when created through the unauthenticated runtime. */
   owner_key_id: string | null;
+  /** Event ids of the session continue after this one (the last saved by another worker; 0: none). */
+  event_seq_base: number;
 }
 
 /** A session with what its list entry shows: the latest invocation's status and prompt. */
@@ -69,6 +71,9 @@ export class SessionRepo {
       touchSession: db.prepare('UPDATE sessions SET updated_at = ?, last_invocation_id = ? WHERE id = ?'),
       finishInvocation: db.prepare('UPDATE invocations SET status = ?, ended_at = ?, output_json = ?, cost_usd = ? WHERE id = ?'),
       setClaudeSession: db.prepare('UPDATE sessions SET claude_session_id = ?, updated_at = ? WHERE id = ?'),
+      importSession: db.prepare(
+        'UPDATE sessions SET claude_session_id = ?, event_seq_base = MAX(event_seq_base, ?), updated_at = ? WHERE id = ?',
+      ),
       getInvocation: db.prepare<[string], InvocationRow>('SELECT * FROM invocations WHERE id = ?'),
       listInvocations: db.prepare<[string], InvocationRow>('SELECT * FROM invocations WHERE session_id = ? ORDER BY started_at, id'),
       listUnfinished: db.prepare<[], InvocationRow>(
@@ -93,6 +98,25 @@ export class SessionRepo {
     const now = at.toISOString();
     this.stmts.insertSession.run(id, now, now, ownerKeyId ?? null);
     return this.stmts.getSession.get(id) as SessionRow;
+  }
+
+  /**
+   * Takes in a session saved by another worker: created here if this worker has never seen it (with
+   * its owner and creation time), then given the saved conversation, and event ids that continue
+   * after the saved ones.
+   * @example sessions.importSession({ id, createdAt: head.created_at, ownerKeyId: head.owner ?? undefined, claudeSessionId, eventSeqBase: 12 });
+   */
+  importSession(input: {
+    id: string;
+    createdAt: string;
+    ownerKeyId: string | undefined;
+    claudeSessionId: string | null;
+    eventSeqBase: number;
+  }): void {
+    this.db.transaction(() => {
+      this.stmts.insertSession.run(input.id, input.createdAt, input.createdAt, input.ownerKeyId ?? null);
+      this.stmts.importSession.run(input.claudeSessionId, input.eventSeqBase, new Date().toISOString(), input.id);
+    })();
   }
 
   /** Records the start of an invocation, creating its session on first use; one transaction. */

@@ -175,4 +175,7 @@ export const MIGRATIONS: readonly string[] = [
   // Per-key caps on one upload into a session (NULL: CCA_UPLOAD_MAX_MB / CCA_UPLOAD_MAX_FILES).
   `ALTER TABLE api_keys ADD COLUMN max_upload_mb INTEGER;
    ALTER TABLE api_keys ADD COLUMN max_upload_files INTEGER;`,
+  // Durable session state (issue 13): a session continued from another worker's save numbers its
+  // events after the saved ones, so event ids stay one sequence across workers.
+  `ALTER TABLE sessions ADD COLUMN event_seq_base INTEGER NOT NULL DEFAULT 0;`,
 ];

@@ -11,6 +11,15 @@ const SERVE_OPTIONS: OptionDef[] = [
     help: '"local" (files under the data dir) or s3://BUCKET[/PREFIX] (AWS_ENDPOINT_URL_S3 for S3-compatible servers).',
     default: 'local',
   },
+  {
+    flags: '--session-state <MODE>',
+    env: 'CCA_SESSION_STATE',
+    help:
+      'Save each session (conversation and workspace) to the storage at the end of every invocation, so any worker ' +
+      'sharing it can continue the session: "on", "off", or "auto" (on with s3:// storage). CCA_SESSION_LEASE_S (60) ' +
+      'and CCA_SESSION_CHECKPOINT_S (300, 0 for none) tune it.',
+    default: 'auto',
+  },
   { flags: '--public-url <URL>', env: 'CCA_PUBLIC_URL', help: 'Origin used in download links.', default: "the request's origin" },
   { flags: '--model <ID>', env: 'CCA_MODEL', help: 'Model for every run unless a request names one.' },
   { flags: '--log-level <LEVEL>', env: 'CCA_LOG_LEVEL', help: 'trace, debug, info, warn, error, silent.', default: 'info' },

@@ -1,0 +1,247 @@
+/**
+ * Durable session state in the life of an invocation: the session is claimed at admission (its
+ * lease, and its saved record taken in when this worker's copy is not the saved one), restored
+ * before the run, saved at checkpoints while it runs and at its end, and let go.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../errors/index.js';
+import { SessionStoreUnavailableError, type DurableSessions, type Claim, type SessionTrees } from '../durable/index.js';
+import type { SessionEvents } from '../events/index.js';
+import type { Logger } from '../logging/index.js';
+import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
+import type { RepositoryInfo } from '../schemas/changes.js';
+import type { SessionStateReport } from '../schemas/responses.js';
+import type { SessionRepo } from '../sessions/index.js';
+import { sessionDirs, type SessionDirs } from '../workspace/index.js';
+import { assertVisible } from './admission.js';
+
+/** Events a checkpoint reserves for the invocation it interrupts: a worker continuing after a crash numbers past them. */
+const CHECKPOINT_EVENT_RESERVE = 10_000;
+
+export interface StateDeps {
+  durable?: DurableSessions | undefined;
+  sessions: SessionRepo;
+  events: Pick<SessionEvents, 'emit' | 'lastId'>;
+}
+
+export function treesOf(dirs: Pick<SessionDirs, 'root' | 'workspace' | 'home' | 'git'>): SessionTrees {
+  return { root: dirs.root, workspace: dirs.workspace, home: dirs.home, git: dirs.git };
+}
+
+/** What admission got of the session store: the claim, or why the invocation runs without one. */
+export interface ClaimResult {
+  claim?: Claim | undefined;
+  /** The store could not be reached, and this worker ran the session on its own copy, unsaved. */
+  unsaved?: string | undefined;
+}
+
+/**
+ * Takes the session for this invocation (409 while another worker or request has it; 404 when its
+ * saved owner is another key), and takes in its saved record when this worker's copy is not the
+ * saved generation, so the run resumes the saved conversation and event ids continue.
+ *
+ * When the store cannot be reached, a session this worker has (or a new one) runs anyway on its
+ * own copy, unsaved and said so in the output: storage that is down must not fail a run that would
+ * otherwise succeed. A session this worker has never seen is refused then (502): running it would
+ * start it afresh without its history.
+ * @example const { claim } = await claimSession(deps, dataDir, { sessionId, invocationId, ownerKeyId, isNew });
+ */
+export async function claimSession(
+  deps: StateDeps,
+  dataDir: string,
+  ids: { sessionId: string; invocationId: string; ownerKeyId: string | undefined; isNew: boolean },
+  log: Logger,
+): Promise<ClaimResult> {
+  const { durable, sessions } = deps;
+  const { sessionId, invocationId, ownerKeyId } = ids;
+  if (durable === undefined) return {};
+  let claim: Claim;
+  try {
+    claim = await durable.claim(sessionId, invocationId);
+  } catch (err) {
+    if (!(err instanceof SessionStoreUnavailableError) || (!ids.isNew && sessions.getSession(sessionId) === undefined)) throw err;
+    log.warn({ err, session_id: sessionId }, "the session store cannot be reached: running on this worker's copy, unsaved");
+    return {
+      unsaved: `${err.message.replace(/ Retry shortly;.*$/, '')} The invocation ran on this worker's copy of the session and was not saved; the next invocation here saves it.`,
+    };
+  }
+  try {
+    const head = claim.head;
+    if (head !== undefined) {
+      const local = sessions.getSession(sessionId);
+      // A saved session of another key is as invisible as a local one.
+      assertVisible(sessionId, ownerKeyId, local ?? { owner_key_id: head.owner }, { mayNotExist: true });
+      if (await durable.needsRestore(claim, treesOf(sessionDirs(dataDir, sessionId)))) {
+        sessions.importSession({
+          id: sessionId,
+          createdAt: head.created_at,
+          ownerKeyId,
+          claudeSessionId: head.claude_session_id,
+          eventSeqBase: head.last_event_seq,
+        });
+      }
+    }
+    return { claim };
+  } catch (err) {
+    await claim.lease.release();
+    throw err;
+  }
+}
+
+/**
+ * Brings this worker's copy to the saved generation when it is not, with `workspace.preparing`
+ * events; returns the report, or the outcome that ends the invocation when the saved state is
+ * damaged or the store cannot be read.
+ */
+export async function restoreForRun(
+  deps: StateDeps,
+  claim: Claim,
+  ids: { sessionId: string; invocationId: string },
+  dirs: SessionDirs,
+  log: Logger,
+): Promise<{ restored: SessionStateReport['restored']; failed?: { outcome: RunOutcome; errorCode: string } }> {
+  const durable = deps.durable as DurableSessions;
+  const trees = treesOf(dirs);
+  let restored: SessionStateReport['restored'] = null;
+  if (claim.head !== undefined && (await durable.needsRestore(claim, trees))) {
+    const started = Date.now();
+    deps.events.emit(ids.sessionId, ids.invocationId, { type: 'workspace.preparing', data: { phase: 'restoring' } });
+    try {
+      const r = await durable.restore(claim, trees);
+      restored = {
+        generation: claim.head.generation,
+        files: r.files,
+        fetched_files: r.fetchedFiles,
+        fetched_bytes: r.fetchedBytes,
+        duration_ms: Date.now() - started,
+      };
+      deps.events.emit(ids.sessionId, ids.invocationId, {
+        type: 'workspace.preparing',
+        data: { phase: 'ready', files: r.fetchedFiles, bytes: r.fetchedBytes },
+      });
+      log.info({ generation: claim.head.generation, fetched: r.fetchedFiles, ms: restored.duration_ms }, 'session restored');
+    } catch (err) {
+      log.warn({ err }, 'the session could not be restored');
+      const message = err instanceof Error ? err.message : String(err);
+      const errorCode = err instanceof AppError ? err.code : 'session_restore_failed';
+      return { restored, failed: { outcome: outcomeWithoutRun('workspace_error', message), errorCode } };
+    }
+  }
+  return { restored };
+}
+
+/**
+ * Saves the session every `everyMs` while the run goes on (a checkpoint a crash falls back to);
+ * returns the function that stops it and waits for a checkpoint in flight.
+ */
+export function startCheckpoints(
+  deps: StateDeps,
+  claim: Claim,
+  input: { sessionId: string; invocationId: string; ownerKeyId: string | undefined; createdAt: string; dirs: SessionDirs; everyMs: number },
+  log: Logger,
+): () => Promise<void> {
+  const durable = deps.durable as DurableSessions;
+  if (input.everyMs <= 0) return async () => undefined;
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running !== undefined || claim.lease.lost) return;
+    running = (async () => {
+      const claudeSessionId = (await latestTranscript(input.dirs)) ?? deps.sessions.getSession(input.sessionId)?.claude_session_id ?? null;
+      const saved = await durable.save(claim, treesOf(input.dirs), {
+        owner: input.ownerKeyId ?? null,
+        created_at: input.createdAt,
+        claude_session_id: claudeSessionId,
+        last_event_seq: deps.events.lastId(input.sessionId) + CHECKPOINT_EVENT_RESERVE,
+        invocation_id: input.invocationId,
+        checkpoint: true,
+        repository: null,
+      });
+      log.info({ generation: saved.head.generation, uploaded: saved.uploadedFiles }, 'session checkpoint saved');
+    })()
+      .catch((err: unknown) => log.warn({ err }, 'could not save a session checkpoint'))
+      .finally(() => {
+        running = undefined;
+      });
+  }, input.everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/** Saves the session at the end of the invocation and lets it go; never throws (a failed save is reported). */
+export async function saveAtEnd(
+  deps: StateDeps,
+  claim: Claim,
+  input: {
+    sessionId: string;
+    invocationId: string;
+    ownerKeyId: string | undefined;
+    dirs: SessionDirs;
+    claudeSessionId: string | null;
+    repository: RepositoryInfo | undefined;
+    restored: SessionStateReport['restored'];
+  },
+  log: Logger,
+): Promise<SessionStateReport> {
+  const durable = deps.durable as DurableSessions;
+  const started = Date.now();
+  try {
+    if (claim.lease.lost) throw new Error('another worker took the session while this invocation ran');
+    const createdAt = deps.sessions.getSession(input.sessionId)?.created_at ?? new Date().toISOString();
+    const saved = await durable.save(claim, treesOf(input.dirs), {
+      owner: input.ownerKeyId ?? null,
+      created_at: createdAt,
+      claude_session_id: input.claudeSessionId,
+      // The completion event comes after the save.
+      last_event_seq: deps.events.lastId(input.sessionId) + 1,
+      invocation_id: input.invocationId,
+      checkpoint: false,
+      repository: input.repository ?? null,
+    });
+    const report: SessionStateReport = {
+      generation: saved.head.generation,
+      restored: input.restored,
+      saved: {
+        generation: saved.head.generation,
+        files: saved.files,
+        uploaded_files: saved.uploadedFiles,
+        uploaded_bytes: saved.uploadedBytes,
+        duration_ms: Date.now() - started,
+      },
+    };
+    log.info({ generation: saved.head.generation, uploaded: saved.uploadedFiles, ms: report.saved?.duration_ms }, 'session saved');
+    return report;
+  } catch (err) {
+    log.error({ err }, 'could not save the session');
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      generation: null,
+      restored: input.restored,
+      saved: null,
+      error: `The session could not be saved to the session store (${why}); its files are stored, but another worker would continue it from its previous save.`,
+    };
+  } finally {
+    await claim.lease.release();
+  }
+}
+
+/**
+ * The newest conversation in the session's home (Claude Code names each `<uuid>.jsonl` in the folder of
+ * its working directory): what a checkpoint of a first invocation resumes, before the run has said its id.
+ */
+async function latestTranscript(dirs: SessionDirs): Promise<string | undefined> {
+  const projects = path.join(dirs.home, '.claude', 'projects');
+  let best: { id: string; at: number } | undefined;
+  for (const folder of await readdir(projects).catch(() => [] as string[])) {
+    for (const name of await readdir(path.join(projects, folder)).catch(() => [] as string[])) {
+      const m = /^([0-9a-f-]{36})\.jsonl$/.exec(name);
+      if (!m) continue;
+      const at = (await stat(path.join(projects, folder, name)).catch(() => undefined))?.mtimeMs ?? 0;
+      if (best === undefined || at > best.at) best = { id: m[1] as string, at };
+    }
+  }
+  return best?.id;
+}
