@@ -113,6 +113,11 @@ export interface Config {
   git: GitConfig;
   /** Sessions saved to the session store, so any worker can continue them. */
   sessionState: SessionStateConfig;
+  /**
+   * The directory whose `sessions/` holds each session's workspace, home and git record
+   * (CCA_SESSIONS_BASE; default: the data dir). On AgentCore: the session's persistent mount.
+   */
+  sessionsBase: string;
 }
 
 /** Durable session state (CCA_SESSION_STATE, CCA_SESSION_LEASE_S, CCA_SESSION_CHECKPOINT_S). */
@@ -210,11 +215,13 @@ export function loadConfig(
   const maxQueue = int('CCA_MAX_QUEUE', maxRuns * 4, 0, 100_000);
   const sandbox = parseSandbox(flags['no-sandbox'], nonEmpty(env.CCA_SANDBOX));
   const storage = parseStorage(pick(flags.storage, 'CCA_STORAGE') ?? 'local');
+  const dataDir = path.resolve(cwd, pick(flags['data-dir'], 'CCA_DATA_DIR') ?? '.cca');
   return {
     mode: defaults.mode ?? 'serve',
     host: pick(flags.host, 'CCA_HOST') ?? defaults.host,
     port: number('--port / CCA_PORT', pick(flags.port, 'CCA_PORT'), defaults.port, 0, 65_535, true),
-    dataDir: path.resolve(cwd, pick(flags['data-dir'], 'CCA_DATA_DIR') ?? '.cca'),
+    dataDir,
+    sessionsBase: nonEmpty(env.CCA_SESSIONS_BASE) === undefined ? dataDir : path.resolve(cwd, env.CCA_SESSIONS_BASE as string),
     storage,
     aws: parseAws(env),
     publicUrl: parsePublicUrl(pick(flags['public-url'], 'CCA_PUBLIC_URL')),

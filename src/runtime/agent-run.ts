@@ -116,7 +116,11 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
         }),
         abortController: run.controller,
         claudePath: config.claudePath,
-        sandbox: sandboxForRun(deps.sandbox, { dataDir: config.dataDir, home: dirs.home, tmp: dirs.tmp }, network.sandbox),
+        sandbox: sandboxForRun(
+          deps.sandbox,
+          { dataDir: config.dataDir, sessionsBase: config.sessionsBase, home: dirs.home, tmp: dirs.tmp },
+          network.sandbox,
+        ),
         confine,
         stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
         // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.

@@ -93,7 +93,7 @@ export async function admitGit(
   }
 
   // A push from a session that already has its repository.
-  const origin = sessionExists ? await readOrigin(sessionDirs(config.dataDir, sessionId).git) : undefined;
+  const origin = sessionExists ? await readOrigin(sessionDirs(config.sessionsBase, sessionId).git) : undefined;
   if (origin === undefined) {
     throw new ValidationError(
       'push needs a session that started from a repository: start one with "repository": {"url": ...}, then push from it.',

@@ -65,7 +65,8 @@ export interface RecoveredInvocation {
  * @example const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger });
  */
 export async function recoverInterrupted(deps: RecoveryDeps): Promise<RecoveredInvocation[]> {
-  const { dataDir } = deps.config;
+  // Where the sessions' folders are: the data dir, or CCA_SESSIONS_BASE.
+  const dataDir = deps.config.sessionsBase;
   const recovered: RecoveredInvocation[] = [];
   for (const row of deps.sessions.listUnfinished()) {
     const log = deps.logger.child({ session_id: row.session_id, invocation_id: row.id });
@@ -94,7 +95,7 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
   let before: Snapshot | undefined;
   let unreadable: string | undefined;
   try {
-    before = await loadSnapshot(runSnapshotFile(config.dataDir, row.session_id, row.id));
+    before = await loadSnapshot(runSnapshotFile(config.sessionsBase, row.session_id, row.id));
   } catch (err) {
     unreadable = String(err);
     log.warn({ err }, 'the snapshot of an interrupted invocation cannot be read');
@@ -102,12 +103,12 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
   const startedAt = new Date(row.started_at);
   const prefix = outputPrefix(startedAt, row.id);
   // A repository invocation keeps its starting commit instead of a snapshot: git finds its changes.
-  const base = await readFile(runBaseFile(config.dataDir, row.session_id, row.id), 'utf8').catch(() => undefined);
+  const base = await readFile(runBaseFile(config.sessionsBase, row.session_id, row.id), 'utf8').catch(() => undefined);
   let changes: Changes | undefined;
   let changed: string[] | undefined;
   let pendingPatch: Awaited<ReturnType<typeof recordChanges>> | undefined;
   if (before === undefined && base !== undefined && /^[0-9a-f]{40,64}$/.test(base.trim())) {
-    const dirs = sessionDirs(config.dataDir, row.session_id);
+    const dirs = sessionDirs(config.sessionsBase, row.session_id);
     const recorded = await recordChanges(deps, {
       dirs,
       base: base.trim(),
@@ -130,7 +131,7 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
     record(deps, row, outcomeWithoutRun('interrupted', message), new Date(), { uploaded: [], skipped: [], failed: [] }, prefix);
     return { ...ids, ran: row.status === 'running', stored: 0, failed: 0 };
   }
-  const workspace = await ensureWorkspace(sessionsRoot(config.dataDir), row.session_id);
+  const workspace = await ensureWorkspace(sessionsRoot(config.sessionsBase), row.session_id);
   const owner = deps.sessions.getSession(row.session_id)?.owner_key_id ?? undefined;
   const storage = storageForRun(deps.storage, owner, row.session_id, row.id);
   const stored = await storeChanges({

@@ -126,7 +126,7 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
         costUsd: 0,
         claudeSessionId: undefined,
       });
-      forgetRunSnapshot(deps.config.dataDir, run.sessionId, run.invocationId);
+      forgetRunSnapshot(deps.config.sessionsBase, run.sessionId, run.invocationId);
     } catch (recordErr) {
       // The record stays unfinished: the next start recovers it from its snapshot.
       log.error({ err: recordErr }, 'could not record the failed invocation');
@@ -148,7 +148,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   const { run, req, log } = q;
   const { sessionId, invocationId } = run;
   const startedAt = new Date();
-  const dirs = await makeSessionDirs(config.dataDir, sessionId);
+  const dirs = await makeSessionDirs(config.sessionsBase, sessionId);
   sessions.markRunning(invocationId, startedAt);
   // A session saved by another worker (or a copy a run died in) is brought to its saved generation first.
   let restored: SessionStateReport['restored'] = null;
@@ -194,8 +194,8 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   const fromGit = origin !== undefined && base !== undefined;
   const before = fromGit ? EMPTY_SNAPSHOT : await takeSnapshot(dirs.workspace, config.limits);
   // Kept until the end is recorded: after a crash, the next start stores what the run changed.
-  if (!fromGit) await saveSnapshot(runSnapshotFile(config.dataDir, sessionId, invocationId), before);
-  else await saveRunBase(runBaseFile(config.dataDir, sessionId, invocationId), base);
+  if (!fromGit) await saveSnapshot(runSnapshotFile(config.sessionsBase, sessionId, invocationId), before);
+  else await saveRunBase(runBaseFile(config.sessionsBase, sessionId, invocationId), base);
   events.emit(sessionId, invocationId, { type: 'invocation.started', data: { resumed: resume !== undefined } });
   deps.states.write(stateRecord(run, 'running', null));
   log.info({ resume: resume !== undefined, tools: req.tools, mode: req.permissionMode }, 'invocation started');
@@ -361,7 +361,7 @@ function finish(deps: RunDeps, q: QueuedInvocation, outcome: RunOutcome, started
     costUsd: outcome.costUsd,
     claudeSessionId: outcome.claudeSessionId,
   });
-  forgetRunSnapshot(deps.config.dataDir, sessionId, invocationId);
+  forgetRunSnapshot(deps.config.sessionsBase, sessionId, invocationId);
   complete(deps, q, status, output);
   return output;
 }

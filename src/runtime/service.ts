@@ -98,7 +98,7 @@ export class InvocationService {
     const isNew = ctx.sessionId === undefined && req.sessionId === undefined;
     const { claim, unsaved } = await claimSession(
       this.deps,
-      config.dataDir,
+      config.sessionsBase,
       { sessionId, invocationId, ownerKeyId: ctx.ownerKeyId, isNew },
       this.deps.logger,
     );

@@ -45,11 +45,11 @@ export interface ClaimResult {
  * own copy, unsaved and said so in the output: storage that is down must not fail a run that would
  * otherwise succeed. A session this worker has never seen is refused then (502): running it would
  * start it afresh without its history.
- * @example const { claim } = await claimSession(deps, dataDir, { sessionId, invocationId, ownerKeyId, isNew });
+ * @example const { claim } = await claimSession(deps, config.sessionsBase, { sessionId, invocationId, ownerKeyId, isNew });
  */
 export async function claimSession(
   deps: StateDeps,
-  dataDir: string,
+  sessionsBase: string,
   ids: { sessionId: string; invocationId: string; ownerKeyId: string | undefined; isNew: boolean },
   log: Logger,
 ): Promise<ClaimResult> {
@@ -72,7 +72,9 @@ export async function claimSession(
       const local = sessions.getSession(sessionId);
       // A saved session of another key is as invisible as a local one.
       assertVisible(sessionId, ownerKeyId, local ?? { owner_key_id: head.owner }, { mayNotExist: true });
-      if (await durable.needsRestore(claim, treesOf(sessionDirs(dataDir, sessionId)))) {
+      // A copy to restore, or one this worker's database has no record of (a new microVM on the
+      // session's persistent mount): the saved record is taken in.
+      if (local === undefined || (await durable.needsRestore(claim, treesOf(sessionDirs(sessionsBase, sessionId))))) {
         sessions.importSession({
           id: sessionId,
           createdAt: head.created_at,

@@ -52,7 +52,7 @@ export const HOST_SOCKETS_DIR = '/run';
  */
 export function sandboxForRun(
   status: SandboxStatus,
-  dirs: { dataDir: string; home: string; tmp: string },
+  dirs: { dataDir: string; home: string; tmp: string; sessionsBase?: string | undefined },
   egress?: SandboxEgress,
 ): SandboxRun | undefined {
   // Runs are isolated only in a sandbox: reaching this is a fault of ours.
@@ -65,6 +65,8 @@ export function sandboxForRun(
   // Every run loses sight of the egress proxies' sockets (when the service's tmp is not /tmp,
   // which is private anyway): a run must not use another run's allowlist.
   const extra = egress !== undefined ? [egressSocketsDir(), HOST_SOCKETS_DIR] : [egressSocketsDir()];
+  // Sessions kept outside the data dir (CCA_SESSIONS_BASE) are as hidden as those inside it.
+  if (dirs.sessionsBase !== undefined && dirs.sessionsBase !== dirs.dataDir) extra.push(dirs.sessionsBase);
   const run: SandboxRun = { bwrapPath: status.path, home: dirs.home, tmp: dirs.tmp, hide: hiddenPaths(dirs.dataDir, os.homedir(), extra) };
   if (egress !== undefined) run.egress = egress;
   return run;

@@ -125,7 +125,7 @@ export function serveSessionUploads(app: OpenAPIHono<CallerEnv>, deps: SessionUp
     const contentType = c.req.header('content-type') ?? '';
     const body = c.req.raw.body;
     const result = await service.whileIdle(sessionId, async () => {
-      const dirs = await makeSessionDirs(config.dataDir, sessionId);
+      const dirs = await makeSessionDirs(config.sessionsBase, sessionId);
       // Before any file moves in (a move that fails halfway still leaves some): the next invocation's
       // changes are its own, so it records the workspace first.
       await markWorkspaceChanged(dirs.git);
