@@ -258,10 +258,24 @@ describe('AgentStack: execution role', () => {
         ],
       },
       {
-        Sid: 'ArtifactsAndSessionState',
+        Sid: 'StoreOutputs',
         Effect: 'Allow',
         Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        Resource: [`<${bucket}.Arn>/outputs/*`, `<${bucket}.Arn>/sessions/*`],
+        Resource: [`<${bucket}.Arn>/outputs/*`],
+      },
+      // Session state, leases and saves: read, write and delete below sessions/ only.
+      {
+        Sid: 'SessionState',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Resource: [`<${bucket}.Arn>/sessions/*`],
+      },
+      {
+        Sid: 'ListSessionState',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [`<${bucket}.Arn>`],
+        Condition: { StringLike: { 's3:prefix': 'sessions/*' } },
       },
       // input_s3_prefix: get and list only below inputs/.
       { Sid: 'ReadInputs', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`<${bucket}.Arn>/inputs/*`] },
@@ -312,13 +326,42 @@ describe('AgentStack: execution role', () => {
   it('follows the storage prefix: only <prefix>/outputs/* and <prefix>/sessions/*, and reads only <prefix>/inputs/*', () => {
     const { template: prefixed } = agentTemplate({ storagePrefix: '/team-a/' });
     const all = statements(only(prefixed, 'AWS::IAM::Role').resource.Properties.Policies[0].PolicyDocument);
-    const statement = all[1]!;
-    expect(statement.Resource).toEqual([
-      expect.stringMatching(/>\/team-a\/outputs\/\*$/),
-      expect.stringMatching(/>\/team-a\/sessions\/\*$/),
-    ]);
-    expect(all.find((s) => s.Sid === 'ReadInputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/inputs\/\*$/)]);
-    expect(all.find((s) => s.Sid === 'ListInputs')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/inputs/*' } });
+    const bySid = (sid: string) => all.find((s) => s.Sid === sid);
+    expect(bySid('StoreOutputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/outputs\/\*$/)]);
+    expect(bySid('SessionState')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/sessions\/\*$/)]);
+    expect(bySid('ListSessionState')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/sessions/*' } });
+    expect(bySid('ReadInputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/inputs\/\*$/)]);
+    expect(bySid('ListInputs')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/inputs/*' } });
+  });
+
+  it('never widens its S3 grants: no s3:* or "*" resource, deletes only below sessions/, lists only with a prefix condition', () => {
+    for (const storagePrefix of ['', 'team-a']) {
+      const { template } = agentTemplate({ storagePrefix });
+      const all = statements(only(template, 'AWS::IAM::Role').resource.Properties.Policies[0].PolicyDocument);
+      const s3 = all.filter((s) => (s.Action as string[]).some((a) => a.startsWith('s3:')));
+      const under = storagePrefix === '' ? '' : `${storagePrefix}/`;
+      for (const statement of s3) {
+        expect(statement.Action, statement.Sid as string).not.toContain('s3:*');
+        expect(statement.Resource, statement.Sid as string).not.toContain('*');
+        // Objects: one of the three prefixes, never the whole bucket (`<bucket>/*`).
+        for (const resource of statement.Resource as string[]) {
+          expect(resource, statement.Sid as string).toMatch(
+            new RegExp(`^<ArtifactsBucket\\w+\\.Arn>(/${under}(outputs|sessions|inputs)/\\*)?$`),
+          );
+        }
+      }
+      const deleting = s3.filter((s) => (s.Action as string[]).some((a) => a.startsWith('s3:Delete')));
+      expect(deleting.map((s) => [s.Action, s.Resource])).toEqual([
+        [expect.arrayContaining(['s3:DeleteObject']), [expect.stringMatching(new RegExp(`>/${under}sessions/\\*$`))]],
+      ]);
+      expect(deleting[0]!.Action).not.toContain('s3:DeleteObjectVersion');
+      const listing = s3.filter((s) => (s.Action as string[]).includes('s3:ListBucket'));
+      expect(listing.map((s) => s.Condition)).toEqual([
+        { StringLike: { 's3:prefix': `${under}sessions/*` } },
+        { StringLike: { 's3:prefix': `${under}inputs/*` } },
+      ]);
+      for (const statement of listing) expect(statement.Action).toEqual(['s3:ListBucket']);
+    }
   });
 });
 

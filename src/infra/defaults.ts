@@ -63,10 +63,11 @@ export function runtimeNameFor(stackName: string): string {
 
 /**
  * The key prefix of one kind of object under a storage prefix ('' or 'a/b'), as the runtime
- * builds keys (`<prefix>/outputs/...`, `<prefix>/sessions/<id>/state.json`) and reads `<prefix>/inputs/...`.
+ * builds keys (`<prefix>/outputs/...`, `<prefix>/sessions/<id>/...`), reads `<prefix>/inputs/...`,
+ * and the API Lambda indexes sessions by owner (`<prefix>/owners/...`).
  * @example storageKeyPrefix('', 'outputs') // 'outputs/'
  */
-export function storageKeyPrefix(storagePrefix: string, kind: 'outputs' | 'sessions' | 'inputs'): string {
+export function storageKeyPrefix(storagePrefix: string, kind: 'outputs' | 'sessions' | 'inputs' | 'owners'): string {
   return `${storagePrefix === '' ? '' : `${storagePrefix}/`}${kind}/`;
 }
 

@@ -101,6 +101,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*]',
         'AwsSolutions-IAM5[Resource::claude-code-agent-stack-RuntimeArn/runtime-endpoint/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*/owner.json]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/owners/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/outputs/*]',
         'AwsSolutions-L1',
         'AwsSolutions-APIG3',
@@ -112,5 +114,12 @@ describe('cdk-nag AwsSolutions', () => {
     for (const [id, reason] of acks) expect(reason.length, id).toBeGreaterThan(40);
     // "*" serves three statements: each one's reason is kept.
     expect(acks.get('AwsSolutions-IAM5[Resource::*]')).toMatch(/GetAuthorizationToken[\s\S]*X-Ray[\s\S]*PutMetricData/);
+    // So do the runtime's endpoints, for invoking and for stopping a session.
+    expect(acks.get('AwsSolutions-IAM5[Resource::claude-code-agent-stack-RuntimeArn/runtime-endpoint/*]')).toMatch(
+      /InvokeAgentRuntime[\s\S]*StopRuntimeSession/,
+    );
+    // The execution role's sessions/ wildcard says it is where DeleteObject is, and only there.
+    const sessionsAck = [...acks].find(([id]) => /^AwsSolutions-IAM5\[Resource::<ArtifactsBucket\w+\.Arn>\/sessions\/\*\]$/.test(id));
+    expect(sessionsAck?.[1]).toMatch(/DeleteObject there only/);
   });
 });
