@@ -167,11 +167,12 @@ describe('AgentStack: AgentCore Runtime', () => {
     expect(runtime.Properties.LifecycleConfiguration).toEqual({ IdleRuntimeSessionTimeout: 900, MaxLifetime: 28_800 });
   });
 
-  it('has exactly the environment: S3 storage, region, Bedrock, the model (pinned for background calls too), nothing secret', () => {
+  it('has exactly the environment: S3 storage, the data dir on the session mount, region, Bedrock, the model (pinned for background calls too), nothing secret', () => {
     const model = bedrockDefaultModel('ap-northeast-1');
     expect(model).toBe(`jp.${HAIKU}`);
     expect(runtime.Properties.EnvironmentVariables).toEqual({
       CCA_STORAGE: { 'Fn::Join': ['', ['s3://', bucketRef]] },
+      CCA_DATA_DIR: '/mnt/cca/data',
       AWS_REGION: 'ap-northeast-1',
       CLAUDE_CODE_USE_BEDROCK: '1',
       CCA_MODEL: model,
@@ -213,6 +214,66 @@ describe('AgentStack: AgentCore Runtime', () => {
     expect(make({ env: { region: 'tokyo' } })).toThrow(/region must be an AWS region/);
     expect(make({ storagePrefix: 'a/../b' })).toThrow(InfraConfigError);
     expect(make({ runtimeName: 'has-hyphen' })).toThrow(/runtimeName/);
+  });
+});
+
+describe('AgentStack: session storage', () => {
+  const runtimeProps = (template: Template) => only(template, 'AWS::BedrockAgentCore::Runtime').resource.Properties;
+
+  it('mounts AgentCore session storage at /mnt/cca by default (the CfnRuntime property, no override)', () => {
+    const { template, stack } = agentTemplate();
+    expect(runtimeProps(template).FilesystemConfigurations).toEqual([{ SessionStorage: { MountPath: '/mnt/cca' } }]);
+    // A typed L1 property: nothing is patched into the template behind the construct's back.
+    expect(stack.runtime!.filesystemConfigurations).toEqual([{ sessionStorage: { mountPath: '/mnt/cca' } }]);
+    expect(JSON.stringify(stack.runtime!.node.metadata)).not.toContain('override');
+  });
+
+  it('puts the data dir (database, workspaces, transcripts) in a directory of its own on the mount', () => {
+    const props = runtimeProps(agentTemplate().template);
+    const mount = props.FilesystemConfigurations[0].SessionStorage.MountPath as string;
+    const dataDir = props.EnvironmentVariables.CCA_DATA_DIR as string;
+    expect(dataDir.startsWith(`${mount}/`)).toBe(true);
+    expect(dataDir).toBe('/mnt/cca/data');
+  });
+
+  it('needs no grant: the execution role has no EFS, S3 Files or VPC actions, and the runtime stays on the public network', () => {
+    const { template } = agentTemplate();
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/elasticfilesystem:|s3files:|ec2:/);
+    expect(runtimeProps(template).NetworkConfiguration).toEqual({ NetworkMode: 'PUBLIC' });
+  });
+
+  it('follows sessionMountPath, and refuses mount paths AgentCore would refuse', () => {
+    const custom = new AgentStack(new App(), 'M', { sessionMountPath: '/mnt/work/' });
+    const props = runtimeProps(Template.fromStack(custom));
+    expect(props.FilesystemConfigurations).toEqual([{ SessionStorage: { MountPath: '/mnt/work' } }]);
+    expect(props.EnvironmentVariables.CCA_DATA_DIR).toBe('/mnt/work/data');
+    for (const bad of ['/data', '/mnt', '/mnt/', '/mnt/a/b', '/mnt/..', '/mnt/has space', 'mnt/x', `/mnt/${'x'.repeat(200)}`]) {
+      expect(() => new AgentStack(new App(), 'X', { sessionMountPath: bad }), bad).toThrow(
+        /sessionMountPath must be one directory under \/mnt/,
+      );
+    }
+  });
+
+  it("is turned off by sessionStorage: false or the context sessionStorage=false: no mount, and the image's data dir", () => {
+    const off = [
+      agentTemplate({ sessionStorage: false }),
+      { template: Template.fromStack(new AgentStack(new App({ context: { sessionStorage: 'false' } }), 'Ctx')) },
+    ];
+    for (const { template } of off) {
+      const props = runtimeProps(template);
+      expect(props.FilesystemConfigurations).toBeUndefined();
+      expect(props.EnvironmentVariables.CCA_DATA_DIR).toBeUndefined();
+      // The S3 path does not depend on the mount: its grants stay.
+      expect(JSON.stringify(template.toJSON())).toContain('s3:DeleteObject');
+    }
+    expect(new AgentStack(new App({ context: { sessionStorage: 'true' } }), 'On').sessionStorage?.mountPath).toBe('/mnt/cca');
+  });
+
+  it('outlives the lifecycle it is configured with: idle timeout and maximum lifetime end microVMs, not the mount', () => {
+    const props = runtimeProps(agentTemplate().template);
+    // AgentCore keeps session storage until 14 days without an invocation: far beyond both limits.
+    expect(props.LifecycleConfiguration.MaxLifetime).toBeLessThan(14 * 86_400);
+    expect(props.LifecycleConfiguration.IdleRuntimeSessionTimeout).toBeLessThanOrEqual(props.LifecycleConfiguration.MaxLifetime);
   });
 });
 

@@ -50,6 +50,7 @@ const VARIANTS: Array<[string, BuildAppOptions]> = [
   ['with the API', { api: true }],
   ['phase 1 (deployRuntime: false)', { deployRuntime: false }],
   ['emptyOnDestroy', { emptyOnDestroy: true, api: true }],
+  ['without session storage', { sessionStorage: false, api: true }],
   [
     'us-east-1, another model, a storage prefix',
     { region: 'us-east-1', modelId: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', storagePrefix: 'team-a', api: true },
