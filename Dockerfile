@@ -46,11 +46,16 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates git python3 \
  && rm -rf /var/lib/apt/lists/*
 # A non-root user: Claude Code refuses bypassPermissions as root, and the agent's shell must not
-# be able to rewrite the service. It owns only /data (sessions, workspaces, local artifacts).
+# be able to rewrite the service. It owns only /data (sessions, workspaces, local artifacts) and
+# /mnt/cca, where the AgentStack mounts AgentCore session storage and points CCA_DATA_DIR
+# (/mnt/cca/data): AgentCore mounts it over this directory for each invocation (it is not there
+# while the container starts) and does not enforce permissions inside it, so `cca` writes there;
+# the directory in the image keeps the same layout writable under `docker run -v vol:/mnt/cca`.
 RUN groupadd --system --gid 10001 cca \
  && useradd --system --uid 10001 --gid cca --home-dir /data --shell /usr/sbin/nologin cca \
- && mkdir -p /data \
- && chown cca:cca /data
+ && mkdir -p /data /mnt/cca \
+ && chown cca:cca /data /mnt/cca \
+ && chmod 0700 /mnt/cca
 WORKDIR /app
 # CCA_SANDBOX=off: on AgentCore each session already runs in its own microVM, and bubblewrap
 # cannot create namespaces inside most container runtimes; the microVM is the sandbox here.

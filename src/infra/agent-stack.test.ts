@@ -167,11 +167,12 @@ describe('AgentStack: AgentCore Runtime', () => {
     expect(runtime.Properties.LifecycleConfiguration).toEqual({ IdleRuntimeSessionTimeout: 900, MaxLifetime: 28_800 });
   });
 
-  it('has exactly the environment: S3 storage, region, Bedrock, the model (pinned for background calls too), nothing secret', () => {
+  it('has exactly the environment: S3 storage, the data dir on the session mount, region, Bedrock, the model (pinned for background calls too), nothing secret', () => {
     const model = bedrockDefaultModel('ap-northeast-1');
     expect(model).toBe(`jp.${HAIKU}`);
     expect(runtime.Properties.EnvironmentVariables).toEqual({
       CCA_STORAGE: { 'Fn::Join': ['', ['s3://', bucketRef]] },
+      CCA_DATA_DIR: '/mnt/cca/data',
       AWS_REGION: 'ap-northeast-1',
       CLAUDE_CODE_USE_BEDROCK: '1',
       CCA_MODEL: model,
@@ -213,6 +214,66 @@ describe('AgentStack: AgentCore Runtime', () => {
     expect(make({ env: { region: 'tokyo' } })).toThrow(/region must be an AWS region/);
     expect(make({ storagePrefix: 'a/../b' })).toThrow(InfraConfigError);
     expect(make({ runtimeName: 'has-hyphen' })).toThrow(/runtimeName/);
+  });
+});
+
+describe('AgentStack: session storage', () => {
+  const runtimeProps = (template: Template) => only(template, 'AWS::BedrockAgentCore::Runtime').resource.Properties;
+
+  it('mounts AgentCore session storage at /mnt/cca by default (the CfnRuntime property, no override)', () => {
+    const { template, stack } = agentTemplate();
+    expect(runtimeProps(template).FilesystemConfigurations).toEqual([{ SessionStorage: { MountPath: '/mnt/cca' } }]);
+    // A typed L1 property: nothing is patched into the template behind the construct's back.
+    expect(stack.runtime!.filesystemConfigurations).toEqual([{ sessionStorage: { mountPath: '/mnt/cca' } }]);
+    expect(JSON.stringify(stack.runtime!.node.metadata)).not.toContain('override');
+  });
+
+  it('puts the data dir (database, workspaces, transcripts) in a directory of its own on the mount', () => {
+    const props = runtimeProps(agentTemplate().template);
+    const mount = props.FilesystemConfigurations[0].SessionStorage.MountPath as string;
+    const dataDir = props.EnvironmentVariables.CCA_DATA_DIR as string;
+    expect(dataDir.startsWith(`${mount}/`)).toBe(true);
+    expect(dataDir).toBe('/mnt/cca/data');
+  });
+
+  it('needs no grant: the execution role has no EFS, S3 Files or VPC actions, and the runtime stays on the public network', () => {
+    const { template } = agentTemplate();
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/elasticfilesystem:|s3files:|ec2:/);
+    expect(runtimeProps(template).NetworkConfiguration).toEqual({ NetworkMode: 'PUBLIC' });
+  });
+
+  it('follows sessionMountPath, and refuses mount paths AgentCore would refuse', () => {
+    const custom = new AgentStack(new App(), 'M', { sessionMountPath: '/mnt/work/' });
+    const props = runtimeProps(Template.fromStack(custom));
+    expect(props.FilesystemConfigurations).toEqual([{ SessionStorage: { MountPath: '/mnt/work' } }]);
+    expect(props.EnvironmentVariables.CCA_DATA_DIR).toBe('/mnt/work/data');
+    for (const bad of ['/data', '/mnt', '/mnt/', '/mnt/a/b', '/mnt/..', '/mnt/has space', 'mnt/x', `/mnt/${'x'.repeat(200)}`]) {
+      expect(() => new AgentStack(new App(), 'X', { sessionMountPath: bad }), bad).toThrow(
+        /sessionMountPath must be one directory under \/mnt/,
+      );
+    }
+  });
+
+  it("is turned off by sessionStorage: false or the context sessionStorage=false: no mount, and the image's data dir", () => {
+    const off = [
+      agentTemplate({ sessionStorage: false }),
+      { template: Template.fromStack(new AgentStack(new App({ context: { sessionStorage: 'false' } }), 'Ctx')) },
+    ];
+    for (const { template } of off) {
+      const props = runtimeProps(template);
+      expect(props.FilesystemConfigurations).toBeUndefined();
+      expect(props.EnvironmentVariables.CCA_DATA_DIR).toBeUndefined();
+      // The S3 path does not depend on the mount: its grants stay.
+      expect(JSON.stringify(template.toJSON())).toContain('s3:DeleteObject');
+    }
+    expect(new AgentStack(new App({ context: { sessionStorage: 'true' } }), 'On').sessionStorage?.mountPath).toBe('/mnt/cca');
+  });
+
+  it('outlives the lifecycle it is configured with: idle timeout and maximum lifetime end microVMs, not the mount', () => {
+    const props = runtimeProps(agentTemplate().template);
+    // AgentCore keeps session storage until 14 days without an invocation: far beyond both limits.
+    expect(props.LifecycleConfiguration.MaxLifetime).toBeLessThan(14 * 86_400);
+    expect(props.LifecycleConfiguration.IdleRuntimeSessionTimeout).toBeLessThanOrEqual(props.LifecycleConfiguration.MaxLifetime);
   });
 });
 
@@ -258,10 +319,24 @@ describe('AgentStack: execution role', () => {
         ],
       },
       {
-        Sid: 'ArtifactsAndSessionState',
+        Sid: 'StoreOutputs',
         Effect: 'Allow',
         Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        Resource: [`<${bucket}.Arn>/outputs/*`, `<${bucket}.Arn>/sessions/*`],
+        Resource: [`<${bucket}.Arn>/outputs/*`],
+      },
+      // Session state, leases and saves: read, write and delete below sessions/ only.
+      {
+        Sid: 'SessionState',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Resource: [`<${bucket}.Arn>/sessions/*`],
+      },
+      {
+        Sid: 'ListSessionState',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [`<${bucket}.Arn>`],
+        Condition: { StringLike: { 's3:prefix': 'sessions/*' } },
       },
       // input_s3_prefix: get and list only below inputs/.
       { Sid: 'ReadInputs', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`<${bucket}.Arn>/inputs/*`] },
@@ -312,13 +387,42 @@ describe('AgentStack: execution role', () => {
   it('follows the storage prefix: only <prefix>/outputs/* and <prefix>/sessions/*, and reads only <prefix>/inputs/*', () => {
     const { template: prefixed } = agentTemplate({ storagePrefix: '/team-a/' });
     const all = statements(only(prefixed, 'AWS::IAM::Role').resource.Properties.Policies[0].PolicyDocument);
-    const statement = all[1]!;
-    expect(statement.Resource).toEqual([
-      expect.stringMatching(/>\/team-a\/outputs\/\*$/),
-      expect.stringMatching(/>\/team-a\/sessions\/\*$/),
-    ]);
-    expect(all.find((s) => s.Sid === 'ReadInputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/inputs\/\*$/)]);
-    expect(all.find((s) => s.Sid === 'ListInputs')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/inputs/*' } });
+    const bySid = (sid: string) => all.find((s) => s.Sid === sid);
+    expect(bySid('StoreOutputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/outputs\/\*$/)]);
+    expect(bySid('SessionState')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/sessions\/\*$/)]);
+    expect(bySid('ListSessionState')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/sessions/*' } });
+    expect(bySid('ReadInputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/inputs\/\*$/)]);
+    expect(bySid('ListInputs')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/inputs/*' } });
+  });
+
+  it('never widens its S3 grants: no s3:* or "*" resource, deletes only below sessions/, lists only with a prefix condition', () => {
+    for (const storagePrefix of ['', 'team-a']) {
+      const { template } = agentTemplate({ storagePrefix });
+      const all = statements(only(template, 'AWS::IAM::Role').resource.Properties.Policies[0].PolicyDocument);
+      const s3 = all.filter((s) => (s.Action as string[]).some((a) => a.startsWith('s3:')));
+      const under = storagePrefix === '' ? '' : `${storagePrefix}/`;
+      for (const statement of s3) {
+        expect(statement.Action, statement.Sid as string).not.toContain('s3:*');
+        expect(statement.Resource, statement.Sid as string).not.toContain('*');
+        // Objects: one of the three prefixes, never the whole bucket (`<bucket>/*`).
+        for (const resource of statement.Resource as string[]) {
+          expect(resource, statement.Sid as string).toMatch(
+            new RegExp(`^<ArtifactsBucket\\w+\\.Arn>(/${under}(outputs|sessions|inputs)/\\*)?$`),
+          );
+        }
+      }
+      const deleting = s3.filter((s) => (s.Action as string[]).some((a) => a.startsWith('s3:Delete')));
+      expect(deleting.map((s) => [s.Action, s.Resource])).toEqual([
+        [expect.arrayContaining(['s3:DeleteObject']), [expect.stringMatching(new RegExp(`>/${under}sessions/\\*$`))]],
+      ]);
+      expect(deleting[0]!.Action).not.toContain('s3:DeleteObjectVersion');
+      const listing = s3.filter((s) => (s.Action as string[]).includes('s3:ListBucket'));
+      expect(listing.map((s) => s.Condition)).toEqual([
+        { StringLike: { 's3:prefix': `${under}sessions/*` } },
+        { StringLike: { 's3:prefix': `${under}inputs/*` } },
+      ]);
+      for (const statement of listing) expect(statement.Action).toEqual(['s3:ListBucket']);
+    }
   });
 });
 

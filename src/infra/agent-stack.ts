@@ -17,6 +17,7 @@ import {
   DEFAULT_IMAGE_TAG,
   DEFAULT_MAX_LIFETIME_S,
   DEFAULT_REGION,
+  DEFAULT_SESSION_MOUNT_PATH,
   normalizeStoragePrefix,
   runtimeNameFor,
 } from './defaults.js';
@@ -26,6 +27,7 @@ import { useStackFeatureFlags } from './feature-flags.js';
 import { imageRepository } from './image-repository.js';
 import { parseModelId } from './model-arns.js';
 import { agentRuntime } from './runtime.js';
+import { sessionStorage, type SessionStorage } from './session-storage.js';
 
 export interface AgentStackProps extends StackProps {
   /** Image tag the runtime runs (default: context `imageTag`, else `latest`). */
@@ -44,6 +46,14 @@ export interface AgentStackProps extends StackProps {
   storagePrefix?: string;
   /** AgentCore runtime name (default: the stack name with `_` for `-`). */
   runtimeName?: string;
+  /**
+   * Mount AgentCore session storage and keep the data dir there, so a session's next microVM finds
+   * its database, workspace and transcript without a restore from S3 (default: context
+   * `sessionStorage`, else true).
+   */
+  sessionStorage?: boolean;
+  /** Where the session storage is mounted: one directory under /mnt (default /mnt/cca). */
+  sessionMountPath?: string;
 }
 
 /**
@@ -57,6 +67,8 @@ export class AgentStack extends Stack {
   readonly modelId: string;
   readonly storagePrefix: string;
   readonly imageTag: string;
+  /** Undefined when session storage is off. */
+  readonly sessionStorage: SessionStorage | undefined;
   /** Undefined when `deployRuntime` is false. */
   readonly runtime: agentcore.CfnRuntime | undefined;
 
@@ -72,6 +84,9 @@ export class AgentStack extends Stack {
     this.storagePrefix = normalizeStoragePrefix(props.storagePrefix ?? '');
     const contextTag: unknown = this.node.tryGetContext('imageTag');
     this.imageTag = props.imageTag ?? (contextTag === undefined || contextTag === null ? DEFAULT_IMAGE_TAG : String(contextTag));
+    const contextStorage: unknown = this.node.tryGetContext('sessionStorage');
+    const storageOn = props.sessionStorage ?? !(contextStorage === false || contextStorage === 'false');
+    this.sessionStorage = storageOn ? sessionStorage(props.sessionMountPath ?? DEFAULT_SESSION_MOUNT_PATH) : undefined;
 
     this.bucket = new ArtifactBucket(this, 'Artifacts', { emptyOnDestroy: props.emptyOnDestroy === true }).bucket;
     this.repository = imageRepository(this, { emptyOnDestroy: props.emptyOnDestroy === true });
@@ -96,6 +111,7 @@ export class AgentStack extends Stack {
             modelId: this.modelId,
             idleTimeoutS: props.idleTimeoutS ?? DEFAULT_IDLE_TIMEOUT_S,
             maxLifetimeS: props.maxLifetimeS ?? DEFAULT_MAX_LIFETIME_S,
+            sessionStorage: this.sessionStorage,
           });
 
     const output = (name: string, value: string, description: string) =>

@@ -1,7 +1,9 @@
 /**
  * The Lambda behind the REST API: validates requests (the same code as the local gateway) and
- * dispatches them to the AgentCore Runtime with InvokeAgentRuntime; keeps session owners and reads
- * session state in S3 (`sessions/`), and presigns download links of stored files (`outputs/`).
+ * dispatches them to the AgentCore Runtime with InvokeAgentRuntime (and ends sessions with
+ * StopRuntimeSession); reads session state in S3 (`sessions/`), records who owns a session
+ * (`sessions/<id>/owner.json` and the per-key index `owners/`), and presigns download links of
+ * stored files (`outputs/`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,7 +55,7 @@ export class ApiFunction extends Construct {
     });
     const grants = dispatchGrants(props, this.logGroup);
     this.role = new iam.Role(this, 'Role', {
-      description: 'claude-code-agent API Lambda: invoke the AgentCore Runtime, read and write session state',
+      description: 'claude-code-agent API Lambda: invoke and stop AgentCore Runtime sessions, read session state, record owners',
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       inlinePolicies: { Dispatch: new iam.PolicyDocument({ statements: grants.map(([s]) => s) }) },
     });
@@ -88,19 +90,37 @@ export class ApiFunction extends Construct {
 function dispatchGrants(props: ApiFunctionProps, logGroup: logs.ILogGroup): Array<[iam.PolicyStatement, string?]> {
   const bucketArn = `arn:${Aws.PARTITION}:s3:::${props.bucketName}`;
   const sessions = storageKeyPrefix(props.storagePrefix, 'sessions');
+  const owners = storageKeyPrefix(props.storagePrefix, 'owners');
   const outputs = storageKeyPrefix(props.storagePrefix, 'outputs');
+  const runtimeAndEndpoints = [props.runtimeArn, `${props.runtimeArn}/runtime-endpoint/*`];
   return [
     [
-      new iam.PolicyStatement({
-        sid: 'InvokeRuntime',
-        actions: ['bedrock-agentcore:InvokeAgentRuntime'],
-        resources: [props.runtimeArn, `${props.runtimeArn}/runtime-endpoint/*`],
-      }),
+      new iam.PolicyStatement({ sid: 'InvokeRuntime', actions: ['bedrock-agentcore:InvokeAgentRuntime'], resources: runtimeAndEndpoints }),
       'InvokeAgentRuntime is authorized on the endpoint the qualifier names (runtime-endpoint/DEFAULT, created by AgentCore); limited to the endpoints of the one runtime.',
     ],
     [
-      new iam.PolicyStatement({ sid: 'SessionState', actions: ['s3:GetObject', 's3:PutObject'], resources: [`${bucketArn}/${sessions}*`] }),
-      'Session state objects are keyed by session id (sessions/<id>/state.json), created at run time; limited to the sessions/ prefix of the one bucket.',
+      // Ending a session (its microVM; the session storage and S3 keep its state). The call takes the
+      // runtime ARN and the same qualifier as InvokeAgentRuntime, so it gets the same resources.
+      new iam.PolicyStatement({
+        sid: 'StopRuntimeSession',
+        actions: ['bedrock-agentcore:StopRuntimeSession'],
+        resources: runtimeAndEndpoints,
+      }),
+      'StopRuntimeSession names the runtime and the qualifier (runtime-endpoint/DEFAULT, created by AgentCore); limited to the endpoints of the one runtime.',
+    ],
+    [
+      new iam.PolicyStatement({ sid: 'ReadSessionState', actions: ['s3:GetObject'], resources: [`${bucketArn}/${sessions}*`] }),
+      'Session objects are keyed by session id (sessions/<id>/state.json, events/, invocations/, owner.json), created at run time; read-only, limited to the sessions/ prefix of the one bucket.',
+    ],
+    [
+      // The Lambda writes no session state: only who owns a session, in the session's folder
+      // (created once, If-None-Match) and in the owner's index.
+      new iam.PolicyStatement({
+        sid: 'RecordOwners',
+        actions: ['s3:PutObject'],
+        resources: [`${bucketArn}/${sessions}*/owner.json`, `${bucketArn}/${owners}*`],
+      }),
+      "A session's owner is recorded at sessions/<id>/owner.json and indexed per API key under owners/<key id>/, both keyed at run time; write-only to those keys of the one bucket.",
     ],
     [
       // GET /sessions/{id} re-presigns the run's download links: a presigned URL is only as good as
@@ -109,12 +129,13 @@ function dispatchGrants(props: ApiFunctionProps, logGroup: logs.ILogGroup): Arra
       'Download links are presigned per stored file (outputs/<stamp>_<id>/<path>); read-only and limited to the outputs/ prefix of the one bucket.',
     ],
     [
-      // Without ListBucket S3 answers 403 instead of 404 for a session that has no state yet.
+      // Listing a session's events and invocations and a key's sessions; also, without ListBucket S3
+      // answers 403 instead of 404 for an object that does not exist yet.
       new iam.PolicyStatement({
-        sid: 'SessionStateMissingIs404',
+        sid: 'ListSessionsAndOwners',
         actions: ['s3:ListBucket'],
         resources: [bucketArn],
-        conditions: { StringLike: { 's3:prefix': `${sessions}*` } },
+        conditions: { StringLike: { 's3:prefix': [`${sessions}*`, `${owners}*`] } },
       }),
     ],
     [

@@ -94,17 +94,23 @@ describe('ApiStack: Lambda', () => {
   });
 });
 
+/** The Lambda's one role's statements, flattened. */
+function lambdaStatements(template: Template): Array<Record<string, unknown>> {
+  const roles = template.findResources('AWS::IAM::Role', {
+    Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } },
+  });
+  expect(Object.keys(roles)).toHaveLength(1);
+  const [role] = Object.values(roles);
+  expect(role!.Properties.ManagedPolicyArns).toBeUndefined();
+  expect(role!.Properties.Policies).toHaveLength(1);
+  return statements(role!.Properties.Policies[0].PolicyDocument);
+}
+
 describe('ApiStack: Lambda role', () => {
-  it('may invoke only the runtime and its endpoints, read/write only sessions/, read only outputs/, write only its logs', () => {
+  it('may invoke and stop sessions of the runtime only, read sessions/, write only owners, read only outputs/, write only its logs', () => {
     const { template } = apiTemplate();
-    const roles = template.findResources('AWS::IAM::Role', {
-      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } },
-    });
-    const [role] = Object.values(roles);
-    expect(Object.keys(roles)).toHaveLength(1);
-    expect(role!.Properties.ManagedPolicyArns).toBeUndefined();
     const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('DispatchLogs'));
-    expect(statements(role!.Properties.Policies[0].PolicyDocument)).toEqual([
+    expect(lambdaStatements(template)).toEqual([
       {
         Sid: 'InvokeRuntime',
         Effect: 'Allow',
@@ -112,18 +118,30 @@ describe('ApiStack: Lambda role', () => {
         Resource: [RUNTIME_ARN, `${RUNTIME_ARN}/runtime-endpoint/*`],
       },
       {
-        Sid: 'SessionState',
+        Sid: 'StopRuntimeSession',
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:PutObject'],
+        Action: ['bedrock-agentcore:StopRuntimeSession'],
+        Resource: [RUNTIME_ARN, `${RUNTIME_ARN}/runtime-endpoint/*`],
+      },
+      {
+        Sid: 'ReadSessionState',
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
         Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/sessions/*'],
+      },
+      {
+        Sid: 'RecordOwners',
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/owner.json', 'arn:<AWS::Partition>:s3:::cca-bucket/owners/*'],
       },
       { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/outputs/*'] },
       {
-        Sid: 'SessionStateMissingIs404',
+        Sid: 'ListSessionsAndOwners',
         Effect: 'Allow',
         Action: ['s3:ListBucket'],
         Resource: ['arn:<AWS::Partition>:s3:::cca-bucket'],
-        Condition: { StringLike: { 's3:prefix': 'sessions/*' } },
+        Condition: { StringLike: { 's3:prefix': ['sessions/*', 'owners/*'] } },
       },
       { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`<${logGroup}.Arn>`] },
     ]);
@@ -134,10 +152,49 @@ describe('ApiStack: Lambda role', () => {
     const { template } = apiTemplate({ storagePrefix: 'team-a/' });
     const fn = only(template, 'AWS::Lambda::Function').resource;
     expect(fn.Properties.Environment.Variables.STORAGE_PREFIX).toBe('team-a');
-    const json = JSON.stringify(template.toJSON());
-    expect(json).toContain(':s3:::cca-bucket/team-a/sessions/*');
-    expect(json).toContain(':s3:::cca-bucket/team-a/outputs/*');
-    expect(json).toContain('"s3:prefix":"team-a/sessions/*"');
+    const all = lambdaStatements(template);
+    const bySid = (sid: string) => all.find((s) => s.Sid === sid);
+    expect(bySid('ReadSessionState')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*']);
+    expect(bySid('RecordOwners')?.Resource).toEqual([
+      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/owner.json',
+      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/owners/*',
+    ]);
+    expect(bySid('PresignDownloads')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/outputs/*']);
+    expect(bySid('ListSessionsAndOwners')?.Condition).toEqual({ StringLike: { 's3:prefix': ['team-a/sessions/*', 'team-a/owners/*'] } });
+  });
+
+  it('never widens: no s3:* or bedrock-agentcore:*, no "*" resource, writes only owner records, deletes nothing, lists only with the prefix condition', () => {
+    for (const storagePrefix of ['', 'team-a']) {
+      const all = lambdaStatements(apiTemplate({ storagePrefix }).template);
+      const under = storagePrefix === '' ? '' : `${storagePrefix}/`;
+      const bucket = 'arn:<AWS::Partition>:s3:::cca-bucket';
+      for (const statement of all) {
+        expect(statement.Action, statement.Sid as string).not.toEqual(expect.arrayContaining([expect.stringMatching(/\*/)]));
+        expect(statement.Resource, statement.Sid as string).not.toContain('*');
+      }
+      const withAction = (action: string) => all.filter((s) => (s.Action as string[]).includes(action));
+      // The session state is the runtime's: the Lambda writes only who owns a session.
+      expect(withAction('s3:PutObject').flatMap((s) => s.Resource as string[])).toEqual([
+        `${bucket}/${under}sessions/*/owner.json`,
+        `${bucket}/${under}owners/*`,
+      ]);
+      expect(all.flatMap((s) => s.Action as string[]).filter((a) => /^s3:(Delete|PutObjectAcl|PutBucket)/.test(a))).toEqual([]);
+      expect(withAction('s3:GetObject').flatMap((s) => s.Resource as string[])).toEqual([
+        `${bucket}/${under}sessions/*`,
+        `${bucket}/${under}outputs/*`,
+      ]);
+      const listing = withAction('s3:ListBucket');
+      expect(listing.map((s) => [s.Action, s.Resource, s.Condition])).toEqual([
+        [['s3:ListBucket'], [bucket], { StringLike: { 's3:prefix': [`${under}sessions/*`, `${under}owners/*`] } }],
+      ]);
+      // Session control: exactly invoke and stop, on the one runtime and its endpoints.
+      const agentcore = all.filter((s) => (s.Action as string[]).some((a) => a.startsWith('bedrock-agentcore:')));
+      expect(agentcore.flatMap((s) => s.Action as string[]).sort()).toEqual([
+        'bedrock-agentcore:InvokeAgentRuntime',
+        'bedrock-agentcore:StopRuntimeSession',
+      ]);
+      for (const s of agentcore) expect(s.Resource).toEqual([RUNTIME_ARN, `${RUNTIME_ARN}/runtime-endpoint/*`]);
+    }
   });
 
   it('has no "*" resource, no bucket creation, no CloudFront', () => {

@@ -29,6 +29,11 @@ describe('synthesize', () => {
     const agent = readJson(templates[0]!);
     expect(Object.values(agent.Resources).map((r: any) => r.Type)).toContain('AWS::BedrockAgentCore::Runtime');
     expect(agent.Outputs.ModelId.Value).toBe('us.anthropic.claude-haiku-4-5-20251001-v1:0');
+    // Session storage is on by default, in the written template as in the stack.
+    expect(agent.Resources.Runtime.Properties).toMatchObject({
+      FilesystemConfigurations: [{ SessionStorage: { MountPath: '/mnt/cca' } }],
+      EnvironmentVariables: { CCA_DATA_DIR: '/mnt/cca/data' },
+    });
     const api = readJson(templates[1]!);
     expect(Object.values(api.Resources).map((r: any) => r.Type)).toContain('AWS::ApiGateway::UsagePlan');
     const manifest = readJson(path.join(outdir, 'manifest.json'));
@@ -37,6 +42,13 @@ describe('synthesize', () => {
     // The Lambda code travels as an asset of the assembly.
     const assets = readJson(path.join(outdir, 'claude-code-agent-api-stack.assets.json'));
     expect(Object.values(assets.files).map((f: any) => f.source.packaging)).toContain('zip');
+  });
+
+  it('writes the runtime without session storage when told', () => {
+    const { templates } = synthesize({ sessionStorage: false, outdir: path.join(dir, 'nomount'), lambdaCodeDir });
+    const runtime = readJson(templates[0]!).Resources.Runtime.Properties;
+    expect(runtime.FilesystemConfigurations).toBeUndefined();
+    expect(runtime.EnvironmentVariables.CCA_DATA_DIR).toBeUndefined();
   });
 
   it('phase 1 writes only the agent stack, without the runtime', () => {

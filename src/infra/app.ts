@@ -33,6 +33,8 @@ export interface BuildAppOptions {
   lambdaCodeDir?: string;
   /** Key prefix in the bucket ('' default). */
   storagePrefix?: string;
+  /** false: no AgentCore session storage, the data dir stays in the microVM (default true). */
+  sessionStorage?: boolean;
 }
 
 /**
@@ -55,6 +57,7 @@ export function buildApp(opts: BuildAppOptions = {}): App {
     emptyOnDestroy: opts.emptyOnDestroy,
     deployRuntime: opts.deployRuntime,
     storagePrefix: opts.storagePrefix,
+    sessionStorage: opts.sessionStorage,
   });
   if (opts.api) {
     const apiStackName = opts.apiStackName ?? DEFAULT_API_STACK_NAME;

@@ -20,6 +20,12 @@ export const DEFAULT_MAX_LIFETIME_S = 28_800;
 /** AgentCore accepts lifecycle values from 60 s to 8 h. */
 export const LIFECYCLE_RANGE_S = { min: 60, max: 28_800 } as const;
 
+/**
+ * Where AgentCore mounts a session's own persistent storage (session storage: 1 GB, kept across
+ * the microVM's stops, reset after 14 days without an invocation or by a new runtime version).
+ */
+export const DEFAULT_SESSION_MOUNT_PATH = '/mnt/cca';
+
 /** Objects (and their old versions) live this long in the artifact bucket. */
 export const ARTIFACT_RETENTION_DAYS = 30;
 /** Server access logs of the artifact bucket live this long. */
@@ -63,10 +69,11 @@ export function runtimeNameFor(stackName: string): string {
 
 /**
  * The key prefix of one kind of object under a storage prefix ('' or 'a/b'), as the runtime
- * builds keys (`<prefix>/outputs/...`, `<prefix>/sessions/<id>/state.json`) and reads `<prefix>/inputs/...`.
+ * builds keys (`<prefix>/outputs/...`, `<prefix>/sessions/<id>/...`), reads `<prefix>/inputs/...`,
+ * and the API Lambda indexes sessions by owner (`<prefix>/owners/...`).
  * @example storageKeyPrefix('', 'outputs') // 'outputs/'
  */
-export function storageKeyPrefix(storagePrefix: string, kind: 'outputs' | 'sessions' | 'inputs'): string {
+export function storageKeyPrefix(storagePrefix: string, kind: 'outputs' | 'sessions' | 'inputs' | 'owners'): string {
   return `${storagePrefix === '' ? '' : `${storagePrefix}/`}${kind}/`;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The role AgentCore Runtime assumes to run the container: it may invoke the one configured model,
- * read and write the runtime's own prefixes of the bucket, read (list and get) what callers put under
- * its `inputs/` (`input_s3_prefix`), pull its image, and write its logs,
- * traces and metrics. Nothing else.
+ * write (and read back) the files it stores under `outputs/`, read, write, delete and list a
+ * session's saved state under `sessions/`, read (list and get) what callers put under its `inputs/`
+ * (`input_s3_prefix`), pull its image, and write its logs, traces and metrics. Nothing else.
+ * Session storage (the per-session mount) needs no grant: AgentCore keeps it in its own storage.
  */
 import { Aws } from 'aws-cdk-lib';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -62,11 +63,33 @@ function executionGrants(props: ExecutionRoleProps): Grant[] {
     ],
     [
       new iam.PolicyStatement({
-        sid: 'ArtifactsAndSessionState',
+        sid: 'StoreOutputs',
+        // GetObject: the download links the runtime presigns are only as good as its own read.
         actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        resources: [objects('outputs'), objects('sessions')],
+        resources: [objects('outputs')],
       }),
-      'Object keys are created per invocation and per session (outputs/<stamp>_<id>/..., sessions/<id>/state.json); the grant is limited to those two prefixes of the one bucket.',
+      'Object keys are created per invocation (outputs/<stamp>_<id>/<path>); the grant is limited to the outputs/ prefix of the one bucket.',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'SessionState',
+        // Under sessions/<id>/: state.json, events/, invocations/ (mirrored for the API Lambda),
+        // lease.json (conditional PUTs with If-None-Match / If-Match, GET, DELETE) and saved/
+        // (head.json, manifests/, blobs/: PUT, GET, DELETE). Multipart uploads of large blobs
+        // need the abort; conditional writes need nothing beyond PutObject.
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        resources: [objects('sessions')],
+      }),
+      'Session objects are keyed by session id (sessions/<id>/state.json, lease.json, saved/...), created at run time; limited to the sessions/ prefix of the one bucket, and DeleteObject there only.',
+    ],
+    [
+      new iam.PolicyStatement({
+        sid: 'ListSessionState',
+        actions: ['s3:ListBucket'],
+        resources: [props.bucket.bucketArn],
+        // A restore lists what a session saved; the condition keeps listing to sessions/.
+        conditions: { StringLike: { 's3:prefix': `${storageKeyPrefix(props.storagePrefix, 'sessions')}*` } },
+      }),
     ],
     [
       new iam.PolicyStatement({ sid: 'ReadInputs', actions: ['s3:GetObject'], resources: [objects('inputs')] }),

@@ -16,7 +16,9 @@ export {
   DEFAULT_IMAGE_TAG,
   DEFAULT_MAX_LIFETIME_S,
   DEFAULT_REGION,
+  DEFAULT_SESSION_MOUNT_PATH,
   USAGE_PLAN,
 } from './defaults.js';
 export { InfraConfigError } from './errors.js';
 export { bedrockModelArns, parseModelId } from './model-arns.js';
+export { sessionStorage, type SessionStorage } from './session-storage.js';

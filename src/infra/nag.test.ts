@@ -50,6 +50,7 @@ const VARIANTS: Array<[string, BuildAppOptions]> = [
   ['with the API', { api: true }],
   ['phase 1 (deployRuntime: false)', { deployRuntime: false }],
   ['emptyOnDestroy', { emptyOnDestroy: true, api: true }],
+  ['without session storage', { sessionStorage: false, api: true }],
   [
     'us-east-1, another model, a storage prefix',
     { region: 'us-east-1', modelId: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', storagePrefix: 'team-a', api: true },
@@ -101,6 +102,8 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/bedrock-agentcore/runtimes/*:log-stream:*]',
         'AwsSolutions-IAM5[Resource::claude-code-agent-stack-RuntimeArn/runtime-endpoint/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*/owner.json]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/owners/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/outputs/*]',
         'AwsSolutions-L1',
         'AwsSolutions-APIG3',
@@ -112,5 +115,12 @@ describe('cdk-nag AwsSolutions', () => {
     for (const [id, reason] of acks) expect(reason.length, id).toBeGreaterThan(40);
     // "*" serves three statements: each one's reason is kept.
     expect(acks.get('AwsSolutions-IAM5[Resource::*]')).toMatch(/GetAuthorizationToken[\s\S]*X-Ray[\s\S]*PutMetricData/);
+    // So do the runtime's endpoints, for invoking and for stopping a session.
+    expect(acks.get('AwsSolutions-IAM5[Resource::claude-code-agent-stack-RuntimeArn/runtime-endpoint/*]')).toMatch(
+      /InvokeAgentRuntime[\s\S]*StopRuntimeSession/,
+    );
+    // The execution role's sessions/ wildcard says it is where DeleteObject is, and only there.
+    const sessionsAck = [...acks].find(([id]) => /^AwsSolutions-IAM5\[Resource::<ArtifactsBucket\w+\.Arn>\/sessions\/\*\]$/.test(id));
+    expect(sessionsAck?.[1]).toMatch(/DeleteObject there only/);
   });
 });

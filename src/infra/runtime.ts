@@ -1,6 +1,7 @@
 /**
  * The AgentCore Runtime: the container image from the repository, on AgentCore's public network,
- * speaking HTTP (`/invocations`, `/ping`), configured by environment variables that hold no secret.
+ * speaking HTTP (`/invocations`, `/ping`), configured by environment variables that hold no secret,
+ * with the session's data dir on its session storage when that is on.
  */
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -9,6 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { LIFECYCLE_RANGE_S } from './defaults.js';
 import { InfraConfigError } from './errors.js';
+import type { SessionStorage } from './session-storage.js';
 
 export interface AgentRuntimeProps {
   /** AgentCore runtime name, `[a-zA-Z][a-zA-Z0-9_]{0,47}`. */
@@ -22,10 +24,13 @@ export interface AgentRuntimeProps {
   modelId: string;
   idleTimeoutS: number;
   maxLifetimeS: number;
+  /** Undefined: no session storage, the data dir stays in the microVM (the image's /data). */
+  sessionStorage: SessionStorage | undefined;
 }
 
 /**
- * The runtime's environment: where files go, which provider and model Claude Code uses.
+ * The runtime's environment: where files go, which provider and model Claude Code uses, and (with
+ * session storage) the data dir on the session's mount.
  * @example runtimeEnvironment({ bucketName: 'b', storagePrefix: '', region: 'us-east-1', modelId: 'us.x' }).CCA_STORAGE // 's3://b'
  */
 export function runtimeEnvironment(p: {
@@ -33,8 +38,10 @@ export function runtimeEnvironment(p: {
   storagePrefix: string;
   region: string;
   modelId: string;
+  dataDir?: string;
 }): Record<string, string> {
   return {
+    ...(p.dataDir === undefined ? {} : { CCA_DATA_DIR: p.dataDir }),
     CCA_STORAGE: `s3://${p.bucketName}${p.storagePrefix === '' ? '' : `/${p.storagePrefix}`}`,
     AWS_REGION: p.region,
     CLAUDE_CODE_USE_BEDROCK: '1',
@@ -69,12 +76,16 @@ export function agentRuntime(scope: Construct, props: AgentRuntimeProps): agentc
     networkConfiguration: { networkMode: 'PUBLIC' },
     protocolConfiguration: 'HTTP',
     roleArn: props.role.roleArn,
+    // The session storage outlives both limits (it is kept until 14 days without an invocation), so
+    // they decide only how often a session pays a microVM's start, never whether its state survives.
     lifecycleConfiguration: { idleRuntimeSessionTimeout: props.idleTimeoutS, maxLifetime: props.maxLifetimeS },
+    ...(props.sessionStorage === undefined ? {} : { filesystemConfigurations: props.sessionStorage.filesystemConfigurations }),
     environmentVariables: runtimeEnvironment({
       bucketName: props.bucket.bucketName,
       storagePrefix: props.storagePrefix,
       region: props.region,
       modelId: props.modelId,
+      ...(props.sessionStorage === undefined ? {} : { dataDir: props.sessionStorage.dataDir }),
     }),
   });
 }
