@@ -63,16 +63,26 @@ describe('AgentStack: artifact bucket', () => {
     });
   });
 
-  it('expires current and noncurrent versions after 30 days and aborts multipart uploads after 7', () => {
+  it('expires outputs and inputs after 30 days, never the current state of sessions (a save references blobs of any age), and aborts multipart uploads after 7', () => {
     expect(buckets[artifactId]!.Properties.LifecycleConfiguration).toEqual({
       Rules: [
         {
-          Id: 'expire-artifacts',
+          Id: 'expire-outputs',
+          Prefix: 'outputs/',
           Status: 'Enabled',
           ExpirationInDays: 30,
           NoncurrentVersionExpiration: { NoncurrentDays: 30 },
-          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
         },
+        {
+          Id: 'expire-inputs',
+          Prefix: 'inputs/',
+          Status: 'Enabled',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+        },
+        { Id: 'old-versions-sessions', Prefix: 'sessions/', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
+        { Id: 'old-versions-owners', Prefix: 'owners/', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 1 } },
+        { Id: 'abort-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
       ],
     });
   });
@@ -172,7 +182,7 @@ describe('AgentStack: AgentCore Runtime', () => {
     expect(model).toBe(`jp.${HAIKU}`);
     expect(runtime.Properties.EnvironmentVariables).toEqual({
       CCA_STORAGE: { 'Fn::Join': ['', ['s3://', bucketRef]] },
-      CCA_DATA_DIR: '/mnt/cca/data',
+      CCA_SESSIONS_BASE: '/mnt/cca',
       AWS_REGION: 'ap-northeast-1',
       CLAUDE_CODE_USE_BEDROCK: '1',
       CCA_MODEL: model,
@@ -228,12 +238,11 @@ describe('AgentStack: session storage', () => {
     expect(JSON.stringify(stack.runtime!.node.metadata)).not.toContain('override');
   });
 
-  it('puts the data dir (database, workspaces, transcripts) in a directory of its own on the mount', () => {
+  it('puts the sessions (workspaces, transcripts, git records) on the mount and leaves the data dir, opened at start-up before any mount, in the image', () => {
     const props = runtimeProps(agentTemplate().template);
     const mount = props.FilesystemConfigurations[0].SessionStorage.MountPath as string;
-    const dataDir = props.EnvironmentVariables.CCA_DATA_DIR as string;
-    expect(dataDir.startsWith(`${mount}/`)).toBe(true);
-    expect(dataDir).toBe('/mnt/cca/data');
+    expect(props.EnvironmentVariables.CCA_SESSIONS_BASE).toBe(mount);
+    expect(props.EnvironmentVariables.CCA_DATA_DIR).toBeUndefined();
   });
 
   it('needs no grant: the execution role has no EFS, S3 Files or VPC actions, and the runtime stays on the public network', () => {
@@ -246,7 +255,7 @@ describe('AgentStack: session storage', () => {
     const custom = new AgentStack(new App(), 'M', { sessionMountPath: '/mnt/work/' });
     const props = runtimeProps(Template.fromStack(custom));
     expect(props.FilesystemConfigurations).toEqual([{ SessionStorage: { MountPath: '/mnt/work' } }]);
-    expect(props.EnvironmentVariables.CCA_DATA_DIR).toBe('/mnt/work/data');
+    expect(props.EnvironmentVariables.CCA_SESSIONS_BASE).toBe('/mnt/work');
     for (const bad of ['/data', '/mnt', '/mnt/', '/mnt/a/b', '/mnt/..', '/mnt/has space', 'mnt/x', `/mnt/${'x'.repeat(200)}`]) {
       expect(() => new AgentStack(new App(), 'X', { sessionMountPath: bad }), bad).toThrow(
         /sessionMountPath must be one directory under \/mnt/,
@@ -262,7 +271,7 @@ describe('AgentStack: session storage', () => {
     for (const { template } of off) {
       const props = runtimeProps(template);
       expect(props.FilesystemConfigurations).toBeUndefined();
-      expect(props.EnvironmentVariables.CCA_DATA_DIR).toBeUndefined();
+      expect(props.EnvironmentVariables.CCA_SESSIONS_BASE).toBeUndefined();
       // The S3 path does not depend on the mount: its grants stay.
       expect(JSON.stringify(template.toJSON())).toContain('s3:DeleteObject');
     }

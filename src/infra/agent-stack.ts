@@ -88,7 +88,10 @@ export class AgentStack extends Stack {
     const storageOn = props.sessionStorage ?? !(contextStorage === false || contextStorage === 'false');
     this.sessionStorage = storageOn ? sessionStorage(props.sessionMountPath ?? DEFAULT_SESSION_MOUNT_PATH) : undefined;
 
-    this.bucket = new ArtifactBucket(this, 'Artifacts', { emptyOnDestroy: props.emptyOnDestroy === true }).bucket;
+    this.bucket = new ArtifactBucket(this, 'Artifacts', {
+      emptyOnDestroy: props.emptyOnDestroy === true,
+      storagePrefix: this.storagePrefix,
+    }).bucket;
     this.repository = imageRepository(this, { emptyOnDestroy: props.emptyOnDestroy === true });
     this.role = executionRole(this, {
       bucket: this.bucket,

@@ -32,7 +32,7 @@ describe('synthesize', () => {
     // Session storage is on by default, in the written template as in the stack.
     expect(agent.Resources.Runtime.Properties).toMatchObject({
       FilesystemConfigurations: [{ SessionStorage: { MountPath: '/mnt/cca' } }],
-      EnvironmentVariables: { CCA_DATA_DIR: '/mnt/cca/data' },
+      EnvironmentVariables: { CCA_SESSIONS_BASE: '/mnt/cca' },
     });
     const api = readJson(templates[1]!);
     expect(Object.values(api.Resources).map((r: any) => r.Type)).toContain('AWS::ApiGateway::UsagePlan');
@@ -48,7 +48,7 @@ describe('synthesize', () => {
     const { templates } = synthesize({ sessionStorage: false, outdir: path.join(dir, 'nomount'), lambdaCodeDir });
     const runtime = readJson(templates[0]!).Resources.Runtime.Properties;
     expect(runtime.FilesystemConfigurations).toBeUndefined();
-    expect(runtime.EnvironmentVariables.CCA_DATA_DIR).toBeUndefined();
+    expect(runtime.EnvironmentVariables.CCA_SESSIONS_BASE).toBeUndefined();
   });
 
   it('phase 1 writes only the agent stack, without the runtime', () => {

@@ -1,6 +1,10 @@
 /**
- * The artifact bucket: every file the agent produced (`outputs/`) and the mirrored session state
- * (`sessions/`), private, TLS only, versioned, kept 30 days; its access logs go to a second bucket.
+ * The artifact bucket: every file the agent produced (`outputs/`, kept 30 days), inputs
+ * (`inputs/`, 30 days), and the sessions' state (`sessions/`, `owners/`: kept while current, since
+ * a saved session's unchanged files are blobs uploaded once and referenced by every later save; an
+ * age rule would delete the files of a session still in use). Private, TLS only, versioned (old
+ * versions of session state, a lease renewed every 20 s among them, go after a day); its access
+ * logs go to a second bucket.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,6 +15,8 @@ import { ACCESS_LOG_RETENTION_DAYS, ARTIFACT_RETENTION_DAYS } from './defaults.j
 export interface ArtifactBucketProps {
   /** Delete both buckets and their objects with the stack (default: keep them). */
   emptyOnDestroy?: boolean;
+  /** The key prefix the service writes under ('' or 'a/b'). */
+  storagePrefix?: string;
 }
 
 /**
@@ -23,6 +29,7 @@ export class ArtifactBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: ArtifactBucketProps = {}) {
     super(scope, id);
+    const base = props.storagePrefix ? `${props.storagePrefix}/` : '';
     const removal = props.emptyOnDestroy
       ? { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true }
       : { removalPolicy: RemovalPolicy.RETAIN, autoDeleteObjects: false };
@@ -49,12 +56,18 @@ export class ArtifactBucket extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'artifacts/',
       lifecycleRules: [
-        {
-          id: 'expire-artifacts',
+        ...['outputs/', 'inputs/'].map((folder) => ({
+          id: `expire-${folder.slice(0, -1)}`,
+          prefix: `${base}${folder}`,
           expiration: Duration.days(ARTIFACT_RETENTION_DAYS),
           noncurrentVersionExpiration: Duration.days(ARTIFACT_RETENTION_DAYS),
-          abortIncompleteMultipartUploadAfter: Duration.days(7),
-        },
+        })),
+        ...['sessions/', 'owners/'].map((folder) => ({
+          id: `old-versions-${folder.slice(0, -1)}`,
+          prefix: `${base}${folder}`,
+          noncurrentVersionExpiration: Duration.days(1),
+        })),
+        { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
       ...removal,
     });

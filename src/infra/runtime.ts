@@ -30,7 +30,7 @@ export interface AgentRuntimeProps {
 
 /**
  * The runtime's environment: where files go, which provider and model Claude Code uses, and (with
- * session storage) the data dir on the session's mount.
+ * session storage) the sessions' folders on the session's mount.
  * @example runtimeEnvironment({ bucketName: 'b', storagePrefix: '', region: 'us-east-1', modelId: 'us.x' }).CCA_STORAGE // 's3://b'
  */
 export function runtimeEnvironment(p: {
@@ -38,10 +38,10 @@ export function runtimeEnvironment(p: {
   storagePrefix: string;
   region: string;
   modelId: string;
-  dataDir?: string;
+  sessionsBase?: string;
 }): Record<string, string> {
   return {
-    ...(p.dataDir === undefined ? {} : { CCA_DATA_DIR: p.dataDir }),
+    ...(p.sessionsBase === undefined ? {} : { CCA_SESSIONS_BASE: p.sessionsBase }),
     CCA_STORAGE: `s3://${p.bucketName}${p.storagePrefix === '' ? '' : `/${p.storagePrefix}`}`,
     AWS_REGION: p.region,
     CLAUDE_CODE_USE_BEDROCK: '1',
@@ -85,7 +85,7 @@ export function agentRuntime(scope: Construct, props: AgentRuntimeProps): agentc
       storagePrefix: props.storagePrefix,
       region: props.region,
       modelId: props.modelId,
-      ...(props.sessionStorage === undefined ? {} : { dataDir: props.sessionStorage.dataDir }),
+      ...(props.sessionStorage === undefined ? {} : { sessionsBase: props.sessionStorage.sessionsBase }),
     }),
   });
 }

@@ -2,13 +2,13 @@
  * AgentCore session storage: a directory at a mount path of the runtime's choosing that is the
  * session's own and outlives its microVM. AgentCore replicates what is written there and mounts
  * it again in the next microVM of the same runtime session id, after an idle stop, the maximum
- * lifetime or StopRuntimeSession. It is the fast path of a session's state (data dir, workspace,
- * Claude Code's transcript come back without a restore); S3 stays the path that survives
+ * lifetime or StopRuntimeSession. It is the fast path of a session's state (its workspace, Claude
+ * Code's transcript and git record come back without a restore from S3); S3 stays the path that survives
  * everything, because the mount does not: 1 GB at most, reset after 14 days without an invocation
  * and by every new runtime version (a deploy that changes the image or the environment).
- * AgentCore mounts it for an invocation, not while the container starts: the runtime must not
- * touch its data dir before the first invocation reaches it, or it writes under the mount point
- * of the image, which the mount then hides.
+ * AgentCore mounts it for an invocation, not while the container starts: so only the sessions'
+ * folders go there (CCA_SESSIONS_BASE, first touched by an invocation), and the data dir (database,
+ * lock, secrets), which the runtime opens at start-up, stays in the image's /data.
  *
  * It is set on the L1 `CfnRuntime`, whose `filesystemConfigurations` is a typed property in
  * aws-cdk-lib 2.276; the L2 `Runtime` has no filesystem property, and no override is needed.
@@ -23,15 +23,15 @@ const MOUNT_PATH = /^\/mnt\/([a-zA-Z0-9._-]+)\/?$/;
 export interface SessionStorage {
   /** The mount path, without a trailing slash. */
   mountPath: string;
-  /** `CCA_DATA_DIR` of the container: a directory on the mount (the runtime creates it). */
-  dataDir: string;
+  /** `CCA_SESSIONS_BASE` of the container: the runtime keeps `sessions/<id>/` under it. */
+  sessionsBase: string;
   /** The CfnRuntime property. */
   filesystemConfigurations: agentcore.CfnRuntime.FilesystemConfigurationProperty[];
 }
 
 /**
  * The session storage at `mountPath`, checked the way AgentCore checks it.
- * @example sessionStorage('/mnt/cca').dataDir // '/mnt/cca/data'
+ * @example sessionStorage('/mnt/cca').sessionsBase // '/mnt/cca'
  */
 export function sessionStorage(mountPath: string): SessionStorage {
   const name = MOUNT_PATH.exec(mountPath)?.[1];
@@ -43,9 +43,8 @@ export function sessionStorage(mountPath: string): SessionStorage {
   const normalized = `/mnt/${name}`;
   return {
     mountPath: normalized,
-    // A directory of its own on the mount: the runtime makes its data dir 0700 and locks it, which
-    // it may do to a directory it created, and the mount's root stays AgentCore's.
-    dataDir: `${normalized}/data`,
+    // The runtime creates `sessions/` there (0700) at the session's first invocation.
+    sessionsBase: normalized,
     filesystemConfigurations: [{ sessionStorage: { mountPath: normalized } }],
   };
 }
