@@ -12,6 +12,8 @@ export interface BenchArgs {
   gatewayDurationS: number;
   /** Files of the generated repository of the large-workspace phase (0 skips it). */
   repoFiles: number;
+  /** Files of the session of the session-state phase (0 skips it). */
+  stateFiles: number;
   /** Only these phases (default: all). */
   only: string[] | undefined;
 }
@@ -22,7 +24,8 @@ export const USAGE = `Usage: npm run bench -- [--runs N] [--warmup N] [--concurr
   --concurrency LIST  sessions in flight, one phase per value (default 1,4,16)
   --gateway-duration S  seconds of authenticated GET /sessions/{id} load (default 10; 0 skips)
   --repo-files N      files of the generated repository of the large-workspace phase (default 100000; 0 skips)
-  --only LIST         run only these phases: overhead,concurrency,gateway,repository`;
+  --state-files N     files of the session saved and restored by the session-state phase (default 10000; 0 skips)
+  --only LIST         run only these phases: overhead,concurrency,gateway,repository,session-state`;
 
 /** Parses argv (without node and the script); throws with the usage on anything invalid. */
 export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
@@ -34,6 +37,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       concurrency: { type: 'string', default: '1,4,16' },
       'gateway-duration': { type: 'string', default: '10' },
       'repo-files': { type: 'string', default: '100000' },
+      'state-files': { type: 'string', default: '10000' },
       only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -46,6 +50,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     concurrency: values.concurrency.split(',').map((c) => count('--concurrency', c.trim(), 1)),
     gatewayDurationS: count('--gateway-duration', values['gateway-duration'], 0),
     repoFiles: count('--repo-files', values['repo-files'], 0),
+    stateFiles: count('--state-files', values['state-files'], 0),
     only: values.only === undefined ? undefined : values.only.split(',').map((p) => p.trim()),
   };
 }

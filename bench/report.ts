@@ -4,6 +4,7 @@ import type { Header } from './environment.js';
 import type { GatewayResult } from './gateway.js';
 import type { OverheadResult, Side } from './overhead.js';
 import { formatRepository, type RepositoryResult } from './repository.js';
+import { formatSessionState, type SessionStateResult } from './session-state.js';
 
 export interface BenchReport {
   header: Header;
@@ -12,6 +13,7 @@ export interface BenchReport {
   concurrency: ConcurrencyResult[];
   gateway?: GatewayResult;
   repository?: RepositoryResult;
+  session_state?: SessionStateResult;
   notes: string[];
 }
 
@@ -75,6 +77,7 @@ export function formatReport(r: BenchReport): string {
     '',
     ...(r.gateway ? gatewayLines(r.gateway) : []),
     ...(r.repository ? [`4. ${formatRepository(r.repository)}`, ''] : []),
+    ...(r.session_state ? [`5. ${formatSessionState(r.session_state)}`, ''] : []),
     'Notes',
     ...r.notes.flatMap((n) => wrap(n, 96).map((line, i) => `  ${i === 0 ? '-' : ' '} ${line}`)),
   ].join('\n');

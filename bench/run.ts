@@ -16,6 +16,7 @@ import { processTree } from './process-tree.js';
 import { formatReport, NOTES, type BenchReport } from './report.js';
 import { BENCH_SCRIPT } from './task.js';
 import { measureRepository, repoBenchResponder, type RepositoryResult } from './repository.js';
+import { measureSessionState, type SessionStateResult } from './session-state.js';
 
 const argv = process.argv.slice(2);
 const args = readArgs(argv);
@@ -70,7 +71,20 @@ try {
     progress(`repository: ${args.repoFiles} files, ${args.runs} runs of each side`);
     repository = await measureRepository(svc, { files: args.repoFiles, runs: args.runs, progress });
   }
-  report = { header, overhead, concurrency, ...(gateway ? { gateway } : {}), ...(repository ? { repository } : {}), notes: NOTES };
+  let sessionState: SessionStateResult | undefined;
+  if (args.stateFiles > 0 && wants('session-state')) {
+    progress(`session state: ${args.stateFiles} files, ${Math.min(args.runs, 10)} rounds`);
+    sessionState = await measureSessionState({ files: args.stateFiles, rounds: Math.min(args.runs, 10), progress });
+  }
+  report = {
+    header,
+    overhead,
+    concurrency,
+    ...(gateway ? { gateway } : {}),
+    ...(repository ? { repository } : {}),
+    ...(sessionState ? { session_state: sessionState } : {}),
+    notes: NOTES,
+  };
 } finally {
   await svc.close();
   await before.close();

@@ -26,7 +26,7 @@ import type { ObjectStore } from './objects.js';
 import { forEachLimited } from './pool.js';
 import { stampOf, walkTree, type TreeEntry } from './tree.js';
 
-const PARALLEL = 16;
+const PARALLEL = 32;
 
 export interface RestoreInput {
   objects: ObjectStore;

@@ -30,7 +30,7 @@ import { stampOf, walkTree, type TreeEntry } from './tree.js';
 
 /** Files up to this size are read into memory, hashed and uploaded from the same bytes. */
 const IN_MEMORY_BYTES = 8 * 2 ** 20;
-const PARALLEL = 8;
+const PARALLEL = 16;
 
 /** The head fields a save takes from the session as it is now. */
 export type HeadFields = Pick<
