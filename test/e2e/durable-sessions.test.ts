@@ -26,6 +26,7 @@ import {
   type Reply,
 } from '../support/model-server.js';
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
+import { startTestService } from '../support/service.js';
 
 const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
 const SESSION_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id';
@@ -232,5 +233,43 @@ describe('sessions that outlive the worker', () => {
     // The session is not held: its owner's worker can still run it from its own copy.
     const onA = await invoke(a, sessionId, 'what was the code word? Read notes.txt.');
     expect(onA.status).toBe(200);
+  }, 240_000);
+
+  it('carries a session from before durable state forward: its next invocation resumes it as it was and saves it', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-durable-migrate-'));
+    dirs.push(dataDir);
+    const env = {
+      CCA_STORAGE: `s3://${s3.bucket}/${PREFIX}`,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      CCA_S3_FORCE_PATH_STYLE: '1',
+      AWS_REGION: 'us-east-1',
+    };
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
+    const sessionId = newSession();
+    try {
+      // The version before: S3 storage, no saved sessions (as CCA_SESSION_STATE=off behaves).
+      const before = await startTestService({ model, dataDir, env: { ...env, CCA_SESSION_STATE: 'off' } });
+      const first = await before.invoke({ prompt: 'Remember this: the code word is ananas.' }, { [SESSION_HEADER]: sessionId });
+      await before.close();
+      expect(first.status).toBe(200);
+      expect(first.body.output.session_state).toBeUndefined();
+      // This version on the same data dir: the session goes on, and is saved from now on.
+      const after = await startTestService({ model, dataDir, env });
+      const second = await after.invoke({ prompt: 'what was the code word? Read notes.txt.' }, { [SESSION_HEADER]: sessionId });
+      await after.close();
+      expect(second.status, JSON.stringify(second.body)).toBe(200);
+      expect(second.body.output.result).toBe('history=true file=ananas');
+      expect(second.body.output.session_state).toMatchObject({ generation: 1, restored: null, saved: { generation: 1 } });
+      // And a worker that never had it continues it from that save.
+      const b = await startWorker();
+      const third = await invoke(b, sessionId, 'what was the code word? Read notes.txt.');
+      expect(third.body.output.result).toBe('history=true file=ananas');
+      expect(third.body.output.session_state.restored.generation).toBe(1);
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = saved.id;
+      process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    }
   }, 240_000);
 });
