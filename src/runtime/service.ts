@@ -21,7 +21,7 @@ import { admitGit, type KeyCredentials } from './git-admission.js';
 import type { InvocationOutput } from './output.js';
 import { runInvocation, type RunDeps } from './run-invocation.js';
 import type { RunSlots } from './slots.js';
-import { claimSession } from './session-state.js';
+import { claimSession, withSessionHeld } from './session-state.js';
 import { assertStorageRoom } from './storage-quota.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
@@ -220,7 +220,7 @@ export class InvocationService {
    * the session; 409 when one is queued or running, or another upload is under way.
    * @example await service.whileIdle(sessionId, () => uploadToWorkspace(body, type, base, target));
    */
-  async whileIdle<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
+  async whileIdle<T>(sessionId: string, work: () => Promise<T>, ownerKeyId?: string): Promise<T> {
     if (this.active.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} has an invocation queued or running; upload once it has finished (or cancel it).`);
     }
@@ -228,7 +228,8 @@ export class InvocationService {
       throw new ConflictError(`Session ${sessionId} is already receiving an upload; send the next one after it.`);
     this.receiving.add(sessionId);
     try {
-      return await work();
+      // With durable state: held against other workers, on the saved generation, and saved after.
+      return await withSessionHeld(this.deps, this.deps.config.sessionsBase, { sessionId, ownerKeyId }, this.deps.logger, work);
     } finally {
       this.receiving.delete(sessionId);
     }

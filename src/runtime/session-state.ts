@@ -3,6 +3,7 @@
  * lease, and its saved record taken in when this worker's copy is not the saved one), restored
  * before the run, saved at checkpoints while it runs and at its end, and let go.
  */
+import { randomUUID } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors/index.js';
@@ -246,4 +247,43 @@ async function latestTranscript(dirs: SessionDirs): Promise<string | undefined> 
     }
   }
   return best?.id;
+}
+
+/**
+ * Runs `work` (an upload into the workspace) with the session held, on a copy brought to the saved
+ * generation first, and saves the session after it: files sent to one worker are there for the
+ * worker that runs the next invocation. Without durable state, just runs `work`.
+ * @example await withSessionHeld(deps, config.sessionsBase, { sessionId, ownerKeyId }, log, () => upload());
+ */
+export async function withSessionHeld<T>(
+  deps: StateDeps,
+  sessionsBase: string,
+  ids: { sessionId: string; ownerKeyId: string | undefined },
+  log: Logger,
+  work: () => Promise<T>,
+): Promise<T> {
+  const operation = `upload-${randomUUID()}`;
+  const { claim } = await claimSession(deps, sessionsBase, { ...ids, invocationId: operation, isNew: false }, log);
+  if (claim === undefined) return work();
+  const durable = deps.durable as DurableSessions;
+  try {
+    const trees = treesOf(sessionDirs(sessionsBase, ids.sessionId));
+    if (await durable.needsRestore(claim, trees)) await durable.restore(claim, trees);
+    const result = await work();
+    const session = deps.sessions.getSession(ids.sessionId);
+    await durable
+      .save(claim, trees, {
+        owner: ids.ownerKeyId ?? null,
+        created_at: session?.created_at ?? new Date().toISOString(),
+        claude_session_id: session?.claude_session_id ?? null,
+        last_event_seq: deps.events.lastId(ids.sessionId),
+        invocation_id: operation,
+        checkpoint: false,
+        repository: claim.head?.repository ?? null,
+      })
+      .catch((err: unknown) => log.warn({ err, session_id: ids.sessionId }, 'could not save the session after an upload'));
+    return result;
+  } finally {
+    await claim.lease.release();
+  }
 }

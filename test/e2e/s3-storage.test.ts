@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastToolResults, scenarios, text, toolUse } from '../support/model-server.js';
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { multipartOf } from '../support/archives.js';
+import { gunzipSync } from 'node:zlib';
 
 let s3: TestS3Server;
 let svc: TestService;
@@ -165,5 +167,25 @@ describe('S3 storage', () => {
     expect(output.success).toBe(false);
     expect(output.stop_reason).toBe('workspace_error');
     expect(output.result).toMatch(/no files under inputs\/nothing-here\//);
+  });
+
+  it('saves the session after an upload, so the files sent are in what any worker would restore', async () => {
+    const session = 's3-upload-saved';
+    const form = multipartOf([['file', 'src/app.py', 'print("uploaded")\n']]);
+    const res = await fetch(`${svc.url}/sessions/${session}/files`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': form.contentType },
+      body: form.body,
+    });
+    expect(res.status).toBe(201);
+    const head = JSON.parse(await objectText(`team-a/sessions/${session}/saved/head.json`));
+    expect(head).toMatchObject({ session_id: session, generation: 1, invocation_id: expect.stringMatching(/^upload-/) });
+    const manifest = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: `team-a/${head.manifest.key}` }));
+    const entries = JSON.parse(gunzipSync(Buffer.from(await (manifest.Body as any).transformToByteArray())).toString()).trees.workspace;
+    expect(entries).toContainEqual(expect.objectContaining({ p: 'src/app.py', k: 'f', n: 18 }));
+    // The session is not held after the upload: an invocation starts at once, and saves the next generation.
+    const { output } = await invoke('[[scenario:hello]] go on', { session_id: session });
+    expect(output.success).toBe(true);
+    expect(output.session_state).toMatchObject({ restored: null, saved: { generation: 2 } });
   });
 });

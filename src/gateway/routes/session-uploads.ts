@@ -124,25 +124,29 @@ export function serveSessionUploads(app: OpenAPIHono<CallerEnv>, deps: SessionUp
     const base = uploadBase(c.req.query('path'));
     const contentType = c.req.header('content-type') ?? '';
     const body = c.req.raw.body;
-    const result = await service.whileIdle(sessionId, async () => {
-      const dirs = await makeSessionDirs(config.sessionsBase, sessionId);
-      // Before any file moves in (a move that fails halfway still leaves some): the next invocation's
-      // changes are its own, so it records the workspace first.
-      await markWorkspaceChanged(dirs.git);
-      const used = await diskUsage([dirs.workspace, dirs.home, dirs.tmp], config.limits.maxRunEntries);
-      const caps: Partial<ResourceCaps> = c.get('caller')?.caps ?? {};
-      const limits = uploadLimits(config.upload, caps, { diskMb: resourcesDiskMb(config, caps.maxDiskMb), usedBytes: used.bytes });
-      const stream = body === null ? Readable.from([]) : Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>);
-      const written = await uploadToWorkspace(stream, contentType, base, {
-        sessionRoot: dirs.root,
-        workspace: dirs.workspace,
-        limits,
-        owner: deps.runUser,
-      });
-      // Recorded only once the files are in: a refused upload to a new id leaves no session behind.
-      sessions.createSession(sessionId, owner);
-      return written;
-    });
+    const result = await service.whileIdle(
+      sessionId,
+      async () => {
+        const dirs = await makeSessionDirs(config.sessionsBase, sessionId);
+        // Before any file moves in (a move that fails halfway still leaves some): the next invocation's
+        // changes are its own, so it records the workspace first.
+        await markWorkspaceChanged(dirs.git);
+        const used = await diskUsage([dirs.workspace, dirs.home, dirs.tmp], config.limits.maxRunEntries);
+        const caps: Partial<ResourceCaps> = c.get('caller')?.caps ?? {};
+        const limits = uploadLimits(config.upload, caps, { diskMb: resourcesDiskMb(config, caps.maxDiskMb), usedBytes: used.bytes });
+        const stream = body === null ? Readable.from([]) : Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>);
+        const written = await uploadToWorkspace(stream, contentType, base, {
+          sessionRoot: dirs.root,
+          workspace: dirs.workspace,
+          limits,
+          owner: deps.runUser,
+        });
+        // Recorded only once the files are in: a refused upload to a new id leaves no session behind.
+        sessions.createSession(sessionId, owner);
+        return written;
+      },
+      owner,
+    );
     const answer: UploadResult = {
       session_id: sessionId,
       files: result.files,
