@@ -51,6 +51,13 @@ export const InvocationResult = z.object({
       pull_request: z.object({ status: z.string(), url: z.string().optional(), error: z.string().optional() }).optional(),
     })
     .optional(),
+  session_state: z
+    .object({
+      generation: z.number().nullable(),
+      restored: z.object({ generation: z.number(), fetched_files: z.number(), duration_ms: z.number() }).nullable(),
+      saved: z.object({ generation: z.number(), uploaded_files: z.number(), duration_ms: z.number() }).nullable(),
+    })
+    .optional(),
   metadata: z
     .object({
       duration_ms: z.number().optional(),
@@ -116,6 +123,7 @@ export function renderOutput(out: InvocationResult, command = 'api'): string {
     ['duration', meta.duration_ms === undefined ? undefined : `${(meta.duration_ms / 1000).toFixed(1)} s`],
     ['turns', meta.num_turns === undefined ? undefined : String(meta.num_turns)],
     ['cost', out.cost_usd === undefined ? undefined : `$${out.cost_usd.toFixed(4)}`],
+    ['saved', savedLine(out.session_state)],
   ];
   for (const [label, value] of facts) if (value !== undefined) lines.push(`  ${`${label}:`.padEnd(10)}${value}`);
 
@@ -144,6 +152,16 @@ export function renderOutput(out: InvocationResult, command = 'api'): string {
 /** Changed paths shown; the rest are counted (the patch has them all). */
 const CHANGES_SHOWN = 20;
 const LETTER: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D', renamed: 'R' };
+
+/** Where the session stands in the session store, when durable state is on. */
+function savedLine(state: InvocationResult['session_state']): string | undefined {
+  if (state === undefined) return undefined;
+  const restored = state.restored
+    ? `, restored from generation ${state.restored.generation} first (${state.restored.fetched_files} files fetched)`
+    : '';
+  if (state.saved === null) return `not saved${restored}`;
+  return `generation ${state.saved.generation} (${state.saved.uploaded_files} files uploaded, ${state.saved.duration_ms} ms)${restored}`;
+}
 
 /** What the run changed, its patch, and the branch it pushed. */
 function renderChanges(out: InvocationResult): string[] {
