@@ -26,7 +26,9 @@ import type { ObjectStore } from './objects.js';
 import { forEachLimited } from './pool.js';
 import { stampOf, walkTree, type TreeEntry } from './tree.js';
 
-const PARALLEL = 32;
+// Requests in flight: S3 answers each in tens of milliseconds and takes many at once (the SDK's
+// default pool has 50 sockets); a save or restore of many small files is bound by round trips.
+const PARALLEL = 48;
 
 export interface RestoreInput {
   objects: ObjectStore;

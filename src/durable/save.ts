@@ -30,7 +30,9 @@ import { stampOf, walkTree, type TreeEntry } from './tree.js';
 
 /** Files up to this size are read into memory, hashed and uploaded from the same bytes. */
 const IN_MEMORY_BYTES = 8 * 2 ** 20;
-const PARALLEL = 16;
+// Requests in flight: S3 answers each in tens of milliseconds and takes many at once (the SDK's
+// default pool has 50 sockets); a save or restore of many small files is bound by round trips.
+const PARALLEL = 48;
 
 /** The head fields a save takes from the session as it is now. */
 export type HeadFields = Pick<
