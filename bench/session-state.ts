@@ -58,7 +58,7 @@ export async function measureSessionState(opts: {
   try {
     const objects = new S3Objects(s3.client({ maxAttempts: 3 }), s3.bucket, 'bench');
     const worker = (name: string) =>
-      new DurableSessions({ objects, leaseMs: 60_000, maxEntries: 1_000_000, worker: name, logger: silentLogger() });
+      new DurableSessions({ objects, leaseMs: 60_000, maxEntries: 1_000_000, maxBytes: 2 ** 30, worker: name, logger: silentLogger() });
     const a = { durable: worker('A'), trees: await trees(path.join(work, 'a', 'sessions', 'bench')) };
     const b = { durable: worker('B'), trees: await trees(path.join(work, 'b', 'sessions', 'bench')) };
     let bytes = 0;

@@ -12,6 +12,7 @@ export {
   EMPTY_TREE,
   headOf,
   initGitDir,
+  writeShadowConfig,
   markRecorded,
   markWorkspaceChanged,
   recordWorkspace,

@@ -46,13 +46,23 @@ export async function initGitDir(gitDir: string, hostPath?: string): Promise<voi
   if (await exists(path.join(gitDir, 'HEAD'))) return;
   await fs.mkdir(gitDir, { recursive: true, mode: 0o700 });
   await runGit(['init', '--quiet', '--bare', gitDir], { path: hostPath });
-  // Written, not set key by key: each git command is a process, and this runs for every new session.
+  await writeShadowConfig(gitDir);
+  await fs.writeFile(path.join(gitDir, 'HEAD'), `ref: ${SHADOW_HEAD}\n`);
+}
+
+/**
+ * Writes the private git dir's config whole: what `git init --bare` writes, then the record's
+ * settings. A restored record gets it afresh (its config is never taken from the session store).
+ * Written, not set key by key: each git command is a process, and this runs for every new session.
+ * @example await writeShadowConfig(dirs.git);
+ */
+export async function writeShadowConfig(gitDir: string): Promise<void> {
   const lines = Object.entries(SHADOW_CONFIG).map(([key, value]) => {
     const [section, name] = key.split('.') as [string, string];
     return `[${section}]\n\t${name} = ${value}\n`;
   });
-  await fs.appendFile(path.join(gitDir, 'config'), lines.join(''));
-  await fs.writeFile(path.join(gitDir, 'HEAD'), `ref: ${SHADOW_HEAD}\n`);
+  const base = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n';
+  await fs.writeFile(path.join(gitDir, 'config'), base + lines.join(''), { mode: 0o600 });
 }
 
 /** HEAD follows the last record, so `git status` compares the workspace with it and lists only what changed since. */

@@ -19,6 +19,8 @@ export interface DurableOptions {
   leaseMs: number;
   /** Bound on the entries of one tree a save walks. */
   maxEntries: number;
+  /** Most file bytes one save holds (the run's disk limit). */
+  maxBytes: number;
   /** This worker, stable across restarts of the same data dir (so recovery can give back its own leases). */
   worker: string;
   logger: Logger;
@@ -53,6 +55,18 @@ export class DurableSessions {
    * another holder has it, SessionStateDamagedError for a head that fails its checks, and
    * SessionStoreUnavailableError when the store cannot be reached.
    */
+  /**
+   * The session's saved head, read without taking anything (undefined: never saved): who owns it is
+   * checked before a lease is taken, so a stranger's probe never holds another key's session.
+   */
+  async peekHead(sessionId: string): Promise<Head | undefined> {
+    const obj = await this.#store(() => this.opts.objects.get(headKey(sessionId)));
+    if (obj === undefined) return undefined;
+    const decoded = decodeHead(obj.body, sessionId);
+    if (typeof decoded === 'string') throw new SessionStateDamagedError(sessionId, decoded);
+    return decoded;
+  }
+
   async claim(sessionId: string, invocationId: string): Promise<Claim> {
     const lease = await this.#store(() =>
       acquireLease(this.opts.objects, sessionId, invocationId, {
@@ -126,6 +140,9 @@ export class DurableSessions {
         knownBlobs,
         index: await readIndex(trees.root),
         maxEntries: this.opts.maxEntries,
+        maxBytes: this.opts.maxBytes,
+        // The head moves only while the lease is provably this claim's.
+        confirmLease: () => claim.lease.confirm(),
       }),
     );
     claim.head = saved.head;
@@ -175,11 +192,12 @@ export class DurableSessions {
       return await work();
     } catch (err) {
       if (err instanceof Error && 'status' in err) throw err; // An AppError of ours.
-      if (err instanceof Error && (err.name === 'SaveConflictError' || err.name === 'PreconditionFailedError')) throw err;
+      if (err instanceof Error && ['SaveConflictError', 'PreconditionFailedError', 'SaveTooLargeError'].includes(err.name)) throw err;
       if (isFsError(err)) throw err;
+      // The cause is for the operator's log; the caller learns what to do.
+      this.opts.logger.warn({ err, store: this.opts.objects.location }, 'the session store could not be reached');
       throw new SessionStoreUnavailableError(
-        `The session store (${this.opts.objects.location}) could not be reached: ${err instanceof Error ? err.message : String(err)}. ` +
-          'Retry shortly; the operator can check the storage configuration.',
+        'The session store could not be reached, so the session could not be taken up. Retry shortly; if it persists, the operator can find the cause in the service log.',
       );
     }
   }

@@ -31,7 +31,7 @@ async function treesUnder(dir: string, sessionId: string): Promise<SessionTrees>
 }
 
 function durable(objects: ObjectStore, worker: string, now?: () => number): DurableSessions {
-  return new DurableSessions({ objects, leaseMs: 30_000, maxEntries: 100_000, worker, logger, ...(now ? { now } : {}) });
+  return new DurableSessions({ objects, leaseMs: 30_000, maxEntries: 100_000, maxBytes: 2 ** 30, worker, logger, ...(now ? { now } : {}) });
 }
 
 const fields = (invocationId: string) => ({

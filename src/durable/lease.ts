@@ -73,6 +73,18 @@ export class Lease {
     });
   }
 
+  /**
+   * Renews the lease and says whether that landed: unlike `renew`, a store that cannot be reached
+   * is not taken as "still ours". What moves a session's head asks this first.
+   */
+  confirm(): Promise<boolean> {
+    return this.#serial(async () => {
+      if (this.#lost || this.#released) return false;
+      const now = (this.opts.now ?? Date.now)();
+      return this.#write({ ...this.record, expires_at: new Date(now + this.opts.ttlMs).toISOString() }, { strict: true });
+    });
+  }
+
   /** Gives the lease back (never throws: an unreleased lease expires on its own). */
   release(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
@@ -85,11 +97,12 @@ export class Lease {
     }).then(() => undefined);
   }
 
-  async #write(record: LeaseRecord): Promise<boolean> {
+  async #write(record: LeaseRecord, opts: { strict?: boolean } = {}): Promise<boolean> {
     try {
       this.#etag = await this.objects.put(leaseKey(this.sessionId), Buffer.from(JSON.stringify(record)), { ifMatch: this.#etag });
       return true;
     } catch (err) {
+      if (err instanceof PreconditionFailedError && (await this.#stillMine())) return true;
       if (err instanceof PreconditionFailedError) {
         this.#lost = true;
         this.opts.logger.error({ session_id: this.sessionId }, 'the session lease was taken by another worker while this one held it');
@@ -97,8 +110,17 @@ export class Lease {
       }
       // The store is unreachable: keep the lease as ours and try again at the next renewal.
       this.opts.logger.warn({ err, session_id: this.sessionId }, 'could not renew the session lease');
-      return true;
+      return opts.strict !== true;
     }
+  }
+
+  /** After a 412: a retried write whose first attempt landed left our own token there. */
+  async #stillMine(): Promise<boolean> {
+    const now = await this.objects.get(leaseKey(this.sessionId)).catch(() => undefined);
+    const held = now && parseLease(now.body);
+    if (!now || !held || held.token !== this.record.token) return false;
+    this.#etag = now.etag;
+    return true;
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {
@@ -137,9 +159,12 @@ export async function acquireLease(objects: ObjectStore, sessionId: string, invo
     );
     return new Lease(objects, sessionId, record, etag, opts);
   } catch (err) {
+    if (!(err instanceof PreconditionFailedError)) throw err;
+    // A retried write whose first attempt landed answers 412 too: our token there means it is ours.
+    const now = await objects.get(key);
+    if (now !== undefined && parseLease(now.body)?.token === record.token) return new Lease(objects, sessionId, record, now.etag, opts);
     // Someone took it between the read and the write.
-    if (err instanceof PreconditionFailedError) throw new SessionLeaseHeldError(sessionId, Math.ceil(opts.ttlMs / 1000));
-    throw err;
+    throw new SessionLeaseHeldError(sessionId, Math.ceil(opts.ttlMs / 1000));
   }
 }
 

@@ -78,17 +78,41 @@ export function sha256(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
+/** Most bytes a manifest may have, gzipped and unzipped: a gzip bomb or a runaway save stops here. */
+export const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
+export const MAX_MANIFEST_JSON_BYTES = 512 * 2 ** 20;
+
+/**
+ * What of the service's git record is state. Everything git reads as configuration or runs
+ * (config, hooks, info/attributes, objects/info/alternates) is left out in both directions: a
+ * tampered store must not hand the service's git a filter, a hook or another object directory.
+ * The runtime writes the record's config afresh after a restore.
+ */
+const GIT_STATE =
+  /^(HEAD|packed-refs|shallow|index|cca-origin\.json|cca-clean|refs(\/.+)?|objects|objects\/pack(\/[^/]+)?|objects\/[0-9a-f]{2}(\/[0-9a-f]{38,62})?)$/;
+
+/** Whether an entry of `tree` at `rel` is saved and restored at all. */
+export function isState(tree: TreeName, rel: string): boolean {
+  return tree !== 'git' || GIT_STATE.test(rel);
+}
+
+/** Permission bits kept: never setuid, setgid or sticky, whatever the tree or the store says. */
+export function keptMode(mode: number): number {
+  return mode & 0o777;
+}
+
 export function encodeManifest(manifest: Manifest): Buffer {
   return gzipSync(Buffer.from(JSON.stringify(manifest), 'utf8'), { level: 6 });
 }
 
 /** The manifest in `body`, or a sentence saying what is wrong with it. */
 export function decodeManifest(body: Buffer): Manifest | string {
+  if (body.length > MAX_MANIFEST_BYTES) return 'the manifest is larger than any save writes';
   let parsed: unknown;
   try {
-    parsed = JSON.parse(gunzipSync(body).toString('utf8'));
+    parsed = JSON.parse(gunzipSync(body, { maxOutputLength: MAX_MANIFEST_JSON_BYTES }).toString('utf8'));
   } catch {
-    return 'the manifest is not gzipped JSON';
+    return 'the manifest is not gzipped JSON of a size a save writes';
   }
   const m = parsed as Partial<Manifest> | null;
   if (m?.version !== 1 || typeof m.cwd !== 'string' || typeof m.trees !== 'object' || m.trees === null) {
@@ -97,9 +121,11 @@ export function decodeManifest(body: Buffer): Manifest | string {
   for (const tree of TREES) {
     const entries = m.trees[tree];
     if (!Array.isArray(entries)) return `the manifest has no ${tree} tree`;
+    const seen = new Set<string>();
     for (const e of entries) {
-      const why = entryProblem(e);
+      const why = entryProblem(e) ?? (seen.has((e as ManifestEntry).p) ? 'it is listed twice' : undefined);
       if (why !== undefined) return `${tree} entry ${JSON.stringify((e as { p?: unknown })?.p)}: ${why}`;
+      seen.add((e as ManifestEntry).p);
     }
   }
   return m as Manifest;
@@ -119,7 +145,9 @@ export function decodeHead(body: Buffer, sessionId: string): Head | string {
     !Number.isInteger(h.generation) ||
     typeof h.manifest?.key !== 'string' ||
     !/^[0-9a-f]{64}$/.test(h.manifest.sha256 ?? '') ||
+    // Exactly a manifest of this session: no "..", no other session's folder.
     !h.manifest.key.startsWith(`sessions/${sessionId}/saved/manifests/`) ||
+    !/^\d{8}-[0-9a-f]{8}\.json\.gz$/.test(h.manifest.key.slice(`sessions/${sessionId}/saved/manifests/`.length)) ||
     typeof h.last_event_seq !== 'number' ||
     typeof h.created_at !== 'string'
   ) {

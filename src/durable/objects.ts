@@ -299,7 +299,14 @@ function statusOf(err: unknown): number {
   return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
 }
 
+/**
+ * A key that is not there. Without s3:ListBucket (the runtime's role on AWS has none under
+ * sessions/, so a run holding it cannot list sessions), S3 answers a GET of a missing key 403: that
+ * reads as missing too. A real lack of access shows at the next write, which fails.
+ */
 function isMissing(err: unknown): boolean {
   const e = err as { name?: unknown } | undefined;
-  return e?.name === 'NoSuchKey' || (statusOf(err) === 404 && e?.name !== 'NoSuchBucket');
+  return (
+    e?.name === 'NoSuchKey' || e?.name === 'AccessDenied' || (statusOf(err) === 404 && e?.name !== 'NoSuchBucket') || statusOf(err) === 403
+  );
 }

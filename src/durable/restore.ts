@@ -18,6 +18,8 @@ import {
   sha256,
   TREES,
   type Head,
+  isState,
+  keptMode,
   type Manifest,
   type ManifestEntry,
   type TreeName,
@@ -70,6 +72,11 @@ export async function loadManifest(objects: ObjectStore, head: Head): Promise<Ma
 export async function restoreSession(input: RestoreInput): Promise<RestoreResult> {
   const manifest = await loadManifest(input.objects, input.head);
   const trees = remapTranscripts(manifest, input.dirs.workspace);
+  // Staging beside the trees (a rename into place must not cross file systems); a restore that died
+  // left its own behind.
+  for (const name of await fs.readdir(input.dirs.root).catch(() => [] as string[])) {
+    if (name.startsWith('restore-staging-')) await fs.rm(path.join(input.dirs.root, name), { recursive: true, force: true });
+  }
   const staging = path.join(input.dirs.root, `restore-staging-${randomUUID()}`);
   await fs.mkdir(staging, { recursive: true, mode: 0o700 });
   const index: LocalIndex = { generation: input.head.generation, clean: true, hashes: {} };
@@ -124,8 +131,18 @@ async function restoreTree(
   const give = async (p: string | Buffer) => {
     if (owner) await fs.lchown(p, owner.uid, owner.gid);
   };
+  // What git would read as configuration or run is never taken from the store (manifest.ts).
+  wanted = wanted.filter((e) => isState(tree, e.p));
   const local = new Map<string, TreeEntry>();
-  for (const e of (await walkTree(root, Number.MAX_SAFE_INTEGER)).entries) local.set(e.rel, e);
+  let walked = await walkTree(root, input.maxEntries);
+  if (walked.truncated) {
+    // A copy too large to compare: it goes whole, and everything comes from the store.
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.mkdir(root, { recursive: true, mode: 0o700 });
+    if (owner) await fs.chown(root, owner.uid, owner.gid);
+    walked = { entries: [], truncated: false };
+  }
+  for (const e of walked.entries) local.set(e.rel, e);
   const want = new Map(wanted.map((e) => [e.p, e]));
   // Every entry's parent is a directory of the save: nothing can be written through a link.
   for (const e of wanted) {
@@ -167,13 +184,13 @@ async function restoreTree(
     const have = local.get(e.p);
     const cached = known[e.p];
     if (have?.kind === 'f' && cached !== undefined && cached[0] === stampOf(have) && cached[1] === e.h) {
-      if ((have.mode & 0o7777) !== e.m) await fs.chmod(abs, e.m);
+      if ((have.mode & 0o7777) !== keptMode(e.m)) await fs.chmod(abs, keptMode(e.m));
     } else {
       const temp = path.join(staging, randomUUID());
       const got = await input.objects.getToFile(blobKey(input.sessionId, e.h as string), temp);
       if (got === undefined) throw damaged(input.sessionId, tree, e, 'is missing from the store');
       if (got !== e.h) throw damaged(input.sessionId, tree, e, 'does not match its checksum');
-      await fs.chmod(temp, e.m);
+      await fs.chmod(temp, keptMode(e.m));
       await give(temp);
       await fs.rename(temp, abs);
       fetchedFiles++;
@@ -185,7 +202,8 @@ async function restoreTree(
   // 5. Directory modes last: a read-only directory would refuse the files going in.
   for (const e of wanted.filter((w) => w.k === 'd')) {
     const have = local.get(e.p);
-    if (have === undefined || (have.mode & 0o7777) !== e.m) await fs.chmod(fsPath(root, e.p), e.m);
+    // lchmod does not exist on Linux; the entry is a directory this restore made or kept as one.
+    if (have === undefined || (have.mode & 0o7777) !== keptMode(e.m)) await fs.chmod(fsPath(root, e.p), keptMode(e.m));
   }
   return { hashes, files: files.length, fetchedFiles, fetchedBytes };
 }

@@ -7,10 +7,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fsPath } from '../workspace/index.js';
 import type { LocalIndex } from './local-index.js';
 import {
   blobKey,
@@ -18,6 +18,8 @@ import {
   headKey,
   manifestKey,
   sha256,
+  isState,
+  keptMode,
   TREES,
   type Head,
   type Manifest,
@@ -26,7 +28,7 @@ import {
 } from './manifest.js';
 import { PreconditionFailedError, type ObjectStore } from './objects.js';
 import { forEachLimited } from './pool.js';
-import { stampOf, walkTree, type TreeEntry } from './tree.js';
+import { inDir, openDirAt, realRootOf, stampOf, walkTree, type TreeEntry } from './tree.js';
 
 /** Files up to this size are read into memory, hashed and uploaded from the same bytes. */
 const IN_MEMORY_BYTES = 8 * 2 ** 20;
@@ -52,6 +54,10 @@ export interface SaveInput {
   knownBlobs: ReadonlySet<string>;
   index: LocalIndex;
   maxEntries: number;
+  /** Most file bytes a save may hold (the run's disk limit): a tree past it, sparse files included, is not saved. */
+  maxBytes: number;
+  /** Proves the lease is still this save's just before the head moves (false: it is not). */
+  confirmLease?: () => Promise<boolean>;
   now?: () => Date;
 }
 
@@ -65,6 +71,14 @@ export interface SaveResult {
   uploadedFiles: number;
   uploadedBytes: number;
   truncated: boolean;
+}
+
+/** The session is larger than a save holds (entries or bytes): the head stays where it was. */
+export class SaveTooLargeError extends Error {
+  constructor(what: string) {
+    super(`the session holds ${what}, more than a save holds; it was not saved`);
+    this.name = 'SaveTooLargeError';
+  }
 }
 
 /** Someone else moved the head since this worker read it: this save did not land. */
@@ -82,7 +96,8 @@ export class SaveConflictError extends Error {
 export async function saveSession(input: SaveInput): Promise<SaveResult> {
   const { objects, sessionId } = input;
   const generation = (input.previous?.head.generation ?? 0) + 1;
-  const staging = path.join(input.dirs.root, `save-staging-${randomUUID()}`);
+  // Outside the session's folder: on AgentCore that is a 1 GB mount, and a run never sees the service's tmp.
+  const staging = path.join(os.tmpdir(), `cca-save-${randomUUID()}`);
   const blobs = new Set(input.knownBlobs);
   const manifest: Manifest = { version: 1, cwd: input.dirs.workspace, trees: { workspace: [], home: [], git: [] }, truncated: false };
   const index: LocalIndex = { generation, clean: true, hashes: {} };
@@ -91,30 +106,36 @@ export async function saveSession(input: SaveInput): Promise<SaveResult> {
   let uploadedBytes = 0;
   await fs.mkdir(staging, { recursive: true, mode: 0o700 });
   try {
+    let bytes = 0;
     for (const tree of TREES) {
       const root = input.dirs[tree];
       const walked = await walkTree(root, input.maxEntries);
-      manifest.truncated ||= walked.truncated;
+      // Half a tree saved would be restored as the whole of it elsewhere: nothing moves instead.
+      if (walked.truncated) throw new SaveTooLargeError(`more than ${input.maxEntries} entries in its ${tree}`);
+      for (const e of walked.entries) if (e.kind === 'f' && isState(tree, e.rel)) bytes += e.size;
+      if (bytes > input.maxBytes) throw new SaveTooLargeError(`more than ${Math.round(input.maxBytes / 2 ** 20)} MiB of files`);
+      const realRoot = walked.entries.length === 0 ? root : await realRootOf(root);
       const known = input.index.hashes[tree] ?? {};
       const hashes: Record<string, [string, string]> = {};
       const entries: ManifestEntry[] = [];
       const toRead: TreeEntry[] = [];
       for (const e of walked.entries) {
-        if (e.kind === 'd') entries.push({ p: e.rel, k: 'd', m: e.mode });
-        else if (e.kind === 'l') entries.push({ p: e.rel, k: 'l', m: e.mode, t: e.target as string });
+        if (!isState(tree, e.rel)) continue;
+        if (e.kind === 'd') entries.push({ p: e.rel, k: 'd', m: keptMode(e.mode) });
+        else if (e.kind === 'l') entries.push({ p: e.rel, k: 'l', m: keptMode(e.mode), t: e.target as string });
         else {
           const cached = known[e.rel];
           const stamp = stampOf(e);
           if (cached !== undefined && cached[0] === stamp) {
-            entries.push({ p: e.rel, k: 'f', h: cached[1], n: e.size, m: e.mode });
+            entries.push({ p: e.rel, k: 'f', h: cached[1], n: e.size, m: keptMode(e.mode) });
             hashes[e.rel] = cached;
           } else toRead.push(e);
         }
       }
       await forEachLimited(toRead, PARALLEL, async (e) => {
-        const read = await readAndUpload(objects, sessionId, root, e, staging, blobs);
+        const read = await readAndUpload(objects, sessionId, realRoot, e, staging, blobs);
         if (read === undefined) return; // Gone, or no longer a regular file: not state.
-        entries.push({ p: e.rel, k: 'f', h: read.sha, n: read.size, m: e.mode });
+        entries.push({ p: e.rel, k: 'f', h: read.sha, n: read.size, m: keptMode(e.mode) });
         hashes[e.rel] = [stampOf(e), read.sha];
         if (read.uploaded) {
           uploadedFiles++;
@@ -141,6 +162,7 @@ export async function saveSession(input: SaveInput): Promise<SaveResult> {
     saved_at: (input.now?.() ?? new Date()).toISOString(),
     ...input.fields,
   };
+  if (input.confirmLease !== undefined && !(await input.confirmLease())) throw new SaveConflictError(sessionId);
   let etag: string;
   try {
     etag = await objects.put(
@@ -149,24 +171,37 @@ export async function saveSession(input: SaveInput): Promise<SaveResult> {
       input.previous === undefined ? { ifNoneMatch: '*' } : { ifMatch: input.previous.etag },
     );
   } catch (err) {
-    if (err instanceof PreconditionFailedError) throw new SaveConflictError(sessionId);
-    throw err;
+    if (!(err instanceof PreconditionFailedError)) throw err;
+    // A retried write whose first attempt landed answers 412 too: the head naming this manifest is this save.
+    const now = await objects.get(headKey(sessionId));
+    const landed = now !== undefined && (JSON.parse(now.body.toString('utf8')) as Partial<Head>).manifest?.key === mKey;
+    if (!landed) throw new SaveConflictError(sessionId);
+    etag = now.etag;
   }
   return { head, etag, index, blobs, files, uploadedFiles, uploadedBytes, truncated: manifest.truncated };
 }
 
-/** Reads one file (never through a link), uploads it if the store lacks its content, returns its hash. */
+/** Reads one file (never through a link, at any component), uploads it if the store lacks its content, returns its hash. */
 async function readAndUpload(
   objects: ObjectStore,
   sessionId: string,
-  root: string,
+  realRoot: string,
   e: TreeEntry,
   staging: string,
   blobs: Set<string>,
 ): Promise<{ sha: string; size: number; uploaded: boolean } | undefined> {
   let handle: fs.FileHandle;
+  const cut = e.rel.lastIndexOf('/');
   try {
-    handle = await fs.open(fsPath(root, e.rel), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const dir = await openDirAt(realRoot, cut < 0 ? '' : e.rel.slice(0, cut));
+    try {
+      handle = await fs.open(
+        inDir(dir, e.rel.slice(cut + 1)),
+        constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
+      );
+    } finally {
+      await dir.close();
+    }
   } catch {
     return undefined;
   }

@@ -50,7 +50,7 @@ export function executionRole(scope: Construct, props: ExecutionRoleProps): iam.
 }
 
 function executionGrants(props: ExecutionRoleProps): Grant[] {
-  const objects = (kind: 'outputs' | 'sessions' | 'inputs') =>
+  const objects = (kind: 'outputs' | 'sessions' | 'inputs' | 'owners') =>
     props.bucket.arnForObjects(`${storageKeyPrefix(props.storagePrefix, kind)}*`);
   return [
     [
@@ -74,21 +74,24 @@ function executionGrants(props: ExecutionRoleProps): Grant[] {
       new iam.PolicyStatement({
         sid: 'SessionState',
         // Under sessions/<id>/: state.json, events/, invocations/ (mirrored for the API Lambda),
-        // lease.json (conditional PUTs with If-None-Match / If-Match, GET, DELETE) and saved/
-        // (head.json, manifests/, blobs/: PUT, GET, DELETE). Multipart uploads of large blobs
-        // need the abort; conditional writes need nothing beyond PutObject.
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        // lease.json (conditional PUTs with If-None-Match / If-Match) and saved/ (head.json,
+        // manifests/, blobs/). Multipart uploads of large blobs need the abort; conditional writes
+        // need nothing beyond PutObject. No DeleteObject (nothing is deleted) and no ListBucket: a
+        // run on AgentCore can use this role, and listing would hand it every session's id (a GET
+        // of a missing key then answers 403, which the runtime reads as "not there").
+        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
         resources: [objects('sessions')],
       }),
-      'Session objects are keyed by session id (sessions/<id>/state.json, lease.json, saved/...), created at run time; limited to the sessions/ prefix of the one bucket, and DeleteObject there only.',
+      'Session objects are keyed by session id (sessions/<id>/state.json, lease.json, saved/...), created at run time; limited to the sessions/ prefix of the one bucket.',
     ],
     [
+      // Ownership is the API Lambda's record: the runtime (and so a run holding its credentials)
+      // must never write it, whatever the Allow above covers.
       new iam.PolicyStatement({
-        sid: 'ListSessionState',
-        actions: ['s3:ListBucket'],
-        resources: [props.bucket.bucketArn],
-        // A restore lists what a session saved; the condition keeps listing to sessions/.
-        conditions: { StringLike: { 's3:prefix': `${storageKeyPrefix(props.storagePrefix, 'sessions')}*` } },
+        sid: 'NeverOwnership',
+        effect: iam.Effect.DENY,
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [`${props.bucket.bucketArn}/${storageKeyPrefix(props.storagePrefix, 'sessions')}*/owner.json`, objects('owners')],
       }),
     ],
     [

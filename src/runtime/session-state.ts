@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../errors/index.js';
+import { AppError, NotFoundError } from '../errors/index.js';
+import { writeShadowConfig } from '../codebase/index.js';
 import { SessionStoreUnavailableError, type DurableSessions, type Claim, type SessionTrees } from '../durable/index.js';
 import type { SessionEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
@@ -15,7 +16,6 @@ import type { RepositoryInfo } from '../schemas/changes.js';
 import type { SessionStateReport } from '../schemas/responses.js';
 import type { SessionRepo } from '../sessions/index.js';
 import { sessionDirs, type SessionDirs } from '../workspace/index.js';
-import { assertVisible } from './admission.js';
 
 /** Events a checkpoint reserves for the invocation it interrupts: a worker continuing after a crash numbers past them. */
 const CHECKPOINT_EVENT_RESERVE = 10_000;
@@ -40,13 +40,14 @@ export interface ClaimResult {
 /**
  * Takes the session for this invocation (409 while another worker or request has it; 404 when its
  * saved owner is another key), and takes in its saved record when this worker's copy is not the
- * saved generation, so the run resumes the saved conversation and event ids continue.
+ * saved generation (or this worker's database has no record of it), so the run resumes the saved
+ * conversation and event ids continue. Who owns the session is checked before its lease is taken:
+ * a stranger's probe must neither hold nor reveal another key's session.
  *
- * When the store cannot be reached, a session this worker has (or a new one) runs anyway on its
- * own copy, unsaved and said so in the output: storage that is down must not fail a run that would
- * otherwise succeed. A session this worker has never seen is refused then (502): running it would
- * start it afresh without its history.
- * @example const { claim } = await claimSession(deps, config.sessionsBase, { sessionId, invocationId, ownerKeyId, isNew });
+ * When the store cannot be reached, only a session that cannot exist anywhere yet (an id this
+ * service just made) runs, unsaved and said so in the output: any other may have a newer save
+ * elsewhere, and running this worker's copy would fork it. Those get 502 until the store answers.
+ * @example const { claim } = await claimSession(deps, config.sessionsBase, { sessionId, invocationId, ownerKeyId, isNew }, log);
  */
 export async function claimSession(
   deps: StateDeps,
@@ -59,20 +60,23 @@ export async function claimSession(
   if (durable === undefined) return {};
   let claim: Claim;
   try {
+    const saved = await durable.peekHead(sessionId);
+    if (saved !== undefined) assertSameOwner(sessionId, ownerKeyId, saved.owner, sessions.getSession(sessionId));
     claim = await durable.claim(sessionId, invocationId);
   } catch (err) {
-    if (!(err instanceof SessionStoreUnavailableError) || (!ids.isNew && sessions.getSession(sessionId) === undefined)) throw err;
-    log.warn({ err, session_id: sessionId }, "the session store cannot be reached: running on this worker's copy, unsaved");
+    if (!(err instanceof SessionStoreUnavailableError) || !ids.isNew) throw err;
+    log.warn({ session_id: sessionId }, "the session store cannot be reached: running a new session on this worker's copy, unsaved");
     return {
-      unsaved: `${err.message.replace(/ Retry shortly;.*$/, '')} The invocation ran on this worker's copy of the session and was not saved; the next invocation here saves it.`,
+      unsaved:
+        'The session store could not be reached, so this new session was not saved; its next invocation here saves it, if the store answers by then.',
     };
   }
   try {
     const head = claim.head;
     if (head !== undefined) {
       const local = sessions.getSession(sessionId);
-      // A saved session of another key is as invisible as a local one.
-      assertVisible(sessionId, ownerKeyId, local ?? { owner_key_id: head.owner }, { mayNotExist: true });
+      // Checked again on the head the lease now guards (it may have moved since the peek).
+      assertSameOwner(sessionId, ownerKeyId, head.owner, local);
       // A copy to restore, or one this worker's database has no record of (a new microVM on the
       // session's persistent mount): the saved record is taken in.
       if (local === undefined || (await durable.needsRestore(claim, treesOf(sessionDirs(sessionsBase, sessionId))))) {
@@ -90,6 +94,22 @@ export async function claimSession(
     await claim.lease.release();
     throw err;
   }
+}
+
+/**
+ * A saved session belongs to the key recorded in its head: another key gets the 404 of a session
+ * that does not exist, and so does a local record of it that names another owner than the save (a
+ * key that sent files to an id another key's session has elsewhere).
+ */
+function assertSameOwner(
+  sessionId: string,
+  ownerKeyId: string | undefined,
+  savedOwner: string | null,
+  local: { owner_key_id: string | null } | undefined,
+): void {
+  const foreign = ownerKeyId !== undefined && savedOwner !== ownerKeyId;
+  const split = local !== undefined && local.owner_key_id !== savedOwner;
+  if (foreign || split) throw new NotFoundError(`Session ${sessionId} was not found; omit session_id to start a new session.`);
 }
 
 /**
@@ -111,7 +131,7 @@ export async function restoreForRun(
     const started = Date.now();
     deps.events.emit(ids.sessionId, ids.invocationId, { type: 'workspace.preparing', data: { phase: 'restoring' } });
     try {
-      const r = await durable.restore(claim, trees);
+      const r = await restoreTrees(durable, claim, trees);
       restored = {
         generation: claim.head.generation,
         files: r.files,
@@ -268,7 +288,7 @@ export async function withSessionHeld<T>(
   const durable = deps.durable as DurableSessions;
   try {
     const trees = treesOf(sessionDirs(sessionsBase, ids.sessionId));
-    if (await durable.needsRestore(claim, trees)) await durable.restore(claim, trees);
+    if (await durable.needsRestore(claim, trees)) await restoreTrees(durable, claim, trees);
     const result = await work();
     const session = deps.sessions.getSession(ids.sessionId);
     await durable
@@ -286,4 +306,11 @@ export async function withSessionHeld<T>(
   } finally {
     await claim.lease.release();
   }
+}
+
+/** Restores, then gives the git record the service's own config (never the store's). */
+async function restoreTrees(durable: DurableSessions, claim: Claim, trees: SessionTrees) {
+  const restored = await durable.restore(claim, trees);
+  if (await stat(path.join(trees.git, 'HEAD')).catch(() => undefined)) await writeShadowConfig(trees.git);
+  return restored;
 }

@@ -85,6 +85,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
         objects: s3 ? new S3Objects(s3.client, s3.bucket, s3.prefix) : new DirObjects(path.join(config.dataDir, 'artifacts')),
         leaseMs: config.sessionState.leaseMs,
         maxEntries: config.limits.maxRunEntries,
+        maxBytes: config.runResources.diskMb * 2 ** 20,
         worker: workerName(config.dataDir),
         logger: logger.child({ component: 'session-state' }),
       })
