@@ -19,7 +19,15 @@ export interface LambdaConfig {
   /** Region and S3 endpoint, parsed as the runtime parses them (AWS_REGION, AWS_ENDPOINT_URL_S3, CCA_S3_FORCE_PATH_STYLE). */
   aws: AwsConfig;
   limits: Limits;
+  /**
+   * How long `GET /sessions/{id}/events` waits for a new event of a running session before it
+   * answers without one (EVENTS_WAIT_S, 0-25, default 20): under API Gateway's 29 s limit.
+   */
+  eventsWaitS: number;
 }
+
+/** The longest long-poll: API Gateway ends a REST integration at 29 s, and the answer needs some of it. */
+export const MAX_EVENTS_WAIT_S = 25;
 
 /** The variables of the runtime's own configuration the Lambda shares: limits, region, S3 endpoint. */
 const SHARED_VARIABLES = [
@@ -82,7 +90,18 @@ export function loadLambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
     agentCoreEndpoint: nonEmpty(env.AGENTCORE_ENDPOINT),
     aws: parsed.aws,
     limits: parsed.limits,
+    eventsWaitS: eventsWait(env.EVENTS_WAIT_S),
   };
+}
+
+function eventsWait(raw: string | undefined): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return 20;
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds > MAX_EVENTS_WAIT_S) {
+    throw new ConfigError(`EVENTS_WAIT_S must be a number of seconds from 0 to ${MAX_EVENTS_WAIT_S}; got "${value}".`);
+  }
+  return seconds;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
