@@ -68,10 +68,22 @@ async function migrateOne(objects: SessionObjects, prefix: string, sessionId: st
   if (owner === undefined) return undefined;
   const wrote: string[] = [];
   const entry = { session_id: sessionId, created_at: owner.created_at };
-  if (await objects.createJson(ownerIndexKey(prefix, owner.owner, owner.created_at, sessionId), entry)) wrote.push('index');
+  if (await createMissing(objects, ownerIndexKey(prefix, owner.owner, owner.created_at, sessionId), entry)) wrote.push('index');
   const state = await readState(objects, prefix, sessionId);
-  if (state !== undefined && (await objects.createJson(invocationKey(prefix, sessionId, state.invocation_id), invocationRecordOf(state)))) {
+  if (
+    state !== undefined &&
+    (await createMissing(objects, invocationKey(prefix, sessionId, state.invocation_id), invocationRecordOf(state)))
+  ) {
     wrote.push('record');
   }
   return wrote;
+}
+
+/**
+ * Writes `key` unless it exists: read first (what a second run finds, and the only check some
+ * S3-compatible servers honour), then a conditional write against a concurrent writer.
+ */
+async function createMissing(objects: SessionObjects, key: string, value: unknown): Promise<boolean> {
+  if ((await objects.getText(key)) !== undefined) return false;
+  return objects.createJson(key, value);
 }

@@ -35,6 +35,8 @@ export interface SessionObjects {
   createJson(key: string, value: unknown): Promise<boolean>;
   /** Writes `key`, replacing what was there. */
   putJson(key: string, value: unknown): Promise<void>;
+  /** Writes `key` as text (JSON lines), replacing what was there. */
+  putText(key: string, text: string): Promise<void>;
   /** One page of the keys under a prefix. */
   list(prefix: string, opts?: ListOptions): Promise<ListPage>;
 }
@@ -90,6 +92,9 @@ export function s3Objects(s3: S3Client, bucket: string): SessionObjects {
     },
     async putJson(key, value) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+    },
+    async putText(key, text) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'application/x-ndjson' }));
     },
     async list(prefix, opts = {}) {
       const res = await s3.send(
@@ -164,6 +169,9 @@ export function memoryObjects(): SessionObjects & { readonly data: Map<string, s
     },
     async putJson(key, value) {
       data.set(key, JSON.stringify(value));
+    },
+    async putText(key, text) {
+      data.set(key, text);
     },
     async list(prefix, opts = {}) {
       const after = opts.token ?? opts.startAfter ?? '';

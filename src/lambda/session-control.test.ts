@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeLambda, fromRuntime, lambdaEvent, ok, seed } from '../../test/support/lambda-deps.js';
 import { invocationKey, stateKey } from '../state/index.js';
 import { createHandler } from './app.js';
+import { eventsAfter } from './event-log.js';
 
 const ID = 'session-control-'.padEnd(40, 'x');
 const NOW = '2025-01-01T01:00:00.000Z';
@@ -77,6 +78,13 @@ describe('POST /sessions/{id}/cancel on AWS', () => {
       status: 'cancelled',
       started_at: '2025-01-01T00:58:00.000Z',
       ended_at: NOW,
+    });
+    const [completed] = await eventsAfter(objects, 'p', ID, 0);
+    expect(completed).toMatchObject({
+      id: 1,
+      invocation_id: 'inv-1',
+      type: 'invocation.completed',
+      data: { status: 'cancelled', output: null },
     });
     expect(logs).toContainEqual(
       expect.objectContaining({ level: 'info', fields: expect.objectContaining({ session_id: ID, stopped: 'stopped' }) }),

@@ -13,7 +13,16 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import { PERMISSION_BODY_MESSAGE, type ControlRequest } from '../http/index.js';
 import { PermissionAnswerSchema, type CancelAccepted } from '../schemas/control.js';
-import { invocationKey, invocationRecordOf, stateKey, type InvocationRecord, type SessionStateRecord } from '../state/index.js';
+import type { SessionEvent } from '../schemas/events.js';
+import {
+  eventSegmentKey,
+  invocationKey,
+  invocationRecordOf,
+  stateKey,
+  type InvocationRecord,
+  type SessionStateRecord,
+} from '../state/index.js';
+import { lastEvent } from './event-log.js';
 import type { LambdaDeps } from './deps.js';
 import { bodyText, jsonResult, rawResult } from './http.js';
 import { RuntimeUnavailableError } from './runtime.js';
@@ -47,18 +56,32 @@ export async function cancelSession(sessionId: string, keyId: string, deps: Lamb
 }
 
 /**
- * Ends the session's microVM and records its invocation as cancelled (state and record), as the
- * runtime would have.
+ * Ends the session's microVM and records its invocation as cancelled (record, last event, state),
+ * as the runtime would have. The event takes the id after the log's last: a runtime that later
+ * continues the session from its own count writes its next segment over it, which loses nothing
+ * of that later run.
  */
 async function stopDeadSession(state: SessionStateRecord, deps: LambdaDeps): Promise<CancelAccepted> {
   const { objects, config } = deps;
   const sessionId = state.session_id;
   const stopped = await deps.runtime.stop(sessionId);
   deps.logInfo('stopped a session whose runtime no longer ran it', { session_id: sessionId, invocation_id: state.invocation_id, stopped });
-  const ended: SessionStateRecord = { ...state, status: 'cancelled', updated_at: deps.now().toISOString() };
+  const at = deps.now().toISOString();
+  const ended: SessionStateRecord = { ...state, status: 'cancelled', updated_at: at };
   const key = invocationKey(config.prefix, sessionId, state.invocation_id);
   const record = (await objects.getJson(key)) as Partial<InvocationRecord> | undefined;
   await objects.putJson(key, invocationRecordOf(ended, typeof record?.started_at === 'string' ? record.started_at : undefined));
+  // The run's last event, as the runtime would have written it: whoever follows the events sees it end.
+  const id = ((await lastEvent(objects, config.prefix, sessionId))?.id ?? 0) + 1;
+  const completed: SessionEvent = {
+    id,
+    session_id: sessionId,
+    invocation_id: state.invocation_id,
+    at,
+    type: 'invocation.completed',
+    data: { status: 'cancelled', output: null },
+  };
+  await objects.putText(eventSegmentKey(config.prefix, sessionId, id), `${JSON.stringify(completed)}\n`);
   await objects.putJson(stateKey(config.prefix, sessionId), ended);
   return { session_id: sessionId, invocation_id: state.invocation_id, status: 'cancelling' };
 }
