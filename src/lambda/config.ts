@@ -4,6 +4,7 @@
  * same variables and defaults, so the Lambda refuses exactly what the runtime would.
  */
 import { ConfigError, loadConfig, type AwsConfig, type Limits } from '../config/index.js';
+import { DEFAULT_KEY_LIMITS } from '../keys/key-limits.js';
 
 export interface LambdaConfig {
   /** ARN of the AgentCore Runtime that runs the agent. */
@@ -24,6 +25,11 @@ export interface LambdaConfig {
    * answers without one (EVENTS_WAIT_S, 0-25, default 20): under API Gateway's 29 s limit.
    */
   eventsWaitS: number;
+  /**
+   * Runs one API key may have in progress at once (KEY_MAX_CONCURRENT, 0-1000, default 4 as a local
+   * key's max_concurrent; 0: no cap).
+   */
+  keyMaxConcurrent: number;
 }
 
 /** The longest long-poll: API Gateway ends a REST integration at 29 s, and the answer needs some of it. */
@@ -91,7 +97,17 @@ export function loadLambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
     aws: parsed.aws,
     limits: parsed.limits,
     eventsWaitS: eventsWait(env.EVENTS_WAIT_S),
+    keyMaxConcurrent: keyMaxConcurrent(env.KEY_MAX_CONCURRENT),
   };
+}
+
+function keyMaxConcurrent(raw: string | undefined): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return DEFAULT_KEY_LIMITS.maxConcurrent;
+  if (!/^\d+$/.test(value) || Number(value) > 1000) {
+    throw new ConfigError(`KEY_MAX_CONCURRENT must be a whole number from 0 (no cap) to 1000; got "${value}".`);
+  }
+  return Number(value);
 }
 
 function eventsWait(raw: string | undefined): number {

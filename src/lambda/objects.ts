@@ -3,7 +3,7 @@
  * against an S3-compatible server in tests), an in-memory map in unit tests. Download links are the
  * runtime's own S3ArtifactStore's business.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 const TORN_READ_ATTEMPTS = 3;
 
@@ -39,6 +39,8 @@ export interface SessionObjects {
   putText(key: string, text: string): Promise<void>;
   /** One page of the keys under a prefix. */
   list(prefix: string, opts?: ListOptions): Promise<ListPage>;
+  /** Deletes `key` (nothing happens when there is none). */
+  delete(key: string): Promise<void>;
 }
 
 /**
@@ -95,6 +97,9 @@ export function s3Objects(s3: S3Client, bucket: string): SessionObjects {
     },
     async putText(key, text) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: 'application/x-ndjson' }));
+    },
+    async delete(key) {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     async list(prefix, opts = {}) {
       const res = await s3.send(
@@ -172,6 +177,9 @@ export function memoryObjects(): SessionObjects & { readonly data: Map<string, s
     },
     async putText(key, text) {
       data.set(key, text);
+    },
+    async delete(key) {
+      data.delete(key);
     },
     async list(prefix, opts = {}) {
       const after = opts.token ?? opts.startAfter ?? '';
