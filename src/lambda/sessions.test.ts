@@ -58,6 +58,10 @@ describe('GET /sessions on AWS', () => {
     [{ limit: '0' }, 'limit must be an integer from 1 to 100.'],
     [{ limit: 'many' }, 'limit must be an integer from 1 to 100.'],
     [{ cursor: 'not-ours' }, 'cursor is not one this API returned; pass next_cursor from the previous page unchanged.'],
+    [
+      { cursor: Buffer.from(JSON.stringify(['yesterday', 's'])).toString('base64url') },
+      'cursor is not one this API returned; pass next_cursor from the previous page unchanged.',
+    ],
   ])('answers %o with the local 400', async (query, message) => {
     const { deps } = fakeLambda();
     const res = await createHandler(deps)(get('/sessions', query));

@@ -4,8 +4,8 @@
  * with fresh download links.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { NotFoundError } from '../errors/index.js';
-import { decodeSessionCursor, encodeSessionCursor, ListSessionsQuery, SessionDetailQuery } from '../http/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { CURSOR_MESSAGE, decodeSessionCursor, encodeSessionCursor, ListSessionsQuery, SessionDetailQuery } from '../http/index.js';
 import type { SessionList } from '../schemas/responses.js';
 import type { LambdaDeps } from './deps.js';
 import { jsonResult } from './http.js';
@@ -36,6 +36,8 @@ export async function listSessions(event: APIGatewayProxyEvent, keyId: string, d
   const { config, objects } = deps;
   const { limit, cursor } = parseQuery(ListSessionsQuery, event);
   const after = decodeSessionCursor(cursor);
+  // The cursor becomes a key to list after: one whose time is no date is no cursor of ours.
+  if (after !== undefined && !Number.isFinite(Date.parse(after.createdAt))) throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' });
   const page = await listOwnedSessions(objects, config.prefix, keyId, limit, after && { sessionId: after.id, createdAt: after.createdAt });
   // The index is written only for the key that claimed the session: its entries are the caller's.
   const sessions = await mapLimit(page.entries, 8, async ({ sessionId, createdAt }) => {
