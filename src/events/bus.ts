@@ -10,6 +10,8 @@ export type EventListener = (event: SessionEvent) => void;
 export interface EventBusOptions {
   /** Told when a listener throws; the other listeners still get the event. */
   onListenerError?: (error: unknown, event: SessionEvent) => void;
+  /** Told of every event of every session, first (the event log mirror); must not throw. */
+  onPublish?: (event: SessionEvent) => void;
 }
 
 /**
@@ -23,6 +25,7 @@ export class EventBus {
 
   /** Delivers `event` to every listener of its session. */
   publish(event: SessionEvent): void {
+    this.options.onPublish?.(event);
     const set = this.listeners.get(event.session_id);
     if (set === undefined) return;
     // A copy, so a listener that unsubscribes (or subscribes another) mid-delivery changes nothing now.

@@ -22,7 +22,7 @@ export const InvocationRequest = z
       .enum(PERMISSION_MODES, { error: `permission_mode must be one of: ${PERMISSION_MODES.join(', ')}.` })
       .meta({
         description:
-          'What the agent may do; nothing ever waits for an answer that cannot come. `acceptEdits` (default): the allowed tools, inside the workspace. `acceptAll`: anything. `manual`: each tool use that needs approval emits a `permission.request` event and waits for POST /sessions/{id}/permissions/{request_id} (under `cca serve`; denied after `approval_timeout_s`, or at once on the bare runtime). The SDK names also work: `default` (= manual), `plan` (plans, runs nothing), `bypassPermissions` (= acceptAll), `dontAsk` (the allowed tools only).',
+          'What the agent may do; nothing ever waits for an answer that cannot come. `acceptEdits` (default): the allowed tools, inside the workspace. `acceptAll`: anything. `manual`: each tool use that needs approval emits a `permission.request` event and waits for POST /sessions/{id}/permissions/{request_id} (under `cca serve`, or on AWS through the API; denied after `approval_timeout_s`, or at once on a bare runtime without S3 storage). The SDK names also work: `default` (= manual), `plan` (plans, runs nothing), `bypassPermissions` (= acceptAll), `dontAsk` (the allowed tools only).',
       })
       .optional(),
     allowed_tools: z

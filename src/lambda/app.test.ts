@@ -1,74 +1,18 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../config/index.js';
-import { createHandler, routeOf } from './app.js';
-import type { LambdaDeps } from './deps.js';
-import { memoryObjects } from './objects.js';
+import { describe, expect, it } from 'vitest';
+import { fakeLambda, lambdaEvent, ok } from '../../test/support/lambda-deps.js';
+import { createHandler } from './app.js';
 import { ownerKey } from './owners.js';
 import type { RuntimeAnswer } from './runtime.js';
 
 const LONG_ID = 'mine-'.padEnd(40, 'x');
 
-function event(o: {
-  method?: string;
-  path?: string;
-  resource?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  keyId?: string | null;
-  pathParameters?: Record<string, string>;
-}): APIGatewayProxyEvent {
-  const path = o.path ?? '/invoke';
-  return {
-    httpMethod: o.method ?? 'POST',
-    path,
-    resource: o.resource ?? path,
-    pathParameters: o.pathParameters ?? null,
-    headers: o.headers ?? {},
-    body: o.body === undefined ? null : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
-    isBase64Encoded: false,
-    requestContext: {
-      domainName: 'abc.execute-api.us-east-1.amazonaws.com',
-      stage: 'prod',
-      path: `/prod${path}`,
-      identity: { apiKeyId: o.keyId === undefined ? 'key-a' : o.keyId },
-    },
-  } as unknown as APIGatewayProxyEvent;
-}
+/** Invoke routes by default, as API Gateway's `/invoke` resource delivers them. */
+const event = (o: Parameters<typeof lambdaEvent>[0]) => lambdaEvent({ resource: o.path ?? '/invoke', ...o });
 
 function setup(answer: (payload: Record<string, unknown>) => RuntimeAnswer | Promise<RuntimeAnswer>) {
-  const calls: { sessionId: string; payload: Record<string, unknown> }[] = [];
-  const objects = memoryObjects();
-  const logError = vi.fn();
-  const deps: LambdaDeps = {
-    config: {
-      runtimeArn: 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-b',
-      qualifier: 'DEFAULT',
-      bucket: 'bkt',
-      prefix: 'p',
-      agentCoreEndpoint: undefined,
-      aws: { region: 'us-east-1', s3Endpoint: undefined, s3ForcePathStyle: false },
-      limits: loadConfig({}, {}).limits,
-    },
-    runtime: {
-      async invoke(sessionId, payload) {
-        calls.push({ sessionId, payload });
-        return answer(payload);
-      },
-    },
-    objects,
-    store: { links: (key) => ({ s3_url: `s3://bkt/p/${key}`, console_url: 'c', download_url: 'd', expires_at: 'e' }) },
-    now: () => new Date('2025-01-01T00:00:00.000Z'),
-    logError,
-  };
-  return { handler: createHandler(deps), calls, objects, logError };
+  const fake = fakeLambda(answer);
+  return { handler: createHandler(fake.deps), calls: fake.calls, objects: fake.objects, logs: fake.logs };
 }
-
-const ok = (body: unknown = { output: { success: true } }): RuntimeAnswer => ({
-  status: 200,
-  contentType: 'application/json',
-  body: JSON.stringify(body),
-});
 
 describe('the API Lambda handler', () => {
   it("passes a sync run's answer through unchanged and records the caller as the session's owner", async () => {
@@ -154,7 +98,7 @@ describe('the API Lambda handler', () => {
     expect(short.statusCode).toBe(404);
     const unknown = await handler(event({ method: 'GET', path: '/invoke' }));
     expect(unknown.statusCode).toBe(404);
-    expect(JSON.parse(unknown.body).message).toMatch(/No route GET \/invoke/);
+    expect(JSON.parse(unknown.body).message).toMatch(/No route GET \/invoke\. The API on AWS has POST \/invoke, GET \/sessions, /);
   });
 
   it('answers a CORS preflight without a key', async () => {
@@ -165,18 +109,16 @@ describe('the API Lambda handler', () => {
   });
 
   it('logs an unexpected fault and answers an opaque 500', async () => {
-    const { handler, logError } = setup(() => {
+    const { handler, logs } = setup(() => {
       throw new TypeError('socket exploded');
     });
     const res = await handler(event({ body: { prompt: 'hi' } }));
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('socket exploded');
-    expect(logError).toHaveBeenCalledWith('unhandled error', expect.objectContaining({ error: 'TypeError: socket exploded' }));
-  });
-
-  it('finds routes behind a custom domain base path', () => {
-    expect(routeOf(event({ path: '/v1/invoke', resource: '/{proxy+}' }))).toEqual({ kind: 'invoke' });
-    expect(routeOf(event({ path: '/v1/sessions/a%2Fb', resource: '/{proxy+}' }))).toEqual({ kind: 'session', sessionId: 'a/b' });
-    expect(routeOf(event({ path: '/v1/other', resource: '/{proxy+}' }))).toBeUndefined();
+    expect(logs).toContainEqual({
+      level: 'error',
+      message: 'unhandled error',
+      fields: expect.objectContaining({ error: 'TypeError: socket exploded' }),
+    });
   });
 });

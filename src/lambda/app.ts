@@ -1,7 +1,9 @@
 /**
- * The API Lambda's routes over their dependencies: `POST /invoke` and `GET /sessions/{session_id}`,
- * dispatched to the agent runtime on Amazon Bedrock AgentCore. API Gateway has already enforced the
- * API key, rate, burst and quota of the usage plan; the Lambda only reads which key it was
+ * The API Lambda's routes over their dependencies: the local gateway's `POST /invoke` and its
+ * session routes that make sense without a local disk (list, detail, events, files, cancel,
+ * permission answers), dispatched to the agent runtime on Amazon Bedrock AgentCore and read from
+ * what it mirrors to the bucket. API Gateway has already enforced the API key, rate, burst and
+ * quota of the usage plan; the Lambda only reads which key it was
  * (`requestContext.identity.apiKeyId`) to keep sessions apart.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -9,27 +11,33 @@ import { ApiKeyForbiddenError, NotFoundError } from '../errors/index.js';
 import type { LambdaDeps } from './deps.js';
 import { errorResult, isExpected, PREFLIGHT_HEADERS } from './http.js';
 import { postInvoke } from './invoke.js';
-import { getSession } from './sessions.js';
+import { LAMBDA_ROUTES, matchRoute, type RouteName } from './router.js';
+import { answerPermission, cancelSession } from './session-control.js';
+import { sessionEvents } from './session-events.js';
+import { sessionFiles } from './session-files.js';
+import { getSession, listSessions } from './sessions.js';
 
 /** A Lambda handler of API Gateway proxy events. */
 export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
-/** The route an event asks for: by API Gateway resource, else by the end of its path (a `{proxy+}` resource). */
-export function routeOf(event: APIGatewayProxyEvent): { kind: 'invoke' } | { kind: 'session'; sessionId: string } | undefined {
-  if (event.resource === '/invoke') return { kind: 'invoke' };
-  const fromParam = event.pathParameters?.session_id;
-  if (event.resource === '/sessions/{session_id}' && fromParam !== undefined) return { kind: 'session', sessionId: fromParam };
-  if (/\/invoke\/?$/.test(event.path)) return { kind: 'invoke' };
-  const match = /\/sessions\/([^/]+)\/?$/.exec(event.path);
-  if (match?.[1] !== undefined) {
-    try {
-      return { kind: 'session', sessionId: decodeURIComponent(match[1]) };
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
+type RouteHandler = (
+  event: APIGatewayProxyEvent,
+  params: Record<string, string>,
+  keyId: string,
+  deps: LambdaDeps,
+) => Promise<APIGatewayProxyResult>;
+
+const HANDLERS: Record<RouteName, RouteHandler> = {
+  invoke: (event, _params, keyId, deps) => postInvoke(event, keyId, deps),
+  listSessions: (event, _params, keyId, deps) => listSessions(event, keyId, deps),
+  getSession: (event, params, keyId, deps) => getSession(event, params.session_id ?? '', keyId, deps),
+  sessionEvents: (event, params, keyId, deps) => sessionEvents(event, params.session_id ?? '', keyId, deps),
+  sessionFiles: (event, params, keyId, deps) => sessionFiles(event, params.session_id ?? '', keyId, deps),
+  cancelSession: (_event, params, keyId, deps) => cancelSession(params.session_id ?? '', keyId, deps),
+  answerPermission: (event, params, keyId, deps) => answerPermission(event, params.session_id ?? '', params.request_id ?? '', keyId, deps),
+};
+
+const ROUTE_LIST = LAMBDA_ROUTES.map((r) => `${r.method} ${r.path}`).join(', ');
 
 /**
  * Builds the handler over its dependencies.
@@ -42,10 +50,9 @@ export function createHandler(deps: LambdaDeps): ApiHandler {
       const keyId = event.requestContext?.identity?.apiKeyId;
       // Only reachable without a key if the method was deployed without `apiKeyRequired`.
       if (typeof keyId !== 'string' || keyId === '') throw new ApiKeyForbiddenError();
-      const route = routeOf(event);
-      if (route?.kind === 'invoke' && event.httpMethod === 'POST') return await postInvoke(event, keyId, deps);
-      if (route?.kind === 'session' && event.httpMethod === 'GET') return await getSession(route.sessionId, keyId, deps);
-      throw new NotFoundError(`No route ${event.httpMethod} ${event.path}. The API has POST /invoke and GET /sessions/{session_id}.`);
+      const match = matchRoute(event);
+      if (match === undefined) throw new NotFoundError(`No route ${event.httpMethod} ${event.path}. The API on AWS has ${ROUTE_LIST}.`);
+      return await HANDLERS[match.route.name](event, match.params, keyId, deps);
     } catch (err) {
       if (!isExpected(err)) {
         deps.logError('unhandled error', {

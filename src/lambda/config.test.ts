@@ -15,6 +15,8 @@ describe('loadLambdaConfig', () => {
       prefix: '',
       agentCoreEndpoint: undefined,
       aws: { region: 'us-east-1', s3Endpoint: undefined, s3ForcePathStyle: false },
+      eventsWaitS: 20,
+      keyMaxConcurrent: 4,
     });
     expect(config.limits.maxBodyBytes).toBe(1024 * 1024);
     expect(config.limits.maxTurnsLimit).toBe(200);
@@ -30,12 +32,16 @@ describe('loadLambdaConfig', () => {
       CCA_S3_FORCE_PATH_STYLE: '1',
       CCA_MAX_BODY_BYTES: '4096',
       CCA_MAX_TURNS_LIMIT: '20',
+      EVENTS_WAIT_S: '2.5',
+      KEY_MAX_CONCURRENT: '0',
     });
     expect(config).toMatchObject({
       prefix: 'team/agent',
       qualifier: 'live',
       agentCoreEndpoint: 'http://127.0.0.1:9000',
       aws: { region: 'us-east-1', s3Endpoint: 'http://127.0.0.1:9001', s3ForcePathStyle: true },
+      eventsWaitS: 2.5,
+      keyMaxConcurrent: 0,
     });
     expect(config.limits.maxBodyBytes).toBe(4096);
     expect(config.limits.maxTurnsLimit).toBe(20);
@@ -53,6 +59,9 @@ describe('loadLambdaConfig', () => {
     ['a bad bucket name', { ...BASE, BUCKET: 'Not_A_Bucket' }, /BUCKET must be an S3 bucket name/],
     ['a prefix with ".." in it', { ...BASE, STORAGE_PREFIX: 'a/../b' }, /STORAGE_PREFIX/],
     ['a bad limit', { ...BASE, CCA_MAX_BODY_BYTES: 'lots' }, /CCA_MAX_BODY_BYTES/],
+    ["a long-poll past API Gateway's limit", { ...BASE, EVENTS_WAIT_S: '29' }, /EVENTS_WAIT_S must be a number of seconds from 0 to 25/],
+    ['a long-poll that is no number', { ...BASE, EVENTS_WAIT_S: '-1' }, /EVENTS_WAIT_S/],
+    ['a run cap that is no count', { ...BASE, KEY_MAX_CONCURRENT: 'four' }, /KEY_MAX_CONCURRENT must be a whole number from 0/],
     ['a bad S3 endpoint', { ...BASE, AWS_ENDPOINT_URL_S3: 'localhost:9000' }, /AWS_ENDPOINT_URL_S3 must be an http\(s\) URL/],
   ])('refuses a missing or bad %s with a ConfigError naming it', (_name, env, message) => {
     expect(() => loadLambdaConfig(env)).toThrow(ConfigError);

@@ -4,6 +4,7 @@
  * same variables and defaults, so the Lambda refuses exactly what the runtime would.
  */
 import { ConfigError, loadConfig, type AwsConfig, type Limits } from '../config/index.js';
+import { DEFAULT_KEY_LIMITS } from '../keys/key-limits.js';
 
 export interface LambdaConfig {
   /** ARN of the AgentCore Runtime that runs the agent. */
@@ -19,7 +20,20 @@ export interface LambdaConfig {
   /** Region and S3 endpoint, parsed as the runtime parses them (AWS_REGION, AWS_ENDPOINT_URL_S3, CCA_S3_FORCE_PATH_STYLE). */
   aws: AwsConfig;
   limits: Limits;
+  /**
+   * How long `GET /sessions/{id}/events` waits for a new event of a running session before it
+   * answers without one (EVENTS_WAIT_S, 0-25, default 20): under API Gateway's 29 s limit.
+   */
+  eventsWaitS: number;
+  /**
+   * Runs one API key may have in progress at once (KEY_MAX_CONCURRENT, 0-1000, default 4 as a local
+   * key's max_concurrent; 0: no cap).
+   */
+  keyMaxConcurrent: number;
 }
+
+/** The longest long-poll: API Gateway ends a REST integration at 29 s, and the answer needs some of it. */
+export const MAX_EVENTS_WAIT_S = 25;
 
 /** The variables of the runtime's own configuration the Lambda shares: limits, region, S3 endpoint. */
 const SHARED_VARIABLES = [
@@ -82,7 +96,28 @@ export function loadLambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
     agentCoreEndpoint: nonEmpty(env.AGENTCORE_ENDPOINT),
     aws: parsed.aws,
     limits: parsed.limits,
+    eventsWaitS: eventsWait(env.EVENTS_WAIT_S),
+    keyMaxConcurrent: keyMaxConcurrent(env.KEY_MAX_CONCURRENT),
   };
+}
+
+function keyMaxConcurrent(raw: string | undefined): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return DEFAULT_KEY_LIMITS.maxConcurrent;
+  if (!/^\d+$/.test(value) || Number(value) > 1000) {
+    throw new ConfigError(`KEY_MAX_CONCURRENT must be a whole number from 0 (no cap) to 1000; got "${value}".`);
+  }
+  return Number(value);
+}
+
+function eventsWait(raw: string | undefined): number {
+  const value = nonEmpty(raw);
+  if (value === undefined) return 20;
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds > MAX_EVENTS_WAIT_S) {
+    throw new ConfigError(`EVENTS_WAIT_S must be a number of seconds from 0 to ${MAX_EVENTS_WAIT_S}; got "${value}".`);
+  }
+  return seconds;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

@@ -19,8 +19,12 @@ export interface LambdaDeps {
   /** Makes download links of stored files (the runtime's own S3ArtifactStore, same bucket and prefix). */
   store: Pick<ArtifactStore, 'links'>;
   now: () => Date;
+  /** Waits (the events long-poll); tests pass a faster one. */
+  sleep: (ms: number) => Promise<void>;
   /** Where unexpected faults are reported (CloudWatch Logs through stdout/stderr). */
   logError: (message: string, fields: Record<string, unknown>) => void;
+  /** Where notable actions are recorded (a session stopped by the Lambda). */
+  logInfo: (message: string, fields: Record<string, unknown>) => void;
 }
 
 /** How the AWS clients are made; tests replace either. */
@@ -55,6 +59,8 @@ export function buildDeps(config: LambdaConfig, factories: ClientFactories = def
     objects: s3Objects(s3, bucket),
     store: new S3ArtifactStore({ client: s3, bucket, prefix, expiresInSeconds: config.limits.downloadUrlTtlS, region: config.aws.region }),
     now: () => new Date(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     logError: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+    logInfo: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../errors/index.js';
 import { memoryObjects, type SessionObjects } from './objects.js';
 import { claimSession, ownerKey, visibleSession } from './owners.js';
+import { ownerIndexKey } from './owner-index.js';
 
 const ID = 'session-'.padEnd(40, 'x');
 const NOW = new Date('2025-01-01T12:00:00.000Z');
@@ -29,10 +30,14 @@ describe('session ownership in the bucket', () => {
     await expect(visibleSession(objects, 'p', ID, 'key-b')).rejects.toThrow(NotFoundError);
   });
 
-  it('creates a caller-named session on first use', async () => {
+  it('creates a caller-named session on first use, and indexes it under its key', async () => {
     const objects = memoryObjects();
     await claimSession(objects, '', ID, 'key-a', { isNew: false, now: NOW });
     await expect(visibleSession(objects, '', ID, 'key-a')).resolves.toMatchObject({ owner: 'key-a' });
+    expect(JSON.parse(objects.data.get(ownerIndexKey('', 'key-a', NOW.toISOString(), ID)) ?? '{}')).toEqual({
+      session_id: ID,
+      created_at: NOW.toISOString(),
+    });
     await expect(visibleSession(objects, '', `other-${ID}`, 'key-a')).rejects.toThrow(`Session other-${ID} was not found.`);
   });
 
@@ -40,7 +45,7 @@ describe('session ownership in the bucket', () => {
     const objects = memoryObjects();
     // Another container creates it between our read and our conditional write.
     const racing: SessionObjects = {
-      getJson: objects.getJson,
+      ...objects,
       async createJson(key, value) {
         await objects.createJson(key, { owner: 'key-b', created_at: NOW.toISOString() });
         return objects.createJson(key, value);
@@ -51,7 +56,7 @@ describe('session ownership in the bucket', () => {
   });
 
   it('asks to retry while a concurrent creation is still in flight', async () => {
-    const inFlight: SessionObjects = { getJson: async () => undefined, createJson: async () => false };
+    const inFlight: SessionObjects = { ...memoryObjects(), getJson: async () => undefined, createJson: async () => false };
     await expect(claimSession(inFlight, '', ID, 'key-a', { isNew: true, now: NOW })).rejects.toThrow(/being created by another request/);
   });
 

@@ -5,6 +5,7 @@
  */
 import { BusyError, NotFoundError } from '../errors/index.js';
 import { prefixed, type SessionObjects } from './objects.js';
+import { indexSession } from './owner-index.js';
 
 export interface OwnerRecord {
   /** API Gateway's id of the API key that created the session. */
@@ -23,6 +24,19 @@ export function ownerKey(prefix: string, sessionId: string): string {
  * @example await claimSession(objects, '', sessionId, apiKeyId, { isNew: true, now: new Date() });
  */
 export async function claimSession(
+  objects: SessionObjects,
+  prefix: string,
+  sessionId: string,
+  keyId: string,
+  opts: { isNew: boolean; now: Date },
+): Promise<OwnerRecord> {
+  const record = await claimOwner(objects, prefix, sessionId, keyId, opts);
+  // Each claim (re)writes the session's entry in its key's index: one that failed before heals here.
+  await indexSession(objects, prefix, sessionId, record);
+  return record;
+}
+
+async function claimOwner(
   objects: SessionObjects,
   prefix: string,
   sessionId: string,
@@ -54,7 +68,8 @@ export async function visibleSession(objects: SessionObjects, prefix: string, se
   return mustOwn(existing, sessionId, keyId, notFoundToRead);
 }
 
-async function readOwner(objects: SessionObjects, key: string): Promise<OwnerRecord | undefined> {
+/** A session's owner record; undefined when there is none. */
+export async function readOwner(objects: SessionObjects, key: string): Promise<OwnerRecord | undefined> {
   const value = await objects.getJson(key);
   if (value === undefined) return undefined;
   const record = value as Partial<OwnerRecord> | null;

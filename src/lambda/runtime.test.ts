@@ -1,7 +1,7 @@
-import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore';
+import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand, StopRuntimeSessionCommand } from '@aws-sdk/client-bedrock-agentcore';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BusyError, ConflictError, ThrottledError, ValidationError } from '../errors/index.js';
+import { BusyError, ConflictError, NotFoundError, ThrottledError, ValidationError } from '../errors/index.js';
 import { agentCoreInvoker, runtimeError, RuntimeUnavailableError } from './runtime.js';
 
 const ARN = 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/cca_agent-AbCdEf1234';
@@ -33,6 +33,12 @@ describe('runtimeError', () => {
     expect(runtimeError(named('AccessDeniedException', 'User arn:aws:iam::1:role/x is not authorized'), ID).message).toBe(
       "The agent runtime could not be invoked (AccessDeniedException); the operator can find the cause in the API function's logs.",
     );
+  });
+
+  it("lets a request say what the runtime's statuses mean for it", () => {
+    const gone = new NotFoundError('No pending permission request r in session s.');
+    expect(runtimeError(fromRuntime(404), ID, { 404: () => gone })).toBe(gone);
+    expect(runtimeError(fromRuntime(409), ID, { 404: () => gone })).toBeInstanceOf(ConflictError);
   });
 
   it('keeps errors that are already ours', () => {
@@ -71,5 +77,18 @@ describe('agentCoreInvoker', () => {
   it('throws mapped errors', async () => {
     mock.on(InvokeAgentRuntimeCommand).rejects(fromRuntime(409));
     await expect(invoker().invoke(ID, {})).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('stops a session with StopRuntimeSession on the same endpoint, and says when AgentCore has no such session', async () => {
+    mock.on(StopRuntimeSessionCommand).resolvesOnce({ statusCode: 200 }).rejectsOnce(named('ResourceNotFoundException'));
+    expect(await invoker().stop(ID)).toBe('stopped');
+    expect(await invoker().stop(ID)).toBe('not_found');
+    expect(mock.commandCalls(StopRuntimeSessionCommand)[0]?.args[0].input).toEqual({
+      agentRuntimeArn: ARN,
+      qualifier: 'live',
+      runtimeSessionId: ID,
+    });
+    mock.on(StopRuntimeSessionCommand).rejects(named('AccessDeniedException'));
+    await expect(invoker().stop(ID)).rejects.toBeInstanceOf(RuntimeUnavailableError);
   });
 });

@@ -5,7 +5,7 @@
  * ("Received error (409) from runtime..."), so the Lambda validates everything it can before the
  * call and turns what is left back into the local gateway's errors here.
  */
-import { InvokeAgentRuntimeCommand, type BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
+import { InvokeAgentRuntimeCommand, StopRuntimeSessionCommand, type BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import { AppError, BusyError, ConflictError, ThrottledError } from '../errors/index.js';
 
 /** The runtime's answer: its status, content type and body, unchanged. */
@@ -15,9 +15,15 @@ export interface RuntimeAnswer {
   body: string;
 }
 
-/** Runs a request on the runtime of a session. */
+/** What the runtime's own error statuses mean for one kind of request (AgentCore keeps only the status). */
+export type StatusErrors = Partial<Record<number, () => AppError>>;
+
+/** Runs requests on the runtime of a session, and stops the session. */
 export interface RuntimeInvoker {
-  invoke(sessionId: string, payload: Record<string, unknown>): Promise<RuntimeAnswer>;
+  /** Sends `payload` to the session's runtime; a runtime status in `statuses` throws that error. */
+  invoke(sessionId: string, payload: Record<string, unknown>, statuses?: StatusErrors): Promise<RuntimeAnswer>;
+  /** Ends the session's microVM (StopRuntimeSession); `not_found` when AgentCore has no such session. */
+  stop(sessionId: string): Promise<'stopped' | 'not_found'>;
 }
 
 /** The agent runtime could not be reached or failed in a way the caller cannot fix (502). */
@@ -32,7 +38,7 @@ export class RuntimeUnavailableError extends AppError {
  */
 export function agentCoreInvoker(client: BedrockAgentCoreClient, target: { runtimeArn: string; qualifier: string }): RuntimeInvoker {
   return {
-    async invoke(sessionId, payload) {
+    async invoke(sessionId, payload, statuses) {
       try {
         const out = await client.send(
           new InvokeAgentRuntimeCommand({
@@ -47,6 +53,17 @@ export function agentCoreInvoker(client: BedrockAgentCoreClient, target: { runti
         const body = (await out.response?.transformToString('utf8')) ?? '';
         return { status: out.statusCode ?? 200, contentType: out.contentType || 'application/json', body };
       } catch (err) {
+        throw runtimeError(err, sessionId, statuses);
+      }
+    },
+    async stop(sessionId) {
+      try {
+        await client.send(
+          new StopRuntimeSessionCommand({ agentRuntimeArn: target.runtimeArn, qualifier: target.qualifier, runtimeSessionId: sessionId }),
+        );
+        return 'stopped';
+      } catch (err) {
+        if ((err as { name?: unknown } | null)?.name === 'ResourceNotFoundException') return 'not_found';
         throw runtimeError(err, sessionId);
       }
     },
@@ -56,13 +73,15 @@ export function agentCoreInvoker(client: BedrockAgentCoreClient, target: { runti
 /** Seconds a caller should wait before retrying when AgentCore is short of capacity. */
 const RETRY_AFTER_S = 5;
 
-/** Maps an error of InvokeAgentRuntime to what the caller should see. */
-export function runtimeError(err: unknown, sessionId: string): AppError {
+/** Maps an error of InvokeAgentRuntime (or StopRuntimeSession) to what the caller should see. */
+export function runtimeError(err: unknown, sessionId: string, statuses: StatusErrors = {}): AppError {
   if (err instanceof AppError) return err;
   const { name, message } = err instanceof Error ? err : { name: 'Error', message: String(err) };
   switch (name) {
     case 'RuntimeClientError': {
       const status = Number(/Received error \((\d{3})\)/.exec(message)?.[1]);
+      const mapped = statuses[status]?.();
+      if (mapped !== undefined) return mapped;
       if (status === 409) {
         // The runtime's own message: one invocation at a time per session.
         return new ConflictError(

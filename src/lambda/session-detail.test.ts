@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvocationOutput, UploadedFile } from '../schemas/responses.js';
-import type { SessionStateRecord } from '../state/index.js';
-import { memoryObjects } from './objects.js';
-import { readState, relinkWith, toSessionDetail } from './session-detail.js';
+import { invocationRecordOf, type SessionStateRecord } from '../state/index.js';
+import { relinkWith, toSessionDetail, toSessionSummary } from './session-detail.js';
 
 const ID = 'session-'.padEnd(40, 'x');
 const OWNER = { owner: 'key-a', created_at: '2025-01-01T11:00:00.000Z' };
@@ -22,7 +21,7 @@ const file = (over: Partial<UploadedFile> = {}): UploadedFile => ({
 
 describe('toSessionDetail', () => {
   it('shows a session without state as idle with no invocations', async () => {
-    expect(await toSessionDetail(ID, OWNER, undefined, same)).toEqual({
+    expect(await toSessionDetail(ID, OWNER, [], same)).toEqual({
       session_id: ID,
       created_at: OWNER.created_at,
       updated_at: OWNER.created_at,
@@ -43,7 +42,7 @@ describe('toSessionDetail', () => {
       updated_at: '2025-01-01T12:00:00.000Z',
       output: null,
     };
-    const detail = await toSessionDetail(ID, OWNER, state, same);
+    const detail = await toSessionDetail(ID, OWNER, [invocationRecordOf(state)], same);
     expect(detail).toMatchObject({ status: 'running', invocation_count: 1, last_prompt: 'Build it', updated_at: state.updated_at });
     expect(detail.invocations[0]).toEqual({
       invocation_id: 'inv',
@@ -91,7 +90,7 @@ describe('toSessionDetail', () => {
       updated_at: '2025-01-01T12:00:10.000Z',
       output,
     };
-    const detail = await toSessionDetail(ID, OWNER, state, async (f) => ({ ...f, download_url: 'fresh' }));
+    const detail = await toSessionDetail(ID, OWNER, [invocationRecordOf(state)], async (f) => ({ ...f, download_url: 'fresh' }));
     expect(detail.invocations[0]).toMatchObject({
       started_at: '2025-01-01T12:00:00.000Z',
       ended_at: '2025-01-01T12:00:10.000Z',
@@ -118,13 +117,50 @@ describe('relinkWith', () => {
   });
 });
 
-describe('readState', () => {
-  it('reads a record, nothing as undefined, and refuses a malformed one', async () => {
-    const objects = memoryObjects();
-    expect(await readState(objects, 's.json')).toBeUndefined();
-    objects.data.set('s.json', JSON.stringify({ invocation_id: 'i', status: 'queued', prompt: 'p' }));
-    expect(await readState(objects, 's.json')).toMatchObject({ status: 'queued' });
-    objects.data.set('bad.json', '{"status": 1}');
-    await expect(readState(objects, 'bad.json')).rejects.toThrow(/malformed/);
+describe('toSessionDetail over several invocations', () => {
+  const record = (id: string, status: SessionStateRecord['status'], at: string, files: UploadedFile[] = []) =>
+    invocationRecordOf(
+      {
+        session_id: ID,
+        owner: null,
+        invocation_id: id,
+        status,
+        prompt: `prompt ${id}`,
+        updated_at: at,
+        output:
+          files.length === 0
+            ? null
+            : ({
+                output: {
+                  success: true,
+                  timestamp: at,
+                  errors: [],
+                  metadata: { duration_ms: 1000, num_turns: 1, uploaded_files: files, skipped_files: [], failed_uploads: [] },
+                },
+              } as unknown as InvocationOutput),
+      },
+      at,
+    );
+
+  it('lists them in order, the latest giving the status, and caps each file list at files_limit', async () => {
+    const files = [file({ file_name: 'a.py' }), file({ file_name: 'b.py' }), file({ file_name: 'c.py' })];
+    const first = record('inv-1', 'succeeded', '2025-01-01T12:00:00.000Z', files);
+    const second = record('inv-2', 'running', '2025-01-01T12:05:00.000Z');
+    const detail = await toSessionDetail(ID, OWNER, [first, second], same, 2);
+    expect(detail).toMatchObject({ status: 'running', invocation_count: 2, last_prompt: 'prompt inv-2', updated_at: second.updated_at });
+    expect(detail.invocations.map((i) => i.invocation_id)).toEqual(['inv-1', 'inv-2']);
+    expect(detail.invocations[0]).toMatchObject({ files_total: 3, files_truncated: true });
+    expect(detail.invocations[0]?.files.map((f) => f.file_name)).toEqual(['a.py', 'b.py']);
+  });
+
+  it('summarizes a session for the list from its latest state and its count', () => {
+    expect(toSessionSummary(ID, OWNER, undefined, 0)).toEqual({
+      session_id: ID,
+      created_at: OWNER.created_at,
+      updated_at: OWNER.created_at,
+      status: 'idle',
+      invocation_count: 0,
+      last_prompt: null,
+    });
   });
 });

@@ -1,12 +1,11 @@
 /**
- * `GET /sessions/{id}` on AWS: the SessionDetail shape of the local gateway, built from what the
- * bucket holds: the Lambda's owner record and the runtime's mirrored SessionStateRecord (the latest
- * invocation only: that is all the runtime mirrors).
+ * The local gateway's session shapes built from what the bucket holds: the Lambda's owner record,
+ * and the runtime's invocation records (or, for sessions mirrored before those existed, the one
+ * invocation its `state.json` describes).
  */
-import type { InvocationSummary, SessionDetail, UploadedFile } from '../schemas/responses.js';
+import type { InvocationSummary, SessionDetail, SessionSummary, UploadedFile } from '../schemas/responses.js';
 import type { ArtifactStore } from '../artifacts/store.js';
-import type { SessionStateRecord } from '../state/index.js';
-import type { SessionObjects } from './objects.js';
+import type { InvocationRecord, SessionStateRecord } from '../state/index.js';
 import type { OwnerRecord } from './owners.js';
 
 /** Fresh links for a stored file. */
@@ -22,39 +21,64 @@ export function relinkWith(store: Pick<ArtifactStore, 'links'>): Relink {
 }
 
 /**
- * The detail of a session. Without state (the runtime has not written any yet) it is `idle` with
- * no invocations. The record has no start time: a finished run's is its end minus its duration, an
- * unfinished one's the time of its latest state (when it was queued or started running).
+ * A session in the list: its latest state and how many invocations it has had. Without state (the
+ * runtime has written none yet) it is `idle`.
+ */
+export function toSessionSummary(
+  sessionId: string,
+  owner: OwnerRecord,
+  state: SessionStateRecord | undefined,
+  count: number,
+): SessionSummary {
+  return {
+    session_id: sessionId,
+    created_at: owner.created_at,
+    updated_at: state?.updated_at ?? owner.created_at,
+    status: state?.status ?? 'idle',
+    invocation_count: count,
+    last_prompt: state?.prompt ?? null,
+  };
+}
+
+/**
+ * The detail of a session: every invocation (oldest first), each with the first `filesLimit`
+ * entries of its file lists, relinked.
  */
 export async function toSessionDetail(
   sessionId: string,
   owner: OwnerRecord,
-  state: SessionStateRecord | undefined,
+  invocations: InvocationRecord[],
   relink: Relink,
+  filesLimit = 100,
 ): Promise<SessionDetail> {
-  if (state === undefined) {
-    return {
-      session_id: sessionId,
-      created_at: owner.created_at,
-      updated_at: owner.created_at,
-      status: 'idle',
-      invocation_count: 0,
-      last_prompt: null,
-      invocations: [],
-    };
-  }
-  const out = state.output?.output;
-  const endedAt = out?.timestamp ?? null;
-  const startedAt =
-    out !== undefined && endedAt !== null ? new Date(Date.parse(endedAt) - out.metadata.duration_ms).toISOString() : state.updated_at;
-  const files = await Promise.all((out?.metadata.uploaded_files ?? []).map(relink));
+  const latest = invocations.at(-1);
+  const updatedAt = invocations.reduce((at, inv) => (inv.updated_at > at ? inv.updated_at : at), owner.created_at);
+  return {
+    session_id: sessionId,
+    created_at: owner.created_at,
+    updated_at: updatedAt,
+    status: latest?.status ?? 'idle',
+    invocation_count: invocations.length,
+    last_prompt: latest?.prompt ?? null,
+    invocations: await Promise.all(invocations.map((inv) => toInvocationSummary(inv, relink, filesLimit))),
+  };
+}
+
+async function toInvocationSummary(record: InvocationRecord, relink: Relink, filesLimit: number): Promise<InvocationSummary> {
+  const out = record.output?.output;
+  const uploaded = out?.metadata.uploaded_files ?? [];
   const skipped = out?.metadata.skipped_files ?? [];
-  const invocation: InvocationSummary = {
-    invocation_id: state.invocation_id,
-    status: state.status,
-    prompt: state.prompt,
-    started_at: startedAt,
-    ended_at: endedAt,
+  const files = await Promise.all(uploaded.slice(0, filesLimit).map(relink));
+  const listedSkipped = skipped.slice(0, filesLimit);
+  // The mirrored output holds the first entries of each list (no file table on AWS): its totals say how many there were.
+  const filesTotal = out?.metadata.uploaded_files_total ?? uploaded.length;
+  const skippedTotal = out?.metadata.skipped_files_total ?? skipped.length;
+  return {
+    invocation_id: record.invocation_id,
+    status: record.status,
+    prompt: record.prompt,
+    started_at: record.started_at,
+    ended_at: record.ended_at,
     success: out?.success ?? null,
     result: out?.result ?? null,
     stop_reason: out?.stop_reason ?? null,
@@ -64,31 +88,11 @@ export async function toSessionDetail(
     num_turns: out?.metadata.num_turns ?? null,
     duration_ms: out?.metadata.duration_ms ?? null,
     files,
-    skipped_files: skipped.map((s) => ({ ...s, file_name: s.file_name ?? s.path })),
-    // The mirrored output holds the first entries of each list (no file table on AWS): its totals say how many there were.
-    files_total: out?.metadata.uploaded_files_total ?? files.length,
-    skipped_files_total: out?.metadata.skipped_files_total ?? skipped.length,
-    files_truncated: out?.metadata.files_truncated ?? false,
+    // Entries recorded before `file_name` was added have only `path`.
+    skipped_files: listedSkipped.map((s) => ({ ...s, file_name: s.file_name ?? s.path })),
+    files_total: filesTotal,
+    skipped_files_total: skippedTotal,
+    files_truncated: files.length < filesTotal || listedSkipped.length < skippedTotal,
     errors: out?.errors ?? [],
   };
-  return {
-    session_id: sessionId,
-    created_at: owner.created_at,
-    updated_at: state.updated_at,
-    status: state.status,
-    invocation_count: 1,
-    last_prompt: state.prompt,
-    invocations: [invocation],
-  };
-}
-
-/** Reads a session's mirrored state; undefined when the runtime has written none. */
-export async function readState(objects: SessionObjects, key: string): Promise<SessionStateRecord | undefined> {
-  const value = await objects.getJson(key);
-  if (value === undefined) return undefined;
-  const record = value as Partial<SessionStateRecord> | null;
-  if (typeof record?.invocation_id !== 'string' || typeof record.status !== 'string' || typeof record.prompt !== 'string') {
-    throw new Error(`session state ${key} is malformed`);
-  }
-  return record as SessionStateRecord;
 }

@@ -123,8 +123,10 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
         ),
         confine,
         stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
-        // Only `serve` has the route that answers approvals; on the bare runtime they are denied at once.
-        ...(config.mode === 'serve'
+        // Someone can answer approvals under `serve` (its route), and on the bare runtime with S3
+        // storage (AgentCore: the API Lambda reads the events there and answers through a control
+        // payload); otherwise they are denied at once rather than wait for an answer that cannot come.
+        ...(config.mode === 'serve' || config.storage.kind === 's3'
           ? {
               approver: (tool: string, input: Record<string, unknown>, signal: AbortSignal) => run.approvals.request(tool, input, signal),
             }

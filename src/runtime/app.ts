@@ -40,7 +40,7 @@ export function createRuntimeApp(deps: AppDeps): OpenAPIHono<CallerEnv> {
   // Async answers need somewhere to read the result: the sessions routes of `serve` (which has a
   // guard), or on AgentCore the state mirrored to S3 that the API Lambda reads.
   const asyncAllowed = deps.guard !== undefined || config.storage.kind === 's3';
-  const handler = invocationHandler({ config, service, events: deps.events, asyncAllowed });
+  const handler = invocationHandler({ config, service, events: deps.events, asyncAllowed, controlAllowed: true });
   const route = invocationsRoute(config.limits.maxBodyBytes);
   serveDeclared(app, route, '/invocations', guard, invocationBodyLimit(config), handler);
   for (const routes of deps.routes ?? []) app.route('/', routes);

@@ -9,7 +9,8 @@ import type { Config, Limits, RunResources } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
 import type { AsyncAccepted } from '../schemas/control.js';
 import type { SessionEvents } from '../events/index.js';
-import { bodyTooLarge, parseInvocation, parseJsonBody, SESSION_HEADER } from '../http/index.js';
+import { bodyTooLarge, isControlRequest, parseInvocation, parseJsonBody, SESSION_HEADER } from '../http/index.js';
+import { controlAnswer } from './control-route.js';
 import type { InvocationService } from './service.js';
 import { sseResponse } from './sse.js';
 
@@ -84,12 +85,22 @@ export function invocationBodyLimit(config: Config) {
  * Builds the invocation handler. Three ways to answer the same run: wait and return the output
  * (default), stream its events and end with the output (`Accept: text/event-stream`), or return
  * 202 with where to look (`"async": true` or `Prefer: respond-async`; needs the sessions routes).
+ * With `controlAllowed` (`/invocations`, the only route AgentCore forwards), a `{"control": ...}`
+ * body cancels or answers a permission request of the session instead.
  */
-export function invocationHandler(deps: { config: Config; service: InvocationService; events: SessionEvents; asyncAllowed: boolean }) {
+export function invocationHandler(deps: {
+  config: Config;
+  service: InvocationService;
+  events: SessionEvents;
+  asyncAllowed: boolean;
+  controlAllowed?: boolean;
+}) {
   const { config, service, events } = deps;
   return async (c: Context<CallerEnv>) => {
     const caller = c.get('caller');
-    const request = parseInvocation(parseJsonBody(await c.req.raw.text()), limitsFor(config.limits, caller));
+    const body = parseJsonBody(await c.req.raw.text());
+    if (deps.controlAllowed && isControlRequest(body)) return controlAnswer(c, body, service, caller?.keyId);
+    const request = parseInvocation(body, limitsFor(config.limits, caller));
     const wantsAsync = request.async || /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
     if (wantsAsync && !deps.asyncAllowed) {
       throw new ValidationError(

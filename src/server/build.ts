@@ -13,7 +13,15 @@ import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { makeDataDirPrivate, openDatabase } from '../store/index.js';
 import { lockDataDir } from '../store/lock.js';
-import { NoStateMirror, S3StateMirror, type StateMirror } from '../state/index.js';
+import {
+  EventLogWriter,
+  NoStateMirror,
+  RecordingStateMirror,
+  S3EventSegments,
+  S3InvocationRecords,
+  S3StateMirror,
+  type StateMirror,
+} from '../state/index.js';
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { detectLimits, limitsSummary, type LimitsSupport } from '../limits/index.js';
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
@@ -74,11 +82,15 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
       return mb === null || mb === undefined ? config.storageQuotaBytes : mb * 2 ** 20;
     },
   };
-  // On AgentCore the microVM's disk goes away with the session: state is mirrored next to the files.
-  const state: StateMirror = options.state ?? (s3 ? new S3StateMirror(s3) : new NoStateMirror());
+  // On AgentCore the microVM's disk goes away with the session: state is mirrored next to the files,
+  // with a record per invocation (the session's history) and the event log, which the API Lambda reads.
+  const state: StateMirror =
+    options.state ?? (s3 ? new RecordingStateMirror(new S3StateMirror(s3), new S3InvocationRecords(s3)) : new NoStateMirror());
   // One writer for the service and recovery, so writes of a session land in the order they were made.
   const states = new StateWriter(state, logger);
-  const events = new SessionEvents(new EventStore(db), new EventBus());
+  const eventLog = s3 ? new EventLogWriter(new S3EventSegments(s3), logger.child({ component: 'event-log' })) : undefined;
+  const bus = new EventBus(eventLog ? { onPublish: (event) => eventLog.append(event) } : {});
+  const events = new SessionEvents(new EventStore(db), bus);
   // Sessions saved where every worker sharing the storage finds them (S3, or a directory beside the files).
   const durable = config.sessionState.enabled
     ? new DurableSessions({
@@ -168,5 +180,23 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     now: () => new Date((options.now ?? Date.now)()),
   });
   retention.start(3_600_000);
-  return { db, sessions, keys, store, activity, slots, events, service, outbox, retention, s3, sandbox, broker, limits, app, unlock };
+  return {
+    db,
+    sessions,
+    keys,
+    store,
+    activity,
+    slots,
+    events,
+    eventLog,
+    service,
+    outbox,
+    retention,
+    s3,
+    sandbox,
+    broker,
+    limits,
+    app,
+    unlock,
+  };
 }

@@ -74,6 +74,7 @@ export async function startRuntime(
       await parts.retention.stop();
       await parts.broker.close();
       await parts.service.mirrorsSettled();
+      await parts.eventLog?.settled();
       parts.s3?.client.destroy();
       parts.db.close();
       await parts.limits?.cgroups?.close();

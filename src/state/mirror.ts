@@ -4,6 +4,7 @@
  * bucket, and the API Lambda reads it from there (GET /sessions/{id} after an async invocation).
  */
 import type { InvocationOutput, InvocationStatus } from '../schemas/responses.js';
+import { sessionObjectKey } from './keys.js';
 
 /** The latest state of a session, one JSON object per session. */
 export interface SessionStateRecord {
@@ -34,5 +35,5 @@ export class NoStateMirror implements StateMirror {
 
 /** The object key of a session's state under a storage prefix ('' or 'a/b'). */
 export function stateKey(prefix: string, sessionId: string): string {
-  return `${prefix === '' ? '' : `${prefix}/`}sessions/${sessionId}/state.json`;
+  return sessionObjectKey(prefix, sessionId, 'state.json');
 }

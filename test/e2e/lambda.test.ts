@@ -6,10 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiHandler } from '../../src/lambda/index.js';
 import { startAgentCorePeer, type AgentCorePeer } from '../support/agentcore-server.js';
+import { API_DOMAIN as DOMAIN, API_STAGE as STAGE, apiEvent as gatewayEvent, parsed, type ApiRequest } from '../support/api-gateway.js';
 import { scenarios, text, toolUse } from '../support/model-server.js';
 import { S3RVER_CREDENTIALS, startS3Server, type TestS3Server } from '../support/s3-server.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -17,8 +17,6 @@ import { startTestService, type TestService } from '../support/service.js';
 const ARN = 'arn:aws:bedrock-agentcore:ap-northeast-1:123456789012:runtime/cca_agent-AbCdEf1234';
 const BUCKET = 'cca-lambda-test';
 const PREFIX = 'team/agent';
-const DOMAIN = 'abc123defg.execute-api.ap-northeast-1.amazonaws.com';
-const STAGE = 'prod';
 const KEY_A = 'keyid-alice-0001';
 const KEY_B = 'keyid-bob-0002';
 const PY = 'print("Hello, World!")\n';
@@ -28,61 +26,9 @@ const SEED = {
   allowed_tools: 'Bash,Read,Write,Replace,Search,List',
 };
 
-/** An API Gateway REST API proxy event, as the stage `prod` of DOMAIN delivers it. */
-function apiEvent(o: {
-  method: 'GET' | 'POST' | 'OPTIONS';
-  path: string;
-  resource: string;
-  pathParameters?: Record<string, string>;
-  headers?: Record<string, string>;
-  body?: string | null;
-  apiKeyId?: string | null;
-}): APIGatewayProxyEvent {
-  return {
-    httpMethod: o.method,
-    path: o.path,
-    resource: o.resource,
-    pathParameters: o.pathParameters ?? null,
-    headers: { 'Content-Type': 'application/json', 'x-api-key': 'the-key-itself', ...o.headers },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    body: o.body ?? null,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123defg',
-      authorizer: undefined,
-      protocol: 'HTTP/1.1',
-      httpMethod: o.method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: o.apiKeyId === null ? null : 'the-key-itself',
-        apiKeyId: o.apiKeyId === undefined ? KEY_A : o.apiKeyId,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '203.0.113.7',
-        user: null,
-        userAgent: 'curl/8.5.0',
-        userArn: null,
-      },
-      domainName: DOMAIN,
-      path: `/${STAGE}${o.path}`,
-      stage: STAGE,
-      requestId: `req-${Math.random().toString(16).slice(2)}`,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'res123',
-      resourcePath: o.resource,
-    },
-  };
-}
+/** An API Gateway event of KEY_A unless another key (or none) is named. */
+const apiEvent = (o: Omit<ApiRequest, 'apiKeyId'> & { apiKeyId?: string | null }) =>
+  gatewayEvent({ ...o, apiKeyId: o.apiKeyId === undefined ? KEY_A : o.apiKeyId });
 
 const invokeEvent = (body: unknown, o: { apiKeyId?: string | null; headers?: Record<string, string> } = {}) =>
   apiEvent({ method: 'POST', path: '/invoke', resource: '/invoke', body: typeof body === 'string' ? body : JSON.stringify(body), ...o });
@@ -95,11 +41,6 @@ const sessionEvent = (sessionId: string, apiKeyId: string) =>
     pathParameters: { session_id: sessionId },
     apiKeyId,
   });
-
-/** The result with its body parsed. */
-function parsed(result: APIGatewayProxyResult): { status: number; body: any; headers: Record<string, unknown> } {
-  return { status: result.statusCode, body: JSON.parse(result.body) as unknown, headers: result.headers ?? {} };
-}
 
 const LAMBDA_ENV: Record<string, string> = {
   AWS_REGION: 'ap-northeast-1',

@@ -174,4 +174,21 @@ const SYNTH: CommandDef = {
 };
 
 /** The AWS commands of the table, in the order `cca --help` lists them. */
-export const AWS_COMMANDS: CommandDef[] = [SYNTH, DEPLOY, DEPLOY_API, DESTROY, INFO, DOWNLOAD, API_KEY, LOGS];
+const MIGRATE_SESSIONS: CommandDef = {
+  name: 'migrate-sessions',
+  summary: "Bring a deployment's session records forward (owner index, invocation records); once, after upgrading.",
+  usage: '[--storage s3://BUCKET[/PREFIX]] [--region R]',
+  description:
+    "The API on AWS lists a key's sessions from an owner index (owners/<key id>/sessions/ in the bucket) and shows a " +
+    "session's history from its invocation records (sessions/<id>/invocations/). Sessions created before those existed " +
+    'have only owner.json and state.json: this command writes their index entries and the record of their latest ' +
+    'invocation. Run it once after upgrading a deployment from before them; running it again writes nothing, and it ' +
+    'never replaces a record the runtime wrote. Until then such sessions are still readable by id, and each is indexed ' +
+    "again the next time it is continued. The bucket is --storage, else CCA_STORAGE, else deployment.json's.",
+  options: [{ flags: '--storage <KIND>', env: 'CCA_STORAGE', help: 's3://BUCKET[/PREFIX] of the deployment.' }, REGION],
+  after:
+    'Exit status: 0 done, 1 a session or the bucket could not be read, 2 bad usage.\nS3-compatible servers: AWS_ENDPOINT_URL_S3 and CCA_S3_FORCE_PATH_STYLE=1.',
+  run: async (input, ctx) => (await aws()).runMigrateSessions(typed(input), ctx),
+};
+
+export const AWS_COMMANDS: CommandDef[] = [SYNTH, DEPLOY, DEPLOY_API, DESTROY, INFO, DOWNLOAD, API_KEY, LOGS, MIGRATE_SESSIONS];

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/index.js';
 import { PERMISSION_MODES } from '../../runner/index.js';
 import { parseInvocation } from '../../http/invocation-request.js';
 import { EXAMPLE_REQUEST } from '../../http/examples.js';
+import { isControlRequest, parseControlRequest } from '../../http/control-request.js';
 import type { JsonSchema, OpenApiDocument, Operation } from './openapi-types.js';
 import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema } from '../../schemas/control.js';
 import { serviceDocument } from '../../../test/support/service-document.js';
@@ -111,14 +112,20 @@ describe('buildOpenApi', () => {
     expect(deref(wrapped?.schema)?.anyOf?.map((s) => deref(s)?.properties?.input ?? s)).toEqual([
       { $ref: '#/components/schemas/InvocationRequest' },
       { $ref: '#/components/schemas/InvocationRequest' },
+      { $ref: '#/components/schemas/ControlRequest' },
     ]);
+    expect(deref({ $ref: '#/components/schemas/ControlRequest' })?.required).toEqual(['control']);
   });
 
   it('documents the examples the service really accepts', () => {
     const config = loadConfig({}, {}, undefined, '/tmp').limits;
     expect(parseInvocation(EXAMPLE_REQUEST, config).tools).toEqual(['Bash', 'Read', 'Write', 'Edit', 'Grep', 'Glob']);
     const examples = doc.paths['/invocations']?.post?.requestBody?.content['application/json']?.examples ?? {};
-    for (const { value } of Object.values(examples)) expect(parseInvocation(value, config).prompt).toBe(EXAMPLE_REQUEST.prompt);
+    const control = Object.values(examples).filter(({ value }) => isControlRequest(value));
+    expect(control.map(({ value }) => parseControlRequest(value).control.action)).toEqual(['cancel', 'permission']);
+    for (const { value } of Object.values(examples)) {
+      if (!isControlRequest(value)) expect(parseInvocation(value, config).prompt).toBe(EXAMPLE_REQUEST.prompt);
+    }
   });
 
   it("answers 429 with Retry-After, both API Gateway bodies and the key's queue share, 403 with Forbidden, 507 over the storage quota", () => {

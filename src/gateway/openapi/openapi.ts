@@ -61,6 +61,9 @@ function describe(limits: OpenApiOptions['limits']): string {
 ## Long runs
 \`POST /invoke\` waits for the run and answers with its output. With \`Accept: text/event-stream\` it streams the run's events instead (Server-Sent Events: \`id\`, \`event\` = the type, \`data\` = the whole event as JSON; a \`: keep-alive\` comment every 15 s), ending with \`invocation.completed\`. With \`"async": true\` or \`Prefer: respond-async\` it answers 202 at once with \`status_url\` and \`events_url\`. \`GET /sessions/{session_id}/events\` replays and follows the events of a session and resumes after \`Last-Event-ID\`; \`POST /sessions/{session_id}/cancel\` stops a run; in \`manual\` mode each \`permission.request\` event waits for \`POST /sessions/{session_id}/permissions/{request_id}\`.
 
+## On AWS
+Behind API Gateway and the API Lambda, \`/invoke\` and the \`/sessions\` routes answer with these shapes and errors, except: \`GET /sessions/{session_id}/events\` is buffered (API Gateway cannot stream): it answers the events after \`Last-Event-ID\` / \`after\` (at most 1,000), or, when there are none yet and the session runs, waits up to 20 s for some; while the session runs the answer starts with \`retry: 1000\`, so an EventSource reconnects and follows it. \`GET /sessions/{session_id}/files\` lists the first 1,000 entries of each invocation's lists. Uploads into a session, \`/health\` and these docs are not served there, and the async 202 has no \`events_url\`. A key may have 4 runs in progress at once (the deployment's \`KEY_MAX_CONCURRENT\`); over that, 429 \`key_queue_full\`.
+
 ## Limits
 Requests are limited ${DEFAULT_LIMITS}. Over the rate: 429 \`{"message":"Too Many Requests"}\`; over the daily quota: 429 \`{"message":"Limit Exceeded"}\` until 00:00 UTC. Both carry \`Retry-After\` (seconds). A body may have at most ${limits.maxBodyBytes} bytes (else 413) and a prompt ${limits.maxPromptChars} characters (else 400).
 

@@ -14,7 +14,7 @@ import {
   RUN_THROTTLED,
   STORAGE_QUOTA_FULL,
 } from '../../http/openapi-responses.js';
-import { SESSION_ID } from './params.js';
+import { SESSION_ID } from '../../http/session-params.js';
 
 /** The declaration of `POST /invoke`; the body limit appears in its 413. */
 export function invokeRoute(maxBodyBytes: number) {

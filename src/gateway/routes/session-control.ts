@@ -21,7 +21,8 @@ import { invocationBodyLimit, sseResponse, type CallerEnv, type InvocationServic
 import type { SessionRepo } from '../../sessions/index.js';
 import { CancelAcceptedSchema, PermissionAnsweredSchema, PermissionAnswerSchema, type CancelAccepted } from '../../schemas/index.js';
 import { ownerOf, visibleSession } from './owner.js';
-import { EVENT_ID_MESSAGE, EventId, parseEventId, SESSION_ID, SESSION_NOT_FOUND, SessionParams } from './params.js';
+import { EVENT_ID_MESSAGE, EventId, parseEventId, SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session-params.js';
+import { PERMISSION_BODY_MESSAGE } from '../../http/session-queries.js';
 
 /** The declaration of `GET /sessions/{session_id}/events`. */
 export const sessionEventsRoute = createRoute({
@@ -134,8 +135,6 @@ export function answerPermissionRoute(maxBodyBytes: number) {
     },
   });
 }
-
-const PERMISSION_BODY_MESSAGE = 'The body must be {"decision": "allow" | "deny", "message"?: string}.';
 
 /** What steering a session needs. */
 export interface SessionControlDeps {

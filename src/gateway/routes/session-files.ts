@@ -6,21 +6,17 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { z } from 'zod';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import type { Config } from '../../config/index.js';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { error, FORBIDDEN, json, THROTTLED } from '../../http/openapi-responses.js';
 import { publicOrigin, type CallerEnv } from '../../runtime/index.js';
-import { FILE_LIST_KINDS, SessionFilesPageSchema, type SessionFilesPage, type UploadedFile } from '../../schemas/index.js';
+import { SessionFilesPageSchema, type SessionFilesPage, type UploadedFile } from '../../schemas/index.js';
 import type { SessionRepo } from '../../sessions/index.js';
 import type { MiddlewareHandler } from 'hono';
 import { ownerOf, visibleSession } from './owner.js';
-import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from './params.js';
-
-const LIMIT_MESSAGE = 'limit must be an integer from 1 to 1000.';
-const CURSOR_MESSAGE = 'cursor is not one this API returned; pass next_cursor from the previous page unchanged.';
-const KIND_MESSAGE = `kind must be one of ${FILE_LIST_KINDS.join(', ')}.`;
+import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session-params.js';
+import { CURSOR_MESSAGE, FILES_PAGE_LIMIT_MESSAGE, SessionFilesQuery } from '../../http/session-queries.js';
 
 /** The declaration of `GET /sessions/{session_id}/files`. */
 export const sessionFilesRoute = createRoute({
@@ -31,24 +27,7 @@ export const sessionFilesRoute = createRoute({
   summary: "Page through a session's files",
   description:
     'Stored files (with fresh download links), skipped entries or failed uploads of the whole session or of one invocation (`invocation_id`), oldest first. Use it when an output or `GET /sessions/{session_id}` says `files_truncated`.',
-  request: {
-    params: SessionParams,
-    query: z.object({
-      invocation_id: z.string().optional().meta({ description: 'Only this invocation of the session.' }),
-      kind: z
-        .enum(FILE_LIST_KINDS, { error: KIND_MESSAGE })
-        .default('uploaded')
-        .meta({ description: '`uploaded` (stored files), `skipped` or `failed`.' }),
-      limit: z.coerce
-        .number({ error: LIMIT_MESSAGE })
-        .int(LIMIT_MESSAGE)
-        .min(1, LIMIT_MESSAGE)
-        .max(1000, LIMIT_MESSAGE)
-        .default(100)
-        .meta({ description: 'Entries per page.' }),
-      cursor: z.string({ error: CURSOR_MESSAGE }).optional().meta({ description: '`next_cursor` of the previous page.' }),
-    }),
-  },
+  request: { params: SessionParams, query: SessionFilesQuery },
   responses: {
     200: json('One page of the list.', SessionFilesPageSchema, {
       session_id: SESSION_ID,
@@ -65,7 +44,7 @@ export const sessionFilesRoute = createRoute({
       ],
       next_cursor: 'q3Dk2mGfJw0yYw5nC1x8Vw',
     } satisfies SessionFilesPage),
-    400: error('`kind`, `limit` or `cursor` is invalid.', { message: LIMIT_MESSAGE, code: 'invalid_request' }),
+    400: error('`kind`, `limit` or `cursor` is invalid.', { message: FILES_PAGE_LIMIT_MESSAGE, code: 'invalid_request' }),
     403: FORBIDDEN,
     404: SESSION_NOT_FOUND,
     429: THROTTLED,

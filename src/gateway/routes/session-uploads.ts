@@ -20,7 +20,7 @@ import type { SessionRepo } from '../../sessions/index.js';
 import { uploadBase, uploadLimits, UPLOAD_TYPES, uploadToWorkspace, type FileOwner } from '../../uploads/index.js';
 import { isValidSessionId, makeSessionDirs } from '../../workspace/index.js';
 import { ownerOf } from './owner.js';
-import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from './params.js';
+import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session-params.js';
 
 const binary = { schema: z.string().meta({ format: 'binary' }) };
 

@@ -1,10 +1,10 @@
 /**
- * Parameters and answers the session routes share: the session in the path, its 404, and the
- * event id to resume after.
+ * Parameters and answers the session routes share, on every front (the local gateway and the API
+ * Lambda): the session in the path, its 404, and the event id to resume after.
  */
 import { z } from 'zod';
-import { ValidationError } from '../../errors/index.js';
-import { error } from '../../http/openapi-responses.js';
+import { ValidationError } from '../errors/index.js';
+import { error } from './openapi-responses.js';
 
 /** A session id as an example. */
 export const SESSION_ID = '7c1e2f4a-5b6d-4e8f-9a0b-1c2d3e4f5a6b';
