@@ -81,8 +81,8 @@ export async function recoverInterrupted(deps: RecoveryDeps): Promise<RecoveredI
       recovered.push({ sessionId: row.session_id, invocationId: row.id, ran: row.status === 'running', stored: 0, failed: 0 });
     }
     forgetRunSnapshot(dataDir, row.session_id, row.id);
-    // The session need not wait for the lease to expire; its copy here is marked as changed by a run
-    // (the next invocation restores the last save, the state every other worker would continue from).
+    // The session need not wait for the lease to expire. Its copy here keeps what the run did: if no
+    // other worker saved the session since, the next invocation here goes on from it and saves it.
     await deps.durable?.releaseStale(row.session_id, row.id);
   }
   await removeStaleSnapshots(dataDir, deps.logger);
