@@ -50,6 +50,20 @@ const dirs: string[] = [];
  */
 function memory(req: ModelRequest, turn: number): Reply {
   const texts = userTexts(req.body);
+  // A run that writes a file, then waits for ever: its worker dies in the middle of it.
+  if (texts.some((t) => t.includes('[[crash]]'))) {
+    const resumed = texts.some((t) => t.includes('what did you write'));
+    if (!resumed)
+      return turn === 0 ? { content: [toolUse('Write', { file_path: 'partial.txt', content: 'half done\n' })] } : { hang: true };
+    const last = req.body.messages.filter((m) => m.role === 'user').at(-1);
+    if (last === undefined || typeof last.content === 'string' || !last.content.some((b) => b.type === 'tool_result')) {
+      return { content: [toolUse('Bash', { command: 'cat partial.txt', description: 'read it' })] };
+    }
+    const read = lastToolResults(req.body)[0]?.content;
+    // Only a restored transcript carries the first run's prompt and its Write.
+    const history = texts.some((t) => t.includes('write partial.txt, then wait')) && JSON.stringify(req.body.messages).includes('half done');
+    return { content: [text(`crashed-run-history=${history} file=${(typeof read === 'string' ? read : JSON.stringify(read)).trim()}`)] };
+  }
   const asked = texts.some((t) => t.includes('what was the code word'));
   if (!asked) {
     if (turn === 0) return { content: [toolUse('Write', { file_path: 'notes.txt', content: 'ananas\n' })] };
@@ -96,7 +110,7 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true })));
 });
 
-async function startWorker(): Promise<Worker> {
+async function startWorker(extraEnv: Record<string, string> = {}): Promise<Worker> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-durable-e2e-'));
   dirs.push(dataDir);
   const child = spawn(process.execPath, [CCA, 'runtime', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
@@ -112,6 +126,7 @@ async function startWorker(): Promise<Worker> {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -171,6 +186,46 @@ describe('sessions that outlive the worker', () => {
     expect(third.status).toBe(200);
     expect(third.body.output.session_state.restored).toBeNull();
     expect(third.body.output.session_state.saved.generation).toBe(3);
+  }, 240_000);
+
+  it("continues on worker B from the checkpoint of a run whose worker A died in the middle of it, once A's lease has expired", async () => {
+    const fast = { CCA_SESSION_CHECKPOINT_S: '1', CCA_SESSION_LEASE_S: '5' };
+    const [a, b] = await Promise.all([startWorker(fast), startWorker(fast)]);
+    const sessionId = newSession();
+    // Started and left running: the model never answers its second turn.
+    void fetch(`${a.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SESSION_HEADER]: sessionId },
+      body: JSON.stringify({ prompt: '[[crash]] write partial.txt, then wait' }),
+    }).catch(() => undefined);
+    // A checkpoint that holds the file the run wrote.
+    const deadline = Date.now() + 60_000;
+    let head: any;
+    while (Date.now() < deadline) {
+      head = await getJson(`sessions/${sessionId}/saved/head.json`).catch(() => undefined);
+      if (head?.checkpoint === true) {
+        const m = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: `${PREFIX}/${head.manifest.key}` }));
+        const body = Buffer.from(await (m.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+        if (JSON.parse(gunzipSync(body).toString()).trees.workspace.some((e: { p: string }) => e.p === 'partial.txt')) break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(head?.checkpoint).toBe(true);
+    expect(head.claude_session_id).toMatch(/^[0-9a-f-]{36}$/);
+    process.kill(-(a.child.pid as number), 'SIGKILL');
+    // A held the lease: B waits for it to expire (409 with Retry-After until then).
+    let answer: { status: number; body: any } | undefined;
+    let refused = 0;
+    while (Date.now() < deadline) {
+      answer = await invoke(b, sessionId, '[[crash]] what did you write before? Read it.');
+      if (answer.status !== 409) break;
+      refused++;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(answer?.status, JSON.stringify(answer?.body)).toBe(200);
+    expect(answer?.body.output.result).toBe('crashed-run-history=true file=half done');
+    expect(answer?.body.output.session_state.restored.generation).toBe(head.generation);
   }, 240_000);
 
   it('lets one of two concurrent continuations run and answers 409 to the other, and the session stays whole', async () => {
