@@ -57,6 +57,28 @@ describe('ApiStack: Lambda', () => {
     });
   });
 
+  it('sets EVENTS_WAIT_S and KEY_MAX_CONCURRENT only when given, and refuses what the Lambda would refuse', () => {
+    const env = (props: Partial<ConstructorParameters<typeof ApiStack>[2]>) =>
+      only(apiTemplate(props).template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(env({ eventsWaitS: 5, keyMaxConcurrent: 0 })).toMatchObject({ EVENTS_WAIT_S: '5', KEY_MAX_CONCURRENT: '0' });
+    expect(env({ eventsWaitS: 0.5 })).toMatchObject({ EVENTS_WAIT_S: '0.5' });
+    expect(env({ eventsWaitS: 0.5 }).KEY_MAX_CONCURRENT).toBeUndefined();
+    for (const eventsWaitS of [-1, 26, Number.NaN]) {
+      expect(() => apiTemplate({ eventsWaitS }), String(eventsWaitS)).toThrow(/eventsWaitS must be a number of seconds from 0 to 25/);
+    }
+    for (const keyMaxConcurrent of [-1, 1.5, 1001]) {
+      expect(() => apiTemplate({ keyMaxConcurrent }), String(keyMaxConcurrent)).toThrow(/keyMaxConcurrent must be a whole number from 0/);
+    }
+  });
+
+  it("describes itself with the routes it serves, within Lambda's 256 characters", () => {
+    const description = fn.Properties.Description as string;
+    expect(description.length).toBeLessThanOrEqual(256);
+    for (const part of ['POST /invoke', 'GET /sessions', 'GET /sessions/{session_id}', 'events', 'files', 'cancel', 'permission']) {
+      expect(description).toContain(part);
+    }
+  });
+
   it('keeps its logs a month, in a log group of its own, and its code comes from the asset directory', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
     const fnGroup = Object.entries(groups).find(([id]) => id.startsWith('DispatchLogs'))!;
@@ -107,7 +129,7 @@ function lambdaStatements(template: Template): Array<Record<string, unknown>> {
 }
 
 describe('ApiStack: Lambda role', () => {
-  it('may invoke and stop sessions of the runtime only, read sessions/, write only owners, read only outputs/, write only its logs', () => {
+  it('may invoke and stop sessions of the runtime only, read sessions/ and owners/, write owner records, run marks and the end of a cancelled run, read only outputs/, write only its logs', () => {
     const { template } = apiTemplate();
     const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('DispatchLogs'));
     expect(lambdaStatements(template)).toEqual([
@@ -130,10 +152,27 @@ describe('ApiStack: Lambda role', () => {
         Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/sessions/*'],
       },
       {
-        Sid: 'RecordOwners',
+        Sid: 'WriteSessionRecords',
         Effect: 'Allow',
         Action: ['s3:PutObject'],
-        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/owner.json', 'arn:<AWS::Partition>:s3:::cca-bucket/owners/*'],
+        Resource: [
+          'arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/owner.json',
+          'arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/state.json',
+          'arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/invocations/*',
+          'arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/events/*',
+        ],
+      },
+      {
+        Sid: 'OwnerIndexAndRunMarks',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/owners/*'],
+      },
+      {
+        Sid: 'ClearRunMarks',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject'],
+        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/owners/*/active/*'],
       },
       { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/outputs/*'] },
       {
@@ -155,32 +194,45 @@ describe('ApiStack: Lambda role', () => {
     const all = lambdaStatements(template);
     const bySid = (sid: string) => all.find((s) => s.Sid === sid);
     expect(bySid('ReadSessionState')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*']);
-    expect(bySid('RecordOwners')?.Resource).toEqual([
+    expect(bySid('WriteSessionRecords')?.Resource).toEqual([
       'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/owner.json',
-      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/owners/*',
+      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/state.json',
+      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/invocations/*',
+      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/events/*',
     ]);
+    expect(bySid('OwnerIndexAndRunMarks')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/owners/*']);
+    expect(bySid('ClearRunMarks')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/owners/*/active/*']);
     expect(bySid('PresignDownloads')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/outputs/*']);
     expect(bySid('ListSessionsAndOwners')?.Condition).toEqual({ StringLike: { 's3:prefix': ['team-a/sessions/*', 'team-a/owners/*'] } });
   });
 
-  it('never widens: no s3:* or bedrock-agentcore:*, no "*" resource, writes only owner records, deletes nothing, lists only with the prefix condition', () => {
+  it('never widens: no s3:* or bedrock-agentcore:*, no "*" resource, writes only owner records, run marks and a cancelled run\'s end, deletes only run marks, lists only with the prefix condition', () => {
     for (const storagePrefix of ['', 'team-a']) {
       const all = lambdaStatements(apiTemplate({ storagePrefix }).template);
       const under = storagePrefix === '' ? '' : `${storagePrefix}/`;
       const bucket = 'arn:<AWS::Partition>:s3:::cca-bucket';
       for (const statement of all) {
+        expect(statement.Effect, statement.Sid as string).toBe('Allow');
         expect(statement.Action, statement.Sid as string).not.toEqual(expect.arrayContaining([expect.stringMatching(/\*/)]));
         expect(statement.Resource, statement.Sid as string).not.toContain('*');
       }
       const withAction = (action: string) => all.filter((s) => (s.Action as string[]).includes(action));
-      // The session state is the runtime's: the Lambda writes only who owns a session.
+      // The session state is the runtime's: the Lambda writes who owns a session, the owner index and
+      // run marks, and the end of a run it cancels for a dead runtime (never lease.json or saved/).
       expect(withAction('s3:PutObject').flatMap((s) => s.Resource as string[])).toEqual([
         `${bucket}/${under}sessions/*/owner.json`,
+        `${bucket}/${under}sessions/*/state.json`,
+        `${bucket}/${under}sessions/*/invocations/*`,
+        `${bucket}/${under}sessions/*/events/*`,
         `${bucket}/${under}owners/*`,
       ]);
-      expect(all.flatMap((s) => s.Action as string[]).filter((a) => /^s3:(Delete|PutObjectAcl|PutBucket)/.test(a))).toEqual([]);
+      // Deletes: exactly DeleteObject, on the run-cap marks only.
+      const deleting = all.filter((s) => (s.Action as string[]).some((a) => /^s3:Delete/.test(a)));
+      expect(deleting.map((s) => [s.Action, s.Resource])).toEqual([[['s3:DeleteObject'], [`${bucket}/${under}owners/*/active/*`]]]);
+      expect(all.flatMap((s) => s.Action as string[]).filter((a) => /^s3:(PutObjectAcl|PutBucket|Restore|Replicate)/.test(a))).toEqual([]);
       expect(withAction('s3:GetObject').flatMap((s) => s.Resource as string[])).toEqual([
         `${bucket}/${under}sessions/*`,
+        `${bucket}/${under}owners/*`,
         `${bucket}/${under}outputs/*`,
       ]);
       const listing = withAction('s3:ListBucket');
