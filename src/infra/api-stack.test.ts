@@ -8,8 +8,9 @@ import { flatten } from './acknowledgements.js';
 import { defaultLambdaCodeDir } from './api-function.js';
 import { ApiStack } from './api-stack.js';
 import { buildApp, stacksOf } from './app.js';
+import { LAMBDA_ROUTES } from '../lambda/router.js';
 import { API_OUTPUTS } from './defaults.js';
-import { INVALID_BODY_MESSAGE } from './rest-api.js';
+import { API_ROUTES, INVALID_BODY_MESSAGE } from './rest-api.js';
 
 // A stand-in for dist/lambda (tests never write under src/ or dist/).
 const lambdaCodeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-lambda-'));
@@ -269,32 +270,51 @@ describe('ApiStack: REST API', () => {
   };
   const routes = methods.map((m) => `${m.HttpMethod} ${pathOf(m.ResourceId) || '/'}`).sort();
 
-  it('has POST /invoke and GET /sessions/{session_id} (plus CORS preflights), through the Lambda proxy', () => {
+  it('has POST /invoke and the session routes (plus CORS preflights), through the Lambda proxy', () => {
     expect(routes).toEqual([
+      'GET /sessions',
       'GET /sessions/{session_id}',
+      'GET /sessions/{session_id}/events',
+      'GET /sessions/{session_id}/files',
       'OPTIONS /',
       'OPTIONS /invoke',
       'OPTIONS /sessions',
       'OPTIONS /sessions/{session_id}',
+      'OPTIONS /sessions/{session_id}/cancel',
+      'OPTIONS /sessions/{session_id}/events',
+      'OPTIONS /sessions/{session_id}/files',
+      'OPTIONS /sessions/{session_id}/permissions',
+      'OPTIONS /sessions/{session_id}/permissions/{request_id}',
       'POST /invoke',
+      'POST /sessions/{session_id}/cancel',
+      'POST /sessions/{session_id}/permissions/{request_id}',
     ]);
+    const fn = only(template, 'AWS::Lambda::Function').id;
     for (const m of methods.filter((m) => m.HttpMethod !== 'OPTIONS')) {
       expect(m.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+      expect(JSON.stringify(m.Integration.Uri)).toContain(`"${fn}","Arn"`);
     }
   });
 
+  it("routes exactly the Lambda's routes (LAMBDA_ROUTES of src/lambda/router.ts), no more, no fewer", () => {
+    const lambda = LAMBDA_ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    expect(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual(lambda);
+    expect(routes.filter((r) => !r.startsWith('OPTIONS '))).toEqual(lambda);
+  });
+
   it('requires the API key on every method except the browser preflight', () => {
-    for (const m of methods) expect(m.ApiKeyRequired, `${m.HttpMethod}`).toBe(m.HttpMethod !== 'OPTIONS');
+    for (const m of methods) expect(m.ApiKeyRequired, `${m.HttpMethod} ${pathOf(m.ResourceId)}`).toBe(m.HttpMethod !== 'OPTIONS');
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       ApiKeySourceType: 'HEADER',
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
   });
 
-  it('validates the body of POST /invoke and the path of GET /sessions/{session_id}', () => {
+  it('validates the body of POST /invoke and the path parameters of every route that has them', () => {
     const validator = only(template, 'AWS::ApiGateway::RequestValidator');
     expect(validator.resource.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
-    const post = methods.find((m) => m.HttpMethod === 'POST')!;
+    const method = (route: string) => methods.find((m) => `${m.HttpMethod} ${pathOf(m.ResourceId)}` === route)!;
+    const post = method('POST /invoke');
     const model = only(template, 'AWS::ApiGateway::Model');
     expect(post.RequestValidatorId).toEqual({ Ref: validator.id });
     expect(post.RequestModels).toEqual({ 'application/json': { Ref: model.id } });
@@ -303,9 +323,22 @@ describe('ApiStack: REST API', () => {
       properties: { prompt: { type: 'string', minLength: 1 }, input: { type: 'object' } },
       anyOf: [{ required: ['prompt'] }, { required: ['input'] }],
     });
-    const get = methods.find((m) => m.HttpMethod === 'GET')!;
-    expect(get.RequestValidatorId).toEqual({ Ref: validator.id });
-    expect(get.RequestParameters).toEqual({ 'method.request.path.session_id': true });
+    // The other bodies (a permission answer) are the Lambda's to read, whatever their Content-Type.
+    expect(methods.filter((m) => m.RequestModels !== undefined)).toEqual([post]);
+    const session = { 'method.request.path.session_id': true };
+    const expected: Record<string, Record<string, boolean> | undefined> = {
+      'GET /sessions': undefined,
+      'GET /sessions/{session_id}': session,
+      'GET /sessions/{session_id}/events': session,
+      'GET /sessions/{session_id}/files': session,
+      'POST /sessions/{session_id}/cancel': session,
+      'POST /sessions/{session_id}/permissions/{request_id}': { ...session, 'method.request.path.request_id': true },
+      'POST /invoke': undefined,
+    };
+    for (const [route, parameters] of Object.entries(expected)) {
+      expect(method(route).RequestValidatorId, route).toEqual({ Ref: validator.id });
+      expect(method(route).RequestParameters, route).toEqual(parameters);
+    }
   });
 
   it('answers CORS preflights with x-api-key, Content-Type and Authorization allowed, and CORS on its own errors', () => {
