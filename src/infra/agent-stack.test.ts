@@ -273,7 +273,8 @@ describe('AgentStack: session storage', () => {
       expect(props.FilesystemConfigurations).toBeUndefined();
       expect(props.EnvironmentVariables.CCA_SESSIONS_BASE).toBeUndefined();
       // The S3 path does not depend on the mount: its grants stay.
-      expect(JSON.stringify(template.toJSON())).toContain('s3:DeleteObject');
+      const sids = statements(only(template, 'AWS::IAM::Role').resource.Properties.Policies[0].PolicyDocument).map((s) => s.Sid);
+      expect(sids).toEqual(expect.arrayContaining(['SessionState', 'NeverOwnership']));
     }
     expect(new AgentStack(new App({ context: { sessionStorage: 'true' } }), 'On').sessionStorage?.mountPath).toBe('/mnt/cca');
   });
@@ -333,19 +334,20 @@ describe('AgentStack: execution role', () => {
         Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
         Resource: [`<${bucket}.Arn>/outputs/*`],
       },
-      // Session state, leases and saves: read, write and delete below sessions/ only.
+      // Session state, leases and saves: read and write below sessions/ only; no delete, no listing
+      // (a run can use this role, and a listing would hand it every session id).
       {
         Sid: 'SessionState',
         Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
         Resource: [`<${bucket}.Arn>/sessions/*`],
       },
+      // Ownership records are the API Lambda's: denied whatever the Allow above covers.
       {
-        Sid: 'ListSessionState',
-        Effect: 'Allow',
-        Action: ['s3:ListBucket'],
-        Resource: [`<${bucket}.Arn>`],
-        Condition: { StringLike: { 's3:prefix': 'sessions/*' } },
+        Sid: 'NeverOwnership',
+        Effect: 'Deny',
+        Action: ['s3:PutObject', 's3:DeleteObject'],
+        Resource: [`<${bucket}.Arn>/sessions/*/owner.json`, `<${bucket}.Arn>/owners/*`],
       },
       // input_s3_prefix: get and list only below inputs/.
       { Sid: 'ReadInputs', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`<${bucket}.Arn>/inputs/*`] },
@@ -399,38 +401,52 @@ describe('AgentStack: execution role', () => {
     const bySid = (sid: string) => all.find((s) => s.Sid === sid);
     expect(bySid('StoreOutputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/outputs\/\*$/)]);
     expect(bySid('SessionState')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/sessions\/\*$/)]);
-    expect(bySid('ListSessionState')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/sessions/*' } });
+    expect(bySid('NeverOwnership')?.Resource).toEqual([
+      expect.stringMatching(/^<ArtifactsBucket\w+\.Arn>\/team-a\/sessions\/\*\/owner\.json$/),
+      expect.stringMatching(/^<ArtifactsBucket\w+\.Arn>\/team-a\/owners\/\*$/),
+    ]);
     expect(bySid('ReadInputs')?.Resource).toEqual([expect.stringMatching(/>\/team-a\/inputs\/\*$/)]);
     expect(bySid('ListInputs')?.Condition).toEqual({ StringLike: { 's3:prefix': 'team-a/inputs/*' } });
   });
 
-  it('never widens its S3 grants: no s3:* or "*" resource, deletes only below sessions/, lists only with a prefix condition', () => {
+  it('never widens its S3 grants: no s3:* or "*" resource, deletes nothing, lists only inputs/ with a prefix condition, never writes ownership', () => {
     for (const storagePrefix of ['', 'team-a']) {
       const { template } = agentTemplate({ storagePrefix });
       const all = statements(only(template, 'AWS::IAM::Role').resource.Properties.Policies[0].PolicyDocument);
       const s3 = all.filter((s) => (s.Action as string[]).some((a) => a.startsWith('s3:')));
+      const allowed = s3.filter((s) => s.Effect === 'Allow');
       const under = storagePrefix === '' ? '' : `${storagePrefix}/`;
-      for (const statement of s3) {
+      for (const statement of allowed) {
         expect(statement.Action, statement.Sid as string).not.toContain('s3:*');
         expect(statement.Resource, statement.Sid as string).not.toContain('*');
-        // Objects: one of the three prefixes, never the whole bucket (`<bucket>/*`).
+        // Objects: one of the three prefixes, never the whole bucket (`<bucket>/*`) nor owners/.
         for (const resource of statement.Resource as string[]) {
           expect(resource, statement.Sid as string).toMatch(
             new RegExp(`^<ArtifactsBucket\\w+\\.Arn>(/${under}(outputs|sessions|inputs)/\\*)?$`),
           );
         }
       }
-      const deleting = s3.filter((s) => (s.Action as string[]).some((a) => a.startsWith('s3:Delete')));
-      expect(deleting.map((s) => [s.Action, s.Resource])).toEqual([
-        [expect.arrayContaining(['s3:DeleteObject']), [expect.stringMatching(new RegExp(`>/${under}sessions/\\*$`))]],
+      // Nothing is deleted: no Allow of any s3:Delete* action, anywhere.
+      expect(allowed.flatMap((s) => s.Action as string[]).filter((a) => a.startsWith('s3:Delete'))).toEqual([]);
+      // Session objects: read and write only, no listing of sessions/.
+      expect(allowed.filter((s) => (s.Resource as string[]).some((r) => r.includes(`/${under}sessions/`))).map((s) => s.Action)).toEqual([
+        ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
       ]);
-      expect(deleting[0]!.Action).not.toContain('s3:DeleteObjectVersion');
-      const listing = s3.filter((s) => (s.Action as string[]).includes('s3:ListBucket'));
-      expect(listing.map((s) => s.Condition)).toEqual([
-        { StringLike: { 's3:prefix': `${under}sessions/*` } },
-        { StringLike: { 's3:prefix': `${under}inputs/*` } },
-      ]);
+      const listing = allowed.filter((s) => (s.Action as string[]).includes('s3:ListBucket'));
+      expect(listing.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': `${under}inputs/*` } }]);
       for (const statement of listing) expect(statement.Action).toEqual(['s3:ListBucket']);
+      // The one Deny: ownership records, unconditionally.
+      expect(all.filter((s) => s.Effect !== 'Allow')).toEqual([
+        {
+          Sid: 'NeverOwnership',
+          Effect: 'Deny',
+          Action: ['s3:PutObject', 's3:DeleteObject'],
+          Resource: [
+            expect.stringMatching(new RegExp(`^<ArtifactsBucket\\w+\\.Arn>/${under}sessions/\\*/owner\\.json$`)),
+            expect.stringMatching(new RegExp(`^<ArtifactsBucket\\w+\\.Arn>/${under}owners/\\*$`)),
+          ],
+        },
+      ]);
     }
   });
 });

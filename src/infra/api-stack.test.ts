@@ -8,8 +8,9 @@ import { flatten } from './acknowledgements.js';
 import { defaultLambdaCodeDir } from './api-function.js';
 import { ApiStack } from './api-stack.js';
 import { buildApp, stacksOf } from './app.js';
+import { LAMBDA_ROUTES } from '../lambda/router.js';
 import { API_OUTPUTS } from './defaults.js';
-import { INVALID_BODY_MESSAGE } from './rest-api.js';
+import { API_ROUTES, INVALID_BODY_MESSAGE } from './rest-api.js';
 
 // A stand-in for dist/lambda (tests never write under src/ or dist/).
 const lambdaCodeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-lambda-'));
@@ -55,6 +56,28 @@ describe('ApiStack: Lambda', () => {
       STORAGE_PREFIX: '',
       AGENTCORE_QUALIFIER: 'DEFAULT',
     });
+  });
+
+  it('sets EVENTS_WAIT_S and KEY_MAX_CONCURRENT only when given, and refuses what the Lambda would refuse', () => {
+    const env = (props: Partial<ConstructorParameters<typeof ApiStack>[2]>) =>
+      only(apiTemplate(props).template, 'AWS::Lambda::Function').resource.Properties.Environment.Variables;
+    expect(env({ eventsWaitS: 5, keyMaxConcurrent: 0 })).toMatchObject({ EVENTS_WAIT_S: '5', KEY_MAX_CONCURRENT: '0' });
+    expect(env({ eventsWaitS: 0.5 })).toMatchObject({ EVENTS_WAIT_S: '0.5' });
+    expect(env({ eventsWaitS: 0.5 }).KEY_MAX_CONCURRENT).toBeUndefined();
+    for (const eventsWaitS of [-1, 26, Number.NaN]) {
+      expect(() => apiTemplate({ eventsWaitS }), String(eventsWaitS)).toThrow(/eventsWaitS must be a number of seconds from 0 to 25/);
+    }
+    for (const keyMaxConcurrent of [-1, 1.5, 1001]) {
+      expect(() => apiTemplate({ keyMaxConcurrent }), String(keyMaxConcurrent)).toThrow(/keyMaxConcurrent must be a whole number from 0/);
+    }
+  });
+
+  it("describes itself with the routes it serves, within Lambda's 256 characters", () => {
+    const description = fn.Properties.Description as string;
+    expect(description.length).toBeLessThanOrEqual(256);
+    for (const part of ['POST /invoke', 'GET /sessions', 'GET /sessions/{session_id}', 'events', 'files', 'cancel', 'permission']) {
+      expect(description).toContain(part);
+    }
   });
 
   it('keeps its logs a month, in a log group of its own, and its code comes from the asset directory', () => {
@@ -107,7 +130,7 @@ function lambdaStatements(template: Template): Array<Record<string, unknown>> {
 }
 
 describe('ApiStack: Lambda role', () => {
-  it('may invoke and stop sessions of the runtime only, read sessions/, write only owners, read only outputs/, write only its logs', () => {
+  it('may invoke and stop sessions of the runtime only, read sessions/ and owners/, write owner records, run marks and the end of a cancelled run, read only outputs/, write only its logs', () => {
     const { template } = apiTemplate();
     const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('DispatchLogs'));
     expect(lambdaStatements(template)).toEqual([
@@ -130,10 +153,27 @@ describe('ApiStack: Lambda role', () => {
         Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/sessions/*'],
       },
       {
-        Sid: 'RecordOwners',
+        Sid: 'WriteSessionRecords',
         Effect: 'Allow',
         Action: ['s3:PutObject'],
-        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/owner.json', 'arn:<AWS::Partition>:s3:::cca-bucket/owners/*'],
+        Resource: [
+          'arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/owner.json',
+          'arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/state.json',
+          'arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/invocations/*',
+          'arn:<AWS::Partition>:s3:::cca-bucket/sessions/*/events/*',
+        ],
+      },
+      {
+        Sid: 'OwnerIndexAndRunMarks',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/owners/*'],
+      },
+      {
+        Sid: 'ClearRunMarks',
+        Effect: 'Allow',
+        Action: ['s3:DeleteObject'],
+        Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/owners/*/active/*'],
       },
       { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:<AWS::Partition>:s3:::cca-bucket/outputs/*'] },
       {
@@ -155,32 +195,45 @@ describe('ApiStack: Lambda role', () => {
     const all = lambdaStatements(template);
     const bySid = (sid: string) => all.find((s) => s.Sid === sid);
     expect(bySid('ReadSessionState')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*']);
-    expect(bySid('RecordOwners')?.Resource).toEqual([
+    expect(bySid('WriteSessionRecords')?.Resource).toEqual([
       'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/owner.json',
-      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/owners/*',
+      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/state.json',
+      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/invocations/*',
+      'arn:<AWS::Partition>:s3:::cca-bucket/team-a/sessions/*/events/*',
     ]);
+    expect(bySid('OwnerIndexAndRunMarks')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/owners/*']);
+    expect(bySid('ClearRunMarks')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/owners/*/active/*']);
     expect(bySid('PresignDownloads')?.Resource).toEqual(['arn:<AWS::Partition>:s3:::cca-bucket/team-a/outputs/*']);
     expect(bySid('ListSessionsAndOwners')?.Condition).toEqual({ StringLike: { 's3:prefix': ['team-a/sessions/*', 'team-a/owners/*'] } });
   });
 
-  it('never widens: no s3:* or bedrock-agentcore:*, no "*" resource, writes only owner records, deletes nothing, lists only with the prefix condition', () => {
+  it('never widens: no s3:* or bedrock-agentcore:*, no "*" resource, writes only owner records, run marks and a cancelled run\'s end, deletes only run marks, lists only with the prefix condition', () => {
     for (const storagePrefix of ['', 'team-a']) {
       const all = lambdaStatements(apiTemplate({ storagePrefix }).template);
       const under = storagePrefix === '' ? '' : `${storagePrefix}/`;
       const bucket = 'arn:<AWS::Partition>:s3:::cca-bucket';
       for (const statement of all) {
+        expect(statement.Effect, statement.Sid as string).toBe('Allow');
         expect(statement.Action, statement.Sid as string).not.toEqual(expect.arrayContaining([expect.stringMatching(/\*/)]));
         expect(statement.Resource, statement.Sid as string).not.toContain('*');
       }
       const withAction = (action: string) => all.filter((s) => (s.Action as string[]).includes(action));
-      // The session state is the runtime's: the Lambda writes only who owns a session.
+      // The session state is the runtime's: the Lambda writes who owns a session, the owner index and
+      // run marks, and the end of a run it cancels for a dead runtime (never lease.json or saved/).
       expect(withAction('s3:PutObject').flatMap((s) => s.Resource as string[])).toEqual([
         `${bucket}/${under}sessions/*/owner.json`,
+        `${bucket}/${under}sessions/*/state.json`,
+        `${bucket}/${under}sessions/*/invocations/*`,
+        `${bucket}/${under}sessions/*/events/*`,
         `${bucket}/${under}owners/*`,
       ]);
-      expect(all.flatMap((s) => s.Action as string[]).filter((a) => /^s3:(Delete|PutObjectAcl|PutBucket)/.test(a))).toEqual([]);
+      // Deletes: exactly DeleteObject, on the run-cap marks only.
+      const deleting = all.filter((s) => (s.Action as string[]).some((a) => /^s3:Delete/.test(a)));
+      expect(deleting.map((s) => [s.Action, s.Resource])).toEqual([[['s3:DeleteObject'], [`${bucket}/${under}owners/*/active/*`]]]);
+      expect(all.flatMap((s) => s.Action as string[]).filter((a) => /^s3:(PutObjectAcl|PutBucket|Restore|Replicate)/.test(a))).toEqual([]);
       expect(withAction('s3:GetObject').flatMap((s) => s.Resource as string[])).toEqual([
         `${bucket}/${under}sessions/*`,
+        `${bucket}/${under}owners/*`,
         `${bucket}/${under}outputs/*`,
       ]);
       const listing = withAction('s3:ListBucket');
@@ -217,32 +270,51 @@ describe('ApiStack: REST API', () => {
   };
   const routes = methods.map((m) => `${m.HttpMethod} ${pathOf(m.ResourceId) || '/'}`).sort();
 
-  it('has POST /invoke and GET /sessions/{session_id} (plus CORS preflights), through the Lambda proxy', () => {
+  it('has POST /invoke and the session routes (plus CORS preflights), through the Lambda proxy', () => {
     expect(routes).toEqual([
+      'GET /sessions',
       'GET /sessions/{session_id}',
+      'GET /sessions/{session_id}/events',
+      'GET /sessions/{session_id}/files',
       'OPTIONS /',
       'OPTIONS /invoke',
       'OPTIONS /sessions',
       'OPTIONS /sessions/{session_id}',
+      'OPTIONS /sessions/{session_id}/cancel',
+      'OPTIONS /sessions/{session_id}/events',
+      'OPTIONS /sessions/{session_id}/files',
+      'OPTIONS /sessions/{session_id}/permissions',
+      'OPTIONS /sessions/{session_id}/permissions/{request_id}',
       'POST /invoke',
+      'POST /sessions/{session_id}/cancel',
+      'POST /sessions/{session_id}/permissions/{request_id}',
     ]);
+    const fn = only(template, 'AWS::Lambda::Function').id;
     for (const m of methods.filter((m) => m.HttpMethod !== 'OPTIONS')) {
       expect(m.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+      expect(JSON.stringify(m.Integration.Uri)).toContain(`"${fn}","Arn"`);
     }
   });
 
+  it("routes exactly the Lambda's routes (LAMBDA_ROUTES of src/lambda/router.ts), no more, no fewer", () => {
+    const lambda = LAMBDA_ROUTES.map((r) => `${r.method} ${r.path}`).sort();
+    expect(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual(lambda);
+    expect(routes.filter((r) => !r.startsWith('OPTIONS '))).toEqual(lambda);
+  });
+
   it('requires the API key on every method except the browser preflight', () => {
-    for (const m of methods) expect(m.ApiKeyRequired, `${m.HttpMethod}`).toBe(m.HttpMethod !== 'OPTIONS');
+    for (const m of methods) expect(m.ApiKeyRequired, `${m.HttpMethod} ${pathOf(m.ResourceId)}`).toBe(m.HttpMethod !== 'OPTIONS');
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       ApiKeySourceType: 'HEADER',
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
   });
 
-  it('validates the body of POST /invoke and the path of GET /sessions/{session_id}', () => {
+  it('validates the body of POST /invoke and the path parameters of every route that has them', () => {
     const validator = only(template, 'AWS::ApiGateway::RequestValidator');
     expect(validator.resource.Properties).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
-    const post = methods.find((m) => m.HttpMethod === 'POST')!;
+    const method = (route: string) => methods.find((m) => `${m.HttpMethod} ${pathOf(m.ResourceId)}` === route)!;
+    const post = method('POST /invoke');
     const model = only(template, 'AWS::ApiGateway::Model');
     expect(post.RequestValidatorId).toEqual({ Ref: validator.id });
     expect(post.RequestModels).toEqual({ 'application/json': { Ref: model.id } });
@@ -251,9 +323,22 @@ describe('ApiStack: REST API', () => {
       properties: { prompt: { type: 'string', minLength: 1 }, input: { type: 'object' } },
       anyOf: [{ required: ['prompt'] }, { required: ['input'] }],
     });
-    const get = methods.find((m) => m.HttpMethod === 'GET')!;
-    expect(get.RequestValidatorId).toEqual({ Ref: validator.id });
-    expect(get.RequestParameters).toEqual({ 'method.request.path.session_id': true });
+    // The other bodies (a permission answer) are the Lambda's to read, whatever their Content-Type.
+    expect(methods.filter((m) => m.RequestModels !== undefined)).toEqual([post]);
+    const session = { 'method.request.path.session_id': true };
+    const expected: Record<string, Record<string, boolean> | undefined> = {
+      'GET /sessions': undefined,
+      'GET /sessions/{session_id}': session,
+      'GET /sessions/{session_id}/events': session,
+      'GET /sessions/{session_id}/files': session,
+      'POST /sessions/{session_id}/cancel': session,
+      'POST /sessions/{session_id}/permissions/{request_id}': { ...session, 'method.request.path.request_id': true },
+      'POST /invoke': undefined,
+    };
+    for (const [route, parameters] of Object.entries(expected)) {
+      expect(method(route).RequestValidatorId, route).toEqual({ Ref: validator.id });
+      expect(method(route).RequestParameters, route).toEqual(parameters);
+    }
   });
 
   it('answers CORS preflights with x-api-key, Content-Type and Authorization allowed, and CORS on its own errors', () => {

@@ -23,6 +23,10 @@ export interface ApiStackProps extends StackProps {
   corsOrigins?: string[];
   /** Retention of the Lambda's and the API's logs (default: one month). */
   logRetention?: logs.RetentionDays;
+  /** How long GET /sessions/{session_id}/events waits for a new event, 0-25 s (default: the Lambda's, 20). */
+  eventsWaitS?: number;
+  /** Runs one API key may have in progress at once, 0 (no cap) to 1000 (default: the Lambda's, 4). */
+  keyMaxConcurrent?: number;
 }
 
 /**
@@ -44,6 +48,8 @@ export class ApiStack extends Stack {
       storagePrefix: normalizeStoragePrefix(props.storagePrefix ?? ''),
       codeDir: props.lambdaCodeDir,
       logRetention: props.logRetention,
+      eventsWaitS: props.eventsWaitS,
+      keyMaxConcurrent: props.keyMaxConcurrent,
     });
     this.restApi = new AgentRestApi(this, 'Rest', {
       handler: this.function.fn,

@@ -1,7 +1,8 @@
 /**
  * The role AgentCore Runtime assumes to run the container: it may invoke the one configured model,
- * write (and read back) the files it stores under `outputs/`, read, write, delete and list a
- * session's saved state under `sessions/`, read (list and get) what callers put under its `inputs/`
+ * write (and read back) the files it stores under `outputs/`, read and write (never delete or list)
+ * a session's saved state under `sessions/`, but never its owner records (`sessions/<id>/owner.json`,
+ * `owners/`: denied outright), read (list and get) what callers put under its `inputs/`
  * (`input_s3_prefix`), pull its image, and write its logs, traces and metrics. Nothing else.
  * Session storage (the per-session mount) needs no grant: AgentCore keeps it in its own storage.
  */
@@ -82,7 +83,7 @@ function executionGrants(props: ExecutionRoleProps): Grant[] {
         actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
         resources: [objects('sessions')],
       }),
-      'Session objects are keyed by session id (sessions/<id>/state.json, lease.json, saved/...), created at run time; limited to the sessions/ prefix of the one bucket.',
+      'Session objects are keyed by session id (sessions/<id>/state.json, lease.json, saved/...), created at run time; read and write only (no delete, no listing), limited to the sessions/ prefix of the one bucket, its owner records denied.',
     ],
     [
       // Ownership is the API Lambda's record: the runtime (and so a run holding its credentials)

@@ -103,7 +103,11 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::claude-code-agent-stack-RuntimeArn/runtime-endpoint/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*/owner.json]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*/state.json]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*/invocations/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/sessions/*/events/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/owners/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/owners/*/active/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/outputs/*]',
         'AwsSolutions-L1',
         'AwsSolutions-APIG3',
@@ -119,8 +123,12 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acks.get('AwsSolutions-IAM5[Resource::claude-code-agent-stack-RuntimeArn/runtime-endpoint/*]')).toMatch(
       /InvokeAgentRuntime[\s\S]*StopRuntimeSession/,
     );
-    // The execution role's sessions/ wildcard says it is where DeleteObject is, and only there.
+    // The execution role's sessions/ wildcard is read and write only: no delete, no listing.
     const sessionsAck = [...acks].find(([id]) => /^AwsSolutions-IAM5\[Resource::<ArtifactsBucket\w+\.Arn>\/sessions\/\*\]$/.test(id));
-    expect(sessionsAck?.[1]).toMatch(/DeleteObject there only/);
+    expect(sessionsAck?.[1]).toMatch(/read and write only \(no delete, no listing\)/);
+    // The Lambda deletes only run-cap marks, and its acknowledgement says so.
+    expect(acks.get('AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/owners/*/active/*]')).toMatch(
+      /DeleteObject there only/,
+    );
   });
 });

@@ -21,11 +21,26 @@ export interface AgentRestApiProps {
 export const INVALID_BODY_MESSAGE =
   'Invalid request body: send a JSON object with a non-empty string "prompt" (or the AgentCore form {"input": {"prompt": "..."}}) and Content-Type: application/json.';
 
+/**
+ * The routes API Gateway sends to the Lambda: `LAMBDA_ROUTES` of src/lambda/router.ts, which infra
+ * may not import (lambda/ sits above infra/, docs/ARCHITECTURE.md); api-stack.test.ts holds the two
+ * lists equal. Every method needs the API key and goes to the Lambda through the proxy integration.
+ */
+export const API_ROUTES: ReadonlyArray<{ method: 'GET' | 'POST'; path: string }> = [
+  { method: 'POST', path: '/invoke' },
+  { method: 'GET', path: '/sessions' },
+  { method: 'GET', path: '/sessions/{session_id}' },
+  { method: 'GET', path: '/sessions/{session_id}/events' },
+  { method: 'GET', path: '/sessions/{session_id}/files' },
+  { method: 'POST', path: '/sessions/{session_id}/cancel' },
+  { method: 'POST', path: '/sessions/{session_id}/permissions/{request_id}' },
+];
+
 /** Headers a browser may send: the API key, the body's type, and a bearer token. */
 export const CORS_HEADERS = ['Content-Type', 'Authorization', 'x-api-key'];
 
 /**
- * The API (`POST /invoke`, `GET /sessions/{session_id}`), its key and usage plan.
+ * The API (`API_ROUTES`: `POST /invoke` and the session routes), its key and usage plan.
  * @example const { api, apiKey } = new AgentRestApi(this, 'Api', { handler: fn });
  */
 export class AgentRestApi extends Construct {
@@ -124,15 +139,13 @@ function addRoutes(api: apigw.RestApi, handler: lambda.IFunction): void {
       anyOf: [{ required: ['prompt'] }, { required: ['input'] }],
     },
   });
-  api.root.addResource('invoke').addMethod('POST', integration, {
-    requestValidator: validator,
-    requestModels: { 'application/json': invokeBody },
-  });
-  api.root
-    .addResource('sessions')
-    .addResource('{session_id}')
-    .addMethod('GET', integration, {
+  for (const route of API_ROUTES) {
+    const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+    // resourceForPath makes the parents it lacks (and reuses those it has): /sessions once for all.
+    api.root.resourceForPath(route.path).addMethod(route.method, integration, {
       requestValidator: validator,
-      requestParameters: { 'method.request.path.session_id': true },
+      ...(names.length === 0 ? {} : { requestParameters: Object.fromEntries(names.map((n) => [`method.request.path.${n}`, true])) }),
+      ...(route.path === '/invoke' ? { requestModels: { 'application/json': invokeBody } } : {}),
     });
+  }
 }
