@@ -341,11 +341,13 @@ describe('ApiStack: REST API', () => {
     }
   });
 
-  it('answers CORS preflights with x-api-key, Content-Type and Authorization allowed, and CORS on its own errors', () => {
+  it('answers CORS preflights with the headers the API reads (x-api-key, Content-Type, Authorization, the session header, Last-Event-ID, Prefer), and CORS on its own errors', () => {
     for (const m of methods.filter((m) => m.HttpMethod === 'OPTIONS')) {
       expect(m.AuthorizationType).toBe('NONE');
       const headers = m.Integration.IntegrationResponses[0].ResponseParameters;
-      expect(headers['method.response.header.Access-Control-Allow-Headers']).toBe("'Content-Type,Authorization,x-api-key'");
+      expect(headers['method.response.header.Access-Control-Allow-Headers']).toBe(
+        "'Content-Type,x-api-key,Authorization,X-Amzn-Bedrock-AgentCore-Runtime-Session-Id,Last-Event-ID,Prefer'",
+      );
       expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe("'*'");
       expect(headers['method.response.header.Access-Control-Allow-Methods']).toBe("'GET,POST,OPTIONS'");
     }

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledgements.js';
 import { USAGE_PLAN } from './defaults.js';
+import { CORS_ALLOW_HEADERS } from '../http/headers.js';
 
 export interface AgentRestApiProps {
   handler: lambda.IFunction;
@@ -36,8 +37,12 @@ export const API_ROUTES: ReadonlyArray<{ method: 'GET' | 'POST'; path: string }>
   { method: 'POST', path: '/sessions/{session_id}/permissions/{request_id}' },
 ];
 
-/** Headers a browser may send: the API key, the body's type, and a bearer token. */
-export const CORS_HEADERS = ['Content-Type', 'Authorization', 'x-api-key'];
+/**
+ * Headers a browser may send: the API key, the body's type, a bearer token, the session header,
+ * `Last-Event-ID` (the events route resumes by it) and `Prefer` (respond-async): the same list the
+ * local gateway and the Lambda's own preflights answer with.
+ */
+export const CORS_HEADERS = [...CORS_ALLOW_HEADERS];
 
 /**
  * The API (`API_ROUTES`: `POST /invoke` and the session routes), its key and usage plan.

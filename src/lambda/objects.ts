@@ -144,8 +144,10 @@ export async function listAll(objects: SessionObjects, prefix: string, startAfte
 
 function isMissing(err: unknown): boolean {
   const name = (err as { name?: unknown } | null)?.name;
-  // A missing bucket is a broken deployment, not a session that does not exist.
-  return name === 'NoSuchKey' || (statusOf(err) === 404 && name !== 'NoSuchBucket');
+  // A missing bucket is a broken deployment, not a session that does not exist. S3 answers a GET of
+  // a missing key 403 to a caller it would not let list that key (the role's ListBucket carries a
+  // prefix condition, which a GET does not satisfy): that is "missing" too.
+  return name === 'NoSuchKey' || name === 'AccessDenied' || (statusOf(err) === 404 && name !== 'NoSuchBucket') || statusOf(err) === 403;
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -57,6 +57,12 @@ export class S3StateMirror implements StateMirror {
 
 function isMissing(err: unknown): boolean {
   const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  // A missing bucket is a broken deployment, not a session that was never mirrored.
-  return e?.name === 'NoSuchKey' || (e?.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket');
+  // A missing bucket is a broken deployment, not a session that was never mirrored. A 403 is what S3
+  // answers for a missing key to a role that may not list it (the runtime's, under sessions/).
+  return (
+    e?.name === 'NoSuchKey' ||
+    e?.name === 'AccessDenied' ||
+    (e?.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket') ||
+    e?.$metadata?.httpStatusCode === 403
+  );
 }
