@@ -19,8 +19,10 @@ export interface DurableOptions {
   leaseMs: number;
   /** Bound on the entries of one tree a save walks. */
   maxEntries: number;
-  /** Most file bytes one save holds (the run's disk limit). */
+  /** Most file bytes one save holds of the workspace and home (the run's disk limit). */
   maxBytes: number;
+  /** Most file bytes of the git record in one save (default: maxBytes). */
+  maxGitBytes?: number;
   /** This worker, stable across restarts of the same data dir (so recovery can give back its own leases). */
   worker: string;
   logger: Logger;
@@ -141,6 +143,7 @@ export class DurableSessions {
         index: await readIndex(trees.root),
         maxEntries: this.opts.maxEntries,
         maxBytes: this.opts.maxBytes,
+        maxGitBytes: this.opts.maxGitBytes ?? this.opts.maxBytes,
         // The head moves only while the lease is provably this claim's.
         confirmLease: () => claim.lease.confirm(),
       }),

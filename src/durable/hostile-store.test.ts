@@ -266,10 +266,67 @@ while time.time() < end:
         index: EMPTY_INDEX,
         maxEntries: 1000,
         maxBytes: 2 ** 30,
+        maxGitBytes: 2 ** 30,
       });
       previous = { head: saved.head, etag: saved.etag };
     }
     await swapper;
     expect(await objects.get(`sessions/s7/saved/blobs/${sha256(Buffer.from(SECRET))}`)).toBeUndefined();
+  }, 60_000);
+
+  it('never reads more of a file than the walk saw, however the run grows it meanwhile (a sparse file made huge)', async () => {
+    const objects = new DirObjects(await tmp());
+    const trees = await treesFor('s8');
+    for (const d of [trees.workspace, trees.home, trees.git]) await fs.mkdir(d, { recursive: true });
+    const file = path.join(trees.workspace, 'grows.bin');
+    await fs.writeFile(file, 'tiny');
+    for (let i = 0; i < 30; i++) await fs.writeFile(path.join(trees.workspace, `pad${i}`), `p${i}`);
+    // Grown to 200 MiB (sparse) and shrunk back, over and over, while the saves run.
+    const grower = run('python3', [
+      '-c',
+      `import os, time
+end = time.time() + 5
+while time.time() < end:
+    os.truncate(${JSON.stringify(file)}, 200 * 1024 * 1024)
+    os.truncate(${JSON.stringify(file)}, 4)`,
+    ]);
+    const fields = {
+      owner: null,
+      created_at: 'x',
+      claude_session_id: null,
+      last_event_seq: 0,
+      invocation_id: 'i',
+      checkpoint: true,
+      repository: null,
+      worker: 'w',
+    };
+    let previous: { head: Head; etag: string } | undefined;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      try {
+        const saved = await saveSession({
+          objects,
+          sessionId: 's8',
+          dirs: trees,
+          fields,
+          previous,
+          knownBlobs: new Set(),
+          index: EMPTY_INDEX,
+          maxEntries: 1000,
+          maxBytes: 32 * 2 ** 20,
+          maxGitBytes: 2 ** 30,
+        });
+        previous = { head: saved.head, etag: saved.etag };
+      } catch (err) {
+        // The walk saw it at 200 MiB: over the bound, nothing saved this round.
+        expect((err as Error).message).toMatch(/more than 32 MiB/);
+      }
+    }
+    await grower;
+    const sizes = await Promise.all(
+      (await objects.list('sessions/s8/saved/blobs/')).map(async (k) => (await objects.get(k))?.body.length ?? 0),
+    );
+    expect(previous).toBeDefined();
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
   }, 60_000);
 });

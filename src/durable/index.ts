@@ -6,7 +6,8 @@
 export { DurableSessions, workerName, type Claim, type DurableOptions, type SessionTrees } from './durable-sessions.js';
 export { SessionLeaseHeldError, SessionStateDamagedError, SessionStoreUnavailableError } from './errors.js';
 export { DirObjects, S3Objects, PreconditionFailedError, type ObjectStore } from './objects.js';
-export { SaveConflictError, type SaveResult } from './save.js';
+export { SaveConflictError, SaveTooLargeError, type SaveResult } from './save.js';
+export { walkTree } from './tree.js';
 export type { RestoreResult } from './restore.js';
 export { blobKey, headKey, type Head } from './manifest.js';
 export { leaseKey } from './lease.js';

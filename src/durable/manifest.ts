@@ -91,9 +91,9 @@ export const MAX_MANIFEST_JSON_BYTES = 512 * 2 ** 20;
 const GIT_STATE =
   /^(HEAD|packed-refs|shallow|index|cca-origin\.json|cca-clean|refs(\/.+)?|objects|objects\/pack(\/[^/]+)?|objects\/[0-9a-f]{2}(\/[0-9a-f]{38,62})?)$/;
 
-/** Whether an entry of `tree` at `rel` is saved and restored at all. */
-export function isState(tree: TreeName, rel: string): boolean {
-  return tree !== 'git' || GIT_STATE.test(rel);
+/** Whether an entry of `tree` at `rel` is saved and restored at all (the git record: files and folders only, never a link). */
+export function isStateEntry(tree: TreeName, rel: string, kind: TreeKind): boolean {
+  return tree !== 'git' || (kind !== 'l' && GIT_STATE.test(rel));
 }
 
 /** Permission bits kept: never setuid, setgid or sticky, whatever the tree or the store says. */

@@ -18,7 +18,7 @@ import {
   sha256,
   TREES,
   type Head,
-  isState,
+  isStateEntry,
   keptMode,
   type Manifest,
   type ManifestEntry,
@@ -132,7 +132,7 @@ async function restoreTree(
     if (owner) await fs.lchown(p, owner.uid, owner.gid);
   };
   // What git would read as configuration or run is never taken from the store (manifest.ts).
-  wanted = wanted.filter((e) => isState(tree, e.p));
+  wanted = wanted.filter((e) => isStateEntry(tree, e.p, e.k));
   const local = new Map<string, TreeEntry>();
   let walked = await walkTree(root, input.maxEntries);
   if (walked.truncated) {

@@ -18,8 +18,9 @@ import {
   headKey,
   manifestKey,
   sha256,
-  isState,
+  isStateEntry,
   keptMode,
+  MAX_MANIFEST_BYTES,
   TREES,
   type Head,
   type Manifest,
@@ -54,8 +55,10 @@ export interface SaveInput {
   knownBlobs: ReadonlySet<string>;
   index: LocalIndex;
   maxEntries: number;
-  /** Most file bytes a save may hold (the run's disk limit): a tree past it, sparse files included, is not saved. */
+  /** Most file bytes the workspace and home may hold in a save (the run's disk limit): past it, sparse files included, nothing is saved. */
   maxBytes: number;
+  /** Most file bytes of the git record in a save. */
+  maxGitBytes: number;
   /** Proves the lease is still this save's just before the head moves (false: it is not). */
   confirmLease?: () => Promise<boolean>;
   now?: () => Date;
@@ -112,15 +115,23 @@ export async function saveSession(input: SaveInput): Promise<SaveResult> {
       const walked = await walkTree(root, input.maxEntries);
       // Half a tree saved would be restored as the whole of it elsewhere: nothing moves instead.
       if (walked.truncated) throw new SaveTooLargeError(`more than ${input.maxEntries} entries in its ${tree}`);
-      for (const e of walked.entries) if (e.kind === 'f' && isState(tree, e.rel)) bytes += e.size;
-      if (bytes > input.maxBytes) throw new SaveTooLargeError(`more than ${Math.round(input.maxBytes / 2 ** 20)} MiB of files`);
+      // The run's trees against the run's disk limit; the service's git record (a clone's history) has its own.
+      let treeBytes = 0;
+      for (const e of walked.entries) if (e.kind === 'f' && isStateEntry(tree, e.rel, e.kind)) treeBytes += e.size;
+      const limit = tree === 'git' ? input.maxGitBytes : input.maxBytes;
+      if (tree !== 'git') bytes += treeBytes;
+      if ((tree === 'git' ? treeBytes : bytes) > limit) {
+        throw new SaveTooLargeError(
+          `more than ${Math.round(limit / 2 ** 20)} MiB of files in its ${tree === 'git' ? 'git record' : 'workspace and home'}`,
+        );
+      }
       const realRoot = walked.entries.length === 0 ? root : await realRootOf(root);
       const known = input.index.hashes[tree] ?? {};
       const hashes: Record<string, [string, string]> = {};
       const entries: ManifestEntry[] = [];
       const toRead: TreeEntry[] = [];
       for (const e of walked.entries) {
-        if (!isState(tree, e.rel)) continue;
+        if (!isStateEntry(tree, e.rel, e.kind)) continue;
         if (e.kind === 'd') entries.push({ p: e.rel, k: 'd', m: keptMode(e.mode) });
         else if (e.kind === 'l') entries.push({ p: e.rel, k: 'l', m: keptMode(e.mode), t: e.target as string });
         else {
@@ -152,6 +163,9 @@ export async function saveSession(input: SaveInput): Promise<SaveResult> {
   }
 
   const body = encodeManifest(manifest);
+  // A manifest every restore would refuse must never become the head.
+  if (body.length > MAX_MANIFEST_BYTES)
+    throw new SaveTooLargeError(`so many entries that its manifest passes ${MAX_MANIFEST_BYTES / 2 ** 20} MiB`);
   const mKey = manifestKey(sessionId, generation, randomUUID().slice(0, 8));
   await objects.put(mKey, body);
   const head: Head = {
@@ -208,8 +222,10 @@ async function readAndUpload(
   try {
     const st = await handle.stat({ bigint: true });
     if (!st.isFile() || st.ino !== e.ino || st.dev !== e.dev) return undefined;
-    if (Number(st.size) <= IN_MEMORY_BYTES) {
-      const body = await handle.readFile();
+    // Never more than the walk saw: a file a running run grows (a sparse terabyte) must not get past
+    // the save's byte bound; one it shrank is saved as far as it goes.
+    if (e.size <= IN_MEMORY_BYTES) {
+      const body = await readUpTo(handle, e.size);
       const sha = sha256(body);
       const uploaded = !blobs.has(sha);
       if (uploaded) {
@@ -223,7 +239,7 @@ async function readAndUpload(
     const hash = createHash('sha256');
     let size = 0;
     await pipeline(
-      handle.createReadStream({ autoClose: false }),
+      handle.createReadStream({ autoClose: false, start: 0, end: e.size - 1 }),
       new Transform({
         transform(chunk: Buffer, _enc, done) {
           hash.update(chunk);
@@ -244,4 +260,16 @@ async function readAndUpload(
   } finally {
     await handle.close();
   }
+}
+
+/** The first `size` bytes of the file (fewer if it is shorter now). */
+async function readUpTo(handle: fs.FileHandle, size: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(size);
+  let filled = 0;
+  while (filled < size) {
+    const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
 }

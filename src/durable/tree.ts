@@ -70,15 +70,16 @@ export interface Tree {
 const BATCH = 32;
 
 /**
- * Walks `root` (which may not exist: an empty tree), at most `maxEntries` entries.
+ * Walks `root` (which may not exist: an empty tree), or only its folder `from`, at most `maxEntries` entries.
  * @example const { entries } = await walkTree(dirs.workspace, 1_000_000);
  */
-export async function walkTree(root: string, maxEntries: number): Promise<Tree> {
+export async function walkTree(root: string, maxEntries: number, from = ''): Promise<Tree> {
   const entries: TreeEntry[] = [];
   const top = await lstatOrNull(root);
   if (top === null || !top.isDirectory()) return { entries, truncated: false };
   const realRoot = await realRootOf(root);
-  const pending: string[] = [''];
+  // `from`: a folder inside the tree to walk alone, reached like every other (never through a link).
+  const pending: string[] = [from];
   let truncated = false;
   while (pending.length > 0 && !truncated) {
     const dir = pending.pop() as string;
@@ -167,5 +168,6 @@ async function lstatOrNull(p: string | Buffer): Promise<BigIntStats | null> {
 
 function isGone(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM';
+  // ELOOP: a directory swapped for a link since it was seen (opened with O_NOFOLLOW): not walked.
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' || code === 'ELOOP';
 }

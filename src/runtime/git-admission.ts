@@ -51,6 +51,8 @@ export async function admitGit(
   sessionExists: boolean,
   ownerKeyId: string | undefined,
   keyCredentials?: KeyCredentials,
+  /** The repository a saved session records (durable state), for a worker whose copy is not restored yet. */
+  savedOrigin?: RepositoryInfo | undefined,
 ): Promise<GitPlan | undefined> {
   if (req.repository === undefined && req.push === undefined) return undefined;
   const policy = { egress: config.egress, privateHosts: config.privateHosts, allowLocal: config.git.allowLocal };
@@ -93,7 +95,7 @@ export async function admitGit(
   }
 
   // A push from a session that already has its repository.
-  const origin = sessionExists ? await readOrigin(sessionDirs(config.sessionsBase, sessionId).git) : undefined;
+  const origin = sessionExists ? ((await readOrigin(sessionDirs(config.sessionsBase, sessionId).git)) ?? savedOrigin) : undefined;
   if (origin === undefined) {
     throw new ValidationError(
       'push needs a session that started from a repository: start one with "repository": {"url": ...}, then push from it.',

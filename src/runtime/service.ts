@@ -82,19 +82,11 @@ export class InvocationService {
     const { sessionId, egress, inputs } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
     // Another key's session stays invisible, whatever the git checks would say of it.
     assertVisible(sessionId, ctx.ownerKeyId, sessions.getSession(sessionId), { mayNotExist: true });
-    // Asks the remote (a round trip): before the checks below, which must run with no await after them.
-    const git = await admitGit(
-      config,
-      req,
-      sessionId,
-      sessions.getSession(sessionId) !== undefined,
-      ctx.ownerKeyId,
-      this.deps.keyCredentials,
-    );
     const invocationId = randomUUID();
     // A run here already: 409 without asking the session store.
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
-    // The session's lease in the session store (another round trip): 409 while another worker has it.
+    // The session's lease in the session store (a round trip): 409 while another worker has it, and
+    // the saved record taken in (so the git checks below know a session saved elsewhere).
     const isNew = ctx.sessionId === undefined && req.sessionId === undefined;
     const { claim, unsaved } = await claimSession(
       this.deps,
@@ -103,6 +95,16 @@ export class InvocationService {
       this.deps.logger,
     );
     try {
+      // Asks the remote (a round trip): before the checks of #begin, which must run with no await after them.
+      const git = await admitGit(
+        config,
+        req,
+        sessionId,
+        sessions.getSession(sessionId) !== undefined,
+        ctx.ownerKeyId,
+        this.deps.keyCredentials,
+        claim?.head?.repository ?? undefined,
+      );
       return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved });
     } catch (err) {
       void claim?.lease.release();

@@ -12,7 +12,7 @@ import { EventBus, EventStore, SessionEvents } from '../events/index.js';
 import { SessionRepo } from '../sessions/index.js';
 import { openDatabase, type Db } from '../store/index.js';
 import { makeSessionDirs } from '../workspace/index.js';
-import { claimSession, restoreForRun, saveAtEnd } from './session-state.js';
+import { claimSession, restoreForRun, saveAtEnd, withSessionHeld } from './session-state.js';
 
 const logger = pino({ level: 'silent' });
 const open: Db[] = [];
@@ -132,5 +132,44 @@ describe('the store down', () => {
     // W1 continues from W2's save, not from its stale copy.
     const { dirs } = await invoke(w1, 'sess', 'key-A');
     expect(await fs.readFile(path.join(dirs.workspace, 'v2.txt'), 'utf8')).toBe('2');
+  });
+});
+
+describe('an upload with durable state', () => {
+  it.skipIf(process.getuid?.() !== 0)('gives what it restored to the run user before the files go in', async () => {
+    const objects = await store();
+    const [w1, w2] = [await worker(objects, 'W1'), await worker(objects, 'W2')];
+    await invoke(w1, 'up', 'key-A', (ws) => fs.writeFile(path.join(ws, 'earlier.txt'), 'from a run'));
+    const user = { uid: 65534, gid: 65534 };
+    w2.sessions.createSession('up', 'key-A');
+    await withSessionHeld({ ...w2.deps, limits: { user } }, w2.base, { sessionId: 'up', ownerKeyId: 'key-A' }, logger, async () => {
+      const ws = path.join(w2.base, 'sessions', 'up', 'workspace');
+      await fs.writeFile(path.join(ws, 'uploaded.txt'), 'sent');
+    });
+    const restored = await fs.stat(path.join(w2.base, 'sessions', 'up', 'workspace', 'earlier.txt'));
+    expect([restored.uid, restored.gid]).toEqual([65534, 65534]);
+  });
+
+  it('answers an error, not success, when the session cannot be saved after the files went in', async () => {
+    const dir = await store();
+    let failPuts = false;
+    const flaky = new Proxy(dir, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) =>
+          failPuts && (prop === 'put' || prop === 'putFile') && !String(args[0]).endsWith('lease.json')
+            ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
+            : (v as (...a: unknown[]) => unknown).apply(target, args);
+      },
+    });
+    const w = await worker(flaky, 'W');
+    await invoke(w, 'up2', 'key-A');
+    failPuts = true;
+    const err = await withSessionHeld(w.deps, w.base, { sessionId: 'up2', ownerKeyId: 'key-A' }, logger, async () => 'written').catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ status: 502 });
+    expect((err as Error).message).toMatch(/received on this worker, but the session could not be saved/);
   });
 });

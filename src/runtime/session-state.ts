@@ -4,24 +4,34 @@
  * before the run, saved at checkpoints while it runs and at its end, and let go.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, NotFoundError } from '../errors/index.js';
+import { AppError, NotFoundError, PayloadTooLargeError } from '../errors/index.js';
+import { ownForRun, type RunUser } from '../limits/index.js';
 import { writeShadowConfig } from '../codebase/index.js';
-import { SessionStoreUnavailableError, type DurableSessions, type Claim, type SessionTrees } from '../durable/index.js';
+import {
+  SaveTooLargeError,
+  SessionStoreUnavailableError,
+  walkTree,
+  type DurableSessions,
+  type Claim,
+  type SessionTrees,
+} from '../durable/index.js';
 import type { SessionEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
 import type { RepositoryInfo } from '../schemas/changes.js';
 import type { SessionStateReport } from '../schemas/responses.js';
 import type { SessionRepo } from '../sessions/index.js';
-import { sessionDirs, type SessionDirs } from '../workspace/index.js';
+import { makeSessionDirs, sessionDirs, type SessionDirs } from '../workspace/index.js';
 
 /** Events a checkpoint reserves for the invocation it interrupts: a worker continuing after a crash numbers past them. */
 const CHECKPOINT_EVENT_RESERVE = 10_000;
 
 export interface StateDeps {
   durable?: DurableSessions | undefined;
+  /** Per-run limits, for the run user restored files are given to before an upload (sandboxed runs). */
+  limits?: { user?: RunUser | undefined } | undefined;
   sessions: SessionRepo;
   events: Pick<SessionEvents, 'emit' | 'lastId'>;
 }
@@ -256,15 +266,13 @@ export async function saveAtEnd(
  * its working directory): what a checkpoint of a first invocation resumes, before the run has said its id.
  */
 async function latestTranscript(dirs: SessionDirs): Promise<string | undefined> {
-  const projects = path.join(dirs.home, '.claude', 'projects');
-  let best: { id: string; at: number } | undefined;
-  for (const folder of await readdir(projects).catch(() => [] as string[])) {
-    for (const name of await readdir(path.join(projects, folder)).catch(() => [] as string[])) {
-      const m = /^([0-9a-f-]{36})\.jsonl$/.exec(name);
-      if (!m) continue;
-      const at = (await stat(path.join(projects, folder, name)).catch(() => undefined))?.mtimeMs ?? 0;
-      if (best === undefined || at > best.at) best = { id: m[1] as string, at };
-    }
+  // The run is alive beside a checkpoint: read its home without following a link it placed.
+  const found = await walkTree(dirs.home, 100_000, '.claude/projects').catch(() => undefined);
+  let best: { id: string; at: bigint } | undefined;
+  for (const e of found?.entries ?? []) {
+    const m = /^\.claude\/projects\/[^/]+\/([0-9a-f-]{36})\.jsonl$/.exec(e.rel);
+    if (e.kind !== 'f' || !m) continue;
+    if (best === undefined || e.mtimeNs > best.at) best = { id: m[1] as string, at: e.mtimeNs };
   }
   return best?.id;
 }
@@ -287,12 +295,19 @@ export async function withSessionHeld<T>(
   if (claim === undefined) return work();
   const durable = deps.durable as DurableSessions;
   try {
-    const trees = treesOf(sessionDirs(sessionsBase, ids.sessionId));
-    if (await durable.needsRestore(claim, trees)) await restoreTrees(durable, claim, trees);
+    const dirs = await makeSessionDirs(sessionsBase, ids.sessionId);
+    const trees = treesOf(dirs);
+    if (await durable.needsRestore(claim, trees)) {
+      await restoreTrees(durable, claim, trees);
+      // What the restore made is the run's, as a run's own start would make it (the upload then
+      // hands the workspace's top to the run user, after which that start would skip the tree).
+      const user = deps.limits?.user;
+      if (user !== undefined) await ownForRun([dirs.workspace, dirs.home, dirs.tmp], user);
+    }
     const result = await work();
     const session = deps.sessions.getSession(ids.sessionId);
-    await durable
-      .save(claim, trees, {
+    try {
+      await durable.save(claim, trees, {
         owner: ids.ownerKeyId ?? null,
         created_at: session?.created_at ?? new Date().toISOString(),
         claude_session_id: session?.claude_session_id ?? null,
@@ -300,8 +315,17 @@ export async function withSessionHeld<T>(
         invocation_id: operation,
         checkpoint: false,
         repository: claim.head?.repository ?? null,
-      })
-      .catch((err: unknown) => log.warn({ err, session_id: ids.sessionId }, 'could not save the session after an upload'));
+      });
+    } catch (err) {
+      // The files are on this worker only: another would continue without them. Say so, not 201.
+      log.warn({ err, session_id: ids.sessionId }, 'could not save the session after an upload');
+      const why = err instanceof SaveTooLargeError ? `${err.message}` : 'the session store could not be written';
+      const message =
+        `The files were received on this worker, but the session could not be saved (${why}), so a worker that ` +
+        'continues it would not have them. Send them again' +
+        (err instanceof SaveTooLargeError ? ' after making room in the session.' : ' once the store answers.');
+      throw err instanceof SaveTooLargeError ? new PayloadTooLargeError(message) : new SessionStoreUnavailableError(message);
+    }
     return result;
   } finally {
     await claim.lease.release();

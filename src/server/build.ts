@@ -98,6 +98,8 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
         leaseMs: config.sessionState.leaseMs,
         maxEntries: config.limits.maxRunEntries,
         maxBytes: config.runResources.diskMb * 2 ** 20,
+        // The record holds the clone's history and what the runs changed.
+        maxGitBytes: config.git.maxRepoBytes + config.runResources.diskMb * 2 ** 20,
         worker: workerName(config.dataDir),
         logger: logger.child({ component: 'session-state' }),
       })
