@@ -150,7 +150,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   const startedAt = new Date();
   const dirs = await makeSessionDirs(config.sessionsBase, sessionId);
   sessions.markRunning(invocationId, startedAt);
-  // A session saved by another worker (or a copy a run died in) is brought to its saved generation first.
+  // A session another worker continued (or this worker never had) is brought to its saved generation first.
   let restored: SessionStateReport['restored'] = null;
   if (run.claim !== undefined) {
     const r = await restoreForRun(deps, run.claim, run, dirs, log);
