@@ -16,6 +16,19 @@ describe('s3Objects', () => {
   afterAll(() => mock.restore());
   const objects = () => s3Objects(new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }), 'bkt');
 
+  it('reads an object again when the connection is cut while its body comes in, and reads a 403 (no listing) as missing', async () => {
+    const cut = { transformToString: () => Promise.reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })) };
+    const whole = { transformToString: () => Promise.resolve('{"ok":true}') };
+    mock
+      .on(GetObjectCommand)
+      .resolvesOnce({ Body: cut as never })
+      .resolvesOnce({ Body: whole as never })
+      .rejectsOnce(s3Error('AccessDenied', 403));
+    expect(await objects().getJson('a.json')).toEqual({ ok: true });
+    expect(mock.commandCalls(GetObjectCommand)).toHaveLength(2);
+    expect(await objects().getJson('missing.json')).toBeUndefined();
+  });
+
   it('creates with a conditional write and reports an existing object as not created', async () => {
     mock.on(PutObjectCommand).resolvesOnce({}).rejectsOnce(s3Error('PreconditionFailed', 412));
     expect(await objects().createJson('k.json', { a: 1 })).toBe(true);

@@ -50,14 +50,20 @@ export interface SessionObjects {
  */
 export function s3Objects(s3: S3Client, bucket: string): SessionObjects {
   const getText = async (key: string): Promise<string | undefined> => {
-    try {
-      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return (await res.Body?.transformToString('utf8')) ?? '';
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
+    // The SDK retries a request, not the reading of its body: a connection cut mid-body (a long-poll
+    // reads many small objects) is read again once before it becomes the caller's 500.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return (await res.Body?.transformToString('utf8')) ?? '';
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        if (attempt < 3 && isCutShort(err)) continue;
+        throw err;
+      }
     }
   };
+
   return {
     getText,
     async getJson(key) {
@@ -208,4 +214,10 @@ export function memoryObjects(): SessionObjects & { readonly data: Map<string, s
       return { keys, prefixes, next: undefined };
     },
   };
+}
+
+/** A connection that ended before the whole answer came (no status: the body was being read). */
+function isCutShort(err: unknown): boolean {
+  const e = err as { message?: unknown; code?: unknown; $metadata?: unknown } | null;
+  return e?.message === 'aborted' || e?.code === 'ECONNRESET' || e?.code === 'EPIPE';
 }
