@@ -53,11 +53,6 @@ export class DurableSessions {
   }
 
   /**
-   * Takes the session's lease and reads its saved head. Throws SessionLeaseHeldError (409) while
-   * another holder has it, SessionStateDamagedError for a head that fails its checks, and
-   * SessionStoreUnavailableError when the store cannot be reached.
-   */
-  /**
    * The session's saved head, read without taking anything (undefined: never saved): who owns it is
    * checked before a lease is taken, so a stranger's probe never holds another key's session.
    */
@@ -69,6 +64,11 @@ export class DurableSessions {
     return decoded;
   }
 
+  /**
+   * Takes the session's lease and reads its saved head. Throws SessionLeaseHeldError (409) while
+   * another holder has it, SessionStateDamagedError for a head that fails its checks, and
+   * SessionStoreUnavailableError when the store cannot be reached.
+   */
   async claim(sessionId: string, invocationId: string): Promise<Claim> {
     const lease = await this.#store(() =>
       acquireLease(this.opts.objects, sessionId, invocationId, {
@@ -96,8 +96,8 @@ export class DurableSessions {
 
   /**
    * Whether this worker's copy of the session is other than the saved generation. A copy of that
-   * generation changed since by a run here (one that crashed, or ran while the store was down) is
-   * ahead of it, not behind: nobody else continued the session, so it is kept and saved next.
+   * generation changed since by a run here (one whose worker crashed before its save) is ahead of
+   * it, not behind: nobody else continued the session, so it is kept and saved next.
    */
   async needsRestore(claim: Claim, trees: SessionTrees): Promise<boolean> {
     if (claim.head === undefined) return false;
