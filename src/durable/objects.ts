@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { isMissingObject } from '../state/index.js';
 
 /** An object read whole, with the tag a conditional put compares against. */
 export interface StoredObject {
@@ -74,7 +75,7 @@ export class S3Objects implements ObjectStore {
       const body = Buffer.from((await res.Body?.transformToByteArray()) ?? new Uint8Array());
       return { body, etag: res.ETag ?? '' };
     } catch (err) {
-      if (isMissing(err)) return undefined;
+      if (isMissingObject(err)) return undefined;
       throw err;
     }
   }
@@ -121,7 +122,7 @@ export class S3Objects implements ObjectStore {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.full(key) }));
       body = res.Body as Readable;
     } catch (err) {
-      if (isMissing(err)) return undefined;
+      if (isMissingObject(err)) return undefined;
       throw err;
     }
     return writeHashed(body, file);
@@ -297,16 +298,4 @@ async function withLock<T>(lockFile: string, work: () => Promise<T>): Promise<T>
 
 function statusOf(err: unknown): number {
   return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
-}
-
-/**
- * A key that is not there. Without s3:ListBucket (the runtime's role on AWS has none under
- * sessions/, so a run holding it cannot list sessions), S3 answers a GET of a missing key 403: that
- * reads as missing too. A real lack of access shows at the next write, which fails.
- */
-function isMissing(err: unknown): boolean {
-  const e = err as { name?: unknown } | undefined;
-  return (
-    e?.name === 'NoSuchKey' || e?.name === 'AccessDenied' || (statusOf(err) === 404 && e?.name !== 'NoSuchBucket') || statusOf(err) === 403
-  );
 }

@@ -4,6 +4,7 @@
  * runtime's own S3ArtifactStore's business.
  */
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isMissingObject } from '../state/s3-errors.js';
 
 const TORN_READ_ATTEMPTS = 3;
 
@@ -57,7 +58,7 @@ export function s3Objects(s3: S3Client, bucket: string): SessionObjects {
         const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         return (await res.Body?.transformToString('utf8')) ?? '';
       } catch (err) {
-        if (isMissing(err)) return undefined;
+        if (isMissingObject(err)) return undefined;
         if (attempt < 3 && isCutShort(err)) continue;
         throw err;
       }
@@ -146,14 +147,6 @@ export async function listAll(objects: SessionObjects, prefix: string, startAfte
     token = page.next;
   } while (token !== undefined);
   return keys;
-}
-
-function isMissing(err: unknown): boolean {
-  const name = (err as { name?: unknown } | null)?.name;
-  // A missing bucket is a broken deployment, not a session that does not exist. S3 answers a GET of
-  // a missing key 403 to a caller it would not let list that key (the role's ListBucket carries a
-  // prefix condition, which a GET does not satisfy): that is "missing" too.
-  return name === 'NoSuchKey' || name === 'AccessDenied' || (statusOf(err) === 404 && name !== 'NoSuchBucket') || statusOf(err) === 403;
 }
 
 function statusOf(err: unknown): number | undefined {

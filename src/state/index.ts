@@ -4,6 +4,7 @@
  */
 export { NoStateMirror, stateKey, type SessionStateRecord, type StateMirror } from './mirror.js';
 export { S3StateMirror, type S3StateMirrorOptions } from './s3-mirror.js';
+export { isMissingObject } from './s3-errors.js';
 export {
   invocationRecordOf,
   isEnded,

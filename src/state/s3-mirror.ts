@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { isValidSessionId } from '../workspace/index.js';
+import { isMissingObject } from './s3-errors.js';
 import { stateKey, type SessionStateRecord, type StateMirror } from './mirror.js';
 
 /** Where the mirror writes: the artifact bucket and its key prefix ('' or 'a/b'). */
@@ -49,20 +50,8 @@ export class S3StateMirror implements StateMirror {
       const text = (await res.Body?.transformToString('utf-8')) ?? '';
       return JSON.parse(text) as SessionStateRecord;
     } catch (err) {
-      if (isMissing(err)) return undefined;
+      if (isMissingObject(err)) return undefined;
       throw err;
     }
   }
-}
-
-function isMissing(err: unknown): boolean {
-  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  // A missing bucket is a broken deployment, not a session that was never mirrored. A 403 is what S3
-  // answers for a missing key to a role that may not list it (the runtime's, under sessions/).
-  return (
-    e?.name === 'NoSuchKey' ||
-    e?.name === 'AccessDenied' ||
-    (e?.$metadata?.httpStatusCode === 404 && e.name !== 'NoSuchBucket') ||
-    e?.$metadata?.httpStatusCode === 403
-  );
 }
