@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/index.js';
+import { leaseKey as sessionLeaseKey } from '../state/index.js';
 import { SessionLeaseHeldError } from './errors.js';
 import { PreconditionFailedError, type ObjectStore } from './objects.js';
 
@@ -23,8 +24,9 @@ export interface LeaseRecord {
   released?: boolean;
 }
 
+/** The lease's key under the store's own prefix (the layout is state/keys.ts's, which the Lambda reads too). */
 export function leaseKey(sessionId: string): string {
-  return `sessions/${sessionId}/lease.json`;
+  return sessionLeaseKey('', sessionId);
 }
 
 export interface LeaseOptions {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { RepositoryInfo } from '../schemas/changes.js';
+import { sessionObjectKey } from '../state/index.js';
 import type { TreeKind } from './tree.js';
 
 /** The trees of a session that are state: the files, Claude Code's home (the transcript), the private git record. */
@@ -62,16 +63,17 @@ export interface Head {
   repository: RepositoryInfo | null;
 }
 
+// Keys under the store's own prefix, in the sessions' layout of state/keys.ts.
 export function headKey(sessionId: string): string {
-  return `sessions/${sessionId}/saved/head.json`;
+  return sessionObjectKey('', sessionId, 'saved/head.json');
 }
 
 export function blobKey(sessionId: string, sha256: string): string {
-  return `sessions/${sessionId}/saved/blobs/${sha256}`;
+  return sessionObjectKey('', sessionId, `saved/blobs/${sha256}`);
 }
 
 export function manifestKey(sessionId: string, generation: number, token: string): string {
-  return `sessions/${sessionId}/saved/manifests/${String(generation).padStart(8, '0')}-${token}.json.gz`;
+  return sessionObjectKey('', sessionId, `saved/manifests/${String(generation).padStart(8, '0')}-${token}.json.gz`);
 }
 
 export function sha256(body: Buffer): string {
