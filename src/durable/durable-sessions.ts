@@ -57,11 +57,16 @@ export class DurableSessions {
    * checked before a lease is taken, so a stranger's probe never holds another key's session.
    */
   async peekHead(sessionId: string): Promise<Head | undefined> {
+    return (await this.#readHead(sessionId)).head;
+  }
+
+  /** The saved head and its tag (both undefined: never saved); a head that fails its checks is damage. */
+  async #readHead(sessionId: string): Promise<{ head: Head | undefined; etag: string | undefined }> {
     const obj = await this.#store(() => this.opts.objects.get(headKey(sessionId)));
-    if (obj === undefined) return undefined;
+    if (obj === undefined) return { head: undefined, etag: undefined };
     const decoded = decodeHead(obj.body, sessionId);
     if (typeof decoded === 'string') throw new SessionStateDamagedError(sessionId, decoded);
-    return decoded;
+    return { head: decoded, etag: obj.etag };
   }
 
   /**
@@ -79,15 +84,9 @@ export class DurableSessions {
       }),
     );
     try {
-      const obj = await this.#store(() => this.opts.objects.get(headKey(sessionId)));
-      let head: Head | undefined;
-      if (obj !== undefined) {
-        const decoded = decodeHead(obj.body, sessionId);
-        if (typeof decoded === 'string') throw new SessionStateDamagedError(sessionId, decoded);
-        head = decoded;
-      }
+      const { head, etag } = await this.#readHead(sessionId);
       lease.keepAlive();
-      return { sessionId, lease, head, headEtag: obj?.etag };
+      return { sessionId, lease, head, headEtag: etag };
     } catch (err) {
       await lease.release();
       throw err;

@@ -125,7 +125,7 @@ export class S3Objects implements ObjectStore {
       if (isMissingObject(err)) return undefined;
       throw err;
     }
-    return writeHashed(body, file);
+    return (await writeHashed(body, file)).sha256;
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -216,7 +216,7 @@ export class DirObjects implements ObjectStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return writeHashed(source, file);
+    return (await writeHashed(source, file)).sha256;
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -243,20 +243,26 @@ export class DirObjects implements ObjectStore {
   }
 }
 
-/** Streams `source` into `file` (created 0600, replaced if there) and returns the SHA-256 of the bytes written. */
-async function writeHashed(source: Readable, file: string): Promise<string> {
+/**
+ * Streams `source` into `file` (created 0600, replaced if there); returns the SHA-256 and the size
+ * of the bytes written, which are the bytes hashed.
+ * @example const { sha256, size } = await writeHashed(handle.createReadStream(), copy);
+ */
+export async function writeHashed(source: Readable, file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
+  let size = 0;
   await pipeline(
     source,
     new Transform({
       transform(chunk: Buffer, _enc, done) {
         hash.update(chunk);
+        size += chunk.length;
         done(null, chunk);
       },
     }),
     createWriteStream(file, { mode: 0o600 }),
   );
-  return hash.digest('hex');
+  return { sha256: hash.digest('hex'), size };
 }
 
 async function writeAtomically(target: string, body: Buffer): Promise<void> {

@@ -4,13 +4,11 @@
  * with a compare-and-swap. A save that loses the swap (another worker saved first) changes nothing
  * anyone reads: its blobs and manifest are unreferenced.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { LocalIndex } from './local-index.js';
 import {
   blobKey,
@@ -27,7 +25,7 @@ import {
   type ManifestEntry,
   type TreeName,
 } from './manifest.js';
-import { PreconditionFailedError, type ObjectStore } from './objects.js';
+import { PreconditionFailedError, writeHashed, type ObjectStore } from './objects.js';
 import { forEachLimited } from './pool.js';
 import { inDir, openDirAt, realRootOf, stampOf, walkTree, type TreeEntry } from './tree.js';
 
@@ -236,20 +234,7 @@ async function readAndUpload(
     }
     // Large: copied aside while hashed, so the bytes uploaded are the bytes hashed even if the file changes.
     const copy = path.join(staging, randomUUID());
-    const hash = createHash('sha256');
-    let size = 0;
-    await pipeline(
-      handle.createReadStream({ autoClose: false, start: 0, end: e.size - 1 }),
-      new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          done(null, chunk);
-        },
-      }),
-      createWriteStream(copy, { mode: 0o600 }),
-    );
-    const sha = hash.digest('hex');
+    const { sha256: sha, size } = await writeHashed(handle.createReadStream({ autoClose: false, start: 0, end: e.size - 1 }), copy);
     const uploaded = !blobs.has(sha);
     if (uploaded) {
       blobs.add(sha);
