@@ -61,6 +61,41 @@ async function publish(objects: DirObjects, id: string, generation: number, mani
   await objects.put(headKey(id), Buffer.from(JSON.stringify(head)), old ? { ifMatch: old.etag } : { ifNoneMatch: '*' });
 }
 
+/**
+ * A checkpoint as a run's neighbour takes it: no local index (every file read again, as in a first
+ * save) on top of the previous save, with `maxBytes` for the workspace and home.
+ */
+function checkpoint(
+  objects: DirObjects,
+  sessionId: string,
+  dirs: SessionTrees,
+  previous: { head: Head; etag: string } | undefined,
+  maxBytes: number,
+) {
+  const fields = {
+    owner: null,
+    created_at: 'x',
+    claude_session_id: null,
+    last_event_seq: 0,
+    invocation_id: 'i',
+    checkpoint: true,
+    repository: null,
+    worker: 'w',
+  };
+  return saveSession({
+    objects,
+    sessionId,
+    dirs,
+    fields,
+    previous,
+    knownBlobs: new Set(),
+    index: EMPTY_INDEX,
+    maxEntries: 1000,
+    maxBytes,
+    maxGitBytes: 2 ** 30,
+  });
+}
+
 async function restoreOnce(w: DurableSessions, id: string, trees: SessionTrees): Promise<unknown> {
   const claim = await w.claim(id, `i-${Math.random()}`);
   try {
@@ -243,31 +278,9 @@ end = time.time() + 6
 while time.time() < end:
     libc.renameat2(-100, a, -100, b, 2)`,
     ]);
-    const fields = {
-      owner: null,
-      created_at: 'x',
-      claude_session_id: null,
-      last_event_seq: 0,
-      invocation_id: 'i',
-      checkpoint: true,
-      repository: null,
-      worker: 'w',
-    };
     let previous: { head: Head; etag: string } | undefined;
     for (let round = 0; round < 150; round++) {
-      // No local index: every file is read again each round, as in a first save.
-      const saved = await saveSession({
-        objects,
-        sessionId: 's7',
-        dirs: trees,
-        fields,
-        previous,
-        knownBlobs: new Set(),
-        index: EMPTY_INDEX,
-        maxEntries: 1000,
-        maxBytes: 2 ** 30,
-        maxGitBytes: 2 ** 30,
-      });
+      const saved = await checkpoint(objects, 's7', trees, previous, 2 ** 30);
       previous = { head: saved.head, etag: saved.etag };
     }
     await swapper;
@@ -290,32 +303,11 @@ while time.time() < end:
     os.truncate(${JSON.stringify(file)}, 200 * 1024 * 1024)
     os.truncate(${JSON.stringify(file)}, 4)`,
     ]);
-    const fields = {
-      owner: null,
-      created_at: 'x',
-      claude_session_id: null,
-      last_event_seq: 0,
-      invocation_id: 'i',
-      checkpoint: true,
-      repository: null,
-      worker: 'w',
-    };
     let previous: { head: Head; etag: string } | undefined;
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
       try {
-        const saved = await saveSession({
-          objects,
-          sessionId: 's8',
-          dirs: trees,
-          fields,
-          previous,
-          knownBlobs: new Set(),
-          index: EMPTY_INDEX,
-          maxEntries: 1000,
-          maxBytes: 32 * 2 ** 20,
-          maxGitBytes: 2 ** 30,
-        });
+        const saved = await checkpoint(objects, 's8', trees, previous, 32 * 2 ** 20);
         previous = { head: saved.head, etag: saved.etag };
       } catch (err) {
         // The walk saw it at 200 MiB: over the bound, nothing saved this round.
