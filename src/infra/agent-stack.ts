@@ -1,6 +1,7 @@
 /**
- * The AgentStack: artifact bucket, image repository, execution role and (second phase, once the
- * image is pushed) the AgentCore Runtime that runs `cca runtime` from that image.
+ * The AgentStack: artifact bucket, image repository, execution role, optionally an AgentCore
+ * Gateway, and (second phase, once the image is pushed) the AgentCore Runtime that runs
+ * `cca runtime` from that image, with its log and trace deliveries.
  */
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
@@ -18,15 +19,19 @@ import {
   DEFAULT_MAX_LIFETIME_S,
   DEFAULT_REGION,
   DEFAULT_SESSION_MOUNT_PATH,
+  GATEWAY_OUTPUTS,
   normalizeStoragePrefix,
   runtimeNameFor,
 } from './defaults.js';
 import { assertRegion, InfraConfigError } from './errors.js';
 import { executionRole } from './execution-role.js';
 import { useStackFeatureFlags } from './feature-flags.js';
+import { agentGateway, type AgentGateway, type GatewayOption } from './gateway.js';
+import { gatewayMcpConfig } from './gateway-ref.js';
 import { imageRepository } from './image-repository.js';
 import { parseModelId } from './model-arns.js';
 import { agentRuntime } from './runtime.js';
+import { RuntimeObservability } from './runtime-observability.js';
 import { sessionStorage, type SessionStorage } from './session-storage.js';
 
 export interface AgentStackProps extends StackProps {
@@ -54,6 +59,13 @@ export interface AgentStackProps extends StackProps {
   sessionStorage?: boolean;
   /** Where the session storage is mounted: one directory under /mnt (default /mnt/cca). */
   sessionMountPath?: string;
+  /**
+   * An AgentCore Gateway as the runtime's MCP server `gateway`: created here (`{ mode: 'create' }`,
+   * inbound auth AWS_IAM) or attached (`{ mode: 'attach', ref: ARN or id, url? }`). Default: none.
+   */
+  gateway?: GatewayOption;
+  /** false: no log and trace deliveries for the runtime (default true). */
+  observability?: boolean;
 }
 
 /**
@@ -71,6 +83,10 @@ export class AgentStack extends Stack {
   readonly sessionStorage: SessionStorage | undefined;
   /** Undefined when `deployRuntime` is false. */
   readonly runtime: agentcore.CfnRuntime | undefined;
+  /** Undefined without the `gateway` prop. */
+  readonly gateway: AgentGateway | undefined;
+  /** Undefined without the runtime, or with `observability: false`. */
+  readonly observability: RuntimeObservability | undefined;
 
   constructor(scope: Construct, id: string, props: AgentStackProps = {}) {
     const region = props.env?.region ?? DEFAULT_REGION;
@@ -93,11 +109,13 @@ export class AgentStack extends Stack {
       storagePrefix: this.storagePrefix,
     }).bucket;
     this.repository = imageRepository(this, { emptyOnDestroy: props.emptyOnDestroy === true });
+    this.gateway = props.gateway === undefined ? undefined : agentGateway(this, props.gateway, { stackName, region });
     this.role = executionRole(this, {
       bucket: this.bucket,
       storagePrefix: this.storagePrefix,
       repository: this.repository,
       modelId: this.modelId,
+      ...(this.gateway === undefined ? {} : { gatewayArn: this.gateway.arn }),
     });
 
     this.runtime =
@@ -115,7 +133,15 @@ export class AgentStack extends Stack {
             idleTimeoutS: props.idleTimeoutS ?? DEFAULT_IDLE_TIMEOUT_S,
             maxLifetimeS: props.maxLifetimeS ?? DEFAULT_MAX_LIFETIME_S,
             sessionStorage: this.sessionStorage,
+            // toJsonString: the created gateway's URL is a CloudFormation attribute, resolved in the JSON.
+            ...(this.gateway === undefined
+              ? {}
+              : { mcpConfig: this.toJsonString(gatewayMcpConfig(this.gateway.url, this.gateway.signingRegion)) }),
           });
+    this.observability =
+      this.runtime === undefined || props.observability === false
+        ? undefined
+        : new RuntimeObservability(this, 'Observability', { runtimeArn: this.runtime.attrAgentRuntimeArn, stackName });
 
     const output = (name: string, value: string, description: string) =>
       new CfnOutput(this, name, { value, description, ...(EXPORTED.has(name) ? { exportName: this.exportNameOf(name) } : {}) });
@@ -128,6 +154,17 @@ export class AgentStack extends Stack {
     if (this.runtime) {
       output(AGENT_OUTPUTS.runtimeArn, this.runtime.attrAgentRuntimeArn, 'AgentCore Runtime ARN (InvokeAgentRuntime)');
       output(AGENT_OUTPUTS.runtimeId, this.runtime.attrAgentRuntimeId, 'AgentCore Runtime id');
+    }
+    if (this.observability) {
+      output(AGENT_OUTPUTS.applicationLogGroup, this.observability.logGroup.logGroupName, "Runtime's application and usage logs");
+    }
+    if (this.gateway) {
+      output(GATEWAY_OUTPUTS.gatewayUrl, this.gateway.url, "AgentCore Gateway MCP endpoint (the runtime's MCP server gateway)");
+      output(GATEWAY_OUTPUTS.gatewayArn, this.gateway.arn, 'AgentCore Gateway ARN (the execution role may invoke only this one)');
+      output(GATEWAY_OUTPUTS.gatewayId, this.gateway.id, 'AgentCore Gateway id (create-gateway-target --gateway-identifier)');
+      if (this.gateway.role) {
+        output(GATEWAY_OUTPUTS.gatewayRoleArn, this.gateway.role.roleArn, "The gateway's service role: grant it what its targets need");
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import { AgentStack } from './agent-stack.js';
 import { ApiStack } from './api-stack.js';
 import { DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME, DEFAULT_REGION } from './defaults.js';
 import { InfraConfigError } from './errors.js';
+import type { GatewayOption } from './gateway.js';
 
 export interface BuildAppOptions {
   /** Default ap-northeast-1. */
@@ -35,6 +36,8 @@ export interface BuildAppOptions {
   storagePrefix?: string;
   /** false: no AgentCore session storage, the data dir stays in the microVM (default true). */
   sessionStorage?: boolean;
+  /** An AgentCore Gateway for the runtime's MCP tools: created, or attached by ARN (default: none). */
+  gateway?: GatewayOption;
 }
 
 /**
@@ -58,6 +61,7 @@ export function buildApp(opts: BuildAppOptions = {}): App {
     deployRuntime: opts.deployRuntime,
     storagePrefix: opts.storagePrefix,
     sessionStorage: opts.sessionStorage,
+    gateway: opts.gateway,
   });
   if (opts.api) {
     const apiStackName = opts.apiStackName ?? DEFAULT_API_STACK_NAME;

@@ -2,6 +2,7 @@
  * Names and defaults shared by the stacks, the app and the CLI: the output names are a contract
  * (`cca deploy`, `cca info` and friends read them from CloudFormation).
  */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { InfraConfigError } from './errors.js';
 
 /** The region used when none is given (the original sample's). */
@@ -31,6 +32,9 @@ export const ARTIFACT_RETENTION_DAYS = 30;
 /** Server access logs of the artifact bucket live this long. */
 export const ACCESS_LOG_RETENTION_DAYS = 90;
 
+/** The runtime's vended logs (application and usage) live this long, as its files do. */
+export const RUNTIME_LOG_RETENTION = RetentionDays.ONE_MONTH;
+
 /** The qualifier the Lambda invokes: the endpoint AgentCore creates with every runtime. */
 export const AGENTCORE_QUALIFIER = 'DEFAULT';
 
@@ -44,6 +48,16 @@ export const AGENT_OUTPUTS = {
   roleArn: 'RoleArn',
   modelId: 'ModelId',
   region: 'Region',
+  applicationLogGroup: 'ApplicationLogGroup',
+} as const;
+
+/** CloudFormation output names of the AgentStack's gateway (with `--gateway` or `--gateway-arn` only). */
+export const GATEWAY_OUTPUTS = {
+  gatewayArn: 'GatewayArn',
+  gatewayId: 'GatewayId',
+  gatewayUrl: 'GatewayUrl',
+  /** Only for a gateway the stack created: the role to grant its targets to. */
+  gatewayRoleArn: 'GatewayRoleArn',
 } as const;
 
 /** CloudFormation output names of the ApiStack. */

@@ -3,7 +3,8 @@
  * write (and read back) the files it stores under `outputs/`, read and write (never delete or list)
  * a session's saved state under `sessions/`, but never its owner records (`sessions/<id>/owner.json`,
  * `owners/`: denied outright), read (list and get) what callers put under its `inputs/`
- * (`input_s3_prefix`), pull its image, and write its logs, traces and metrics. Nothing else.
+ * (`input_s3_prefix`), pull its image, write its logs, traces and metrics, and (with a gateway)
+ * invoke that one AgentCore Gateway. Nothing else.
  * Session storage (the per-session mount) needs no grant: AgentCore keeps it in its own storage.
  */
 import { Aws } from 'aws-cdk-lib';
@@ -21,6 +22,8 @@ export interface ExecutionRoleProps {
   storagePrefix: string;
   repository: ecr.IRepository;
   modelId: string;
+  /** The one AgentCore Gateway the runtime may call (undefined: none). */
+  gatewayArn?: string;
 }
 
 /** The log groups AgentCore creates for runtimes (`/aws/bedrock-agentcore/runtimes/<id>-<endpoint>`). */
@@ -152,5 +155,12 @@ function executionGrants(props: ExecutionRoleProps): Grant[] {
       }),
       'cloudwatch:PutMetricData supports no resource ARN; the cloudwatch:namespace condition limits it to bedrock-agentcore.',
     ],
+    ...(props.gatewayArn === undefined
+      ? []
+      : [
+          [
+            new iam.PolicyStatement({ sid: 'InvokeGateway', actions: ['bedrock-agentcore:InvokeGateway'], resources: [props.gatewayArn] }),
+          ] satisfies Grant,
+        ]),
   ];
 }

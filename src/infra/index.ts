@@ -1,5 +1,6 @@
 /**
- * Infrastructure as code (AWS CDK): the AgentStack (S3, ECR, IAM, AgentCore Runtime), the optional
+ * Infrastructure as code (AWS CDK): the AgentStack (S3, ECR, IAM, AgentCore Runtime and its log and
+ * trace deliveries, optionally an AgentCore Gateway), the optional
  * ApiStack (API Gateway + Lambda) and the app `cca synth` / `cca deploy` synthesize.
  */
 export { AgentStack, type AgentStackProps } from './agent-stack.js';
@@ -17,8 +18,20 @@ export {
   DEFAULT_MAX_LIFETIME_S,
   DEFAULT_REGION,
   DEFAULT_SESSION_MOUNT_PATH,
+  GATEWAY_OUTPUTS,
   USAGE_PLAN,
 } from './defaults.js';
 export { InfraConfigError } from './errors.js';
+export { agentGateway, gatewayNameFor, type AgentGateway, type GatewayOption } from './gateway.js';
+export {
+  checkGatewayUrl,
+  GATEWAY_MCP_SERVER,
+  gatewayMcpConfig,
+  gatewayUrlFor,
+  parseGatewayRef,
+  type GatewayMcpConfig,
+  type GatewayRef,
+} from './gateway-ref.js';
+export { RuntimeObservability, runtimeLogGroupName } from './runtime-observability.js';
 export { bedrockModelArns, parseModelId } from './model-arns.js';
 export { sessionStorage, type SessionStorage } from './session-storage.js';

@@ -55,6 +55,12 @@ const VARIANTS: Array<[string, BuildAppOptions]> = [
     'us-east-1, another model, a storage prefix',
     { region: 'us-east-1', modelId: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', storagePrefix: 'team-a', api: true },
   ],
+  ['with a gateway it creates (and the API)', { gateway: { mode: 'create' }, api: true }],
+  ['phase 1 with a gateway', { gateway: { mode: 'create' }, deployRuntime: false }],
+  [
+    'with a gateway it attaches, in another region',
+    { gateway: { mode: 'attach', ref: 'arn:aws:bedrock-agentcore:us-west-2:123456789012:gateway/tools-abcde12345' } },
+  ],
 ];
 
 describe('cdk-nag AwsSolutions', () => {
@@ -126,6 +132,8 @@ describe('cdk-nag AwsSolutions', () => {
     // The execution role's sessions/ wildcard is read and write only: no delete, no listing.
     const sessionsAck = [...acks].find(([id]) => /^AwsSolutions-IAM5\[Resource::<ArtifactsBucket\w+\.Arn>\/sessions\/\*\]$/.test(id));
     expect(sessionsAck?.[1]).toMatch(/read and write only \(no delete, no listing\)/);
+    // The gateway (its service role, the execution role's grant) and the runtime's deliveries need none.
+    expect(acknowledgements(app({ api: true, gateway: { mode: 'create' } }))).toEqual(acks);
     // The Lambda deletes only run-cap marks, and its acknowledgement says so.
     expect(acks.get('AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::claude-code-agent-stack-BucketName/owners/*/active/*]')).toMatch(
       /DeleteObject there only/,

@@ -26,11 +26,13 @@ export interface AgentRuntimeProps {
   maxLifetimeS: number;
   /** Undefined: no session storage, the data dir stays in the microVM (the image's /data). */
   sessionStorage: SessionStorage | undefined;
+  /** `CCA_MCP_CONFIG`: the MCP config as inline JSON (CloudFormation tokens resolved); undefined: no MCP servers. */
+  mcpConfig?: string;
 }
 
 /**
- * The runtime's environment: where files go, which provider and model Claude Code uses, and (with
- * session storage) the sessions' folders on the session's mount.
+ * The runtime's environment: where files go, which provider and model Claude Code uses, (with
+ * session storage) the sessions' folders on the session's mount, and (with a gateway) its MCP servers.
  * @example runtimeEnvironment({ bucketName: 'b', storagePrefix: '', region: 'us-east-1', modelId: 'us.x' }).CCA_STORAGE // 's3://b'
  */
 export function runtimeEnvironment(p: {
@@ -39,9 +41,12 @@ export function runtimeEnvironment(p: {
   region: string;
   modelId: string;
   sessionsBase?: string;
+  mcpConfig?: string;
 }): Record<string, string> {
   return {
     ...(p.sessionsBase === undefined ? {} : { CCA_SESSIONS_BASE: p.sessionsBase }),
+    // The gateway's URL and how to sign for it; it holds no secret (the execution role signs).
+    ...(p.mcpConfig === undefined ? {} : { CCA_MCP_CONFIG: p.mcpConfig }),
     CCA_STORAGE: `s3://${p.bucketName}${p.storagePrefix === '' ? '' : `/${p.storagePrefix}`}`,
     AWS_REGION: p.region,
     CLAUDE_CODE_USE_BEDROCK: '1',
@@ -86,6 +91,7 @@ export function agentRuntime(scope: Construct, props: AgentRuntimeProps): agentc
       region: props.region,
       modelId: props.modelId,
       ...(props.sessionStorage === undefined ? {} : { sessionsBase: props.sessionStorage.sessionsBase }),
+      ...(props.mcpConfig === undefined ? {} : { mcpConfig: props.mcpConfig }),
     }),
   });
 }
