@@ -88,6 +88,32 @@ describe('cca synth', () => {
     expect(noBundle.stderr).toMatch(/index\.mjs is missing: run "npm run build" first/);
   });
 
+  it('--gateway adds the gateway and points the runtime at it; --gateway-arn attaches one; together they are refused', async () => {
+    const created = await run(['--gateway', '--out', 'g']);
+    expect(created.code).toBe(0);
+    const t = template(path.join(dir, 'g', 'claude-code-agent-stack.template.json'));
+    expect(Object.values(t.Resources).filter((r) => r.Type === 'AWS::BedrockAgentCore::Gateway')).toHaveLength(1);
+    expect(Object.keys(t.Outputs)).toEqual(expect.arrayContaining(['GatewayUrl', 'GatewayArn', 'GatewayId', 'GatewayRoleArn']));
+
+    const arn = 'arn:aws:bedrock-agentcore:ap-northeast-1:123456789012:gateway/tools-abcde12345';
+    expect((await run(['--gateway-arn', arn, '--gateway-url', 'https://tools.example.com/mcp', '--out', 'h'])).code).toBe(0);
+    const attached = template(path.join(dir, 'h', 'claude-code-agent-stack.template.json'));
+    const runtime = Object.values(attached.Resources).find((r) => r.Type === 'AWS::BedrockAgentCore::Runtime')!.Properties;
+    expect(JSON.parse(runtime.EnvironmentVariables.CCA_MCP_CONFIG)).toEqual({
+      mcpServers: { gateway: { type: 'http', url: 'https://tools.example.com/mcp', auth: { type: 'aws_iam' } } },
+    });
+
+    expect(await run(['--gateway', '--gateway-arn', arn])).toMatchObject({ code: 2, stderr: expect.stringContaining('give one of them') });
+    expect(await run(['--gateway-url', 'https://x.example.com/mcp'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('needs --gateway-arn'),
+    });
+    expect(await run(['--gateway-arn', 'nope'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('gateway must be an AgentCore Gateway ARN'),
+    });
+  });
+
   it('--help prints the usage', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);

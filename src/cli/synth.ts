@@ -8,13 +8,30 @@ import type { CommandContext, CommandInput } from './context.js';
 import { EXIT, UsageError } from './io.js';
 
 /** The flags commander parsed for it (declared in commands/). */
-type SynthFlags = { api?: boolean; out?: string; region?: string; model?: string; 'image-tag'?: string };
+type SynthFlags = {
+  api?: boolean;
+  out?: string;
+  region?: string;
+  model?: string;
+  'image-tag'?: string;
+  gateway?: boolean;
+  'gateway-arn'?: string;
+  'gateway-url'?: string;
+};
 
 /**
  * Runs `cca synth` and returns its exit status: 0 written, 1 synthesis failed, 2 usage.
  */
 export async function runSynth({ values }: CommandInput<SynthFlags>, ctx: CommandContext): Promise<number> {
   const { env, io } = ctx;
+  if (values.gateway === true && values['gateway-arn'] !== undefined) {
+    throw new UsageError('--gateway creates a gateway and --gateway-arn attaches one: give one of them.');
+  }
+  if (values['gateway-url'] !== undefined && values['gateway-arn'] === undefined) {
+    throw new UsageError('--gateway-url needs --gateway-arn: it is the MCP URL of the gateway you attach.');
+  }
+  const gatewayArn = values['gateway-arn'];
+  const gatewayUrl = values['gateway-url'];
   const opts: BuildAppOptions = {
     api: values.api === true,
     outdir: path.resolve(ctx.cwd ?? process.cwd(), values.out ?? 'cdk.out'),
@@ -22,6 +39,10 @@ export async function runSynth({ values }: CommandInput<SynthFlags>, ctx: Comman
     modelId: values.model,
     imageTag: values['image-tag'],
     lambdaCodeDir: ctx.lambdaCodeDir,
+    ...(values.gateway === true ? { gateway: { mode: 'create' } } : {}),
+    ...(gatewayArn === undefined
+      ? {}
+      : { gateway: { mode: 'attach', ref: gatewayArn, ...(gatewayUrl === undefined ? {} : { url: gatewayUrl }) } }),
   };
 
   try {
@@ -31,7 +52,7 @@ export async function runSynth({ values }: CommandInput<SynthFlags>, ctx: Comman
     io.stdout(`Deploy them with: npx cdk deploy --app ${outdir} --all\n`);
     return EXIT.ok;
   } catch (err) {
-    // A bad --region, --model or --image-tag is found by the CDK app: a usage mistake, reported by exitStatusOf.
+    // A bad --region, --model, --image-tag or gateway is found by the CDK app: a usage mistake, reported by exitStatusOf.
     if (err instanceof InfraConfigError) throw new UsageError(err.message);
     io.stderr(`cca: synthesis failed: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.failure;

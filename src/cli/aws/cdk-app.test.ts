@@ -44,6 +44,30 @@ describe('cdk-app', () => {
     );
   });
 
+  it('maps the gateway context: gateway=true creates one, gatewayArn (and gatewayUrl) attach one, never both', () => {
+    const arn = 'arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/tools-abcde12345';
+    const url = 'https://tools.example.com/mcp';
+    const options = (context: Record<string, string>) => appOptions((k) => context[k], {});
+    expect(options({}).gateway).toBeUndefined();
+    expect(options({ gateway: 'false' }).gateway).toBeUndefined();
+    expect(options({ gateway: 'true' }).gateway).toEqual({ mode: 'create' });
+    expect(options({ gatewayArn: arn }).gateway).toEqual({ mode: 'attach', ref: arn });
+    expect(options({ gatewayArn: arn, gatewayUrl: url }).gateway).toEqual({ mode: 'attach', ref: arn, url });
+    expect(() => options({ gateway: 'true', gatewayArn: arn })).toThrow('give one of them');
+    expect(() => options({ gatewayUrl: url })).toThrow('context gatewayUrl needs gatewayArn');
+    expect(() => options({ gateway: 'yes' })).toThrow('context gateway must be true or false; got "yes".');
+    // What cca passes is what the app reads back.
+    const base = { region: 'us-east-1', stackName: 's', apiStackName: 'a', deployRuntime: true, deployApi: false };
+    expect(contextArgs({ ...base, gatewayArn: arn, gatewayUrl: url })).toEqual([
+      ...contextArgs(base),
+      '-c',
+      `gatewayArn=${arn}`,
+      '-c',
+      `gatewayUrl=${url}`,
+    ]);
+    expect(contextArgs({ ...base, gateway: true }).slice(-2)).toEqual(['-c', 'gateway=true']);
+  });
+
   describe('synthesized by the real CDK CLI', () => {
     const repo = defaultRepoRoot();
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-cdk-app-'));
@@ -62,23 +86,28 @@ describe('cdk-app', () => {
       };
     };
 
-    it('phase 1 has bucket, repository and role but no runtime; phase 2 adds the runtime running the tag', async () => {
+    it('phase 1 has bucket, repository, role (and the gateway) but no runtime; phase 2 adds the runtime running the tag, pointed at the gateway', async () => {
       const base = {
         region: 'us-east-1',
         stackName: 'cca-phase-test',
         apiStackName: 'cca-phase-test-api',
         deployApi: false,
         imageTag: '20250601-180000-ab12cd3',
+        gateway: true,
       };
       const [phase1, phase2] = await Promise.all([
         synth('phase1', { ...base, deployRuntime: false }),
         synth('phase2', { ...base, deployRuntime: true }),
       ]);
       const types = (t: typeof phase1) => Object.values(t.Resources).map((r) => r.Type);
-      expect(types(phase1)).toEqual(expect.arrayContaining(['AWS::S3::Bucket', 'AWS::ECR::Repository', 'AWS::IAM::Role']));
+      expect(types(phase1)).toEqual(
+        expect.arrayContaining(['AWS::S3::Bucket', 'AWS::ECR::Repository', 'AWS::IAM::Role', 'AWS::BedrockAgentCore::Gateway']),
+      );
       expect(types(phase1)).not.toContain('AWS::BedrockAgentCore::Runtime');
       const runtime = Object.values(phase2.Resources).find((r) => r.Type === 'AWS::BedrockAgentCore::Runtime');
       expect(JSON.stringify(runtime?.Properties)).toContain(':20250601-180000-ab12cd3');
+      // The -c gateway=true that cca passes reaches the runtime's environment.
+      expect(JSON.stringify(runtime?.Properties)).toMatch(/CCA_MCP_CONFIG.*mcpServers.*GatewayUrl/);
     }, 120_000);
   });
 });

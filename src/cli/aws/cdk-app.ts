@@ -23,6 +23,16 @@ export function appOptions(get: (key: string) => unknown, env: NodeJS.ProcessEnv
     emptyOnDestroy: context.emptyOnDestroy === true,
     ...(context.imageTag === undefined ? {} : { imageTag: context.imageTag }),
     ...(context.modelId === undefined ? {} : { modelId: context.modelId }),
+    ...(context.gateway ? { gateway: { mode: 'create' as const } } : {}),
+    ...(context.gatewayArn === undefined
+      ? {}
+      : {
+          gateway: {
+            mode: 'attach' as const,
+            ref: context.gatewayArn,
+            ...(context.gatewayUrl === undefined ? {} : { url: context.gatewayUrl }),
+          },
+        }),
   };
 }
 

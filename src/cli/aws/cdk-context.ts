@@ -16,6 +16,12 @@ export interface CdkAppContext {
   imageTag?: string;
   modelId?: string;
   emptyOnDestroy?: boolean;
+  /** Create an AgentCore Gateway (IAM inbound auth) as the runtime's MCP server. */
+  gateway?: boolean;
+  /** Attach this gateway (ARN or id) instead. */
+  gatewayArn?: string;
+  /** The attached gateway's MCP URL, when not the one its ARN implies. */
+  gatewayUrl?: string;
 }
 
 /**
@@ -32,6 +38,9 @@ export function contextArgs(context: CdkAppContext): string[] {
     ['imageTag', context.imageTag],
     ['modelId', context.modelId],
     ['emptyOnDestroy', context.emptyOnDestroy],
+    ['gateway', context.gateway],
+    ['gatewayArn', context.gatewayArn],
+    ['gatewayUrl', context.gatewayUrl],
   ];
   return pairs.flatMap(([key, value]) => (value === undefined ? [] : ['-c', `${key}=${String(value)}`]));
 }
@@ -53,6 +62,13 @@ export function parseContext(get: (key: string) => unknown, env: NodeJS.ProcessE
   };
   const modelId = text('modelId');
   const imageTag = text('imageTag');
+  const gateway = flag('gateway', false);
+  const gatewayArn = text('gatewayArn');
+  const gatewayUrl = text('gatewayUrl');
+  if (gateway && gatewayArn !== undefined)
+    throw new Error('context gateway=true creates a gateway and gatewayArn attaches one: give one of them.');
+  if (gatewayUrl !== undefined && gatewayArn === undefined)
+    throw new Error('context gatewayUrl needs gatewayArn (the gateway it is the URL of).');
   return {
     region: text('region') ?? env.CDK_DEFAULT_REGION ?? DEFAULT_REGION,
     stackName: text('stackName') ?? DEFAULT_AGENT_STACK_NAME,
@@ -62,5 +78,8 @@ export function parseContext(get: (key: string) => unknown, env: NodeJS.ProcessE
     ...(imageTag === undefined ? {} : { imageTag }),
     ...(modelId === undefined ? {} : { modelId }),
     emptyOnDestroy: flag('emptyOnDestroy', false),
+    ...(gateway ? { gateway } : {}),
+    ...(gatewayArn === undefined ? {} : { gatewayArn }),
+    ...(gatewayUrl === undefined ? {} : { gatewayUrl }),
   };
 }

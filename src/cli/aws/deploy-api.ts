@@ -13,6 +13,7 @@ import { describeAwsError } from './aws-errors.js';
 import { CdkCli } from './cdk.js';
 import { awsClients, withDefaults } from './clients.js';
 import { requireDeployment, writeDeployment, type DeploymentInfo } from './deployment.js';
+import { chooseGateway, gatewayContext } from './gateway.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { defaultRepoRoot } from './repo-root.js';
 import { createSteps, StepError } from './steps.js';
@@ -48,6 +49,8 @@ export async function runDeployApi({ values }: CommandInput<Flags>, ctx: Command
       deployApi: true,
       imageTag: deployment.image_tag,
       modelId: deployment.model_id,
+      // The app is built whole: the agent stack keeps the gateway it has, though only the API deploys.
+      ...gatewayContext(chooseGateway({}, deployment)),
     });
     steps.detail(`endpoint ${invokeUrlOf(api.api_endpoint)}`);
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BedrockAgentCoreControlClient, GetAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore-control';
+import { BedrockAgentCoreControlClient, GetAgentRuntimeCommand, GetGatewayCommand } from '@aws-sdk/client-bedrock-agentcore-control';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -36,6 +36,23 @@ const ctx = (runtime: boolean, api: boolean, tag: string) =>
 const deployLine = (stack: string, runtime: boolean, api: boolean, tag: string, extra = '') =>
   `cdk deploy ${stack} ${common} --require-approval never --outputs-file <work>/${stack}.outputs.json${extra} ${ctx(runtime, api, tag)}`;
 
+const GATEWAY_ID = 'claude-code-agent-stack-gateway-abcde12345';
+const GATEWAY_ARN = `arn:aws:bedrock-agentcore:${REGION}:${ACCOUNT}:gateway/${GATEWAY_ID}`;
+const GATEWAY_URL = `https://${GATEWAY_ID}.gateway.bedrock-agentcore.${REGION}.amazonaws.com/mcp`;
+const TOOLS_ID = 'tools-fghij67890';
+const TOOLS_ARN = `arn:aws:bedrock-agentcore:${REGION}:${ACCOUNT}:gateway/${TOOLS_ID}`;
+const TOOLS_URL = `https://${TOOLS_ID}.gateway.bedrock-agentcore.${REGION}.amazonaws.com/mcp`;
+
+/** The gateway outputs the agent stack has with the gateway context cca passed (as the CDK app makes them). */
+function gatewayOutputs(args: string[]): Record<string, string> {
+  if (args.includes('gateway=true')) {
+    return { GatewayUrl: GATEWAY_URL, GatewayArn: GATEWAY_ARN, GatewayId: GATEWAY_ID, GatewayRoleArn: `arn:aws:iam::${ACCOUNT}:role/gw` };
+  }
+  const arn = args.find((a) => a.startsWith('gatewayArn='))?.slice('gatewayArn='.length);
+  const url = args.find((a) => a.startsWith('gatewayUrl='))?.slice('gatewayUrl='.length);
+  return arn === undefined ? {} : { GatewayArn: arn, GatewayUrl: url ?? '', GatewayId: arn.split('/').at(-1) as string };
+}
+
 /** cdk writes the stack's outputs where --outputs-file says, as the CDK CLI does. */
 function cdkOutputs(args: string[]): void {
   const file = argAfter(args, '--outputs-file');
@@ -52,6 +69,7 @@ function cdkOutputs(args: string[]): void {
           RoleArn: `arn:aws:iam::${ACCOUNT}:role/r`,
           Region: REGION,
           ...(phase2 ? { RuntimeArn: RUNTIME_ARN, RuntimeId: RUNTIME_ID, ModelId: MODEL } : {}),
+          ...gatewayOutputs(args),
         };
   fs.writeFileSync(file, JSON.stringify({ [stack]: outputs }));
 }
@@ -318,5 +336,143 @@ describe('cca deploy', () => {
     ]);
     expect(readDeployment(cwd)).toMatchObject({ api_stack: 'claude-code-agent-api-stack', api_key_id: 'key123', runtime_arn: RUNTIME_ARN });
     expect(io.out).toContain('The API is up: https://abc123.execute-api.us-east-1.amazonaws.com/prod/invoke');
+  });
+
+  describe('with an AgentCore Gateway', () => {
+    const ctxArgs = (line: string) => line.slice(line.indexOf(' -c '));
+
+    it('--gateway creates it from phase 1 on (-c gateway=true), records it in deployment.json and says how to add tools', async () => {
+      bootstrappedAlready();
+      const { run, calls } = recordingRunner(repo, happy);
+      const io = recordingIo();
+      expect(await deployCommand(['--gateway', '--image-tag', 'v1', '--region', REGION], {}, io, deps(run))).toBe(0);
+      const deploys = calls.filter((c) => c.args[0] === 'deploy').map((c) => c.line);
+      expect(deploys).toEqual([
+        `${deployLine('claude-code-agent-stack', false, false, 'v1')} -c gateway=true`,
+        `${deployLine('claude-code-agent-stack', true, false, 'v1')} -c gateway=true`,
+      ]);
+      expect(readDeployment(cwd)).toMatchObject({ gateway_mode: 'created', gateway_arn: GATEWAY_ARN, gateway_url: GATEWAY_URL });
+      expect(io.out).toContain(`gateway:  ${GATEWAY_URL} (created; the MCP server "gateway")`);
+      expect(io.out).toContain('create-gateway-target');
+      // Creating one reads nothing of AgentCore's gateways.
+      expect(control.commandCalls(GetGatewayCommand)).toEqual([]);
+    });
+
+    it('a later deploy without flags keeps the gateway (dropping it would delete it); --no-gateway removes it', async () => {
+      bootstrappedAlready();
+      expect(
+        await deployCommand(
+          ['--gateway', '--image-tag', 'v1', '--region', REGION],
+          {},
+          recordingIo(),
+          deps(recordingRunner(repo, happy).run),
+        ),
+      ).toBe(0);
+      const again = recordingRunner(repo, happy);
+      expect(await deployCommand(['--image-tag', 'v2'], {}, recordingIo(), deps(again.run))).toBe(0);
+      expect(again.calls.filter((c) => c.args[0] === 'deploy').every((c) => c.line.endsWith(' -c gateway=true'))).toBe(true);
+      expect(readDeployment(cwd)?.gateway_mode).toBe('created');
+
+      const off = recordingRunner(repo, happy);
+      expect(await deployCommand(['--no-gateway', '--image-tag', 'v3'], {}, recordingIo(), deps(off.run))).toBe(0);
+      expect(off.calls.some((c) => c.line.includes('gateway'))).toBe(false);
+      const written = readDeployment(cwd);
+      expect([written?.gateway_mode, written?.gateway_arn, written?.gateway_url]).toEqual([undefined, undefined, undefined]);
+    });
+
+    it('--gateway-arn reads the gateway (GetGateway), passes its full ARN and URL, and records it as attached', async () => {
+      bootstrappedAlready();
+      control.on(GetGatewayCommand, { gatewayIdentifier: TOOLS_ID }).resolves({
+        gatewayArn: TOOLS_ARN,
+        gatewayId: TOOLS_ID,
+        gatewayUrl: TOOLS_URL,
+        status: 'READY',
+        name: 'tools',
+        authorizerType: 'AWS_IAM',
+        protocolType: 'MCP',
+        createdAt: NOW,
+        updatedAt: NOW,
+      });
+      const { run, calls } = recordingRunner(repo, happy);
+      const io = recordingIo();
+      // The bare id is enough: GetGateway gives the ARN.
+      expect(await deployCommand(['--gateway-arn', TOOLS_ID, '--image-tag', 'v1', '--region', REGION], {}, io, deps(run))).toBe(0);
+      const deploys = calls.filter((c) => c.args[0] === 'deploy').map((c) => ctxArgs(c.line));
+      expect(deploys.every((line) => line.endsWith(` -c gatewayArn=${TOOLS_ARN} -c gatewayUrl=${TOOLS_URL}`))).toBe(true);
+      expect(deploys).toHaveLength(2);
+      expect(io.out).toContain(`gateway ${TOOLS_ID}: MCP, inbound auth AWS_IAM, READY`);
+      expect(readDeployment(cwd)).toMatchObject({ gateway_mode: 'attached', gateway_arn: TOOLS_ARN, gateway_url: TOOLS_URL });
+    });
+
+    it('refuses to attach a gateway the runtime could not call (JWT inbound auth, missing), before deploying anything', async () => {
+      bootstrappedAlready();
+      control.on(GetGatewayCommand, { gatewayIdentifier: TOOLS_ID }).resolves({
+        gatewayArn: TOOLS_ARN,
+        gatewayId: TOOLS_ID,
+        status: 'READY',
+        name: 'tools',
+        authorizerType: 'CUSTOM_JWT',
+        createdAt: NOW,
+        updatedAt: NOW,
+      });
+      const jwt = recordingRunner(repo, happy);
+      const io = recordingIo();
+      expect(await deployCommand(['--gateway-arn', TOOLS_ARN, '--image-tag', 'v1'], {}, io, deps(jwt.run))).toBe(1);
+      expect(io.err).toContain(`cca: deploy stopped at step 1: the gateway ${TOOLS_ID} authorizes callers with CUSTOM_JWT`);
+      expect(io.err).toContain('needs inbound auth AWS_IAM');
+      expect(jwt.calls.some((c) => c.args[0] === 'deploy')).toBe(false);
+
+      control
+        .on(GetGatewayCommand, { gatewayIdentifier: 'gone-abcde12345' })
+        .rejects(Object.assign(new Error('Gateway not found'), { name: 'ResourceNotFoundException' }));
+      const missingIo = recordingIo();
+      expect(
+        await deployCommand(
+          ['--gateway-arn', 'gone-abcde12345', '--image-tag', 'v1'],
+          {},
+          missingIo,
+          deps(recordingRunner(repo, happy).run),
+        ),
+      ).toBe(1);
+      expect(missingIo.err).toContain('AgentCore GetGateway gone-abcde12345 failed (ResourceNotFoundException: Gateway not found)');
+      expect(fs.existsSync(path.join(cwd, 'deployment.json'))).toBe(false);
+    });
+
+    it('refuses contradicting or malformed gateway flags with status 2, before running anything', async () => {
+      const { run, calls } = recordingRunner(repo, happy);
+      for (const [args, message] of [
+        [['--gateway', '--gateway-arn', TOOLS_ARN], '--gateway and --gateway-arn contradict each other'],
+        [['--gateway-arn', TOOLS_ARN, '--no-gateway'], '--gateway-arn and --no-gateway contradict each other'],
+        [['--gateway-url', TOOLS_URL], '--gateway-url needs --gateway-arn'],
+        [['--gateway-arn', 'arn:aws:iam::123456789012:role/x'], '--gateway-arn/--gateway-url: gateway must be an AgentCore Gateway ARN'],
+        [
+          ['--gateway-arn', TOOLS_ARN, '--gateway-url', 'http://insecure.example.com/mcp'],
+          "gateway URL must be the gateway's https:// MCP endpoint",
+        ],
+      ] as const) {
+        const io = recordingIo();
+        expect(await deployCommand([...args, '--image-tag', 'v1'], {}, io, deps(run)), args.join(' ')).toBe(2);
+        expect(io.err).toContain(message);
+      }
+      expect(calls).toEqual([]);
+    });
+
+    it("deploy-api keeps deployment.json's gateway in the app it synthesizes", async () => {
+      bootstrappedAlready();
+      expect(
+        await deployCommand(
+          ['--gateway', '--image-tag', 'v1', '--region', REGION],
+          {},
+          recordingIo(),
+          deps(recordingRunner(repo, happy).run),
+        ),
+      ).toBe(0);
+      const { run, calls } = recordingRunner(repo, happy);
+      expect(await deployApiCommand([], {}, recordingIo(), deps(run))).toBe(0);
+      expect(calls.map((c) => c.line)).toEqual([
+        `${deployLine('claude-code-agent-api-stack', true, true, 'v1', ' --exclusively')} -c modelId=${MODEL} -c gateway=true`,
+      ]);
+      expect(readDeployment(cwd)?.gateway_mode).toBe('created');
+    });
   });
 });

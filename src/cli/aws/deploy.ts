@@ -1,12 +1,13 @@
 /**
  * `cca deploy`: the original's deploy.sh (+ deploy_api.sh with `--api`) as one command. The
  * agent stack goes up in two phases because the runtime needs an image that needs the repository:
- * bucket, repository and role first; then the image; then the runtime running that image.
+ * bucket, repository and role first (and the gateway, with `--gateway`); then the image; then the
+ * runtime running that image.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AGENT_OUTPUTS, DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME } from '../../infra/defaults.js';
+import { AGENT_OUTPUTS, DEFAULT_AGENT_STACK_NAME, DEFAULT_API_STACK_NAME, GATEWAY_OUTPUTS } from '../../infra/defaults.js';
 import { parseModelId } from '../../infra/model-arns.js';
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT, UsageError } from '../io.js';
@@ -16,6 +17,7 @@ import type { CdkAppContext } from './cdk-context.js';
 import { CdkCli } from './cdk.js';
 import { awsClients, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion, writeDeployment, type DeploymentInfo } from './deployment.js';
+import { checkAttachedGateway, chooseGateway, gatewayContext, gatewayFields, type GatewayChoice, type GatewayFlags } from './gateway.js';
 import { buildAndPush, defaultImageTag, dockerLogin, ecrToken, isValidImageTag } from './image.js';
 import { deployPhaseOne } from './phase-one.js';
 import { checkPrerequisites } from './prerequisites.js';
@@ -34,7 +36,7 @@ type Flags = {
   model?: string;
   'image-tag'?: string;
   'empty-on-destroy'?: boolean;
-};
+} & GatewayFlags;
 
 /**
  * Runs `cca deploy` and returns its exit status: 0 deployed, 1 a step failed, 2 usage.
@@ -53,6 +55,7 @@ export async function runDeploy({ values }: CommandInput<Flags>, ctx: CommandCon
   }
   const imageTag: string = values['image-tag'] ?? (await defaultImageTag(run, repoRoot, now()));
   const api: boolean = values.api === true;
+  let gateway: GatewayChoice = chooseGateway(values, same);
   const modelId = values.model ?? same?.model_id;
   const context: CdkAppContext = {
     region,
@@ -75,6 +78,13 @@ export async function runDeploy({ values }: CommandInput<Flags>, ctx: CommandCon
     const check = await checkPrerequisites({ run, cloudFormation: clients.cloudFormation, repoRoot, needDocker: true });
     if (!check.ok) throw new StepError(`missing prerequisites:\n${check.problems.map((p) => `  - ${p}`).join('\n')}`);
     steps.detail(`${check.buildx}; credentials accepted; CDK ${check.bootstrapped ? 'bootstrapped' : 'not bootstrapped yet'}`);
+    if (gateway.mode === 'attach') {
+      const attached = await checkAttachedGateway(clients.agentCoreControl, gateway);
+      gateway = attached.choice;
+      steps.detail(attached.summary);
+    }
+    // The gateway joins the context once an attached one is checked (its full ARN and URL known).
+    Object.assign(context, gatewayContext(gateway));
 
     // What is there already: a deployed runtime skips phase 1; a deployed API keeps its imports in phase 2.
     const existing = await describeStack(clients.cloudFormation, context.stackName);
@@ -100,6 +110,7 @@ export async function runDeploy({ values }: CommandInput<Flags>, ctx: CommandCon
     const runtimeArn = requireOutput(phase2.outputs, AGENT_OUTPUTS.runtimeArn, context.stackName);
     const runtimeId = requireOutput(phase2.outputs, AGENT_OUTPUTS.runtimeId, context.stackName);
     const modelId = requireOutput(phase2.outputs, AGENT_OUTPUTS.modelId, context.stackName);
+    if (gateway.mode !== 'none') requireOutput(phase2.outputs, GATEWAY_OUTPUTS.gatewayUrl, context.stackName);
 
     steps.start(`Waiting for the runtime ${runtimeId} to be READY`);
     await waitForRuntime(clients.agentCoreControl, runtimeId, { sleep, onStatus: (status) => steps.detail(`status: ${status}`) });
@@ -122,6 +133,7 @@ export async function runDeploy({ values }: CommandInput<Flags>, ctx: CommandCon
       model_id: modelId,
       image_tag: imageTag,
       ...apiFields,
+      ...gatewayFields(gateway, phase2.outputs),
       deployed_at: now().toISOString(),
     };
     const file = writeDeployment(cwd, info);
@@ -156,6 +168,7 @@ export function summary(info: DeploymentInfo): string {
     `  bucket:   s3://${info.bucket}/outputs/`,
   ];
   if (info.api_endpoint) lines.push(`  api:      ${invokeUrlOf(info.api_endpoint)}`);
+  if (info.gateway_url) lines.push(`  gateway:  ${info.gateway_url} (${info.gateway_mode ?? 'attached'}; the MCP server "gateway")`);
   lines.push(
     '',
     'Next:',
@@ -164,6 +177,11 @@ export function summary(info: DeploymentInfo): string {
     '  cca download',
     '  cca logs --follow',
   );
+  if (info.gateway_mode === 'created') {
+    lines.push(
+      '  aws bedrock-agentcore-control create-gateway-target ...   (the gateway has no tools yet: README, "Tools through AgentCore Gateway")',
+    );
+  }
   if (info.api_endpoint) {
     lines.push(`  cca api "Create a hello world Python script" --endpoint ${invokeUrlOf(info.api_endpoint)} --api-key "$(cca api-key)"`);
   } else {

@@ -24,6 +24,10 @@ export const DeploymentInfo = z.object({
   image_tag: z.string().min(1),
   api_endpoint: z.string().min(1).optional(),
   api_key_id: z.string().min(1).optional(),
+  /** The runtime's AgentCore Gateway: one the stack created (`--gateway`) or one attached (`--gateway-arn`). */
+  gateway_mode: z.enum(['created', 'attached']).optional(),
+  gateway_arn: z.string().min(1).optional(),
+  gateway_url: z.string().min(1).optional(),
   deployed_at: z.string().min(1),
 });
 export type DeploymentInfo = z.infer<typeof DeploymentInfo>;

@@ -83,6 +83,33 @@ describe('cca info', () => {
     expect(io.out).toContain('FunctionName  fn');
   });
 
+  it("shows the gateway's MCP URL from the agent stack's outputs (what is deployed), in text and JSON", async () => {
+    const url = 'https://cca-gateway-abcde12345.gateway.bedrock-agentcore.ap-northeast-1.amazonaws.com/mcp';
+    writeDeployment(cwd, { ...DEPLOYMENT, gateway_mode: 'created', gateway_url: 'https://stale.example.com/mcp' });
+    const { clients, cfn } = mocks();
+    cfn.on(DescribeStacksCommand, { StackName: 'claude-code-agent-stack' }).resolves({
+      Stacks: [
+        {
+          StackName: 'claude-code-agent-stack',
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(),
+          Outputs: [{ OutputKey: 'GatewayUrl', OutputValue: url }],
+        },
+      ],
+    });
+    const io = recordingIo();
+    expect(await infoCommand([], {}, io, { cwd, clients })).toBe(0);
+    expect(io.out).toContain(`gateway:   ${url}   (the runtime's MCP server "gateway")`);
+    const json = recordingIo();
+    expect(await infoCommand(['--json'], {}, json, { cwd, clients })).toBe(0);
+    expect(JSON.parse(json.out).gateway_url).toBe(url);
+    // Without a gateway: no line, and null.
+    writeDeployment(cwd, DEPLOYMENT);
+    const none = recordingIo();
+    expect(await infoCommand(['--json'], {}, none, { cwd, clients: mocks().clients })).toBe(0);
+    expect(JSON.parse(none.out).gateway_url).toBeNull();
+  });
+
   it('--json: one object; a failed read is reported in place and makes the exit status 1', async () => {
     writeDeployment(cwd, DEPLOYMENT);
     const { clients, control } = mocks();

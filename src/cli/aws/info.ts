@@ -1,8 +1,9 @@
 /**
  * `cca info`: the original's show_agent_info.sh. Deployed: deployment.json, the stacks' outputs,
- * the runtime's status and the API endpoint. Locally: where the service keeps its data and
+ * the runtime's status, the API endpoint and the gateway's MCP URL. Locally: where the service keeps its data and
  * whether it answers.
  */
+import { GATEWAY_OUTPUTS } from '../../infra/defaults.js';
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT } from '../io.js';
 import { invokeUrlOf } from './api-stack.js';
@@ -53,6 +54,7 @@ export async function runInfo({ values }: CommandInput<Flags>, ctx: CommandConte
       stacks: { [d.stack]: unwrap(agent), ...(d.api_stack ? { [d.api_stack]: unwrap(api) } : {}) },
       runtime: unwrap(runtime),
       api_invoke_url: d.api_endpoint ? invokeUrlOf(d.api_endpoint) : null,
+      gateway_url: gatewayUrlOf(d, agent),
     };
     io.stdout(`${JSON.stringify(report, null, 2)}\n`);
   } else {
@@ -60,6 +62,12 @@ export async function runInfo({ values }: CommandInput<Flags>, ctx: CommandConte
   }
   for (const f of [agent, api, runtime]) if (f !== undefined && !f.ok) io.stderr(`cca: ${f.error}\n`);
   return failed ? EXIT.failure : EXIT.ok;
+}
+
+/** The gateway's MCP URL: the agent stack's output (what is deployed), else deployment.json's; null without a gateway. */
+function gatewayUrlOf(d: DeploymentInfo, agent: Fetched<StackSummary | undefined>): string | null {
+  const output = agent.ok ? agent.value?.outputs[GATEWAY_OUTPUTS.gatewayUrl] : undefined;
+  return output ?? d.gateway_url ?? null;
 }
 
 function renderDeployed(
@@ -85,6 +93,8 @@ function renderDeployed(
   ];
   if (d.api_stack) rows.push(['api stack', `${d.api_stack}${stackState(api)}`]);
   if (d.api_endpoint) rows.push(['api', `${invokeUrlOf(d.api_endpoint)}   (key: cca api-key)`]);
+  const gatewayUrl = gatewayUrlOf(d, agent);
+  if (gatewayUrl !== null) rows.push(['gateway', `${gatewayUrl}   (the runtime's MCP server "gateway")`]);
   const lines = ['Deployment (deployment.json):', ...rows.map(([k, v]) => `  ${`${k}:`.padEnd(11)}${v}`)];
   for (const [f, name] of [
     [agent, d.stack],

@@ -9,22 +9,36 @@ const aws = () => import('../aws/index.js');
 const DEPLOY: CommandDef = {
   name: 'deploy',
   summary: 'Deploy to Amazon Bedrock AgentCore: stacks, ARM64 image, runtime; --api adds the HTTP API. Writes deployment.json.',
-  usage: '[--api] [--region R] [--stack NAME] [--model ID] [--image-tag TAG] [--empty-on-destroy]',
+  usage:
+    '[--api] [--gateway | --gateway-arn ARN | --no-gateway] [--region R] [--stack NAME] [--model ID] [--image-tag TAG] [--empty-on-destroy]',
   description:
     'Deploys the agent to Amazon Bedrock AgentCore Runtime with the AWS CDK, one line per step:\n' +
     '  1. checks Docker (with buildx), the built CDK app and your AWS credentials;\n' +
-    '  2. deploys the agent stack without its runtime: S3 bucket, ECR repository, execution role\n' +
-    '     (bootstrapping CDK in the account and region first if needed);\n' +
+    '  2. deploys the agent stack without its runtime: S3 bucket, ECR repository, execution role,\n' +
+    '     and with --gateway an AgentCore Gateway (bootstrapping CDK in the account and region first\n' +
+    '     if needed);\n' +
     '  3. logs Docker in to ECR, builds the ARM64 image and pushes it;\n' +
-    '  4. deploys the agent stack again with the AgentCore Runtime running that image;\n' +
+    '  4. deploys the agent stack again with the AgentCore Runtime running that image, its log and\n' +
+    '     trace deliveries, and (with a gateway) CCA_MCP_CONFIG naming it as the MCP server "gateway";\n' +
     '  5. waits until the runtime is READY;\n' +
     '  6. with --api, deploys the API stack (API Gateway + Lambda, API key, usage plan 10 req/s,\n' +
     '     burst 20, 1000 a day);\n' +
     '  7. writes deployment.json in the current directory (the other commands read it).\n' +
     'Run it from a checkout after "npm install". Needs Docker with buildx and AWS credentials\n' +
-    '("aws configure", AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).',
+    '("aws configure", AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).\n' +
+    'A gateway stays through later deploys (deployment.json records it) until --no-gateway.',
   options: [
     { flags: '--api', help: 'Also deploy the HTTP API (same as running cca deploy-api after).' },
+    {
+      flags: '--gateway',
+      help: "Create an AgentCore Gateway (MCP, IAM inbound auth) for the runtime's MCP tools; add targets to it after deploy.",
+    },
+    {
+      flags: '--gateway-arn <ARN>',
+      help: 'Attach an existing gateway (its ARN, or its id in this account and region); it must use IAM inbound auth.',
+    },
+    { flags: '--gateway-url <URL>', help: "With --gateway-arn: the gateway's MCP URL.", default: 'the one AgentCore reports for it' },
+    { flags: '--no-gateway', help: 'Remove the gateway an earlier deploy created or attached.' },
     REGION,
     { flags: '--stack <NAME>', help: 'Agent stack name.', default: 'claude-code-agent-stack' },
     { flags: '--api-stack <NAME>', help: 'API stack name.', default: 'claude-code-agent-api-stack' },
@@ -149,7 +163,7 @@ const LOGS: CommandDef = {
 const SYNTH: CommandDef = {
   name: 'synth',
   summary: 'Write the AWS CloudFormation templates (AgentCore Runtime, S3, ECR; --api adds API Gateway + Lambda), checked by cdk-nag.',
-  usage: '[--api] [--out DIR] [--region R] [--model ID] [--image-tag T]',
+  usage: '[--api] [--gateway | --gateway-arn ARN] [--out DIR] [--region R] [--model ID] [--image-tag T]',
   description:
     'Synthesizes the AWS CDK app into DIR: one CloudFormation template per stack (<StackName>.template.json) plus the ' +
     'cloud assembly "npx cdk deploy --app DIR --all" deploys. The AwsSolutions rules of cdk-nag run on it: a finding ' +
@@ -167,8 +181,19 @@ const SYNTH: CommandDef = {
       default: "Claude Haiku 4.5 through the region's inference profile",
     },
     { flags: '--image-tag <T>', help: "Tag of the runtime image in the stack's ECR repository.", default: 'latest' },
+    { flags: '--gateway', help: 'Add an AgentCore Gateway (MCP, IAM inbound auth) as the runtime\'s MCP server "gateway".' },
+    {
+      flags: '--gateway-arn <ARN>',
+      help: 'Point the runtime at an existing gateway instead (ARN, or id in the stack account and region).',
+    },
+    {
+      flags: '--gateway-url <URL>',
+      help: "With --gateway-arn: the gateway's MCP URL.",
+      default: 'https://ID.gateway.bedrock-agentcore.REGION.amazonaws.com/mcp',
+    },
   ],
-  after: 'Exit status: 0 written, 1 synthesis failed, 2 bad usage.\n\nExample:\n  cca synth --api --out cdk.out --region us-east-1',
+  after:
+    'Exit status: 0 written, 1 synthesis failed, 2 bad usage.\n\nExample:\n  cca synth --api --out cdk.out --region us-east-1\n  cca synth --gateway',
   // The AWS CDK takes about a second to import, which no other command should pay.
   run: async (input, ctx) => (await import('../synth.js')).runSynth(typed(input), ctx),
 };
