@@ -404,6 +404,35 @@ describe('cca deploy', () => {
       expect(readDeployment(cwd)).toMatchObject({ gateway_mode: 'attached', gateway_arn: TOOLS_ARN, gateway_url: TOOLS_URL });
     });
 
+    it('reads a gateway of another region in that region, and the runtime signs for it there', async () => {
+      bootstrappedAlready();
+      const westArn = TOOLS_ARN.replace(REGION, 'us-west-2');
+      // The client for us-west-2 is made by the command itself: mock every client of the class.
+      const anyControl = mockClient(BedrockAgentCoreControlClient);
+      try {
+        anyControl.on(GetGatewayCommand).resolves({
+          gatewayArn: westArn,
+          gatewayId: TOOLS_ID,
+          gatewayUrl: TOOLS_URL.replace(REGION, 'us-west-2'),
+          status: 'READY',
+          name: 'tools',
+          authorizerType: 'AWS_IAM',
+          createdAt: NOW,
+          updatedAt: NOW,
+        });
+        anyControl.on(GetAgentRuntimeCommand).resolves({ status: 'READY' });
+        const { run, calls } = recordingRunner(repo, happy);
+        expect(await deployCommand(['--gateway-arn', westArn, '--image-tag', 'v1', '--region', REGION], {}, recordingIo(), deps(run))).toBe(
+          0,
+        );
+        const call = anyControl.commandCalls(GetGatewayCommand)[0]!;
+        expect(await call.thisValue.config.region()).toBe('us-west-2');
+        expect(calls.filter((c) => c.args[0] === 'deploy').every((c) => c.line.includes(`-c gatewayArn=${westArn}`))).toBe(true);
+      } finally {
+        anyControl.restore();
+      }
+    });
+
     it('refuses to attach a gateway the runtime could not call (JWT inbound auth, missing), before deploying anything', async () => {
       bootstrappedAlready();
       control.on(GetGatewayCommand, { gatewayIdentifier: TOOLS_ID }).resolves({
@@ -417,7 +446,7 @@ describe('cca deploy', () => {
       });
       const jwt = recordingRunner(repo, happy);
       const io = recordingIo();
-      expect(await deployCommand(['--gateway-arn', TOOLS_ARN, '--image-tag', 'v1'], {}, io, deps(jwt.run))).toBe(1);
+      expect(await deployCommand(['--gateway-arn', TOOLS_ARN, '--image-tag', 'v1', '--region', REGION], {}, io, deps(jwt.run))).toBe(1);
       expect(io.err).toContain(`cca: deploy stopped at step 1: the gateway ${TOOLS_ID} authorizes callers with CUSTOM_JWT`);
       expect(io.err).toContain('needs inbound auth AWS_IAM');
       expect(jwt.calls.some((c) => c.args[0] === 'deploy')).toBe(false);

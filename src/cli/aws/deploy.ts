@@ -79,7 +79,8 @@ export async function runDeploy({ values }: CommandInput<Flags>, ctx: CommandCon
     if (!check.ok) throw new StepError(`missing prerequisites:\n${check.problems.map((p) => `  - ${p}`).join('\n')}`);
     steps.detail(`${check.buildx}; credentials accepted; CDK ${check.bootstrapped ? 'bootstrapped' : 'not bootstrapped yet'}`);
     if (gateway.mode === 'attach') {
-      const attached = await checkAttachedGateway(clients.agentCoreControl, gateway);
+      const controlIn = (r: string) => (r === region ? clients.agentCoreControl : awsClients(r, env).agentCoreControl);
+      const attached = await checkAttachedGateway(controlIn, gateway, region);
       gateway = attached.choice;
       steps.detail(attached.summary);
     }

@@ -71,16 +71,18 @@ export function gatewayContext(choice: GatewayChoice): Pick<CdkAppContext, 'gate
  * Reads the gateway to attach (AgentCore GetGateway) and refuses one the runtime could not use: a
  * gateway that authorizes callers with JWTs (the runtime signs with its AWS role), one that does not
  * speak MCP, or one failed or being deleted. Returns the choice with the full ARN and the gateway's URL.
- * @example const attached = await checkAttachedGateway(clients.agentCoreControl, { mode: 'attach', ref: 'tools-abcde12345' });
+ * @example const attached = await checkAttachedGateway(() => clients.agentCoreControl, { mode: 'attach', ref: 'tools-abcde12345' }, 'us-east-1');
  */
 export async function checkAttachedGateway(
-  client: BedrockAgentCoreControlClient,
+  controlIn: (region: string) => BedrockAgentCoreControlClient,
   choice: Extract<GatewayChoice, { mode: 'attach' }>,
+  deployRegion: string,
 ): Promise<{ choice: Extract<GatewayChoice, { mode: 'attach' }>; summary: string }> {
-  const { id } = parseGatewayRef(choice.ref);
+  const { id, arn: parsedArn } = parseGatewayRef(choice.ref);
   let gateway;
   try {
-    gateway = await client.send(new GetGatewayCommand({ gatewayIdentifier: id }));
+    // A gateway named by ARN lives in the ARN's region; a bare id in the deployment's.
+    gateway = await controlIn(parsedArn?.region ?? deployRegion).send(new GetGatewayCommand({ gatewayIdentifier: id }));
   } catch (err) {
     throw new StepError(
       `${describeAwsError(err, `AgentCore GetGateway ${id}`)} --gateway-arn must name a gateway of this account that your credentials can read.`,
