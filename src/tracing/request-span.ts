@@ -17,6 +17,8 @@ import { recordError } from './in-span.js';
 import { parentContext } from './traceparent.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Polled every few seconds (AgentCore's health check, scrapers): a trace each would bury the invocations. */
+const UNTRACED = new Set(['/ping', '/health', '/metrics']);
 
 /**
  * The middleware that traces requests; mounted first, so every answer (refusals too) has its span.
@@ -24,6 +26,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
  */
 export function traceRequests(tracer: Tracer): MiddlewareHandler {
   return async function traceRequestsMiddleware(c, next) {
+    if (UNTRACED.has(c.req.path)) return next();
     const parent = parentContext(c.req.header('traceparent'), c.req.header('tracestate'));
     // The semantic conventions' rule: a method outside the standard set is _OTHER (clients may send any token).
     const method = METHODS.has(c.req.method) ? c.req.method : '_OTHER';
