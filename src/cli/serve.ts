@@ -139,6 +139,6 @@ function telemetryLines(config: Config, url: string, metricsUrl: string | undefi
   if (metricsUrl !== undefined && metrics.token === undefined && !loopback) {
     lines += `WARNING: /metrics on ${metrics.host} needs no token: anyone who reaches that address reads every key's runs, tokens and costs.\n`;
   }
-  lines += `  traces:   ${tracing === undefined ? 'off (OTEL_EXPORTER_OTLP_ENDPOINT turns them on)' : `to ${tracing.url} as ${tracing.serviceName}`}\n`;
+  lines += `  traces:   ${tracing === undefined ? 'off (OTEL_EXPORTER_OTLP_ENDPOINT turns them on)' : `to ${tracing.shownUrl} as ${tracing.serviceName}`}\n`;
   return lines;
 }

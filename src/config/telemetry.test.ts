@@ -67,6 +67,7 @@ describe('parseTracing', () => {
   it('has the spec defaults: parent-based sampling, the service name, no headers', () => {
     expect(parseTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toEqual({
       url: 'http://c:4318/v1/traces',
+      shownUrl: 'http://c:4318/v1/traces',
       headers: {},
       serviceName: 'claude-code-agent',
       resource: {},
@@ -90,6 +91,12 @@ describe('parseTracing', () => {
       sampler: { kind: 'parentbased_traceidratio', ratio: 0.25 },
     });
     expect(parseTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SERVICE_NAME: 'cca-prod' })?.serviceName).toBe('cca-prod');
+  });
+
+  it('shows the URL without the credentials it may hold', () => {
+    const config = parseTracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:pa55@otlp.example.com/v1/traces?api-key=k3y' });
+    expect(config?.url).toBe('https://user:pa55@otlp.example.com/v1/traces?api-key=k3y');
+    expect(config?.shownUrl).toBe('https://otlp.example.com/v1/traces');
   });
 
   it('is off when the SDK is disabled or the exporter is none', () => {

@@ -23,6 +23,8 @@ export type SamplerConfig =
 export interface TracingConfig {
   /** The full URL spans are POSTed to, e.g. http://collector:4318/v1/traces. */
   url: string;
+  /** The URL as logs and the start-up message show it: without user, password or query, which may hold a credential. */
+  shownUrl: string;
   /** Headers of every export (OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TRACES_HEADERS): often a credential. */
   headers: Record<string, string>;
   /** OTEL_SERVICE_NAME, else `service.name` of OTEL_RESOURCE_ATTRIBUTES, else claude-code-agent. */
@@ -109,8 +111,10 @@ export function parseTracing(env: NodeJS.ProcessEnv): TracingConfig | undefined 
     );
   }
   const resource = keyValues('OTEL_RESOURCE_ATTRIBUTES', env.OTEL_RESOURCE_ATTRIBUTES, true);
+  const parsed = new URL(url);
   return {
     url,
+    shownUrl: `${parsed.protocol}//${parsed.host}${parsed.pathname}`,
     headers: {
       ...keyValues('OTEL_EXPORTER_OTLP_HEADERS', env.OTEL_EXPORTER_OTLP_HEADERS, false),
       ...keyValues('OTEL_EXPORTER_OTLP_TRACES_HEADERS', env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, false),

@@ -58,7 +58,7 @@ export async function startTracing(config: TracingConfig | undefined, version: s
               // Code 0 is success. A collector that is down must not fill the log: one line a minute.
               if (result.code !== 0 && Date.now() - lastWarning > 60_000) {
                 lastWarning = Date.now();
-                log.warn({ err: result.error, url: config.url, spans: spans.length }, 'could not export spans to the OTLP endpoint');
+                log.warn({ err: result.error, url: config.shownUrl, spans: spans.length }, 'could not export spans to the OTLP endpoint');
               }
               done(result);
             }),
@@ -68,7 +68,7 @@ export async function startTracing(config: TracingConfig | undefined, version: s
       }),
     ],
   });
-  log.info({ url: config.url, service: config.serviceName, sampler: config.sampler.kind }, 'exporting traces over OTLP/HTTP');
+  log.info({ url: config.shownUrl, service: config.serviceName, sampler: config.sampler.kind }, 'exporting traces over OTLP/HTTP');
   return {
     tracer: provider.getTracer('claude-code-agent', version),
     enabled: true,
