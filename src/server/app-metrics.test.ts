@@ -62,7 +62,10 @@ describe('/metrics on the main port', () => {
     }
   });
 
-  it('is in the OpenAPI document with its own security scheme, only when served', () => {
+  it('is in the OpenAPI document with its own security scheme, only when served', async () => {
+    const page = await app.request('/docs');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Prometheus metrics (operator token)');
     const doc = documentOf(service);
     expect(doc.paths['/metrics']?.get?.security).toEqual([{ metricsToken: [] }]);
     expect(doc.components.securitySchemes.metricsToken).toMatchObject({ type: 'http', scheme: 'bearer' });
