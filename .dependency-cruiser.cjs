@@ -10,6 +10,8 @@ const LAYERS = [
   'infra',
   'gateway',
   'runtime',
+  'metrics',
+  'tracing',
   'http',
   'runner',
   'sandbox',

@@ -33,7 +33,11 @@ export class StorageLedger {
   private readonly stmts;
   private readonly reserved = new Map<string, number>();
 
-  constructor(private readonly db: Db) {
+  /** `onRecord` hears of each file recorded for the first time (the service's metrics count them). */
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { onRecord?: (file: { key: string; size: number }) => void } = {},
+  ) {
     this.stmts = {
       // The owner is the session's: every path that stores a file knows the session, not always the key.
       insert: db.prepare<[string, string, string, string, number, string]>(
@@ -50,7 +54,8 @@ export class StorageLedger {
 
   /** Records one stored file; a key recorded before (a retry of the same file) is not counted twice. */
   record(file: { sessionId: string; invocationId: string; key: string; size: number }, at: Date = new Date()): void {
-    this.stmts.insert.run(file.key, file.sessionId, file.sessionId, file.invocationId, file.size, at.toISOString());
+    const { changes } = this.stmts.insert.run(file.key, file.sessionId, file.sessionId, file.invocationId, file.size, at.toISOString());
+    if (changes > 0) this.opts.onRecord?.(file);
   }
 
   /** Bytes of stored files the key holds. */

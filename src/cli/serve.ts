@@ -37,6 +37,7 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
       sandboxLines(sandbox) +
       (runtime.limits !== undefined ? describeLimits(runtime.limits, config.runResources) : '') +
       networkLines(config, sandbox) +
+      telemetryLines(config, runtime.url, runtime.metricsUrl) +
       (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
       (mode === 'serve'
         ? `Try: curl -s ${runtime.url}/invoke -H "x-api-key: $(cat ${config.dataDir}/.api_key)" -d '{"prompt": "Create a hello world Python script"}'\n` +
@@ -124,4 +125,20 @@ function networkLines(config: Config, sandbox: SandboxStatus): string {
       ? 'WARNING: Vertex AI credentials are passed to runs as they are (the broker serves the Anthropic API and Bedrock only).\n'
       : '';
   return lines + credential;
+}
+
+/** The start-up lines about /metrics and traces: where they are, and loud when the metrics port is open to the network without a token. */
+function telemetryLines(config: Config, url: string, metricsUrl: string | undefined): string {
+  const { metrics, tracing } = config;
+  const where = [
+    ...(metrics.token !== undefined ? [`${url}/metrics (with the metrics token)`] : []),
+    ...(metricsUrl !== undefined ? [`${metricsUrl}${metrics.token !== undefined ? ' (with the metrics token)' : ''}`] : []),
+  ];
+  let lines = `  metrics:  ${where.length > 0 ? where.join(' and ') : 'off (--metrics-token or --metrics-port turns /metrics on)'}\n`;
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(metrics.host);
+  if (metricsUrl !== undefined && metrics.token === undefined && !loopback) {
+    lines += `WARNING: /metrics on ${metrics.host} needs no token: anyone who reaches that address reads every key's runs, tokens and costs.\n`;
+  }
+  lines += `  traces:   ${tracing === undefined ? 'off (OTEL_EXPORTER_OTLP_ENDPOINT turns them on)' : `to ${tracing.shownUrl} as ${tracing.serviceName}`}\n`;
+  return lines;
 }

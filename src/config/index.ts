@@ -7,12 +7,16 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDomainList, parsePrivateHosts, type EgressConfig, type PrivateAllowance } from '../egress/index.js';
 import { defaultGlobalRuns, defaultQueuedPerKey, defaultRunResources, type RunResources } from './machine.js';
+import { ConfigError } from './errors.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
+import { parseMetrics, parseTracing, type MetricsConfig, type MetricsFlags, type TracingConfig } from './telemetry.js';
 
 export { modelEndpoints } from './endpoints.js';
+export { ConfigError } from './errors.js';
 export { findExecutable, isProcessAlive } from './host.js';
 export type { RunResources } from './machine.js';
 export { VERSION } from './version.js';
+export type { MetricsConfig, SamplerConfig, TracingConfig } from './telemetry.js';
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
 
 export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };
@@ -118,6 +122,10 @@ export interface Config {
    * (CCA_SESSIONS_BASE; default: the data dir). On AgentCore: the session's persistent mount.
    */
   sessionsBase: string;
+  /** Where `/metrics` is served (the main port behind a token, a port of its own, or nowhere). */
+  metrics: MetricsConfig;
+  /** OpenTelemetry traces over OTLP/HTTP; undefined: off (no OTLP endpoint configured). */
+  tracing: TracingConfig | undefined;
 }
 
 /** Durable session state (CCA_SESSION_STATE, CCA_SESSION_LEASE_S, CCA_SESSION_CHECKPOINT_S). */
@@ -144,13 +152,8 @@ export interface GitConfig {
   githubApiUrl: string | undefined;
 }
 
-/** A configuration value is invalid; the CLI prints the message and exits with status 2. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 /** Flag values as the CLI parsed them (all optional strings). */
-export interface ConfigFlags {
+export interface ConfigFlags extends MetricsFlags {
   port?: string | undefined;
   host?: string | undefined;
   'data-dir'?: string | undefined;
@@ -216,10 +219,11 @@ export function loadConfig(
   const sandbox = parseSandbox(flags['no-sandbox'], nonEmpty(env.CCA_SANDBOX));
   const storage = parseStorage(pick(flags.storage, 'CCA_STORAGE') ?? 'local');
   const dataDir = path.resolve(cwd, pick(flags['data-dir'], 'CCA_DATA_DIR') ?? '.cca');
+  const port = number('--port / CCA_PORT', pick(flags.port, 'CCA_PORT'), defaults.port, 0, 65_535, true);
   return {
     mode: defaults.mode ?? 'serve',
     host: pick(flags.host, 'CCA_HOST') ?? defaults.host,
-    port: number('--port / CCA_PORT', pick(flags.port, 'CCA_PORT'), defaults.port, 0, 65_535, true),
+    port,
     dataDir,
     sessionsBase: nonEmpty(env.CCA_SESSIONS_BASE) === undefined ? dataDir : path.resolve(cwd, env.CCA_SESSIONS_BASE as string),
     storage,
@@ -271,6 +275,8 @@ export function loadConfig(
       leaseMs: int('CCA_SESSION_LEASE_S', 60, 5, 86_400) * 1000,
       checkpointMs: int('CCA_SESSION_CHECKPOINT_S', 300, 0, 86_400) * 1000,
     },
+    metrics: parseMetrics(flags, env, port),
+    tracing: parseTracing(env),
   };
 }
 

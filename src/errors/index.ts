@@ -92,6 +92,15 @@ export class ForbiddenError extends AppError {
   readonly code = 'forbidden';
 }
 
+/** A credential is needed and none was sent (401); `WWW-Authenticate` names the scheme. */
+export class UnauthorizedError extends AppError {
+  readonly status = 401;
+  readonly code = 'unauthorized';
+  override headers(): Record<string, string> {
+    return { 'WWW-Authenticate': 'Bearer' };
+  }
+}
+
 /** The thing asked for does not exist, or is not the caller's (404). */
 export class NotFoundError extends AppError {
   readonly status = 404;

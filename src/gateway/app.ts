@@ -11,6 +11,7 @@ import type { Config } from '../config/index.js';
 import type { SessionEvents } from '../events/index.js';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S, routeGroup, serveDeclared } from '../http/index.js';
 import { invocationBodyLimit, invocationHandler, type CallerEnv, type InvocationService, type RunSlots } from '../runtime/index.js';
+import type { ServiceMetrics } from '../metrics/index.js';
 import type { Health } from '../schemas/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import { healthRoute } from './routes/health.js';
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   cursorKey: Buffer;
   /** The user runs execute as, who must own uploaded files; undefined: the service's own. */
   runUser?: { uid: number; gid: number } | undefined;
+  /** Where uploads into sessions are counted; undefined: nowhere. */
+  metrics?: ServiceMetrics | undefined;
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */

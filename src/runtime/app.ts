@@ -21,7 +21,9 @@ export interface AppDeps {
   events: SessionEvents;
   activity: Activity;
   logger: Logger;
-  /** Runs first on every request (CORS in `serve` mode, so preflights never meet the key check). */
+  /** Run before everything else on every request, in order: request metrics and traces, which must see every answer. */
+  observe?: MiddlewareHandler[];
+  /** Runs first on every request after `observe` (CORS in `serve` mode, so preflights never meet the key check). */
   cors?: MiddlewareHandler;
   /** Guards `/invocations` (the API key middleware in `serve` mode; none on AgentCore). */
   guard?: MiddlewareHandler<CallerEnv>;
@@ -34,6 +36,7 @@ export function createRuntimeApp(deps: AppDeps): OpenAPIHono<CallerEnv> {
   const { config, service, activity, logger } = deps;
   const app = routeGroup<CallerEnv>();
 
+  for (const middleware of deps.observe ?? []) app.use('*', middleware);
   if (deps.cors) app.use('*', deps.cors);
   app.openapi(pingRoute, (c) => c.json(activity.ping(), 200));
   const guard: MiddlewareHandler<CallerEnv> = deps.guard ?? (async (_c, next) => next());

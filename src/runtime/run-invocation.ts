@@ -6,13 +6,16 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Span, Tracer } from '@opentelemetry/api';
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import { fileStoredEvent, type EventPayload } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Config } from '../config/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import type { ServiceMetrics } from '../metrics/index.js';
 import { outcomeWithoutRun, type RunOutcome } from '../runner/index.js';
+import { inSpan } from '../tracing/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import {
   EMPTY_SNAPSHOT,
@@ -35,6 +38,7 @@ import { pushChanges } from './push-changes.js';
 import { recordChanges, storeRecordedPatch } from './record-changes.js';
 import { stateRecord, type ActiveRun } from './active-run.js';
 import { runAgentFor, type AgentRunDeps } from './agent-run.js';
+import { describeAgentRun, observeEnd } from './observe.js';
 import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import type { StateWriter } from './state-writer.js';
 import { rankSkipped, storeChanges } from './store-changes.js';
@@ -51,6 +55,10 @@ export interface RunDeps extends AgentRunDeps {
   storage?: StorageQuota | undefined;
   /** Sessions saved to the session store and restored on any worker; undefined: off. */
   durable?: DurableSessions | undefined;
+  /** Where ended invocations are counted; undefined: nowhere. */
+  metrics?: ServiceMetrics | undefined;
+  /** The steps of a run become spans of it; undefined: not traced. */
+  tracer?: Tracer | undefined;
 }
 
 /** One queued invocation, handed to `runInvocation`. */
@@ -64,6 +72,8 @@ export interface QueuedInvocation {
   log: Logger;
   /** Makes the session inactive; called in the same synchronous step as the last event is emitted. */
   deactivate: () => void;
+  /** The invocation's span, which its end describes; undefined: not traced. */
+  span?: Span | undefined;
 }
 
 type Stored = Pick<
@@ -89,15 +99,19 @@ type Stored = Pick<
  */
 export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise<InvocationOutput> {
   const { run, log } = q;
+  const queuedAt = performance.now();
   let release: () => void;
   try {
-    release = await q.slot;
+    release = await inSpan(deps.tracer, 'queue', {}, () => q.slot).finally(() =>
+      deps.metrics?.queueWait.observe((performance.now() - queuedAt) / 1000),
+    );
   } catch {
     // Cancelled while queued: it never ran, so there is nothing to store (or save).
     await run.claim?.lease.release();
     const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
     return finish(deps, q, outcomeWithoutRun('cancelled', 'Cancelled before it started; nothing ran.'), new Date(), nothing);
   }
+  const ranAt = new Date();
   try {
     const { outcome, startedAt, stored } = await execute(deps, q);
     const output = finish(deps, q, outcome, startedAt, stored);
@@ -133,6 +147,7 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
     } finally {
       // Event streams wait for this event: it must come whatever the database did.
       complete(deps, q, 'failed', null);
+      observeEnd({ metrics: deps.metrics, span: q.span }, { keyId: run.ownerKeyId, status: 'failed', startedAt: ranAt, output: null });
     }
     throw err;
   } finally {
@@ -152,8 +167,9 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   sessions.markRunning(invocationId, startedAt);
   // A session another worker continued (or this worker never had) is brought to its saved generation first.
   let restored: SessionStateReport['restored'] = null;
-  if (run.claim !== undefined) {
-    const r = await restoreForRun(deps, run.claim, run, dirs, log);
+  const claim = run.claim;
+  if (claim !== undefined) {
+    const r = await inSpan(deps.tracer, 'workspace.restore', {}, () => restoreForRun(deps, claim, run, dirs, log));
     restored = r.restored;
     if (r.failed !== undefined) {
       const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [], errorCode: r.failed.errorCode };
@@ -162,7 +178,9 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   }
   let origin: RepositoryInfo | undefined;
   try {
-    origin = await prepareWorkspace(deps, run, dirs, req.timeoutMs, log);
+    origin = await inSpan(deps.tracer, 'workspace.prepare', { 'cca.repository': run.git?.clone !== undefined }, () =>
+      prepareWorkspace(deps, run, dirs, req.timeoutMs, log),
+    );
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log.info({ err: message }, 'the workspace could not be prepared');
@@ -172,7 +190,12 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     return { outcome: outcomeWithoutRun(stopReason, `The repository could not be cloned: ${message}`), startedAt, stored: nothing };
   }
   // The inputs of input_s3_prefix, before the starting point is recorded: they are not the run's changes.
-  const notCopied = await copyInputs(deps, run, dirs, req.timeoutMs - (Date.now() - startedAt.getTime()), log);
+  const notCopied =
+    run.inputs === undefined
+      ? undefined
+      : await inSpan(deps.tracer, 'workspace.inputs', {}, () =>
+          copyInputs(deps, run, dirs, req.timeoutMs - (Date.now() - startedAt.getTime()), log),
+        );
   if (notCopied)
     return { outcome: notCopied, startedAt, stored: { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] } };
   // The record the changes are found against: the clone, or the workspace as it is now.
@@ -219,9 +242,17 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
           },
           log,
         );
-  const { outcome, egress } = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log }).finally(
-    stopCheckpoints,
-  );
+  const agentAttributes = {
+    'gen_ai.operation.name': 'invoke_agent',
+    'gen_ai.provider.name': GEN_AI_PROVIDER[config.provider.kind],
+    ...(model !== undefined ? { 'gen_ai.request.model': model } : {}),
+    'cca.resumed': resume !== undefined,
+  };
+  const { outcome, egress } = await inSpan(deps.tracer, 'agent.run', agentAttributes, async (span) => {
+    const result = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log });
+    describeAgentRun(span, result.outcome);
+    return result;
+  }).finally(stopCheckpoints);
 
   // Store what this invocation produced, however the run ended.
   const prefix = outputPrefix(startedAt, invocationId);
@@ -230,81 +261,100 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     storage.record(file);
     events.emit(sessionId, invocationId, fileStoredEvent(file));
   };
-  const recorded =
-    base === undefined
-      ? undefined
-      : await recordChanges(deps, {
-          dirs,
-          base,
-          since,
-          prefix,
-          baseUrl: q.baseUrl,
-          invocationId,
-        });
-  const upload = await storeChanges({
-    store: deps.store,
-    outbox: deps.outbox,
-    workspace: dirs.workspace,
-    before,
-    changed: !fromGit
-      ? undefined
-      : recorded?.head !== undefined
-        ? recorded.written
-        : await writtenSince(dirs.workspace, startedAt, config.limits),
-    limits: config.limits,
-    prefix,
-    baseUrl: q.baseUrl,
-    sessionId,
-    invocationId,
-    onStored,
-    ...(storage.quota ? { quota: storage.quota } : {}),
-  });
-  // A repository's skipped entries come from the record; a walked workspace's from the walk, but
-  // its FIFOs and sockets were removed by the record before the walk could see them.
-  const fromRecord = recorded?.leftOut.filter((l) => fromGit || l.reason === 'special_file') ?? [];
-  if (fromRecord.length > 0) upload.skipped = rankSkipped([...upload.skipped, ...fromRecord]);
-  // Every entry, for paging; the output keeps only the first of each list.
-  await sessions.files.record(sessionId, invocationId, upload);
-  // After the files: they come first in the key's storage quota.
-  const changes =
-    recorded === undefined
-      ? undefined
-      : await storeRecordedPatch(deps.store, recorded, {
-          prefix,
-          baseUrl: q.baseUrl,
-          admit: (size) => fitsQuota(storage.quota, size),
-          record: (file) => storage.record(file),
-        });
-  const push = run.git
-    ? await pushChanges(config, run.git, {
-        gitDir: dirs.git,
-        head: recorded?.head,
-        origin,
-        completed: outcome.success,
-        prompt: req.prompt,
-        log,
-      })
+  const { recorded, upload, changes } = await inSpan(
+    deps.tracer,
+    'artifacts.store',
+    { 'cca.storage': config.storage.kind },
+    async (span) => {
+      const recorded =
+        base === undefined
+          ? undefined
+          : await recordChanges(deps, {
+              dirs,
+              base,
+              since,
+              prefix,
+              baseUrl: q.baseUrl,
+              invocationId,
+            });
+      const upload = await storeChanges({
+        store: deps.store,
+        outbox: deps.outbox,
+        workspace: dirs.workspace,
+        before,
+        changed: !fromGit
+          ? undefined
+          : recorded?.head !== undefined
+            ? recorded.written
+            : await writtenSince(dirs.workspace, startedAt, config.limits),
+        limits: config.limits,
+        prefix,
+        baseUrl: q.baseUrl,
+        sessionId,
+        invocationId,
+        onStored,
+        ...(storage.quota ? { quota: storage.quota } : {}),
+      });
+      // A repository's skipped entries come from the record; a walked workspace's from the walk, but
+      // its FIFOs and sockets were removed by the record before the walk could see them.
+      const fromRecord = recorded?.leftOut.filter((l) => fromGit || l.reason === 'special_file') ?? [];
+      if (fromRecord.length > 0) upload.skipped = rankSkipped([...upload.skipped, ...fromRecord]);
+      // Every entry, for paging; the output keeps only the first of each list.
+      await sessions.files.record(sessionId, invocationId, upload);
+      // After the files: they come first in the key's storage quota.
+      const changes =
+        recorded === undefined
+          ? undefined
+          : await storeRecordedPatch(deps.store, recorded, {
+              prefix,
+              baseUrl: q.baseUrl,
+              admit: (size) => fitsQuota(storage.quota, size),
+              record: (file) => storage.record(file),
+            });
+      span.setAttributes({
+        'cca.files.stored': upload.uploaded.length,
+        'cca.files.failed': upload.failed.length,
+        'cca.files.skipped': upload.skipped.length,
+        'cca.bytes.stored': upload.uploaded.reduce((n, f) => n + f.size, 0),
+      });
+      return { recorded, upload, changes };
+    },
+  );
+  const git = run.git;
+  const push = git
+    ? await inSpan(deps.tracer, 'git.push', {}, () =>
+        pushChanges(config, git, {
+          gitDir: dirs.git,
+          head: recorded?.head,
+          origin,
+          completed: outcome.success,
+          prompt: req.prompt,
+          log,
+        }),
+      )
     : undefined;
   const errors = [...(upload.errors ?? []), ...(recorded?.error !== undefined ? [recorded.error] : [])];
   // Last: the saved session is the workspace as the run left it, with the conversation to resume.
   const sessionState =
-    run.claim === undefined
+    claim === undefined
       ? run.unsaved === undefined
         ? undefined
         : { generation: null, restored: null, saved: null, error: run.unsaved }
-      : await saveAtEnd(
-          deps,
-          run.claim,
-          {
-            sessionId,
-            invocationId,
-            ownerKeyId: run.ownerKeyId,
-            dirs,
-            claudeSessionId: outcome.claudeSessionId ?? resume ?? null,
-            repository: origin,
-            restored,
-          },
-          log,
+      : await inSpan(deps.tracer, 'session.save', {}, () =>
+          saveAtEnd(
+            deps,
+            claim,
+            {
+              sessionId,
+              invocationId,
+              ownerKeyId: run.ownerKeyId,
+              dirs,
+              claudeSessionId: outcome.claudeSessionId ?? resume ?? null,
+              repository: origin,
+              restored,
+            },
+            log,
+          ),
         );
   return {
     outcome,
@@ -363,8 +413,17 @@ function finish(deps: RunDeps, q: QueuedInvocation, outcome: RunOutcome, started
   });
   forgetRunSnapshot(deps.config.sessionsBase, sessionId, invocationId);
   complete(deps, q, status, output);
+  observeEnd({ metrics: deps.metrics, span: q.span }, { keyId: q.run.ownerKeyId, status, startedAt, output });
   return output;
 }
+
+/** The provider as OpenTelemetry's GenAI conventions name it (`gen_ai.provider.name`). */
+const GEN_AI_PROVIDER: Readonly<Record<Config['provider']['kind'], string>> = {
+  anthropic: 'anthropic',
+  bedrock: 'aws.bedrock',
+  vertex: 'gcp.vertex_ai',
+  none: 'none',
+};
 
 /**
  * The session stops being active and the last event is emitted in one synchronous step: an event

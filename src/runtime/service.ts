@@ -9,10 +9,12 @@
  * writes (state-writer.ts) are their own files.
  */
 import { randomUUID } from 'node:crypto';
+import type { Context, Span } from '@opentelemetry/api';
 import type { RunResources } from '../config/index.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
+import { activeContext, inSpan, traceIdOf } from '../tracing/index.js';
 import type { Activity } from './activity.js';
 import { stateRecord, type ActiveRun } from './active-run.js';
 import { admitRequest, admitToSession, assertVisible } from './admission.js';
@@ -78,11 +80,20 @@ export class InvocationService {
    * is recorded), records the invocation as queued, and runs it in the background.
    */
   async start(req: ValidInvocation, ctx: InvokeContext): Promise<StartedInvocation> {
-    const { config, sessions, events } = this.deps;
+    // The invocation's span is the request's child, beside admission's rather than inside it.
+    const request = activeContext();
+    const keyAttribute = ctx.ownerKeyId === undefined ? {} : { 'cca.key_id': ctx.ownerKeyId };
+    return inSpan(this.deps.tracer, 'admission', keyAttribute, (span) => this.#admit(req, ctx, span, request));
+  }
+
+  async #admit(req: ValidInvocation, ctx: InvokeContext, span: Span, request: Context): Promise<StartedInvocation> {
+    const { config, sessions } = this.deps;
     const { sessionId, egress, inputs } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
+    span.setAttribute('session.id', sessionId);
     // Another key's session stays invisible, whatever the git checks would say of it.
     assertVisible(sessionId, ctx.ownerKeyId, sessions.getSession(sessionId), { mayNotExist: true });
     const invocationId = randomUUID();
+    span.setAttribute('cca.invocation_id', invocationId);
     // A run here already: 409 without asking the session store.
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
     // The session's lease in the session store (a round trip): 409 while another worker has it, and
@@ -105,7 +116,7 @@ export class InvocationService {
         this.deps.keyCredentials,
         claim?.head?.repository ?? undefined,
       );
-      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved });
+      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved }, request);
     } catch (err) {
       void claim?.lease.release();
       throw err;
@@ -116,6 +127,7 @@ export class InvocationService {
     req: ValidInvocation,
     ctx: InvokeContext,
     admitted: Pick<ActiveRun, 'sessionId' | 'invocationId' | 'egress' | 'inputs' | 'git' | 'claim' | 'unsaved'>,
+    request: Context,
   ): StartedInvocation {
     const { config, sessions, events } = this.deps;
     const { sessionId, invocationId, egress, inputs, git, claim, unsaved } = admitted;
@@ -182,11 +194,21 @@ export class InvocationService {
       doneActivity();
       throw err;
     }
-    const log = this.deps.logger.child({ session_id: sessionId, invocation_id: invocationId });
     const deactivate = () => {
       if (this.active.get(sessionId) === run) this.active.delete(sessionId);
     };
-    const done = runInvocation(this.deps, { run, req, baseUrl: ctx.baseUrl, slot, log, deactivate }).finally(() => {
+    const attributes = {
+      'session.id': sessionId,
+      'cca.invocation_id': invocationId,
+      ...(ctx.ownerKeyId === undefined ? {} : { 'cca.key_id': ctx.ownerKeyId }),
+      ...(req.model !== undefined ? { 'gen_ai.request.model': req.model } : {}),
+    };
+    const traced = (span: Span) => {
+      const traceId = traceIdOf(span);
+      const log = this.deps.logger.child({ session_id: sessionId, invocation_id: invocationId, ...(traceId ? { trace_id: traceId } : {}) });
+      return runInvocation(this.deps, { run, req, baseUrl: ctx.baseUrl, slot, log, deactivate, span });
+    };
+    const done = inSpan(this.deps.tracer, 'invocation', attributes, traced, request).finally(() => {
       // Normally done when the last event is emitted; this covers a fault before it.
       deactivate();
       doneActivity();

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { serviceApp } from '../../test/support/service-document.js';
 
 /** A serve or runtime app; only its routes are listed, so the parts behind them are never called. */
-const appOf = (mode: 'serve' | 'runtime') => serviceApp(mode).app;
+const appOf = (mode: 'serve' | 'runtime', metricsToken?: string) =>
+  serviceApp(mode, (config) => ({ ...config, metrics: { ...config.metrics, token: metricsToken } })).app;
 
 /** The routes Hono serves, as `METHOD /path` in the document's spelling. */
 function served(app: ReturnType<typeof appOf>): string[] {
@@ -48,5 +49,14 @@ describe('buildApp', () => {
     const app = appOf('runtime');
     expect(served(app)).toEqual(documented(app));
     expect(documented(app)).toEqual(['GET /files/{key}', 'GET /ping', 'POST /invocations']);
+  });
+
+  it('/metrics: declared and served on the main port only when the operator set a metrics token, in both modes', () => {
+    for (const mode of ['serve', 'runtime'] as const) {
+      const app = appOf(mode, 'operator-token-0123456789');
+      expect(served(app)).toEqual(documented(app));
+      expect(documented(app)).toContain('GET /metrics');
+      expect(documented(appOf(mode))).not.toContain('GET /metrics');
+    }
   });
 });

@@ -4,15 +4,19 @@
  * downloads alone. The OpenAPI document is generated from this app's route declarations.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Tracer } from '@opentelemetry/api';
+import type { MiddlewareHandler } from 'hono';
 import type { ArtifactStore, LocalArtifactStore, UrlSigner } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import type { SessionEvents } from '../events/index.js';
 import { apiKeyAuth, corsFor, createGatewayRoutes, RequestLimiter, serveDocs } from '../gateway/index.js';
 import type { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
+import { countRequests, serveMetrics, type ServiceMetrics } from '../metrics/index.js';
 import { createRuntimeApp, filesRoutes, type Activity, type CallerEnv, type InvocationService, type RunSlots } from '../runtime/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import type { Db } from '../store/index.js';
+import { traceRequests } from '../tracing/index.js';
 
 /** What the routes are built over. */
 export interface AppParts {
@@ -36,6 +40,10 @@ export interface AppParts {
   runLimits?: { cgroup: 'v2' | 'v1' | 'none'; run_uid: number | null };
   /** The user runs execute as (uploads give their files to it); undefined: the service's own. */
   runUser?: { uid: number; gid: number } | undefined;
+  /** The service's series: requests are counted, and `/metrics` serves them when the operator set a token. */
+  metrics?: ServiceMetrics | undefined;
+  /** Each request gets a span (tracing on); undefined: none. */
+  tracer?: Tracer | undefined;
 }
 
 /**
@@ -43,9 +51,17 @@ export interface AppParts {
  * @example const app = buildApp({ config, version: VERSION, db, keys, sessions, store, local, signer, events, service, slots, activity, logger, now: Date.now });
  */
 export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
-  const { config, service, events, activity, logger } = parts;
+  const { config, service, events, activity, logger, metrics } = parts;
   const files = parts.local ? [filesRoutes(parts.local, parts.signer) as unknown as OpenAPIHono<CallerEnv>] : [];
-  if (config.mode !== 'serve') return createRuntimeApp({ config, service, events, activity, logger, routes: files });
+  const observe: MiddlewareHandler[] = [
+    ...(parts.tracer ? [traceRequests(parts.tracer)] : []),
+    ...(metrics ? [countRequests(metrics)] : []),
+  ];
+  if (config.mode !== 'serve') {
+    const app = createRuntimeApp({ config, service, events, activity, logger, observe, routes: files });
+    serveMetricsOn(app, parts);
+    return app;
+  }
   const auth = apiKeyAuth({ keys: parts.keys, limiter: new RequestLimiter(parts.db), now: parts.now });
   const runLimits = parts.runLimits ?? { cgroup: 'none', run_uid: null };
   const gateway = createGatewayRoutes({
@@ -61,10 +77,18 @@ export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
     events,
     activity,
     logger,
+    observe,
     cors: corsFor(config),
     guard: auth,
     routes: [...files, gateway],
   });
+  serveMetricsOn(app, parts);
   serveDocs(app, config, parts.version);
   return app;
+}
+
+/** `/metrics` on the main port, when the operator set a token (without one it is served only on --metrics-port, or not at all). */
+function serveMetricsOn(app: OpenAPIHono<CallerEnv>, parts: AppParts): void {
+  const token = parts.config.metrics.token;
+  if (token !== undefined && parts.metrics !== undefined) serveMetrics(app, parts.metrics, token);
 }

@@ -27,6 +27,8 @@ import { detectLimits, limitsSummary, type LimitsSupport } from '../limits/index
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
 import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter, type StorageQuota } from '../runtime/index.js';
 import { DirObjects, DurableSessions, S3Objects, workerName } from '../durable/index.js';
+import { ServiceMetrics } from '../metrics/index.js';
+import { startTracing } from '../tracing/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
@@ -71,9 +73,17 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   const partials = (await local?.removePartials()) ?? 0;
   if (partials > 0) logger.info({ removed: partials }, 'removed the temp files of uploads that never finished');
   const keys = new KeyRepo(db);
+  const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
+  const metrics = new ServiceMetrics({
+    version: VERSION,
+    runs: { active: () => slots.active, queued: () => slots.queued, limit: config.maxRuns, queueLimit: config.maxQueue },
+  });
+  // Off (nothing loaded) unless an OTLP endpoint is configured.
+  const tracing = await startTracing(config.tracing, VERSION, logger);
   // Tokens the operator registered per key for git hosts, sealed with a key only the service derives.
   const gitCredentials = new GitCredentialStore(db, signer.deriveKey(GIT_CREDENTIALS_KEY_LABEL));
-  const ledger = new StorageLedger(db);
+  // Every path that stores a file records it here, once: the one place to count stored files.
+  const ledger = new StorageLedger(db, { onRecord: (file) => metrics.fileStored(file.size) });
   const storage: StorageQuota = {
     ledger,
     retentionDays: config.retentionDays,
@@ -123,7 +133,6 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     options.limits ?? (sandbox.kind === 'bwrap' ? detectLimits({ runUser: config.runUser, searchPath: hostEnv.PATH }) : undefined);
   const activity = new Activity();
   const broker = new CredentialBroker(config.provider, logger, { enabled: options.brokerCredentials ?? true });
-  const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
   const service = new InvocationService({
     config,
     sessions,
@@ -139,6 +148,8 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     broker,
     limits,
     logger,
+    metrics,
+    tracer: tracing.tracer,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
     keyCredentials: (keyId, host) => {
       const token = gitCredentials.gitCredentialFor(keyId, host);
@@ -162,10 +173,14 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     now: options.now ?? Date.now,
     runLimits: limits === undefined ? { cgroup: 'none', run_uid: null } : limitsSummary(limits),
     runUser: limits?.user,
+    metrics,
+    ...(tracing.enabled ? { tracer: tracing.tracer } : {}),
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
   const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger, storage, durable });
   if (recovered.length > 0) {
+    metrics.invocations.inc({ status: 'interrupted', stop_reason: 'interrupted' }, recovered.length);
+    metrics.storeFailures.inc(recovered.reduce((n, r) => n + r.failed, 0));
     const stored = recovered.reduce((n, r) => n + r.stored, 0);
     logger.warn(
       { interrupted: recovered.length, files_stored: stored },
@@ -199,6 +214,8 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     broker,
     limits,
     app,
+    metrics,
+    tracing,
     unlock,
   };
 }

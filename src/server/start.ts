@@ -6,12 +6,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { Config } from '../config/index.js';
+import { ConfigError, type Config } from '../config/index.js';
 import type { KeyRepo } from '../keys/index.js';
 import type { Logger } from '../logging/index.js';
 import type { CallerEnv, InvocationService } from '../runtime/index.js';
 import type { RetentionSweep, UploadOutbox } from '../artifacts/index.js';
 import type { LimitsSupport } from '../limits/index.js';
+import { metricsApp, type ServiceMetrics } from '../metrics/index.js';
 import type { SandboxStatus } from '../sandbox/index.js';
 import type { Db } from '../store/index.js';
 import { buildRuntime, type RuntimeOptions } from './build.js';
@@ -31,6 +32,8 @@ export interface RuntimeHandle {
   sandbox: SandboxStatus;
   /** What per-run limits are enforced with; undefined: runs are not sandboxed. */
   limits: LimitsSupport | undefined;
+  /** `http://host:port/metrics` of the metrics port (`--metrics-port`); undefined: none. */
+  metricsUrl: string | undefined;
   /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
   close(graceMs?: number): Promise<void>;
 }
@@ -52,8 +55,9 @@ export async function startRuntime(
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  const url = urlOf(config.host, port);
+  const metricsServer = config.metrics.port === undefined ? undefined : await listenMetrics(config, parts.metrics, server);
+  const metricsUrl = metricsServer && `${urlOf(config.metrics.host, (metricsServer.address() as AddressInfo).port)}/metrics`;
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = config.shutdownGraceMs) =>
@@ -70,11 +74,15 @@ export async function startRuntime(
       }
       server.closeAllConnections();
       await stopped;
+      // Scrapes are answered until the runs are over: the last figures are the ones worth reading.
+      if (metricsServer !== undefined) await closeServer(metricsServer);
       await parts.outbox.stop();
       await parts.retention.stop();
       await parts.broker.close();
       await parts.service.mirrorsSettled();
       await parts.eventLog?.settled();
+      // The spans of the last runs are exported before the process goes.
+      await parts.tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not export the last spans'));
       parts.s3?.client.destroy();
       parts.db.close();
       await parts.limits?.cgroups?.close();
@@ -92,8 +100,40 @@ export async function startRuntime(
     retention: parts.retention,
     sandbox: parts.sandbox,
     limits: parts.limits,
+    metricsUrl,
     close,
   };
+}
+
+/** The URL of an address the service listens on, as a client on this machine reaches it. */
+function urlOf(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/** Serves `/metrics` on the port of its own; the main server is closed again if that port cannot be had. */
+async function listenMetrics(config: Config, metrics: ServiceMetrics, main: Server): Promise<Server> {
+  const { host, port, token } = config.metrics;
+  const server = createAdaptorServer({ fetch: metricsApp(metrics, token).fetch, hostname: host }) as Server;
+  server.requestTimeout = 30_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return server;
+  } catch (err) {
+    main.close();
+    throw new ConfigError(
+      `--metrics-port / CCA_METRICS_PORT: cannot listen on ${host}:${port} (${(err as Error).message}); pick another port, or 0 for any free one.`,
+    );
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  return closed;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -11,9 +11,10 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { loadConfig, type Config, type Limits, type ServiceMode } from '../../src/config/index.js';
 import { buildOpenApi, type OpenApiDocument } from '../../src/gateway/index.js';
 import { KeyRepo } from '../../src/keys/index.js';
+import { ServiceMetrics } from '../../src/metrics/index.js';
 import type { CallerEnv } from '../../src/runtime/index.js';
 import { buildApp } from '../../src/server/app.js';
-import { openDatabase } from '../../src/store/index.js';
+import { openDatabase, type Db } from '../../src/store/index.js';
 import { UrlSigner } from '../../src/artifacts/index.js';
 
 /** Options of the document: its version, public URL and the limits it states. */
@@ -31,11 +32,16 @@ export function serviceApp(
   mode: ServiceMode,
   tune: (config: Config) => Config = (config) => config,
   version = '1',
-): { app: OpenAPIHono<CallerEnv>; config: Config; close(): void } {
+): { app: OpenAPIHono<CallerEnv>; config: Config; db: Db; metrics: ServiceMetrics; close(): void } {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cca-app-'));
   const config = tune(loadConfig({}, {}, { host: '127.0.0.1', port: 0, mode }, dataDir));
   const db = openDatabase(dataDir);
   const unused = {} as never;
+  const metrics = new ServiceMetrics({
+    version,
+    runs: { active: () => 0, queued: () => 0, limit: 1, queueLimit: 0 },
+    processMetrics: false,
+  });
   const app = buildApp({
     config,
     version,
@@ -51,8 +57,10 @@ export function serviceApp(
     activity: unused,
     logger: unused,
     now: Date.now,
+    // Served at /metrics only when the config has a metrics token.
+    metrics,
   });
-  return { app, config, close: () => db.close() };
+  return { app, config, db, metrics, close: () => db.close() };
 }
 
 /** Builds the document of a serve-mode app. */

@@ -47,6 +47,26 @@ const SERVE_OPTIONS: OptionDef[] = [
       'names, IP addresses or ranges, e.g. "registry.internal,10.1.0.0/16".',
     default: 'none',
   },
+  {
+    flags: '--metrics-token <TOKEN>',
+    env: 'CCA_METRICS_TOKEN',
+    help:
+      "Serve Prometheus /metrics on the service's port, to `Authorization: Bearer <TOKEN>` only (16+ characters; API keys " +
+      'never open it); the metrics port asks for it too. Prefer the variable: a flag shows in `ps`.',
+    default: 'off',
+  },
+  {
+    flags: '--metrics-port <N>',
+    env: 'CCA_METRICS_PORT',
+    help: 'Serve /metrics on a port of its own, outside the API (0: any free port).',
+    default: 'off',
+  },
+  {
+    flags: '--metrics-host <HOST>',
+    env: 'CCA_METRICS_HOST',
+    help: "Address of the metrics port; keep it private: without a token anyone who reaches it reads every tenant's figures.",
+    default: '127.0.0.1',
+  },
 ];
 
 /** `serve` and `runtime` differ only in their defaults. */
@@ -54,7 +74,10 @@ function serveDef(mode: 'serve' | 'runtime', summary: string): CommandDef {
   return {
     name: mode,
     summary,
-    description: `${summary} Runs until SIGINT/SIGTERM (a second signal cancels the runs at once). Flags beat environment variables, which beat defaults.`,
+    description:
+      `${summary} Runs until SIGINT/SIGTERM (a second signal cancels the runs at once). Flags beat environment variables, which beat defaults. ` +
+      'Traces: set OTEL_EXPORTER_OTLP_ENDPOINT (OTLP/HTTP, e.g. http://127.0.0.1:4318) to export a trace per invocation; OTEL_SERVICE_NAME, ' +
+      'OTEL_EXPORTER_OTLP_HEADERS, OTEL_RESOURCE_ATTRIBUTES and OTEL_TRACES_SAMPLER are honoured.',
     options: SERVE_OPTIONS,
     run: async (input, ctx) => (await import('../serve.js')).serveCommand(typed(input), mode, ctx),
   };

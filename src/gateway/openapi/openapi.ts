@@ -5,6 +5,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
+import { METRICS_SECURITY_SCHEME } from '../../metrics/index.js';
 import { normalizeDocument } from './normalize.js';
 import type { OpenApiDocument } from './openapi-types.js';
 
@@ -45,6 +46,8 @@ export function buildOpenApi<E extends Env>(app: OpenAPIHono<E>, opts: OpenApiOp
   doc.components.securitySchemes = {
     apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key, as with the original API Gateway.' },
     bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as `Authorization: Bearer <key>`.' },
+    // Only where the operator serves /metrics on this port (a metrics token is set).
+    ...(doc.paths['/metrics'] !== undefined ? { metricsToken: METRICS_SECURITY_SCHEME } : {}),
   };
   // The prompt's limit is configuration, not part of the schema.
   const prompt = doc.components.schemas.InvocationRequest?.properties?.prompt;

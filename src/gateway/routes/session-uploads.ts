@@ -14,6 +14,7 @@ import { ValidationError } from '../../errors/index.js';
 import { serveDeclared } from '../../http/index.js';
 import { error, FORBIDDEN, json, THROTTLED } from '../../http/openapi-responses.js';
 import { diskUsage } from '../../limits/index.js';
+import type { ServiceMetrics } from '../../metrics/index.js';
 import { assertVisible, type CallerEnv, type InvocationService, type ResourceCaps } from '../../runtime/index.js';
 import { UploadResultSchema, type UploadResult } from '../../schemas/index.js';
 import type { SessionRepo } from '../../sessions/index.js';
@@ -105,6 +106,8 @@ export interface SessionUploadsDeps {
   auth: MiddlewareHandler<CallerEnv>;
   /** Who runs execute as (the service runs as root): uploaded files are given to them. */
   runUser?: FileOwner | undefined;
+  /** Counts the files and bytes received; undefined: not counted. */
+  metrics?: ServiceMetrics | undefined;
 }
 
 /** Serves `POST /sessions/{session_id}/files` on `app`. */
@@ -147,6 +150,7 @@ export function serveSessionUploads(app: OpenAPIHono<CallerEnv>, deps: SessionUp
       },
       owner,
     );
+    deps.metrics?.sessionUpload(result.files.length, result.bytes);
     const answer: UploadResult = {
       session_id: sessionId,
       files: result.files,
