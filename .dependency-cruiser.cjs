@@ -12,6 +12,7 @@ const LAYERS = [
   'runtime',
   'http',
   'runner',
+  'mcp',
   'sandbox',
   'limits',
   'uploads',

@@ -7,12 +7,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDomainList, parsePrivateHosts, type EgressConfig, type PrivateAllowance } from '../egress/index.js';
 import { defaultGlobalRuns, defaultQueuedPerKey, defaultRunResources, type RunResources } from './machine.js';
+import { parseMcpConfig, type McpConfig } from './mcp.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 
 export { modelEndpoints } from './endpoints.js';
 export { findExecutable, isProcessAlive } from './host.js';
 export type { RunResources } from './machine.js';
 export { VERSION } from './version.js';
+export { declaredMcpServers, MCP_SERVER_NAME, NO_MCP, type McpAuth, type McpConfig, type McpServerDecl } from './mcp.js';
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
 
 export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };
@@ -118,6 +120,8 @@ export interface Config {
    * (CCA_SESSIONS_BASE; default: the data dir). On AgentCore: the session's persistent mount.
    */
   sessionsBase: string;
+  /** MCP servers the operator declared, and what requests may do with them. */
+  mcp: McpConfig;
 }
 
 /** Durable session state (CCA_SESSION_STATE, CCA_SESSION_LEASE_S, CCA_SESSION_CHECKPOINT_S). */
@@ -162,6 +166,9 @@ export interface ConfigFlags {
   'no-sandbox'?: boolean | undefined;
   'allowed-domains'?: string | undefined;
   'private-hosts'?: string | undefined;
+  'mcp-config'?: string | undefined;
+  'mcp-allow-stdio'?: boolean | undefined;
+  'mcp-allow-request-servers'?: boolean | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -266,6 +273,19 @@ export function loadConfig(
       author: parseAuthor(nonEmpty(env.CCA_GIT_AUTHOR)),
       githubApiUrl: env.CCA_GITHUB_API_URL?.trim() ? parseHttpUrl('CCA_GITHUB_API_URL', env.CCA_GITHUB_API_URL.trim()) : undefined,
     },
+    mcp: parseMcpConfig(
+      {
+        config: pick(flags['mcp-config'], 'CCA_MCP_CONFIG'),
+        allowStdio: flags['mcp-allow-stdio'] === true || parseSwitch('CCA_MCP_ALLOW_STDIO', nonEmpty(env.CCA_MCP_ALLOW_STDIO)),
+        allowRequestServers:
+          flags['mcp-allow-request-servers'] === true ||
+          parseSwitch('CCA_MCP_ALLOW_REQUEST_SERVERS', nonEmpty(env.CCA_MCP_ALLOW_REQUEST_SERVERS)),
+        toolTimeoutMs: int('CCA_MCP_TIMEOUT_S', 300, 1, 86_400) * 1000,
+      },
+      env,
+      cwd,
+      (message) => new ConfigError(message),
+    ),
     sessionState: {
       enabled: parseSessionState(pick(flags['session-state'], 'CCA_SESSION_STATE'), storage),
       leaseMs: int('CCA_SESSION_LEASE_S', 60, 5, 86_400) * 1000,

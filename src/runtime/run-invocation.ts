@@ -75,6 +75,7 @@ type Stored = Pick<
   | 'failed'
   | 'errors'
   | 'egress'
+  | 'mcp'
   | 'changes'
   | 'repository'
   | 'push'
@@ -219,7 +220,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
           },
           log,
         );
-  const { outcome, egress } = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log }).finally(
+  const { outcome, egress, mcp } = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log }).finally(
     stopCheckpoints,
   );
 
@@ -309,7 +310,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   return {
     outcome,
     startedAt,
-    stored: { requestedModel: model, prefix, ...upload, errors, egress, changes, repository: origin, push, sessionState },
+    stored: { requestedModel: model, prefix, ...upload, errors, egress, mcp, changes, repository: origin, push, sessionState },
   };
 }
 

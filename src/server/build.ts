@@ -27,6 +27,7 @@ import { detectLimits, limitsSummary, type LimitsSupport } from '../limits/index
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
 import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter, type StorageQuota } from '../runtime/index.js';
 import { DirObjects, DurableSessions, S3Objects, workerName } from '../durable/index.js';
+import { McpHub, type ToolCallRecord } from '../mcp/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
@@ -45,6 +46,8 @@ export interface RuntimeOptions {
   brokerCredentials?: boolean;
   /** What per-run limits are enforced with; default: detected at start-up (sandboxed runs only). */
   limits?: LimitsSupport;
+  /** Sees every MCP tool call as it ends (the hook for metrics). */
+  onMcpToolCall?: (call: ToolCallRecord) => void;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -124,6 +127,14 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   const activity = new Activity();
   const broker = new CredentialBroker(config.provider, logger, { enabled: options.brokerCredentials ?? true });
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
+  // The operator's MCP servers: their credentials stay here, runs get in-process proxies.
+  const hub = new McpHub({
+    config: config.mcp,
+    reach: { egress: config.egress, privateHosts: config.privateHosts },
+    log: logger,
+    ...(options.onMcpToolCall ? { onToolCall: options.onMcpToolCall } : {}),
+  });
+  const mcp = hub.enabled ? hub : undefined;
   const service = new InvocationService({
     config,
     sessions,
@@ -138,6 +149,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     sandbox,
     broker,
     limits,
+    mcp,
     logger,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
     keyCredentials: (keyId, host) => {
