@@ -81,7 +81,11 @@ const Stdio = z.strictObject({
   default: z.boolean({ error: 'must be true or false' }).optional(),
 });
 const FileSchema = z.strictObject(
-  { mcpServers: z.record(z.string(), z.unknown(), { error: 'must be an object of servers by name' }) },
+  {
+    mcpServers: z.record(z.string(), z.unknown(), {
+      error: (i) => (i.input === undefined ? 'is required: {"mcpServers": {"<name>": {...}}}' : 'must be an object of servers by name'),
+    }),
+  },
   { error: 'must be an object {"mcpServers": {"<name>": {...}}}' },
 );
 
@@ -108,7 +112,7 @@ export function parseMcpConfig(inputs: McpInputs, env: NodeJS.ProcessEnv, cwd: s
     throw fail(`${source} is not valid JSON: ${(err as Error).message}.`);
   }
   const file = FileSchema.safeParse(json);
-  if (!file.success) throw fail(firstIssue(source, file.error));
+  if (!file.success) throw fail(firstIssue(`${source}:`, file.error, ' '));
   const servers: Record<string, McpServerDecl> = {};
   for (const [name, raw] of Object.entries(file.data.mcpServers)) {
     const at = `${source}: mcpServers.${name}`;
@@ -231,13 +235,13 @@ function httpUrl(raw: string, at: string, fail: (message: string) => Error): str
   return url.href;
 }
 
-function firstIssue(at: string, error: z.ZodError): string {
+function firstIssue(at: string, error: z.ZodError, separator = '.'): string {
   const issue = error.issues[0];
   if (issue === undefined) return `${at} is invalid.`;
-  const field = [at, ...issue.path.map(String)].join('.');
+  const field = issue.path.length === 0 ? at : `${at}${separator}${issue.path.map(String).join('.')}`;
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => `"${k}"`).join(', ');
-    return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}; remove ${issue.keys.length > 1 ? 'them' : 'it'}.`;
+    return `${field.endsWith(':') ? field : `${field}:`} unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}; remove ${issue.keys.length > 1 ? 'them' : 'it'}.`;
   }
   return `${field} ${issue.message}.`;
 }

@@ -55,11 +55,19 @@ export const InvocationRequest = z
       .array(
         z.union([
           z.string(),
-          z.strictObject({
-            name: z.string({ error: 'mcp_servers[].name is required: the name the tools will have, mcp__<name>__<tool>.' }),
-            url: z.string({ error: 'mcp_servers[].url is required: the streamable HTTP URL of the server.' }),
-            headers: z.record(z.string(), z.string(), { error: 'mcp_servers[].headers must be an object of strings.' }).optional(),
-          }),
+          z.strictObject(
+            {
+              name: z.string({ error: 'mcp_servers[].name is required: the name the tools will have, mcp__<name>__<tool>.' }),
+              url: z.string({ error: 'mcp_servers[].url is required: the streamable HTTP URL of the server.' }),
+              headers: z.record(z.string(), z.string(), { error: 'mcp_servers[].headers must be an object of strings.' }).optional(),
+            },
+            {
+              error: (issue) =>
+                issue.code === 'unrecognized_keys'
+                  ? `mcp_servers: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; a server of your own is {"name": "...", "url": "...", "headers"?: {...}}.`
+                  : undefined,
+            },
+          ),
         ]),
         {
           error:

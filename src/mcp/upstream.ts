@@ -155,8 +155,10 @@ function errorResult(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
 }
 
-/** An error in a few words, without anything a server could make long. */
+/** An error in a few words (the HTTP status first when there is one), without anything a server could make long. */
 function describe(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const raw = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = typeof code === 'number' && code >= 400 && code < 600 && !raw.includes(String(code)) ? `HTTP ${code}: ${raw}` : raw;
   return message.length <= 500 ? message : `${message.slice(0, 500)}...`;
 }
