@@ -86,7 +86,7 @@ describe('McpHub: a run through its proxies', () => {
           name: 'docs',
           source: 'config',
           status: 'connected',
-          tools: expect.arrayContaining(['echo', 'add']),
+          tools: expect.arrayContaining(['mcp__docs__echo', 'mcp__docs__add']),
           calls: 2,
           failed_calls: 0,
         },

@@ -9,7 +9,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logging/index.js';
 import type { McpReport } from '../schemas/responses.js';
 import { closeClient, connectServer, type ReachableServer } from './connect.js';
-import { apiToolName } from './tool-names.js';
+import { apiToolName, mcpToolName } from './tool-names.js';
 
 /** Most tools taken from one server (its list is paged). */
 export const MAX_TOOLS = 1000;
@@ -97,7 +97,7 @@ export class Upstream {
       name: this.server.name,
       source: this.server.source,
       status: this.status,
-      tools: [...this.names.keys()].slice(0, 100),
+      tools: [...this.names.keys()].slice(0, 100).map((t) => mcpToolName(this.server.name, t)),
       calls: this.calls,
       failed_calls: this.failed,
       ...(this.error !== undefined ? { error: this.error } : {}),
