@@ -27,7 +27,7 @@ describe('mcpLines (start-up)', () => {
     ).mcp;
     const text = mcpLines(config);
     expect(text).toBe(
-      '  mcp:      2 servers from CCA_MCP_CONFIG (inline JSON); the service holds their credentials, runs see only the tools (request: mcp_servers)\n' +
+      '  mcp:      2 servers from MCP config (inline JSON); the service holds their credentials, runs see only the tools (request: mcp_servers)\n' +
         '    docs: http, https://docs.example.com/mcp (headers Authorization) [default]\n' +
         '    gateway: http, https://gw.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp (SigV4 for bedrock-agentcore in us-east-1)\n' +
         '    requests may bring their own http servers (--mcp-allow-request-servers), reached under the egress rules\n',

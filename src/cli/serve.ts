@@ -105,7 +105,7 @@ export function mcpLines(mcp: Config['mcp']): string {
     : '';
   return (
     `  mcp:      ${names.length} server${names.length === 1 ? '' : 's'}${mcp.source !== undefined ? ` from ${mcp.source}` : ''}; ` +
-    'the service holds their credentials, runs see only the tools (request: mcp_servers)\n' +
+    `the service holds ${names.length === 1 ? 'its' : 'their'} credentials, runs see only the tools (request: mcp_servers)\n` +
     lines.join('') +
     requests
   );

@@ -18,7 +18,7 @@ function refusal(fn: () => unknown): string {
   throw new Error('expected a ConfigError');
 }
 
-const INLINE = 'CCA_MCP_CONFIG (inline JSON)';
+const INLINE = 'MCP config (inline JSON)';
 
 describe('MCP configuration', () => {
   it('is off by default', () => {
@@ -103,7 +103,7 @@ describe('MCP configuration', () => {
       /^--mcp-config \/ CCA_MCP_CONFIG: cannot read \/nonexistent\/mcp\.json \(ENOENT\); give a file path, or inline JSON starting with "\{"\.$/,
     );
     expect(refusal(() => loadConfig({ 'mcp-config': '{"mcpServers": ' }, {}))).toMatch(
-      /^CCA_MCP_CONFIG \(inline JSON\) is not valid JSON: /,
+      /^MCP config \(inline JSON\) is not valid JSON: /,
     );
     expect(refusal(() => loadConfig({ 'mcp-config': '{"servers": {}}' }, {}))).toBe(
       `${INLINE}: mcpServers is required: {"mcpServers": {"<name>": {...}}}.`,

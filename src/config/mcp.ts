@@ -28,7 +28,7 @@ export type McpServerDecl =
 export interface McpConfig {
   /** Declared servers by name (empty: MCP is off unless requests may bring their own). */
   servers: Record<string, McpServerDecl>;
-  /** Where the servers came from, for the start-up message: the file, or "CCA_MCP_CONFIG (inline)". */
+  /** Where the servers came from, for the start-up message: the file, or "MCP config (inline JSON)". */
   source: string | undefined;
   /** stdio servers may be declared (`--mcp-allow-stdio` / CCA_MCP_ALLOW_STDIO=1): they run as the service's user. */
   allowStdio: boolean;
@@ -127,7 +127,7 @@ export function parseMcpConfig(inputs: McpInputs, env: NodeJS.ProcessEnv, cwd: s
 }
 
 function readSource(value: string, cwd: string, fail: (message: string) => Error): { text: string; source: string } {
-  if (value.trimStart().startsWith('{')) return { text: value, source: 'CCA_MCP_CONFIG (inline JSON)' };
+  if (value.trimStart().startsWith('{')) return { text: value, source: 'MCP config (inline JSON)' };
   const file = path.resolve(cwd, value);
   try {
     return { text: fs.readFileSync(file, 'utf8'), source: file };
