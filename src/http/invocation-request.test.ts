@@ -410,6 +410,10 @@ describe('parseInvocation: MCP', () => {
     [{ mcp_servers: [{ name: 'mine', url: 'https://u:p@x.org' }] }, 'must not carry a user or password'],
     [{ mcp_servers: [{ name: 'mine', url: 'https://x.org', headers: { 'a b': 'v' } }] }, '"a b" is not a header name'],
     [{ mcp_servers: [{ name: 'mine', url: 'https://x.org', headers: { A: 'v\r\nX: y' } }] }, 'without line breaks'],
+    [
+      { mcp_servers: [{ name: 'mine', url: 'https://x.org', headers: { Host: 'internal' } }] },
+      'mcp_servers.mine.headers.Host is set by the service',
+    ],
     [{ mcp_servers: [{ name: 'mine', url: 'https://x.org', extra: 1 }] }, 'mcp_servers: unknown field "extra"; a server of your own is'],
     [{ mcp_servers: Array.from({ length: 21 }, (_, i) => `s${i}`) }, 'mcp_servers names at most 20 servers.'],
     [{ allowed_tools: ['mcp__'] }, 'allowed_tools: "mcp__" is not an MCP tool name'],

@@ -19,6 +19,21 @@ import { mcpToolsOf, resolveTools } from '../runner/tools.js';
 /** Most MCP servers one request may name, and headers one server of its own may carry. */
 const MAX_MCP_SERVERS = 20;
 const MAX_MCP_HEADERS = 32;
+/** Headers that shape the connection or the message itself, not the server's access: the service sets them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'mcp-session-id',
+  'mcp-protocol-version',
+]);
 
 export const InvocationRequest = z
   .strictObject({
@@ -350,8 +365,12 @@ function mcpServersOf(entries: NonNullable<InvocationRequest['mcp_servers']>): M
     const headers = entry.headers ?? {};
     if (Object.keys(headers).length > MAX_MCP_HEADERS) throw fail(`mcp_servers.${name}.headers has more than ${MAX_MCP_HEADERS} headers.`);
     for (const [key, value] of Object.entries(headers)) {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/.test(key))
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/.test(key)) {
         throw fail(`mcp_servers.${name}.headers: "${shown(key)}" is not a header name.`);
+      }
+      if (RESERVED_HEADERS.has(key.toLowerCase())) {
+        throw fail(`mcp_servers.${name}.headers.${key} is set by the service's connection; leave it out.`);
+      }
       if (/[\r\n\0]/.test(value) || value.length > 8192) {
         throw fail(`mcp_servers.${name}.headers.${key} must be at most 8192 characters without line breaks.`);
       }
