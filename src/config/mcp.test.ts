@@ -102,9 +102,7 @@ describe('MCP configuration', () => {
     expect(refusal(() => loadConfig({ 'mcp-config': '/nonexistent/mcp.json' }, {}))).toMatch(
       /^--mcp-config \/ CCA_MCP_CONFIG: cannot read \/nonexistent\/mcp\.json \(ENOENT\); give a file path, or inline JSON starting with "\{"\.$/,
     );
-    expect(refusal(() => loadConfig({ 'mcp-config': '{"mcpServers": ' }, {}))).toMatch(
-      /^MCP config \(inline JSON\) is not valid JSON: /,
-    );
+    expect(refusal(() => loadConfig({ 'mcp-config': '{"mcpServers": ' }, {}))).toMatch(/^MCP config \(inline JSON\) is not valid JSON: /);
     expect(refusal(() => loadConfig({ 'mcp-config': '{"servers": {}}' }, {}))).toBe(
       `${INLINE}: mcpServers is required: {"mcpServers": {"<name>": {...}}}.`,
     );
