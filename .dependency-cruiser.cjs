@@ -14,6 +14,7 @@ const LAYERS = [
   'tracing',
   'http',
   'runner',
+  'mcp',
   'sandbox',
   'limits',
   'uploads',

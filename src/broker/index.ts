@@ -5,3 +5,4 @@ export { brokerHandler, MAX_MODEL_BODY_BYTES, MAX_REQUESTS_IN_FLIGHT, TOKEN_PREF
 export { refusedCall } from './routes.js';
 export { RunTokens, type TokenCheck } from './tokens.js';
 export { anthropicUpstream, bedrockUpstream, joinUrl, parseCustomHeaders, type ModelUpstream } from './upstream.js';
+export { Sha256 } from './sha256.js';

@@ -184,6 +184,14 @@ describe('cca api against a local server', () => {
     expect(JSON.parse(buildRequestBody('x', {}))).toEqual({ prompt: 'x' });
   });
 
+  it('sends --mcp-servers as the mcp_servers array; "none" is []', () => {
+    expect(JSON.parse(buildRequestBody('x', { 'mcp-servers': 'docs, gateway' }))).toEqual({
+      prompt: 'x',
+      mcp_servers: ['docs', 'gateway'],
+    });
+    expect(JSON.parse(buildRequestBody('x', { 'mcp-servers': 'none' }))).toEqual({ prompt: 'x', mcp_servers: [] });
+  });
+
   it('sends --allowed-domains as allowed_domains, as given (the service parses it)', async () => {
     expect(JSON.parse(buildRequestBody('x', { 'allowed-domains': 'github.com,*.pypi.org' }))).toEqual({
       prompt: 'x',

@@ -56,6 +56,7 @@ export interface RequestFlags {
   'permission-mode'?: string;
   'allowed-tools'?: string;
   'allowed-domains'?: string;
+  'mcp-servers'?: string;
   session?: string;
   'max-turns'?: string;
   'max-budget'?: string;
@@ -87,6 +88,7 @@ export function buildRequestBody(prompt: string, flags: RequestFlags, env: NodeJ
     permission_mode: flags['permission-mode'],
     allowed_tools: flags['allowed-tools'],
     allowed_domains: flags['allowed-domains'],
+    mcp_servers: flags['mcp-servers'] === undefined ? undefined : mcpServers(flags['mcp-servers']),
     session_id: flags.session,
     max_turns: flags['max-turns'] === undefined ? undefined : positiveInteger('--max-turns', flags['max-turns']),
     max_budget_usd: flags['max-budget'] === undefined ? undefined : budget(flags['max-budget']),
@@ -104,6 +106,15 @@ export function buildRequestBody(prompt: string, flags: RequestFlags, env: NodeJ
     push: flags.push === undefined ? undefined : { branch: flags.push, commit_message: flags['commit-message'] },
     pull_request: flags.pr || flags['pr-title'] !== undefined ? { title: flags['pr-title'] } : undefined,
   });
+}
+
+/** `--mcp-servers docs,gateway` as the array the service takes; "none" (or nothing) is []. */
+function mcpServers(raw: string): string[] {
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  return names.length === 1 && names[0] === 'none' ? [] : names;
 }
 
 function wholeNumber(flag: string, raw: string): number {

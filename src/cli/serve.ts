@@ -37,6 +37,7 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
       sandboxLines(sandbox) +
       (runtime.limits !== undefined ? describeLimits(runtime.limits, config.runResources) : '') +
       networkLines(config, sandbox) +
+      mcpLines(config.mcp) +
       telemetryLines(config, runtime.url, runtime.metricsUrl) +
       (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
       (mode === 'serve'
@@ -45,6 +46,12 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
         : `Try: curl -s ${runtime.url}/invocations -d '{"prompt": "Create a hello world Python script"}'\n`),
   );
   logger.info({ url: runtime.url, provider: config.provider.kind, sandbox: sandbox.kind }, 'listening');
+  if (Object.keys(config.mcp.servers).length > 0 || config.mcp.allowRequestServers) {
+    logger.info(
+      { servers: Object.keys(config.mcp.servers), request_servers: config.mcp.allowRequestServers, source: config.mcp.source },
+      'mcp servers',
+    );
+  }
   if (sandbox.kind === 'unavailable') logger.error({ reason: sandbox.reason }, 'run sandbox unavailable: runs are refused');
   if (runtime.limits !== undefined) {
     const { cgroupNote, userNote } = runtime.limits;
@@ -73,6 +80,36 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   return EXIT.ok;
+}
+
+/**
+ * The start-up lines about MCP: each server with its transport, where it is (origin and path: a
+ * query may hold a key) and how the service authenticates (header names, never their values).
+ */
+export function mcpLines(mcp: Config['mcp']): string {
+  const names = Object.keys(mcp.servers);
+  if (names.length === 0 && !mcp.allowRequestServers) return '';
+  const lines = names.map((name) => {
+    const s = mcp.servers[name]!;
+    const flags = s.default ? ' [default]' : '';
+    if (s.type === 'stdio') return `    ${name}: stdio, ${s.command} (runs as this service's user)${flags}\n`;
+    const url = new URL(s.url);
+    const auth = [
+      ...(Object.keys(s.headers).length > 0 ? [`headers ${Object.keys(s.headers).join(', ')}`] : []),
+      ...(s.auth?.type === 'aws_iam' ? [`SigV4 for ${s.auth.service} in ${s.auth.region}`] : []),
+      ...(s.auth?.type === 'oauth_client_credentials' ? [`OAuth client ${s.auth.clientId} at ${new URL(s.auth.tokenUrl).origin}`] : []),
+    ];
+    return `    ${name}: ${s.type}, ${url.origin}${url.pathname}${auth.length > 0 ? ` (${auth.join('; ')})` : ''}${flags}\n`;
+  });
+  const requests = mcp.allowRequestServers
+    ? '    requests may bring their own http servers (--mcp-allow-request-servers), reached under the egress rules\n'
+    : '';
+  return (
+    `  mcp:      ${names.length} server${names.length === 1 ? '' : 's'}${mcp.source !== undefined ? ` from ${mcp.source}` : ''}; ` +
+    `the service holds ${names.length === 1 ? 'its' : 'their'} credentials, runs see only the tools (request: mcp_servers)\n` +
+    lines.join('') +
+    requests
+  );
 }
 
 /** The start-up lines about the run sandbox: loud when runs are refused or not isolated. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseDomainList, parsePrivateHosts, type EgressConfig, type PrivateAllowance } from '../egress/index.js';
 import { defaultGlobalRuns, defaultQueuedPerKey, defaultRunResources, type RunResources } from './machine.js';
 import { ConfigError } from './errors.js';
+import { parseMcpConfig, type McpConfig } from './mcp.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 import { parseMetrics, parseTracing, type MetricsConfig, type MetricsFlags, type TracingConfig } from './telemetry.js';
 
@@ -17,6 +18,7 @@ export { findExecutable, isProcessAlive } from './host.js';
 export type { RunResources } from './machine.js';
 export { VERSION } from './version.js';
 export type { MetricsConfig, SamplerConfig, TracingConfig } from './telemetry.js';
+export { declaredMcpServers, MCP_SERVER_NAME, NO_MCP, type McpAuth, type McpConfig, type McpServerDecl } from './mcp.js';
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
 
 export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };
@@ -126,6 +128,8 @@ export interface Config {
   metrics: MetricsConfig;
   /** OpenTelemetry traces over OTLP/HTTP; undefined: off (no OTLP endpoint configured). */
   tracing: TracingConfig | undefined;
+  /** MCP servers the operator declared, and what requests may do with them. */
+  mcp: McpConfig;
 }
 
 /** Durable session state (CCA_SESSION_STATE, CCA_SESSION_LEASE_S, CCA_SESSION_CHECKPOINT_S). */
@@ -165,6 +169,9 @@ export interface ConfigFlags extends MetricsFlags {
   'no-sandbox'?: boolean | undefined;
   'allowed-domains'?: string | undefined;
   'private-hosts'?: string | undefined;
+  'mcp-config'?: string | undefined;
+  'mcp-allow-stdio'?: boolean | undefined;
+  'mcp-allow-request-servers'?: boolean | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -270,6 +277,19 @@ export function loadConfig(
       author: parseAuthor(nonEmpty(env.CCA_GIT_AUTHOR)),
       githubApiUrl: env.CCA_GITHUB_API_URL?.trim() ? parseHttpUrl('CCA_GITHUB_API_URL', env.CCA_GITHUB_API_URL.trim()) : undefined,
     },
+    mcp: parseMcpConfig(
+      {
+        config: pick(flags['mcp-config'], 'CCA_MCP_CONFIG'),
+        allowStdio: flags['mcp-allow-stdio'] === true || parseSwitch('CCA_MCP_ALLOW_STDIO', nonEmpty(env.CCA_MCP_ALLOW_STDIO)),
+        allowRequestServers:
+          flags['mcp-allow-request-servers'] === true ||
+          parseSwitch('CCA_MCP_ALLOW_REQUEST_SERVERS', nonEmpty(env.CCA_MCP_ALLOW_REQUEST_SERVERS)),
+        toolTimeoutMs: int('CCA_MCP_TIMEOUT_S', 300, 1, 86_400) * 1000,
+      },
+      env,
+      cwd,
+      (message) => new ConfigError(message),
+    ),
     sessionState: {
       enabled: parseSessionState(pick(flags['session-state'], 'CCA_SESSION_STATE'), storage),
       leaseMs: int('CCA_SESSION_LEASE_S', 60, 5, 86_400) * 1000,

@@ -35,6 +35,7 @@ describe('parseInvocation', () => {
       prompt: 'Create hello.py',
       permissionMode: 'acceptEdits',
       tools: [...DEFAULT_TOOLS],
+      mcpTools: [],
       sessionId: undefined,
       model: undefined,
       maxTurns: 10,
@@ -154,7 +155,7 @@ describe('parseInvocation', () => {
 
   it('lists the valid fields when no field is near, and names every unknown one', () => {
     expect(rejection({ prompt: 'x', colour: 'blue' }).message).toBe(
-      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, repository, git_token, git_username, push, pull_request, input_s3_prefix, async.',
+      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, mcp_servers, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, repository, git_token, git_username, push, pull_request, input_s3_prefix, async.',
     );
     const two = rejection({ promt: 'x', modle: 'm' });
     expect(two.details.issues).toEqual([
@@ -371,5 +372,52 @@ describe('input_s3_prefix', () => {
         expect(err.message).toContain('aws s3 cp --recursive');
       }
     }
+  });
+});
+
+describe('parseInvocation: MCP', () => {
+  it('takes mcp_servers and the mcp__ names of allowed_tools apart from the Claude Code tools', () => {
+    const parsed = parseInvocation(
+      { prompt: 'x', mcp_servers: ['docs', 'gateway'], allowed_tools: ['Read', 'mcp__docs__search', 'mcp__gateway'] },
+      limits,
+    );
+    expect(parsed).toMatchObject({
+      tools: ['Read'],
+      mcpServers: ['docs', 'gateway'],
+      mcpTools: [
+        { server: 'docs', tool: 'search' },
+        { server: 'gateway', tool: undefined },
+      ],
+    });
+    // Only MCP tools named: no Claude Code tool at all, as allowed_tools always meant.
+    expect(parseInvocation({ prompt: 'x', mcp_servers: ['docs'], allowed_tools: 'mcp__docs__search' }, limits).tools).toEqual([]);
+    expect(parseInvocation({ prompt: 'x' }, limits).mcpServers).toBeUndefined();
+  });
+
+  it("keeps a request server's headers for the run and out of the record", () => {
+    const mine = { name: 'mine', url: 'https://mcp.example.org/mcp', headers: { Authorization: 'Bearer caller-secret' } };
+    const parsed = parseInvocation({ prompt: 'x', mcp_servers: [mine, 'docs'] }, limits);
+    expect(parsed.mcpServers).toEqual([mine, 'docs']);
+    expect(parsed.raw.mcp_servers).toEqual([{ ...mine, headers: { Authorization: '[redacted]' } }, 'docs']);
+    expect(JSON.stringify(parsed.raw)).not.toContain('caller-secret');
+  });
+
+  it.each([
+    [{ mcp_servers: 'docs' }, 'mcp_servers must be an array of server names'],
+    [{ mcp_servers: ['a__b'] }, 'mcp_servers: "a__b" is not a server name'],
+    [{ mcp_servers: [{ name: 'mine', url: 'file:///etc/passwd' }] }, 'mcp_servers.mine.url must be an http(s) URL.'],
+    [{ mcp_servers: [{ name: 'mine', url: 'not a url' }] }, 'mcp_servers.mine.url must be an http(s) URL such as'],
+    [{ mcp_servers: [{ name: 'mine', url: 'https://u:p@x.org' }] }, 'must not carry a user or password'],
+    [{ mcp_servers: [{ name: 'mine', url: 'https://x.org', headers: { 'a b': 'v' } }] }, '"a b" is not a header name'],
+    [{ mcp_servers: [{ name: 'mine', url: 'https://x.org', headers: { A: 'v\r\nX: y' } }] }, 'without line breaks'],
+    [
+      { mcp_servers: [{ name: 'mine', url: 'https://x.org', headers: { Host: 'internal' } }] },
+      'mcp_servers.mine.headers.Host is set by the service',
+    ],
+    [{ mcp_servers: [{ name: 'mine', url: 'https://x.org', extra: 1 }] }, 'mcp_servers: unknown field "extra"; a server of your own is'],
+    [{ mcp_servers: Array.from({ length: 21 }, (_, i) => `s${i}`) }, 'mcp_servers names at most 20 servers.'],
+    [{ allowed_tools: ['mcp__'] }, 'allowed_tools: "mcp__" is not an MCP tool name'],
+  ])('refuses %j', (fields, message) => {
+    expect(rejection({ prompt: 'x', ...fields }).message).toContain(message);
   });
 });

@@ -10,8 +10,30 @@ import { assertRef, DEFAULT_GIT_USERNAME, isCommitId } from '../codebase/index.j
 import { ValidationError } from '../errors/index.js';
 import { parseInputPrefix, type InputPrefix } from './input-prefix.js';
 import { issuesOf } from './issues.js';
+import { MCP_SERVER_NAME } from '../config/index.js';
+import type { McpServerRequest } from '../mcp/selection.js';
+import type { McpToolRef } from '../mcp/tool-names.js';
 import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
-import { resolveTools } from '../runner/tools.js';
+import { mcpToolsOf, resolveTools } from '../runner/tools.js';
+
+/** Most MCP servers one request may name, and headers one server of its own may carry. */
+const MAX_MCP_SERVERS = 20;
+const MAX_MCP_HEADERS = 32;
+/** Headers that shape the connection or the message itself, not the server's access: the service sets them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'mcp-session-id',
+  'mcp-protocol-version',
+]);
 
 export const InvocationRequest = z
   .strictObject({
@@ -29,7 +51,8 @@ export const InvocationRequest = z
       .union([z.string(), z.array(z.string())], { error: 'allowed_tools must be a comma-separated string or an array of tool names.' })
       .meta({
         description:
-          "Claude Code tools the agent may use: a comma-separated string or an array. The original sample's Replace, Search and List mean Edit, Grep and Glob.",
+          "Claude Code tools the agent may use: a comma-separated string or an array. The original sample's Replace, Search and List mean Edit, Grep and Glob. " +
+          "MCP tools of the servers in `mcp_servers`: `mcp__<server>__<tool>`, or `mcp__<server>` for all of a server's tools; naming any tool of a server offers the run only the tools named.",
         examples: ['Bash,Read,Write,Edit,Grep,Glob'],
       })
       .optional(),
@@ -41,6 +64,38 @@ export const InvocationRequest = z
         description:
           'Hosts the run may connect to, besides the model: `example.com` (that host), `*.example.com` (its subdomains) or an IP address; `[]` or `"none"`: the model only. Everything else is refused. Within the deployment\'s own allowlist (`CCA_ALLOWED_DOMAINS`), if it has one; needs the run sandbox. Omitted: the deployment\'s egress.',
         examples: [['github.com', '*.githubusercontent.com', 'pypi.org', 'files.pythonhosted.org']],
+      })
+      .optional(),
+    mcp_servers: z
+      .array(
+        z.union([
+          z.string(),
+          z.strictObject(
+            {
+              name: z.string({ error: 'mcp_servers[].name is required: the name the tools will have, mcp__<name>__<tool>.' }),
+              url: z.string({ error: 'mcp_servers[].url is required: the streamable HTTP URL of the server.' }),
+              headers: z.record(z.string(), z.string(), { error: 'mcp_servers[].headers must be an object of strings.' }).optional(),
+            },
+            {
+              error: (issue) =>
+                issue.code === 'unrecognized_keys'
+                  ? `mcp_servers: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; a server of your own is {"name": "...", "url": "...", "headers"?: {...}}.`
+                  : undefined,
+            },
+          ),
+        ]),
+        {
+          error:
+            'mcp_servers must be an array of server names, e.g. ["docs"] (or, where the operator allows it, {"name": "...", "url": "...", "headers"?: {...}}).',
+        },
+      )
+      .max(MAX_MCP_SERVERS, `mcp_servers names at most ${MAX_MCP_SERVERS} servers.`)
+      .meta({
+        description:
+          "MCP servers whose tools the run may use: names of servers the operator declared (`--mcp-config`). Omitted: the operator's default servers (none unless marked `default`); `[]`: none. " +
+          'Where the operator allows it (`--mcp-allow-request-servers`), also servers of your own, `{"name", "url", "headers"?}` over streamable HTTP, reached by the service at an address the egress rules allow. ' +
+          "The run never sees a server's URL or credentials: the service connects and relays the tool calls.",
+        examples: [['docs'], ['gateway']],
       })
       .optional(),
     session_id: z
@@ -178,6 +233,10 @@ export interface ValidInvocation {
   prompt: string;
   permissionMode: RequestPermissionMode;
   tools: string[];
+  /** MCP servers the request names (`mcp_servers`, with the headers of its own servers); undefined: the operator's defaults. */
+  mcpServers: McpServerRequest[] | undefined;
+  /** MCP tools named in `allowed_tools`. */
+  mcpTools: McpToolRef[];
   /** Hosts the run may reach (`allowed_domains`); undefined: the deployment's egress. */
   allowedDomains: DomainPattern[] | undefined;
   sessionId: string | undefined;
@@ -235,6 +294,8 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
     prompt: req.prompt,
     permissionMode: req.permission_mode ?? 'acceptEdits',
     tools: resolveTools(req.allowed_tools),
+    mcpServers: req.mcp_servers === undefined ? undefined : mcpServersOf(req.mcp_servers),
+    mcpTools: mcpToolsOf(req.allowed_tools),
     allowedDomains: req.allowed_domains === undefined ? undefined : domainsOf(req.allowed_domains),
     sessionId: req.session_id,
     model: req.model,
@@ -280,10 +341,55 @@ function gitFields(req: InvocationRequest): Pick<ValidInvocation, 'repository' |
   };
 }
 
+/**
+ * `mcp_servers` checked entry by entry: names as tools can carry them, once each; a request's own
+ * server with an http(s) URL and headers that can go on the wire.
+ */
+function mcpServersOf(entries: NonNullable<InvocationRequest['mcp_servers']>): McpServerRequest[] {
+  const fail = (message: string) => new ValidationError(message, { field: 'mcp_servers' });
+  return entries.map((entry) => {
+    const name = typeof entry === 'string' ? entry : entry.name;
+    if (!MCP_SERVER_NAME.test(name)) {
+      throw fail(`mcp_servers: "${shown(name)}" is not a server name: 1-64 letters, digits, "_" or "-", without "__" or a "_" at the end.`);
+    }
+    if (typeof entry === 'string') return entry;
+    let url: URL;
+    try {
+      url = new URL(entry.url);
+    } catch {
+      throw fail(`mcp_servers.${name}.url must be an http(s) URL such as https://mcp.example.com/mcp.`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail(`mcp_servers.${name}.url must be an http(s) URL.`);
+    if (url.username !== '' || url.password !== '')
+      throw fail(`mcp_servers.${name}.url must not carry a user or password; send it in headers.`);
+    const headers = entry.headers ?? {};
+    if (Object.keys(headers).length > MAX_MCP_HEADERS) throw fail(`mcp_servers.${name}.headers has more than ${MAX_MCP_HEADERS} headers.`);
+    for (const [key, value] of Object.entries(headers)) {
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/.test(key)) {
+        throw fail(`mcp_servers.${name}.headers: "${shown(key)}" is not a header name.`);
+      }
+      if (RESERVED_HEADERS.has(key.toLowerCase())) {
+        throw fail(`mcp_servers.${name}.headers.${key} is set by the service's connection; leave it out.`);
+      }
+      if (/[\r\n\0]/.test(value) || value.length > 8192) {
+        throw fail(`mcp_servers.${name}.headers.${key} must be at most 8192 characters without line breaks.`);
+      }
+    }
+    return { name, url: url.href, headers };
+  });
+}
+
 /** The request as recorded: a credential never reaches the database, the events or the state mirror. */
 function withoutSecrets(req: InvocationRequest): InvocationRequest {
-  if (req.git_token === undefined) return req;
   const { git_token: _token, ...rest } = req;
+  if (rest.mcp_servers?.some((s) => typeof s !== 'string' && s.headers !== undefined)) {
+    // A request's own server's headers are its credentials: their names are kept, their values not.
+    rest.mcp_servers = rest.mcp_servers.map((s) =>
+      typeof s === 'string' || s.headers === undefined
+        ? s
+        : { ...s, headers: Object.fromEntries(Object.keys(s.headers).map((k) => [k, '[redacted]'])) },
+    );
+  }
   return rest;
 }
 

@@ -35,6 +35,26 @@ describe('the API Lambda handler', () => {
     expect(calls[0]?.payload).toMatchObject({ prompt: 'hi', repository, git_token: 'ghp_x', git_username: 'bot' });
   });
 
+  it("hands the headers of a request's own MCP server on to the runtime (the recorded request leaves them out)", async () => {
+    const { handler, calls } = setup(() => ok());
+    const mine = { name: 'mine', url: 'https://mcp.example.org/mcp', headers: { Authorization: 'Bearer caller-secret' } };
+    await handler(event({ body: { prompt: 'hi', mcp_servers: [mine, 'gateway'] } }));
+    expect(calls[0]?.payload).toMatchObject({ mcp_servers: [mine, 'gateway'] });
+  });
+
+  it("checks mcp_servers against the runtime's servers when it knows them (CCA_MCP_CONFIG), before AgentCore hides the runtime's 400", async () => {
+    const fake = fakeLambda(() => ok(), { mcp: { servers: { gateway: { default: false } }, allowRequestServers: false } });
+    const handler = createHandler(fake.deps);
+    const res = await handler(event({ body: { prompt: 'hi', mcp_servers: ['jira'] } }));
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).message).toBe('Unknown MCP server "jira" in mcp_servers; this service declares: gateway.');
+    const tool = await handler(event({ body: { prompt: 'hi', allowed_tools: 'mcp__gateway__x' } }));
+    expect(JSON.parse(tool.body).message).toBe('allowed_tools names mcp__gateway__x, but add "gateway" to mcp_servers to enable it.');
+    expect(fake.calls).toEqual([]);
+    await handler(event({ body: { prompt: 'hi', mcp_servers: ['gateway'], allowed_tools: 'mcp__gateway__weather___get' } }));
+    expect(fake.calls).toHaveLength(1);
+  });
+
   it('sends the flat, validated request even when it came wrapped in {"input": ...}', async () => {
     const { handler, calls } = setup(() => ok());
     await handler(event({ body: { input: { prompt: 'hi', allowed_tools: 'Read' } } }));

@@ -47,6 +47,17 @@ describe('loadLambdaConfig', () => {
     expect(config.limits.maxTurnsLimit).toBe(20);
   });
 
+  it("reads the runtime's MCP server names from the same inline CCA_MCP_CONFIG, expanding nothing", () => {
+    expect(loadLambdaConfig(BASE).mcp).toBeUndefined();
+    const gateway = JSON.stringify({ mcpServers: { gateway: { type: 'http', url: '${GATEWAY_URL}', auth: { type: 'aws_iam' } } } });
+    expect(loadLambdaConfig({ ...BASE, CCA_MCP_CONFIG: gateway, CCA_MCP_ALLOW_REQUEST_SERVERS: '1' }).mcp).toEqual({
+      servers: { gateway: { default: false } },
+      allowRequestServers: true,
+    });
+    // A file path is the runtime's, not the Lambda's to read: the runtime checks alone.
+    expect(loadLambdaConfig({ ...BASE, CCA_MCP_CONFIG: '/etc/cca/mcp.json' }).mcp).toBeUndefined();
+  });
+
   it.each([
     ['RUNTIME_ARN', { ...BASE, RUNTIME_ARN: '' }, /RUNTIME_ARN is required/],
     ['BUCKET', { ...BASE, BUCKET: undefined }, /BUCKET is required/],

@@ -3,7 +3,9 @@
  * object. Limits, region and S3 endpoint go through the runtime's own parser (loadConfig) with the
  * same variables and defaults, so the Lambda refuses exactly what the runtime would.
  */
-import { ConfigError, loadConfig, type AwsConfig, type Limits } from '../config/index.js';
+import { ConfigError, declaredMcpServers, loadConfig, type AwsConfig, type Limits } from '../config/index.js';
+// The pure part of mcp/, not its index (which would bring the MCP client into the bundle).
+import type { McpOutline } from '../mcp/selection.js';
 import { DEFAULT_KEY_LIMITS } from '../keys/key-limits.js';
 
 export interface LambdaConfig {
@@ -30,6 +32,12 @@ export interface LambdaConfig {
    * key's max_concurrent; 0: no cap).
    */
   keyMaxConcurrent: number;
+  /**
+   * The runtime's MCP servers by name (CCA_MCP_CONFIG, the same inline JSON the runtime gets, read
+   * for names only) and CCA_MCP_ALLOW_REQUEST_SERVERS: `mcp_servers` is checked here, since
+   * AgentCore keeps only the status of the runtime's 400. Undefined: the runtime alone checks.
+   */
+  mcp: McpOutline | undefined;
 }
 
 /** The longest long-poll: API Gateway ends a REST integration at 29 s, and the answer needs some of it. */
@@ -98,7 +106,14 @@ export function loadLambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
     limits: parsed.limits,
     eventsWaitS: eventsWait(env.EVENTS_WAIT_S),
     keyMaxConcurrent: keyMaxConcurrent(env.KEY_MAX_CONCURRENT),
+    mcp: mcpOutline(env),
   };
+}
+
+function mcpOutline(env: NodeJS.ProcessEnv): McpOutline | undefined {
+  const servers = declaredMcpServers(nonEmpty(env.CCA_MCP_CONFIG));
+  if (servers === undefined) return undefined;
+  return { servers, allowRequestServers: /^(1|true)$/.test(nonEmpty(env.CCA_MCP_ALLOW_REQUEST_SERVERS) ?? '') };
 }
 
 function keyMaxConcurrent(raw: string | undefined): number {

@@ -9,6 +9,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { AsyncAccepted } from '../schemas/control.js';
 import { parseInvocation, parseJsonBody, SESSION_HEADER } from '../http/index.js';
+import { checkMcpRequest } from '../mcp/selection.js';
 import type { LambdaDeps } from './deps.js';
 import { apiBase, bodyText, header, jsonResult, rawResult } from './http.js';
 import { claimSession } from './owners.js';
@@ -23,6 +24,8 @@ export type AsyncAcceptedOnAws = Omit<AsyncAccepted, 'events_url'>;
 export async function postInvoke(event: APIGatewayProxyEvent, keyId: string, deps: LambdaDeps): Promise<APIGatewayProxyResult> {
   const { config } = deps;
   const request = parseInvocation(parseJsonBody(bodyText(event, config.limits.maxBodyBytes)), config.limits);
+  // Server names here; whether the named tools exist only the runtime can tell (it holds the connections).
+  if (config.mcp !== undefined) checkMcpRequest({ servers: request.mcpServers, tools: request.mcpTools }, config.mcp);
   const wantsAsync = request.async || /\brespond-async\b/i.test(header(event, 'prefer') ?? '');
   const { sessionId, isNew } = sessionIdFor(header(event, SESSION_HEADER) || undefined, request.sessionId);
   await claimSession(deps.objects, config.prefix, sessionId, keyId, { isNew, now: deps.now() });
@@ -39,6 +42,8 @@ export async function postInvoke(event: APIGatewayProxyEvent, keyId: string, dep
   const payload: Record<string, unknown> = { ...request.raw, session_id: sessionId };
   // The recorded form leaves the git token out; the runtime, which clones and pushes, needs it.
   if (request.gitCredential !== undefined) payload.git_token = request.gitCredential.token;
+  // Likewise the headers of the request's own MCP servers.
+  if (request.mcpServers !== undefined) payload.mcp_servers = request.mcpServers;
   if (wantsAsync) payload.async = true;
   let answer: RuntimeAnswer;
   try {

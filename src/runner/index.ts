@@ -2,7 +2,7 @@
 export { runAgent, type RunHooks } from './run.js';
 export { buildSdkOptions, type RunSpec, type RunContext } from './options.js';
 export { buildChildEnv, type ChildEnvInput } from './env.js';
-export { resolveTools, KNOWN_TOOLS, TOOL_ALIASES, DEFAULT_TOOLS } from './tools.js';
+export { resolveTools, mcpToolsOf, KNOWN_TOOLS, TOOL_ALIASES, DEFAULT_TOOLS } from './tools.js';
 export {
   PERMISSION_MODES,
   planPermissions,

@@ -42,6 +42,26 @@ describe('buildSdkOptions', () => {
     expect(options.abortController).toBe(ctx.abortController);
   });
 
+  it('hands Claude Code only the in-process MCP servers it is given, and lets acceptEdits answer for their tools', async () => {
+    expect(buildSdkOptions(spec, context())).not.toHaveProperty('mcpServers');
+    const instance = {} as never;
+    const docs = {
+      type: 'http' as const,
+      url: 'https://docs.example.com/mcp',
+      headers: { Authorization: 'x' },
+      auth: undefined,
+      default: false,
+    };
+    const selection = { servers: [{ name: 'docs', source: 'config' as const, decl: docs, tools: undefined }] };
+    const servers = { docs: { type: 'sdk' as const, name: 'docs', instance } };
+    const options = buildSdkOptions(spec, { ...context(), mcp: { servers, selection } });
+    expect(options.mcpServers).toBe(servers);
+    expect(options.strictMcpConfig).toBe(true);
+    const opts = { signal: new AbortController().signal, toolUseID: 't1', requestId: 'r1' };
+    expect(await options.canUseTool!('mcp__docs__search', { q: 'x' }, opts)).toEqual({ behavior: 'allow', updatedInput: { q: 'x' } });
+    expect(await options.canUseTool!('mcp__other__x', {}, opts)).toMatchObject({ behavior: 'deny' });
+  });
+
   it('sets model, resume, executable path and stderr only when given', () => {
     const bare = buildSdkOptions(spec, context());
     for (const key of ['model', 'resume', 'pathToClaudeCodeExecutable', 'stderr']) expect(bare).not.toHaveProperty(key);

@@ -1,7 +1,8 @@
 /**
  * The one pure function that turns a validated run request into Agent SDK options.
  */
-import type { Options } from '@anthropic-ai/claude-agent-sdk';
+import type { McpSdkServerConfigWithInstance, Options } from '@anthropic-ai/claude-agent-sdk';
+import type { McpSelection } from '../mcp/index.js';
 import { bwrapSpawner, type SandboxRun, type SpawnConfinement } from '../sandbox/index.js';
 import { planPermissions, toCanUseTool, type Approver, type PermissionDenial, type RequestPermissionMode } from './permissions.js';
 
@@ -33,11 +34,13 @@ export interface RunContext {
   sandbox?: SandboxRun | undefined;
   /** Resource limits around the sandbox (src/limits); only with a sandbox. */
   confine?: SpawnConfinement | undefined;
+  /** The run's MCP servers (in-process proxies of the service's connections) and what it may use of them. */
+  mcp?: { servers: Record<string, McpSdkServerConfigWithInstance>; selection: McpSelection } | undefined;
 }
 
 /** Builds the `query()` options for one run. */
 export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
-  const plan = planPermissions(spec.permissionMode, spec.tools, ctx.workspace, ctx.approver);
+  const plan = planPermissions(spec.permissionMode, spec.tools, ctx.workspace, ctx.approver, ctx.mcp?.selection);
   const options: Options = {
     cwd: ctx.workspace,
     env: ctx.env,
@@ -53,6 +56,8 @@ export function buildSdkOptions(spec: RunSpec, ctx: RunContext): Options {
     maxTurns: spec.maxTurns,
     maxBudgetUsd: spec.maxBudgetUsd,
   };
+  // Only in-process servers: no URL, header or command of an MCP server reaches Claude Code.
+  if (ctx.mcp !== undefined && Object.keys(ctx.mcp.servers).length > 0) options.mcpServers = ctx.mcp.servers;
   if (plan.decide !== undefined) options.canUseTool = toCanUseTool(plan.decide, ctx.denials);
   if (spec.model !== undefined) options.model = spec.model;
   if (spec.resume !== undefined) options.resume = spec.resume;

@@ -109,6 +109,40 @@ describe('planPermissions', () => {
   });
 });
 
+describe('planPermissions: MCP tools', () => {
+  const docs = { type: 'http' as const, url: 'https://docs.example.com/mcp', headers: {}, auth: undefined, default: false };
+  const mcp = {
+    servers: [
+      { name: 'docs', source: 'config' as const, decl: docs, tools: new Set(['search']) },
+      { name: 'gateway', source: 'config' as const, decl: docs, tools: undefined },
+    ],
+  };
+
+  it('acceptEdits runs the MCP tools the run may use, whatever paths their inputs name (they are not files here)', () => {
+    const decide = decider(planPermissions('acceptEdits', TOOLS, WS, undefined, mcp));
+    expect(decide('mcp__docs__search', { path: '/etc/passwd' }, undefined)).toEqual({ allow: true });
+    expect(decide('mcp__gateway__anything', {}, undefined)).toEqual({ allow: true });
+    expect(decide('mcp__docs__delete', {}, undefined)).toEqual({
+      allow: false,
+      reason: 'acceptEdits: mcp__docs__delete is not an MCP tool this run may use.',
+    });
+    // Without servers, no MCP tool runs.
+    expect(decider(planPermissions('acceptEdits', TOOLS, WS))('mcp__docs__search', {}, undefined)).toMatchObject({ allow: false });
+  });
+
+  it('dontAsk pre-approves them by rule: the named tools, or the whole server', () => {
+    expect(planPermissions('dontAsk', ['Read'], WS, undefined, mcp).autoApproved).toEqual(['Read', 'mcp__docs__search', 'mcp__gateway']);
+  });
+
+  it('manual asks the approver about them like any tool; plan refuses them', async () => {
+    const asked: string[] = [];
+    const plan = planPermissions('manual', TOOLS, WS, async (tool) => (asked.push(tool), { allow: false, reason: 'no' }), mcp);
+    expect(await plan.decide!('mcp__docs__search', {}, undefined, new AbortController().signal)).toEqual({ allow: false, reason: 'no' });
+    expect(asked).toEqual(['mcp__docs__search']);
+    expect(decider(planPermissions('plan', TOOLS, WS, undefined, mcp))('mcp__docs__search', {}, undefined)).toMatchObject({ allow: false });
+  });
+});
+
 describe('toCanUseTool', () => {
   const options = (toolUseID: string, blockedPath?: string): Parameters<CanUseTool>[2] => ({
     signal: new AbortController().signal,

@@ -5,6 +5,9 @@
  */
 import path from 'node:path';
 import type { CanUseTool, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
+// The pure parts of mcp/, not its index: this file reaches the API Lambda's bundle through http/.
+import { allowsTool, NO_SERVERS, toolRules, type McpSelection } from '../mcp/selection.js';
+import { isMcpToolName } from '../mcp/tool-names.js';
 import type { PermissionDenial } from '../schemas/responses.js';
 
 export const PERMISSION_MODES = ['acceptEdits', 'acceptAll', 'manual', 'default', 'plan', 'bypassPermissions', 'dontAsk'] as const;
@@ -41,13 +44,16 @@ const PATH_FIELDS = ['file_path', 'notebook_path', 'path'] as const;
 /**
  * Maps a request's mode and tool list to Claude Code's mode, its pre-approved tools and an answer
  * for anything it still asks about. `acceptAll` and `bypassPermissions` approve through the callback
- * because Claude Code refuses `bypassPermissions` when the service runs as root.
+ * because Claude Code refuses `bypassPermissions` when the service runs as root. MCP tools (`mcp`:
+ * the run's servers) count as allowed tools when the run may use them; they have no workspace to
+ * stay in, so their inputs are not read as paths (a `path` of a remote repository is not a file here).
  */
 export function planPermissions(
   mode: RequestPermissionMode,
   tools: readonly string[],
   workspace: string,
   approver?: Approver,
+  mcp: McpSelection = NO_SERVERS,
 ): PermissionPlan {
   const allowed = new Set(tools);
   switch (mode) {
@@ -61,6 +67,11 @@ export function planPermissions(
         sdkMode: 'acceptEdits',
         autoApproved: [],
         decide: (tool, input, blockedPath) => {
+          if (isMcpToolName(tool)) {
+            return allowsTool(mcp, tool)
+              ? { allow: true }
+              : { allow: false, reason: `acceptEdits: ${tool} is not an MCP tool this run may use.` };
+          }
           if (!allowed.has(tool)) return { allow: false, reason: `acceptEdits: ${tool} is not in allowed_tools.` };
           const outside = [blockedPath, ...PATH_FIELDS.map((f) => input[f])].find(
             (p): p is string => typeof p === 'string' && isOutside(workspace, p),
@@ -76,7 +87,7 @@ export function planPermissions(
       };
     case 'dontAsk':
       // Pre-approved tools run, anything else is refused by Claude Code without asking.
-      return { sdkMode: 'dontAsk', autoApproved: [...tools], decide: undefined };
+      return { sdkMode: 'dontAsk', autoApproved: [...tools, ...toolRules(mcp)], decide: undefined };
     case 'plan':
       return { sdkMode: 'plan', autoApproved: [], decide: (tool) => ({ allow: false, reason: `plan: ${tool} is not run in plan mode.` }) };
     case 'manual':

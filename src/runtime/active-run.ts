@@ -5,6 +5,7 @@
 import type { RunResources } from '../config/index.js';
 import type { Claim } from '../durable/index.js';
 import type { DomainPattern } from '../egress/index.js';
+import type { McpPlan } from '../mcp/index.js';
 import type { InvocationOutput, InvocationStatus } from '../schemas/responses.js';
 import type { SessionStateRecord } from '../state/index.js';
 import type { Approvals } from './approvals.js';
@@ -31,6 +32,8 @@ export interface ActiveRun {
   claim?: Claim | undefined;
   /** Durable state is on but the store could not be reached: why this invocation is not saved. */
   unsaved?: string | undefined;
+  /** The MCP servers of the run, reachable and checked; undefined or none: MCP is off for it. */
+  mcp?: McpPlan | undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ function facts(over: { egress?: EgressConfig; sandbox?: SandboxStatus; closing?:
       provider: over.provider === 'none' ? withoutProvider.provider : withKey.provider,
       egress: over.egress ?? { kind: 'open' },
       storage: { kind: 'local' },
+      mcp: withKey.mcp,
     },
     sandbox: over.sandbox ?? bwrap,
     closing: over.closing ?? false,
@@ -44,7 +45,7 @@ describe('admitRequest', () => {
   it('takes the header session over the body, the body over a new one', () => {
     expect(admitRequest(req({ sessionId: 'body' }), { sessionId: 'header' }, facts()).sessionId).toBe('header');
     expect(admitRequest(req({ sessionId: 'body' }), {}, facts()).sessionId).toBe('body');
-    expect(admitRequest(req(), {}, facts(), () => 'fresh')).toEqual({ sessionId: 'fresh', egress: undefined });
+    expect(admitRequest(req(), {}, facts(), () => 'fresh')).toEqual({ sessionId: 'fresh', egress: undefined, mcp: { servers: [] } });
   });
 
   it.each([

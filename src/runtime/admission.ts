@@ -8,12 +8,13 @@ import { NO_PROVIDER_MESSAGE, type Config } from '../config/index.js';
 import { EgressNotAllowedError, runDomains, type DomainPattern } from '../egress/index.js';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
+import { selectMcpServers, type McpSelection } from '../mcp/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
 import { isValidSessionId } from '../workspace/index.js';
 
 /** What the service can do right now, as far as admitting a request goes. */
 export interface ServiceFacts {
-  config: Pick<Config, 'provider' | 'egress' | 'storage'>;
+  config: Pick<Config, 'provider' | 'egress' | 'storage' | 'mcp'>;
   sandbox: SandboxStatus;
   /** The service is shutting down. */
   closing: boolean;
@@ -26,6 +27,8 @@ export interface Admitted {
   egress: DomainPattern[] | undefined;
   /** Objects of the artifact bucket to copy into the workspace before the run (`input_s3_prefix`). */
   inputs: InputSource | undefined;
+  /** The MCP servers and tools of the run (none: MCP is off for it). */
+  mcp: McpSelection;
 }
 
 /** A folder of the deployment's bucket to copy from: its key relative to the storage prefix, and how to show it. */
@@ -42,7 +45,7 @@ export interface InputSource {
  * @example const { sessionId, egress } = admitRequest(req, ctx, { config, sandbox, closing: false });
  */
 export function admitRequest(
-  req: Pick<ValidInvocation, 'sessionId' | 'allowedDomains' | 'inputPrefix'>,
+  req: Pick<ValidInvocation, 'sessionId' | 'allowedDomains' | 'inputPrefix'> & Partial<Pick<ValidInvocation, 'mcpServers' | 'mcpTools'>>,
   ctx: { sessionId?: string | undefined },
   facts: ServiceFacts,
   newSessionId: () => string = randomUUID,
@@ -62,7 +65,12 @@ export function admitRequest(
       code: 'sandbox_unavailable',
     });
   }
-  return { sessionId, egress: egressOf(req.allowedDomains, facts), inputs: inputsOf(req.inputPrefix, facts.config.storage) };
+  return {
+    sessionId,
+    egress: egressOf(req.allowedDomains, facts),
+    inputs: inputsOf(req.inputPrefix, facts.config.storage),
+    mcp: selectMcpServers({ servers: req.mcpServers, tools: req.mcpTools ?? [] }, facts.config.mcp),
+  };
 }
 
 /**

@@ -9,10 +9,11 @@ import { VERSION, type Config } from '../config/index.js';
 import { eventsFromSdkMessage, newUsageState, type SessionEvents } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
+import type { McpHub, RunMcp } from '../mcp/index.js';
 import { openRunLimits, type LimitHit, type LimitsSupport, type RunLimits } from '../limits/index.js';
 import { buildChildEnv, runAgent, stoppedByLimit, type RunOutcome } from '../runner/index.js';
 import { sandboxForRun, type SandboxStatus } from '../sandbox/index.js';
-import type { EgressReport } from '../schemas/responses.js';
+import type { EgressReport, McpReport } from '../schemas/responses.js';
 import type { SessionDirs } from '../workspace/index.js';
 import type { ActiveRun } from './active-run.js';
 import { openRunNetwork } from './run-network.js';
@@ -37,12 +38,15 @@ export interface AgentRunDeps {
   broker: CredentialBroker;
   /** Per-run resource limits of sandboxed runs; undefined: none (tests that build a bare service). */
   limits?: LimitsSupport | undefined;
+  /** Holds the MCP servers' credentials and connections; runs get in-process proxies. */
+  mcp?: McpHub | undefined;
 }
 
-/** How the agent's run ended, and what its egress proxy refused (undefined: no allowlist). */
+/** How the agent's run ended, what its egress proxy refused (undefined: no allowlist) and what it did with MCP (undefined: no servers). */
 export interface AgentRunResult {
   outcome: RunOutcome;
   egress: EgressReport | undefined;
+  mcp?: McpReport | undefined;
 }
 
 type AgentJob = {
@@ -87,6 +91,9 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
     events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
   });
   let outcome: RunOutcome;
+  // Connections to the run's MCP servers open when Claude Code first asks for their tools and close with the run.
+  const mcp: RunMcp | undefined =
+    run.mcp !== undefined && deps.mcp !== undefined ? deps.mcp.openRun(run.mcp, run.controller.signal) : undefined;
   try {
     // A run as another user must reach its proxy through the socket bound into its sandbox (the
     // socket's directory on the host stays private to the service).
@@ -122,6 +129,7 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
           network.sandbox,
         ),
         confine,
+        mcp: mcp === undefined || run.mcp === undefined ? undefined : { servers: mcp.sdkServers, selection: run.mcp },
         stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
         // Someone can answer approvals under `serve` (its route), and on the bare runtime with S3
         // storage (AgentCore: the API Lambda reads the events there and answers through a control
@@ -139,9 +147,10 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
       },
     );
   } finally {
+    await mcp?.close().catch((err: unknown) => log.warn({ err }, 'could not close the mcp connections'));
     await network.close().catch((err: unknown) => log.warn({ err }, 'could not close the egress proxy'));
   }
-  return { outcome, egress: network.report() };
+  return { outcome, egress: network.report(), mcp: mcp?.report() };
 }
 
 /**

@@ -2,7 +2,7 @@
  * The response: the original sample's shape, unchanged, with the fields users need added.
  * `{"output": {success, result, session_id, timestamp, model, metadata: {duration_ms, num_turns, uploaded_files}}}`
  */
-import type { EgressReport, InvocationOutput, InvocationStatus, SessionStateReport } from '../schemas/responses.js';
+import type { EgressReport, InvocationOutput, InvocationStatus, McpReport, SessionStateReport } from '../schemas/responses.js';
 import type { Changes, PushResult, RepositoryInfo } from '../schemas/changes.js';
 import type { FailedUpload, UploadedFile } from '../artifacts/index.js';
 import type { RunOutcome } from '../runner/index.js';
@@ -29,6 +29,8 @@ export function buildOutput(input: {
   listLimit: number;
   /** The run's allowlist and refusals; undefined: the run had the deployment's open network. */
   egress?: EgressReport | undefined;
+  /** The run's MCP servers, their tools and calls; undefined: the run had none. */
+  mcp?: McpReport | undefined;
   /** What the invocation changed; undefined when nothing ran or it could not be recorded. */
   changes?: Changes | undefined;
   /** The repository the session started from. */
@@ -80,6 +82,7 @@ export function buildOutput(input: {
         files_truncated: [input.uploaded, input.skipped, input.failed].some((list) => list.length > limit),
         storage_prefix: input.prefix,
         ...(input.egress !== undefined ? { egress: input.egress } : {}),
+        ...(input.mcp !== undefined ? { mcp: input.mcp } : {}),
       },
     },
   };

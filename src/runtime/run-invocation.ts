@@ -85,6 +85,7 @@ type Stored = Pick<
   | 'failed'
   | 'errors'
   | 'egress'
+  | 'mcp'
   | 'changes'
   | 'repository'
   | 'push'
@@ -248,7 +249,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     ...(model !== undefined ? { 'gen_ai.request.model': model } : {}),
     'cca.resumed': resume !== undefined,
   };
-  const { outcome, egress } = await inSpan(deps.tracer, 'agent.run', agentAttributes, async (span) => {
+  const { outcome, egress, mcp } = await inSpan(deps.tracer, 'agent.run', agentAttributes, async (span) => {
     const result = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log });
     describeAgentRun(span, result.outcome);
     return result;
@@ -359,7 +360,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   return {
     outcome,
     startedAt,
-    stored: { requestedModel: model, prefix, ...upload, errors, egress, changes, repository: origin, push, sessionState },
+    stored: { requestedModel: model, prefix, ...upload, errors, egress, mcp, changes, repository: origin, push, sessionState },
   };
 }
 

@@ -11,10 +11,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Span } from '@opentelemetry/api';
 import type { RunResources } from '../config/index.js';
-import { ConflictError, NotFoundError } from '../errors/index.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../errors/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
 import { activeContext, inSpan, traceIdOf } from '../tracing/index.js';
+import type { McpHub, McpPlan, McpSelection } from '../mcp/index.js';
 import type { Activity } from './activity.js';
 import { stateRecord, type ActiveRun } from './active-run.js';
 import { admitRequest, admitToSession, assertVisible } from './admission.js';
@@ -28,6 +29,8 @@ import { assertStorageRoom } from './storage-quota.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
 export interface ServiceDeps extends RunDeps {
+  /** The operator's MCP servers and their connections; undefined: MCP is off. */
+  mcp?: McpHub | undefined;
   /** Credentials the operator registered per key for git hosts; undefined: none. */
   keyCredentials?: KeyCredentials | undefined;
   activity: Activity;
@@ -87,8 +90,13 @@ export class InvocationService {
   }
 
   async #admit(req: ValidInvocation, ctx: InvokeContext, span: Span, request: Context): Promise<StartedInvocation> {
-    const { config, sessions } = this.deps;
-    const { sessionId, egress, inputs } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
+    const { config, sessions, events } = this.deps;
+    const {
+      sessionId,
+      egress,
+      inputs,
+      mcp: mcpSelection,
+    } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
     span.setAttribute('session.id', sessionId);
     // Another key's session stays invisible, whatever the git checks would say of it.
     assertVisible(sessionId, ctx.ownerKeyId, sessions.getSession(sessionId), { mayNotExist: true });
@@ -116,21 +124,30 @@ export class InvocationService {
         this.deps.keyCredentials,
         claim?.head?.repository ?? undefined,
       );
-      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved }, request);
+      // A request's own servers are resolved and pinned, and named tools checked (round trips too).
+      const mcp = await this.#admitMcp(mcpSelection);
+      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved, mcp }, request);
     } catch (err) {
       void claim?.lease.release();
       throw err;
     }
   }
 
+  async #admitMcp(selection: McpSelection): Promise<McpPlan | undefined> {
+    if (selection.servers.length === 0) return undefined;
+    if (this.deps.mcp === undefined)
+      throw new UnavailableError('This service runs without MCP; send the request without mcp_servers.', { code: 'mcp_unavailable' });
+    return this.deps.mcp.admit(selection);
+  }
+
   #begin(
     req: ValidInvocation,
     ctx: InvokeContext,
-    admitted: Pick<ActiveRun, 'sessionId' | 'invocationId' | 'egress' | 'inputs' | 'git' | 'claim' | 'unsaved'>,
+    admitted: Pick<ActiveRun, 'sessionId' | 'invocationId' | 'egress' | 'inputs' | 'git' | 'claim' | 'unsaved' | 'mcp'>,
     request: Context,
   ): StartedInvocation {
     const { config, sessions, events } = this.deps;
-    const { sessionId, invocationId, egress, inputs, git, claim, unsaved } = admitted;
+    const { sessionId, invocationId, egress, inputs, git, claim, unsaved, mcp } = admitted;
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
     if (this.receiving.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} is receiving files (an upload); start the invocation once the upload has answered.`);
@@ -158,6 +175,7 @@ export class InvocationService {
       inputs,
       claim,
       unsaved,
+      mcp,
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>

@@ -122,6 +122,28 @@ export const EgressReportSchema = z
   .meta({ description: "Present when the run had an egress allowlist (allowed_domains or the deployment's CCA_ALLOWED_DOMAINS)." });
 export type EgressReport = z.infer<typeof EgressReportSchema>;
 
+/** The MCP servers a run had and what it did with them. */
+export const McpReportSchema = z
+  .object({
+    servers: z.array(
+      z.object({
+        name: z.string().meta({ description: 'The server, as in mcp_servers; its tools are mcp__<name>__<tool>.' }),
+        source: z.enum(['config', 'request']).meta({ description: "`config`: declared by the operator; `request`: the request's own." }),
+        status: z.enum(['connected', 'unavailable', 'unused']).meta({
+          description:
+            '`connected`: the run was offered its tools; `unavailable`: the service could not reach it, so the run went on without its tools (see `error`); `unused`: never asked for.',
+        }),
+        tools: z.array(z.string()).meta({ description: 'The tools the run was offered, as Claude Code names them (the first 100).' }),
+        calls: count('Tool calls the run made to this server.'),
+        failed_calls: count('Of those, calls that failed or whose result was an error.'),
+        error: z.string().optional().meta({ description: 'Why the server was unavailable.' }),
+      }),
+    ),
+    calls: count('Tool calls to MCP servers, over all of them.'),
+  })
+  .meta({ description: "Present when the run had MCP servers (mcp_servers, or the operator's defaults)." });
+export type McpReport = z.infer<typeof McpReportSchema>;
+
 /** Tokens the model used over the whole run. */
 export const TokenUsageSchema = z
   .object({
@@ -231,6 +253,7 @@ export const InvocationOutputSchema = z
         }),
         storage_prefix: z.string().meta({ description: 'Key prefix of this invocation.', examples: ['outputs/20250101_120000_3f2a9c1e'] }),
         egress: EgressReportSchema.optional(),
+        mcp: McpReportSchema.optional(),
       }),
     }),
   })

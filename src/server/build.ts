@@ -29,6 +29,7 @@ import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter,
 import { DirObjects, DurableSessions, S3Objects, workerName } from '../durable/index.js';
 import { ServiceMetrics } from '../metrics/index.js';
 import { startTracing } from '../tracing/index.js';
+import { McpHub, type ToolCallRecord } from '../mcp/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
@@ -47,6 +48,8 @@ export interface RuntimeOptions {
   brokerCredentials?: boolean;
   /** What per-run limits are enforced with; default: detected at start-up (sandboxed runs only). */
   limits?: LimitsSupport;
+  /** Sees every MCP tool call as it ends (the hook for metrics). */
+  onMcpToolCall?: (call: ToolCallRecord) => void;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -133,6 +136,14 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     options.limits ?? (sandbox.kind === 'bwrap' ? detectLimits({ runUser: config.runUser, searchPath: hostEnv.PATH }) : undefined);
   const activity = new Activity();
   const broker = new CredentialBroker(config.provider, logger, { enabled: options.brokerCredentials ?? true });
+  // The operator's MCP servers: their credentials stay here, runs get in-process proxies.
+  const hub = new McpHub({
+    config: config.mcp,
+    reach: { egress: config.egress, privateHosts: config.privateHosts },
+    log: logger,
+    ...(options.onMcpToolCall ? { onToolCall: options.onMcpToolCall } : {}),
+  });
+  const mcp = hub.enabled ? hub : undefined;
   const service = new InvocationService({
     config,
     sessions,
@@ -147,6 +158,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     sandbox,
     broker,
     limits,
+    mcp,
     logger,
     metrics,
     tracer: tracing.tracer,

@@ -31,7 +31,13 @@ export interface FakeLambda {
  */
 export function fakeLambda(
   answer: (payload: Record<string, unknown>, sessionId: string) => RuntimeAnswer | Promise<RuntimeAnswer> = () => ok(),
-  opts: { prefix?: string; now?: string; onSleep?: (ms: number) => void | Promise<void>; keyMaxConcurrent?: number } = {},
+  opts: {
+    prefix?: string;
+    now?: string;
+    onSleep?: (ms: number) => void | Promise<void>;
+    keyMaxConcurrent?: number;
+    mcp?: LambdaDeps['config']['mcp'];
+  } = {},
 ): FakeLambda {
   const objects = memoryObjects();
   const calls: FakeLambda['calls'] = [];
@@ -48,6 +54,7 @@ export function fakeLambda(
       aws: { region: 'us-east-1', s3Endpoint: undefined, s3ForcePathStyle: false },
       limits: loadConfig({}, {}).limits,
       eventsWaitS: 20,
+      mcp: opts.mcp,
       keyMaxConcurrent: opts.keyMaxConcurrent ?? 4,
     },
     runtime: {

@@ -13,6 +13,10 @@ const RUN_OPTIONS: OptionDef[] = [
     help: 'Hosts the run may connect to besides the model, e.g. "github.com,*.pypi.org" ("none": the model only).',
   },
   {
+    flags: '--mcp-servers <LIST>',
+    help: 'MCP servers the operator declared whose tools the run may use, e.g. "docs,gateway" ("none": none); name tools with --allowed-tools mcp__<server>__<tool>.',
+  },
+  {
     flags: '--session <ID>',
     help: 'Continue a session (its id is printed after each run). With --runtime(-arn): an AgentCore session id, at least 33 characters.',
   },

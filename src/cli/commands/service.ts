@@ -67,6 +67,27 @@ const SERVE_OPTIONS: OptionDef[] = [
     help: "Address of the metrics port; keep it private: without a token anyone who reaches it reads every tenant's figures.",
     default: '127.0.0.1',
   },
+  {
+    flags: '--mcp-config <FILE|JSON>',
+    env: 'CCA_MCP_CONFIG',
+    help:
+      'MCP servers runs may use, in the .mcp.json shape ({"mcpServers": {"docs": {"type": "http", "url": "...", "headers": {...}}}}) ' +
+      'plus "auth" (aws_iam, oauth_client_credentials) and "default"; a file, or inline JSON. ${VAR} comes from this environment. ' +
+      'The service holds the credentials: runs see only the tools. CCA_MCP_TIMEOUT_S (300) bounds one tool call.',
+    default: 'none',
+  },
+  {
+    flags: '--mcp-allow-stdio',
+    env: 'CCA_MCP_ALLOW_STDIO',
+    help: '"1": --mcp-config may declare stdio servers, whose commands run as the service\'s user outside the run sandbox.',
+    default: 'off',
+  },
+  {
+    flags: '--mcp-allow-request-servers',
+    env: 'CCA_MCP_ALLOW_REQUEST_SERVERS',
+    help: '"1": requests may bring MCP servers of their own in mcp_servers ({"name", "url", "headers"}), reached under the egress rules.',
+    default: 'off',
+  },
 ];
 
 /** `serve` and `runtime` differ only in their defaults. */
