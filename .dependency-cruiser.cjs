@@ -19,6 +19,7 @@ const LAYERS = [
   'artifacts',
   'durable',
   'state',
+  'webhooks',
   'sessions',
   'keys',
   'events',

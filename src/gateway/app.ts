@@ -19,6 +19,8 @@ import { serveSessionControl } from './routes/session-control.js';
 import { serveSessionFiles } from './routes/session-files.js';
 import { serveSessionUploads } from './routes/session-uploads.js';
 import { serveSessionReads } from './routes/sessions.js';
+import { serveSessionWebhooks } from './routes/session-webhooks.js';
+import type { Webhooks } from '../webhooks/index.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -36,6 +38,8 @@ export interface GatewayDeps {
   cursorKey: Buffer;
   /** The user runs execute as, who must own uploaded files; undefined: the service's own. */
   runUser?: { uid: number; gid: number } | undefined;
+  /** Webhook deliveries, listed per session. */
+  webhooks: Pick<Webhooks, 'page' | 'maxAttempts'>;
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */
@@ -74,5 +78,6 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   serveSessionReads(app, deps);
   serveSessionFiles(app, deps);
   serveSessionUploads(app, deps);
+  serveSessionWebhooks(app, deps);
   return app;
 }

@@ -12,6 +12,7 @@ import { parseInputPrefix, type InputPrefix } from './input-prefix.js';
 import { issuesOf } from './issues.js';
 import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
 import { resolveTools } from '../runner/tools.js';
+import { WebhookRequestSchema, type WebhookRequest } from '../schemas/webhooks.js';
 
 export const InvocationRequest = z
   .strictObject({
@@ -154,6 +155,7 @@ export const InvocationRequest = z
         examples: ['s3://my-artifact-bucket/inputs/job-42/', 'inputs/job-42/'],
       })
       .optional(),
+    webhook: WebhookRequestSchema.nullable().optional(),
     async: z
       .boolean({ error: 'async must be true or false.' })
       .meta({ description: 'Answer 202 at once with the session id and status and events URLs; the run continues.' })
@@ -198,6 +200,8 @@ export interface ValidInvocation {
   push: { branch: string; message: string | undefined } | undefined;
   /** Open a pull request after the push (`pull_request`). */
   pullRequest: { title: string | undefined; body: string | undefined; base: string | undefined; draft: boolean } | undefined;
+  /** Signed POSTs of this invocation's events (`webhook`); null: none, not even the key's default; undefined: the key's default. */
+  webhook: WebhookRequest | null | undefined;
   /** The request as given, for the record: without git_token. */
   raw: InvocationRequest;
 }
@@ -246,6 +250,7 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
     ),
     async: req.async ?? false,
     inputPrefix: req.input_s3_prefix === undefined ? undefined : parseInputPrefix(req.input_s3_prefix),
+    webhook: req.webhook,
     ...gitFields(req),
     raw: withoutSecrets(req),
   };

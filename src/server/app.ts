@@ -13,6 +13,7 @@ import type { Logger } from '../logging/index.js';
 import { createRuntimeApp, filesRoutes, type Activity, type CallerEnv, type InvocationService, type RunSlots } from '../runtime/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import type { Db } from '../store/index.js';
+import type { Webhooks } from '../webhooks/index.js';
 
 /** What the routes are built over. */
 export interface AppParts {
@@ -36,6 +37,8 @@ export interface AppParts {
   runLimits?: { cgroup: 'v2' | 'v1' | 'none'; run_uid: number | null };
   /** The user runs execute as (uploads give their files to it); undefined: the service's own. */
   runUser?: { uid: number; gid: number } | undefined;
+  /** Webhook deliveries, which `GET /sessions/{session_id}/webhooks` lists. */
+  webhooks: Webhooks;
 }
 
 /**

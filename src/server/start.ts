@@ -14,6 +14,7 @@ import type { RetentionSweep, UploadOutbox } from '../artifacts/index.js';
 import type { LimitsSupport } from '../limits/index.js';
 import type { SandboxStatus } from '../sandbox/index.js';
 import type { Db } from '../store/index.js';
+import type { Webhooks } from '../webhooks/index.js';
 import { buildRuntime, type RuntimeOptions } from './build.js';
 
 export interface RuntimeHandle {
@@ -27,6 +28,8 @@ export interface RuntimeHandle {
   outbox: UploadOutbox;
   /** Deletes stored files past the retention period (hourly; `sweep()` runs a pass now). */
   retention: RetentionSweep;
+  /** Webhook subscriptions and deliveries; `webhooks.onDelivery` reports each attempt's outcome. */
+  webhooks: Webhooks;
   /** How runs are sandboxed. */
   sandbox: SandboxStatus;
   /** What per-run limits are enforced with; undefined: runs are not sandboxed. */
@@ -71,6 +74,7 @@ export async function startRuntime(
       server.closeAllConnections();
       await stopped;
       await parts.outbox.stop();
+      await parts.webhooks.stop();
       await parts.retention.stop();
       await parts.broker.close();
       await parts.service.mirrorsSettled();
@@ -90,6 +94,7 @@ export async function startRuntime(
     db: parts.db,
     outbox: parts.outbox,
     retention: parts.retention,
+    webhooks: parts.webhooks,
     sandbox: parts.sandbox,
     limits: parts.limits,
     close,

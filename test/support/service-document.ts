@@ -51,6 +51,7 @@ export function serviceApp(
     activity: unused,
     logger: unused,
     now: Date.now,
+    webhooks: unused,
   });
   return { app, config, close: () => db.close() };
 }
