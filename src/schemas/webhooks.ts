@@ -54,7 +54,12 @@ export const WebhookRequestSchema = z
         })
         .optional(),
     },
-    { error: 'webhook must be an object {"url": "https://...", "events"?: [...]}, or null for none.' },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `webhook takes only "url" and "events"; remove ${issue.keys.map((k) => `"${k.slice(0, 60)}"`).join(', ')}.`
+          : 'webhook must be an object {"url": "https://...", "events"?: [...]}, or null for none.',
+    },
   )
   .meta({
     id: 'WebhookSubscription',
@@ -161,12 +166,10 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
 /** One delivery as `GET /sessions/{session_id}/webhooks` shows it (never the secret). */
 export const WebhookDeliverySchema = z
   .object({
-    id: z
-      .string()
-      .meta({
-        description: 'The `webhook-id` header: the same on every attempt; receivers dedupe on it.',
-        examples: ['msg_2b7GqfXw9TYbC1r4NnS8eA'],
-      }),
+    id: z.string().meta({
+      description: 'The `webhook-id` header: the same on every attempt; receivers dedupe on it.',
+      examples: ['msg_2b7GqfXw9TYbC1r4NnS8eA'],
+    }),
     invocation_id: z.string(),
     type: z.enum(WEBHOOK_EVENT_TYPES),
     url: z.string(),
