@@ -40,10 +40,10 @@ export class CredentialBroker {
       opts.enabled === false
         ? undefined
         : provider.kind === 'anthropic'
-          ? anthropicUpstream(provider)
-          : provider.kind === 'bedrock'
-            ? bedrockUpstream(provider, () => staticAwsCredentials(provider.env) ?? defaultProvider())
-            : undefined;
+        ? anthropicUpstream(provider)
+        : provider.kind === 'bedrock'
+          ? bedrockUpstream(provider, () => staticAwsCredentials(provider.env) ?? defaultProvider())
+          : undefined;
   }
 
   /** Whether runs get tokens instead of the credential (not for Vertex AI). */

@@ -130,10 +130,7 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       const agent = url.protocol === 'https:' ? agents.https : agents.http;
       const up = client.request(url, { method: req.method, headers, agent });
       up.on('response', (answer) => {
-        log.debug(
-          { run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode },
-          'model request',
-        );
+        log.debug({ run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode }, 'model request');
         const out: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         if (answer.headers['content-length'] !== undefined) out['content-length'] = answer.headers['content-length'];

@@ -62,9 +62,7 @@ describe('sandboxForRun', () => {
   });
 
   it('refuses a network of its own without a sandbox rather than run with the host network', () => {
-    expect(() => sandboxForRun({ kind: 'off' }, dirs, { socket: '/s', forwards: [], restricted: false })).toThrow(
-      /network of its own but no sandbox/,
-    );
+    expect(() => sandboxForRun({ kind: 'off' }, dirs, { socket: '/s', forwards: [], restricted: false })).toThrow(/network of its own but no sandbox/);
   });
 
   it('never runs unsandboxed when the sandbox is unavailable', () => {

@@ -238,10 +238,7 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
       refused = await host('127.0.0.3', 'refused');
       model = await host('127.0.0.1', 'model');
       const endpoints = [{ pattern: '127.0.0.1', port: model.port }];
-      proxy = await startEgressProxy({
-        socketPath: path.join(root, 'egress.sock'),
-        policy: { domains: ['127.0.0.2'], endpoints, private: LOOPBACK },
-      });
+      proxy = await startEgressProxy({ socketPath: path.join(root, 'egress.sock'), policy: { domains: ['127.0.0.2'], endpoints, private: LOOPBACK } });
     });
     afterAll(async () => {
       await proxy?.close();
@@ -288,12 +285,7 @@ describe.skipIf(status.kind !== 'bwrap')('bwrapSpawner (real bubblewrap)', () =>
     });
 
     it("passes on the command's exit code through the bridge", async () => {
-      const spawnIt = bwrapSpawner({
-        bwrapPath,
-        ...dirs,
-        hide: [dataDir],
-        egress: { socket: proxy.socketPath, forwards: [], restricted: true },
-      });
+      const spawnIt = bwrapSpawner({ bwrapPath, ...dirs, hide: [dataDir], egress: { socket: proxy.socketPath, forwards: [], restricted: true } });
       const ran = await finish(
         spawnIt({
           command: '/bin/sh',
