@@ -26,7 +26,7 @@ export function webhookSecretProblem(raw: string): string | undefined {
  * The `webhook-signature` header of one attempt: a `v1,` signature per secret.
  * @example signatureHeader([secret], 'msg_1', 1735732800, '{"type":"invocation.completed",...}')
  */
-export function signatureHeader(secrets: readonly string[], id: string, timestampS: number, body: string): string {
+export function signatureHeader(secrets: readonly string[], id: string, timestampS: number, body: string | Uint8Array): string {
   return secrets.map((secret) => new Webhook(secret).sign(id, new Date(timestampS * 1000), body)).join(' ');
 }
 
@@ -41,7 +41,7 @@ export type Verification = { valid: true; ageS: number; fresh: boolean } | { val
 export function verifySignature(
   secret: string,
   headers: { id: string; timestamp: string; signature: string },
-  body: string,
+  body: string | Uint8Array,
   nowMs: number,
 ): Verification {
   const problem = webhookSecretProblem(secret);

@@ -4,6 +4,7 @@ import { CLIENT_COMMANDS } from './client.js';
 import type { CommandDef } from './define.js';
 import { KEYS_COMMAND } from './keys.js';
 import { SERVICE_COMMANDS } from './service.js';
+import { WEBHOOKS_COMMAND } from './webhooks.js';
 
 import { VERSION } from '../../config/index.js';
 
@@ -20,7 +21,14 @@ const VERSION_COMMAND: CommandDef = {
 };
 
 /** Every command. */
-export const COMMANDS: CommandDef[] = [...SERVICE_COMMANDS, ...CLIENT_COMMANDS, KEYS_COMMAND, ...AWS_COMMANDS, VERSION_COMMAND];
+export const COMMANDS: CommandDef[] = [
+  ...SERVICE_COMMANDS,
+  ...CLIENT_COMMANDS,
+  WEBHOOKS_COMMAND,
+  KEYS_COMMAND,
+  ...AWS_COMMANDS,
+  VERSION_COMMAND,
+];
 
 /** The first paragraph of `cca --help`. */
 export const TOP_HELP_BEFORE = `cca ${VERSION}: Claude Code as a headless coding agent you call like an API.`;
