@@ -19,7 +19,7 @@ import { serveSessionControl } from './routes/session-control.js';
 import { serveSessionFiles } from './routes/session-files.js';
 import { serveSessionUploads } from './routes/session-uploads.js';
 import { serveSessionReads } from './routes/sessions.js';
-import { serveSessionWebhooks } from './routes/session-webhooks.js';
+import { declareWebhookEvents, serveSessionWebhooks } from './routes/session-webhooks.js';
 import type { Webhooks } from '../webhooks/index.js';
 
 export interface GatewayDeps {
@@ -79,5 +79,6 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   serveSessionFiles(app, deps);
   serveSessionUploads(app, deps);
   serveSessionWebhooks(app, deps);
+  declareWebhookEvents(app);
   return app;
 }

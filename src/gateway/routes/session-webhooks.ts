@@ -11,7 +11,13 @@ import { error, FORBIDDEN, json, THROTTLED } from '../../http/openapi-responses.
 import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session-params.js';
 import { CURSOR_MESSAGE } from '../../http/session-queries.js';
 import type { CallerEnv } from '../../runtime/index.js';
-import { WebhookDeliveryListSchema, type WebhookDeliveryList } from '../../schemas/index.js';
+import {
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_PAYLOAD_SCHEMAS,
+  WebhookDeliveryListSchema,
+  type WebhookDeliveryList,
+  type WebhookEventType,
+} from '../../schemas/index.js';
 import type { SessionRepo } from '../../sessions/index.js';
 import { deliveryView, type Webhooks } from '../../webhooks/index.js';
 import { ownerOf, visibleSession } from './owner.js';
@@ -95,4 +101,56 @@ export function serveSessionWebhooks(app: OpenAPIHono<CallerEnv>, deps: SessionW
     };
     return c.json(body, 200);
   });
+}
+
+/** What each webhook event means, for the document. */
+const WEBHOOK_DESCRIPTIONS: Record<WebhookEventType, string> = {
+  'invocation.completed': 'The invocation succeeded: its result, cost, tokens and the files it stored, with download links.',
+  'invocation.failed':
+    'The invocation ended without success: an error, a limit (`max_turns`, `max_budget`, memory, processes, disk), a workspace that could not be prepared, or the service stopping during the run (`status: interrupted`). `stop_reason`, `error_code` and `errors` say which.',
+  'invocation.cancelled':
+    'The invocation was cancelled (`POST /sessions/{session_id}/cancel`); the files written so far are stored and listed.',
+  'invocation.timed_out': 'The invocation reached its `timeout_s`; the files written so far are stored and listed.',
+  'permission.request':
+    'manual mode: a tool use waits for approval. Answer it before `expires_at` with `POST` to `answer.url` (with the API key), or it is denied.',
+};
+
+const SIGNATURE_HEADERS = z.object({
+  'webhook-id': z
+    .string()
+    .meta({ description: 'The delivery: the same on every retry; dedupe on it.', examples: ['msg_2b7GqfXw9TYbC1r4NnS8eA'] }),
+  'webhook-timestamp': z
+    .string()
+    .meta({ description: 'Unix seconds of this attempt; refuse one more than 5 minutes from your clock.', examples: ['1735732800'] }),
+  'webhook-signature': z.string().meta({
+    description:
+      '`v1,<base64 of HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" with the secret>`; during a secret rotation, two of them separated by a space. Verify with any Standard Webhooks library.',
+    examples: ['v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='],
+  }),
+});
+
+/**
+ * Declares what the service POSTs to webhooks, one OpenAPI `webhooks` entry per event type (the
+ * document's `webhooks` section); nothing is served.
+ */
+export function declareWebhookEvents(app: OpenAPIHono<CallerEnv>): void {
+  for (const type of WEBHOOK_EVENT_TYPES) {
+    app.openAPIRegistry.registerWebhook({
+      method: 'post',
+      path: type,
+      operationId: `webhook.${type}`,
+      tags: ['Webhooks'],
+      summary: `\`${type}\``,
+      description: `${WEBHOOK_DESCRIPTIONS[type]} Sent to the request's \`webhook.url\` (or the API key's default) when it subscribed to \`${type}\`.`,
+      request: {
+        headers: SIGNATURE_HEADERS,
+        body: { required: true, content: { 'application/json': { schema: WEBHOOK_PAYLOAD_SCHEMAS[type] } } },
+      },
+      responses: {
+        200: { description: 'Any 2xx: delivered. Answer within 15 s (CCA_WEBHOOK_TIMEOUT_S); do the work after answering.' },
+        410: { description: 'Gone: the service stops trying this delivery.' },
+        500: { description: 'Anything else (or no answer): tried again on the retry schedule, with the same webhook-id.' },
+      },
+    });
+  }
 }
