@@ -128,10 +128,20 @@ export const PermissionRequestDataSchema = z
     answer: z
       .object({
         method: z.literal('POST'),
-        url: z.string().meta({ description: 'POST `{"decision": "allow" | "deny", "message"?: "..."}` here with the API key.' }),
-        body: z.object({ decision: z.enum(['allow', 'deny']), message: z.string().optional() }),
+        url: z.string().meta({
+          description:
+            'Where to send the answer, with the API key: `POST /sessions/{session_id}/permissions/{request_id}` of the public API; where the service has none (`cca runtime`), its `/invocations` with a control body.',
+        }),
+        headers: z
+          .record(z.string(), z.string())
+          .optional()
+          .meta({ description: 'Headers the answer needs besides the API key (the session header, for `/invocations`).' }),
+        body: z.record(z.string(), z.unknown()).meta({
+          description: 'The answer to allow it; `"decision": "deny"` (and an optional `"message"`) refuses it.',
+          examples: [{ decision: 'allow' }, { control: { action: 'permission', request_id: 'perm_1', decision: 'allow' } }],
+        }),
       })
-      .meta({ description: 'How to answer it: `cca approve SESSION_ID REQUEST_ID [--deny]` does the same.' }),
+      .meta({ description: 'How to answer it (`cca approve SESSION_ID REQUEST_ID [--deny]` does the same under `cca serve`).' }),
   })
   .meta({ id: 'WebhookPermissionRequest', description: 'A tool use waits for approval (permission mode manual).' });
 export type PermissionRequestData = z.infer<typeof PermissionRequestDataSchema>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_OUTPUT } from '../http/examples.js';
+import { SESSION_HEADER } from '../http/headers.js';
 import type { SessionEvent } from '../schemas/events.js';
 import type { InvocationOutput } from '../schemas/responses.js';
 import { WEBHOOK_PAYLOAD_SCHEMAS, WebhookPayloadSchema } from '../schemas/webhooks.js';
@@ -128,6 +129,24 @@ describe('buildPayload', () => {
         expires_at: '2025-01-01T12:05:00.000Z',
         answer: { method: 'POST', url: 'https://agent.example.com/sessions/s-1/permissions/req%201', body: { decision: 'allow' } },
       },
+    });
+  });
+});
+
+describe('buildPayload without a sessions API (cca runtime)', () => {
+  it('answers a permission request through /invocations with a control body and the session header', () => {
+    const event = {
+      ...base,
+      type: 'permission.request',
+      data: { request_id: 'r1', tool: 'Bash', input: '{"command":"ls"}', expires_at: 'x' },
+    } as SessionEvent;
+    const payload = buildPayload(event, 'permission.request', 'http://127.0.0.1:8080', false);
+    WebhookPayloadSchema.parse(payload);
+    expect((payload.data as { answer: unknown }).answer).toEqual({
+      method: 'POST',
+      url: 'http://127.0.0.1:8080/invocations',
+      headers: { [SESSION_HEADER]: 's-1' },
+      body: { control: { action: 'permission', request_id: 'r1', decision: 'allow' } },
     });
   });
 });

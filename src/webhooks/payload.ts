@@ -47,9 +47,12 @@ export function webhookTypeOf(event: SessionEvent): WebhookEventType | undefined
   return undefined;
 }
 
+/** The session header of the AgentCore contract (http/headers.ts, which this layer may not import). */
+const SESSION_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id';
+
 /**
  * The body of the delivery of `event`; `baseUrl` is the public origin of the request, and `links`
- * whether that origin serves the sessions API.
+ * whether that origin serves the sessions API (else permission answers go to `/invocations`).
  */
 export function buildPayload(event: SessionEvent, type: WebhookEventType, baseUrl: string, links: boolean): WebhookPayload {
   const session = `${baseUrl}/sessions/${encodeURIComponent(event.session_id)}`;
@@ -66,7 +69,14 @@ export function buildPayload(event: SessionEvent, type: WebhookEventType, baseUr
         input_summary: summarizeToolInput(tool, parseJson(input)),
         input: truncate(input),
         expires_at: expiresAt,
-        answer: { method: 'POST', url: `${session}/permissions/${encodeURIComponent(requestId)}`, body: { decision: 'allow' } },
+        answer: links
+          ? { method: 'POST', url: `${session}/permissions/${encodeURIComponent(requestId)}`, body: { decision: 'allow' } }
+          : {
+              method: 'POST',
+              url: `${baseUrl}/invocations`,
+              headers: { [SESSION_HEADER]: event.session_id },
+              body: { control: { action: 'permission', request_id: requestId, decision: 'allow' } },
+            },
       },
     };
   }
