@@ -47,6 +47,11 @@ Limits (environment only): CCA_MAX_BODY_BYTES, CCA_MAX_PROMPT_CHARS, CCA_MAX_TUR
   CCA_MODEL_MAX_RETRIES, CCA_CLAUDE_PATH,
   CCA_MODEL_TIMEOUT_S (one model request), CCA_SHUTDOWN_GRACE_S (runs may finish on a stop) [30].
 
+Webhooks (environment only): CCA_WEBHOOK_SECRET (whsec_...: signs deliveries where there are no
+  API keys, cca runtime), CCA_WEBHOOK_RETRY_SCHEDULE (seconds before each attempt)
+  [0,5,30,120,600,1800,3600,7200,14400,28800,28800], CCA_WEBHOOK_TIMEOUT_S [15],
+  CCA_WEBHOOK_CONCURRENCY [16].
+
 Each command has its own help: "cca help invoke" or "cca invoke --help".
 
 Example:
