@@ -207,3 +207,21 @@ describe('WebhookDispatcher', () => {
     expect(hook.received).toEqual([]);
   });
 });
+
+describe('WebhookDispatcher.drain', () => {
+  it('lets what is due go out before a stop, and gives up on a receiver that does not answer when its time is up', async () => {
+    const hook = await receiver();
+    const slow = await receiver({ host: '127.0.0.3', plan: ['hang'] });
+    const { store, dispatcher } = await setup({ allow: parsePrivateHosts(['127.0.0.1', '127.0.0.3']), timeoutMs: 60_000 });
+    dispatcher.start();
+    const id = enqueue(store, hook.url);
+    await dispatcher.drain(10_000);
+    expect(store.get(id)?.state).toBe('delivered');
+
+    const stuck = enqueue(store, slow.url);
+    await dispatcher.drain(200);
+    await slow.waitFor((r) => r.length === 1);
+    await dispatcher.stop();
+    expect(store.get(stuck)).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+});

@@ -109,6 +109,20 @@ export class WebhookDispatcher {
     await Promise.all(this.#inflight.values());
   }
 
+  /**
+   * Lets what is due now go out, for up to `timeoutMs` (a graceful stop: the end of the last runs
+   * is delivered now rather than at the next start). Resolves when nothing is due or in flight, or
+   * at the deadline.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    this.kick();
+    while (this.#running && Date.now() < deadline) {
+      if (this.#inflight.size === 0 && this.#o.store.due(this.#now(), 1).length === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Subscribes to attempt outcomes (metrics); returns the unsubscribe. */
   onDelivery(listener: DeliveryListener): () => void {
     this.#listeners.add(listener);

@@ -140,9 +140,13 @@ export class Webhooks {
     this.dispatcher.start();
   }
 
-  /** Stops delivering (before the database closes); what is pending stays for the next start. */
-  stop(): Promise<void> {
-    return this.dispatcher.stop();
+  /**
+   * Stops delivering (before the database closes), after letting what is due go out for up to
+   * `drainMs`; what is still pending stays for the next start.
+   */
+  async stop(drainMs = 0): Promise<void> {
+    if (drainMs > 0) await this.dispatcher.drain(drainMs);
+    await this.dispatcher.stop();
   }
 
   /** Subscribes to every attempt's outcome (metrics); returns the unsubscribe. */
