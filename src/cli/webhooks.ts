@@ -10,7 +10,7 @@ import { callService, resolveConnection, serviceUrl, sessionRoute, type Connecti
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
-import { describeSessionError } from './session-report.js';
+import { describeSessionError, messageOf } from './session-report.js';
 import { sessionIdOf } from './session.js';
 import { formatTable, oneLine } from './table.js';
 import { TIMESTAMP_TOLERANCE_S, verifySignature } from '../webhooks/secret.js';
@@ -89,6 +89,37 @@ export async function runWebhooksList({ values, positionals }: CommandInput<List
   for (const d of page.deliveries.filter((d) => d.last_error)) io.stdout(`${d.id}: ${oneLine(d.last_error as string, 300)}\n`);
   if (page.next_cursor)
     io.stdout(`More: GET ${serviceUrl(conn, sessionRoute(sessionId, '/webhooks')).pathname}?cursor=${page.next_cursor}\n`);
+  return EXIT.ok;
+}
+
+/** Runs `cca webhooks retry SESSION_ID WEBHOOK_ID`: 0 pending again, 1 refused (no such delivery, pending already) or failed, 2 usage. */
+export async function runWebhooksRetry(
+  { values, positionals }: CommandInput<ConnectionFlags & { json?: boolean }>,
+  ctx: CommandContext,
+): Promise<number> {
+  const { io } = ctx;
+  const now = ctx.now ?? (() => new Date());
+  const [sessionId, webhookId, ...extra] = positionals;
+  if (sessionId === undefined || webhookId === undefined || extra.length > 0) {
+    throw new UsageError(
+      'give the session and the delivery: cca webhooks retry SESSION_ID WEBHOOK_ID (cca webhooks list SESSION_ID shows the ids).',
+    );
+  }
+  const conn = resolveConnection(values, ctx.env, ctx.cwd);
+  const url = serviceUrl(conn, sessionRoute(sessionId, `/webhooks/${encodeURIComponent(webhookId)}/retry`));
+  const reply = await callService(io, conn, url, { method: 'POST' });
+  if (reply === undefined) return EXIT.failure;
+  if (!isOk(reply)) {
+    io.stderr(
+      `cca: ${reply.status === 404 || reply.status === 409 ? (messageOf(reply) ?? reply.text) : describeSessionError(reply, sessionId, url, now())}\n`,
+    );
+    return EXIT.failure;
+  }
+  io.stdout(
+    values.json
+      ? `${reply.text.trimEnd()}\n`
+      : `Webhook delivery ${webhookId} is pending again: it goes out now, then on the retry schedule.\n`,
+  );
   return EXIT.ok;
 }
 

@@ -39,7 +39,7 @@ export interface GatewayDeps {
   /** The user runs execute as, who must own uploaded files; undefined: the service's own. */
   runUser?: { uid: number; gid: number } | undefined;
   /** Webhook deliveries, listed per session. */
-  webhooks: Pick<Webhooks, 'page' | 'maxAttempts'>;
+  webhooks: Pick<Webhooks, 'page' | 'maxAttempts' | 'redeliver'>;
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */

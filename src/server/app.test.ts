@@ -41,6 +41,7 @@ describe('buildApp', () => {
         'POST /sessions/{session_id}/cancel',
         'POST /sessions/{session_id}/files',
         'POST /sessions/{session_id}/permissions/{request_id}',
+        'POST /sessions/{session_id}/webhooks/{webhook_id}/retry',
       ].sort(),
     );
   });

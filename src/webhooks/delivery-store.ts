@@ -101,6 +101,9 @@ export class DeliveryStore {
         'SELECT * FROM webhook_deliveries WHERE session_id = ? AND invocation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
       ),
       prune: db.prepare(`DELETE FROM webhook_deliveries WHERE state != 'pending' AND created_at < ?`),
+      requeue: db.prepare(
+        `UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND state != 'pending'`,
+      ),
     };
   }
 
@@ -179,6 +182,11 @@ export class DeliveryStore {
     return opts.invocationId === undefined
       ? this.stmts.page.all(sessionId, before, opts.limit)
       : this.stmts.pageOfInvocation.all(sessionId, opts.invocationId, before, opts.limit);
+  }
+
+  /** Puts a finished delivery back to pending, due now, with a fresh schedule; false if it was pending already. */
+  requeue(id: string, now: Date): boolean {
+    return this.stmts.requeue.run(now.toISOString(), id).changes > 0;
   }
 
   /** Deletes finished deliveries of events older than `before`; returns how many. */

@@ -138,3 +138,37 @@ describe('Webhooks.observe', () => {
     expect(() => webhooks.observe(ended('i-1', 'succeeded'))).not.toThrow();
   });
 });
+
+describe('Webhooks.redeliver', () => {
+  it('puts a finished delivery of the session back to pending, due now; refuses another session, an unknown id, and a pending one', async () => {
+    const { webhooks, keyId } = await setup();
+    webhooks.subscribe('s-1', 'i-1', keyId, {
+      url: 'https://example.com/h',
+      events: ['invocation.cancelled'],
+      source: 'request',
+      baseUrl: 'x',
+    });
+    webhooks.observe({
+      id: 3,
+      session_id: 's-1',
+      invocation_id: 'i-1',
+      at: '2025-01-01T12:00:00.000Z',
+      type: 'invocation.completed',
+      data: { status: 'cancelled', output: EXAMPLE_OUTPUT },
+    });
+    const [row] = webhooks.page('s-1', { limit: 1 }) ?? [];
+    expect(() => webhooks.redeliver('s-1', row!.id)).toThrow(/is pending already/);
+    webhooks.store.record(row!.id, {
+      state: 'failed',
+      attempts: 11,
+      attemptAt: new Date(),
+      status: 503,
+      error: 'gave up',
+      nextAttemptAt: null,
+    });
+    expect(() => webhooks.redeliver('s-2', row!.id)).toThrow(/Session s-2 has no webhook delivery/);
+    expect(() => webhooks.redeliver('s-1', 'msg_nope')).toThrow(/has no webhook delivery msg_nope/);
+    const again = webhooks.redeliver('s-1', row!.id);
+    expect(again).toMatchObject({ id: row!.id, state: 'pending', attempts: 0, payload: row!.payload, last_status: 503 });
+  });
+});

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type dns from 'node:dns';
 import type { Config } from '../config/index.js';
-import { ValidationError } from '../errors/index.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { KeyWebhookStore } from '../keys/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
 import type { SessionEvent } from '../schemas/events.js';
@@ -128,6 +128,23 @@ export class Webhooks {
     opts: { limit: number; afterId?: string | undefined; invocationId?: string | undefined },
   ): DeliveryRow[] | undefined {
     return this.store.page(sessionId, opts);
+  }
+
+  /**
+   * Sends a finished delivery of the session again (same webhook-id and body, a fresh schedule):
+   * after fixing a receiver, or to replay one it lost. 404 when the session has no such delivery,
+   * 409 when it is pending already.
+   */
+  redeliver(sessionId: string, id: string): DeliveryRow {
+    const row = this.store.get(id);
+    if (row === undefined || row.session_id !== sessionId) {
+      throw new NotFoundError(`Session ${sessionId} has no webhook delivery ${id}; list them with GET /sessions/${sessionId}/webhooks.`);
+    }
+    if (!this.store.requeue(id, this.#now())) {
+      throw new ConflictError(`Webhook delivery ${id} is pending already: its next attempt is at ${row.next_attempt_at}.`);
+    }
+    this.dispatcher.kick();
+    return this.store.get(id) as DeliveryRow;
   }
 
   /** Attempts the retry schedule allows. */

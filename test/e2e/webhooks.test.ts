@@ -230,6 +230,31 @@ describe('webhooks under cca serve', () => {
     expect(hook.received).toEqual([]);
   });
 
+  it('stops at a 410 Gone; cca webhooks retry sends the delivery again, same webhook-id', async () => {
+    hook.plan([410]);
+    const { status, body } = await post('/invoke', {
+      prompt: '[[scenario:quick]] gone',
+      webhook: { url: hook.url, events: ['invocation.completed'] },
+    });
+    expect(status).toBe(200);
+    const sessionId = body.output.session_id as string;
+    const [failed] = await waitFor('the delivery failed', async () => {
+      const list = await deliveries(sessionId);
+      return list[0]?.state === 'failed' && list;
+    });
+    expect(failed).toMatchObject({ attempts: 1, last_status: 410, last_error: expect.stringMatching(/410 Gone/) });
+    expect(hook.received).toHaveLength(1);
+
+    const c = capture();
+    expect(await webhooksCommand(['retry', sessionId, failed!.id, '--endpoint', svc.url, '--api-key', key], {}, c.io), c.err()).toBe(0);
+    const again = await hook.waitFor((r) => r.length >= 2 && r[1]);
+    expect(again).toMatchObject({ id: failed!.id, verified: true, answer: 200, body: hook.received[0]!.body });
+    await waitFor('delivered on the retry', async () => (await deliveries(sessionId))[0]?.state === 'delivered');
+    const unknown = capture();
+    expect(await webhooksCommand(['retry', sessionId, 'msg_nope', '--endpoint', svc.url, '--api-key', key], {}, unknown.io)).toBe(1);
+    expect(unknown.err()).toMatch(/has no webhook delivery msg_nope/);
+  });
+
   it('uses the key\'s default webhook when a request names none, and none for "webhook": null', async () => {
     await keys(svc.dataDir, ['update', keyId, '--webhook-url', hook.url, '--webhook-events', 'invocation.completed']);
     try {

@@ -1,4 +1,4 @@
-/** `cca webhooks list | verify`: a session's webhook deliveries, and checking a delivery's signature. */
+/** `cca webhooks list | retry | verify`: a session's webhook deliveries, sending one again, and checking a delivery's signature. */
 import { CONNECTION, typed, type CommandDef } from './define.js';
 
 const load = () => import('../webhooks.js');
@@ -7,7 +7,7 @@ const load = () => import('../webhooks.js');
 export const WEBHOOKS_COMMAND: CommandDef = {
   name: 'webhooks',
   summary: "List a session's webhook deliveries, or check a delivery's signature (cca webhooks help).",
-  usage: '<list | verify> [options]',
+  usage: '<list | retry | verify> [options]',
   description:
     'Webhooks POST the end of each invocation and its permission requests to the URL of the request\'s "webhook" (or the ' +
     "API key's default), signed as Standard Webhooks says: webhook-id, webhook-timestamp and webhook-signature headers.",
@@ -26,6 +26,15 @@ export const WEBHOOKS_COMMAND: CommandDef = {
       ],
       after: 'Exit status 1 when the session is not found or the request failed.',
       run: async (input, ctx) => (await load()).runWebhooksList(typed(input), ctx),
+    },
+    {
+      name: 'retry',
+      summary: 'Send a failed (or delivered) delivery again: same webhook-id and body, a fresh retry schedule.',
+      usage: 'SESSION_ID WEBHOOK_ID [--json]',
+      positionals: true,
+      options: [{ flags: '--json', help: "Print the service's answer (the delivery)." }, ...CONNECTION],
+      after: 'Exit status 1 when there is no such delivery, it is pending already, or the request failed.',
+      run: async (input, ctx) => (await load()).runWebhooksRetry(typed(input), ctx),
     },
     {
       name: 'verify',

@@ -18,7 +18,7 @@ import {
   SessionListSchema,
 } from '../../schemas/responses.js';
 import { UploadResultSchema } from '../../schemas/uploads.js';
-import { WEBHOOK_EVENT_TYPES, WebhookDeliveryListSchema } from '../../schemas/webhooks.js';
+import { WEBHOOK_EVENT_TYPES, WebhookDeliveryListSchema, WebhookDeliverySchema } from '../../schemas/webhooks.js';
 
 const limits = { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 };
 const doc = serviceDocument({ version: '9.9.9', serverUrl: 'https://agent.example.com', limits });
@@ -82,6 +82,7 @@ describe('buildOpenApi', () => {
         'POST /sessions/{session_id}/cancel',
         'POST /sessions/{session_id}/files',
         'POST /sessions/{session_id}/permissions/{request_id}',
+        'POST /sessions/{session_id}/webhooks/{webhook_id}/retry',
         'GET /health',
         'GET /ping',
         'POST /invocations',
@@ -200,6 +201,7 @@ describe('buildOpenApi', () => {
       CancelAccepted: CancelAcceptedSchema,
       PermissionAnswered: PermissionAnsweredSchema,
       WebhookDeliveryList: WebhookDeliveryListSchema,
+      WebhookDelivery: WebhookDeliverySchema,
     };
     let checked = 0;
     for (const [path, , op] of operations(doc)) {

@@ -15,6 +15,8 @@ import {
   WEBHOOK_EVENT_TYPES,
   WEBHOOK_PAYLOAD_SCHEMAS,
   WebhookDeliveryListSchema,
+  WebhookDeliverySchema,
+  type WebhookDelivery,
   type WebhookDeliveryList,
   type WebhookEventType,
 } from '../../schemas/index.js';
@@ -76,14 +78,59 @@ export const sessionWebhooksRoute = createRoute({
   },
 });
 
-/** What the webhooks route needs. */
+const EXAMPLE_ID = 'msg_2b7GqfXw9TYbC1r4NnS8eA';
+
+/** The declaration of `POST /sessions/{session_id}/webhooks/{webhook_id}/retry`. */
+export const retryWebhookRoute = createRoute({
+  method: 'post',
+  path: '/sessions/{session_id}/webhooks/{webhook_id}/retry',
+  operationId: 'retryWebhookDelivery',
+  tags: ['Sessions'],
+  summary: 'Send a webhook delivery again',
+  description:
+    'Puts a `failed` (or `delivered`) delivery back to `pending` with a fresh retry schedule, due at once: after fixing a receiver, or to replay an event it lost. The body and `webhook-id` stay the same (receivers that dedupe on it see a replay of a delivered one as a duplicate); the URL is the one the invocation subscribed to, checked again when it is sent.',
+  request: {
+    params: SessionParams.extend({
+      webhook_id: z.string().meta({ description: 'The delivery: its `webhook-id`.', examples: [EXAMPLE_ID] }),
+    }),
+  },
+  responses: {
+    202: json('Pending again; its attempts show in `GET /sessions/{session_id}/webhooks`.', WebhookDeliverySchema, {
+      id: EXAMPLE_ID,
+      invocation_id: '3f2a9c1e-8d7b-4a6c-b5e4-d3c2b1a09f8e',
+      type: 'invocation.completed',
+      url: 'https://example.com/hooks/cca',
+      state: 'pending',
+      attempts: 0,
+      max_attempts: 11,
+      created_at: '2025-01-01T12:00:00.000Z',
+      last_attempt_at: '2025-01-02T11:40:02.000Z',
+      last_status: 503,
+      last_error: 'gave up after 11 attempt(s); the last: answered 503',
+      next_attempt_at: '2025-01-02T15:00:00.000Z',
+      delivered_at: null,
+    } satisfies WebhookDelivery),
+    403: FORBIDDEN,
+    404: error('No such session, or no such delivery in it.', {
+      message: `Session ${SESSION_ID} has no webhook delivery ${EXAMPLE_ID}; list them with GET /sessions/${SESSION_ID}/webhooks.`,
+      code: 'not_found',
+    }),
+    409: error('The delivery is pending already.', {
+      message: `Webhook delivery ${EXAMPLE_ID} is pending already: its next attempt is at 2025-01-01T12:00:41.020Z.`,
+      code: 'conflict',
+    }),
+    429: THROTTLED,
+  },
+});
+
+/** What the webhooks routes need. */
 export interface SessionWebhooksDeps {
   sessions: SessionRepo;
-  webhooks: Pick<Webhooks, 'page' | 'maxAttempts'>;
+  webhooks: Pick<Webhooks, 'page' | 'maxAttempts' | 'redeliver'>;
   auth: MiddlewareHandler<CallerEnv>;
 }
 
-/** Serves `GET /sessions/{session_id}/webhooks` on `app`. */
+/** Serves `GET /sessions/{session_id}/webhooks` and the retry of one delivery on `app`. */
 export function serveSessionWebhooks(app: OpenAPIHono<CallerEnv>, deps: SessionWebhooksDeps): void {
   const { sessions, webhooks, auth } = deps;
   app.openapi({ ...sessionWebhooksRoute, middleware: [auth] }, (c) => {
@@ -100,6 +147,12 @@ export function serveSessionWebhooks(app: OpenAPIHono<CallerEnv>, deps: SessionW
       next_cursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
     };
     return c.json(body, 200);
+  });
+
+  app.openapi({ ...retryWebhookRoute, middleware: [auth] }, (c) => {
+    const { session_id: sessionId, webhook_id: webhookId } = c.req.valid('param');
+    visibleSession(sessions, sessionId, ownerOf(c));
+    return c.json(deliveryView(webhooks.redeliver(sessionId, webhookId), webhooks.maxAttempts), 202);
   });
 }
 
