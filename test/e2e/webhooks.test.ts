@@ -152,6 +152,14 @@ describe('webhooks under cca serve', () => {
       next_attempt_at: null,
     });
     expect(JSON.stringify(await deliveries(sessionId))).not.toContain(secret.slice(6));
+    // Another key's session does not exist, its deliveries neither.
+    const other = svc.runtime.keys.create('other').key;
+    for (const [method, route] of [
+      ['GET', `/sessions/${sessionId}/webhooks`],
+      ['POST', `/sessions/${sessionId}/webhooks/${delivery!.id}/retry`],
+    ] as const) {
+      expect((await fetch(`${svc.url}${route}`, { method, headers: { 'x-api-key': other } })).status, route).toBe(404);
+    }
 
     const c = capture();
     expect(await webhooksCommand(['list', sessionId, '--endpoint', svc.url, '--api-key', key], {}, c.io)).toBe(0);
