@@ -22,6 +22,7 @@ const LAYERS = [
   'artifacts',
   'durable',
   'state',
+  'webhooks',
   'sessions',
   'keys',
   'events',

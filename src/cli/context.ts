@@ -30,6 +30,8 @@ export interface CommandDeps {
   repoRoot?: string;
   /** Reads one line typed by the user; undefined when stdin is not a terminal. */
   readLine?: (question: string) => Promise<string | undefined>;
+  /** Reads all of stdin; undefined when stdin is a terminal (nothing was piped in). */
+  readStdin?: () => Promise<Buffer | undefined>;
 }
 
 /** A command's whole context: its streams, its environment and the injected dependencies. */

@@ -55,6 +55,9 @@ export const logsCommand = commandEntry('logs');
 /** `cca session`, e.g. `process.exitCode = await sessionCommand(['sess_1', '--watch'], process.env, processIo);`. */
 export const sessionCommand = commandEntry('session');
 
+/** `cca webhooks list | verify`, e.g. `process.exitCode = await webhooksCommand(['list', 'sess_1'], process.env, processIo);`. */
+export const webhooksCommand = commandEntry('webhooks');
+
 /** `cca sessions`, e.g. `process.exitCode = await sessionsCommand(['--all'], process.env, processIo);`. */
 export const sessionsCommand = commandEntry('sessions');
 

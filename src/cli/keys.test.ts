@@ -51,7 +51,7 @@ describe('cca keys create', () => {
     }
   });
 
-  it('--json prints exactly {"id","name","key"} on one line, with the limits given', async () => {
+  it('--json prints exactly {"id","name","key","webhook_secret"} on one line, with the limits given', async () => {
     const { code, stdout } = await run([
       'create',
       '--name',
@@ -69,7 +69,8 @@ describe('cca keys create', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\{[^\n]*\}\n$/);
     const printed = JSON.parse(stdout) as Record<string, string>;
-    expect(Object.keys(printed)).toEqual(['id', 'name', 'key']);
+    expect(Object.keys(printed)).toEqual(['id', 'name', 'key', 'webhook_secret']);
+    expect(printed.webhook_secret).toMatch(/^whsec_/);
     expect(printed.name).toBe('ci-bot');
     const db = openDatabase(dataDir);
     try {
@@ -160,6 +161,9 @@ describe('cca keys list', () => {
         used_today: 0,
         stored_bytes: 0,
         git_credential_hosts: [],
+        webhook_url: null,
+        webhook_events: null,
+        webhook_secret: 'set',
       },
     ]);
   });

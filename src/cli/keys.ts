@@ -23,6 +23,17 @@ import { openDatabase, type Db } from '../store/index.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { EXIT, UsageError } from './io.js';
 import { formatTable } from './table.js';
+import {
+  keyWebhookStore,
+  parseWebhookFlags,
+  runWebhookSecret,
+  secretText,
+  webhookFields,
+  webhookText,
+  type WebhookChanges,
+  type WebhookFlags,
+} from './key-webhooks.js';
+import { webhookSettingsOf } from '../keys/index.js';
 
 type Ctx = CommandContext & { cwd: string; now: () => Date };
 
@@ -60,7 +71,7 @@ const DEFAULTABLE = new Set<keyof KeySettings>([
   'maxUploadFiles',
 ]);
 
-type LimitFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { 'git-credential'?: string[] };
+type LimitFlags = { [K in (typeof LIMIT_FLAGS)[number][0]]?: string } & { 'git-credential'?: string[] } & WebhookFlags;
 type CreateFlags = LimitFlags & { name?: string; json?: boolean; 'data-dir'?: string };
 type UpdateFlags = LimitFlags & { json?: boolean; 'data-dir'?: string };
 
@@ -88,6 +99,18 @@ export function updateKey(input: CommandInput<UpdateFlags>, ctx: CommandContext)
 /** `cca keys show ID`: one key, its limits and the hosts it has git credentials for (never the tokens). */
 export function showKey(input: CommandInput<{ json?: boolean; 'data-dir'?: string }>, ctx: CommandContext): Promise<number> {
   return asUsage(() => show(input, withDefaults(ctx)));
+}
+
+/** `cca keys webhook-secret ID [--rotate]`: the secret the key's webhook deliveries are signed with. */
+export function webhookSecret(
+  input: CommandInput<{ rotate?: boolean; 'grace-hours'?: string; json?: boolean; 'data-dir'?: string }>,
+  ctx: CommandContext,
+): Promise<number> {
+  return asUsage(() =>
+    runWebhookSecret(input, withDefaults(ctx), (dataDir) =>
+      fs.existsSync(path.join(dataDir, 'cca.db')) ? openDatabase(dataDir) : undefined,
+    ),
+  );
 }
 
 /** `cca keys revoke ID`. */
@@ -122,18 +145,30 @@ async function create(values: CreateFlags, ctx: Ctx): Promise<number> {
   if (credentials.some((c) => c.token === ''))
     throw new UsageError('--git-credential HOST= removes a credential: use it with cca keys update.');
 
+  const webhook = parseWebhookFlags(values, ctx);
+  if (webhook.url === null) throw new UsageError('--webhook-url none removes a default webhook: use it with cca keys update.');
+  if (webhook.events !== undefined && webhook.url === undefined) throw new UsageError('--webhook-events goes with --webhook-url URL.');
+
   const dataDir = dataDirOf(values['data-dir'], ctx);
   const sealing = credentials.length > 0 ? await sealingKey(values['data-dir'], ctx) : undefined;
-  return withDb(openDatabase(dataDir), (db) => {
-    const { record, key } = db.transaction(() => {
+  const db = openDatabase(dataDir);
+  // Every key gets its webhook secret at once: the holder receives it with the key.
+  const hooks = await keyWebhookStore(db, values['data-dir'], ctx).catch((err: unknown) => {
+    db.close();
+    throw err;
+  });
+  return withDb(db, (db) => {
+    const { record, key, secret } = db.transaction(() => {
       const created = new KeyRepo(db).create(values.name as string, limits, ctx.now());
       applyGitCredentials(db, sealing, created.record.id, credentials, ctx.now());
-      return created;
+      if (webhook.url !== undefined) hooks.setDefault(created.record.id, webhook, ctx.now());
+      return { ...created, secret: hooks.ensureSecret(created.record.id, ctx.now()).secret };
     })();
     if (values.json) {
-      ctx.io.stdout(`${JSON.stringify({ id: record.id, name: record.name, key })}\n`);
+      ctx.io.stdout(`${JSON.stringify({ id: record.id, name: record.name, key, webhook_secret: secret })}\n`);
       return EXIT.ok;
     }
+    const settings = hooks.settings(record.id);
     ctx.io.stdout(
       `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
         `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${record.daily_quota} requests a day (UTC), ` +
@@ -144,10 +179,12 @@ async function create(values: CreateFlags, ctx: Ctx): Promise<number> {
               .sort()
               .join(', ')}\n`
           : '') +
+        (settings.url !== null ? `  default webhook: ${webhookText(settings)}\n` : '') +
         `\n  ${key}\n\n` +
         `Copy it now: it cannot be shown again (only its hash is stored).\n` +
         `Use it with: cca api "Create a hello world Python script" --api-key KEY   (or export CCA_API_KEY=KEY)\n` +
-        `        or:  curl -H "x-api-key: KEY" ...\n`,
+        `        or:  curl -H "x-api-key: KEY" ...\n\n` +
+        secretText(secret, record.id),
     );
     return EXIT.ok;
   });
@@ -161,12 +198,14 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
       const ledger = new StorageLedger(db);
       const nowMs = ctx.now().getTime();
       const hosts = gitCredentialHosts(db);
+      const webhooks = webhookSettingsOf(db);
       return new KeyRepo(db).list().map((k) => ({
         ...k,
         status: statusOf(k),
         used_today: limiter.usedToday(k.id, nowMs),
         stored_bytes: ledger.usedBytes(k.id),
         git_credential_hosts: hosts.get(k.id) ?? [],
+        ...webhookFields(webhooks.get(k.id)),
       }));
     }) ?? [];
 
@@ -222,35 +261,53 @@ async function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: C
     else changes[field] = parseNumber(`--${flag}`, raw);
   }
   const credentials = parseGitCredentials(values['git-credential']);
-  if (Object.keys(changes).length === 0 && credentials.length === 0) {
+  const webhook = parseWebhookFlags(values, ctx);
+  const webhookChanged = webhook.url !== undefined || webhook.events !== undefined;
+  if (Object.keys(changes).length === 0 && credentials.length === 0 && !webhookChanged) {
     throw new UsageError(
-      'nothing to change: give at least one limit or --git-credential HOST=TOKEN, e.g. cca keys update ID --max-queued 2 (see cca keys update --help).',
+      'nothing to change: give at least one limit, --git-credential HOST=TOKEN or --webhook-url URL, e.g. cca keys update ID --max-queued 2 (see cca keys update --help).',
     );
   }
   const dataDir = dataDirOf(values['data-dir'], ctx);
   const sealing = credentials.some((c) => c.token !== '') ? await sealingKey(values['data-dir'], ctx) : undefined;
-  const outcome = existingDb(dataDir, (db) =>
-    db.transaction(() => {
+  const outcome = await existingDbAsync(dataDir, async (db) => {
+    const hooks = webhookChanged ? await keyWebhookStore(db, values['data-dir'], ctx) : undefined;
+    return db.transaction(() => {
       const repo = new KeyRepo(db);
       if (repo.get(id) === undefined) return undefined;
       applyGitCredentials(db, sealing, id, credentials, ctx.now());
-      return { key: repo.update(id, changes) as ApiKeyRecord, hosts: gitCredentialHosts(db).get(id) ?? [] };
-    })(),
-  );
+      const made = hooks === undefined ? undefined : applyWebhook(hooks, id, webhook, ctx.now());
+      return {
+        key: repo.update(id, changes) as ApiKeyRecord,
+        hosts: gitCredentialHosts(db).get(id) ?? [],
+        webhook: hooks?.settings(id),
+        madeSecret: made,
+      };
+    })();
+  });
   if (outcome === undefined) {
     ctx.io.stderr(`cca: no API key with id "${id}" in ${dataDir}. See the ids with: cca keys list\n`);
     return EXIT.failure;
   }
-  const { key, hosts } = outcome;
+  const { key, hosts, webhook: hookSettings, madeSecret } = outcome;
   if (values.json) {
-    ctx.io.stdout(`${JSON.stringify({ ...key, git_credential_hosts: hosts })}\n`);
+    ctx.io.stdout(
+      `${JSON.stringify({
+        ...key,
+        git_credential_hosts: hosts,
+        ...(hookSettings ? webhookFields(hookSettings) : {}),
+        ...(madeSecret ? { webhook_secret_made: madeSecret } : {}),
+      })}\n`,
+    );
     return EXIT.ok;
   }
   ctx.io.stdout(
     `Updated API key ${key.id} ("${key.name}"): ${key.rate_per_s} requests/s, burst ${key.burst}, ${key.daily_quota} requests a day (UTC), ` +
       `${key.max_concurrent} runs at once${capsText(key)}${sharesText(key)}.\n` +
       (credentials.length > 0 ? `Git credentials for: ${hosts.length > 0 ? hosts.join(', ') : 'none'}.\n` : '') +
-      'A running service applies it from the next request.\n',
+      (hookSettings ? `Default webhook: ${webhookText(hookSettings)}.\n` : '') +
+      'A running service applies it from the next request.\n' +
+      (madeSecret ? `\nThe key had no webhook secret to sign its deliveries with: made one.\n${secretText(madeSecret, key.id)}` : ''),
   );
   return EXIT.ok;
 }
@@ -285,7 +342,14 @@ function show({ values, positionals }: CommandInput<{ json?: boolean; 'data-dir'
   const dataDir = dataDirOf(values['data-dir'], ctx);
   const found = existingDb(dataDir, (db) => {
     const key = new KeyRepo(db).get(id);
-    return key === undefined ? undefined : { ...key, status: statusOf(key), git_credential_hosts: gitCredentialHosts(db).get(id) ?? [] };
+    return key === undefined
+      ? undefined
+      : {
+          ...key,
+          status: statusOf(key),
+          git_credential_hosts: gitCredentialHosts(db).get(id) ?? [],
+          ...webhookFields(webhookSettingsOf(db).get(id)),
+        };
   });
   if (found === undefined) {
     ctx.io.stderr(`cca: no API key with id "${id}" in ${dataDir}. See the ids with: cca keys list\n`);
@@ -341,6 +405,30 @@ function dataDirOf(flag: string | undefined, ctx: Ctx): string {
 function existingDb<T>(dataDir: string, fn: (db: Db) => T): T | undefined {
   if (!fs.existsSync(path.join(dataDir, 'cca.db'))) return undefined;
   return withDb(openDatabase(dataDir), fn);
+}
+
+/** `existingDb` for work that awaits (the sealing key is read from a file). */
+async function existingDbAsync<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T | undefined> {
+  if (!fs.existsSync(path.join(dataDir, 'cca.db'))) return undefined;
+  const db = openDatabase(dataDir);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Sets the key's default webhook; a key given one without a secret gets a secret (returned, to be shown). */
+function applyWebhook(
+  hooks: Awaited<ReturnType<typeof keyWebhookStore>>,
+  keyId: string,
+  changes: WebhookChanges,
+  now: Date,
+): string | undefined {
+  hooks.setDefault(keyId, changes, now);
+  if (hooks.settings(keyId).url === null) return undefined;
+  const { secret, created } = hooks.ensureSecret(keyId, now);
+  return created ? secret : undefined;
 }
 
 function withDb<T>(db: Db, fn: (db: Db) => T): T {

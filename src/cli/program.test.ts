@@ -53,7 +53,7 @@ describe('cca help', () => {
     }
     const create = await cca('keys', 'create', '--help');
     expect(create.stdout).toContain('--max-budget USD');
-    expect((await cca('keys')).stdout).toMatch(/^Usage: cca keys <create \| list \| show \| update \| revoke>/);
+    expect((await cca('keys')).stdout).toMatch(/^Usage: cca keys <create \| list \| show \| update \| webhook-secret \| revoke>/);
   });
 });
 

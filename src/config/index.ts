@@ -11,6 +11,7 @@ import { ConfigError } from './errors.js';
 import { parseMcpConfig, type McpConfig } from './mcp.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 import { parseMetrics, parseTracing, type MetricsConfig, type MetricsFlags, type TracingConfig } from './telemetry.js';
+import { WebhookSecretSchema } from '../schemas/webhooks.js';
 
 export { modelEndpoints } from './endpoints.js';
 export { ConfigError } from './errors.js';
@@ -130,7 +131,30 @@ export interface Config {
   tracing: TracingConfig | undefined;
   /** MCP servers the operator declared, and what requests may do with them. */
   mcp: McpConfig;
+  /** Signed webhook deliveries. */
+  webhooks: WebhookConfig;
 }
+
+/** Webhook deliveries (CCA_WEBHOOK_SECRET, CCA_WEBHOOK_RETRY_SCHEDULE, CCA_WEBHOOK_TIMEOUT_S, CCA_WEBHOOK_CONCURRENCY). */
+export interface WebhookConfig {
+  /**
+   * What deliveries are signed with where there are no API keys (`cca runtime`, AgentCore):
+   * `whsec_<base64>`; undefined: a request's webhook is refused there. `cca serve` signs with each key's own.
+   */
+  secret: string | undefined;
+  /** The wait before each attempt: after the event for the first, after the previous attempt for the others; as many attempts as entries. */
+  retryScheduleMs: number[];
+  /** How long one attempt may take, from connecting to the end of the answer. */
+  timeoutMs: number;
+  /** Attempts in flight at once; at most a quarter of them (at least 1) to one host. */
+  concurrency: number;
+}
+
+/**
+ * Seconds before each delivery attempt: at once, then 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h,
+ * 4 h, 8 h and 8 h (each but the first plus up to 20% jitter): 11 attempts over about a day.
+ */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_S = [0, 5, 30, 120, 600, 1800, 3600, 7200, 14_400, 28_800, 28_800];
 
 /** Durable session state (CCA_SESSION_STATE, CCA_SESSION_LEASE_S, CCA_SESSION_CHECKPOINT_S). */
 export interface SessionStateConfig {
@@ -290,6 +314,12 @@ export function loadConfig(
       cwd,
       (message) => new ConfigError(message),
     ),
+    webhooks: {
+      secret: parseWebhookSecret(nonEmpty(env.CCA_WEBHOOK_SECRET)),
+      retryScheduleMs: parseRetrySchedule(nonEmpty(env.CCA_WEBHOOK_RETRY_SCHEDULE)),
+      timeoutMs: number('CCA_WEBHOOK_TIMEOUT_S', nonEmpty(env.CCA_WEBHOOK_TIMEOUT_S), 15, 0.1, 300, false) * 1000,
+      concurrency: int('CCA_WEBHOOK_CONCURRENCY', 16, 1, 1000),
+    },
     sessionState: {
       enabled: parseSessionState(pick(flags['session-state'], 'CCA_SESSION_STATE'), storage),
       leaseMs: int('CCA_SESSION_LEASE_S', 60, 5, 86_400) * 1000,
@@ -310,6 +340,28 @@ function parseSessionState(raw: string | undefined, storage: StorageConfig): boo
   if (value === 'on') return true;
   if (value === 'off') return false;
   throw new ConfigError(`--session-state / CCA_SESSION_STATE must be "auto", "on" or "off"; got "${raw}".`);
+}
+
+function parseWebhookSecret(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = WebhookSecretSchema.safeParse(raw);
+  if (parsed.success) return raw;
+  throw new ConfigError(
+    `CCA_WEBHOOK_SECRET: ${parsed.error.issues[0]?.message ?? 'not a webhook secret'}. Make one with: echo "whsec_$(openssl rand -base64 32)".`,
+  );
+}
+
+/** A comma-separated list of seconds (fractions allowed): the wait before each attempt. */
+function parseRetrySchedule(raw: string | undefined): number[] {
+  if (raw === undefined) return DEFAULT_WEBHOOK_RETRY_SCHEDULE_S.map((s) => s * 1000);
+  const entries = raw.split(',').map((e) => e.trim());
+  const seconds = entries.map(Number);
+  if (entries.length > 30 || entries.some((e) => e === '') || seconds.some((s) => !Number.isFinite(s) || s < 0 || s > 86_400)) {
+    throw new ConfigError(
+      `CCA_WEBHOOK_RETRY_SCHEDULE must be 1 to 30 numbers of seconds from 0 to 86400, separated by commas (the wait before each attempt), e.g. "${DEFAULT_WEBHOOK_RETRY_SCHEDULE_S.join(',')}"; got "${raw}".`,
+    );
+  }
+  return seconds.map((s) => Math.round(s * 1000));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -20,6 +20,8 @@ import { serveSessionControl } from './routes/session-control.js';
 import { serveSessionFiles } from './routes/session-files.js';
 import { serveSessionUploads } from './routes/session-uploads.js';
 import { serveSessionReads } from './routes/sessions.js';
+import { declareWebhookEvents, serveSessionWebhooks } from './routes/session-webhooks.js';
+import type { Webhooks } from '../webhooks/index.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -39,6 +41,8 @@ export interface GatewayDeps {
   runUser?: { uid: number; gid: number } | undefined;
   /** Where uploads into sessions are counted; undefined: nowhere. */
   metrics?: ServiceMetrics | undefined;
+  /** Webhook deliveries, listed per session. */
+  webhooks: Pick<Webhooks, 'page' | 'maxAttempts' | 'redeliver'>;
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */
@@ -77,5 +81,7 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   serveSessionReads(app, deps);
   serveSessionFiles(app, deps);
   serveSessionUploads(app, deps);
+  serveSessionWebhooks(app, deps);
+  declareWebhookEvents(app);
   return app;
 }

@@ -155,7 +155,7 @@ describe('parseInvocation', () => {
 
   it('lists the valid fields when no field is near, and names every unknown one', () => {
     expect(rejection({ prompt: 'x', colour: 'blue' }).message).toBe(
-      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, mcp_servers, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, repository, git_token, git_username, push, pull_request, input_s3_prefix, async.',
+      'Unknown field "colour" in the body; the fields are prompt, permission_mode, allowed_tools, allowed_domains, mcp_servers, session_id, model, max_turns, max_budget_usd, timeout_s, approval_timeout_s, repository, git_token, git_username, push, pull_request, input_s3_prefix, webhook, async.',
     );
     const two = rejection({ promt: 'x', modle: 'm' });
     expect(two.details.issues).toEqual([
@@ -419,5 +419,28 @@ describe('parseInvocation: MCP', () => {
     [{ allowed_tools: ['mcp__'] }, 'allowed_tools: "mcp__" is not an MCP tool name'],
   ])('refuses %j', (fields, message) => {
     expect(rejection({ prompt: 'x', ...fields }).message).toContain(message);
+  });
+});
+
+describe('parseInvocation: webhook', () => {
+  it('takes a url and event types, null for none, and leaves it undefined when omitted (the key default applies)', () => {
+    expect(parseInvocation({ prompt: 'x' }, limits).webhook).toBeUndefined();
+    expect(parseInvocation({ prompt: 'x', webhook: null }, limits).webhook).toBeNull();
+    const given = { url: 'https://example.com/h', events: ['invocation.completed', 'permission.request'] };
+    expect(parseInvocation({ prompt: 'x', webhook: given }, limits).webhook).toEqual(given);
+    expect(parseInvocation({ input: { prompt: 'x', webhook: given } }, limits).raw.webhook).toEqual(given);
+  });
+
+  it.each([
+    [{ url: 'https://e', secret: 'x' }, /webhook takes only "url" and "events"; remove "secret"/],
+    [{ events: ['invocation.completed'] }, /webhook\.url is required/],
+    [{ url: '' }, /webhook\.url must not be empty/],
+    [{ url: `https://e/${'a'.repeat(2048)}` }, /at most 2048 characters/],
+    [{ url: 'https://e', events: [] }, /webhook\.events must be a non-empty list of: invocation\.completed, invocation\.failed/],
+    [{ url: 'https://e', events: ['invocation.done'] }, /webhook\.events must be a non-empty list/],
+    [{ url: 'https://e', events: 'invocation.completed' }, /webhook\.events must be a non-empty list/],
+    ['https://e', /webhook must be an object/],
+  ])('refuses %j, saying what to send', (webhook, message) => {
+    expect(rejection({ prompt: 'x', webhook }).message).toMatch(message);
   });
 });

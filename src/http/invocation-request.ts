@@ -15,6 +15,7 @@ import type { McpServerRequest } from '../mcp/selection.js';
 import type { McpToolRef } from '../mcp/tool-names.js';
 import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
 import { mcpToolsOf, resolveTools } from '../runner/tools.js';
+import { WebhookRequestSchema, type WebhookRequest } from '../schemas/webhooks.js';
 
 /** Most MCP servers one request may name, and headers one server of its own may carry. */
 const MAX_MCP_SERVERS = 20;
@@ -209,6 +210,7 @@ export const InvocationRequest = z
         examples: ['s3://my-artifact-bucket/inputs/job-42/', 'inputs/job-42/'],
       })
       .optional(),
+    webhook: WebhookRequestSchema.nullable().optional(),
     async: z
       .boolean({ error: 'async must be true or false.' })
       .meta({ description: 'Answer 202 at once with the session id and status and events URLs; the run continues.' })
@@ -257,6 +259,8 @@ export interface ValidInvocation {
   push: { branch: string; message: string | undefined } | undefined;
   /** Open a pull request after the push (`pull_request`). */
   pullRequest: { title: string | undefined; body: string | undefined; base: string | undefined; draft: boolean } | undefined;
+  /** Signed POSTs of this invocation's events (`webhook`); null: none, not even the key's default; undefined: the key's default. */
+  webhook: WebhookRequest | null | undefined;
   /** The request as given, for the record: without git_token. */
   raw: InvocationRequest;
 }
@@ -307,6 +311,7 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
     ),
     async: req.async ?? false,
     inputPrefix: req.input_s3_prefix === undefined ? undefined : parseInputPrefix(req.input_s3_prefix),
+    webhook: req.webhook,
     ...gitFields(req),
     raw: withoutSecrets(req),
   };

@@ -6,16 +6,13 @@
  * token in clear, and a sealed token is bound to its key id and host, so it cannot be moved to
  * another. Only hosts are ever listed; a token leaves this file only through `gitCredentialFor`.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppError, ValidationError } from '../errors/index.js';
 import type { Db } from '../store/index.js';
+import { open, seal } from './sealed.js';
 
 /** The label the sealing key is derived with from the signing secret. */
 export const GIT_CREDENTIALS_KEY_LABEL = 'git-credentials';
 
-const VERSION = 1;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const MAX_TOKEN_CHARS = 4096;
 // A host name or IPv4 address, optionally with a port; IPv6 in brackets.
 const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
@@ -113,21 +110,12 @@ export class GitCredentialStore {
   }
 
   private seal(keyId: string, host: string, token: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    cipher.setAAD(aad(keyId, host));
-    const body = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
-    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
+    return seal(this.#key, aad(keyId, host), token);
   }
 
   private open(keyId: string, host: string, sealed: Buffer): string {
     try {
-      if (sealed[0] !== VERSION || sealed.length <= 1 + IV_BYTES + TAG_BYTES) throw new Error('unknown format');
-      const iv = sealed.subarray(1, 1 + IV_BYTES);
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, iv);
-      decipher.setAAD(aad(keyId, host));
-      decipher.setAuthTag(sealed.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      return open(this.#key, aad(keyId, host), sealed);
     } catch {
       throw new GitCredentialUnreadableError(
         `The git credential of API key ${keyId} for ${host} cannot be decrypted (the service's signing secret changed since it was ` +
@@ -137,6 +125,6 @@ export class GitCredentialStore {
   }
 }
 
-function aad(keyId: string, host: string): Buffer {
-  return Buffer.from(`cca-git-credential\n${keyId}\n${host}`, 'utf8');
+function aad(keyId: string, host: string): string {
+  return `cca-git-credential\n${keyId}\n${host}`;
 }

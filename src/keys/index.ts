@@ -1,4 +1,4 @@
-/** API keys: the `cca_<id>_<secret>` format, their limits, and the hashed key table. */
+/** API keys: the `cca_<id>_<secret>` format, their limits, the hashed key table, and what is kept per key (git credentials, webhook settings). */
 export { generateKey, parseKey } from './key-format.js';
 export {
   DEFAULT_KEY_LIMITS,
@@ -17,3 +17,11 @@ export {
   GitCredentialUnreadableError,
   normalizeGitHost,
 } from './git-credentials.js';
+export {
+  KeyWebhookStore,
+  ROTATION_GRACE_MS,
+  WEBHOOK_SECRETS_KEY_LABEL,
+  WebhookSecretUnreadableError,
+  webhookSettingsOf,
+  type KeyWebhookSettings,
+} from './webhook-settings.js';

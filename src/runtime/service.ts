@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Span } from '@opentelemetry/api';
 import type { RunResources } from '../config/index.js';
-import { ConflictError, NotFoundError, UnavailableError } from '../errors/index.js';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
 import { activeContext, inSpan, traceIdOf } from '../tracing/index.js';
@@ -26,6 +26,7 @@ import { runInvocation, type RunDeps } from './run-invocation.js';
 import type { RunSlots } from './slots.js';
 import { claimSession, withSessionHeld } from './session-state.js';
 import { assertStorageRoom } from './storage-quota.js';
+import type { Subscription, Webhooks } from '../webhooks/index.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
 export interface ServiceDeps extends RunDeps {
@@ -33,6 +34,8 @@ export interface ServiceDeps extends RunDeps {
   mcp?: McpHub | undefined;
   /** Credentials the operator registered per key for git hosts; undefined: none. */
   keyCredentials?: KeyCredentials | undefined;
+  /** Which webhook a request gets, and where it is recorded; undefined: requests with a webhook are refused. */
+  webhooks?: Pick<Webhooks, 'resolve' | 'subscribe'> | undefined;
   activity: Activity;
   slots: RunSlots;
   logger: Logger;
@@ -98,6 +101,7 @@ export class InvocationService {
       mcp: mcpSelection,
     } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
     span.setAttribute('session.id', sessionId);
+    const webhook = this.#webhookOf(req, ctx);
     // Another key's session stays invisible, whatever the git checks would say of it.
     assertVisible(sessionId, ctx.ownerKeyId, sessions.getSession(sessionId), { mayNotExist: true });
     const invocationId = randomUUID();
@@ -126,7 +130,7 @@ export class InvocationService {
       );
       // A request's own servers are resolved and pinned, and named tools checked (round trips too).
       const mcp = await this.#admitMcp(mcpSelection);
-      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved, mcp }, request);
+      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved, mcp }, request, webhook);
     } catch (err) {
       void claim?.lease.release();
       throw err;
@@ -145,6 +149,7 @@ export class InvocationService {
     ctx: InvokeContext,
     admitted: Pick<ActiveRun, 'sessionId' | 'invocationId' | 'egress' | 'inputs' | 'git' | 'claim' | 'unsaved' | 'mcp'>,
     request: Context,
+    webhook: Subscription | undefined,
   ): StartedInvocation {
     const { config, sessions, events } = this.deps;
     const { sessionId, invocationId, egress, inputs, git, claim, unsaved, mcp } = admitted;
@@ -199,6 +204,8 @@ export class InvocationService {
         ownerKeyId: ctx.ownerKeyId,
         status: 'queued',
       });
+      // Before the first event: every event of the invocation finds its webhook.
+      if (webhook !== undefined) this.deps.webhooks?.subscribe(sessionId, invocationId, ctx.ownerKeyId, webhook);
       firstEventId = events.emit(sessionId, invocationId, { type: 'invocation.queued', data: { prompt: req.prompt } }).id;
       this.deps.states.write(stateRecord(run, 'queued', null));
     } catch (err) {
@@ -232,6 +239,15 @@ export class InvocationService {
       doneActivity();
     });
     return { sessionId, invocationId, firstEventId, done };
+  }
+
+  /** The request's webhook (or its key's default), checked: 400 before anything is recorded. */
+  #webhookOf(req: ValidInvocation, ctx: InvokeContext): Subscription | undefined {
+    if (this.deps.webhooks === undefined) {
+      if (req.webhook === undefined || req.webhook === null) return undefined;
+      throw new ValidationError('webhook: this service does not send webhooks; omit the field.', { field: 'webhook' });
+    }
+    return this.deps.webhooks.resolve(req.webhook, ctx.ownerKeyId, ctx.baseUrl);
   }
 
   /** Stops the session's queued or running invocation; its files are stored and it ends `cancelled`. */

@@ -36,11 +36,13 @@ describe('buildApp', () => {
         'GET /sessions/{session_id}',
         'GET /sessions/{session_id}/events',
         'GET /sessions/{session_id}/files',
+        'GET /sessions/{session_id}/webhooks',
         'POST /invocations',
         'POST /invoke',
         'POST /sessions/{session_id}/cancel',
         'POST /sessions/{session_id}/files',
         'POST /sessions/{session_id}/permissions/{request_id}',
+        'POST /sessions/{session_id}/webhooks/{webhook_id}/retry',
       ].sort(),
     );
   });

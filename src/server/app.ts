@@ -17,6 +17,7 @@ import { createRuntimeApp, filesRoutes, type Activity, type CallerEnv, type Invo
 import type { SessionRepo } from '../sessions/index.js';
 import type { Db } from '../store/index.js';
 import { traceRequests } from '../tracing/index.js';
+import type { Webhooks } from '../webhooks/index.js';
 
 /** What the routes are built over. */
 export interface AppParts {
@@ -44,6 +45,8 @@ export interface AppParts {
   metrics?: ServiceMetrics | undefined;
   /** Each request gets a span (tracing on); undefined: none. */
   tracer?: Tracer | undefined;
+  /** Webhook deliveries, which `GET /sessions/{session_id}/webhooks` lists. */
+  webhooks: Webhooks;
 }
 
 /**

@@ -3,11 +3,12 @@
  * slots, the invocation service) and the routes of the mode (`serve`: the public API behind keys;
  * `runtime`: the AgentCore contract alone). Nothing imports this folder but the CLI and tests.
  */
+import type dns from 'node:dns';
 import path from 'node:path';
 import { createArtifactStore, loadSigningSecret, RetentionSweep, StorageLedger, UploadOutbox, UrlSigner } from '../artifacts/index.js';
 import { CredentialBroker } from '../broker/index.js';
 import { VERSION, type Config } from '../config/index.js';
-import { GIT_CREDENTIALS_KEY_LABEL, GitCredentialStore, KeyRepo } from '../keys/index.js';
+import { GIT_CREDENTIALS_KEY_LABEL, GitCredentialStore, KeyRepo, KeyWebhookStore, WEBHOOK_SECRETS_KEY_LABEL } from '../keys/index.js';
 import { DEFAULT_GIT_USERNAME } from '../codebase/index.js';
 import type { Logger } from '../logging/index.js';
 import { SessionRepo } from '../sessions/index.js';
@@ -30,6 +31,7 @@ import { DirObjects, DurableSessions, S3Objects, workerName } from '../durable/i
 import { ServiceMetrics } from '../metrics/index.js';
 import { startTracing } from '../tracing/index.js';
 import { McpHub, type ToolCallRecord } from '../mcp/index.js';
+import { Webhooks } from '../webhooks/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
@@ -50,6 +52,8 @@ export interface RuntimeOptions {
   limits?: LimitsSupport;
   /** Sees every MCP tool call as it ends (the hook for metrics). */
   onMcpToolCall?: (call: ToolCallRecord) => void;
+  /** Resolves webhook hosts at delivery (default: the system's resolver); tests point a name at an address with it. */
+  webhookResolve?: typeof dns.lookup;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -85,6 +89,15 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   const tracing = await startTracing(config.tracing, VERSION, logger);
   // Tokens the operator registered per key for git hosts, sealed with a key only the service derives.
   const gitCredentials = new GitCredentialStore(db, signer.deriveKey(GIT_CREDENTIALS_KEY_LABEL));
+  // Webhooks: each key's default and secret (sealed like git credentials), the deliveries and their sender.
+  const webhooks = new Webhooks({
+    db,
+    config,
+    keys: new KeyWebhookStore(db, signer.deriveKey(WEBHOOK_SECRETS_KEY_LABEL)),
+    version: VERSION,
+    logger: logger.child({ component: 'webhooks' }),
+    ...(options.webhookResolve ? { resolve: options.webhookResolve } : {}),
+  });
   // Every path that stores a file records it here, once: the one place to count stored files.
   const ledger = new StorageLedger(db, { onRecord: (file) => metrics.fileStored(file.size) });
   const storage: StorageQuota = {
@@ -102,7 +115,13 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   // One writer for the service and recovery, so writes of a session land in the order they were made.
   const states = new StateWriter(state, logger);
   const eventLog = s3 ? new EventLogWriter(new S3EventSegments(s3), logger.child({ component: 'event-log' })) : undefined;
-  const bus = new EventBus(eventLog ? { onPublish: (event) => eventLog.append(event) } : {});
+  // Every event goes to the S3 event log (if any) and past the webhooks, which deliver the ones subscribed to.
+  const bus = new EventBus({
+    onPublish: (event) => {
+      eventLog?.append(event);
+      webhooks.observe(event);
+    },
+  });
   const events = new SessionEvents(new EventStore(db), bus);
   // Sessions saved where every worker sharing the storage finds them (S3, or a directory beside the files).
   const durable = config.sessionState.enabled
@@ -163,6 +182,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     metrics,
     tracer: tracing.tracer,
     hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
+    webhooks,
     keyCredentials: (keyId, host) => {
       const token = gitCredentials.gitCredentialFor(keyId, host);
       return token === undefined ? undefined : { username: DEFAULT_GIT_USERNAME, token };
@@ -187,6 +207,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     runUser: limits?.user,
     metrics,
     ...(tracing.enabled ? { tracer: tracing.tracer } : {}),
+    webhooks,
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
   const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger, storage, durable });
@@ -201,6 +222,8 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   }
   // Failed uploads are retried in the background, and at once at start-up.
   outbox.start(30_000);
+  // After recovery (whose interrupted runs may have webhooks): deliveries pending at the last stop go first.
+  webhooks.start();
   // Files past the retention period are deleted hourly by the public service; `cca runtime` (on
   // AgentCore, one microVM a session) leaves that to the bucket's lifecycle rule.
   const retention = new RetentionSweep(ledger, store, {
@@ -221,6 +244,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     service,
     outbox,
     retention,
+    webhooks,
     s3,
     sandbox,
     broker,

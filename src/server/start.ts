@@ -15,6 +15,7 @@ import type { LimitsSupport } from '../limits/index.js';
 import { metricsApp, type ServiceMetrics } from '../metrics/index.js';
 import type { SandboxStatus } from '../sandbox/index.js';
 import type { Db } from '../store/index.js';
+import type { Webhooks } from '../webhooks/index.js';
 import { buildRuntime, type RuntimeOptions } from './build.js';
 
 export interface RuntimeHandle {
@@ -28,6 +29,8 @@ export interface RuntimeHandle {
   outbox: UploadOutbox;
   /** Deletes stored files past the retention period (hourly; `sweep()` runs a pass now). */
   retention: RetentionSweep;
+  /** Webhook subscriptions and deliveries; `webhooks.onDelivery` reports each attempt's outcome. */
+  webhooks: Webhooks;
   /** How runs are sandboxed. */
   sandbox: SandboxStatus;
   /** What per-run limits are enforced with; undefined: runs are not sandboxed. */
@@ -77,6 +80,8 @@ export async function startRuntime(
       // Scrapes are answered until the runs are over: the last figures are the ones worth reading.
       if (metricsServer !== undefined) await closeServer(metricsServer);
       await parts.outbox.stop();
+      // The ends of the last runs go out now if their receivers answer quickly; the rest at the next start.
+      await parts.webhooks.stop(Math.min(graceMs, 5000));
       await parts.retention.stop();
       await parts.broker.close();
       await parts.service.mirrorsSettled();
@@ -98,6 +103,7 @@ export async function startRuntime(
     db: parts.db,
     outbox: parts.outbox,
     retention: parts.retention,
+    webhooks: parts.webhooks,
     sandbox: parts.sandbox,
     limits: parts.limits,
     metricsUrl,

@@ -178,4 +178,46 @@ export const MIGRATIONS: readonly string[] = [
   // Durable session state (issue 13): a session continued from another worker's save numbers its
   // events after the saved ones, so event ids stay one sequence across workers.
   `ALTER TABLE sessions ADD COLUMN event_seq_base INTEGER NOT NULL DEFAULT 0;`,
+  // Webhooks (issue 14): each key's default webhook and its signing secret (sealed like git
+  // credentials; the previous secret keeps signing for a while after a rotation), the webhook each
+  // invocation subscribed with, and every delivery with its attempts, so a restart loses none.
+  `CREATE TABLE key_webhooks (
+     key_id TEXT PRIMARY KEY REFERENCES api_keys(id) ON DELETE CASCADE,
+     url TEXT,
+     events TEXT,
+     secret BLOB,
+     previous_secret BLOB,
+     previous_until TEXT,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE invocation_webhooks (
+     invocation_id TEXT PRIMARY KEY,
+     session_id TEXT NOT NULL,
+     owner_key_id TEXT,
+     url TEXT NOT NULL,
+     events TEXT NOT NULL,
+     source TEXT NOT NULL,
+     base_url TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE webhook_deliveries (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     session_id TEXT NOT NULL,
+     invocation_id TEXT NOT NULL,
+     owner_key_id TEXT,
+     type TEXT NOT NULL,
+     url TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     created_at TEXT NOT NULL,
+     next_attempt_at TEXT,
+     last_attempt_at TEXT,
+     last_status INTEGER,
+     last_error TEXT,
+     delivered_at TEXT
+   );
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
+   CREATE INDEX webhook_deliveries_by_session ON webhook_deliveries(session_id, seq);`,
 ];

@@ -122,7 +122,7 @@ describe('cca CLI', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-keys-'));
     try {
       const created = JSON.parse((await run(CCA, ['keys', 'create', '--name', 'ci', '--rate', '5', '--json', '--data-dir', dir])).stdout);
-      expect(Object.keys(created).sort()).toEqual(['id', 'key', 'name']);
+      expect(Object.keys(created).sort()).toEqual(['id', 'key', 'name', 'webhook_secret']);
       expect((await run(CCA, ['keys', 'list', '--data-dir', dir])).stdout).toMatch(new RegExp(`${created.id}.*ci.*active`));
       await run(CCA, ['keys', 'revoke', created.id, '--data-dir', dir]);
       expect((await run(CCA, ['keys', 'list', '--data-dir', dir])).stdout).toMatch(new RegExp(`${created.id}.*revoked`));

@@ -59,6 +59,7 @@ export function serviceApp(
     now: Date.now,
     // Served at /metrics only when the config has a metrics token.
     metrics,
+    webhooks: unused,
   });
   return { app, config, db, metrics, close: () => db.close() };
 }

@@ -4,6 +4,7 @@ import { CLIENT_COMMANDS } from './client.js';
 import type { CommandDef } from './define.js';
 import { KEYS_COMMAND } from './keys.js';
 import { SERVICE_COMMANDS } from './service.js';
+import { WEBHOOKS_COMMAND } from './webhooks.js';
 
 import { VERSION } from '../../config/index.js';
 
@@ -20,7 +21,14 @@ const VERSION_COMMAND: CommandDef = {
 };
 
 /** Every command. */
-export const COMMANDS: CommandDef[] = [...SERVICE_COMMANDS, ...CLIENT_COMMANDS, KEYS_COMMAND, ...AWS_COMMANDS, VERSION_COMMAND];
+export const COMMANDS: CommandDef[] = [
+  ...SERVICE_COMMANDS,
+  ...CLIENT_COMMANDS,
+  WEBHOOKS_COMMAND,
+  KEYS_COMMAND,
+  ...AWS_COMMANDS,
+  VERSION_COMMAND,
+];
 
 /** The first paragraph of `cca --help`. */
 export const TOP_HELP_BEFORE = `cca ${VERSION}: Claude Code as a headless coding agent you call like an API.`;
@@ -38,6 +46,11 @@ Limits (environment only): CCA_MAX_BODY_BYTES, CCA_MAX_PROMPT_CHARS, CCA_MAX_TUR
   CCA_MAX_TOTAL_BYTES, CCA_MAX_WALK_ENTRIES, CCA_MAX_LISTED_FILES, CCA_DOWNLOAD_URL_TTL_S,
   CCA_MODEL_MAX_RETRIES, CCA_CLAUDE_PATH,
   CCA_MODEL_TIMEOUT_S (one model request), CCA_SHUTDOWN_GRACE_S (runs may finish on a stop) [30].
+
+Webhooks (environment only): CCA_WEBHOOK_SECRET (whsec_...: signs deliveries where there are no
+  API keys, cca runtime), CCA_WEBHOOK_RETRY_SCHEDULE (seconds before each attempt)
+  [0,5,30,120,600,1800,3600,7200,14400,28800,28800], CCA_WEBHOOK_TIMEOUT_S [15],
+  CCA_WEBHOOK_CONCURRENCY [16].
 
 Each command has its own help: "cca help invoke" or "cca invoke --help".
 

@@ -1,4 +1,4 @@
-/** `cca keys create | list | show | update | revoke`: the API keys of a data directory. */
+/** `cca keys create | list | show | update | webhook-secret | revoke`: the API keys of a data directory. */
 import { typed, type CommandDef, type OptionDef } from './define.js';
 
 const DATA_DIR: OptionDef = { flags: '--data-dir <DIR>', env: 'CCA_DATA_DIR', help: "The service's data directory.", default: './.cca' };
@@ -33,28 +33,45 @@ const GIT_CREDENTIAL: OptionDef = {
     'from a repository there; repeat for more hosts; HOST= (empty token) removes it. Stored encrypted with a key derived from the ' +
     "service's signing secret (CCA_SIGNING_SECRET or <data dir>/.signing_key); only hosts are ever shown.",
 };
+/** The key's default webhook, for requests that name none. */
+const WEBHOOK_OPTIONS: OptionDef[] = [
+  {
+    flags: '--webhook-url <URL>',
+    help:
+      'Default webhook of the key\'s requests (a request\'s own webhook wins; "webhook": null turns it off): an https URL ' +
+      '(http only to CCA_PRIVATE_HOSTS); update: "none" removes it.',
+  },
+  {
+    flags: '--webhook-events <LIST>',
+    help:
+      'Its event types, comma-separated: invocation.completed, invocation.failed, invocation.cancelled, invocation.timed_out, ' +
+      'permission.request ("all", the default, for every one).',
+  },
+];
 const CREATE_DEFAULTS: Record<string, string> = { '--rate': '10', '--burst': '20', '--quota': '1000', '--concurrency': '4' };
 
-/** `cca keys` and its four subcommands. */
+/** `cca keys` and its subcommands. */
 export const KEYS_COMMAND: CommandDef = {
   name: 'keys',
-  summary: "Create, list, show, update and revoke the service's API keys (cca keys help).",
-  usage: '<create | list | show | update | revoke> [options]',
+  summary: "Create, list, show, update and revoke the service's API keys, and their webhook secrets (cca keys help).",
+  usage: '<create | list | show | update | webhook-secret | revoke> [options]',
   description:
     "API keys of the service's data directory (--data-dir DIR / CCA_DATA_DIR; default ./.cca). " +
     'Only a hash of each key is stored: a key is shown once, when it is created. Git credentials registered for a key ' +
-    '(--git-credential HOST=TOKEN) are stored encrypted and never printed, only their hosts. Invalid values exit with status 2.',
+    '(--git-credential HOST=TOKEN) are stored encrypted and never printed, only their hosts. Each key has a webhook secret ' +
+    '(whsec_...) its webhook deliveries are signed with, stored encrypted the same way: printed at creation and by ' +
+    'cca keys webhook-secret ID. Invalid values exit with status 2.',
   after: 'Each has its own help: cca keys create --help.',
   subcommands: [
     {
       name: 'create',
-      summary: 'Make a key and print it once (--json: {"id","name","key"}).',
+      summary: 'Make a key and print it once, with its webhook secret (--json: {"id","name","key","webhook_secret"}).',
       usage:
         '--name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--max-timeout S] [--max-turns N] [--max-budget USD] ' +
         '[--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--max-queued N] [--storage-quota MB] [--max-upload-mb MB] [--max-upload-files N] ' +
-        '[--git-credential HOST=TOKEN]... [--json]',
+        '[--git-credential HOST=TOKEN]... [--webhook-url URL [--webhook-events LIST]] [--json]',
       description:
-        'Makes a key and prints it once. Limits: requests a second (token bucket rate), burst size, requests per UTC day, ' +
+        'Makes a key and prints it once, with the secret that signs its webhook deliveries. Limits: requests a second (token bucket rate), burst size, requests per UTC day, ' +
         "agent runs at once; optional caps on each run's timeout_s, max_turns and max_budget_usd (below the server's maxima), " +
         'on what each run may use (memory, processes, CPUs, disk) and each upload may write, and its own share of the run queue and of stored files (else the server defaults).',
       options: [
@@ -64,7 +81,8 @@ export const KEYS_COMMAND: CommandDef = {
           return fallback === undefined ? o : { ...o, default: fallback };
         }),
         GIT_CREDENTIAL,
-        { flags: '--json', help: 'Print {"id","name","key"}.' },
+        ...WEBHOOK_OPTIONS,
+        { flags: '--json', help: 'Print {"id","name","key","webhook_secret"}.' },
         DATA_DIR,
       ],
       run: async (input, ctx) => (await load()).createKey(typed(input), ctx),
@@ -90,14 +108,39 @@ export const KEYS_COMMAND: CommandDef = {
       usage:
         'ID [--rate N] [--burst N] [--quota N] [--concurrency N] [--max-timeout S|default] [--max-turns N|default] ' +
         '[--max-budget USD|default] [--max-memory MB|default] [--max-pids N|default] [--max-cpus N|default] [--max-disk MB|default] ' +
-        '[--max-queued N|default] [--storage-quota MB|default] [--max-upload-mb MB|default] [--max-upload-files N|default] [--git-credential HOST=TOKEN|HOST=]... [--json]',
+        '[--max-queued N|default] [--storage-quota MB|default] [--max-upload-mb MB|default] [--max-upload-files N|default] [--git-credential HOST=TOKEN|HOST=]... ' +
+        '[--webhook-url URL|none] [--webhook-events LIST|all] [--json]',
       description:
         'Changes the limits given and keeps the others. "default" puts a cap or share back to the server default. ' +
         '--git-credential HOST=TOKEN adds or replaces the credential for HOST, HOST= removes it. ' +
+        '--webhook-url sets the default webhook (a key without a webhook secret gets one, printed), "none" removes it. ' +
         'A running service applies the change from the next request.',
       positionals: true,
-      options: [...LIMITS, GIT_CREDENTIAL, { flags: '--json', help: 'Print the key (without its secret) as JSON.' }, DATA_DIR],
+      options: [
+        ...LIMITS,
+        GIT_CREDENTIAL,
+        ...WEBHOOK_OPTIONS,
+        { flags: '--json', help: 'Print the key (without its secret) as JSON.' },
+        DATA_DIR,
+      ],
       run: async (input, ctx) => (await load()).updateKey(typed(input), ctx),
+    },
+    {
+      name: 'webhook-secret',
+      summary: "Print the secret the key's webhook deliveries are signed with (made if it has none); --rotate replaces it.",
+      usage: 'ID [--rotate [--grace-hours 24]] [--json]',
+      description:
+        "Prints the key's webhook secret (whsec_...), for its holder to verify the webhook-signature header of each delivery " +
+        '(Standard Webhooks). --rotate makes a new one; for --grace-hours (24 by default; 0 if the old one leaked) deliveries carry a ' +
+        'signature with each, so receivers switch without missing one. Exit status 1 if there is no such key.',
+      positionals: true,
+      options: [
+        { flags: '--rotate', help: 'Replace the secret with a new one.' },
+        { flags: '--grace-hours <H>', help: 'With --rotate: hours the previous secret keeps signing beside the new one.', default: '24' },
+        { flags: '--json', help: 'Print {"id","webhook_secret"}.' },
+        DATA_DIR,
+      ],
+      run: async (input, ctx) => (await load()).webhookSecret(typed(input), ctx),
     },
     {
       name: 'revoke',

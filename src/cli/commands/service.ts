@@ -43,8 +43,8 @@ const SERVE_OPTIONS: OptionDef[] = [
     flags: '--private-hosts <LIST>',
     env: 'CCA_PRIVATE_HOSTS',
     help:
-      'Loopback, private or metadata hosts runs may still reach, which the egress proxy otherwise refuses after resolving: ' +
-      'names, IP addresses or ranges, e.g. "registry.internal,10.1.0.0/16".',
+      'Loopback, private or metadata hosts runs (and webhooks) may still reach, which the egress proxy otherwise refuses after resolving: ' +
+      'names, IP addresses or ranges, e.g. "registry.internal,10.1.0.0/16". Webhooks may use plain http only to these.',
     default: 'none',
   },
   {

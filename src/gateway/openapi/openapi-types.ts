@@ -23,6 +23,8 @@ export interface OpenApiDocument {
   security: Record<string, string[]>[];
   tags: { name: string; description: string }[];
   paths: Record<string, PathItem>;
+  /** What the service POSTs to webhooks, by event type (OpenAPI 3.1). */
+  webhooks?: Record<string, PathItem>;
   components: {
     schemas: Record<string, JsonSchema>;
     securitySchemes: Record<string, { type: string; description: string; [key: string]: string }>;

@@ -18,6 +18,7 @@ import {
   SessionListSchema,
 } from '../../schemas/responses.js';
 import { UploadResultSchema } from '../../schemas/uploads.js';
+import { WEBHOOK_EVENT_TYPES, WebhookDeliveryListSchema, WebhookDeliverySchema } from '../../schemas/webhooks.js';
 
 const limits = { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 };
 const doc = serviceDocument({ version: '9.9.9', serverUrl: 'https://agent.example.com', limits });
@@ -77,9 +78,11 @@ describe('buildOpenApi', () => {
         'GET /sessions/{session_id}',
         'GET /sessions/{session_id}/events',
         'GET /sessions/{session_id}/files',
+        'GET /sessions/{session_id}/webhooks',
         'POST /sessions/{session_id}/cancel',
         'POST /sessions/{session_id}/files',
         'POST /sessions/{session_id}/permissions/{request_id}',
+        'POST /sessions/{session_id}/webhooks/{webhook_id}/retry',
         'GET /health',
         'GET /ping',
         'POST /invocations',
@@ -197,6 +200,8 @@ describe('buildOpenApi', () => {
       AsyncAccepted: AsyncAcceptedSchema,
       CancelAccepted: CancelAcceptedSchema,
       PermissionAnswered: PermissionAnsweredSchema,
+      WebhookDeliveryList: WebhookDeliveryListSchema,
+      WebhookDelivery: WebhookDeliverySchema,
     };
     let checked = 0;
     for (const [path, , op] of operations(doc)) {
@@ -214,5 +219,35 @@ describe('buildOpenApi', () => {
       }
     }
     expect(checked).toBeGreaterThan(25);
+  });
+});
+
+describe('the webhooks of the document', () => {
+  const doc = serviceDocument({ version: '1', limits: { maxBodyBytes: 1_048_576, maxPromptChars: 100_000 } });
+
+  it('declares each event type a webhook receives, with the three signature headers and its body', () => {
+    expect(Object.keys(doc.webhooks ?? {})).toEqual([...WEBHOOK_EVENT_TYPES]);
+    for (const type of WEBHOOK_EVENT_TYPES) {
+      const op = doc.webhooks?.[type]?.post;
+      expect(op?.tags).toEqual(['Webhooks']);
+      expect((op?.parameters ?? []).map((p) => `${p.in} ${p.name}`)).toEqual([
+        'header webhook-id',
+        'header webhook-timestamp',
+        'header webhook-signature',
+      ]);
+      const body = op?.requestBody?.content['application/json']?.schema;
+      expect(body?.properties?.type).toEqual({ type: 'string', const: type });
+      const data = body?.properties?.data?.$ref;
+      expect(data).toBe(
+        type === 'permission.request' ? '#/components/schemas/WebhookPermissionRequest' : '#/components/schemas/WebhookInvocationEnded',
+      );
+    }
+    expect(doc.tags.map((t) => t.name)).toContain('Webhooks');
+  });
+
+  it('documents the webhook field of the request', () => {
+    const field = doc.components.schemas.InvocationRequest?.properties?.webhook;
+    expect(JSON.stringify(field)).toContain('#/components/schemas/WebhookSubscription');
+    expect(doc.components.schemas.WebhookSubscription?.required).toEqual(['url']);
   });
 });

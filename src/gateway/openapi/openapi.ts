@@ -36,13 +36,19 @@ export function buildOpenApi<E extends Env>(app: OpenAPIHono<E>, opts: OpenApiOp
       { name: 'Sessions', description: "The caller's sessions and what each invocation did." },
       { name: 'Runtime', description: 'The Amazon Bedrock AgentCore Runtime contract, served by `cca runtime` and in the container.' },
       { name: 'Service', description: 'Health, stored files and this documentation.' },
+      {
+        name: 'Webhooks',
+        description: 'What the service POSTs to the `webhook` of a request: signed (Standard Webhooks), retried for about a day.',
+      },
     ],
   });
   // A plain JSON value: what is served is exactly what tests and the docs page read.
   // The generator adds empty `webhooks` and `components.parameters`: they say nothing.
-  const { webhooks: _w, ...plain } = JSON.parse(JSON.stringify(generated)) as OpenApiDocument & { webhooks?: unknown };
+  const { webhooks, ...plain } = JSON.parse(JSON.stringify(generated)) as OpenApiDocument;
   const { parameters: _p, ...components } = plain.components as OpenApiDocument['components'] & { parameters?: unknown };
-  const doc = normalizeDocument({ ...plain, components });
+  // Webhooks are named by their event type; the generator spells the names as paths ("/invocation.completed").
+  const named = Object.fromEntries(Object.entries(webhooks ?? {}).map(([name, item]) => [name.replace(/^\//, ''), item]));
+  const doc = normalizeDocument({ ...plain, ...(Object.keys(named).length > 0 ? { webhooks: named } : {}), components });
   doc.components.securitySchemes = {
     apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The API key, as with the original API Gateway.' },
     bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as `Authorization: Bearer <key>`.' },
@@ -63,6 +69,9 @@ function describe(limits: OpenApiOptions['limits']): string {
 
 ## Long runs
 \`POST /invoke\` waits for the run and answers with its output. With \`Accept: text/event-stream\` it streams the run's events instead (Server-Sent Events: \`id\`, \`event\` = the type, \`data\` = the whole event as JSON; a \`: keep-alive\` comment every 15 s), ending with \`invocation.completed\`. With \`"async": true\` or \`Prefer: respond-async\` it answers 202 at once with \`status_url\` and \`events_url\`. \`GET /sessions/{session_id}/events\` replays and follows the events of a session and resumes after \`Last-Event-ID\`; \`POST /sessions/{session_id}/cancel\` stops a run; in \`manual\` mode each \`permission.request\` event waits for \`POST /sessions/{session_id}/permissions/{request_id}\`.
+
+## Webhooks
+With \`"webhook": {"url": "https://...", "events"?: [...]}\` in a request (or a default the operator set on the API key), the service POSTs the end of the invocation (\`invocation.completed\` on success, \`invocation.failed\`, \`invocation.cancelled\`, \`invocation.timed_out\`) and its \`permission.request\` events to that URL, signed as Standard Webhooks says (\`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\`: HMAC-SHA256 with the key's secret, \`whsec_...\`, which the operator gives with the key). A delivery is retried with the same \`webhook-id\` until a 2xx answers, for about a day; a 410 stops it. The URL must be https and resolve to a public address. \`GET /sessions/{session_id}/webhooks\` lists the deliveries; the \`webhooks\` section of this document has each body.
 
 ## On AWS
 Behind API Gateway and the API Lambda, \`/invoke\` and the \`/sessions\` routes answer with these shapes and errors, except: \`GET /sessions/{session_id}/events\` is buffered (API Gateway cannot stream): it answers the events after \`Last-Event-ID\` / \`after\` (at most 1,000), or, when there are none yet and the session runs, waits up to 20 s for some; while the session runs the answer starts with \`retry: 1000\`, so an EventSource reconnects and follows it. \`GET /sessions/{session_id}/files\` lists the first 1,000 entries of each invocation's lists. Uploads into a session, \`/health\` and these docs are not served there, and the async 202 has no \`events_url\`. A key may have 4 runs in progress at once (the deployment's \`KEY_MAX_CONCURRENT\`); over that, 429 \`key_queue_full\`.

@@ -1,0 +1,118 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../store/index.js';
+import { DeliveryStore, type NewDelivery } from './delivery-store.js';
+
+const dirs: string[] = [];
+const dbs: Db[] = [];
+
+async function store(): Promise<{ store: DeliveryStore; dir: string; db: Db }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cca-deliveries-'));
+  dirs.push(dir);
+  const db = openDatabase(dir);
+  dbs.push(db);
+  return { store: new DeliveryStore(db), dir, db };
+}
+
+afterEach(async () => {
+  for (const db of dbs.splice(0)) if (db.open) db.close();
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const T0 = new Date('2025-01-01T12:00:00.000Z');
+const delivery = (id: string, over: Partial<NewDelivery> = {}): NewDelivery => ({
+  id,
+  sessionId: 's-1',
+  invocationId: 'i-1',
+  ownerKeyId: 'k1',
+  type: 'invocation.completed',
+  url: 'https://example.com/h',
+  payload: '{}',
+  createdAt: T0,
+  ...over,
+});
+
+describe('DeliveryStore', () => {
+  it('keeps the subscription of an invocation', async () => {
+    const { store: s } = await store();
+    expect(s.subscriptionOf('i-1')).toBeUndefined();
+    s.subscribe({
+      invocationId: 'i-1',
+      sessionId: 's-1',
+      ownerKeyId: null,
+      url: 'https://e/h',
+      events: ['permission.request'],
+      source: 'request',
+      baseUrl: 'https://api',
+    });
+    expect(s.subscriptionOf('i-1')).toEqual({
+      invocationId: 'i-1',
+      sessionId: 's-1',
+      ownerKeyId: null,
+      url: 'https://e/h',
+      events: ['permission.request'],
+      source: 'request',
+      baseUrl: 'https://api',
+    });
+  });
+
+  it('hands out due pending deliveries oldest first, records attempts, and knows when the next is due', async () => {
+    const { store: s } = await store();
+    s.enqueue(delivery('msg_a'));
+    s.enqueue(delivery('msg_b', { createdAt: new Date(T0.getTime() + 1000) }));
+    expect(s.nextDueAt()).toEqual(T0);
+    expect(s.due(T0, 10).map((d) => d.id)).toEqual(['msg_a']);
+    expect(s.due(new Date(T0.getTime() + 1000), 10).map((d) => d.id)).toEqual(['msg_a', 'msg_b']);
+
+    const later = new Date(T0.getTime() + 60_000);
+    s.record('msg_a', { state: 'pending', attempts: 1, attemptAt: T0, status: 500, error: 'answered 500', nextAttemptAt: later });
+    expect(s.due(new Date(T0.getTime() + 1000), 10).map((d) => d.id)).toEqual(['msg_b']);
+    s.record('msg_b', { state: 'delivered', attempts: 1, attemptAt: T0, status: 204, error: null, nextAttemptAt: null });
+    expect(s.get('msg_b')).toMatchObject({
+      state: 'delivered',
+      attempts: 1,
+      last_status: 204,
+      delivered_at: T0.toISOString(),
+      next_attempt_at: null,
+    });
+    expect(s.nextDueAt()).toEqual(later);
+    expect(s.get('msg_a')).toMatchObject({ state: 'pending', attempts: 1, last_status: 500, last_error: 'answered 500' });
+    s.record('msg_a', { state: 'failed', attempts: 2, attemptAt: later, status: 410, error: 'gone', nextAttemptAt: null });
+    expect(s.nextDueAt()).toBeUndefined();
+  });
+
+  it('survives a reopen of the database: what was pending is pending still', async () => {
+    const { store: s, dir, db } = await store();
+    s.enqueue(delivery('msg_a'));
+    db.close();
+    const again = new DeliveryStore(openDatabase(dir));
+    expect(again.due(T0, 10).map((d) => d.id)).toEqual(['msg_a']);
+  });
+
+  it("pages a session's deliveries newest first, by the last one's id, and refuses another session's id as a cursor", async () => {
+    const { store: s } = await store();
+    for (const id of ['m1', 'm2', 'm3']) s.enqueue(delivery(id));
+    s.enqueue(delivery('other', { sessionId: 's-2' }));
+    s.enqueue(delivery('m4', { invocationId: 'i-2' }));
+    expect(s.page('s-1', { limit: 2 })?.map((d) => d.id)).toEqual(['m4', 'm3']);
+    expect(s.page('s-1', { limit: 2, afterId: 'm3' })?.map((d) => d.id)).toEqual(['m2', 'm1']);
+    expect(s.page('s-1', { limit: 10, invocationId: 'i-2' })?.map((d) => d.id)).toEqual(['m4']);
+    expect(s.page('s-1', { limit: 2, afterId: 'other' })).toBeUndefined();
+    expect(s.page('s-1', { limit: 2, afterId: 'nope' })).toBeUndefined();
+  });
+
+  it('prunes only finished deliveries older than the cut', async () => {
+    const { store: s } = await store();
+    s.enqueue(delivery('old-done'));
+    s.enqueue(delivery('old-pending'));
+    s.enqueue(delivery('new-done', { createdAt: new Date(T0.getTime() + 86_400_000) }));
+    for (const id of ['old-done', 'new-done'])
+      s.record(id, { state: 'delivered', attempts: 1, attemptAt: T0, status: 200, error: null, nextAttemptAt: null });
+    expect(s.prune(new Date(T0.getTime() + 1000))).toBe(1);
+    expect(s.get('old-done')).toBeUndefined();
+    expect(s.get('old-pending')).toBeDefined();
+    expect(s.get('new-done')).toBeDefined();
+  });
+});
