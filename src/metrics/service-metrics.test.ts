@@ -91,10 +91,12 @@ describe('ServiceMetrics', () => {
 
   it('declares the series other parts feed (webhook deliveries, budget refusals), and the build and process figures', async () => {
     const m = metricsWith();
-    m.webhookDeliveries.inc({ outcome: 'delivered' });
+    m.webhookDeliveries.inc({ type: 'invocation.completed', outcome: 'delivered' });
+    m.mcpToolCalls.inc({ server: 'docs', outcome: 'ok' });
     m.budgetRefusals.inc({ key_id: 'aaaaaaaaaaaa', period: 'day' });
     const s = await scrape(m);
-    expect(s.sum('cca_webhook_deliveries_total', { outcome: 'delivered' })).toBe(1);
+    expect(s.sum('cca_webhook_deliveries_total', { type: 'invocation.completed', outcome: 'delivered' })).toBe(1);
+    expect(s.sum('cca_mcp_tool_calls_total', { server: 'docs', outcome: 'ok' })).toBe(1);
     expect(s.sum('cca_budget_refusals_total', { key_id: 'aaaaaaaaaaaa', period: 'day' })).toBe(1);
     expect(s.samples('cca_build_info')).toEqual([{ value: '1', labels: { version: '9.9.9' } }]);
     expect(s.sum('process_resident_memory_bytes')).toBeGreaterThan(0);

@@ -55,8 +55,10 @@ export class ServiceMetrics {
   readonly sessionUploadBytes: Counter;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  /** Webhook deliveries by `outcome` (delivered, failed, gave_up): declared here, fed by the webhook sender. */
-  readonly webhookDeliveries: Counter<'outcome'>;
+  /** Webhook delivery attempts by event `type` and `outcome` (delivered, retrying, failed), fed by the webhook dispatcher. */
+  readonly webhookDeliveries: Counter<'type' | 'outcome'>;
+  /** MCP tool calls by `server` (an operator's server by name, `request` for a caller's own) and `outcome` (ok, error). */
+  readonly mcpToolCalls: Counter<'server' | 'outcome'>;
   /** Requests refused for a key's spending limit, by `key_id` and `period` (day, month): fed by the budget check. */
   readonly budgetRefusals: Counter<'key_id' | 'period'>;
 
@@ -136,8 +138,14 @@ export class ServiceMetrics {
     });
     this.webhookDeliveries = new Counter({
       name: 'cca_webhook_deliveries_total',
-      help: 'Webhook delivery attempts by outcome (delivered, failed: will be retried, gave_up).',
-      labelNames: ['outcome'],
+      help: 'Webhook delivery attempts by event type and outcome (delivered; retrying: failed, another attempt is due; failed: given up).',
+      labelNames: ['type', 'outcome'],
+      registers,
+    });
+    this.mcpToolCalls = new Counter({
+      name: 'cca_mcp_tool_calls_total',
+      help: "MCP tool calls runs made, by server (an operator's server by name; request: a server a request brought) and outcome (ok, error).",
+      labelNames: ['server', 'outcome'],
       registers,
     });
     this.budgetRefusals = new Counter({

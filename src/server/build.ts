@@ -98,6 +98,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     logger: logger.child({ component: 'webhooks' }),
     ...(options.webhookResolve ? { resolve: options.webhookResolve } : {}),
   });
+  webhooks.onDelivery((d) => metrics.webhookDeliveries.inc({ type: d.type, outcome: d.outcome }));
   // Every path that stores a file records it here, once: the one place to count stored files.
   const ledger = new StorageLedger(db, { onRecord: (file) => metrics.fileStored(file.size) });
   const storage: StorageQuota = {
@@ -160,7 +161,12 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     config: config.mcp,
     reach: { egress: config.egress, privateHosts: config.privateHosts },
     log: logger,
-    ...(options.onMcpToolCall ? { onToolCall: options.onMcpToolCall } : {}),
+    onToolCall: (call) => {
+      // A caller's own server names would grow the series without bound: they count under `request`.
+      const server = Object.hasOwn(config.mcp.servers, call.server) ? call.server : 'request';
+      metrics.mcpToolCalls.inc({ server, outcome: call.ok ? 'ok' : 'error' });
+      options.onMcpToolCall?.(call);
+    },
   });
   const mcp = hub.enabled ? hub : undefined;
   const service = new InvocationService({

@@ -11,10 +11,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, startMcpServer, type TestMcpServer } from '../support/mcp-server.js';
 import { lastToolResults, scenarios, text, toolUse, type ModelRequest } from '../support/model-server.js';
+import { scrapeMetrics } from '../support/prometheus.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { parseSseStream } from '../support/sse.js';
 
 const SECRET = 'op-secret';
+const METRICS_TOKEN = 'e2e-mcp-metrics-token-0123456789';
 
 /**
  * Everything the run can read of environments and command lines, searched for the secret. The
@@ -83,7 +85,7 @@ beforeAll(async () => {
   };
   svc = await startTestService({
     mode: 'serve',
-    env: { CCA_MCP_CONFIG: JSON.stringify(mcpConfig), DOCS_TOKEN: SECRET },
+    env: { CCA_MCP_CONFIG: JSON.stringify(mcpConfig), DOCS_TOKEN: SECRET, CCA_METRICS_TOKEN: METRICS_TOKEN },
     responder: scenarios({
       use: [
         (req) => {
@@ -109,6 +111,9 @@ afterAll(async () => {
 describe('MCP tools through Claude Code', () => {
   it('calls the server with the operator header, hands the result to the model, and the run never sees the header', async () => {
     const before = mcp.calls.length;
+    const okCalls = async () =>
+      (await scrapeMetrics(svc.url, METRICS_TOKEN)).sum('cca_mcp_tool_calls_total', { server: 'docs', outcome: 'ok' });
+    const okBefore = await okCalls();
     const { status, body } = await post('/invoke', {
       prompt: '[[scenario:use]] look it up',
       mcp_servers: ['docs', 'down'],
@@ -134,6 +139,8 @@ describe('MCP tools through Claude Code', () => {
     expect(seen.firstTools).toEqual(['mcp__docs__echo']);
     // (b) The model got the tool's result in its next request.
     expect(seen.echoResult).toContain('echo: hello from the model');
+    // ...and /metrics counted it under the server's name.
+    expect(await okCalls()).toBe(okBefore + 1);
 
     // (f) The server that is down did not fail the run; the output says what happened with each.
     expect(output.metadata.mcp).toEqual({

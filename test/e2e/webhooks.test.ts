@@ -15,6 +15,7 @@ import type { CliIo } from '../../src/cli/io.js';
 import { WebhookDeliveryListSchema, WebhookPayloadSchema } from '../../src/schemas/webhooks.js';
 import { listening, SERVE_BANNER_END } from '../support/cca-banner.js';
 import { scenarios, startModelServer, text, toolUse, type ModelServer } from '../support/model-server.js';
+import { scrapeMetrics } from '../support/prometheus.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -22,6 +23,7 @@ const CCA = path.resolve(import.meta.dirname, '../../bin/cca');
 const RECEIVER_HOST = '127.0.0.2';
 /** Fast retries for tests: at once, then 0.3 s between attempts, 5 attempts. */
 const SCHEDULE = '0,0.3,0.3,0.3,0.3';
+const METRICS_TOKEN = 'e2e-webhooks-metrics-token-0123456789';
 
 const SCRIPTS = {
   write: [
@@ -82,7 +84,7 @@ describe('webhooks under cca serve', () => {
   beforeAll(async () => {
     svc = await startTestService({
       mode: 'serve',
-      env: { CCA_PRIVATE_HOSTS: RECEIVER_HOST, CCA_WEBHOOK_RETRY_SCHEDULE: SCHEDULE },
+      env: { CCA_PRIVATE_HOSTS: RECEIVER_HOST, CCA_WEBHOOK_RETRY_SCHEDULE: SCHEDULE, CCA_METRICS_TOKEN: METRICS_TOKEN },
       responder: scenarios(SCRIPTS),
     });
     const created = svc.runtime.keys.create('hooks', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000 });
@@ -103,6 +105,9 @@ describe('webhooks under cca serve', () => {
 
   it('delivers invocation.completed after a 500 and a dropped connection, with one webhook-id and valid signatures', async () => {
     hook.plan([500, 'drop']);
+    const counted = async (outcome: string) =>
+      (await scrapeMetrics(svc.url, METRICS_TOKEN)).sum('cca_webhook_deliveries_total', { type: 'invocation.completed', outcome });
+    const [retryingBefore, deliveredBefore] = [await counted('retrying'), await counted('delivered')];
     const { status, body } = await post('/invoke', { prompt: '[[scenario:write]] write hello.py', webhook: { url: hook.url } });
     expect(status).toBe(200);
     expect(body.output.success).toBe(true);
@@ -151,6 +156,9 @@ describe('webhooks under cca serve', () => {
       last_error: null,
       next_attempt_at: null,
     });
+    // Each attempt is counted in /metrics by its outcome.
+    expect(await counted('retrying')).toBe(retryingBefore + 2);
+    expect(await counted('delivered')).toBe(deliveredBefore + 1);
     expect(JSON.stringify(await deliveries(sessionId))).not.toContain(secret.slice(6));
     // Another key's session does not exist, its deliveries neither.
     const other = svc.runtime.keys.create('other').key;

@@ -81,3 +81,10 @@ export class Scrape {
     };
   }
 }
+
+/** Scrapes a service's `/metrics` with the operator's token. */
+export async function scrapeMetrics(baseUrl: string, token: string): Promise<Scrape> {
+  const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${await res.text()}`);
+  return new Scrape(await res.text());
+}
