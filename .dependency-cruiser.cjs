@@ -21,6 +21,7 @@ const LAYERS = [
   'state',
   'sessions',
   'keys',
+  'usage',
   'events',
   'workspace',
   'store',

@@ -19,6 +19,8 @@ import { serveSessionControl } from './routes/session-control.js';
 import { serveSessionFiles } from './routes/session-files.js';
 import { serveSessionUploads } from './routes/session-uploads.js';
 import { serveSessionReads } from './routes/sessions.js';
+import { serveUsage } from './routes/usage.js';
+import type { SpendLedger } from '../usage/index.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -36,6 +38,10 @@ export interface GatewayDeps {
   cursorKey: Buffer;
   /** The user runs execute as, who must own uploaded files; undefined: the service's own. */
   runUser?: { uid: number; gid: number } | undefined;
+  /** What each key's runs cost (`GET /usage`). */
+  spend: SpendLedger;
+  /** Milliseconds since the epoch: today's date and the budget windows of `/usage`. */
+  now: () => number;
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */
@@ -74,5 +80,6 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   serveSessionReads(app, deps);
   serveSessionFiles(app, deps);
   serveSessionUploads(app, deps);
+  serveUsage(app, { spend: deps.spend, auth, now: deps.now });
   return app;
 }

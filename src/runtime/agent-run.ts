@@ -16,6 +16,7 @@ import type { EgressReport } from '../schemas/responses.js';
 import type { SessionDirs } from '../workspace/index.js';
 import type { ActiveRun } from './active-run.js';
 import { openRunNetwork } from './run-network.js';
+import { budgetObserver } from './key-budget.js';
 
 const CLIENT_APP = `claude-code-agent/${VERSION}`;
 
@@ -82,10 +83,16 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
   const { run, req, dirs, log } = job;
   const { sessionId, invocationId } = run;
   const usage = newUsageState();
-  const network = await openRunNetwork(deps, invocationId, run.egress, (host, port) => {
-    log.info({ host, port }, 'egress refused');
-    events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
-  });
+  const network = await openRunNetwork(
+    deps,
+    invocationId,
+    run.egress,
+    (host, port) => {
+      log.info({ host, port }, 'egress refused');
+      events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
+    },
+    run.meter === undefined ? undefined : budgetObserver(run.meter, run.controller),
+  );
   let outcome: RunOutcome;
   try {
     // A run as another user must reach its proxy through the socket bound into its sandbox (the

@@ -23,6 +23,8 @@ import { runInvocation, type RunDeps } from './run-invocation.js';
 import type { RunSlots } from './slots.js';
 import { claimSession, withSessionHeld } from './session-state.js';
 import { assertStorageRoom } from './storage-quota.js';
+import { admitBudget, meterFor, type SpendDeps } from './key-budget.js';
+import type { KeyBudgets } from '../usage/index.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
 export interface ServiceDeps extends RunDeps {
@@ -47,6 +49,8 @@ export interface InvokeContext {
   resources?: RunResources | undefined;
   /** The key's limit on runs waiting for a slot; null or undefined: the server's CCA_MAX_QUEUED_PER_KEY. */
   maxQueued?: number | null | undefined;
+  /** The key's budgets per UTC day and month (null: none); undefined: none. */
+  budgets?: KeyBudgets | undefined;
 }
 
 /** A started invocation: its ids, the id of its first event, and its result to come. */
@@ -124,14 +128,31 @@ export class InvocationService {
       throw new ConflictError(`Session ${sessionId} is receiving files (an upload); start the invocation once the upload has answered.`);
     }
     assertStorageRoom(this.deps.storage, ctx.ownerKeyId);
+    // 402 or 429 when the key's budget is spent or held; else the run holds what it is given from here on.
+    const budget = admitBudget(this.deps.spend, {
+      invocationId,
+      keyId: ctx.ownerKeyId,
+      sessionId,
+      budgets: ctx.budgets,
+      requestedUsd: req.maxBudgetUsd,
+    });
+    const forgetBudget = () => {
+      if (budget !== undefined) this.deps.spend?.ledger.forget(invocationId);
+    };
     const controller = new AbortController();
-    // Throws at once when the key's share of the queue (429) or the queue (503) is full: nothing is recorded then.
-    const slot = this.deps.slots.acquire(
-      ctx.ownerKeyId,
-      ctx.maxConcurrent ?? Number.POSITIVE_INFINITY,
-      controller.signal,
-      ctx.maxQueued ?? config.maxQueuedPerKey,
-    );
+    let slot: Promise<() => void>;
+    try {
+      // Throws at once when the key's share of the queue (429) or the queue (503) is full: nothing is recorded then.
+      slot = this.deps.slots.acquire(
+        ctx.ownerKeyId,
+        ctx.maxConcurrent ?? Number.POSITIVE_INFINITY,
+        controller.signal,
+        ctx.maxQueued ?? config.maxQueuedPerKey,
+      );
+    } catch (err) {
+      forgetBudget();
+      throw err;
+    }
     slot.catch(() => undefined); // Observed by the run; this keeps an early abort from being "unhandled".
 
     const run: ActiveRun = {
@@ -146,6 +167,8 @@ export class InvocationService {
       inputs,
       claim,
       unsaved,
+      budget,
+      meter: meterFor(this.deps.spend, invocationId, budget, req.maxBudgetUsd),
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>
@@ -173,6 +196,7 @@ export class InvocationService {
       this.deps.states.write(stateRecord(run, 'queued', null));
     } catch (err) {
       this.active.delete(sessionId);
+      forgetBudget();
       controller.abort('cancelled');
       // A slot granted at once is not released by the abort: give it back.
       void slot.then(
@@ -186,7 +210,9 @@ export class InvocationService {
     const deactivate = () => {
       if (this.active.get(sessionId) === run) this.active.delete(sessionId);
     };
-    const done = runInvocation(this.deps, { run, req, baseUrl: ctx.baseUrl, slot, log, deactivate }).finally(() => {
+    // The run's own budget: what the request asked for, or what was left of the key's when less.
+    const granted = budget === undefined ? req : { ...req, maxBudgetUsd: budget.capUsd };
+    const done = runInvocation(this.deps, { run, req: granted, baseUrl: ctx.baseUrl, slot, log, deactivate }).finally(() => {
       // Normally done when the last event is emitted; this covers a fault before it.
       deactivate();
       doneActivity();

@@ -8,3 +8,4 @@ export * from './changes.js';
 export * from './control.js';
 export * from './events.js';
 export * from './uploads.js';
+export * from './usage.js';

@@ -35,6 +35,7 @@ describe('buildApp', () => {
         'GET /sessions/{session_id}',
         'GET /sessions/{session_id}/events',
         'GET /sessions/{session_id}/files',
+        'GET /usage',
         'POST /invocations',
         'POST /invoke',
         'POST /sessions/{session_id}/cancel',

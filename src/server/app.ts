@@ -13,6 +13,7 @@ import type { Logger } from '../logging/index.js';
 import { createRuntimeApp, filesRoutes, type Activity, type CallerEnv, type InvocationService, type RunSlots } from '../runtime/index.js';
 import type { SessionRepo } from '../sessions/index.js';
 import type { Db } from '../store/index.js';
+import type { SpendLedger } from '../usage/index.js';
 
 /** What the routes are built over. */
 export interface AppParts {
@@ -21,6 +22,8 @@ export interface AppParts {
   db: Db;
   keys: KeyRepo;
   sessions: SessionRepo;
+  /** What each key's runs cost (`GET /usage`). */
+  spend: SpendLedger;
   store: ArtifactStore;
   /** The local store, whose files `/files/` serves; undefined with S3 (links go to S3 directly). */
   local: LocalArtifactStore | undefined;

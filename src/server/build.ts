@@ -27,6 +27,7 @@ import { detectLimits, limitsSummary, type LimitsSupport } from '../limits/index
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
 import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter, type StorageQuota } from '../runtime/index.js';
 import { DirObjects, DurableSessions, S3Objects, workerName } from '../durable/index.js';
+import { SpendLedger, type FinishedRun } from '../usage/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
@@ -45,6 +46,11 @@ export interface RuntimeOptions {
   brokerCredentials?: boolean;
   /** What per-run limits are enforced with; default: detected at start-up (sandboxed runs only). */
   limits?: LimitsSupport;
+  /**
+   * Called once per run of an API key when its end and cost are recorded (also for runs recovered
+   * after a crash): where metrics count cost and tokens by key.
+   */
+  onRunFinished?: (run: FinishedRun) => void;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -74,6 +80,9 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   // Tokens the operator registered per key for git hosts, sealed with a key only the service derives.
   const gitCredentials = new GitCredentialStore(db, signer.deriveKey(GIT_CREDENTIALS_KEY_LABEL));
   const ledger = new StorageLedger(db);
+  // What each key's runs cost, as they run and when they end; budgets are decided against it.
+  const spendLedger = new SpendLedger(db, { onFinished: options.onRunFinished });
+  const spend = { ledger: spendLedger, now: options.now ?? Date.now };
   const storage: StorageQuota = {
     ledger,
     retentionDays: config.retentionDays,
@@ -135,6 +144,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     outbox,
     storage,
     durable,
+    spend,
     sandbox,
     broker,
     limits,
@@ -151,6 +161,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     db,
     keys,
     sessions,
+    spend: spendLedger,
     store,
     local,
     signer,
@@ -164,7 +175,21 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     runUser: limits?.user,
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
-  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger, storage, durable });
+  const recovered = await recoverInterrupted({
+    config,
+    sessions,
+    store,
+    outbox,
+    events,
+    states,
+    logger,
+    storage,
+    durable,
+    spend: spendLedger,
+  });
+  // Ledger rows of runs whose end was recorded but not charged (a crash between the two writes).
+  const settled = spendLedger.settle();
+  if (settled > 0) logger.warn({ runs: settled }, 'settled the spend of runs the last process did not finish counting');
   if (recovered.length > 0) {
     const stored = recovered.reduce((n, r) => n + r.stored, 0);
     logger.warn(
@@ -186,6 +211,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     db,
     sessions,
     keys,
+    spend: spendLedger,
     store,
     activity,
     slots,

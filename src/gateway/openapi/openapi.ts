@@ -33,6 +33,7 @@ export function buildOpenApi<E extends Env>(app: OpenAPIHono<E>, opts: OpenApiOp
     tags: [
       { name: 'Agent', description: 'Run coding tasks.' },
       { name: 'Sessions', description: "The caller's sessions and what each invocation did." },
+      { name: 'Usage', description: "What the caller's runs used and cost, and its budgets." },
       { name: 'Runtime', description: 'The Amazon Bedrock AgentCore Runtime contract, served by `cca runtime` and in the container.' },
       { name: 'Service', description: 'Health, stored files and this documentation.' },
     ],
