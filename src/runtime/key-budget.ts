@@ -125,7 +125,7 @@ export function budgetObserver(meter: RunMeter, controller: AbortController): Us
       if (!controller.signal.aborted) {
         controller.abort({ stopReason: 'max_budget', message: `Stopped: the run spent ${spent}; the files written so far were stored.` });
       }
-      return `cca broker: this run has spent ${spent}; it may make no more model calls.`;
+      return `This run has spent ${spent}; it may make no more model calls.`;
     },
   };
 }
