@@ -5,3 +5,4 @@ export { emptyReading, RunMeter, type MeterReading } from './meter.js';
 export { canonicalModel, costOf, priceOf, UNKNOWN_MODEL_PRICE, type CallUsage, type ModelPrice } from './prices.js';
 export { budgetWindows, dayBefore, daysBetween, isUtcDay, secondsUntil, utcDay, type Window, type Windows } from './windows.js';
 export { standingOf, usageReport } from './report.js';
+export { DEFAULT_USAGE_DAYS, MAX_USAGE_DAYS, usageRange } from './range.js';

@@ -6,19 +6,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { ValidationError } from '../../errors/index.js';
 import { error, FORBIDDEN, json, THROTTLED } from '../../http/openapi-responses.js';
 import type { CallerEnv } from '../../runtime/index.js';
 import { UsageReportSchema, type UsageReport } from '../../schemas/index.js';
-import { dayBefore, isUtcDay, usageReport, utcDay, type SpendLedger } from '../../usage/index.js';
+import { DEFAULT_USAGE_DAYS, MAX_USAGE_DAYS, usageRange, usageReport, type SpendLedger } from '../../usage/index.js';
 import { ownerOf } from './owner.js';
 
-/** The longest range one read covers, in days. */
-export const MAX_USAGE_DAYS = 366;
-/** Days shown when the query names none. */
-const DEFAULT_DAYS = 30;
-
-const DAY_MESSAGE = (name: string) => `${name} must be a UTC day written YYYY-MM-DD, e.g. 2025-01-31.`;
 const DAYS_MESSAGE = `days must be a whole number from 1 to ${MAX_USAGE_DAYS}.`;
 
 /** `GET /usage?from=&to=&days=`. */
@@ -37,7 +30,7 @@ export const UsageQuery = z.object({
     .min(1, DAYS_MESSAGE)
     .max(MAX_USAGE_DAYS, DAYS_MESSAGE)
     .optional()
-    .meta({ description: `Days up to \`to\`, today included (default ${DEFAULT_DAYS}); not with \`from\`.` }),
+    .meta({ description: `Days up to \`to\`, today included (default ${DEFAULT_USAGE_DAYS}); not with \`from\`.` }),
 });
 
 const EXAMPLE_USAGE: UsageReport = {
@@ -101,29 +94,14 @@ export const usageRoute = createRoute({
   request: { query: UsageQuery },
   responses: {
     200: json("The key's usage.", UsageReportSchema, EXAMPLE_USAGE),
-    400: error('`from`, `to` or `days` is invalid.', { message: DAY_MESSAGE('from'), code: 'invalid_request' }),
+    400: error('`from`, `to` or `days` is invalid.', {
+      message: 'from must be a UTC day written YYYY-MM-DD, e.g. 2025-01-31.',
+      code: 'invalid_request',
+    }),
     403: FORBIDDEN,
     429: THROTTLED,
   },
 });
-
-/** The days a query asks for: `to` (default today), back `days` or from `from`; 400 for a bad or too long range. */
-export function usageRange(query: z.infer<typeof UsageQuery>, nowMs: number): { from: string; to: string } {
-  const { from, to = utcDay(nowMs), days } = query;
-  if (!isUtcDay(to)) throw new ValidationError(DAY_MESSAGE('to'), { field: 'to' });
-  if (from !== undefined && days !== undefined) {
-    throw new ValidationError('Give either from or days, not both: days counts back from to (default today).', { field: 'days' });
-  }
-  if (from !== undefined && !isUtcDay(from)) throw new ValidationError(DAY_MESSAGE('from'), { field: 'from' });
-  const first = from ?? dayBefore(to, (days ?? DEFAULT_DAYS) - 1);
-  if (first > to) throw new ValidationError(`from (${first}) is after to (${to}); swap them.`, { field: 'from' });
-  if (first < dayBefore(to, MAX_USAGE_DAYS - 1)) {
-    throw new ValidationError(`The range from ${first} to ${to} is longer than ${MAX_USAGE_DAYS} days; ask for it in parts.`, {
-      field: 'from',
-    });
-  }
-  return { from: first, to };
-}
 
 /** What the usage read needs. */
 export interface UsageDeps {
