@@ -45,11 +45,9 @@ export const UsageReportSchema = z
     to: z.string().meta({ description: 'Last day counted, included.' }),
     timezone: z.literal('UTC').meta({ description: 'Days and months are UTC calendar days and months.' }),
     totals: UsageTotalsSchema,
-    days: z
-      .array(UsageTotalsSchema.extend({ day: z.string().meta({ description: 'The UTC day.' }) }))
-      .meta({
-        description: 'Each day from `from` to `to`, oldest first; days without runs have zeros. A run counts on the day it was admitted.',
-      }),
+    days: z.array(UsageTotalsSchema.extend({ day: z.string().meta({ description: 'The UTC day.' }) })).meta({
+      description: 'Each day from `from` to `to`, oldest first; days without runs have zeros. A run counts on the day it was admitted.',
+    }),
     budget: z
       .object({ day: BudgetStandingSchema, month: BudgetStandingSchema })
       .meta({ description: "Today and this month against the key's budgets (`cca keys update --budget-usd-day / --budget-usd-month`)." }),
