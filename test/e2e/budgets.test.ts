@@ -130,6 +130,8 @@ describe('a key with a daily budget', () => {
     expect(second).toMatchObject({ success: false, stop_reason: 'max_budget', error_code: 'key_budget_day', cost_source: 'claude_code' });
     expect(second.budget).toEqual({ max_budget_usd: expect.closeTo(left, 9), limited_by: 'key_day' });
     expect(second.result).toMatch(/^Stopped: this API key's daily budget of \$0\.50 ran out\..*resets at 2030-01-16T00:00:00\.000Z\.$/);
+    // Claude Code stopped it itself, at the remainder it was given as max_budget_usd (not the broker's backstop).
+    expect(second.errors).toEqual([second.result, expect.stringMatching(/^Reached maximum budget \(\$0\.39\d*\)$/)]);
     // It went on until it had spent what it was given, and stopped within one model call past it.
     expect(second.cost_usd).toBeGreaterThanOrEqual(second.budget.max_budget_usd);
     expect(second.cost_usd).toBeLessThan(second.budget.max_budget_usd + CALL_USD + SIDE_USD);
@@ -211,6 +213,10 @@ describe('a key with a daily budget', () => {
       { max_budget_usd: expect.closeTo(0.2, 9), limited_by: 'key_day' },
     ]);
     expect(outputs.map((o) => o.stop_reason)).toEqual(['max_budget', 'max_budget']);
+    expect(outputs.map((o) => o.errors.at(-1))).toEqual([
+      expect.stringMatching(/^Reached maximum budget \(\$0\.3\)$/),
+      expect.stringMatching(/^Reached maximum budget \(\$0\.2\d*\)$/),
+    ]);
     // The bound README states: the budget, plus at most one model call per run past its own share.
     const total = outputs[0].cost_usd + outputs[1].cost_usd;
     expect(total).toBeGreaterThanOrEqual(0.5);
