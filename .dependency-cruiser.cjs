@@ -25,6 +25,7 @@ const LAYERS = [
   'webhooks',
   'sessions',
   'keys',
+  'usage',
   'events',
   'workspace',
   'store',

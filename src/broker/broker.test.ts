@@ -235,6 +235,50 @@ describe('the broker on an Anthropic-compatible endpoint', () => {
   });
 });
 
+describe('metering a run at the broker', () => {
+  it('reports the usage of each answer to the run’s observer, asks for it uncompressed, and refuses calls once the observer says so', async () => {
+    const model = await endpoint((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const events = [
+        { type: 'message_start', message: { model: 'claude-haiku-4-5', usage: { input_tokens: 1000, output_tokens: 1 } } },
+        { type: 'message_delta', usage: { output_tokens: 50 } },
+        { type: 'message_stop' },
+      ];
+      res.end(events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(''));
+    });
+    const b = broker(anthropic(model.url));
+    const reports: { callId: number; model: string | undefined; output: number | undefined }[] = [];
+    let refusal: string | undefined;
+    const run = b.openRun('inv-metered', {
+      onUsage: (callId, m, usage) => reports.push({ callId, model: m, output: usage.output_tokens }),
+      refusal: () => refusal,
+    });
+    const base = run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!;
+    const headers = { 'accept-encoding': 'gzip, br, zstd' };
+    expect((await send(base, '/v1/messages', { body: '{}', headers })).status).toBe(200);
+    expect((await send(base, '/v1/messages', { body: '{}', headers })).status).toBe(200);
+    expect(model.seen.map((r) => r.headers['accept-encoding'])).toEqual(['identity', 'identity']);
+    const [first, second] = [...new Set(reports.map((r) => r.callId))];
+    expect(reports).toEqual([
+      { callId: first, model: 'claude-haiku-4-5', output: 1 },
+      { callId: first, model: 'claude-haiku-4-5', output: 50 },
+      { callId: second, model: 'claude-haiku-4-5', output: 1 },
+      { callId: second, model: 'claude-haiku-4-5', output: 50 },
+    ]);
+    expect(first).not.toBe(second);
+
+    refusal = 'This run has spent its budget';
+    const refused = await send(base, '/v1/messages', { body: '{}' });
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.body)).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('spent its budget') },
+    });
+    expect(model.seen).toHaveLength(2);
+    run.close();
+  });
+});
+
 describe('the broker on Amazon Bedrock', () => {
   const bedrock = (env: Record<string, string>): ProviderConfig => ({
     kind: 'bedrock',

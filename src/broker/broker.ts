@@ -12,6 +12,7 @@ import type { Logger } from '../logging/index.js';
 import { brokeredEnv } from './child-env.js';
 import { brokerHandler, TOKEN_PREFIX } from './forward.js';
 import { RunTokens } from './tokens.js';
+import type { UsageObserver } from './usage-tap.js';
 import { anthropicUpstream, bedrockUpstream, staticAwsCredentials, type ModelUpstream } from './upstream.js';
 
 /** One run's side of the broker. */
@@ -40,10 +41,10 @@ export class CredentialBroker {
       opts.enabled === false
         ? undefined
         : provider.kind === 'anthropic'
-        ? anthropicUpstream(provider)
-        : provider.kind === 'bedrock'
-          ? bedrockUpstream(provider, () => staticAwsCredentials(provider.env) ?? defaultProvider())
-          : undefined;
+          ? anthropicUpstream(provider)
+          : provider.kind === 'bedrock'
+            ? bedrockUpstream(provider, () => staticAwsCredentials(provider.env) ?? defaultProvider())
+            : undefined;
   }
 
   /** Whether runs get tokens instead of the credential (not for Vertex AI). */
@@ -52,13 +53,14 @@ export class CredentialBroker {
   }
 
   /**
-   * Starts a run's side: a token, its handler and its environment.
+   * Starts a run's side: a token, its handler and its environment; `observer` counts the usage of
+   * its model answers and may refuse its next calls.
    * @example const brokered = broker.openRun(invocationId); env = brokered.env(BRIDGE_ORIGIN)
    */
-  openRun(runId: string): BrokeredRun {
+  openRun(runId: string, observer?: UsageObserver): BrokeredRun {
     const upstream = this.upstream;
     if (upstream === undefined) throw new Error(`The ${this.provider.kind} provider is not brokered.`);
-    const token = this.tokens.issue(runId);
+    const token = this.tokens.issue(runId, observer);
     const log = this.log.child({ component: 'broker', run: runId });
     return {
       token,

@@ -12,6 +12,7 @@ import type { Logger } from '../logging/index.js';
 import { refusedCall } from './routes.js';
 import type { RunTokens, TokenCheck } from './tokens.js';
 import { CREDENTIAL_HEADERS, type ModelUpstream } from './upstream.js';
+import { usageTap, type UsageObserver } from './usage-tap.js';
 
 /** Where a run's base URL points below the broker's origin. */
 export const TOKEN_PREFIX = '/cca-run/';
@@ -34,6 +35,9 @@ const TOO_LARGE = `A model request body may be at most ${MAX_MODEL_BODY_BYTES} b
 const HOP_BY_HOP = new Set([...PROXY_HOP_BY_HOP, 'transfer-encoding', 'host', 'content-length']);
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+/** Numbers the model calls the broker forwards, so a run's meter counts each answer once. */
+let lastCallId = 0;
 
 export interface BrokerHandlerOptions {
   tokens: RunTokens;
@@ -75,6 +79,13 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       req.resume();
       return refuse(res, 403, `${refusal.slice(0, 300)}; the broker forwards model calls only.`, 'permission_error');
     }
+    const observer = check.observer;
+    const spent = req.method === 'POST' ? observer?.refusal() : undefined;
+    if (spent !== undefined) {
+      log.info({ run: check.runId }, 'model credential broker: the run has spent its budget');
+      req.resume();
+      return refuse(res, 400, spent.slice(0, 500), 'invalid_request_error');
+    }
     const held = inFlight.get(token) ?? 0;
     if (held >= MAX_REQUESTS_IN_FLIGHT) {
       req.resume();
@@ -114,6 +125,8 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         if (value === undefined || HOP_BY_HOP.has(name) || CREDENTIAL_HEADERS.includes(name)) continue;
         headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
+      // The meter reads the usage out of the answer as it passes: it must arrive uncompressed.
+      if (observer !== undefined) headers['accept-encoding'] = 'identity';
       const body = Buffer.concat(chunks);
       if (body.length > 0 || !['GET', 'HEAD'].includes(req.method ?? 'GET')) headers['content-length'] = String(body.length);
       upstream
@@ -130,11 +143,15 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       const agent = url.protocol === 'https:' ? agents.https : agents.http;
       const up = client.request(url, { method: req.method, headers, agent });
       up.on('response', (answer) => {
-        log.debug({ run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode }, 'model request');
+        log.debug(
+          { run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode },
+          'model request',
+        );
         const out: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         if (answer.headers['content-length'] !== undefined) out['content-length'] = answer.headers['content-length'];
         answer.on('error', () => res.destroy());
+        if (observer !== undefined && req.method === 'POST') meter(answer, observer, path);
         res.writeHead(answer.statusCode ?? 502, out);
         // Each chunk goes out as it comes in: a stream of events stays a stream.
         res.flushHeaders();
@@ -156,6 +173,28 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       up.end(body);
     }
   };
+}
+
+/** Feeds an answer's usage to the run's observer as the answer streams (a successful one only: errors cost nothing). */
+function meter(answer: http.IncomingMessage, observer: UsageObserver, path: string): void {
+  const status = answer.statusCode ?? 0;
+  if (status < 200 || status >= 300 || /\/count[-_]tokens/.test(path)) return;
+  const callId = ++lastCallId;
+  // Bedrock names the model in the path; the Anthropic API in the answer.
+  const named = /^\/model\/([^/]+)\//.exec(path)?.[1];
+  const pathModel = named === undefined ? undefined : safeDecode(named);
+  const tap = usageTap(answer.headers['content-type'], (model, usage) => observer.onUsage(callId, model ?? pathModel, usage));
+  if (tap === undefined) return;
+  answer.on('data', (chunk: Buffer) => tap.write(chunk));
+  answer.on('end', () => tap.end());
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** An error in the Anthropic API's shape. */

@@ -4,25 +4,26 @@
  * refusal can say why (a leaked token of a finished run, not a guess).
  */
 import { randomBytes } from 'node:crypto';
+import type { UsageObserver } from './usage-tap.js';
 
-/** What checking a token found. */
-export type TokenCheck = { ok: true; runId: string } | { ok: false; reason: 'unknown' | 'ended'; runId?: string };
+/** What checking a token found: a live token names its run, and what counts its model calls. */
+export type TokenCheck = { ok: true; runId: string; observer?: UsageObserver } | { ok: false; reason: 'unknown' | 'ended'; runId?: string };
 
 /** How many ended tokens are remembered, to tell "ended" from "unknown" in the log. */
 const REMEMBERED_ENDED = 10_000;
 
 /** The live tokens of the service's runs. */
 export class RunTokens {
-  private readonly live = new Map<string, { runId: string; uses: number }>();
+  private readonly live = new Map<string, { runId: string; uses: number; observer?: UsageObserver | undefined }>();
   private readonly ended = new Map<string, string>();
 
   /**
-   * A new token for `runId`.
+   * A new token for `runId`; `observer` sees the usage of each model answer its run gets.
    * @example const token = tokens.issue(invocationId)
    */
-  issue(runId: string): string {
+  issue(runId: string, observer?: UsageObserver): string {
     const token = `cca-run-${randomBytes(32).toString('base64url')}`;
-    this.live.set(token, { runId, uses: 0 });
+    this.live.set(token, { runId, uses: 0, observer });
     return token;
   }
 
@@ -31,7 +32,7 @@ export class RunTokens {
     const live = this.live.get(token);
     if (live !== undefined) {
       live.uses += 1;
-      return { ok: true, runId: live.runId };
+      return live.observer === undefined ? { ok: true, runId: live.runId } : { ok: true, runId: live.runId, observer: live.observer };
     }
     const runId = this.ended.get(token);
     return runId === undefined ? { ok: false, reason: 'unknown' } : { ok: false, reason: 'ended', runId };

@@ -209,6 +209,10 @@ export function describeHttpError(reply: HttpReply, endpoint: string, now: Date)
     const said = message === 'Forbidden' || message === '' ? '' : ` The service said: ${message}`;
     return `The API key was refused (403 Forbidden): check --api-key / CCA_API_KEY / .api_key, or create one with cca keys create.${said}`;
   }
+  if (reply.status === 402) {
+    const reset = retryAfterS === undefined ? '' : ` It resets in ${formatDuration(retryAfterS)}.`;
+    return `The API key's budget is spent (402 Payment Required): ${sentence(message || 'no run starts until it resets')}${reset}`;
+  }
   if (reply.status === 429 && message === 'Limit Exceeded') {
     const reset = retryAfterS === undefined ? nextUtcMidnight(now) : new Date(now.getTime() + retryAfterS * 1000);
     return (

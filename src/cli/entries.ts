@@ -61,5 +61,8 @@ export const webhooksCommand = commandEntry('webhooks');
 /** `cca sessions`, e.g. `process.exitCode = await sessionsCommand(['--all'], process.env, processIo);`. */
 export const sessionsCommand = commandEntry('sessions');
 
+/** `cca usage`, e.g. `process.exitCode = await usageCommand(['--days', '7'], process.env, processIo);`. */
+export const usageCommand = commandEntry('usage');
+
 /** `cca synth`, e.g. `process.exitCode = await synthCommand(['--api', '--out', 'cdk.out'], process.env, processIo);`. */
 export const synthCommand = commandEntry('synth');

@@ -6,6 +6,7 @@ import { RequestLimiter } from '../gateway/limits.js';
 import { loadSigningSecret, UrlSigner } from '../artifacts/index.js';
 import { GIT_CREDENTIALS_KEY_LABEL, GitCredentialStore, KeyRepo } from '../keys/index.js';
 import { openDatabase } from '../store/index.js';
+import { SpendLedger } from '../usage/index.js';
 import { keysCommand } from './entries.js';
 import type { CliIo } from './io.js';
 
@@ -124,12 +125,16 @@ describe('cca keys list', () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^ID +NAME +CREATED +STATUS +RATE\/S +BURST +QUOTA\/DAY +USED TODAY +CONCURRENCY +QUEUED +STORED MB +GIT HOSTS$/,
+      /^ID +NAME +CREATED +STATUS +RATE\/S +BURST +QUOTA\/DAY +USED TODAY +CONCURRENCY +QUEUED +STORED MB +SPENT TODAY \$ +SPENT MONTH \$ +GIT HOSTS$/,
     );
     const rowA = lines.find((l) => l.startsWith(a.id));
     const rowB = lines.find((l) => l.startsWith(b.id));
-    expect(rowA).toMatch(new RegExp(`^${a.id} +ci-bot +2025-06-01T12:00:00Z +active +10 +20 +50 +3 +4 +default +0\\.0/default +-$`));
-    expect(rowB).toMatch(new RegExp(`^${b.id} +ci-bot +2025-06-01T12:00:00Z +revoked +10 +20 +1000 +0 +4 +default +0\\.0/default +-$`));
+    expect(rowA).toMatch(
+      new RegExp(`^${a.id} +ci-bot +2025-06-01T12:00:00Z +active +10 +20 +50 +3 +4 +default +0\\.0/default +0\\.00/- +0\\.00/- +-$`),
+    );
+    expect(rowB).toMatch(
+      new RegExp(`^${b.id} +ci-bot +2025-06-01T12:00:00Z +revoked +10 +20 +1000 +0 +4 +default +0\\.0/default +0\\.00/- +0\\.00/- +-$`),
+    );
   });
 
   it('--json lists the records with status and used_today', async () => {
@@ -157,9 +162,13 @@ describe('cca keys list', () => {
         max_disk_mb: null,
         max_queued: null,
         storage_quota_mb: null,
+        budget_usd_day: null,
+        budget_usd_month: null,
         status: 'active',
         used_today: 0,
         stored_bytes: 0,
+        spent_usd_today: 0,
+        spent_usd_month: 0,
         git_credential_hosts: [],
         webhook_url: null,
         webhook_events: null,
@@ -285,7 +294,7 @@ describe('cca keys: shares of the queue and of storage', () => {
     const text = await run(['update', a.id, '--storage-quota', '0']);
     expect(text.stdout).toMatch(/Updated API key .*at most 1 queued, no storage quota/);
     const row = (await run(['list'])).stdout.split('\n').find((l) => l.startsWith(a.id));
-    expect(row).toMatch(/ 1 +0\.0\/none +-$/);
+    expect(row).toMatch(/ 1 +0\.0\/none +0\.00\/- +0\.00\/- +-$/);
   });
 
   it('update refuses bad values naming the flag, no change at all, a limit set to "default", and an unknown id', async () => {
@@ -296,6 +305,61 @@ describe('cca keys: shares of the queue and of storage', () => {
     expect((await run(['update', a.id, '--burst', 'default'])).stderr).toMatch(/--burst must be a number/);
     const unknown = await run(['update', 'nope', '--max-queued', '1']);
     expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/no API key with id "nope"/)]);
+  });
+});
+
+describe('cca keys: budgets', () => {
+  /** A run of the key charged `costUsd` today, as a service records it. */
+  function charge(keyId: string, id: string, costUsd: number, nowMs = NOW.getTime()): void {
+    const db = openDatabase(dataDir);
+    try {
+      const ledger = new SpendLedger(db);
+      ledger.admit({ invocationId: id, keyId, sessionId: 's', requestedUsd: 5, budgets: { dayUsd: null, monthUsd: null } }, nowMs);
+      ledger.finish(
+        id,
+        {
+          status: 'succeeded',
+          costUsd,
+          usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        },
+        NOW,
+      );
+    } finally {
+      db.close();
+    }
+  }
+
+  it('creates a key with a daily and a monthly budget, says so, and shows what it spent against them', async () => {
+    const created = await run(['create', '--name', 'spender', '--budget-usd-day', '5', '--budget-usd-month', '100.5']);
+    expect(created.stdout).toMatch(/budget \$5 a day, \$100\.5 a month \(UTC\)/);
+    const id = /\(id (\S+)\)/.exec(created.stdout)?.[1] as string;
+    charge(id, 'today', 1.25);
+    charge(id, 'earlier-this-month', 2, Date.parse('2025-06-01T00:00:00Z') - 1); // May 31: another month
+    charge(id, 'this-month', 0.5, Date.parse('2025-06-01T00:00:00Z'));
+    const row = (await run(['list'])).stdout.split('\n').find((l) => l.startsWith(id));
+    expect(row).toMatch(/ 1\.75\/5\.00 +1\.75\/100\.50 +-$/);
+    const shown = JSON.parse((await run(['show', id, '--json'])).stdout);
+    expect(shown).toMatchObject({ budget_usd_day: 5, budget_usd_month: 100.5, spent_usd_today: 1.75, spent_usd_month: 1.75 });
+    expect((await run(['show', id])).stdout).toMatch(/^budget_usd_day: +5$/m);
+  });
+
+  it('update sets, keeps and removes budgets ("none"), and refuses what is not an amount, naming the flag', async () => {
+    const a = await createJson('--budget-usd-day', '2');
+    const month = JSON.parse((await run(['update', a.id, '--budget-usd-month', '30', '--json'])).stdout);
+    expect(month).toMatchObject({ budget_usd_day: 2, budget_usd_month: 30 });
+    const cleared = JSON.parse((await run(['update', a.id, '--budget-usd-day', 'none', '--json'])).stdout);
+    expect(cleared).toMatchObject({ budget_usd_day: null, budget_usd_month: 30 });
+    expect(JSON.parse((await run(['update', a.id, '--budget-usd-day', '0', '--json'])).stdout)).toMatchObject({ budget_usd_day: 0 });
+    for (const [value, message] of [
+      ['-1', /--budget-usd-day must be a number of US dollars from 0 to 1000000/],
+      ['1e9', /--budget-usd-day must be a number of US dollars from 0/],
+      ['five', /--budget-usd-day must be a number; got "five"/],
+      ['default', /--budget-usd-day must be a number/],
+    ] as const) {
+      const bad = await run(['update', a.id, '--budget-usd-day', value]);
+      expect([bad.code, bad.stderr], value).toEqual([2, expect.stringMatching(message)]);
+    }
+    expect((await run(['create', '--name', 'x', '--budget-usd-month', 'Infinity'])).code).toBe(2);
   });
 });
 

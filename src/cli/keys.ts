@@ -20,6 +20,7 @@ import {
   type KeySettings,
 } from '../keys/index.js';
 import { openDatabase, type Db } from '../store/index.js';
+import { SpendLedger } from '../usage/index.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { EXIT, UsageError } from './io.js';
 import { formatTable } from './table.js';
@@ -54,7 +55,12 @@ const LIMIT_FLAGS = [
   ['storage-quota', 'storageQuotaMb'],
   ['max-upload-mb', 'maxUploadMb'],
   ['max-upload-files', 'maxUploadFiles'],
+  ['budget-usd-day', 'budgetUsdDay'],
+  ['budget-usd-month', 'budgetUsdMonth'],
 ] as const;
+
+/** Budgets: `none` removes one (no limit). */
+const CLEARABLE = new Set<keyof KeySettings>(['budgetUsdDay', 'budgetUsdMonth']);
 
 /** Settings that fall back to a server default: `cca keys update --FLAG default` puts it back. */
 const DEFAULTABLE = new Set<keyof KeySettings>([
@@ -138,7 +144,9 @@ async function create(values: CreateFlags, ctx: Ctx): Promise<number> {
   const limits: Partial<KeySettings> = {};
   for (const [flag, field] of LIMIT_FLAGS) {
     const raw = values[flag];
-    if (raw !== undefined) limits[field] = parseNumber(`--${flag}`, raw);
+    if (raw === undefined) continue;
+    if (raw.trim() === 'none' && CLEARABLE.has(field)) (limits as Record<string, number | null>)[field] = null;
+    else limits[field] = parseNumber(`--${flag}`, raw);
   }
 
   const credentials = parseGitCredentials(values['git-credential']);
@@ -172,7 +180,7 @@ async function create(values: CreateFlags, ctx: Ctx): Promise<number> {
     ctx.io.stdout(
       `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
         `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${record.daily_quota} requests a day (UTC), ` +
-        `${record.max_concurrent} runs at once${capsText(record)}${sharesText(record)}\n` +
+        `${record.max_concurrent} runs at once${capsText(record)}${sharesText(record)}${budgetsText(record)}\n` +
         (credentials.length > 0
           ? `  git credentials for: ${credentials
               .map((c) => c.host)
@@ -199,11 +207,13 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
       const nowMs = ctx.now().getTime();
       const hosts = gitCredentialHosts(db);
       const webhooks = webhookSettingsOf(db);
+      const spend = new SpendLedger(db);
       return new KeyRepo(db).list().map((k) => ({
         ...k,
         status: statusOf(k),
         used_today: limiter.usedToday(k.id, nowMs),
         stored_bytes: ledger.usedBytes(k.id),
+        ...spentOf(spend, k, nowMs),
         git_credential_hosts: hosts.get(k.id) ?? [],
         ...webhookFields(webhooks.get(k.id)),
       }));
@@ -229,6 +239,8 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
     { header: 'CONCURRENCY', right: true },
     { header: 'QUEUED', right: true },
     { header: 'STORED MB', right: true },
+    { header: 'SPENT TODAY $', right: true },
+    { header: 'SPENT MONTH $', right: true },
     { header: 'GIT HOSTS' },
   ];
   const cells = rows.map((k) => [
@@ -243,6 +255,8 @@ function list(values: { json?: boolean; 'data-dir'?: string }, ctx: Ctx): number
     String(k.max_concurrent),
     k.max_queued === null ? 'default' : String(k.max_queued),
     `${(k.stored_bytes / 2 ** 20).toFixed(1)}/${k.storage_quota_mb === null ? 'default' : k.storage_quota_mb === 0 ? 'none' : k.storage_quota_mb}`,
+    spentCell(k.spent_usd_today, k.budget_usd_day),
+    spentCell(k.spent_usd_month, k.budget_usd_month),
     k.git_credential_hosts.length > 0 ? k.git_credential_hosts.join(',') : '-',
   ]);
   ctx.io.stdout(formatTable(columns, cells));
@@ -257,8 +271,9 @@ async function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: C
   for (const [flag, field] of LIMIT_FLAGS) {
     const raw = values[flag];
     if (raw === undefined) continue;
-    if (raw.trim() === 'default' && DEFAULTABLE.has(field)) (changes as Record<string, number | null>)[field] = null;
-    else changes[field] = parseNumber(`--${flag}`, raw);
+    if ((raw.trim() === 'default' && DEFAULTABLE.has(field)) || (raw.trim() === 'none' && CLEARABLE.has(field))) {
+      (changes as Record<string, number | null>)[field] = null;
+    } else changes[field] = parseNumber(`--${flag}`, raw);
   }
   const credentials = parseGitCredentials(values['git-credential']);
   const webhook = parseWebhookFlags(values, ctx);
@@ -303,7 +318,7 @@ async function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: C
   }
   ctx.io.stdout(
     `Updated API key ${key.id} ("${key.name}"): ${key.rate_per_s} requests/s, burst ${key.burst}, ${key.daily_quota} requests a day (UTC), ` +
-      `${key.max_concurrent} runs at once${capsText(key)}${sharesText(key)}.\n` +
+      `${key.max_concurrent} runs at once${capsText(key)}${sharesText(key)}${budgetsText(key)}.\n` +
       (credentials.length > 0 ? `Git credentials for: ${hosts.length > 0 ? hosts.join(', ') : 'none'}.\n` : '') +
       (hookSettings ? `Default webhook: ${webhookText(hookSettings)}.\n` : '') +
       'A running service applies it from the next request.\n' +
@@ -342,14 +357,15 @@ function show({ values, positionals }: CommandInput<{ json?: boolean; 'data-dir'
   const dataDir = dataDirOf(values['data-dir'], ctx);
   const found = existingDb(dataDir, (db) => {
     const key = new KeyRepo(db).get(id);
-    return key === undefined
-      ? undefined
-      : {
-          ...key,
-          status: statusOf(key),
-          git_credential_hosts: gitCredentialHosts(db).get(id) ?? [],
-          ...webhookFields(webhookSettingsOf(db).get(id)),
-        };
+    if (key === undefined) return undefined;
+    const spent = spentOf(new SpendLedger(db), key, ctx.now().getTime());
+    return {
+      ...key,
+      status: statusOf(key),
+      ...spent,
+      git_credential_hosts: gitCredentialHosts(db).get(id) ?? [],
+      ...webhookFields(webhookSettingsOf(db).get(id)),
+    };
   });
   if (found === undefined) {
     ctx.io.stderr(`cca: no API key with id "${id}" in ${dataDir}. See the ids with: cca keys list\n`);
@@ -476,10 +492,31 @@ function sharesText(record: { max_queued: number | null; storage_quota_mb: numbe
   return shares.length > 0 ? `; ${shares.join(', ')}` : '';
 }
 
+/** A key's budgets, when it has any. */
+function budgetsText(record: { budget_usd_day: number | null; budget_usd_month: number | null }): string {
+  const budgets = [
+    record.budget_usd_day !== null ? `$${record.budget_usd_day} a day` : '',
+    record.budget_usd_month !== null ? `$${record.budget_usd_month} a month` : '',
+  ].filter((b) => b !== '');
+  return budgets.length > 0 ? `; budget ${budgets.join(', ')} (UTC)` : '';
+}
+
+/** What a key spent today and this month (UTC): ended runs, plus what runs in progress spent so far. */
+function spentOf(spend: SpendLedger, key: ApiKeyRecord, nowMs: number): { spent_usd_today: number; spent_usd_month: number } {
+  const [day, month] = spend.standing(key.id, { dayUsd: key.budget_usd_day, monthUsd: key.budget_usd_month }, nowMs);
+  const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
+  return { spent_usd_today: round(day.spentUsd), spent_usd_month: round(month.spentUsd) };
+}
+
+/** `spent/budget` in dollars, `-` for no budget. */
+function spentCell(spent: number, budget: number | null): string {
+  return `${spent.toFixed(2)}/${budget === null ? '-' : budget.toFixed(2)}`;
+}
+
 /** KeyRepo names fields as the API does (ratePerS); the user typed flags (--rate). */
 function flagNames(message: string): string {
   return message.replace(
-    /^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd|maxMemoryMb|maxPids|maxCpus|maxDiskMb|maxQueued|storageQuotaMb|maxUploadMb|maxUploadFiles)\b/,
+    /^(name|ratePerS|burst|dailyQuota|maxConcurrent|maxTimeoutS|maxTurns|maxBudgetUsd|maxMemoryMb|maxPids|maxCpus|maxDiskMb|maxQueued|storageQuotaMb|maxUploadMb|maxUploadFiles|budgetUsdDay|budgetUsdMonth)\b/,
     (field) => {
       const flag = LIMIT_FLAGS.find(([, f]) => f === field)?.[0] ?? field;
       return `--${flag}`;

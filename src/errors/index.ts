@@ -150,6 +150,29 @@ export class StorageQuotaError extends AppError {
   readonly code = 'storage_quota_exceeded';
 }
 
+/**
+ * The API key has spent its budget for the UTC day or month (402 with Retry-After until it
+ * resets). Not 429: the seed's clients read 429 as "slow down", and retrying soon does not help.
+ */
+export class BudgetExceededError extends RetryLaterError {
+  readonly status = 402;
+  readonly code = 'budget_exceeded';
+  constructor(message: string, retryAfterS: number, details: Record<string, unknown>) {
+    super(message, retryAfterS);
+    Object.assign(this.details, details);
+  }
+}
+
+/** What is left of the key's budget is held by its runs in progress (429 with Retry-After): retry when one ends. */
+export class BudgetHeldError extends RetryLaterError {
+  readonly status = 429;
+  readonly code = 'budget_held';
+  constructor(message: string, retryAfterS: number, details: Record<string, unknown>) {
+    super(message, retryAfterS);
+    Object.assign(this.details, details);
+  }
+}
+
 /** Maps any thrown value to a status, JSON body and headers; unknown errors become an opaque 500. */
 export function toErrorResponse(err: unknown): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
   if (err instanceof AppError) return { status: err.status, body: err.toJSON(), headers: err.headers() };

@@ -22,6 +22,8 @@ import { serveSessionUploads } from './routes/session-uploads.js';
 import { serveSessionReads } from './routes/sessions.js';
 import { declareWebhookEvents, serveSessionWebhooks } from './routes/session-webhooks.js';
 import type { Webhooks } from '../webhooks/index.js';
+import { serveUsage } from './routes/usage.js';
+import type { SpendLedger } from '../usage/index.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -43,6 +45,10 @@ export interface GatewayDeps {
   metrics?: ServiceMetrics | undefined;
   /** Webhook deliveries, listed per session. */
   webhooks: Pick<Webhooks, 'page' | 'maxAttempts' | 'redeliver'>;
+  /** What each key's runs cost (`GET /usage`). */
+  spend: SpendLedger;
+  /** Milliseconds since the epoch: today's date and the budget windows of `/usage`. */
+  now: () => number;
 }
 
 /** CORS for every route: configured origins (default any, as the original sample). */
@@ -83,5 +89,6 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   serveSessionUploads(app, deps);
   serveSessionWebhooks(app, deps);
   declareWebhookEvents(app);
+  serveUsage(app, { spend: deps.spend, auth, now: deps.now });
   return app;
 }

@@ -49,6 +49,7 @@ export function apiKeyAuth(deps: AuthDeps): MiddlewareHandler<CallerEnv> {
         maxUploadMb: key.max_upload_mb,
         maxUploadFiles: key.max_upload_files,
       },
+      budgets: { dayUsd: key.budget_usd_day, monthUsd: key.budget_usd_month },
     });
     await next();
   };

@@ -87,13 +87,28 @@ export const THROTTLED: ResponseConfig = {
 /** 429 of a run: the key's rate or quota (the API Gateway bodies), or its share of the run queue. */
 export const RUN_THROTTLED: ResponseConfig = {
   description:
-    "Over the key's rate limit or daily quota (the API Gateway bodies), or the key already has as many runs waiting for a slot as it may (`key_queue_full`: its share of the queue, `cca keys update --max-queued`).",
+    "Over the key's rate limit or daily quota (the API Gateway bodies), or the key already has as many runs waiting for a slot as it may (`key_queue_full`: its share of the queue, `cca keys update --max-queued`), or what is left of its budget is held by its runs in progress (`budget_held`).",
   headers: RETRY_AFTER,
   content: {
     'application/json': {
       schema: ErrorSchema,
       examples: {
         ...GATEWAY_429_EXAMPLES,
+        budget_held: {
+          summary: "What is left of the key's budget is held by its runs in progress",
+          value: {
+            message:
+              "What is left of this API key's daily budget ($0.80 of $5.00) is held by its 2 run(s) in progress: each holds its max_budget_usd until it ends. Retry when one ends, or send a smaller max_budget_usd so more runs fit.",
+            code: 'budget_held',
+            retry_after_s: 10,
+            limit: 'day',
+            budget_usd: 5,
+            spent_usd: 4.2,
+            resets_at: '2025-01-02T00:00:00.000Z',
+            held_usd: 0.8,
+            active_runs: 2,
+          },
+        },
         queue: {
           summary: "The key's share of the run queue is full",
           value: {
@@ -106,6 +121,23 @@ export const RUN_THROTTLED: ResponseConfig = {
       },
     },
   },
+};
+/** 402: the key has spent its daily or monthly budget. */
+export const BUDGET_EXCEEDED: ResponseConfig = {
+  ...error(
+    'The key has spent its budget for the UTC day or month (`cca keys update --budget-usd-day / --budget-usd-month`): no run starts until it resets, at `resets_at`, which `Retry-After` counts down to. Nothing was recorded. 402, not 429: retrying soon does not help, and 429 `Limit Exceeded` is the daily request quota.',
+    {
+      message:
+        'This API key has spent $5.02 of its daily budget of $5.00 (2025-01-01, UTC), so no run starts until the budget resets at 2025-01-02T00:00:00.000Z (in 3600 s). The operator can raise or remove it with: cca keys update KEY_ID --budget-usd-day USD|none.',
+      code: 'budget_exceeded',
+      retry_after_s: 3600,
+      limit: 'day',
+      budget_usd: 5,
+      spent_usd: 5.02,
+      resets_at: '2025-01-02T00:00:00.000Z',
+    },
+  ),
+  headers: RETRY_AFTER,
 };
 /** 507: the key's stored files fill its storage quota. */
 export const STORAGE_QUOTA_FULL = error(

@@ -2,9 +2,12 @@
 export { generateKey, parseKey } from './key-format.js';
 export {
   DEFAULT_KEY_LIMITS,
+  MAX_BUDGET_USD,
+  resolveKeyBudgets,
   resolveKeyLimits,
   resolveKeyShares,
   resolveRunCaps,
+  type KeyBudgetLimits,
   type KeyLimits,
   type KeyRunCaps,
   type KeyShares,

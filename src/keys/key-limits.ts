@@ -57,6 +57,30 @@ export function resolveKeyShares(shares: Partial<KeyShares> = {}): KeyShares {
   }
   return resolved;
 }
+/** A key's spending limits in US dollars, per UTC calendar day and month; null: none. */
+export interface KeyBudgetLimits {
+  budgetUsdDay: number | null;
+  budgetUsdMonth: number | null;
+}
+
+/** The largest budget a key may have, in US dollars (a typo guard, not a policy). */
+export const MAX_BUDGET_USD = 1_000_000;
+
+/**
+ * Checks budgets: US dollars from 0 (nothing may be spent) to 1,000,000, or null (no limit).
+ * @example resolveKeyBudgets({ budgetUsdDay: 5 }) // { budgetUsdDay: 5, budgetUsdMonth: null }
+ */
+export function resolveKeyBudgets(budgets: Partial<KeyBudgetLimits> = {}): KeyBudgetLimits {
+  const resolved: KeyBudgetLimits = { budgetUsdDay: budgets.budgetUsdDay ?? null, budgetUsdMonth: budgets.budgetUsdMonth ?? null };
+  for (const field of ['budgetUsdDay', 'budgetUsdMonth'] as const) {
+    const value = resolved[field];
+    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_BUDGET_USD)) {
+      throw new ValidationError(`${field} must be a number of US dollars from 0 to ${MAX_BUDGET_USD} (got ${String(value)}).`, { field });
+    }
+  }
+  return resolved;
+}
+
 /** Whole-number caps and their bounds (the same as CCA_RUN_MEMORY_MB, CCA_RUN_PIDS, CCA_RUN_DISK_MB). */
 const WHOLE_CAPS = [
   ['maxTimeoutS', 1, 1_000_000],

@@ -53,6 +53,8 @@ describe('KeyRepo', () => {
       max_disk_mb: null,
       max_queued: null,
       storage_quota_mb: null,
+      budget_usd_day: null,
+      budget_usd_month: null,
     });
     expect(repo.get(record.id)).toEqual(record);
     expect(record).not.toHaveProperty('hash');

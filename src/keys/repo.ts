@@ -6,17 +6,19 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../store/index.js';
 import { generateKey, hashKey, parseKey } from './key-format.js';
 import {
+  resolveKeyBudgets,
   resolveKeyLimits,
   resolveKeyShares,
   resolveRunCaps,
   validateKeyName,
+  type KeyBudgetLimits,
   type KeyLimits,
   type KeyRunCaps,
   type KeyShares,
 } from './key-limits.js';
 
 /** Everything a key can be created or updated with. */
-export type KeySettings = KeyLimits & KeyRunCaps & KeyShares;
+export type KeySettings = KeyLimits & KeyRunCaps & KeyShares & KeyBudgetLimits;
 
 /** A key as the service shows it: everything but the hash. */
 export interface ApiKeyRecord {
@@ -44,11 +46,14 @@ export interface ApiKeyRecord {
   max_queued: number | null;
   /** MiB of stored files it may have (0: no quota); null: the server's CCA_STORAGE_QUOTA_MB. */
   storage_quota_mb: number | null;
+  /** US dollars its runs may cost per UTC day and per UTC month; null: no limit. */
+  budget_usd_day: number | null;
+  budget_usd_month: number | null;
 }
 
 const COLUMNS =
   'id, name, created_at, revoked_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd, ' +
-  'max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb, max_upload_mb, max_upload_files';
+  'max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb, max_upload_mb, max_upload_files, budget_usd_day, budget_usd_month';
 
 /** Each setting and its column. */
 const SETTING_COLUMNS = {
@@ -67,6 +72,8 @@ const SETTING_COLUMNS = {
   maxUploadFiles: 'max_upload_files',
   maxQueued: 'max_queued',
   storageQuotaMb: 'storage_quota_mb',
+  budgetUsdDay: 'budget_usd_day',
+  budgetUsdMonth: 'budget_usd_month',
 } as const satisfies Record<keyof KeySettings, keyof ApiKeyRecord>;
 
 // Compared against when no row has the presented id, so an unknown id costs the same work as
@@ -82,8 +89,8 @@ export class KeyRepo {
       insert: db.prepare(
         `INSERT INTO api_keys (id, name, hash, created_at, rate_per_s, burst, daily_quota, max_concurrent, max_timeout_s, max_turns, max_budget_usd,
                                max_memory_mb, max_pids, max_cpus, max_disk_mb, max_queued, storage_quota_mb,
-                               max_upload_mb, max_upload_files)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                               max_upload_mb, max_upload_files, budget_usd_day, budget_usd_month)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       exists: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM api_keys WHERE id = ?'),
       get: db.prepare<[string], ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`),
@@ -103,6 +110,7 @@ export class KeyRepo {
     const resolved = resolveKeyLimits(limits);
     const caps = resolveRunCaps(limits);
     const shares = resolveKeyShares(limits);
+    const budgets = resolveKeyBudgets(limits);
     // 48 random bits make a clash unlikely but not impossible; draw again rather than fail.
     let generated = generateKey();
     while (this.stmts.exists.get(generated.id) !== undefined) generated = generateKey();
@@ -127,6 +135,8 @@ export class KeyRepo {
       shares.storageQuotaMb,
       caps.maxUploadMb,
       caps.maxUploadFiles,
+      budgets.budgetUsdDay,
+      budgets.budgetUsdMonth,
     );
     return { record: this.get(generated.id) as ApiKeyRecord, key: generated.key };
   }
@@ -143,7 +153,7 @@ export class KeyRepo {
 
   /**
    * Changes some of a key's settings (the others stay); null puts a cap or share back to the
-   * server's default. Undefined if there is no such key; throws ValidationError naming a bad field.
+   * server's default, and removes a budget. Undefined if there is no such key; throws ValidationError naming a bad field.
    * @example repo.update(id, { maxQueued: 2, storageQuotaMb: null });
    */
   update(id: string, changes: Partial<KeySettings>): ApiKeyRecord | undefined {
@@ -151,7 +161,12 @@ export class KeyRepo {
     if (current === undefined) return undefined;
     const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     const merged: KeySettings = { ...settingsOf(current), ...given };
-    const next: KeySettings = { ...resolveKeyLimits(merged), ...resolveRunCaps(merged), ...resolveKeyShares(merged) };
+    const next: KeySettings = {
+      ...resolveKeyLimits(merged),
+      ...resolveRunCaps(merged),
+      ...resolveKeyShares(merged),
+      ...resolveKeyBudgets(merged),
+    };
     const fields = Object.keys(SETTING_COLUMNS) as (keyof KeySettings)[];
     this.db
       .prepare(`UPDATE api_keys SET ${fields.map((f) => `${SETTING_COLUMNS[f]} = ?`).join(', ')} WHERE id = ?`)

@@ -93,11 +93,11 @@ describe('ServiceMetrics', () => {
     const m = metricsWith();
     m.webhookDeliveries.inc({ type: 'invocation.completed', outcome: 'delivered' });
     m.mcpToolCalls.inc({ server: 'docs', outcome: 'ok' });
-    m.budgetRefusals.inc({ key_id: 'aaaaaaaaaaaa', period: 'day' });
+    m.budgetRefused('aaaaaaaaaaaa', 'month', 'held');
     const s = await scrape(m);
     expect(s.sum('cca_webhook_deliveries_total', { type: 'invocation.completed', outcome: 'delivered' })).toBe(1);
     expect(s.sum('cca_mcp_tool_calls_total', { server: 'docs', outcome: 'ok' })).toBe(1);
-    expect(s.sum('cca_budget_refusals_total', { key_id: 'aaaaaaaaaaaa', period: 'day' })).toBe(1);
+    expect(s.sum('cca_budget_refusals_total', { key_id: 'aaaaaaaaaaaa', period: 'month', reason: 'held' })).toBe(1);
     expect(s.samples('cca_build_info')).toEqual([{ value: '1', labels: { version: '9.9.9' } }]);
     expect(s.sum('process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(s.types.get('nodejs_eventloop_lag_seconds')).toBe('GAUGE');

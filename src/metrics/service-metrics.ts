@@ -59,8 +59,8 @@ export class ServiceMetrics {
   readonly webhookDeliveries: Counter<'type' | 'outcome'>;
   /** MCP tool calls by `server` (an operator's server by name, `request` for a caller's own) and `outcome` (ok, error). */
   readonly mcpToolCalls: Counter<'server' | 'outcome'>;
-  /** Requests refused for a key's spending limit, by `key_id` and `period` (day, month): fed by the budget check. */
-  readonly budgetRefusals: Counter<'key_id' | 'period'>;
+  /** Requests refused for a key's spending limit, by `key_id`, `period` (day, month) and `reason` (exceeded: 402, held: 429). */
+  readonly budgetRefusals: Counter<'key_id' | 'period' | 'reason'>;
 
   constructor(opts: { version: string; runs: RunGauges; processMetrics?: boolean }) {
     const registers = [this.registry];
@@ -150,8 +150,8 @@ export class ServiceMetrics {
     });
     this.budgetRefusals = new Counter({
       name: 'cca_budget_refusals_total',
-      help: "Invocations refused because the API key's spending limit was reached, by key id and period (day, month).",
-      labelNames: ['key_id', 'period'],
+      help: "Invocations refused for the API key's spending limit, by key id, period (day, month) and reason (exceeded: spent, 402; held: what is left is held by runs in progress, 429).",
+      labelNames: ['key_id', 'period', 'reason'],
       registers,
     });
     // The standard process_* and nodejs_* series, unprefixed: the names dashboards for Node.js expect.
@@ -172,6 +172,11 @@ export class ServiceMetrics {
     // Touched even at 0: every key that ran has a cost series to sum.
     this.cost.inc({ key_id }, Math.max(0, end.costUsd));
     if (end.failedUploads > 0) this.storeFailures.inc(end.failedUploads);
+  }
+
+  /** Counts an invocation refused for its key's budget (before any invocation exists). */
+  budgetRefused(keyId: string | undefined, period: string, reason: 'exceeded' | 'held'): void {
+    this.budgetRefusals.inc({ key_id: keyLabel(keyId), period: period === 'month' ? 'month' : 'day', reason });
   }
 
   /** Counts one file put in the artifact store. */

@@ -116,6 +116,35 @@ describe('OutcomeBuilder', () => {
     expect(outcome).toMatchObject({ success: false, stopReason: 'memory_limit', result: stop.message, errors: [stop.message] });
   });
 
+  it('reports a budget stop by the service’s meter as max_budget, with nothing reported by Claude Code', () => {
+    const stop = { stopReason: 'max_budget', message: 'Stopped: the run spent its budget.' } as const;
+    expect(isLimitStop(stop)).toBe(true);
+    const outcome = run([init(), assistant(['working'])]).build({ abortReason: stop, timeoutMs: 90_000 }, []);
+    expect(outcome).toMatchObject({ success: false, stopReason: 'max_budget', result: stop.message, costUsd: 0, costReported: false });
+  });
+
+  it('counts the tokens of every model call (modelUsage), not the main loop’s usage alone', () => {
+    const modelUsage = {
+      'claude-haiku-4-5': {
+        inputTokens: 300_100,
+        outputTokens: 3_020,
+        cacheReadInputTokens: 5,
+        cacheCreationInputTokens: 6,
+        costUSD: 0.3152,
+      },
+      'claude-sonnet-4-5': { inputTokens: 10, outputTokens: 20, cacheReadInputTokens: 1, cacheCreationInputTokens: 2, costUSD: 0.0003 },
+    };
+    const outcome = run([init(), result({ subtype: 'error_max_budget_usd', usage: USAGE, modelUsage, total_cost_usd: 0.3155 })]).build(
+      END,
+      [],
+    );
+    expect(outcome).toMatchObject({
+      costUsd: 0.3155,
+      costReported: true,
+      usage: { input_tokens: 300_110, output_tokens: 3_040, cache_read_input_tokens: 6, cache_creation_input_tokens: 8 },
+    });
+  });
+
   it('names a limit found after the run ended by itself, keeping what the run reported', () => {
     const ended = run([init(), result({ subtype: 'error_during_execution', errors: ['Claude Code process exited with code 137'] })]).build(
       END,

@@ -21,14 +21,19 @@ export interface RunOutcome {
   numTurns: number;
   durationMs: number;
   costUsd: number;
+  /** Whether `costUsd` and `usage` are Claude Code's own figures (its result message came). */
+  costReported: boolean;
   usage: TokenUsage;
   errors: string[];
   permissionDenials: PermissionDenial[];
 }
 
-/** A resource limit the run went over (src/limits), as its controller's abort reason. */
+/**
+ * A limit the run went over, as its controller's abort reason: a resource limit (src/limits), or
+ * its budget by the service's meter (a run whose model calls passed it without Claude Code stopping).
+ */
 export interface LimitStop {
-  stopReason: Extract<StopReason, 'memory_limit' | 'process_limit' | 'disk_limit'>;
+  stopReason: Extract<StopReason, 'memory_limit' | 'process_limit' | 'disk_limit' | 'max_budget'>;
   /** What the outcome reports, e.g. "Stopped: the run went over its memory limit of 256 MB ...". */
   message: string;
 }
@@ -40,7 +45,10 @@ export function isLimitStop(reason: unknown): reason is LimitStop {
     typeof stop === 'object' &&
     stop !== null &&
     typeof stop.message === 'string' &&
-    (stop.stopReason === 'memory_limit' || stop.stopReason === 'process_limit' || stop.stopReason === 'disk_limit')
+    (stop.stopReason === 'memory_limit' ||
+      stop.stopReason === 'process_limit' ||
+      stop.stopReason === 'disk_limit' ||
+      stop.stopReason === 'max_budget')
   );
 }
 
@@ -92,7 +100,8 @@ export class OutcomeBuilder {
       numTurns: r?.num_turns ?? 0,
       durationMs: Date.now() - this.startedAt,
       costUsd: r?.total_cost_usd ?? 0,
-      usage: r ? pickUsage(r.usage) : { ...ZERO_USAGE },
+      costReported: r !== undefined,
+      usage: r ? runUsage(r) : { ...ZERO_USAGE },
       permissionDenials: mergeDenials(denials, r?.permission_denials ?? []),
     };
     if (end.abortReason === 'timeout') {
@@ -148,6 +157,24 @@ function describeLimit(reason: StopReason): string {
   return 'Claude Code reported an error during execution.';
 }
 
+/**
+ * The tokens of the whole run: the sum of `modelUsage` (every model call, subagents and Claude
+ * Code's own helper calls included, the calls `total_cost_usd` prices); `usage` (the main loop's
+ * only, and short of the last call when a budget stopped the run) when a result lacks it.
+ */
+function runUsage(r: SDKResultMessage): TokenUsage {
+  const models = Object.values(r.modelUsage ?? {});
+  if (models.length === 0) return pickUsage(r.usage);
+  const sum = { ...ZERO_USAGE };
+  for (const m of models) {
+    sum.input_tokens += m.inputTokens ?? 0;
+    sum.output_tokens += m.outputTokens ?? 0;
+    sum.cache_creation_input_tokens += m.cacheCreationInputTokens ?? 0;
+    sum.cache_read_input_tokens += m.cacheReadInputTokens ?? 0;
+  }
+  return sum;
+}
+
 function pickUsage(u: {
   input_tokens?: number;
   output_tokens?: number;
@@ -173,6 +200,7 @@ export function outcomeWithoutRun(stopReason: StopReason, message: string): RunO
     numTurns: 0,
     durationMs: 0,
     costUsd: 0,
+    costReported: false,
     usage: { ...ZERO_USAGE },
     errors: [message],
     permissionDenials: [],

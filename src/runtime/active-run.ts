@@ -11,6 +11,8 @@ import type { SessionStateRecord } from '../state/index.js';
 import type { Approvals } from './approvals.js';
 import type { InputSource } from './admission.js';
 import type { GitPlan } from './git-admission.js';
+import type { RunMeter } from '../usage/index.js';
+import type { RunBudget } from './key-budget.js';
 
 /** A run in a session: queued or running. */
 export interface ActiveRun {
@@ -34,6 +36,10 @@ export interface ActiveRun {
   unsaved?: string | undefined;
   /** The MCP servers of the run, reachable and checked; undefined or none: MCP is off for it. */
   mcp?: McpPlan | undefined;
+  /** What the key's budgets granted the run; undefined: the run is no key's (or nothing is counted). */
+  budget?: RunBudget | undefined;
+  /** Counts what the run's model calls cost, as the broker forwards them. */
+  meter?: RunMeter | undefined;
 }
 
 /**

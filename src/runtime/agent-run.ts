@@ -17,6 +17,7 @@ import type { EgressReport, McpReport } from '../schemas/responses.js';
 import type { SessionDirs } from '../workspace/index.js';
 import type { ActiveRun } from './active-run.js';
 import { openRunNetwork } from './run-network.js';
+import { budgetObserver } from './key-budget.js';
 
 const CLIENT_APP = `claude-code-agent/${VERSION}`;
 
@@ -86,10 +87,16 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
   const { run, req, dirs, log } = job;
   const { sessionId, invocationId } = run;
   const usage = newUsageState();
-  const network = await openRunNetwork(deps, invocationId, run.egress, (host, port) => {
-    log.info({ host, port }, 'egress refused');
-    events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
-  });
+  const network = await openRunNetwork(
+    deps,
+    invocationId,
+    run.egress,
+    (host, port) => {
+      log.info({ host, port }, 'egress refused');
+      events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
+    },
+    run.meter === undefined ? undefined : budgetObserver(run.meter, run.controller),
+  );
   let outcome: RunOutcome;
   // Connections to the run's MCP servers open when Claude Code first asks for their tools and close with the run.
   const mcp: RunMcp | undefined =

@@ -12,6 +12,7 @@ import type { SessionEvents } from '../events/index.js';
 import { bodyTooLarge, isControlRequest, parseInvocation, parseJsonBody, SESSION_HEADER } from '../http/index.js';
 import { controlAnswer } from './control-route.js';
 import type { InvocationService } from './service.js';
+import type { KeyBudgets } from '../usage/index.js';
 import { sseResponse } from './sse.js';
 
 /** The authenticated caller of a request, as the API key middleware leaves it. */
@@ -22,6 +23,8 @@ export interface Caller {
   maxQueued: number | null;
   /** The key's caps on one run (null: the server's maxima); resource caps absent: none. */
   caps: { maxTimeoutS: number | null; maxTurns: number | null; maxBudgetUsd: number | null } & Partial<ResourceCaps>;
+  /** US dollars its runs may cost per UTC day and month (null: no limit); absent: none. */
+  budgets?: KeyBudgets | undefined;
 }
 
 /** A key's caps on what one run may use (null: the server's CCA_RUN_* limit). */
@@ -118,6 +121,7 @@ export function invocationHandler(deps: {
       maxConcurrent: caller?.maxConcurrent,
       resources: resourcesFor(config.runResources, caller),
       maxQueued: caller?.maxQueued,
+      budgets: caller?.budgets,
     });
     const { sessionId, invocationId } = started;
     if (wantsAsync) {

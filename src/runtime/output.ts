@@ -2,7 +2,14 @@
  * The response: the original sample's shape, unchanged, with the fields users need added.
  * `{"output": {success, result, session_id, timestamp, model, metadata: {duration_ms, num_turns, uploaded_files}}}`
  */
-import type { EgressReport, InvocationOutput, InvocationStatus, McpReport, SessionStateReport } from '../schemas/responses.js';
+import type {
+  EgressReport,
+  InvocationOutput,
+  InvocationStatus,
+  McpReport,
+  RunBudgetReport,
+  SessionStateReport,
+} from '../schemas/responses.js';
 import type { Changes, PushResult, RepositoryInfo } from '../schemas/changes.js';
 import type { FailedUpload, UploadedFile } from '../artifacts/index.js';
 import type { RunOutcome } from '../runner/index.js';
@@ -41,6 +48,8 @@ export function buildOutput(input: {
   errorCode?: string | undefined;
   /** What durable session state restored and saved; undefined when it is off. */
   sessionState?: SessionStateReport | undefined;
+  /** The run's budget, for a key with a spending limit. */
+  budget?: RunBudgetReport | undefined;
 }): InvocationOutput {
   const { outcome } = input;
   const limit = Math.max(0, input.listLimit);
@@ -60,6 +69,8 @@ export function buildOutput(input: {
       stop_reason: outcome.stopReason,
       ...(input.errorCode !== undefined ? { error_code: input.errorCode } : {}),
       cost_usd: outcome.costUsd,
+      cost_source: outcome.costReported ? 'claude_code' : 'service_meter',
+      ...(input.budget !== undefined ? { budget: input.budget } : {}),
       usage: outcome.usage,
       errors,
       permission_denials: outcome.permissionDenials,

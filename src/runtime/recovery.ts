@@ -33,6 +33,7 @@ import { storeChanges, type StoredChanges } from './store-changes.js';
 import { recordChanges, storeRecordedPatch } from './record-changes.js';
 import type { Changes } from '../schemas/changes.js';
 import { storageForRun, type StorageQuota } from './storage-quota.js';
+import type { SpendLedger } from '../usage/index.js';
 
 export interface RecoveryDeps {
   config: Config;
@@ -47,6 +48,8 @@ export interface RecoveryDeps {
   storage?: StorageQuota | undefined;
   /** Durable session state: the leases this worker held for the interrupted invocations are given back. */
   durable?: Pick<DurableSessions, 'releaseStale'> | undefined;
+  /** The spend ledger: an interrupted run is charged what its meter had counted. */
+  spend?: SpendLedger | undefined;
 }
 
 /** One invocation finished by recovery. */
@@ -170,12 +173,15 @@ async function recoverOne(deps: RecoveryDeps, row: InvocationRow, log: Logger): 
 function record(
   deps: RecoveryDeps,
   row: InvocationRow,
-  outcome: RunOutcome,
+  interrupted: RunOutcome,
   endedAt: Date,
   stored: StoredChanges,
   prefix: string,
   changes?: Changes | undefined,
 ): void {
+  // The meter wrote what the run spent as it went: that is what it cost, though no result came.
+  const metered = deps.spend?.reading(row.id);
+  const outcome = metered === undefined ? interrupted : { ...interrupted, costUsd: metered.costUsd, usage: metered.usage };
   const output: InvocationOutput = buildOutput({
     sessionId: row.session_id,
     invocationId: row.id,
@@ -194,9 +200,10 @@ function record(
     status: 'interrupted',
     endedAt,
     output,
-    costUsd: 0,
+    costUsd: outcome.costUsd,
     claudeSessionId: undefined,
   });
+  deps.spend?.finish(row.id, { status: 'interrupted', costUsd: outcome.costUsd, usage: outcome.usage, calls: metered?.calls }, endedAt);
   deps.events.emit(row.session_id, row.id, { type: 'invocation.completed', data: { status: 'interrupted', output } });
   const ownerKeyId = deps.sessions.getSession(row.session_id)?.owner_key_id ?? undefined;
   const invocation = { sessionId: row.session_id, invocationId: row.id, ownerKeyId, prompt: row.prompt };

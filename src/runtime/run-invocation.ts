@@ -43,6 +43,7 @@ import { buildOutput, statusOf, type InvocationOutput } from './output.js';
 import type { StateWriter } from './state-writer.js';
 import { rankSkipped, storeChanges } from './store-changes.js';
 import { storageForRun, type StorageQuota } from './storage-quota.js';
+import { budgetReport, budgetStop, chargedOutcome, type SpendDeps } from './key-budget.js';
 
 /** What running an invocation needs of the service. */
 export interface RunDeps extends AgentRunDeps {
@@ -59,6 +60,8 @@ export interface RunDeps extends AgentRunDeps {
   metrics?: ServiceMetrics | undefined;
   /** The steps of a run become spans of it; undefined: not traced. */
   tracer?: Tracer | undefined;
+  /** What API keys spend (the ledger budgets are decided on); undefined: nothing counted. */
+  spend?: SpendDeps | undefined;
 }
 
 /** One queued invocation, handed to `runInvocation`. */
@@ -132,15 +135,19 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
     log.error({ err }, 'invocation failed inside the service');
     void run.claim?.lease.release();
     try {
+      // What the meter counted is charged however the run ended.
+      const charged = chargedOutcome(outcomeWithoutRun('error', String(err)), run.meter);
+      const endedAt = new Date();
       deps.sessions.finishInvocation({
         sessionId: run.sessionId,
         invocationId: run.invocationId,
         status: 'failed',
-        endedAt: new Date(),
+        endedAt,
         output: { error: String(err) },
-        costUsd: 0,
+        costUsd: charged.costUsd,
         claudeSessionId: undefined,
       });
+      deps.spend?.ledger.finish(run.invocationId, { status: 'failed', costUsd: charged.costUsd, usage: charged.usage }, endedAt);
       forgetRunSnapshot(deps.config.sessionsBase, run.sessionId, run.invocationId);
     } catch (recordErr) {
       // The record stays unfinished: the next start recovers it from its snapshot.
@@ -389,10 +396,11 @@ async function writtenSince(workspace: string, startedAt: Date, limits: Config['
   return [...now.entries.values()].filter((e) => e.mtimeNs >= since && !/^\.git(\/|$)/.test(e.path)).map((e) => e.path);
 }
 
-/** Records how the invocation ended and emits its last event. */
-function finish(deps: RunDeps, q: QueuedInvocation, outcome: RunOutcome, startedAt: Date, stored: Stored): InvocationOutput {
+/** Records how the invocation ended (and what it is charged) and emits its last event. */
+function finish(deps: RunDeps, q: QueuedInvocation, ran: RunOutcome, startedAt: Date, stored: Stored): InvocationOutput {
   const { sessionId, invocationId } = q.run;
   const endedAt = new Date();
+  const { outcome, errorCode } = budgetStop(chargedOutcome(ran, q.run.meter), q.run.budget);
   const output = buildOutput({
     sessionId,
     invocationId,
@@ -400,6 +408,8 @@ function finish(deps: RunDeps, q: QueuedInvocation, outcome: RunOutcome, started
     endedAt,
     outcome,
     ...stored,
+    ...(errorCode !== undefined ? { errorCode } : {}),
+    budget: budgetReport(q.run.budget),
     listLimit: deps.config.limits.maxListedFiles,
   });
   const status = statusOf(outcome);
@@ -412,6 +422,12 @@ function finish(deps: RunDeps, q: QueuedInvocation, outcome: RunOutcome, started
     costUsd: outcome.costUsd,
     claudeSessionId: outcome.claudeSessionId,
   });
+  // The same figure as the output's cost_usd, so /usage adds up to what the runs reported.
+  deps.spend?.ledger.finish(
+    invocationId,
+    { status, costUsd: outcome.costUsd, usage: outcome.usage, calls: q.run.meter?.reading().calls },
+    endedAt,
+  );
   forgetRunSnapshot(deps.config.sessionsBase, sessionId, invocationId);
   complete(deps, q, status, output);
   observeEnd({ metrics: deps.metrics, span: q.span }, { keyId: q.run.ownerKeyId, status, startedAt, output });

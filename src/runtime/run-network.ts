@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { CredentialBroker } from '../broker/index.js';
+import type { CredentialBroker, UsageObserver } from '../broker/index.js';
 import { modelEndpoints, type Config } from '../config/index.js';
 import {
   BRIDGE_PROXY_URL,
@@ -42,7 +42,8 @@ export function isIsolated(config: Pick<Config, 'runNetwork'>, sandbox: SandboxS
 }
 
 /**
- * Opens the network of run `runId`, allowed `domains` (undefined: every public host).
+ * Opens the network of run `runId`, allowed `domains` (undefined: every public host); `observer`
+ * meters the run's model answers at the broker.
  * @example const net = await openRunNetwork({ config, broker, sandbox }, invocationId, undefined, (host, port) => log.info({ host, port }))
  */
 export async function openRunNetwork(
@@ -50,9 +51,10 @@ export async function openRunNetwork(
   runId: string,
   domains: DomainPattern[] | undefined,
   onDenied: (host: string, port: number) => void,
+  observer?: UsageObserver,
 ): Promise<RunNetwork> {
   const { config, broker } = deps;
-  const brokered = broker.active ? broker.openRun(runId) : undefined;
+  const brokered = broker.active ? broker.openRun(runId, observer) : undefined;
   try {
     if (!isIsolated(config, deps.sandbox, domains)) {
       const providerEnv = brokered === undefined ? config.provider.env : brokered.env(await broker.sharedOrigin());

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Span } from '@opentelemetry/api';
 import type { RunResources } from '../config/index.js';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
+import { BudgetExceededError, BudgetHeldError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import type { Logger } from '../logging/index.js';
 import { activeContext, inSpan, traceIdOf } from '../tracing/index.js';
@@ -27,6 +27,8 @@ import type { RunSlots } from './slots.js';
 import { claimSession, withSessionHeld } from './session-state.js';
 import { assertStorageRoom } from './storage-quota.js';
 import type { Subscription, Webhooks } from '../webhooks/index.js';
+import { admitBudget, meterFor, type RunBudget, type SpendDeps } from './key-budget.js';
+import type { KeyBudgets } from '../usage/index.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
 export interface ServiceDeps extends RunDeps {
@@ -55,6 +57,8 @@ export interface InvokeContext {
   resources?: RunResources | undefined;
   /** The key's limit on runs waiting for a slot; null or undefined: the server's CCA_MAX_QUEUED_PER_KEY. */
   maxQueued?: number | null | undefined;
+  /** The key's budgets per UTC day and month (null: none); undefined: none. */
+  budgets?: KeyBudgets | undefined;
 }
 
 /** A started invocation: its ids, the id of its first event, and its result to come. */
@@ -158,14 +162,31 @@ export class InvocationService {
       throw new ConflictError(`Session ${sessionId} is receiving files (an upload); start the invocation once the upload has answered.`);
     }
     assertStorageRoom(this.deps.storage, ctx.ownerKeyId);
+    // 402 or 429 when the key's budget is spent or held; else the run holds what it is given from here on.
+    const budget = this.#admitBudget({
+      invocationId,
+      keyId: ctx.ownerKeyId,
+      sessionId,
+      budgets: ctx.budgets,
+      requestedUsd: req.maxBudgetUsd,
+    });
+    const forgetBudget = () => {
+      if (budget !== undefined) this.deps.spend?.ledger.forget(invocationId);
+    };
     const controller = new AbortController();
-    // Throws at once when the key's share of the queue (429) or the queue (503) is full: nothing is recorded then.
-    const slot = this.deps.slots.acquire(
-      ctx.ownerKeyId,
-      ctx.maxConcurrent ?? Number.POSITIVE_INFINITY,
-      controller.signal,
-      ctx.maxQueued ?? config.maxQueuedPerKey,
-    );
+    let slot: Promise<() => void>;
+    try {
+      // Throws at once when the key's share of the queue (429) or the queue (503) is full: nothing is recorded then.
+      slot = this.deps.slots.acquire(
+        ctx.ownerKeyId,
+        ctx.maxConcurrent ?? Number.POSITIVE_INFINITY,
+        controller.signal,
+        ctx.maxQueued ?? config.maxQueuedPerKey,
+      );
+    } catch (err) {
+      forgetBudget();
+      throw err;
+    }
     slot.catch(() => undefined); // Observed by the run; this keeps an early abort from being "unhandled".
 
     const run: ActiveRun = {
@@ -181,6 +202,8 @@ export class InvocationService {
       claim,
       unsaved,
       mcp,
+      budget,
+      meter: meterFor(this.deps.spend, invocationId, budget, req.maxBudgetUsd),
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>
@@ -210,6 +233,7 @@ export class InvocationService {
       this.deps.states.write(stateRecord(run, 'queued', null));
     } catch (err) {
       this.active.delete(sessionId);
+      forgetBudget();
       controller.abort('cancelled');
       // A slot granted at once is not released by the abort: give it back.
       void slot.then(
@@ -222,6 +246,8 @@ export class InvocationService {
     const deactivate = () => {
       if (this.active.get(sessionId) === run) this.active.delete(sessionId);
     };
+    // The run's own budget: what the request asked for, or what was left of the key's when less.
+    const granted = budget === undefined ? req : { ...req, maxBudgetUsd: budget.capUsd };
     const attributes = {
       'session.id': sessionId,
       'cca.invocation_id': invocationId,
@@ -231,7 +257,7 @@ export class InvocationService {
     const traced = (span: Span) => {
       const traceId = traceIdOf(span);
       const log = this.deps.logger.child({ session_id: sessionId, invocation_id: invocationId, ...(traceId ? { trace_id: traceId } : {}) });
-      return runInvocation(this.deps, { run, req, baseUrl: ctx.baseUrl, slot, log, deactivate, span });
+      return runInvocation(this.deps, { run, req: granted, baseUrl: ctx.baseUrl, slot, log, deactivate, span });
     };
     const done = inSpan(this.deps.tracer, 'invocation', attributes, traced, request).finally(() => {
       // Normally done when the last event is emitted; this covers a fault before it.
@@ -239,6 +265,18 @@ export class InvocationService {
       doneActivity();
     });
     return { sessionId, invocationId, firstEventId, done };
+  }
+
+  /** The key's budget decision; a refusal is counted in the metrics before it is thrown. */
+  #admitBudget(run: Parameters<typeof admitBudget>[1]): RunBudget | undefined {
+    try {
+      return admitBudget(this.deps.spend, run);
+    } catch (err) {
+      if (err instanceof BudgetExceededError || err instanceof BudgetHeldError) {
+        this.deps.metrics?.budgetRefused(run.keyId, String(err.details.limit), err instanceof BudgetExceededError ? 'exceeded' : 'held');
+      }
+      throw err;
+    }
   }
 
   /** The request's webhook (or its key's default), checked: 400 before anything is recorded. */

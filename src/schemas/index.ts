@@ -9,3 +9,4 @@ export * from './control.js';
 export * from './events.js';
 export * from './uploads.js';
 export * from './webhooks.js';
+export * from './usage.js';

@@ -201,6 +201,23 @@ export const SessionStateReportSchema = z
   });
 export type SessionStateReport = z.infer<typeof SessionStateReportSchema>;
 
+/** What a run of a key with a spending limit was given. */
+export const RunBudgetReportSchema = z
+  .object({
+    max_budget_usd: z.number().nonnegative().meta({
+      description: "The run's budget: the request's max_budget_usd, or what was left of the key's budget when that was less.",
+    }),
+    limited_by: z.enum(['request', 'key_day', 'key_month']).meta({
+      description:
+        "Which limit set it: the request's max_budget_usd, or what was left of the key's budget for the UTC day (`key_day`) or month (`key_month`).",
+    }),
+  })
+  .meta({
+    id: 'RunBudgetReport',
+    description: 'Present when the API key has a daily or monthly budget (`cca keys update --budget-usd-day/--budget-usd-month`).',
+  });
+export type RunBudgetReport = z.infer<typeof RunBudgetReportSchema>;
+
 /** The response of one invocation: the original sample's fields unchanged, more added, none renamed. */
 export const InvocationOutputSchema = z
   .object({
@@ -217,9 +234,17 @@ export const InvocationOutputSchema = z
       stop_reason: StopReasonSchema,
       error_code: z.string().optional().meta({
         description:
-          'With `workspace_error`: the stable code of what went wrong, e.g. `repository_too_large`, `repository_unreachable`; a synchronous request answers with its 4xx/5xx status.',
+          "With `workspace_error`: the stable code of what went wrong, e.g. `repository_too_large`, `repository_unreachable`; a synchronous request answers with its 4xx/5xx status. With `max_budget`: `key_budget_day` or `key_budget_month` when what was left of the API key's budget (not the request's max_budget_usd) stopped the run.",
       }),
-      cost_usd: z.number().nonnegative().meta({ description: 'Cost of the run in US dollars, as Claude Code computed it.' }),
+      cost_usd: z.number().nonnegative().meta({
+        description:
+          "Cost of the run in US dollars, the amount charged to the API key: Claude Code's own figure (`cost_source: claude_code`), or the service's count of the model answers it forwarded for the run, priced at list prices, when Claude Code gave none (cancelled, timed out, stopped, interrupted) or counted less (`cost_source: service_meter`). An estimate, not a bill.",
+      }),
+      cost_source: z
+        .enum(['claude_code', 'service_meter'])
+        .optional()
+        .meta({ description: 'Where `cost_usd` and `usage` come from (see `cost_usd`).' }),
+      budget: RunBudgetReportSchema.optional(),
       usage: TokenUsageSchema,
       errors: z.array(z.string()).meta({ description: 'Every problem, in order; empty on success.' }),
       permission_denials: z.array(PermissionDenialSchema).meta({ description: 'Tool uses that were refused.' }),

@@ -37,6 +37,7 @@ describe('buildApp', () => {
         'GET /sessions/{session_id}/events',
         'GET /sessions/{session_id}/files',
         'GET /sessions/{session_id}/webhooks',
+        'GET /usage',
         'POST /invocations',
         'POST /invoke',
         'POST /sessions/{session_id}/cancel',

@@ -18,6 +18,7 @@ import type { SessionRepo } from '../sessions/index.js';
 import type { Db } from '../store/index.js';
 import { traceRequests } from '../tracing/index.js';
 import type { Webhooks } from '../webhooks/index.js';
+import type { SpendLedger } from '../usage/index.js';
 
 /** What the routes are built over. */
 export interface AppParts {
@@ -26,6 +27,8 @@ export interface AppParts {
   db: Db;
   keys: KeyRepo;
   sessions: SessionRepo;
+  /** What each key's runs cost (`GET /usage`). */
+  spend: SpendLedger;
   store: ArtifactStore;
   /** The local store, whose files `/files/` serves; undefined with S3 (links go to S3 directly). */
   local: LocalArtifactStore | undefined;

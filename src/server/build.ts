@@ -32,6 +32,7 @@ import { ServiceMetrics } from '../metrics/index.js';
 import { startTracing } from '../tracing/index.js';
 import { McpHub, type ToolCallRecord } from '../mcp/index.js';
 import { Webhooks } from '../webhooks/index.js';
+import { SpendLedger, type FinishedRun } from '../usage/index.js';
 import { buildApp } from './app.js';
 
 export { VERSION } from '../config/index.js';
@@ -54,6 +55,11 @@ export interface RuntimeOptions {
   onMcpToolCall?: (call: ToolCallRecord) => void;
   /** Resolves webhook hosts at delivery (default: the system's resolver); tests point a name at an address with it. */
   webhookResolve?: typeof dns.lookup;
+  /**
+   * Called once per run of an API key when its end and cost are recorded (also for runs recovered
+   * after a crash): where metrics count cost and tokens by key.
+   */
+  onRunFinished?: (run: FinishedRun) => void;
 }
 
 /** Builds the service's parts; `hostEnv` is what the child inherits from the host (PATH, locale). */
@@ -101,6 +107,9 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   webhooks.onDelivery((d) => metrics.webhookDeliveries.inc({ type: d.type, outcome: d.outcome }));
   // Every path that stores a file records it here, once: the one place to count stored files.
   const ledger = new StorageLedger(db, { onRecord: (file) => metrics.fileStored(file.size) });
+  // What each key's runs cost, as they run and when they end; budgets are decided against it.
+  const spendLedger = new SpendLedger(db, { onFinished: options.onRunFinished });
+  const spend = { ledger: spendLedger, now: options.now ?? Date.now };
   const storage: StorageQuota = {
     ledger,
     retentionDays: config.retentionDays,
@@ -180,6 +189,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     outbox,
     storage,
     durable,
+    spend,
     sandbox,
     broker,
     limits,
@@ -200,6 +210,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     db,
     keys,
     sessions,
+    spend: spendLedger,
     store,
     local,
     signer,
@@ -216,7 +227,21 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     webhooks,
   });
   // Before serving: runs the last process died in are finished (files stored, status `interrupted`).
-  const recovered = await recoverInterrupted({ config, sessions, store, outbox, events, states, logger, storage, durable });
+  const recovered = await recoverInterrupted({
+    config,
+    sessions,
+    store,
+    outbox,
+    events,
+    states,
+    logger,
+    storage,
+    durable,
+    spend: spendLedger,
+  });
+  // Ledger rows of runs whose end was recorded but not charged (a crash between the two writes).
+  const settled = spendLedger.settle();
+  if (settled > 0) logger.warn({ runs: settled }, 'settled the spend of runs the last process did not finish counting');
   if (recovered.length > 0) {
     metrics.invocations.inc({ status: 'interrupted', stop_reason: 'interrupted' }, recovered.length);
     metrics.storeFailures.inc(recovered.reduce((n, r) => n + r.failed, 0));
@@ -242,6 +267,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     db,
     sessions,
     keys,
+    spend: spendLedger,
     store,
     activity,
     slots,

@@ -220,4 +220,37 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
    CREATE INDEX webhook_deliveries_by_session ON webhook_deliveries(session_id, seq);`,
+  // Spending limits per key (issue 14): budgets per UTC day and month (NULL: none), and the spend
+  // ledger, one row per run of a key, charged to the day it was admitted; runs that ended before
+  // are filled in from the invocations (their recorded cost and the tokens of their output).
+  `ALTER TABLE api_keys ADD COLUMN budget_usd_day REAL;
+   ALTER TABLE api_keys ADD COLUMN budget_usd_month REAL;
+   CREATE TABLE run_spend (
+     invocation_id TEXT PRIMARY KEY,
+     key_id TEXT NOT NULL,
+     session_id TEXT NOT NULL,
+     day TEXT NOT NULL,
+     admitted_at TEXT NOT NULL,
+     ended_at TEXT,
+     status TEXT NOT NULL,
+     max_budget_usd REAL,
+     limited_by TEXT,
+     cost_usd REAL NOT NULL DEFAULT 0,
+     input_tokens INTEGER NOT NULL DEFAULT 0,
+     output_tokens INTEGER NOT NULL DEFAULT 0,
+     cache_creation_input_tokens INTEGER NOT NULL DEFAULT 0,
+     cache_read_input_tokens INTEGER NOT NULL DEFAULT 0,
+     model_calls INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX run_spend_by_key_day ON run_spend(key_id, day);
+   CREATE INDEX run_spend_by_day ON run_spend(day);
+   INSERT INTO run_spend (invocation_id, key_id, session_id, day, admitted_at, ended_at, status, cost_usd,
+                          input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens)
+     SELECT i.id, s.owner_key_id, i.session_id, substr(i.started_at, 1, 10), i.started_at, i.ended_at, i.status, coalesce(i.cost_usd, 0),
+            coalesce(CASE WHEN json_valid(i.output_json) THEN i.output_json ->> '$.output.usage.input_tokens' END, 0),
+            coalesce(CASE WHEN json_valid(i.output_json) THEN i.output_json ->> '$.output.usage.output_tokens' END, 0),
+            coalesce(CASE WHEN json_valid(i.output_json) THEN i.output_json ->> '$.output.usage.cache_creation_input_tokens' END, 0),
+            coalesce(CASE WHEN json_valid(i.output_json) THEN i.output_json ->> '$.output.usage.cache_read_input_tokens' END, 0)
+       FROM invocations i JOIN sessions s ON s.id = i.session_id
+      WHERE s.owner_key_id IS NOT NULL AND i.status NOT IN ('queued', 'running');`,
 ];

@@ -164,4 +164,21 @@ describe('the Amazon Bedrock model path with the real Claude Code binary', () =>
     }
     expect(svc.model.requests).toEqual([]);
   });
+
+  it("meters Bedrock's event-stream answers at the broker: a run that times out without Claude Code's figure is charged what it streamed", async () => {
+    const big = { input_tokens: 100_000, output_tokens: 1_000 };
+    const { svc } = await start(
+      'us-east-1',
+      scenarios({
+        slow: (_req, turn) =>
+          turn === 0 ? { content: [toolUse('Bash', { command: 'echo one', description: 'a step' })], usage: big } : { hang: true },
+      }),
+    );
+    const { body } = await svc.invoke({ prompt: '[[scenario:slow]] go', timeout_s: 4 });
+    // One agent call at Haiku 4.5's price ($0.105), plus Claude Code's small start-up calls.
+    expect(body.output).toMatchObject({ stop_reason: 'timeout', cost_source: 'service_meter' });
+    expect(body.output.cost_usd).toBeGreaterThanOrEqual(0.105);
+    expect(body.output.cost_usd).toBeLessThan(0.106);
+    expect(body.output.usage.input_tokens).toBeGreaterThanOrEqual(100_000);
+  });
 });

@@ -48,6 +48,7 @@ export function serviceApp(
     db,
     keys: new KeyRepo(db),
     sessions: unused,
+    spend: unused,
     store: unused,
     local: unused,
     signer: new UrlSigner(Buffer.from('document-only')),

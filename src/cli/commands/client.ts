@@ -164,5 +164,35 @@ const APPROVE: CommandDef = {
   run: async (input, ctx) => (await import('../approve.js')).runApprove(typed(input), ctx),
 };
 
+const USAGE: CommandDef = {
+  name: 'usage',
+  summary:
+    "Your key's runs, tokens and cost by UTC day, and its daily and monthly budgets (--all-keys: every key, on the service's machine).",
+  usage: '[--days N | --from DAY] [--to DAY] [--json] [--all-keys]',
+  description:
+    "Shows what your API key's runs used and cost for each UTC day (GET /usage): runs by outcome, input, output and cache tokens, " +
+    'cost in US dollars, and where the key stands against its budgets today and this month (spent, held by runs in progress, left, ' +
+    'when it resets). Days are UTC calendar days; a run counts on the day it was admitted.',
+  positionals: true,
+  options: [
+    { flags: '--days <N>', help: 'Days up to --to, today included (1 to 366).', default: '30' },
+    { flags: '--from <DAY>', help: 'First UTC day, YYYY-MM-DD (instead of --days).' },
+    { flags: '--to <DAY>', help: 'Last UTC day, YYYY-MM-DD.', default: 'today' },
+    { flags: '--json', help: "Print the service's answer (with --all-keys: every key's totals and budgets)." },
+    {
+      flags: '--all-keys',
+      help: 'Every key of the data directory (--data-dir), read from its database on this machine, as cca keys does: no API key needed.',
+    },
+    ...CONNECTION,
+  ],
+  after:
+    'Exit status: 0 shown, 1 the request failed, 2 bad usage or no API key.\n\n' +
+    'Examples:\n' +
+    '  cca usage\n' +
+    '  cca usage --days 7 --json\n' +
+    '  cca usage --all-keys --from 2025-01-01 --to 2025-01-31',
+  run: async (input, ctx) => (await import('../usage.js')).runUsage(typed(input), ctx),
+};
+
 /** The client commands of the table, in the order `cca --help` lists them. */
-export const CLIENT_COMMANDS: CommandDef[] = [INVOKE, API, SESSIONS, SESSION, CANCEL, APPROVE];
+export const CLIENT_COMMANDS: CommandDef[] = [INVOKE, API, SESSIONS, SESSION, CANCEL, APPROVE, USAGE];

@@ -24,6 +24,17 @@ const LIMITS: OptionDef[] = [
   { flags: '--max-upload-files <N>', help: 'Cap on the files one upload into a session may write (below CCA_UPLOAD_MAX_FILES, 1000).' },
   { flags: '--storage-quota <MB>', help: 'MiB of stored files it may have, 0 for none (default: CCA_STORAGE_QUOTA_MB, 10240).' },
 ];
+/** Spending limits: what the key's runs may cost per UTC day and month. */
+const BUDGETS: OptionDef[] = [
+  {
+    flags: '--budget-usd-day <USD>',
+    help: 'US dollars its runs may cost per UTC day (00:00 to 24:00 UTC), e.g. 5; 0 allows nothing; none removes it. Over it: 402 until midnight UTC.',
+  },
+  {
+    flags: '--budget-usd-month <USD>',
+    help: 'US dollars its runs may cost per UTC calendar month; 0 allows nothing; none removes it. Over it: 402 until the 1st, 00:00 UTC.',
+  },
+];
 /** Git credentials per host, for repository sessions (clone, push, pull request). */
 const GIT_CREDENTIAL: OptionDef = {
   flags: '--git-credential <HOST=TOKEN>',
@@ -69,17 +80,19 @@ export const KEYS_COMMAND: CommandDef = {
       usage:
         '--name NAME [--rate 10] [--burst 20] [--quota 1000] [--concurrency 4] [--max-timeout S] [--max-turns N] [--max-budget USD] ' +
         '[--max-memory MB] [--max-pids N] [--max-cpus N] [--max-disk MB] [--max-queued N] [--storage-quota MB] [--max-upload-mb MB] [--max-upload-files N] ' +
-        '[--git-credential HOST=TOKEN]... [--webhook-url URL [--webhook-events LIST]] [--json]',
+        '[--budget-usd-day USD] [--budget-usd-month USD] [--git-credential HOST=TOKEN]... [--webhook-url URL [--webhook-events LIST]] [--json]',
       description:
         'Makes a key and prints it once, with the secret that signs its webhook deliveries. Limits: requests a second (token bucket rate), burst size, requests per UTC day, ' +
         "agent runs at once; optional caps on each run's timeout_s, max_turns and max_budget_usd (below the server's maxima), " +
-        'on what each run may use (memory, processes, CPUs, disk) and each upload may write, and its own share of the run queue and of stored files (else the server defaults).',
+        'on what each run may use (memory, processes, CPUs, disk) and each upload may write, its own share of the run queue and of stored files (else the server defaults), ' +
+        'and what its runs may cost per UTC day and month (budgets; none by default).',
       options: [
         { flags: '--name <NAME>', help: 'A label for you, e.g. "ci-bot" (required).' },
         ...LIMITS.map((o) => {
           const fallback = CREATE_DEFAULTS[o.flags.split(' ')[0] as string];
           return fallback === undefined ? o : { ...o, default: fallback };
         }),
+        ...BUDGETS,
         GIT_CREDENTIAL,
         ...WEBHOOK_OPTIONS,
         { flags: '--json', help: 'Print {"id","name","key","webhook_secret"}.' },
@@ -89,14 +102,15 @@ export const KEYS_COMMAND: CommandDef = {
     },
     {
       name: 'list',
-      summary: 'Every key: id, name, created, status (active/revoked), limits, requests used today, git credential hosts.',
+      summary:
+        'Every key: id, name, created, status (active/revoked), limits, requests used today, spent today and this month (UTC) against its budgets, git credential hosts.',
       options: [JSON_OUT, DATA_DIR],
       run: async (input, ctx) => (await load()).listKeys(typed(input), ctx),
     },
     {
       name: 'show',
       summary:
-        'One key: its limits, status and the hosts it has git credentials for (never the tokens). Exit status 1 if there is no such key.',
+        'One key: its limits, budgets and what it spent today and this month (UTC), status and the hosts it has git credentials for (never the tokens). Exit status 1 if there is no such key.',
       usage: 'ID [--json]',
       positionals: true,
       options: [JSON_OUT, DATA_DIR],
@@ -108,16 +122,18 @@ export const KEYS_COMMAND: CommandDef = {
       usage:
         'ID [--rate N] [--burst N] [--quota N] [--concurrency N] [--max-timeout S|default] [--max-turns N|default] ' +
         '[--max-budget USD|default] [--max-memory MB|default] [--max-pids N|default] [--max-cpus N|default] [--max-disk MB|default] ' +
-        '[--max-queued N|default] [--storage-quota MB|default] [--max-upload-mb MB|default] [--max-upload-files N|default] [--git-credential HOST=TOKEN|HOST=]... ' +
+        '[--max-queued N|default] [--storage-quota MB|default] [--max-upload-mb MB|default] [--max-upload-files N|default] ' +
+        '[--budget-usd-day USD|none] [--budget-usd-month USD|none] [--git-credential HOST=TOKEN|HOST=]... ' +
         '[--webhook-url URL|none] [--webhook-events LIST|all] [--json]',
       description:
-        'Changes the limits given and keeps the others. "default" puts a cap or share back to the server default. ' +
+        'Changes the limits given and keeps the others. "default" puts a cap or share back to the server default; "none" removes a budget. ' +
         '--git-credential HOST=TOKEN adds or replaces the credential for HOST, HOST= removes it. ' +
         '--webhook-url sets the default webhook (a key without a webhook secret gets one, printed), "none" removes it. ' +
         'A running service applies the change from the next request.',
       positionals: true,
       options: [
         ...LIMITS,
+        ...BUDGETS,
         GIT_CREDENTIAL,
         ...WEBHOOK_OPTIONS,
         { flags: '--json', help: 'Print the key (without its secret) as JSON.' },

@@ -7,6 +7,7 @@ import { EXAMPLE_REQUEST } from '../../http/examples.js';
 import { isControlRequest, parseControlRequest } from '../../http/control-request.js';
 import type { JsonSchema, OpenApiDocument, Operation } from './openapi-types.js';
 import { AsyncAcceptedSchema, CancelAcceptedSchema, PermissionAnsweredSchema } from '../../schemas/control.js';
+import { UsageReportSchema } from '../../schemas/usage.js';
 import { serviceDocument } from '../../../test/support/service-document.js';
 import {
   ErrorSchema,
@@ -83,6 +84,7 @@ describe('buildOpenApi', () => {
         'POST /sessions/{session_id}/files',
         'POST /sessions/{session_id}/permissions/{request_id}',
         'POST /sessions/{session_id}/webhooks/{webhook_id}/retry',
+        'GET /usage',
         'GET /health',
         'GET /ping',
         'POST /invocations',
@@ -131,15 +133,18 @@ describe('buildOpenApi', () => {
     }
   });
 
-  it("answers 429 with Retry-After, both API Gateway bodies and the key's queue share, 403 with Forbidden, 507 over the storage quota", () => {
+  it("answers 429 with Retry-After, both API Gateway bodies, the key's queue share and held budget, 402 over a budget, 403 with Forbidden, 507 over the storage quota", () => {
     const responses = doc.paths['/invoke']?.post?.responses ?? {};
     expect(responses['429']?.headers?.['Retry-After']?.schema).toMatchObject({ type: 'integer' });
     const examples = Object.values(responses['429']?.content?.['application/json']?.examples ?? {}).map((e) => e.value);
     expect(examples).toEqual([
       { message: 'Too Many Requests' },
       { message: 'Limit Exceeded' },
+      expect.objectContaining({ code: 'budget_held', retry_after_s: 10 }),
       expect.objectContaining({ code: 'key_queue_full', retry_after_s: 5 }),
     ]);
+    expect(responses['402']?.headers?.['Retry-After']).toBeDefined();
+    expect(responses['402']?.content?.['application/json']?.example).toMatchObject({ code: 'budget_exceeded', limit: 'day' });
     expect(responses['507']?.content?.['application/json']?.example).toMatchObject({ code: 'storage_quota_exceeded' });
     expect(responses['403']?.content?.['application/json']?.example).toEqual({ message: 'Forbidden' });
     expect(responses['503']?.headers?.['Retry-After']).toBeDefined();
@@ -202,6 +207,7 @@ describe('buildOpenApi', () => {
       PermissionAnswered: PermissionAnsweredSchema,
       WebhookDeliveryList: WebhookDeliveryListSchema,
       WebhookDelivery: WebhookDeliverySchema,
+      UsageReport: UsageReportSchema,
     };
     let checked = 0;
     for (const [path, , op] of operations(doc)) {

@@ -34,6 +34,7 @@ export function buildOpenApi<E extends Env>(app: OpenAPIHono<E>, opts: OpenApiOp
     tags: [
       { name: 'Agent', description: 'Run coding tasks.' },
       { name: 'Sessions', description: "The caller's sessions and what each invocation did." },
+      { name: 'Usage', description: "What the caller's runs used and cost, and its budgets." },
       { name: 'Runtime', description: 'The Amazon Bedrock AgentCore Runtime contract, served by `cca runtime` and in the container.' },
       { name: 'Service', description: 'Health, stored files and this documentation.' },
       {
@@ -74,10 +75,10 @@ function describe(limits: OpenApiOptions['limits']): string {
 With \`"webhook": {"url": "https://...", "events"?: [...]}\` in a request (or a default the operator set on the API key), the service POSTs the end of the invocation (\`invocation.completed\` on success, \`invocation.failed\`, \`invocation.cancelled\`, \`invocation.timed_out\`) and its \`permission.request\` events to that URL, signed as Standard Webhooks says (\`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\`: HMAC-SHA256 with the key's secret, \`whsec_...\`, which the operator gives with the key). A delivery is retried with the same \`webhook-id\` until a 2xx answers, for about a day; a 410 stops it. The URL must be https and resolve to a public address. \`GET /sessions/{session_id}/webhooks\` lists the deliveries; the \`webhooks\` section of this document has each body.
 
 ## On AWS
-Behind API Gateway and the API Lambda, \`/invoke\` and the \`/sessions\` routes answer with these shapes and errors, except: \`GET /sessions/{session_id}/events\` is buffered (API Gateway cannot stream): it answers the events after \`Last-Event-ID\` / \`after\` (at most 1,000), or, when there are none yet and the session runs, waits up to 20 s for some; while the session runs the answer starts with \`retry: 1000\`, so an EventSource reconnects and follows it. \`GET /sessions/{session_id}/files\` lists the first 1,000 entries of each invocation's lists. Uploads into a session, \`/health\` and these docs are not served there, and the async 202 has no \`events_url\`. A key may have 4 runs in progress at once (the deployment's \`KEY_MAX_CONCURRENT\`); over that, 429 \`key_queue_full\`.
+Behind API Gateway and the API Lambda, \`/invoke\` and the \`/sessions\` routes answer with these shapes and errors, except: \`GET /sessions/{session_id}/events\` is buffered (API Gateway cannot stream): it answers the events after \`Last-Event-ID\` / \`after\` (at most 1,000), or, when there are none yet and the session runs, waits up to 20 s for some; while the session runs the answer starts with \`retry: 1000\`, so an EventSource reconnects and follows it. \`GET /sessions/{session_id}/files\` lists the first 1,000 entries of each invocation's lists. Uploads into a session, \`/usage\` (and key budgets), \`/health\` and these docs are not served there, and the async 202 has no \`events_url\`. A key may have 4 runs in progress at once (the deployment's \`KEY_MAX_CONCURRENT\`); over that, 429 \`key_queue_full\`.
 
 ## Limits
-Requests are limited ${DEFAULT_LIMITS}. Over the rate: 429 \`{"message":"Too Many Requests"}\`; over the daily quota: 429 \`{"message":"Limit Exceeded"}\` until 00:00 UTC. Both carry \`Retry-After\` (seconds). A body may have at most ${limits.maxBodyBytes} bytes (else 413) and a prompt ${limits.maxPromptChars} characters (else 400).
+Requests are limited ${DEFAULT_LIMITS}. Over the rate: 429 \`{"message":"Too Many Requests"}\`; over the daily quota: 429 \`{"message":"Limit Exceeded"}\` until 00:00 UTC. Both carry \`Retry-After\` (seconds). A key may also have budgets in US dollars per UTC day and month: over one, a run is refused with 402 \`budget_exceeded\` and \`Retry-After\` until it resets; near one, a run gets what is left as its \`max_budget_usd\` (the output's \`budget\` and \`error_code\` say when the key's budget stopped it); \`GET /usage\` shows the key's runs, tokens and cost per day and its budgets. A body may have at most ${limits.maxBodyBytes} bytes (else 413) and a prompt ${limits.maxPromptChars} characters (else 400).
 
 ## Example
 \`\`\`

@@ -11,6 +11,7 @@ import {
   invocationResponses,
   PREFER_HEADER,
   RUN_ANSWERS,
+  BUDGET_EXCEEDED,
   RUN_THROTTLED,
   STORAGE_QUOTA_FULL,
 } from '../../http/openapi-responses.js';
@@ -36,6 +37,7 @@ export function invokeRoute(maxBodyBytes: number) {
         message: `Session ${SESSION_ID} was not found; omit session_id to start a new session.`,
         code: 'not_found',
       }),
+      402: BUDGET_EXCEEDED,
       429: RUN_THROTTLED,
       507: STORAGE_QUOTA_FULL,
     },

@@ -11,6 +11,7 @@ import {
   invocationResponses,
   PREFER_HEADER,
   RUN_ANSWERS,
+  BUDGET_EXCEEDED,
   RUN_THROTTLED,
   STORAGE_QUOTA_FULL,
 } from '../../http/openapi-responses.js';
@@ -63,6 +64,7 @@ export function invocationsRoute(maxBodyBytes: number) {
           },
         },
       }),
+      402: { ...BUDGET_EXCEEDED, description: `Under \`cca serve\` only. ${BUDGET_EXCEEDED.description}` },
       429: { ...RUN_THROTTLED, description: `Under \`cca serve\` only. ${RUN_THROTTLED.description}` },
       507: { ...STORAGE_QUOTA_FULL, description: `Under \`cca serve\` only. ${STORAGE_QUOTA_FULL.description}` },
     },
