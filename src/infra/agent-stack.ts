@@ -27,7 +27,7 @@ import { assertRegion, InfraConfigError } from './errors.js';
 import { executionRole } from './execution-role.js';
 import { useStackFeatureFlags } from './feature-flags.js';
 import { agentGateway, type AgentGateway, type GatewayOption } from './gateway.js';
-import { gatewayMcpConfig } from './gateway-ref.js';
+import { GATEWAY_MCP_SERVER, gatewayMcpConfig } from './gateway-ref.js';
 import { imageRepository } from './image-repository.js';
 import { parseModelId } from './model-arns.js';
 import { agentRuntime } from './runtime.js';
@@ -178,12 +178,13 @@ export class AgentStack extends Stack {
    * stable for cdk-nag acknowledgements). Throws when the stack has no runtime.
    * @example new ApiStack(app, 'Api', { ...agent.apiInputs(), env });
    */
-  apiInputs(): { runtimeArn: string; bucketName: string; storagePrefix: string } {
+  apiInputs(): { runtimeArn: string; bucketName: string; storagePrefix: string; mcpServers?: string[] } {
     if (!this.runtime) throw new InfraConfigError(`${this.stackName} has no runtime (deployRuntime: false): the API needs one.`);
     return {
       runtimeArn: Fn.importValue(this.exportNameOf(AGENT_OUTPUTS.runtimeArn)),
       bucketName: Fn.importValue(this.exportNameOf(AGENT_OUTPUTS.bucketName)),
       storagePrefix: this.storagePrefix,
+      ...(this.gateway === undefined ? {} : { mcpServers: [GATEWAY_MCP_SERVER] }),
     };
   }
 }

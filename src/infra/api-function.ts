@@ -39,6 +39,8 @@ export interface ApiFunctionProps {
   eventsWaitS?: number;
   /** `KEY_MAX_CONCURRENT`: runs one API key may have in progress at once, 0 (no cap) to 1000 (Lambda default 4). */
   keyMaxConcurrent?: number;
+  /** `CCA_MCP_SERVERS`: the runtime's MCP server names, so the Lambda answers an unknown `mcp_servers` name itself. */
+  mcpServers?: string[];
 }
 
 /** The longest long-poll the Lambda accepts (`MAX_EVENTS_WAIT_S` of src/lambda/config.ts: under API Gateway's 29 s). */
@@ -92,6 +94,7 @@ export class ApiFunction extends Construct {
         BUCKET: props.bucketName,
         STORAGE_PREFIX: props.storagePrefix,
         AGENTCORE_QUALIFIER,
+        ...(props.mcpServers === undefined || props.mcpServers.length === 0 ? {} : { CCA_MCP_SERVERS: props.mcpServers.join(',') }),
         ...tuning(props),
       },
     });

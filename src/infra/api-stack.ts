@@ -27,6 +27,8 @@ export interface ApiStackProps extends StackProps {
   eventsWaitS?: number;
   /** Runs one API key may have in progress at once, 0 (no cap) to 1000 (default: the Lambda's, 4). */
   keyMaxConcurrent?: number;
+  /** The runtime's MCP server names (e.g. ["gateway"]); the Lambda checks `mcp_servers` against them. */
+  mcpServers?: string[];
 }
 
 /**
@@ -50,6 +52,7 @@ export class ApiStack extends Stack {
       logRetention: props.logRetention,
       eventsWaitS: props.eventsWaitS,
       keyMaxConcurrent: props.keyMaxConcurrent,
+      mcpServers: props.mcpServers,
     });
     this.restApi = new AgentRestApi(this, 'Rest', {
       handler: this.function.fn,

@@ -249,3 +249,18 @@ describe('gateway references', () => {
     );
   });
 });
+
+describe('the API stack beside a gateway', () => {
+  const lambdaEnv = (opts: BuildAppOptions) => {
+    const { api } = stacksOf(buildApp({ ...opts, api: true }));
+    const fn = Object.values(ofType(Template.fromStack(api!).toJSON(), 'AWS::Lambda::Function'))[0];
+    return fn.Properties.Environment.Variables as Record<string, unknown>;
+  };
+
+  it("gives the Lambda the runtime's MCP server names (CCA_MCP_SERVERS), not the gateway's URL, and nothing without a gateway", () => {
+    const env = lambdaEnv({ gateway: { mode: 'create' } });
+    expect(env.CCA_MCP_SERVERS).toBe('gateway');
+    expect(env.CCA_MCP_CONFIG).toBeUndefined();
+    expect(lambdaEnv({}).CCA_MCP_SERVERS).toBeUndefined();
+  });
+});

@@ -54,6 +54,11 @@ describe('loadLambdaConfig', () => {
       servers: { gateway: { default: false } },
       allowRequestServers: true,
     });
+    // The names alone, as the CDK gives them beside a gateway.
+    expect(loadLambdaConfig({ ...BASE, CCA_MCP_SERVERS: 'gateway, docs' }).mcp).toEqual({
+      servers: { gateway: { default: false }, docs: { default: false } },
+      allowRequestServers: false,
+    });
     // A file path is the runtime's, not the Lambda's to read: the runtime checks alone.
     expect(loadLambdaConfig({ ...BASE, CCA_MCP_CONFIG: '/etc/cca/mcp.json' }).mcp).toBeUndefined();
   });

@@ -111,7 +111,15 @@ export function loadLambdaConfig(env: NodeJS.ProcessEnv): LambdaConfig {
 }
 
 function mcpOutline(env: NodeJS.ProcessEnv): McpOutline | undefined {
-  const servers = declaredMcpServers(nonEmpty(env.CCA_MCP_CONFIG));
+  // CCA_MCP_SERVERS (names, comma-separated) is what the CDK gives: the runtime's config holds the
+  // gateway's URL, an attribute of the other stack, and the Lambda needs only the names.
+  const names = nonEmpty(env.CCA_MCP_SERVERS)
+    ?.split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const servers =
+    declaredMcpServers(nonEmpty(env.CCA_MCP_CONFIG)) ??
+    (names === undefined ? undefined : Object.fromEntries(names.map((n) => [n, { default: false }])));
   if (servers === undefined) return undefined;
   return { servers, allowRequestServers: /^(1|true)$/.test(nonEmpty(env.CCA_MCP_ALLOW_REQUEST_SERVERS) ?? '') };
 }
