@@ -7,3 +7,4 @@ export { RunTokens, type TokenCheck } from './tokens.js';
 export { usageTap, type ResponseUsage, type UsageObserver, type UsageTap } from './usage-tap.js';
 export { anthropicUpstream, bedrockUpstream, joinUrl, parseCustomHeaders, type ModelUpstream } from './upstream.js';
 export { Sha256 } from './sha256.js';
+export { signUrlRequest } from './sign-url.js';

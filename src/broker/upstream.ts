@@ -7,6 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ProviderConfig } from '../config/index.js';
 import { Sha256 } from './sha256.js';
+import { signUrlRequest } from './sign-url.js';
 
 /** A request on its way to the provider: the body is whole (SigV4 signs it), the answer streams. */
 export interface ModelRequest {
@@ -95,24 +96,7 @@ export function bedrockUpstream(
         return { url, headers: { ...headers, authorization: `Bearer ${env.AWS_BEARER_TOKEN_BEDROCK}` } };
       if (/^(1|true)$/i.test(env.CLAUDE_CODE_SKIP_BEDROCK_AUTH ?? '')) return { url, headers };
       signer ??= new SignatureV4({ service: 'bedrock', region, credentials: credentials(), sha256: Sha256 });
-      const query: Record<string, string | string[]> = {};
-      for (const [name, value] of url.searchParams) {
-        const seen = query[name];
-        query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-      }
-      const signed = await signer.sign({
-        method: req.method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        ...(url.port !== '' ? { port: Number(url.port) } : {}),
-        // The path as it goes on the wire (Claude Code sends the model id's ":" unencoded); the
-        // signer escapes it for the canonical form, as Claude Code's own signer would.
-        path: url.pathname,
-        query,
-        headers,
-        body: req.body,
-      });
-      return { url, headers: signed.headers as Record<string, string> };
+      return { url, headers: await signUrlRequest(signer, { method: req.method, url, headers, body: req.body }) };
     },
   };
 }

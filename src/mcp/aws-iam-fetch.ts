@@ -4,7 +4,7 @@
  */
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { Sha256 } from '../broker/index.js';
+import { Sha256, signUrlRequest } from '../broker/index.js';
 import { bodyBytes, type FetchLike } from './fetch.js';
 
 /** Where the signer's credentials come from: the default AWS chain in the service, fixed keys in tests. */
@@ -20,24 +20,10 @@ export function awsIamFetch(inner: FetchLike, opts: { region: string; service: s
     const url = new URL(typeof input === 'string' ? input : input.href);
     const headers: Record<string, string> = { host: url.host };
     for (const [name, value] of new Headers(init?.headers)) headers[name] = value;
-    const query: Record<string, string | string[]> = {};
-    for (const [name, value] of url.searchParams) {
-      const seen = query[name];
-      query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-    }
     const body = bodyBytes(init?.body);
-    const signed = await signer.sign({
-      method: init?.method ?? 'GET',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port !== '' ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query,
-      headers,
-      body,
-    });
+    const signed = await signUrlRequest(signer, { method: init?.method ?? 'GET', url, headers, body });
     // fetch sets Host from the URL itself (the same value that was signed).
-    const { host: _host, ...sent } = signed.headers as Record<string, string>;
+    const { host: _host, ...sent } = signed;
     return inner(url, { ...init, headers: sent, ...(init?.body !== undefined && init.body !== null ? { body } : {}) });
   };
 }
