@@ -5,7 +5,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../config/index.js';
 import { silentLogger } from '../logging/index.js';
@@ -14,6 +16,7 @@ import { MAX_MODEL_BODY_BYTES, MAX_REQUESTS_IN_FLIGHT } from './forward.js';
 import { brokeredEnv } from './child-env.js';
 import { Sha256 } from './sha256.js';
 import { bedrockUpstream, joinUrl, parseCustomHeaders } from './upstream.js';
+import type { ResponseUsage } from './usage-tap.js';
 
 interface Seen {
   method: string;
@@ -276,6 +279,129 @@ describe('metering a run at the broker', () => {
     });
     expect(model.seen).toHaveLength(2);
     run.close();
+  });
+});
+
+describe('metering answers that end without their usage', () => {
+  const start = { type: 'message_start', message: { model: 'claude-haiku-4-5', usage: { input_tokens: 1000, output_tokens: 1 } } };
+  /** 20 KB of text in 20 deltas: a cut read of it must be charged at least 20 480 / 3 output tokens. */
+  const deltas = Array.from({ length: 20 }, () => ({
+    type: 'content_block_delta',
+    index: 0,
+    delta: { type: 'text_delta', text: 'x'.repeat(1024) },
+  }));
+  const sse = (events: unknown[]) => events.map((e) => `event: ${(e as { type: string }).type}\ndata: ${JSON.stringify(e)}\n\n`).join('');
+  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  const frames = (events: unknown[]) =>
+    Buffer.concat(
+      events.map((e) =>
+        codec.encode({
+          headers: { ':message-type': { type: 'string', value: 'event' }, ':event-type': { type: 'string', value: 'chunk' } },
+          body: fromUtf8(JSON.stringify({ bytes: Buffer.from(JSON.stringify(e)).toString('base64') })),
+        }),
+      ),
+    );
+  const bedrockAt = (url: string): ProviderConfig => ({
+    kind: 'bedrock',
+    env: { CLAUDE_CODE_USE_BEDROCK: '1', AWS_REGION: 'eu-west-1', ANTHROPIC_BEDROCK_BASE_URL: url, AWS_BEARER_TOKEN_BEDROCK: 'k' },
+    defaultModel: undefined,
+    endpoint: url,
+  });
+
+  /** An endpoint that streams `head` and then holds the answer open; `closed` resolves when the broker lets go of it. */
+  async function stalling(type: string, head: Buffer | string) {
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => (closed = resolve));
+    const model = await endpoint((_req, res) => {
+      res.on('close', closed);
+      res.writeHead(200, { 'content-type': type });
+      res.write(head);
+    });
+    return { model, gone };
+  }
+
+  /** Opens a metered run on `provider` and reads `path`'s answer until `bytes` have come (all the endpoint sent), then hangs up or leaves it open. */
+  async function readPart(provider: ProviderConfig, path: string, bytes: number, hangUp = true) {
+    const b = broker(provider);
+    const reports: { callId: number; model: string | undefined; usage: ResponseUsage }[] = [];
+    const run = b.openRun('inv-cut', {
+      onUsage: (callId, model, usage) => reports.push({ callId, model, usage }),
+      refusal: () => undefined,
+    });
+    const env = run.env(await b.sharedOrigin());
+    const base = env.ANTHROPIC_BASE_URL ?? env.ANTHROPIC_BEDROCK_BASE_URL!;
+    const body = '{"max_tokens":32000}';
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(base + path, { method: 'POST', headers: { 'content-length': body.length } }, (res) => {
+        let got = 0;
+        res.on('data', (chunk: Buffer) => {
+          got += chunk.length;
+          if (got < bytes) return;
+          res.removeAllListeners('data');
+          if (hangUp) req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (err) => (hangUp ? undefined : reject(err)));
+      // First: the endpoint's server closes only once this connection is gone.
+      closers.unshift(async () => void req.destroy());
+      req.end(body);
+    });
+    return { run, reports };
+  }
+
+  it('charges a stream the run hung up on before its usage for the content that streamed (Anthropic SSE)', async () => {
+    const head = sse([start, ...deltas]);
+    const { model, gone } = await stalling('text/event-stream', head);
+    const { reports } = await readPart(anthropic(model.url), '/v1/messages', head.length);
+    await gone;
+    const last = reports.at(-1)!;
+    expect(last.model).toBe('claude-haiku-4-5');
+    expect(last.usage).toMatchObject({ input_tokens: 1000 });
+    expect(last.usage.output_tokens).toBeGreaterThanOrEqual(Math.ceil((20 * 1024) / 3));
+    expect(new Set(reports.map((r) => r.callId)).size).toBe(1);
+  });
+
+  it('does the same for Bedrock event-stream frames, priced as the model in the path', async () => {
+    const bare = { ...start, message: { usage: start.message.usage } };
+    const head = frames([bare, ...deltas]);
+    const { model, gone } = await stalling('application/vnd.amazon.eventstream', head);
+    const { reports } = await readPart(
+      bedrockAt(model.url),
+      '/model/eu.anthropic.claude-haiku-4-5-v1:0/invoke-with-response-stream',
+      head.length,
+    );
+    await gone;
+    expect(reports.at(-1)!.model).toBe('eu.anthropic.claude-haiku-4-5-v1:0');
+    expect(reports.at(-1)!.usage.output_tokens).toBeGreaterThanOrEqual(Math.ceil((20 * 1024) / 3));
+  });
+
+  it('charges what streamed when the run ends with the answer under way, before its token is gone', async () => {
+    const head = sse([start, ...deltas]);
+    const { model } = await stalling('text/event-stream', head);
+    const { run, reports } = await readPart(anthropic(model.url), '/v1/messages', head.length, false);
+    expect(reports.map((r) => r.usage.output_tokens)).toEqual([1]);
+    run.close();
+    expect(reports.at(-1)!.usage.output_tokens).toBeGreaterThanOrEqual(Math.ceil((20 * 1024) / 3));
+  });
+
+  it('charges an answer whose usage it cannot read an estimate from its bytes and the request’s', async () => {
+    const answer = JSON.stringify({ generation: 'y'.repeat(3000), prompt_token_count: 10, generation_token_count: 700 });
+    const model = await endpoint((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(answer));
+    const b = broker(bedrockAt(model.url));
+    const reports: { model: string | undefined; usage: ResponseUsage }[] = [];
+    const run = b.openRun('inv-llama', { onUsage: (_id, m, usage) => reports.push({ model: m, usage }), refusal: () => undefined });
+    const body = JSON.stringify({ prompt: 'p'.repeat(900) });
+    const res = await send(run.env(await b.sharedOrigin()).ANTHROPIC_BEDROCK_BASE_URL!, '/model/meta.llama3-70b-instruct-v1:0/invoke', {
+      body,
+    });
+    expect(res.body).toBe(answer);
+    expect(reports).toEqual([
+      {
+        model: 'meta.llama3-70b-instruct-v1:0',
+        usage: { input_tokens: Math.ceil(Buffer.byteLength(body) / 3), output_tokens: Math.ceil(answer.length / 3) },
+      },
+    ]);
   });
 });
 

@@ -12,7 +12,7 @@ import type { Logger } from '../logging/index.js';
 import { refusedCall } from './routes.js';
 import type { RunTokens, TokenCheck } from './tokens.js';
 import { CREDENTIAL_HEADERS, type ModelUpstream } from './upstream.js';
-import { usageTap, type UsageObserver } from './usage-tap.js';
+import { usageTap, type UsageObserver, type UsageTap } from './usage-tap.js';
 
 /** Where a run's base URL points below the broker's origin. */
 export const TOKEN_PREFIX = '/cca-run/';
@@ -142,6 +142,8 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       const client = url.protocol === 'https:' ? https : http;
       const agent = url.protocol === 'https:' ? agents.https : agents.http;
       const up = client.request(url, { method: req.method, headers, agent });
+      /** Charges the answer for what passed (once): set when the answer is metered. */
+      let settle: (() => void) | undefined;
       up.on('response', (answer) => {
         log.debug(
           { run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode },
@@ -151,7 +153,14 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         if (answer.headers['content-length'] !== undefined) out['content-length'] = answer.headers['content-length'];
         answer.on('error', () => res.destroy());
-        if (observer !== undefined && req.method === 'POST') meter(answer, observer, path);
+        if (observer !== undefined && req.method === 'POST') {
+          const tap = meter(answer, observer, path, body.length);
+          if (tap !== undefined) {
+            settle = () => tap.end();
+            // A run that ends with this answer under way is charged for it before its token goes.
+            answer.once('close', tokens.track(token, settle));
+          }
+        }
         res.writeHead(answer.statusCode ?? 502, out);
         // Each chunk goes out as it comes in: a stream of events stays a stream.
         res.flushHeaders();
@@ -168,6 +177,8 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         refuse(res, 502, `The model endpoint did not answer: ${err.message}`, 'api_error');
       });
       res.on('close', () => {
+        // Cut before its end (the run closed the connection): charged for what passed, then stopped.
+        settle?.();
         if (!res.writableFinished) up.destroy();
       });
       up.end(body);
@@ -175,18 +186,22 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
   };
 }
 
-/** Feeds an answer's usage to the run's observer as the answer streams (a successful one only: errors cost nothing). */
-function meter(answer: http.IncomingMessage, observer: UsageObserver, path: string): void {
+/**
+ * Feeds an answer's usage to the run's observer as the answer streams (a successful one only: errors
+ * cost nothing); the tap's `end` settles it, from the answer's end or from a cut.
+ */
+function meter(answer: http.IncomingMessage, observer: UsageObserver, path: string, requestBytes: number): UsageTap | undefined {
   const status = answer.statusCode ?? 0;
-  if (status < 200 || status >= 300 || /\/count[-_]tokens/.test(path)) return;
+  if (status < 200 || status >= 300 || /\/count[-_]tokens/.test(path)) return undefined;
   const callId = ++lastCallId;
   // Bedrock names the model in the path; the Anthropic API in the answer.
   const named = /^\/model\/([^/]+)\//.exec(path)?.[1];
   const pathModel = named === undefined ? undefined : safeDecode(named);
-  const tap = usageTap(answer.headers['content-type'], (model, usage) => observer.onUsage(callId, model ?? pathModel, usage));
-  if (tap === undefined) return;
+  const tap = usageTap(answer.headers['content-type'], requestBytes, (model, usage) => observer.onUsage(callId, model ?? pathModel, usage));
   answer.on('data', (chunk: Buffer) => tap.write(chunk));
   answer.on('end', () => tap.end());
+  answer.on('close', () => tap.end());
+  return tap;
 }
 
 function safeDecode(text: string): string {

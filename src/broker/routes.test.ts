@@ -24,6 +24,9 @@ describe('refusedCall', () => {
       ['POST', '/model/m/invoke/../../guardrail/g'],
       ['POST', '/model/a%2fb/invoke'],
       ['POST', '/model/a\\b/invoke'],
+      // Converse's usage is not what the meter reads; Claude Code never calls it.
+      ['POST', '/model/m/converse'],
+      ['POST', '/model/m/converse-stream'],
     ] as const) {
       expect(refusedCall('bedrock', method, path), path).toMatch(/is not (a plain path|a call Claude Code makes)/);
     }

@@ -18,8 +18,10 @@ const ANTHROPIC: readonly Route[] = [
   ['GET', new RegExp(`^/v1/models/${MODEL_ID}$`)],
 ];
 
+// Not Converse (`converse`, `converse-stream`): Claude Code never calls it, and its usage (camelCase,
+// in `metadata` events) is not what the meter reads, so a run could spend there unmetered.
 const BEDROCK: readonly Route[] = [
-  ['POST', new RegExp(`^/model/${MODEL_ID}/(invoke|invoke-with-response-stream|converse|converse-stream|count-tokens)$`)],
+  ['POST', new RegExp(`^/model/${MODEL_ID}/(invoke|invoke-with-response-stream|count-tokens)$`)],
   ['GET', /^\/inference-profiles$/],
   ['GET', new RegExp(`^/inference-profiles/${MODEL_ID}$`)],
   ['GET', /^\/foundation-models$/],

@@ -14,7 +14,10 @@ const REMEMBERED_ENDED = 10_000;
 
 /** The live tokens of the service's runs. */
 export class RunTokens {
-  private readonly live = new Map<string, { runId: string; uses: number; observer?: UsageObserver | undefined }>();
+  private readonly live = new Map<
+    string,
+    { runId: string; uses: number; observer?: UsageObserver | undefined; settles: Set<() => void> }
+  >();
   private readonly ended = new Map<string, string>();
 
   /**
@@ -23,7 +26,7 @@ export class RunTokens {
    */
   issue(runId: string, observer?: UsageObserver): string {
     const token = `cca-run-${randomBytes(32).toString('base64url')}`;
-    this.live.set(token, { runId, uses: 0, observer });
+    this.live.set(token, { runId, uses: 0, observer, settles: new Set() });
     return token;
   }
 
@@ -38,11 +41,23 @@ export class RunTokens {
     return runId === undefined ? { ok: false, reason: 'unknown' } : { ok: false, reason: 'ended', runId };
   }
 
-  /** Ends `token`; returns how often it was used. */
+  /**
+   * Runs `settle` when `token` ends, unless the returned function is called first: an answer still
+   * streaming when its run ends reports what it used before the run is charged.
+   * @example answer.once('close', tokens.track(token, () => tap.end()));
+   */
+  track(token: string, settle: () => void): () => void {
+    const settles = this.live.get(token)?.settles;
+    settles?.add(settle);
+    return () => void settles?.delete(settle);
+  }
+
+  /** Ends `token` (settling its answers under way); returns how often it was used. */
   revoke(token: string): number {
     const live = this.live.get(token);
     if (live === undefined) return 0;
     this.live.delete(token);
+    for (const settle of live.settles) settle();
     this.ended.set(token, live.runId);
     if (this.ended.size > REMEMBERED_ENDED) {
       const oldest = this.ended.keys().next().value;
