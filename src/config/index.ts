@@ -19,7 +19,15 @@ export { findExecutable, isProcessAlive } from './host.js';
 export type { RunResources } from './machine.js';
 export { VERSION } from './version.js';
 export type { MetricsConfig, SamplerConfig, TracingConfig } from './telemetry.js';
-export { declaredMcpServers, MCP_SERVER_NAME, NO_MCP, type McpAuth, type McpConfig, type McpServerDecl } from './mcp.js';
+export {
+  declaredMcpServers,
+  MCP_SERVER_NAME,
+  MCP_SERVER_NAME_RULE,
+  NO_MCP,
+  type McpAuth,
+  type McpConfig,
+  type McpServerDecl,
+} from './mcp.js';
 export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
 
 export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };

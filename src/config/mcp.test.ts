@@ -94,6 +94,11 @@ describe('MCP configuration', () => {
     [{ docs: { type: 'http', url: 'https://x', auth: { type: 'basic' } } }, expect.stringContaining(`${INLINE}: mcpServers.docs.auth`)],
     [{ my__docs: { type: 'http', url: 'https://x' } }, expect.stringContaining('without "__"')],
     [{ docs_: { type: 'http', url: 'https://x' } }, expect.stringContaining('a server name must be')],
+    // 49 characters would leave its tools 8 of the 64 a tool name may have: too few to be of use.
+    [
+      { ['d'.repeat(49)]: { type: 'http', url: 'https://x' } },
+      `${INLINE}: mcpServers.${'d'.repeat(49)}: a server name must be 1-48 letters, digits, "_" or "-", without "__" or a "_" at the end (tools are named mcp__<server>__<tool>, at most 64 characters in all).`,
+    ],
   ])('refuses %j', (servers, message) => {
     expect(refusal(() => load(servers))).toEqual(message);
   });

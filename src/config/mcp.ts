@@ -10,9 +10,13 @@ import { z } from 'zod';
 
 /**
  * A server name: the `<server>` of `mcp__<server>__<tool>`, so nothing Claude Code would rewrite,
- * no `__` and no `_` at the end (either would make the tool names ambiguous).
+ * no `__` and no `_` at the end (either would make the tool names ambiguous), and at most 48
+ * characters: the whole tool name may have 64 (the model API's limit), which leaves its tools 9.
  */
-export const MCP_SERVER_NAME = /^(?!.*__)[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9-])?$/;
+export const MCP_SERVER_NAME = /^(?!.*__)[A-Za-z0-9](?:[A-Za-z0-9_-]{0,46}[A-Za-z0-9-])?$/;
+
+/** How a server name is written, for messages. */
+export const MCP_SERVER_NAME_RULE = '1-48 letters, digits, "_" or "-", without "__" or a "_" at the end';
 
 /** How the service authenticates to a remote server, besides the static headers. */
 export type McpAuth =
@@ -118,7 +122,7 @@ export function parseMcpConfig(inputs: McpInputs, env: NodeJS.ProcessEnv, cwd: s
     const at = `${source}: mcpServers.${name}`;
     if (!MCP_SERVER_NAME.test(name)) {
       throw fail(
-        `${at}: a server name must be 1-64 letters, digits, "_" or "-", without "__" or a "_" at the end (tools are named mcp__<server>__<tool>).`,
+        `${at}: a server name must be ${MCP_SERVER_NAME_RULE} (tools are named mcp__<server>__<tool>, at most 64 characters in all).`,
       );
     }
     servers[name] = parseServer(raw, at, { env, allowStdio: inputs.allowStdio, fail });

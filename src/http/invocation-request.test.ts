@@ -405,6 +405,7 @@ describe('parseInvocation: MCP', () => {
   it.each([
     [{ mcp_servers: 'docs' }, 'mcp_servers must be an array of server names'],
     [{ mcp_servers: ['a__b'] }, 'mcp_servers: "a__b" is not a server name'],
+    [{ mcp_servers: ['s'.repeat(49)] }, `mcp_servers: "${'s'.repeat(49)}" is not a server name: 1-48 letters`],
     [{ mcp_servers: [{ name: 'mine', url: 'file:///etc/passwd' }] }, 'mcp_servers.mine.url must be an http(s) URL.'],
     [{ mcp_servers: [{ name: 'mine', url: 'not a url' }] }, 'mcp_servers.mine.url must be an http(s) URL such as'],
     [{ mcp_servers: [{ name: 'mine', url: 'https://u:p@x.org' }] }, 'must not carry a user or password'],

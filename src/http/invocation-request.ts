@@ -10,7 +10,7 @@ import { assertRef, DEFAULT_GIT_USERNAME, isCommitId } from '../codebase/index.j
 import { ValidationError } from '../errors/index.js';
 import { parseInputPrefix, type InputPrefix } from './input-prefix.js';
 import { issuesOf } from './issues.js';
-import { MCP_SERVER_NAME } from '../config/index.js';
+import { MCP_SERVER_NAME, MCP_SERVER_NAME_RULE } from '../config/index.js';
 import type { McpServerRequest } from '../mcp/selection.js';
 import type { McpToolRef } from '../mcp/tool-names.js';
 import { PERMISSION_MODES, type RequestPermissionMode } from '../runner/permissions.js';
@@ -355,7 +355,9 @@ function mcpServersOf(entries: NonNullable<InvocationRequest['mcp_servers']>): M
   return entries.map((entry) => {
     const name = typeof entry === 'string' ? entry : entry.name;
     if (!MCP_SERVER_NAME.test(name)) {
-      throw fail(`mcp_servers: "${shown(name)}" is not a server name: 1-64 letters, digits, "_" or "-", without "__" or a "_" at the end.`);
+      throw fail(
+        `mcp_servers: "${shown(name)}" is not a server name: ${MCP_SERVER_NAME_RULE} (tools are named mcp__<server>__<tool>, at most 64 characters in all).`,
+      );
     }
     if (typeof entry === 'string') return entry;
     let url: URL;

@@ -6,7 +6,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 export type { FetchLike };
 
-/** Most bytes one answer of an MCP server may have (a tool result, a tool list, an event stream). */
+/** Most bytes one answer of an MCP server may have (a tool result, a tool list), or one event of an event stream. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** A size-capped answer went over its cap. */
@@ -29,25 +29,65 @@ export function withHeaders(inner: FetchLike, headers: Record<string, string>): 
 }
 
 /**
- * Fails the body of any answer past `maxBytes`; the request's reader sees an error, not a truncated message.
+ * Fails the body of any answer past `maxBytes`; the request's reader sees an error, not a truncated
+ * message. An event stream (`text/event-stream`) is capped per event instead: one long-lived GET
+ * (an SSE server's, or streamable HTTP's standalone stream) carries every message of a run.
  * @example capped(fetch, MAX_ANSWER_BYTES)
  */
 export function capped(inner: FetchLike, maxBytes: number = MAX_ANSWER_BYTES): FetchLike {
   return async (url, init) => {
     const res = await inner(url, init);
     if (res.body === null) return res;
-    let seen = 0;
+    const stream = /^\s*text\/event-stream/i.test(res.headers.get('content-type') ?? '');
+    const count = stream ? eventCounter(maxBytes) : bodyCounter(maxBytes);
     const counter = new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > maxBytes) {
-          controller.error(new AnswerTooLargeError(`The MCP server's answer passed ${maxBytes} bytes, the most the service reads.`));
+        if (!count(chunk)) {
+          const what = stream ? 'One event of the MCP server' : "The MCP server's answer";
+          controller.error(new AnswerTooLargeError(`${what} passed ${maxBytes} bytes, the most the service reads.`));
           return;
         }
         controller.enqueue(chunk);
       },
     });
     return new Response(res.body.pipeThrough(counter), { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+/** Counts a whole body; false once it passes `maxBytes`. */
+function bodyCounter(maxBytes: number): (chunk: Uint8Array) => boolean {
+  let seen = 0;
+  return (chunk) => (seen += chunk.byteLength) <= maxBytes;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Counts the bytes of the current SSE event; false once one passes `maxBytes`. An event ends at
+ * an empty line; lines end with LF, CRLF or CR (the SSE rules), and either may fall across chunks.
+ */
+function eventCounter(maxBytes: number): (chunk: Uint8Array) => boolean {
+  let inEvent = 0;
+  let lineLength = 0;
+  let afterCr = false;
+  return (chunk) => {
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      inEvent += 1;
+      if (byte === LF && afterCr) {
+        afterCr = false; // the LF of a CRLF: the line already ended at the CR
+      } else if (byte === LF || byte === CR) {
+        if (lineLength === 0) inEvent = 0; // an empty line: the event is over
+        lineLength = 0;
+        afterCr = byte === CR;
+      } else {
+        lineLength += 1;
+        afterCr = false;
+      }
+      if (inEvent > maxBytes) return false;
+    }
+    return true;
   };
 }
 

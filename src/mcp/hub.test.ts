@@ -2,6 +2,8 @@
  * The hub against a real MCP server on 127.0.0.1 (test/support/mcp-server.ts): a run's proxies are
  * driven by a real MCP client over an in-memory transport, the way the Agent SDK connects them.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -226,5 +228,128 @@ describe('McpHub: a request server', () => {
     await run.close();
     expect(lookups).toBe(1);
     expect(mcp.requests.slice(before).every((r) => r.headers.host === `mcp.test:${port}`)).toBe(true);
+  });
+});
+
+/** A page of a tool list as a hostile server sends it. */
+type Page = { tools: { name: string }[]; nextCursor?: string };
+
+/**
+ * A tiny MCP server speaking streamable HTTP with plain JSON answers, whose tool list is whatever
+ * `page` says (a real server of the SDK would not page forever), or that answers 500 to everything.
+ */
+async function startHostileServer(page: (cursor: string | undefined) => Page, opts: { broken?: boolean } = {}) {
+  const seen = { requests: 0, lists: 0 };
+  const server = http.createServer((req, res) => {
+    seen.requests += 1;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (opts.broken === true) return void res.writeHead(500).end('broken');
+      if (req.method !== 'POST') return void res.writeHead(405).end();
+      const msg = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: number; method: string; params?: Record<string, unknown> };
+      if (msg.id === undefined) return void res.writeHead(202).end();
+      let result: unknown;
+      if (msg.method === 'initialize') {
+        result = {
+          protocolVersion: msg.params?.protocolVersion,
+          capabilities: { tools: {} },
+          serverInfo: { name: 'hostile', version: '0' },
+        };
+      } else if (msg.method === 'tools/list') {
+        seen.lists += 1;
+        const p = page((msg.params?.cursor as string | undefined) ?? undefined);
+        result = { ...p, tools: p.tools.map((t) => ({ ...t, inputSchema: { type: 'object' } })) };
+      } else result = {};
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
+    seen,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('McpHub: a hostile or broken server', () => {
+  it('stops reading a tool list whose cursor comes back, at admission and in a run', async () => {
+    const hostile = await startHostileServer(() => ({ tools: [{ name: 'only' }], nextCursor: 'again' }));
+    try {
+      const config = configOf({ hostile: { type: 'http', url: hostile.url } });
+      const hub = hubFor(config);
+      // The named tool is not in the list read; the list was cut, so that is no proof it does not exist.
+      const plan = await hub.admit(selectMcpServers({ servers: ['hostile'], tools: tools('mcp__hostile__later') }, config));
+      expect(hostile.seen.lists).toBe(2);
+      const run = hub.openRun(await hub.admit(selectMcpServers({ servers: ['hostile'], tools: [] }, config)), new AbortController().signal);
+      const client = await clientOf(run, 'hostile');
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['only']);
+      await run.close();
+      expect(run.report().servers[0]).toMatchObject({
+        status: 'connected',
+        error: 'the tool list was cut: the server sent a page cursor it had sent before; the run was offered the tools read until then',
+      });
+      expect(plan.servers[0]!.tools).toEqual(new Set(['later']));
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  it('stops reading a tool list after 100 pages and offers the tools read until then', async () => {
+    const hostile = await startHostileServer((cursor) => {
+      const n = cursor === undefined ? 0 : Number(cursor);
+      return { tools: [{ name: `t${n}` }], nextCursor: String(n + 1) };
+    });
+    try {
+      const config = configOf({ hostile: { type: 'http', url: hostile.url } });
+      const hub = hubFor(config);
+      await hub.admit(selectMcpServers({ servers: ['hostile'], tools: tools('mcp__hostile__t500') }, config));
+      expect(hostile.seen.lists).toBe(100);
+      const run = hub.openRun(await hub.admit(selectMcpServers({ servers: ['hostile'], tools: [] }, config)), new AbortController().signal);
+      const client = await clientOf(run, 'hostile');
+      expect((await client.listTools()).tools).toHaveLength(100);
+      await run.close();
+      expect(hostile.seen.lists).toBe(200);
+      expect(run.report().servers[0]!.error).toMatch(/^the tool list was cut after 100 pages;/);
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  it('leaves out tools whose full name is past the 64 characters the model API takes, and reports them', async () => {
+    const long = `${'x'.repeat(49)}_tool`; // mcp__hostile__ + 54 characters = 68
+    const hostile = await startHostileServer(() => ({ tools: [{ name: 'short' }, { name: long }] }));
+    try {
+      const config = configOf({ hostile: { type: 'http', url: hostile.url } });
+      const hub = hubFor(config);
+      // At admission, a listed name past the limit is not offered either: the 400 lists only the tools a run could have.
+      const err = await hub.admit(selectMcpServers({ servers: ['hostile'], tools: tools('mcp__hostile__nope') }, config)).catch((e) => e);
+      expect(toErrorResponse(err).body.message).toMatch(/its tools: mcp__hostile__short\.$/);
+      const run = hub.openRun(await hub.admit(selectMcpServers({ servers: ['hostile'], tools: [] }, config)), new AbortController().signal);
+      const client = await clientOf(run, 'hostile');
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['short']);
+      await run.close();
+      expect(run.report().servers[0]).toMatchObject({ tools: ['mcp__hostile__short'], skipped_tools: [`mcp__hostile__${long}`] });
+      expect(run.report().servers[0]).not.toHaveProperty('error');
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  it('does not ask a server that failed at admission again for a while', async () => {
+    const broken = await startHostileServer(() => ({ tools: [] }), { broken: true });
+    try {
+      const config = configOf({ broken: { type: 'http', url: broken.url } });
+      const hub = hubFor(config);
+      const selection = selectMcpServers({ servers: ['broken'], tools: tools('mcp__broken__x') }, config);
+      await hub.admit(selection);
+      const asked = broken.seen.requests;
+      expect(asked).toBeGreaterThan(0);
+      // The second request goes on without the check (as the first did), without asking again.
+      await hub.admit(selection);
+      expect(broken.seen.requests).toBe(asked);
+    } finally {
+      await broken.close();
+    }
   });
 });

@@ -12,11 +12,12 @@ import type { McpReport } from '../schemas/responses.js';
 import { awsIamFetch, type AwsCredentials } from './aws-iam-fetch.js';
 import { closeClient, connectServer, type ReachableServer } from './connect.js';
 import { capped, withHeaders, type FetchLike } from './fetch.js';
+import { listAllTools } from './list-tools.js';
 import { oauthFetch, TokenSource } from './oauth-fetch.js';
 import { proxyServer } from './proxy-server.js';
 import { reachRequestServer, type ReachPolicy, type Resolve } from './request-server.js';
 import type { McpSelection } from './selection.js';
-import { mcpToolName, apiToolName } from './tool-names.js';
+import { apiToolName, fitsToolName, mcpToolName } from './tool-names.js';
 import { Upstream, type ToolCallRecord } from './upstream.js';
 
 /** A selection whose servers can be reached: what a run is handed at admission. */
@@ -48,12 +49,17 @@ export interface McpHubOptions {
 
 /** A server's tool list is trusted this long for admission checks. */
 const TOOLS_CACHE_MS = 60_000;
+/**
+ * A server that could not be asked is not asked again at admission for this long: each try can
+ * take the connect timeout, and admission would wait that long for every request naming its tools.
+ */
+const FAILURE_CACHE_MS = 30_000;
 /** Most tool names an error message lists. */
 const LISTED = 50;
 
 export class McpHub {
   private readonly fetches = new Map<string, FetchLike>();
-  private readonly toolCache = new Map<string, { until: number; names: Set<string> }>();
+  private readonly toolCache = new Map<string, { until: number; listing: AdmissionListing | Error }>();
   private readonly log: Logger;
 
   constructor(private readonly opts: McpHubOptions) {
@@ -110,13 +116,19 @@ export class McpHub {
   }
 
   private async checkTools(server: ReachableServer): Promise<void> {
-    const names = await this.toolNames(server).catch((err: unknown) => {
+    const listing = await this.toolNames(server).catch((err: unknown) => {
       this.log.warn({ server: server.name, err: String(err) }, 'could not list the tools of an mcp server at admission');
       return undefined;
     });
-    if (names === undefined) return;
+    if (listing === undefined) return;
+    const { names, cut } = listing;
     const missing = [...(server.tools ?? [])].filter((t) => !names.has(t));
     if (missing.length === 0) return;
+    if (cut !== undefined) {
+      // Missing from a list that was cut is not missing from the server: the run goes on, and its report says what it was offered.
+      this.log.warn({ server: server.name, cut, missing }, 'named mcp tools not in the tool list read at admission, which was cut');
+      return;
+    }
     const offered = [...names].slice(0, LISTED).map((t) => mcpToolName(server.name, t));
     const more = names.size > LISTED ? ` and ${names.size - LISTED} more` : '';
     throw new ValidationError(
@@ -126,24 +138,43 @@ export class McpHub {
     );
   }
 
-  private async toolNames(server: ReachableServer): Promise<Set<string>> {
+  /** The server's tools a run could be offered (names that fit the model API), cached for declared servers, failures too. */
+  private async toolNames(server: ReachableServer): Promise<AdmissionListing> {
     const cached = server.source === 'config' ? this.toolCache.get(server.name) : undefined;
-    if (cached !== undefined && Date.now() < cached.until) return cached.names;
-    const client = await connectServer(server, this.log);
+    if (cached !== undefined && Date.now() < cached.until) {
+      if (cached.listing instanceof Error) throw cached.listing;
+      return cached.listing;
+    }
+    const remember = (listing: AdmissionListing | Error, ms: number) => {
+      if (server.source === 'config') this.toolCache.set(server.name, { until: Date.now() + ms, listing });
+    };
+    let client;
     try {
-      const names = new Set<string>();
-      let cursor: string | undefined;
-      do {
-        const page = await client.listTools(cursor === undefined ? undefined : { cursor });
-        for (const tool of page.tools) names.add(apiToolName(tool.name));
-        cursor = page.nextCursor;
-      } while (cursor !== undefined && names.size < 10_000);
-      if (server.source === 'config') this.toolCache.set(server.name, { until: Date.now() + TOOLS_CACHE_MS, names });
-      return names;
+      client = await connectServer(server, this.log);
+    } catch (err) {
+      remember(err instanceof Error ? err : new Error(String(err)), FAILURE_CACHE_MS);
+      throw err;
+    }
+    try {
+      const { tools, cut } = await listAllTools(client).catch((err: unknown) => {
+        remember(err instanceof Error ? err : new Error(String(err)), FAILURE_CACHE_MS);
+        throw err;
+      });
+      const names = new Set(tools.map((t) => apiToolName(t.name)).filter((t) => fitsToolName(server.name, t)));
+      if (cut !== undefined) this.log.warn({ server: server.name, cut }, 'mcp tool list cut at admission');
+      const listing = { names, cut };
+      remember(listing, TOOLS_CACHE_MS);
+      return listing;
     } finally {
       await closeClient(client);
     }
   }
+}
+
+/** What admission read of a server's tools: their names, and why the list stopped early, if it did. */
+interface AdmissionListing {
+  names: Set<string>;
+  cut: string | undefined;
 }
 
 /** The fetch of a declared remote server: its headers, its auth, and the answer size cap. */

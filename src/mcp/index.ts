@@ -13,7 +13,16 @@ export {
   type RequestServer,
   type SelectedServer,
 } from './selection.js';
-export { apiToolName, isMcpToolName, mcpToolName, parseMcpToolName, type McpToolRef } from './tool-names.js';
+export {
+  apiToolName,
+  fitsToolName,
+  isMcpToolName,
+  MAX_TOOL_NAME_CHARS,
+  mcpToolName,
+  parseMcpToolName,
+  type McpToolRef,
+} from './tool-names.js';
+export { listAllTools, type ToolListing } from './list-tools.js';
 export { awsIamFetch, type AwsCredentials } from './aws-iam-fetch.js';
 export { oauthFetch, TokenSource, TokenError, type ClientCredentials } from './oauth-fetch.js';
 export { capped, withHeaders, MAX_ANSWER_BYTES, AnswerTooLargeError, type FetchLike } from './fetch.js';

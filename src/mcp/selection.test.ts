@@ -88,6 +88,17 @@ describe('selectMcpServers', () => {
     );
   });
 
+  it('answers 400 for a tool whose full name is past the 64 characters the model API takes', () => {
+    const long = `mcp__gateway__orders___${'a'.repeat(42)}`; // 65 characters
+    const { status, message } = refusal(() => select(['gateway'], [long]));
+    expect(status).toBe(400);
+    expect(message).toBe(
+      `allowed_tools names ${long}, which is 65 characters: the model API takes tool names of at most 64, so the service never offers this tool ` +
+        "(it would fail every model call). Name a tool whose full name fits, or ask the server's operator for shorter names.",
+    );
+    expect(select(['gateway'], [long.slice(0, 64)]).servers[0]!.tools).toEqual(new Set([long.slice(14, 64)]));
+  });
+
   it('refuses a server named twice', () => {
     expect(refusal(() => select(['docs', 'docs'])).message).toBe('mcp_servers names "docs" twice; name each server once.');
   });

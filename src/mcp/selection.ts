@@ -6,7 +6,7 @@
  */
 import type { McpConfig, McpServerDecl } from '../config/index.js';
 import { ValidationError } from '../errors/index.js';
-import { mcpToolName, parseMcpToolName, type McpToolRef } from './tool-names.js';
+import { fitsToolName, MAX_TOOL_NAME_CHARS, mcpToolName, parseMcpToolName, type McpToolRef } from './tool-names.js';
 
 /** A remote server a request brings along (only when the operator allows it). */
 export interface RequestServer {
@@ -106,6 +106,14 @@ export function checkMcpRequest(
         field: 'allowed_tools',
         known: declared,
       });
+    }
+    if (ref.tool !== undefined && !fitsToolName(ref.server, ref.tool)) {
+      const full = mcpToolName(ref.server, ref.tool);
+      throw new ValidationError(
+        `allowed_tools names ${shown(full)}, which is ${full.length} characters: the model API takes tool names of at most ${MAX_TOOL_NAME_CHARS}, ` +
+          `so the service never offers this tool (it would fail every model call). Name a tool whose full name fits, or ask the server's operator for shorter names.`,
+        { field: 'allowed_tools', limit: MAX_TOOL_NAME_CHARS },
+      );
     }
     const seen = named.get(ref.server);
     if (ref.tool === undefined) named.set(ref.server, 'all');

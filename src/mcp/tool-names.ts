@@ -7,6 +7,12 @@ import { MCP_SERVER_NAME } from '../config/index.js';
 /** The prefix of every MCP tool name. */
 export const MCP_PREFIX = 'mcp__';
 
+/**
+ * Longest tool name the model API takes (`tools.N.custom.name: String should have at most 64
+ * characters`, on every turn): a longer `mcp__<server>__<tool>` would fail the whole run.
+ */
+export const MAX_TOOL_NAME_CHARS = 64;
+
 /** One `allowed_tools` entry naming MCP tools: a server and one tool of it, or all of them. */
 export interface McpToolRef {
   server: string;
@@ -41,6 +47,14 @@ export function parseMcpToolName(name: string): McpToolRef | undefined {
  */
 export function mcpToolName(server: string, tool: string): string {
   return `${MCP_PREFIX}${server}__${tool}`;
+}
+
+/**
+ * Whether Claude Code's name of the tool fits the model API; a tool whose name does not is never offered.
+ * @example fitsToolName('docs', 'search') // true
+ */
+export function fitsToolName(server: string, tool: string): boolean {
+  return mcpToolName(server, tool).length <= MAX_TOOL_NAME_CHARS;
 }
 
 /**

@@ -9,7 +9,8 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logging/index.js';
 import type { McpReport } from '../schemas/responses.js';
 import { closeClient, connectServer, type ReachableServer } from './connect.js';
-import { apiToolName, mcpToolName } from './tool-names.js';
+import { listAllTools } from './list-tools.js';
+import { apiToolName, fitsToolName, MAX_TOOL_NAME_CHARS, mcpToolName } from './tool-names.js';
 
 /** Most tools taken from one server (its list is paged). */
 export const MAX_TOOLS = 1000;
@@ -32,6 +33,8 @@ export class Upstream {
   private listing: Promise<Tool[]> | undefined;
   /** Claude Code's name of each offered tool → the server's own name. */
   private readonly names = new Map<string, string>();
+  /** Claude Code's names of the tools left out for being longer than the model API takes. */
+  private skipped: string[] = [];
   private status: UpstreamReport['status'] = 'unused';
   private error: string | undefined;
   private calls = 0;
@@ -100,6 +103,7 @@ export class Upstream {
       tools: [...this.names.keys()].slice(0, 100).map((t) => mcpToolName(this.server.name, t)),
       calls: this.calls,
       failed_calls: this.failed,
+      ...(this.skipped.length > 0 ? { skipped_tools: this.skipped.slice(0, 100) } : {}),
       ...(this.error !== undefined ? { error: this.error } : {}),
     };
   }
@@ -112,21 +116,31 @@ export class Upstream {
 
   private async listTools(): Promise<Tool[]> {
     const client = await this.connection();
+    const { tools, cut } = await listAllTools(client, { signal: this.opts.signal });
     const offered: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor === undefined ? undefined : { cursor }, { signal: this.opts.signal });
-      for (const tool of page.tools) {
-        const name = apiToolName(tool.name);
-        const wanted = this.server.tools === undefined || this.server.tools.has(name);
-        // Two names that read the same once rewritten: the first one stays.
-        if (!wanted || this.names.has(name) || offered.length >= MAX_TOOLS) continue;
-        this.names.set(name, tool.name);
-        offered.push({ ...tool, name });
+    for (const tool of tools) {
+      const name = apiToolName(tool.name);
+      const wanted = this.server.tools === undefined || this.server.tools.has(name);
+      // Two names that read the same once rewritten: the first one stays.
+      if (!wanted || this.names.has(name) || offered.length >= MAX_TOOLS) continue;
+      if (!fitsToolName(this.server.name, name)) {
+        this.skipped.push(mcpToolName(this.server.name, name));
+        continue;
       }
-      cursor = page.nextCursor;
-    } while (cursor !== undefined && offered.length < MAX_TOOLS);
+      this.names.set(name, tool.name);
+      offered.push({ ...tool, name });
+    }
     this.status = 'connected';
+    if (cut !== undefined) {
+      this.error = `${cut}; the run was offered the tools read until then`;
+      this.opts.log.warn({ server: this.server.name, err: this.error }, 'mcp tool list cut');
+    }
+    if (this.skipped.length > 0) {
+      this.opts.log.warn(
+        { server: this.server.name, tools: this.skipped.slice(0, 20), count: this.skipped.length },
+        `mcp tools left out: their names are longer than the ${MAX_TOOL_NAME_CHARS} characters the model API takes`,
+      );
+    }
     return offered;
   }
 

@@ -136,7 +136,13 @@ export const McpReportSchema = z
         tools: z.array(z.string()).meta({ description: 'The tools the run was offered, as Claude Code names them (the first 100).' }),
         calls: count('Tool calls the run made to this server.'),
         failed_calls: count('Of those, calls that failed or whose result was an error.'),
-        error: z.string().optional().meta({ description: 'Why the server was unavailable.' }),
+        skipped_tools: z.array(z.string()).optional().meta({
+          description:
+            'Tools of the server left out because their names, as Claude Code names them, are longer than the 64 characters the model API takes (the first 100).',
+        }),
+        error: z.string().optional().meta({
+          description: 'Why the server was unavailable, or why its tool list was cut (the run then had the tools read until then).',
+        }),
       }),
     ),
     calls: count('Tool calls to MCP servers, over all of them.'),
