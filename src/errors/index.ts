@@ -144,6 +144,15 @@ export class KeyQueueFullError extends RetryLaterError {
   readonly code = 'key_queue_full';
 }
 
+/**
+ * A webhook delivery was sent again by its caller less than a minute ago, or its owner has as many
+ * deliveries pending as it may (429 with Retry-After): retries cannot make a backlog without bound.
+ */
+export class WebhookRetryLimitedError extends RetryLaterError {
+  readonly status = 429;
+  readonly code = 'webhook_retry_limited';
+}
+
 /** The API key's stored files have reached its storage quota (507): a new run could store nothing. */
 export class StorageQuotaError extends AppError {
   readonly status = 507;

@@ -74,7 +74,8 @@ const ASYNC_ACCEPTED: ResponseConfig = {
 
 /** 403 for a missing or bad key, exactly as API Gateway answers. */
 export const FORBIDDEN = error('Missing, unknown or revoked API key (the API Gateway body).', { message: 'Forbidden' });
-const GATEWAY_429_EXAMPLES = {
+/** The bodies of API Gateway's own 429s (rate, quota). */
+export const GATEWAY_429_EXAMPLES = {
   throttled: { summary: 'Over the rate limit (default 10/s, burst 20)', value: { message: 'Too Many Requests' } },
   quota: { summary: 'Over the daily quota (default 1,000 a day), until 00:00 UTC', value: { message: 'Limit Exceeded' } },
 };

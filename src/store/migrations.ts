@@ -253,4 +253,10 @@ export const MIGRATIONS: readonly string[] = [
             coalesce(CASE WHEN json_valid(i.output_json) THEN i.output_json ->> '$.output.usage.cache_read_input_tokens' END, 0)
        FROM invocations i JOIN sessions s ON s.id = i.session_id
       WHERE s.owner_key_id IS NOT NULL AND i.status NOT IN ('queued', 'running');`,
+  // Webhook fairness (issue 14): an owner's pending deliveries are counted at each event and the
+  // oldest given up beyond a cap, so pending rows get an index by owner in age order (partial: the
+  // finished rows, most of the table, stay out of it); a caller's retry of a delivery is limited in
+  // rate by when it last asked.
+  `CREATE INDEX webhook_deliveries_pending_by_owner ON webhook_deliveries(owner_key_id, seq) WHERE state = 'pending';
+   ALTER TABLE webhook_deliveries ADD COLUMN requeued_at TEXT;`,
 ];

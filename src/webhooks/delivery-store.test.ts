@@ -83,6 +83,58 @@ describe('DeliveryStore', () => {
     expect(s.nextDueAt()).toBeUndefined();
   });
 
+  it("hands out due deliveries fairly across owners: one owner's backlog does not hide another's", async () => {
+    const { store: s } = await store();
+    const at = (ms: number) => new Date(T0.getTime() + ms);
+    for (let i = 0; i < 600; i++) s.enqueue(delivery(`busy-${i}`, { ownerKeyId: 'busy', createdAt: at(i) }));
+    s.enqueue(delivery('quiet', { ownerKeyId: 'quiet', createdAt: at(700) }));
+    s.enqueue(delivery('operator', { ownerKeyId: null, createdAt: at(800) }));
+    const due = s.due(at(1000), 500, 100).map((d) => d.id);
+    expect(due).toHaveLength(102);
+    // Round by round: each owner's first, the longest waiting first, then each owner's second...
+    expect(due.slice(0, 4)).toEqual(['busy-0', 'quiet', 'operator', 'busy-1']);
+    expect(due.at(-1)).toBe('busy-99');
+  });
+
+  it("puts an owner's permission requests before its other due deliveries: they expire", async () => {
+    const { store: s } = await store();
+    const at = (ms: number) => new Date(T0.getTime() + ms);
+    for (let i = 0; i < 3; i++) s.enqueue(delivery(`end-${i}`, { createdAt: at(i) }));
+    s.enqueue(delivery('ask', { type: 'permission.request', createdAt: at(10) }));
+    expect(s.due(at(10), 500, 2).map((d) => d.id)).toEqual(['ask', 'end-0']);
+  });
+
+  it('keeps at most maxPending deliveries of an owner pending: recording one more gives up on its oldest, saying why', async () => {
+    const { store: s } = await store();
+    const at = (ms: number) => new Date(T0.getTime() + ms);
+    for (let i = 0; i < 3; i++) expect(s.enqueue(delivery(`m${i}`, { createdAt: at(i) }), 3).evicted).toBe(0);
+    s.enqueue(delivery('other', { ownerKeyId: 'k2' }), 3);
+    s.enqueue(delivery('op', { ownerKeyId: null }), 3);
+    expect(s.enqueue(delivery('m3', { createdAt: at(3) }), 3).evicted).toBe(1);
+    expect(s.pendingOf('k1')).toBe(3);
+    expect(s.pendingOf(null)).toBe(1);
+    expect(s.get('m0')).toMatchObject({
+      state: 'failed',
+      next_attempt_at: null,
+      last_error: expect.stringMatching(/^not sent: API key k1 had more than 3 deliveries pending/),
+    });
+    expect(['m1', 'm2', 'm3', 'other', 'op'].map((id) => s.get(id)?.state)).toEqual(Array(5).fill('pending'));
+    for (let i = 0; i < 2; i++) s.enqueue(delivery(`op${i}`, { ownerKeyId: null }), 2);
+    expect(s.get('op')).toMatchObject({ state: 'failed', last_error: expect.stringMatching(/^not sent: the service had more than 2/) });
+  });
+
+  it("serves the due and per-owner queries from indexes: only due or only the owner's pending rows are read", async () => {
+    const { db } = await store();
+    const plan = (sql: string, ...args: unknown[]) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('\n');
+    const due = plan(DeliveryStore.DUE_SQL, T0.toISOString(), 100, 500);
+    expect(due).toMatch(/SEARCH webhook_deliveries USING INDEX webhook_deliveries_due \(state=\? AND next_attempt_at<\?\)/);
+    expect(due).not.toMatch(/SCAN webhook_deliveries/);
+    expect(plan(DeliveryStore.PENDING_OF_SQL, 'k1')).toMatch(
+      /SEARCH webhook_deliveries USING COVERING INDEX webhook_deliveries_pending_by_owner \(owner_key_id=\?\)/,
+    );
+  });
+
   it('survives a reopen of the database: what was pending is pending still', async () => {
     const { store: s, dir, db } = await store();
     s.enqueue(delivery('msg_a'));

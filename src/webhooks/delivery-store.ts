@@ -42,6 +42,8 @@ export interface DeliveryRow {
   last_status: number | null;
   last_error: string | null;
   delivered_at: string | null;
+  /** When a caller last asked to send it again (the retry route's rate limit). */
+  requeued_at: string | null;
 }
 
 /** A new delivery. */
@@ -66,11 +68,32 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
+/** Whose deliveries these are, for messages: an API key, or the operator's (null). */
+export function ownerName(ownerKeyId: string | null): string {
+  return ownerKeyId === null ? 'the service' : `API key ${ownerKeyId}`;
+}
+
 /** Typed access to invocation_webhooks and webhook_deliveries; every statement prepared once. */
 export class DeliveryStore {
+  /**
+   * The due deliveries, fairly: each owner's ranked (permission requests first, as they expire,
+   * then the longest waiting), at most `perOwner` of each, then round by round (every owner's
+   * first, then every owner's second...), so one owner's backlog cannot hide another's.
+   */
+  static readonly DUE_SQL = `SELECT * FROM (
+      SELECT *, ROW_NUMBER() OVER (
+        PARTITION BY owner_key_id ORDER BY type = 'permission.request' DESC, next_attempt_at, seq
+      ) AS owner_rank
+      FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+    ) WHERE owner_rank <= ? ORDER BY owner_rank, next_attempt_at, seq LIMIT ?`;
+  /** How many deliveries of an owner are pending. */
+  static readonly PENDING_OF_SQL = `SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending' AND owner_key_id IS ?`;
+
   private readonly stmts;
+  readonly #db: Db;
 
   constructor(db: Db) {
+    this.#db = db;
     this.stmts = {
       subscribe: db.prepare(
         `INSERT OR REPLACE INTO invocation_webhooks (invocation_id, session_id, owner_key_id, url, events, source, base_url, created_at)
@@ -85,8 +108,14 @@ export class DeliveryStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       ),
       get: db.prepare<[string], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?'),
-      due: db.prepare<[string, number], DeliveryRow>(
-        `SELECT * FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?`,
+      due: db.prepare<[string, number, number], DeliveryRow>(DeliveryStore.DUE_SQL),
+      pendingOf: db.prepare<[string | null], { n: number }>(DeliveryStore.PENDING_OF_SQL),
+      // The oldest first: they have waited longest for a receiver that is not taking them, and
+      // the newest (a permission request that expires, the end of the latest run) are the ones
+      // a caller waits for.
+      evict: db.prepare<[string, string | null, number]>(
+        `UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = NULL, last_error = ?
+         WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state = 'pending' AND owner_key_id IS ? ORDER BY seq LIMIT ?)`,
       ),
       nextDue: db.prepare<[], { at: string | null }>(`SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE state = 'pending'`),
       record: db.prepare(
@@ -102,7 +131,7 @@ export class DeliveryStore {
       ),
       prune: db.prepare(`DELETE FROM webhook_deliveries WHERE state != 'pending' AND created_at < ?`),
       requeue: db.prepare(
-        `UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND state != 'pending'`,
+        `UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, requeued_at = ? WHERE id = ? AND state != 'pending'`,
       ),
     };
   }
@@ -136,11 +165,32 @@ export class DeliveryStore {
     };
   }
 
-  /** Records a delivery, due at once. */
-  enqueue(d: NewDelivery): DeliveryRow {
+  /**
+   * Records a delivery, due at once. When its owner then has more than `maxPending` pending, the
+   * oldest of them are given up (failed, with the reason; a caller can retry them): a receiver
+   * that takes nothing cannot grow a backlog without bound.
+   */
+  enqueue(d: NewDelivery, maxPending = Number.POSITIVE_INFINITY): { row: DeliveryRow; evicted: number } {
     const at = d.createdAt.toISOString();
-    this.stmts.insert.run(d.id, d.sessionId, d.invocationId, d.ownerKeyId, d.type, d.url, d.payload, at, at);
-    return this.get(d.id) as DeliveryRow;
+    return this.#db.transaction(() => {
+      this.stmts.insert.run(d.id, d.sessionId, d.invocationId, d.ownerKeyId, d.type, d.url, d.payload, at, at);
+      let evicted = 0;
+      if (Number.isFinite(maxPending)) {
+        const over = this.pendingOf(d.ownerKeyId) - maxPending;
+        if (over > 0) {
+          const why =
+            `not sent: ${ownerName(d.ownerKeyId)} had more than ${maxPending} deliveries pending, and this was the oldest; ` +
+            'fix the receiver, then send it again with POST /sessions/{session_id}/webhooks/{webhook_id}/retry';
+          evicted = this.stmts.evict.run(why, d.ownerKeyId, over).changes;
+        }
+      }
+      return { row: this.get(d.id) as DeliveryRow, evicted };
+    })();
+  }
+
+  /** How many deliveries of an owner (null: the operator's) are pending. */
+  pendingOf(ownerKeyId: string | null): number {
+    return this.stmts.pendingOf.get(ownerKeyId)?.n ?? 0;
   }
 
   /** One delivery by its webhook-id. */
@@ -148,9 +198,9 @@ export class DeliveryStore {
     return this.stmts.get.get(id);
   }
 
-  /** Pending deliveries due at `now`, the longest waiting first. */
-  due(now: Date, limit: number): DeliveryRow[] {
-    return this.stmts.due.all(now.toISOString(), limit);
+  /** Pending deliveries due at `now`, at most `perOwner` of each owner, fairly across owners (see DUE_SQL). */
+  due(now: Date, limit: number, perOwner = limit): DeliveryRow[] {
+    return this.stmts.due.all(now.toISOString(), perOwner, limit);
   }
 
   /** When the next pending delivery is due; undefined: none is pending. */
@@ -186,7 +236,8 @@ export class DeliveryStore {
 
   /** Puts a finished delivery back to pending, due now, with a fresh schedule; false if it was pending already. */
   requeue(id: string, now: Date): boolean {
-    return this.stmts.requeue.run(now.toISOString(), id).changes > 0;
+    const at = now.toISOString();
+    return this.stmts.requeue.run(at, at, id).changes > 0;
   }
 
   /** Deletes finished deliveries of events older than `before`; returns how many. */

@@ -63,13 +63,18 @@ async function receiver(opts: Parameters<typeof startWebhookReceiver>[0] = {}): 
 }
 
 let n = 0;
-function enqueue(store: DeliveryStore, url: string, type: 'invocation.completed' | 'permission.request' = 'invocation.completed') {
+function enqueue(
+  store: DeliveryStore,
+  url: string,
+  type: 'invocation.completed' | 'permission.request' = 'invocation.completed',
+  ownerKeyId: string | null = 'k1',
+) {
   const id = `msg_test${++n}`;
   store.enqueue({
     id,
     sessionId: 's-1',
     invocationId: 'i-1',
-    ownerKeyId: 'k1',
+    ownerKeyId,
     type,
     url,
     payload: JSON.stringify({ type, timestamp: new Date().toISOString(), data: { n } }),
@@ -162,17 +167,48 @@ describe('WebhookDispatcher', () => {
     expect(store.get(missing)).toMatchObject({ attempts: 4, last_error: expect.stringMatching(/nowhere\.test could not be resolved/) });
   });
 
-  it('keeps a receiver that never answers from holding up the others', async () => {
+  it("keeps a receiver that never answers from holding up other keys' deliveries", async () => {
     const slow = await receiver({ plan: ['hang', 'hang', 'hang', 'hang'] });
     const fast = await receiver({ host: '127.0.0.3' });
-    const { store, dispatcher } = await setup({ allow: parsePrivateHosts(['127.0.0.1', '127.0.0.3']), concurrency: 4, timeoutMs: 60_000 });
-    for (let i = 0; i < 4; i++) enqueue(store, slow.url);
-    const quick = enqueue(store, fast.url);
+    const { store, dispatcher } = await setup({ allow: parsePrivateHosts(['127.0.0.1', '127.0.0.3']), concurrency: 8, timeoutMs: 60_000 });
+    for (let i = 0; i < 4; i++) enqueue(store, slow.url, 'invocation.completed', 'k1');
+    const mine = enqueue(store, fast.url, 'invocation.completed', 'k1');
+    const theirs = enqueue(store, fast.url, 'invocation.completed', 'k2');
     dispatcher.start();
-    await until(() => store.get(quick)?.state === 'delivered', 'the fast one delivered');
-    // A quarter of the slots at most to one host: one hanging attempt, the other three wait.
-    expect(slow.received).toHaveLength(1);
+    await until(() => store.get(theirs)?.state === 'delivered', "the other key's delivered");
+    // A quarter of the slots at most to one host: two hanging attempts, the other two wait; and
+    // they are k1's share, so k1's own other delivery waits with them.
+    await slow.waitFor((r) => r.length === 2);
+    expect(dispatcher.inFlight).toBe(2);
+    expect(store.get(mine)).toMatchObject({ state: 'pending', attempts: 0 });
+  });
+
+  it("keeps one owner's receivers that never answer, on any number of hosts, to a quarter of the slots", async () => {
+    // Four hanging receivers of one key on four addresses (four hosts to a per-host bound alone).
+    const hosts = ['127.0.0.1', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
+    const hanging = await Promise.all(hosts.map((host) => receiver({ host, plan: ['hang', 'hang', 'hang', 'hang'] })));
+    const fast = await receiver({ host: '127.0.0.3' });
+    const { store, dispatcher } = await setup({ allow: parsePrivateHosts([...hosts, '127.0.0.3']), concurrency: 4, timeoutMs: 60_000 });
+    for (const hook of hanging) for (let i = 0; i < 4; i++) enqueue(store, hook.url, 'invocation.completed', 'attacker');
+    const other = enqueue(store, fast.url, 'invocation.completed', 'k2');
+    const operator = enqueue(store, fast.url, 'invocation.completed', null);
+    dispatcher.start();
+    await until(() => [other, operator].every((id) => store.get(id)?.state === 'delivered'), "the other owners' deliveries", 10_000);
     expect(dispatcher.inFlight).toBe(1);
+    await until(() => hanging.reduce((sum, hook) => sum + hook.received.length, 0) === 1, 'one hanging attempt');
+  });
+
+  it('bounds attempts to one host by its name, whatever the port, across owners', async () => {
+    // One hanging host on four ports; three keys send to all of them. The host gets a quarter of the slots.
+    const ports = await Promise.all([0, 1, 2, 3].map(() => receiver({ plan: Array<'hang'>(8).fill('hang') })));
+    const fast = await receiver({ host: '127.0.0.3' });
+    const { store, dispatcher } = await setup({ allow: parsePrivateHosts(['127.0.0.1', '127.0.0.3']), concurrency: 8, timeoutMs: 60_000 });
+    for (const owner of ['k1', 'k2', 'k3']) for (const hook of ports) enqueue(store, hook.url, 'invocation.completed', owner);
+    const quick = enqueue(store, fast.url, 'invocation.completed', 'k4');
+    dispatcher.start();
+    await until(() => store.get(quick)?.state === 'delivered', 'the fast one delivered', 10_000);
+    expect(dispatcher.inFlight).toBe(2);
+    await until(() => ports.reduce((sum, hook) => sum + hook.received.length, 0) === 2, 'two hanging attempts');
   });
 
   it('gives the attempts abandoned at a stop, and what is pending, to the next start: same id, nothing lost', async () => {

@@ -1,8 +1,10 @@
 /**
  * Sends the pending deliveries of the `webhook_deliveries` table: each due one is signed for this
  * attempt and POSTed; a 2xx delivers it, a 410 or a refused address ends it, anything else is tried
- * again on the retry schedule until it runs out. Attempts run concurrently within a bound, and at
- * most a quarter of them to one host, so a slow receiver delays only its own deliveries. Nothing
+ * again on the retry schedule until it runs out. Attempts run concurrently within a bound, at most
+ * a quarter of them for one owner (an API key, or the operator's) and a quarter to one host name
+ * (whatever the port), and the due ones are picked round by round across owners: a tenant whose
+ * receivers hang, however many hosts or ports they are on, delays only its own deliveries. Nothing
  * here can fail a run: deliveries start after the event is recorded, and every error ends up in the
  * delivery's row and the log.
  */
@@ -14,6 +16,7 @@ import type { DeliveryRow, DeliveryStore } from './delivery-store.js';
 import { nextAttemptDelayMs } from './schedule.js';
 import { signatureHeader } from './secret.js';
 import { attemptDelivery, type AttemptResult } from './send.js';
+import { urlHost } from './url-rules.js';
 
 /** What one attempt did to a delivery, for metrics and logs. */
 export interface DeliveryReport {
@@ -49,8 +52,13 @@ export interface DispatcherOptions {
   keepMs?: number;
 }
 
-/** Rows looked at per pass: enough that one busy host's backlog does not hide the others'. */
+/** Rows looked at per pass, round by round across owners (see DeliveryStore.due). */
 const SCAN = 500;
+/**
+ * Rows of one owner looked at per pass: more than its share of the slots, so its rows waiting on a
+ * busy host do not hide its rows to other hosts; its backlog beyond that waits for the next passes.
+ */
+const SCAN_PER_OWNER = 100;
 /** Longest sleep between passes when nothing is due sooner. */
 const MAX_SLEEP_MS = 60_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -65,9 +73,11 @@ export class WebhookDispatcher {
   readonly #o: DispatcherOptions;
   readonly #now: () => Date;
   readonly #log: Logger;
-  readonly #perHost: number;
+  /** A quarter of the slots, at least 1: the most one host, or one owner, has in flight. */
+  readonly #share: number;
   readonly #inflight = new Map<string, Promise<void>>();
   readonly #hosts = new Map<string, number>();
+  readonly #owners = new Map<string | null, number>();
   readonly #listeners = new Set<DeliveryListener>();
   readonly #abort = new AbortController();
   #running = false;
@@ -79,7 +89,7 @@ export class WebhookDispatcher {
     this.#o = options;
     this.#now = options.now ?? (() => new Date());
     this.#log = options.logger ?? silentLogger();
-    this.#perHost = Math.max(1, Math.floor(options.concurrency / 4));
+    this.#share = Math.max(1, Math.floor(options.concurrency / 4));
   }
 
   /** Starts sending, beginning with whatever was pending when the service last stopped. */
@@ -146,11 +156,12 @@ export class WebhookDispatcher {
     try {
       this.#prune(now);
       if (this.#inflight.size < this.#o.concurrency) {
-        for (const row of this.#o.store.due(now, SCAN)) {
+        for (const row of this.#o.store.due(now, SCAN, SCAN_PER_OWNER)) {
           if (this.#inflight.size >= this.#o.concurrency) break;
           if (this.#inflight.has(row.id)) continue;
           const host = hostOf(row.url);
-          if ((this.#hosts.get(host) ?? 0) >= this.#perHost) continue;
+          if ((this.#hosts.get(host) ?? 0) >= this.#share) continue;
+          if ((this.#owners.get(row.owner_key_id) ?? 0) >= this.#share) continue;
           this.#begin(row, host);
         }
       }
@@ -177,14 +188,15 @@ export class WebhookDispatcher {
   }
 
   #begin(row: DeliveryRow, host: string): void {
-    this.#hosts.set(host, (this.#hosts.get(host) ?? 0) + 1);
+    const owner = row.owner_key_id;
+    count(this.#hosts, host, +1);
+    count(this.#owners, owner, +1);
     const work = this.#attempt(row)
       .catch((err: unknown) => this.#log.error({ err, webhook_id: row.id }, 'webhooks: an attempt failed unexpectedly'))
       .finally(() => {
         this.#inflight.delete(row.id);
-        const left = (this.#hosts.get(host) ?? 1) - 1;
-        if (left <= 0) this.#hosts.delete(host);
-        else this.#hosts.set(host, left);
+        count(this.#hosts, host, -1);
+        count(this.#owners, owner, -1);
         this.kick();
       });
     this.#inflight.set(row.id, work);
@@ -297,10 +309,20 @@ export function judge(result: AttemptResult): Verdict {
   return { state: 'pending', status, error: `answered ${status}${said}` };
 }
 
-/** The host:port a URL connects to (the per-host bound). */
+/** Adds `by` to the count of `key`, forgetting it at zero. */
+function count<K>(counts: Map<K, number>, key: K, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n <= 0) counts.delete(key);
+  else counts.set(key, n);
+}
+
+/**
+ * The host name a URL connects to, without the port (the per-host bound): ports of one host are
+ * one receiver to that bound, or one hanging host would get a quarter of the slots per port.
+ */
 function hostOf(url: string): string {
   try {
-    return new URL(url).host;
+    return urlHost(new URL(url));
   } catch {
     return url;
   }

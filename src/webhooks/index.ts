@@ -18,4 +18,4 @@ export { deliveryView } from './delivery-view.js';
 export { buildPayload, webhookTypeOf } from './payload.js';
 export { attemptDelivery, type Attempt, type AttemptResult } from './send.js';
 export { judge, WebhookDispatcher, type DeliveryListener, type DeliveryReport } from './dispatcher.js';
-export { Webhooks, type WebhooksOptions } from './webhooks.js';
+export { MAX_PENDING_PER_OWNER, Webhooks, type WebhooksOptions } from './webhooks.js';

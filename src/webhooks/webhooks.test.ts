@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
-import { ValidationError } from '../errors/index.js';
+import { toErrorResponse, ValidationError, WebhookRetryLimitedError } from '../errors/index.js';
 import { EXAMPLE_OUTPUT } from '../http/examples.js';
 import { KeyRepo, KeyWebhookStore } from '../keys/index.js';
 import type { SessionEvent } from '../schemas/events.js';
@@ -18,7 +18,11 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function setup(env: Record<string, string> = {}, mode: 'serve' | 'runtime' = 'serve') {
+async function setup(
+  env: Record<string, string> = {},
+  mode: 'serve' | 'runtime' = 'serve',
+  extra: { now?: () => Date; maxPendingPerOwner?: number } = {},
+) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cca-webhooks-'));
   const db = openDatabase(dir);
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
@@ -26,7 +30,7 @@ async function setup(env: Record<string, string> = {}, mode: 'serve' | 'runtime'
   const config = loadConfig({}, env, { host: '127.0.0.1', port: 0, mode }, dir);
   const keys = new KeyWebhookStore(db, randomBytes(32));
   const repo = new KeyRepo(db);
-  const webhooks = new Webhooks({ db, config, keys, version: 'test' });
+  const webhooks = new Webhooks({ db, config, keys, version: 'test', ...extra });
   cleanup.push(() => webhooks.stop());
   return { webhooks, keys, keyId: repo.create('a').record.id };
 }
@@ -170,5 +174,80 @@ describe('Webhooks.redeliver', () => {
     expect(() => webhooks.redeliver('s-1', 'msg_nope')).toThrow(/has no webhook delivery msg_nope/);
     const again = webhooks.redeliver('s-1', row!.id);
     expect(again).toMatchObject({ id: row!.id, state: 'pending', attempts: 0, payload: row!.payload, last_status: 503 });
+  });
+});
+
+describe('Webhooks.redeliver limits', () => {
+  const failed = { state: 'failed' as const, attempts: 11, attemptAt: new Date(), status: 503, error: 'gave up', nextAttemptAt: null };
+
+  async function oneDelivery(extra: { maxPendingPerOwner?: number } = {}) {
+    let clock = new Date('2025-01-01T12:00:00.000Z');
+    const ctx = await setup({}, 'serve', { now: () => clock, ...extra });
+    ctx.webhooks.subscribe('s-1', 'i-1', ctx.keyId, {
+      url: 'https://example.com/h',
+      events: ['invocation.cancelled'],
+      source: 'request',
+      baseUrl: 'x',
+    });
+    ctx.webhooks.observe({
+      id: 3,
+      session_id: 's-1',
+      invocation_id: 'i-1',
+      at: clock.toISOString(),
+      type: 'invocation.completed',
+      data: { status: 'cancelled', output: EXAMPLE_OUTPUT },
+    });
+    const [row] = ctx.webhooks.page('s-1', { limit: 1 }) ?? [];
+    return { ...ctx, id: row!.id, advance: (ms: number) => (clock = new Date(clock.getTime() + ms)) };
+  }
+
+  it('lets a caller retry a delivery at most once a minute: 429 with Retry-After and when, otherwise', async () => {
+    const { webhooks, id, advance } = await oneDelivery();
+    webhooks.store.record(id, failed);
+    webhooks.redeliver('s-1', id);
+    webhooks.store.record(id, failed);
+    advance(20_000);
+    let refusal: unknown;
+    try {
+      webhooks.redeliver('s-1', id);
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toBeInstanceOf(WebhookRetryLimitedError);
+    const { status, body, headers } = toErrorResponse(refusal);
+    expect(status).toBe(429);
+    expect(headers['Retry-After']).toBe('40');
+    expect(body).toMatchObject({ code: 'webhook_retry_limited', retry_after_s: 40 });
+    expect(body.message).toMatch(
+      new RegExp(
+        `^Webhook delivery ${id} was retried at 2025-01-01T12:00:00.000Z; a delivery may be retried once a minute. Retry after 2025-01-01T12:01:00.000Z`,
+      ),
+    );
+    expect(webhooks.store.get(id)?.state).toBe('failed');
+    advance(40_000);
+    expect(webhooks.redeliver('s-1', id).state).toBe('pending');
+  });
+
+  it('refuses a retry while the key has as many deliveries pending as it may, saying so', async () => {
+    const { webhooks, id, keyId } = await oneDelivery({ maxPendingPerOwner: 2 });
+    webhooks.store.record(id, failed);
+    for (const n of [1, 2]) {
+      webhooks.store.enqueue({
+        id: `msg_${n}`,
+        sessionId: 's-1',
+        invocationId: 'i-1',
+        ownerKeyId: keyId,
+        type: 'invocation.completed',
+        url: 'https://example.com/h',
+        payload: '{}',
+        createdAt: new Date(),
+      });
+    }
+    expect(() => webhooks.redeliver('s-1', id)).toThrow(
+      new RegExp(
+        `^API key ${keyId} has 2 webhook deliveries pending, as many as it may; retry this one once some of them are delivered or given up`,
+      ),
+    );
+    expect(webhooks.store.get(id)?.state).toBe('failed');
   });
 });

@@ -8,13 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import type dns from 'node:dns';
 import type { Config } from '../config/index.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+import { ConflictError, NotFoundError, ValidationError, WebhookRetryLimitedError } from '../errors/index.js';
 import type { KeyWebhookStore } from '../keys/index.js';
 import { silentLogger, type Logger } from '../logging/index.js';
 import type { SessionEvent } from '../schemas/events.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookRequest } from '../schemas/webhooks.js';
 import type { Db } from '../store/index.js';
-import { DeliveryStore, type DeliveryRow, type Subscription } from './delivery-store.js';
+import { DeliveryStore, ownerName, type DeliveryRow, type Subscription } from './delivery-store.js';
 import { WebhookDispatcher, type DeliveryListener } from './dispatcher.js';
 import { buildPayload, webhookTypeOf } from './payload.js';
 import { checkWebhookUrl } from './url-rules.js';
@@ -31,7 +31,14 @@ export interface WebhooksOptions {
   resolve?: typeof dns.lookup;
   now?: () => Date;
   random?: () => number;
+  /** Deliveries one owner may have pending (default 1,000); tests lower it. */
+  maxPendingPerOwner?: number;
 }
+
+/** Deliveries one owner (an API key, or the operator's) may have pending; beyond, its oldest are given up. */
+export const MAX_PENDING_PER_OWNER = 1000;
+/** How often a caller may send one delivery again. */
+const RETRY_EVERY_MS = 60_000;
 
 /**
  * Webhook subscriptions, deliveries and their dispatcher.
@@ -43,9 +50,11 @@ export class Webhooks {
   readonly #o: WebhooksOptions;
   readonly #log: Logger;
   readonly #now: () => Date;
+  readonly #maxPending: number;
 
   constructor(options: WebhooksOptions) {
     this.#o = options;
+    this.#maxPending = options.maxPendingPerOwner ?? MAX_PENDING_PER_OWNER;
     this.#log = options.logger ?? silentLogger();
     this.#now = options.now ?? (() => new Date());
     this.store = new DeliveryStore(options.db);
@@ -106,16 +115,25 @@ export class Webhooks {
       const sub = this.store.subscriptionOf(event.invocation_id);
       if (sub === undefined || !sub.events.includes(type)) return;
       const links = this.#o.config.mode === 'serve' || this.#o.config.publicUrl !== undefined;
-      this.store.enqueue({
-        id: newWebhookId(),
-        sessionId: event.session_id,
-        invocationId: event.invocation_id,
-        ownerKeyId: sub.ownerKeyId,
-        type,
-        url: sub.url,
-        payload: JSON.stringify(buildPayload(event, type, sub.baseUrl, links)),
-        createdAt: new Date(event.at),
-      });
+      const { evicted } = this.store.enqueue(
+        {
+          id: newWebhookId(),
+          sessionId: event.session_id,
+          invocationId: event.invocation_id,
+          ownerKeyId: sub.ownerKeyId,
+          type,
+          url: sub.url,
+          payload: JSON.stringify(buildPayload(event, type, sub.baseUrl, links)),
+          createdAt: new Date(event.at),
+        },
+        this.#maxPending,
+      );
+      if (evicted > 0) {
+        this.#log.warn(
+          { owner_key_id: sub.ownerKeyId, given_up: evicted, max_pending: this.#maxPending },
+          'webhooks: too many deliveries pending for one owner; gave up on the oldest',
+        );
+      }
       this.dispatcher.kick();
     } catch (err) {
       this.#log.error({ err, session_id: event.session_id, invocation_id: event.invocation_id }, 'webhooks: could not record a delivery');
@@ -133,15 +151,38 @@ export class Webhooks {
   /**
    * Sends a finished delivery of the session again (same webhook-id and body, a fresh schedule):
    * after fixing a receiver, or to replay one it lost. 404 when the session has no such delivery,
-   * 409 when it is pending already.
+   * 409 when it is pending already, 429 when it was sent again less than a minute ago or its owner
+   * has as many deliveries pending as it may (else retries would be a free, unbounded backlog).
    */
   redeliver(sessionId: string, id: string): DeliveryRow {
     const row = this.store.get(id);
     if (row === undefined || row.session_id !== sessionId) {
       throw new NotFoundError(`Session ${sessionId} has no webhook delivery ${id}; list them with GET /sessions/${sessionId}/webhooks.`);
     }
-    if (!this.store.requeue(id, this.#now())) {
+    const now = this.#now();
+    if (row.state === 'pending') {
       throw new ConflictError(`Webhook delivery ${id} is pending already: its next attempt is at ${row.next_attempt_at}.`);
+    }
+    if (row.requeued_at !== null) {
+      const allowedAt = new Date(row.requeued_at).getTime() + RETRY_EVERY_MS;
+      if (now.getTime() < allowedAt) {
+        throw new WebhookRetryLimitedError(
+          `Webhook delivery ${id} was retried at ${row.requeued_at}; a delivery may be retried once a minute. ` +
+            `Retry after ${new Date(allowedAt).toISOString()}, once its receiver is fixed.`,
+          Math.ceil((allowedAt - now.getTime()) / 1000),
+        );
+      }
+    }
+    const pending = this.store.pendingOf(row.owner_key_id);
+    if (pending >= this.#maxPending) {
+      throw new WebhookRetryLimitedError(
+        `${capitalize(ownerName(row.owner_key_id))} has ${pending} webhook deliveries pending, as many as it may; retry this one once ` +
+          'some of them are delivered or given up (see their next_attempt_at in GET /sessions/{session_id}/webhooks).',
+        RETRY_EVERY_MS / 1000,
+      );
+    }
+    if (!this.store.requeue(id, now)) {
+      throw new ConflictError(`Webhook delivery ${id} is pending already.`);
     }
     this.dispatcher.kick();
     return this.store.get(id) as DeliveryRow;
@@ -187,6 +228,10 @@ export class Webhooks {
       { field: 'webhook' },
     );
   }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** A webhook-id: `msg_` and 128 random bits. */

@@ -7,11 +7,12 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
-import { error, FORBIDDEN, json, THROTTLED } from '../../http/openapi-responses.js';
+import { error, FORBIDDEN, GATEWAY_429_EXAMPLES, json, RETRY_AFTER, THROTTLED, type ResponseConfig } from '../../http/openapi-responses.js';
 import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session-params.js';
 import { CURSOR_MESSAGE } from '../../http/session-queries.js';
 import type { CallerEnv } from '../../runtime/index.js';
 import {
+  ErrorSchema,
   WEBHOOK_EVENT_TYPES,
   WEBHOOK_PAYLOAD_SCHEMAS,
   WebhookDeliveryListSchema,
@@ -80,6 +81,38 @@ export const sessionWebhooksRoute = createRoute({
 
 const EXAMPLE_ID = 'msg_2b7GqfXw9TYbC1r4NnS8eA';
 
+/** 429 of the retry: the key's rate or quota, or this delivery's or this key's limit on retries. */
+const RETRY_THROTTLED: ResponseConfig = {
+  description:
+    "Over the key's rate limit or daily quota (the API Gateway bodies), or `webhook_retry_limited`: the delivery was sent again less than a minute ago (one retry a minute per delivery), or the key has as many deliveries pending as it may (1,000).",
+  headers: RETRY_AFTER,
+  content: {
+    'application/json': {
+      schema: ErrorSchema,
+      examples: {
+        ...GATEWAY_429_EXAMPLES,
+        retried: {
+          summary: 'Retried less than a minute ago',
+          value: {
+            message: `Webhook delivery ${EXAMPLE_ID} was retried at 2025-01-02T15:00:00.000Z; a delivery may be retried once a minute. Retry after 2025-01-02T15:01:00.000Z, once its receiver is fixed.`,
+            code: 'webhook_retry_limited',
+            retry_after_s: 42,
+          },
+        },
+        backlog: {
+          summary: 'The key has as many deliveries pending as it may',
+          value: {
+            message:
+              'API key 6f1d2c3b has 1000 webhook deliveries pending, as many as it may; retry this one once some of them are delivered or given up (see their next_attempt_at in GET /sessions/{session_id}/webhooks).',
+            code: 'webhook_retry_limited',
+            retry_after_s: 60,
+          },
+        },
+      },
+    },
+  },
+};
+
 /** The declaration of `POST /sessions/{session_id}/webhooks/{webhook_id}/retry`. */
 export const retryWebhookRoute = createRoute({
   method: 'post',
@@ -88,7 +121,7 @@ export const retryWebhookRoute = createRoute({
   tags: ['Sessions'],
   summary: 'Send a webhook delivery again',
   description:
-    'Puts a `failed` (or `delivered`) delivery back to `pending` with a fresh retry schedule, due at once: after fixing a receiver, or to replay an event it lost. The body and `webhook-id` stay the same (receivers that dedupe on it see a replay of a delivered one as a duplicate); the URL is the one the invocation subscribed to, checked again when it is sent.',
+    'Puts a `failed` (or `delivered`) delivery back to `pending` with a fresh retry schedule, due at once: after fixing a receiver, or to replay an event it lost. The body and `webhook-id` stay the same (receivers that dedupe on it see a replay of a delivered one as a duplicate); the URL is the one the invocation subscribed to, checked again when it is sent. A delivery may be retried once a minute, and not while its key has 1,000 deliveries pending (429 with Retry-After).',
   request: {
     params: SessionParams.extend({
       webhook_id: z.string().meta({ description: 'The delivery: its `webhook-id`.', examples: [EXAMPLE_ID] }),
@@ -119,7 +152,7 @@ export const retryWebhookRoute = createRoute({
       message: `Webhook delivery ${EXAMPLE_ID} is pending already: its next attempt is at 2025-01-01T12:00:41.020Z.`,
       code: 'conflict',
     }),
-    429: THROTTLED,
+    429: RETRY_THROTTLED,
   },
 });
 
