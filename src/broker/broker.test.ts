@@ -280,6 +280,26 @@ describe('metering a run at the broker', () => {
     expect(model.seen).toHaveLength(2);
     run.close();
   });
+
+  it('meters a messages call whose query names count_tokens: only the path makes a token count', async () => {
+    const model = await endpoint((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'message', model: 'claude-haiku-4-5', usage: { input_tokens: 700, output_tokens: 30 } }));
+    });
+    const b = broker(anthropic(model.url));
+    const reports: { input: number | undefined; output: number | undefined }[] = [];
+    const run = b.openRun('inv-query', {
+      onUsage: (_id, _m, usage) => reports.push({ input: usage.input_tokens, output: usage.output_tokens }),
+      refusal: () => undefined,
+    });
+    const base = run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!;
+    expect((await send(base, '/v1/messages?beta=true&x=/count_tokens', { body: '{}' })).status).toBe(200);
+    expect(reports).toEqual([{ input: 700, output: 30 }]);
+    // A real token count costs nothing and is not metered.
+    expect((await send(base, '/v1/messages/count_tokens?beta=true', { body: '{}' })).status).toBe(200);
+    expect(reports).toHaveLength(1);
+    run.close();
+  });
 });
 
 describe('metering answers that end without their usage', () => {

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { HOP_BY_HOP as PROXY_HOP_BY_HOP } from '../egress/index.js';
 import type { Logger } from '../logging/index.js';
-import { refusedCall } from './routes.js';
+import { isTokenCount, refusedCall } from './routes.js';
 import type { RunTokens, TokenCheck } from './tokens.js';
 import { CREDENTIAL_HEADERS, type ModelUpstream } from './upstream.js';
 import { usageTap, type UsageObserver, type UsageTap } from './usage-tap.js';
@@ -154,7 +154,7 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         if (answer.headers['content-length'] !== undefined) out['content-length'] = answer.headers['content-length'];
         answer.on('error', () => res.destroy());
         if (observer !== undefined && req.method === 'POST') {
-          const tap = meter(answer, observer, path, body.length);
+          const tap = meter(answer, observer, path, body.length, upstream.kind);
           if (tap !== undefined) {
             settle = () => tap.end();
             // A run that ends with this answer under way is charged for it before its token goes.
@@ -190,9 +190,15 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
  * Feeds an answer's usage to the run's observer as the answer streams (a successful one only: errors
  * cost nothing); the tap's `end` settles it, from the answer's end or from a cut.
  */
-function meter(answer: http.IncomingMessage, observer: UsageObserver, path: string, requestBytes: number): UsageTap | undefined {
+function meter(
+  answer: http.IncomingMessage,
+  observer: UsageObserver,
+  path: string,
+  requestBytes: number,
+  kind: 'anthropic' | 'bedrock',
+): UsageTap | undefined {
   const status = answer.statusCode ?? 0;
-  if (status < 200 || status >= 300 || /\/count[-_]tokens/.test(path)) return undefined;
+  if (status < 200 || status >= 300 || isTokenCount(kind, path)) return undefined;
   const callId = ++lastCallId;
   // Bedrock names the model in the path; the Anthropic API in the answer.
   const named = /^\/model\/([^/]+)\//.exec(path)?.[1];

@@ -29,6 +29,17 @@ const BEDROCK: readonly Route[] = [
 ];
 
 /**
+ * Whether `target` (path and query, as the run sent it) is a token count, which costs nothing and
+ * is not metered. Judged on the path alone, exactly: a query such as `?x=/count_tokens` on a
+ * messages call must not pass for one.
+ * @example isTokenCount('anthropic', '/v1/messages/count_tokens?beta=true') // true
+ */
+export function isTokenCount(kind: 'anthropic' | 'bedrock', target: string): boolean {
+  const path = target.split('?', 1)[0] ?? '';
+  return kind === 'anthropic' ? path === '/v1/messages/count_tokens' : new RegExp(`^/model/${MODEL_ID}/count-tokens$`).test(path);
+}
+
+/**
  * Why `method path` may not go through the broker for a provider of `kind`, or undefined when it may.
  * @example refusedCall('anthropic', 'GET', '/v1/files') // 'GET /v1/files is not a call Claude Code makes'
  */
