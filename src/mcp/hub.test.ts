@@ -316,6 +316,28 @@ describe('McpHub: a hostile or broken server', () => {
     }
   });
 
+  it('stops reading a tool list past 32 MiB of definitions, however few the tools and pages', async () => {
+    // Each page one tool with a 5 MiB description: within the answer cap, the page cap and the tool cap.
+    const big = 'd'.repeat(5 * 2 ** 20);
+    const hostile = await startHostileServer((cursor) => {
+      const n = cursor === undefined ? 0 : Number(cursor);
+      return { tools: [{ name: `t${n}`, description: big } as { name: string }], nextCursor: String(n + 1) };
+    });
+    try {
+      const config = configOf({ hostile: { type: 'http', url: hostile.url } });
+      const run = hubFor(config).openRun(
+        await hubFor(config).admit(selectMcpServers({ servers: ['hostile'], tools: [] }, config)),
+        new AbortController().signal,
+      );
+      const client = await clientOf(run, 'hostile');
+      expect((await client.listTools()).tools).toHaveLength(6);
+      await run.close();
+      expect(run.report().servers[0]!.error).toMatch(/^the tool list was cut after 32 MiB of tool definitions;/);
+    } finally {
+      await hostile.close();
+    }
+  });
+
   it('leaves out tools whose full name is past the 64 characters the model API takes, and reports them', async () => {
     const long = `${'x'.repeat(49)}_tool`; // mcp__hostile__ + 54 characters = 68
     const hostile = await startHostileServer(() => ({ tools: [{ name: 'short' }, { name: long }] }));

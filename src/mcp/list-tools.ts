@@ -10,6 +10,8 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 export const MAX_TOOL_PAGES = 100;
 /** Most tools of one list read (pages can be of any size). */
 export const MAX_LISTED_TOOLS = 10_000;
+/** Most bytes of tool definitions kept from one list (each page may be up to the 16 MiB answer cap). */
+export const MAX_LISTED_BYTES = 32 * 2 ** 20;
 /** Longest the whole list may take, like connecting. */
 export const LIST_TIMEOUT_MS = 15_000;
 
@@ -28,6 +30,7 @@ export async function listAllTools(client: Client, opts: { signal?: AbortSignal;
   const timeoutMs = opts.timeoutMs ?? LIST_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const tools: Tool[] = [];
+  let bytes = 0;
   const cursors = new Set<string>();
   let cursor: string | undefined;
   for (let pages = 0; ; pages++) {
@@ -41,7 +44,13 @@ export async function listAllTools(client: Client, opts: { signal?: AbortSignal;
       if (!deadline.aborted || opts.signal?.aborted === true) throw err;
       return { tools, cut: `the tool list was cut: the server did not send it all within ${timeoutMs / 1000} s` };
     }
-    tools.push(...page.tools.slice(0, MAX_LISTED_TOOLS - tools.length));
+    for (const tool of page.tools.slice(0, MAX_LISTED_TOOLS - tools.length)) {
+      // Kept in memory and sent to the model on every turn: a list's size is bounded, not just its count.
+      bytes += JSON.stringify(tool).length;
+      if (bytes > MAX_LISTED_BYTES)
+        return { tools, cut: `the tool list was cut after ${MAX_LISTED_BYTES / 2 ** 20} MiB of tool definitions` };
+      tools.push(tool);
+    }
     cursor = page.nextCursor;
     if (cursor === undefined) return { tools, cut: undefined };
     if (tools.length >= MAX_LISTED_TOOLS) return { tools, cut: `the tool list was cut after ${MAX_LISTED_TOOLS} tools` };
