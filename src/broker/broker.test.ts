@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProviderConfig } from '../config/index.js';
 import { silentLogger } from '../logging/index.js';
 import { CredentialBroker } from './broker.js';
@@ -279,6 +279,37 @@ describe('metering a run at the broker', () => {
     });
     expect(model.seen).toHaveLength(2);
     run.close();
+  });
+
+  it('charges the input of a call the run hung up on before the answer began, and nothing for one the endpoint failed', async () => {
+    let arrived!: () => void;
+    const atEndpoint = new Promise<void>((resolve) => (arrived = resolve));
+    // Never answers: the run gives up first.
+    const model = await endpoint(() => arrived());
+    const b = broker(anthropic(model.url));
+    const reports: { input: number | undefined; output: number | undefined }[] = [];
+    const run = b.openRun('inv-gone', {
+      onUsage: (_id, _m, usage) => reports.push({ input: usage.input_tokens, output: usage.output_tokens }),
+      refusal: () => undefined,
+    });
+    const base = run.env(await b.sharedOrigin()).ANTHROPIC_BASE_URL!;
+    const prompt = JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(30_000) }] });
+    const req = http.request(base + '/v1/messages', { method: 'POST', headers: { 'content-length': Buffer.byteLength(prompt) } });
+    req.on('error', () => undefined);
+    req.end(prompt);
+    await atEndpoint;
+    req.destroy();
+    await vi.waitFor(() => expect(reports).toHaveLength(1));
+    expect(reports).toEqual([{ input: Math.ceil(Buffer.byteLength(prompt) / 3), output: 0 }]);
+    run.close();
+
+    // An endpoint that is down answers 502 to a run still waiting: no call was made, nothing is charged.
+    const down = broker(anthropic('http://127.0.0.1:1'));
+    const seen: unknown[] = [];
+    const other = down.openRun('inv-down', { onUsage: (...args) => seen.push(args), refusal: () => undefined });
+    expect((await send(other.env(await down.sharedOrigin()).ANTHROPIC_BASE_URL!, '/v1/messages', { body: prompt })).status).toBe(502);
+    expect(seen).toEqual([]);
+    other.close();
   });
 
   it('meters a messages call whose query names count_tokens: only the path makes a token count', async () => {

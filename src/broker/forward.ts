@@ -12,7 +12,7 @@ import type { Logger } from '../logging/index.js';
 import { isTokenCount, refusedCall } from './routes.js';
 import type { RunTokens, TokenCheck } from './tokens.js';
 import { CREDENTIAL_HEADERS, type ModelUpstream } from './upstream.js';
-import { usageTap, type UsageObserver, type UsageTap } from './usage-tap.js';
+import { ESTIMATE_BYTES_PER_TOKEN, usageTap, type UsageObserver, type UsageTap } from './usage-tap.js';
 
 /** Where a run's base URL points below the broker's origin. */
 export const TOKEN_PREFIX = '/cca-run/';
@@ -144,7 +144,9 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       const up = client.request(url, { method: req.method, headers, agent });
       /** Charges the answer for what passed (once): set when the answer is metered. */
       let settle: (() => void) | undefined;
+      let answered = false;
       up.on('response', (answer) => {
+        answered = true;
         log.debug(
           { run: check.ok ? check.runId : undefined, method: req.method, path: url.pathname, status: answer.statusCode },
           'model request',
@@ -179,6 +181,13 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
       res.on('close', () => {
         // Cut before its end (the run closed the connection): charged for what passed, then stopped.
         settle?.();
+        // Gone before the answer began: the provider has the prompt all the same, so it costs its input.
+        if (!answered && !res.writableFinished && observer !== undefined && req.method === 'POST' && !isTokenCount(upstream.kind, path)) {
+          observer.onUsage(++lastCallId, modelInPath(path), {
+            input_tokens: Math.ceil(body.length / ESTIMATE_BYTES_PER_TOKEN),
+            output_tokens: 0,
+          });
+        }
         if (!res.writableFinished) up.destroy();
       });
       up.end(body);
@@ -200,14 +209,18 @@ function meter(
   const status = answer.statusCode ?? 0;
   if (status < 200 || status >= 300 || isTokenCount(kind, path)) return undefined;
   const callId = ++lastCallId;
-  // Bedrock names the model in the path; the Anthropic API in the answer.
-  const named = /^\/model\/([^/]+)\//.exec(path)?.[1];
-  const pathModel = named === undefined ? undefined : safeDecode(named);
+  const pathModel = modelInPath(path);
   const tap = usageTap(answer.headers['content-type'], requestBytes, (model, usage) => observer.onUsage(callId, model ?? pathModel, usage));
   answer.on('data', (chunk: Buffer) => tap.write(chunk));
   answer.on('end', () => tap.end());
   answer.on('close', () => tap.end());
   return tap;
+}
+
+/** Bedrock names the model in the path (the Anthropic API in the answer). */
+function modelInPath(path: string): string | undefined {
+  const named = /^\/model\/([^/]+)\//.exec(path)?.[1];
+  return named === undefined ? undefined : safeDecode(named);
 }
 
 function safeDecode(text: string): string {
