@@ -249,7 +249,11 @@ export class WebhookDispatcher {
         error = `gave up after ${attempts} attempt(s); the last: ${error}`;
       } else nextAttemptAt = new Date(this.#now().getTime() + delay);
     }
-    this.#o.store.record(row.id, { state, attempts, attemptAt: at, status: verdict.status, error, nextAttemptAt });
+    if (!this.#o.store.record(row.id, { state, attempts, attemptAt: at, status: verdict.status, error, nextAttemptAt })) {
+      // Given up at the pending cap (or given up and sent again) while this attempt was in flight.
+      this.#log.info({ webhook_id: row.id, status: verdict.status }, 'webhooks: the delivery changed during its attempt; not recorded');
+      return;
+    }
     const outcome = state === 'pending' ? 'retrying' : state;
     const fields = { webhook_id: row.id, type: row.type, session_id: row.session_id, attempts, status: verdict.status };
     if (outcome === 'delivered') this.#log.info(fields, 'webhooks: delivered');
