@@ -164,7 +164,7 @@ describe('Webhooks.redeliver', () => {
     expect(() => webhooks.redeliver('s-1', row!.id)).toThrow(/is pending already/);
     webhooks.store.record(row!.id, {
       state: 'failed',
-      attempts: 11,
+      attempts: 1,
       attemptAt: new Date(),
       status: 503,
       error: 'gave up',
