@@ -104,23 +104,57 @@ describe('DeliveryStore', () => {
     expect(s.due(at(10), 500, 2).map((d) => d.id)).toEqual(['ask', 'end-0']);
   });
 
-  it('keeps at most maxPending deliveries of an owner pending: recording one more gives up on its oldest, saying why', async () => {
+  it('keeps at most maxPending deliveries of a key pending: recording one more gives up on its oldest, saying why', async () => {
     const { store: s } = await store();
     const at = (ms: number) => new Date(T0.getTime() + ms);
     for (let i = 0; i < 3; i++) expect(s.enqueue(delivery(`m${i}`, { createdAt: at(i) }), 3).evicted).toBe(0);
     s.enqueue(delivery('other', { ownerKeyId: 'k2' }), 3);
     s.enqueue(delivery('op', { ownerKeyId: null }), 3);
     expect(s.enqueue(delivery('m3', { createdAt: at(3) }), 3).evicted).toBe(1);
-    expect(s.pendingOf('k1')).toBe(3);
-    expect(s.pendingOf(null)).toBe(1);
+    expect(s.pendingOf('k1', 's-1')).toBe(3);
+    expect(s.pendingOf(null, 's-1')).toBe(1);
     expect(s.get('m0')).toMatchObject({
       state: 'failed',
       next_attempt_at: null,
       last_error: expect.stringMatching(/^not sent: API key k1 had more than 3 deliveries pending/),
     });
     expect(['m1', 'm2', 'm3', 'other', 'op'].map((id) => s.get(id)?.state)).toEqual(Array(5).fill('pending'));
-    for (let i = 0; i < 2; i++) s.enqueue(delivery(`op${i}`, { ownerKeyId: null }), 2);
-    expect(s.get('op')).toMatchObject({ state: 'failed', last_error: expect.stringMatching(/^not sent: the service had more than 2/) });
+  });
+
+  it("caps the operator's deliveries per session: one session's backlog never gives up another's", async () => {
+    // Under `cca runtime` every delivery is the operator's (owner null): one owner for all sessions.
+    const { store: s } = await store();
+    const op = (id: string, sessionId: string) => delivery(id, { ownerKeyId: null, sessionId });
+    s.enqueue(op('quiet', 's-quiet'), 2);
+    for (let i = 0; i < 4; i++) s.enqueue(op(`busy${i}`, 's-busy'), 2);
+    expect(s.get('quiet')?.state).toBe('pending');
+    expect(['busy0', 'busy1', 'busy2', 'busy3'].map((id) => s.get(id)?.state)).toEqual(['failed', 'failed', 'pending', 'pending']);
+    expect(s.get('busy0')?.last_error).toMatch(/^not sent: session s-busy had more than 2 deliveries pending/);
+    expect([s.pendingOf(null, 's-busy'), s.pendingOf(null, 's-quiet')]).toEqual([2, 1]);
+  });
+
+  it('never gives up a permission request at the pending cap: a run waits for its answer', async () => {
+    const { store: s } = await store();
+    const at = (ms: number) => new Date(T0.getTime() + ms);
+    s.enqueue(delivery('ask', { type: 'permission.request', createdAt: at(0) }), 2);
+    for (let i = 0; i < 3; i++) s.enqueue(delivery(`end${i}`, { createdAt: at(i + 1) }), 2);
+    expect(['ask', 'end0', 'end1', 'end2'].map((id) => s.get(id)?.state)).toEqual(['pending', 'failed', 'failed', 'pending']);
+  });
+
+  it('does not record an attempt over a delivery given up while the attempt was in flight', async () => {
+    const { store: s } = await store();
+    s.enqueue(delivery('m0'), 1);
+    // The dispatcher has m0 in flight (pending, 0 attempts) when a newer delivery evicts it.
+    expect(s.enqueue(delivery('m1'), 1).evicted).toBe(1);
+    const delivered = { state: 'delivered' as const, attempts: 1, attemptAt: T0, status: 200, error: null, nextAttemptAt: null };
+    expect(s.record('m0', delivered)).toBe(false);
+    expect(s.get('m0')).toMatchObject({ state: 'failed', attempts: 0, last_error: expect.stringMatching(/^not sent/) });
+    // Given up and sent again meanwhile: pending anew, and the stale attempt's answer is not the new one's.
+    expect(s.requeue('m0', T0)).toBe(true);
+    expect(s.record('m0', { ...delivered, attempts: 3 })).toBe(false);
+    expect(s.get('m0')).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(s.record('m0', delivered)).toBe(true);
+    expect(s.get('m0')).toMatchObject({ state: 'delivered', attempts: 1 });
   });
 
   it("serves the due and per-owner queries from indexes: only due or only the owner's pending rows are read", async () => {
@@ -132,6 +166,9 @@ describe('DeliveryStore', () => {
     expect(due).not.toMatch(/SCAN webhook_deliveries/);
     expect(plan(DeliveryStore.PENDING_OF_SQL, 'k1')).toMatch(
       /SEARCH webhook_deliveries USING COVERING INDEX webhook_deliveries_pending_by_owner \(owner_key_id=\?\)/,
+    );
+    expect(plan(DeliveryStore.PENDING_OF_SESSION_SQL, 's-1')).toMatch(
+      /SEARCH webhook_deliveries USING INDEX webhook_deliveries_by_session \(session_id=\?\)/,
     );
   });
 

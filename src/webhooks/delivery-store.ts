@@ -68,9 +68,12 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
-/** Whose deliveries these are, for messages: an API key, or the operator's (null). */
-export function ownerName(ownerKeyId: string | null): string {
-  return ownerKeyId === null ? 'the service' : `API key ${ownerKeyId}`;
+/**
+ * What the pending cap counts, for messages: an API key's deliveries, or (the operator's, which
+ * every session shares under `cca runtime`) one session's.
+ */
+export function capHolderName(ownerKeyId: string | null, sessionId: string): string {
+  return ownerKeyId === null ? `session ${sessionId}` : `API key ${ownerKeyId}`;
 }
 
 /** Typed access to invocation_webhooks and webhook_deliveries; every statement prepared once. */
@@ -86,8 +89,11 @@ export class DeliveryStore {
       ) AS owner_rank
       FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?
     ) WHERE owner_rank <= ? ORDER BY owner_rank, next_attempt_at, seq LIMIT ?`;
-  /** How many deliveries of an owner are pending. */
-  static readonly PENDING_OF_SQL = `SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending' AND owner_key_id IS ?`;
+  /** How many deliveries of a key are pending. */
+  static readonly PENDING_OF_SQL = `SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending' AND owner_key_id = ?`;
+  /** How many of the operator's deliveries of one session are pending (read through the session's index). */
+  static readonly PENDING_OF_SESSION_SQL = `SELECT count(*) AS n FROM webhook_deliveries
+    WHERE session_id = ? AND state = 'pending' AND owner_key_id IS NULL`;
 
   private readonly stmts;
   readonly #db: Db;
@@ -109,19 +115,26 @@ export class DeliveryStore {
       ),
       get: db.prepare<[string], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?'),
       due: db.prepare<[string, number, number], DeliveryRow>(DeliveryStore.DUE_SQL),
-      pendingOf: db.prepare<[string | null], { n: number }>(DeliveryStore.PENDING_OF_SQL),
+      pendingOf: db.prepare<[string], { n: number }>(DeliveryStore.PENDING_OF_SQL),
+      pendingOfSession: db.prepare<[string], { n: number }>(DeliveryStore.PENDING_OF_SESSION_SQL),
       // The oldest first: they have waited longest for a receiver that is not taking them, and
-      // the newest (a permission request that expires, the end of the latest run) are the ones
-      // a caller waits for.
-      evict: db.prepare<[string, string | null, number]>(
+      // the newest (the end of the latest run) are the ones a caller waits for. Never a permission
+      // request: a run is blocked on its answer, and there is at most one per waiting run.
+      evict: db.prepare<[string, string, number]>(
         `UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = NULL, last_error = ?
-         WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state = 'pending' AND owner_key_id IS ? ORDER BY seq LIMIT ?)`,
+         WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state = 'pending' AND owner_key_id = ?
+           AND type != 'permission.request' ORDER BY seq LIMIT ?)`,
+      ),
+      evictOfSession: db.prepare<[string, string, number]>(
+        `UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = NULL, last_error = ?
+         WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE session_id = ? AND state = 'pending' AND owner_key_id IS NULL
+           AND type != 'permission.request' ORDER BY seq LIMIT ?)`,
       ),
       nextDue: db.prepare<[], { at: string | null }>(`SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE state = 'pending'`),
       record: db.prepare(
         `UPDATE webhook_deliveries SET state = ?, attempts = ?, last_attempt_at = ?, last_status = ?, last_error = ?, next_attempt_at = ?,
            delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
-         WHERE id = ?`,
+         WHERE id = ? AND state = 'pending' AND attempts = ?`,
       ),
       page: db.prepare<[string, number, number], DeliveryRow>(
         'SELECT * FROM webhook_deliveries WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
@@ -166,9 +179,11 @@ export class DeliveryStore {
   }
 
   /**
-   * Records a delivery, due at once. When its owner then has more than `maxPending` pending, the
-   * oldest of them are given up (failed, with the reason; a caller can retry them): a receiver
-   * that takes nothing cannot grow a backlog without bound.
+   * Records a delivery, due at once. When its API key (or, for the operator's deliveries, which
+   * all sessions share under `cca runtime`, its session) then has more than `maxPending` pending,
+   * the oldest of them but permission requests are given up (failed, with the reason; a caller can
+   * retry them): a receiver that takes nothing cannot grow a backlog without bound, and one
+   * session's backlog never gives up another session's deliveries.
    */
   enqueue(d: NewDelivery, maxPending = Number.POSITIVE_INFINITY): { row: DeliveryRow; evicted: number } {
     const at = d.createdAt.toISOString();
@@ -176,21 +191,23 @@ export class DeliveryStore {
       this.stmts.insert.run(d.id, d.sessionId, d.invocationId, d.ownerKeyId, d.type, d.url, d.payload, at, at);
       let evicted = 0;
       if (Number.isFinite(maxPending)) {
-        const over = this.pendingOf(d.ownerKeyId) - maxPending;
+        const over = this.pendingOf(d.ownerKeyId, d.sessionId) - maxPending;
         if (over > 0) {
           const why =
-            `not sent: ${ownerName(d.ownerKeyId)} had more than ${maxPending} deliveries pending, and this was the oldest; ` +
+            `not sent: ${capHolderName(d.ownerKeyId, d.sessionId)} had more than ${maxPending} deliveries pending, and this was the oldest; ` +
             'fix the receiver, then send it again with POST /sessions/{session_id}/webhooks/{webhook_id}/retry';
-          evicted = this.stmts.evict.run(why, d.ownerKeyId, over).changes;
+          const evict = d.ownerKeyId === null ? this.stmts.evictOfSession : this.stmts.evict;
+          evicted = evict.run(why, d.ownerKeyId ?? d.sessionId, over).changes;
         }
       }
       return { row: this.get(d.id) as DeliveryRow, evicted };
     })();
   }
 
-  /** How many deliveries of an owner (null: the operator's) are pending. */
-  pendingOf(ownerKeyId: string | null): number {
-    return this.stmts.pendingOf.get(ownerKeyId)?.n ?? 0;
+  /** How many deliveries of a key are pending; for the operator's (null), those of the session (the cap's scope). */
+  pendingOf(ownerKeyId: string | null, sessionId: string): number {
+    const row = ownerKeyId === null ? this.stmts.pendingOfSession.get(sessionId) : this.stmts.pendingOf.get(ownerKeyId);
+    return row?.n ?? 0;
   }
 
   /** One delivery by its webhook-id. */
@@ -209,10 +226,15 @@ export class DeliveryStore {
     return at == null ? undefined : new Date(at);
   }
 
-  /** Writes what an attempt did. */
-  record(id: string, r: AttemptRecord): void {
+  /**
+   * Writes what an attempt did, if the row is still the one it was made for: pending, with one
+   * attempt fewer. False when it changed meanwhile (given up at the pending cap, or given up and
+   * sent again): the attempt is not recorded over that.
+   */
+  record(id: string, r: AttemptRecord): boolean {
     const at = r.attemptAt.toISOString();
-    this.stmts.record.run(r.state, r.attempts, at, r.status, r.error, r.nextAttemptAt?.toISOString() ?? null, r.state, at, id);
+    const next = r.nextAttemptAt?.toISOString() ?? null;
+    return this.stmts.record.run(r.state, r.attempts, at, r.status, r.error, next, r.state, at, id, r.attempts - 1).changes > 0;
   }
 
   /**

@@ -1,10 +1,13 @@
 /**
  * Sends the pending deliveries of the `webhook_deliveries` table: each due one is signed for this
  * attempt and POSTed; a 2xx delivers it, a 410 or a refused address ends it, anything else is tried
- * again on the retry schedule until it runs out. Attempts run concurrently within a bound, at most
- * a quarter of them for one owner (an API key, or the operator's) and a quarter to one host name
- * (whatever the port), and the due ones are picked round by round across owners: a tenant whose
- * receivers hang, however many hosts or ports they are on, delays only its own deliveries. Nothing
+ * again on the retry schedule until it runs out. Attempts run concurrently within a bound: a quarter
+ * of them to one host name (whatever the port), half of that for one owner (an API key, or the
+ * operator's) to one host, and a quarter for one owner while another owner's due deliveries could
+ * use a slot (an owner alone may use all but a quarter, kept for the next owner's). The due ones
+ * are picked round by round across owners: a tenant whose receivers hang, however many hosts or
+ * ports they are on, delays only its own deliveries, and a hanging host of an owner leaves its
+ * other receivers slots. Nothing
  * here can fail a run: deliveries start after the event is recorded, and every error ends up in the
  * delivery's row and the log.
  */
@@ -73,11 +76,17 @@ export class WebhookDispatcher {
   readonly #o: DispatcherOptions;
   readonly #now: () => Date;
   readonly #log: Logger;
-  /** A quarter of the slots, at least 1: the most one host, or one owner, has in flight. */
+  /**
+   * A quarter of the slots, at least 1: the most one host has in flight, and one owner while
+   * others are waiting; and the slots an owner alone leaves free for the next owner's deliveries.
+   */
   readonly #share: number;
+  /** Half a share, at least 1: the most one owner has in flight to one host, so its other hosts keep slots. */
+  readonly #pairShare: number;
   readonly #inflight = new Map<string, Promise<void>>();
   readonly #hosts = new Map<string, number>();
   readonly #owners = new Map<string | null, number>();
+  readonly #pairs = new Map<string, number>();
   readonly #listeners = new Set<DeliveryListener>();
   readonly #abort = new AbortController();
   #running = false;
@@ -90,6 +99,7 @@ export class WebhookDispatcher {
     this.#now = options.now ?? (() => new Date());
     this.#log = options.logger ?? silentLogger();
     this.#share = Math.max(1, Math.floor(options.concurrency / 4));
+    this.#pairShare = Math.max(1, Math.floor(this.#share / 2));
   }
 
   /** Starts sending, beginning with whatever was pending when the service last stopped. */
@@ -156,13 +166,20 @@ export class WebhookDispatcher {
     try {
       this.#prune(now);
       if (this.#inflight.size < this.#o.concurrency) {
+        // Every owner within its share first; the rows of owners past theirs wait for what is left.
+        const past: DeliveryRow[] = [];
         for (const row of this.#o.store.due(now, SCAN, SCAN_PER_OWNER)) {
           if (this.#inflight.size >= this.#o.concurrency) break;
-          if (this.#inflight.has(row.id)) continue;
-          const host = hostOf(row.url);
-          if ((this.#hosts.get(host) ?? 0) >= this.#share) continue;
-          if ((this.#owners.get(row.owner_key_id) ?? 0) >= this.#share) continue;
-          this.#begin(row, host);
+          if (this.#inflight.has(row.id) || !this.#hostHasRoom(row)) continue;
+          if ((this.#owners.get(row.owner_key_id) ?? 0) >= this.#share) past.push(row);
+          else this.#begin(row);
+        }
+        // No owner within its share can use the rest now (none is due, or its hosts are full): lend
+        // it, all but a share, which stays free so the next owner's delivery need not wait for a
+        // hanging attempt's timeout.
+        for (const row of past) {
+          if (this.#inflight.size >= this.#o.concurrency - this.#share) break;
+          if (this.#hostHasRoom(row)) this.#begin(row);
         }
       }
       this.#sleepUntilDue(now);
@@ -187,16 +204,26 @@ export class WebhookDispatcher {
     this.#timer.unref();
   }
 
-  #begin(row: DeliveryRow, host: string): void {
+  /** Whether the row's host, and its owner's attempts to that host, are below their bounds. */
+  #hostHasRoom(row: DeliveryRow): boolean {
+    const host = hostOf(row.url);
+    return (this.#hosts.get(host) ?? 0) < this.#share && (this.#pairs.get(pairOf(row.owner_key_id, host)) ?? 0) < this.#pairShare;
+  }
+
+  #begin(row: DeliveryRow): void {
     const owner = row.owner_key_id;
+    const host = hostOf(row.url);
+    const pair = pairOf(owner, host);
     count(this.#hosts, host, +1);
     count(this.#owners, owner, +1);
+    count(this.#pairs, pair, +1);
     const work = this.#attempt(row)
       .catch((err: unknown) => this.#log.error({ err, webhook_id: row.id }, 'webhooks: an attempt failed unexpectedly'))
       .finally(() => {
         this.#inflight.delete(row.id);
         count(this.#hosts, host, -1);
         count(this.#owners, owner, -1);
+        count(this.#pairs, pair, -1);
         this.kick();
       });
     this.#inflight.set(row.id, work);
@@ -249,7 +276,11 @@ export class WebhookDispatcher {
         error = `gave up after ${attempts} attempt(s); the last: ${error}`;
       } else nextAttemptAt = new Date(this.#now().getTime() + delay);
     }
-    this.#o.store.record(row.id, { state, attempts, attemptAt: at, status: verdict.status, error, nextAttemptAt });
+    if (!this.#o.store.record(row.id, { state, attempts, attemptAt: at, status: verdict.status, error, nextAttemptAt })) {
+      // Given up at the pending cap (or given up and sent again) while this attempt was in flight.
+      this.#log.info({ webhook_id: row.id, status: verdict.status }, 'webhooks: the delivery changed during its attempt; not recorded');
+      return;
+    }
     const outcome = state === 'pending' ? 'retrying' : state;
     const fields = { webhook_id: row.id, type: row.type, session_id: row.session_id, attempts, status: verdict.status };
     if (outcome === 'delivered') this.#log.info(fields, 'webhooks: delivered');
@@ -314,6 +345,11 @@ function count<K>(counts: Map<K, number>, key: K, by: number): void {
   const n = (counts.get(key) ?? 0) + by;
   if (n <= 0) counts.delete(key);
   else counts.set(key, n);
+}
+
+/** The key of an owner's attempts to one host. */
+function pairOf(owner: string | null, host: string): string {
+  return JSON.stringify([owner, host]);
 }
 
 /**

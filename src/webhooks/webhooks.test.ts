@@ -164,7 +164,7 @@ describe('Webhooks.redeliver', () => {
     expect(() => webhooks.redeliver('s-1', row!.id)).toThrow(/is pending already/);
     webhooks.store.record(row!.id, {
       state: 'failed',
-      attempts: 11,
+      attempts: 1,
       attemptAt: new Date(),
       status: 503,
       error: 'gave up',
@@ -178,7 +178,7 @@ describe('Webhooks.redeliver', () => {
 });
 
 describe('Webhooks.redeliver limits', () => {
-  const failed = { state: 'failed' as const, attempts: 11, attemptAt: new Date(), status: 503, error: 'gave up', nextAttemptAt: null };
+  const failed = { state: 'failed' as const, attempts: 1, attemptAt: new Date(), status: 503, error: 'gave up', nextAttemptAt: null };
 
   async function oneDelivery(extra: { maxPendingPerOwner?: number } = {}) {
     let clock = new Date('2025-01-01T12:00:00.000Z');

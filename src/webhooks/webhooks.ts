@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../logging/index.js';
 import type { SessionEvent } from '../schemas/events.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookRequest } from '../schemas/webhooks.js';
 import type { Db } from '../store/index.js';
-import { DeliveryStore, ownerName, type DeliveryRow, type Subscription } from './delivery-store.js';
+import { capHolderName, DeliveryStore, type DeliveryRow, type Subscription } from './delivery-store.js';
 import { WebhookDispatcher, type DeliveryListener } from './dispatcher.js';
 import { buildPayload, webhookTypeOf } from './payload.js';
 import { checkWebhookUrl } from './url-rules.js';
@@ -130,8 +130,8 @@ export class Webhooks {
       );
       if (evicted > 0) {
         this.#log.warn(
-          { owner_key_id: sub.ownerKeyId, given_up: evicted, max_pending: this.#maxPending },
-          'webhooks: too many deliveries pending for one owner; gave up on the oldest',
+          { owner_key_id: sub.ownerKeyId, session_id: event.session_id, given_up: evicted, max_pending: this.#maxPending },
+          `webhooks: too many deliveries pending for ${capHolderName(sub.ownerKeyId, event.session_id)}; gave up on the oldest`,
         );
       }
       this.dispatcher.kick();
@@ -173,10 +173,10 @@ export class Webhooks {
         );
       }
     }
-    const pending = this.store.pendingOf(row.owner_key_id);
+    const pending = this.store.pendingOf(row.owner_key_id, row.session_id);
     if (pending >= this.#maxPending) {
       throw new WebhookRetryLimitedError(
-        `${capitalize(ownerName(row.owner_key_id))} has ${pending} webhook deliveries pending, as many as it may; retry this one once ` +
+        `${capitalize(capHolderName(row.owner_key_id, row.session_id))} has ${pending} webhook deliveries pending, as many as it may; retry this one once ` +
           'some of them are delivered or given up (see their next_attempt_at in GET /sessions/{session_id}/webhooks).',
         RETRY_EVERY_MS / 1000,
       );
