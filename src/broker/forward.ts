@@ -183,7 +183,7 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         settle?.();
         // Gone before the answer began: the provider has the prompt all the same, so it costs its input.
         if (!answered && !res.writableFinished && observer !== undefined && req.method === 'POST' && !isTokenCount(upstream.kind, path)) {
-          observer.onUsage(++lastCallId, modelInPath(path), {
+          observer.onUsage(++lastCallId, modelInPath(path) ?? modelInBody(body), {
             input_tokens: Math.ceil(body.length / ESTIMATE_BYTES_PER_TOKEN),
             output_tokens: 0,
           });
@@ -215,6 +215,11 @@ function meter(
   answer.on('end', () => tap.end());
   answer.on('close', () => tap.end());
   return tap;
+}
+
+/** The Messages API names the model in the request (read from its head: the field comes first). */
+function modelInBody(body: Buffer): string | undefined {
+  return /"model"\s*:\s*"([A-Za-z0-9._:@/-]{1,256})"/.exec(body.subarray(0, 64 * 1024).toString('utf8'))?.[1];
 }
 
 /** Bedrock names the model in the path (the Anthropic API in the answer). */

@@ -263,8 +263,11 @@ describe('a key with a daily budget', () => {
     expect((await call(svc.url, key, `/sessions/${started.body.session_id}/cancel`, {})).status).toBe(202);
     const output = await finalOutput(svc.url, key, started.body.session_id);
     expect(output).toMatchObject({ stop_reason: 'cancelled', cost_source: 'service_meter' });
-    expect(output.cost_usd).toBeGreaterThanOrEqual(2 * CALL_USD);
-    expect(output.cost_usd).toBeLessThan(2 * CALL_USD + SIDE_USD);
+    // Two answered calls, and the one the run was waiting on when cancelled: its prompt's input, at 3 bytes a token.
+    const hung = model.requests.filter((r) => r.kind === 'main' && scenarioOf(r.body) === 'hang').at(-1)!;
+    const hungUsd = Math.ceil(Number(hung.headers['content-length']) / 3) / 1e6;
+    expect(output.cost_usd).toBeGreaterThanOrEqual(2 * CALL_USD + hungUsd - 1e-6);
+    expect(output.cost_usd).toBeLessThan(2 * CALL_USD + SIDE_USD + hungUsd);
     expect(output.usage.input_tokens).toBeGreaterThanOrEqual(200_000);
     const usage = (await call(svc.url, key, '/usage?days=1')).body;
     expect(usage.totals).toMatchObject({ runs: 1, runs_by_outcome: { cancelled: 1 }, cost_usd: output.cost_usd, usage: output.usage });
