@@ -182,7 +182,15 @@ export function brokerHandler(opts: BrokerHandlerOptions): (req: http.IncomingMe
         // Cut before its end (the run closed the connection): charged for what passed, then stopped.
         settle?.();
         // Gone before the answer began: the provider has the prompt all the same, so it costs its input.
-        if (!answered && !res.writableFinished && observer !== undefined && req.method === 'POST' && !isTokenCount(upstream.kind, path)) {
+        // (`up.destroyed`: an attempt that failed and was sent again is the next attempt's to charge.)
+        if (
+          !answered &&
+          !up.destroyed &&
+          !res.writableFinished &&
+          observer !== undefined &&
+          req.method === 'POST' &&
+          !isTokenCount(upstream.kind, path)
+        ) {
           observer.onUsage(++lastCallId, modelInPath(path) ?? modelInBody(body), {
             input_tokens: Math.ceil(body.length / ESTIMATE_BYTES_PER_TOKEN),
             output_tokens: 0,
