@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runKeys } from '../../test/support/keys-cli.js';
 import { Webhook } from 'standardwebhooks';
 import { loadSigningSecret, UrlSigner } from '../artifacts/index.js';
 import { KeyWebhookStore, WEBHOOK_SECRETS_KEY_LABEL } from '../keys/index.js';
 import { openDatabase } from '../store/index.js';
 import { signatureHeader } from '../webhooks/index.js';
-import { keysCommand } from './entries.js';
-import type { CliIo } from './io.js';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 let dataDir: string;
@@ -17,13 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-async function run(args: string[], env: NodeJS.ProcessEnv = { CCA_DATA_DIR: dataDir }) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const code = await keysCommand(args, env, io, { now: () => NOW, cwd: dataDir });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env?: NodeJS.ProcessEnv) => runKeys(dataDir, args, NOW, env);
 
 /** The store as `cca serve` opens it: the same signing secret, the same derived key. */
 async function serviceStore() {

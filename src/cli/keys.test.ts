@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runKeys } from '../../test/support/keys-cli.js';
 import { RequestLimiter } from '../gateway/limits.js';
 import { loadSigningSecret, UrlSigner } from '../artifacts/index.js';
 import { GIT_CREDENTIALS_KEY_LABEL, GitCredentialStore, KeyRepo } from '../keys/index.js';
 import { openDatabase } from '../store/index.js';
 import { SpendLedger } from '../usage/index.js';
 import { keysCommand } from './entries.js';
-import type { CliIo } from './io.js';
 
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 let dataDir: string;
@@ -18,13 +18,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-async function run(args: string[], env: NodeJS.ProcessEnv = { CCA_DATA_DIR: dataDir }) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const code = await keysCommand(args, env, io, { now: () => NOW, cwd: dataDir });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env?: NodeJS.ProcessEnv) => runKeys(dataDir, args, NOW, env);
 
 async function createJson(...extra: string[]): Promise<{ id: string; name: string; key: string }> {
   const { code, stdout } = await run(['create', '--name', 'ci-bot', '--json', ...extra]);

@@ -2,21 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, declaredMcpServers, loadConfig } from './index.js';
+import { configError } from '../../test/support/config-error.js';
+import { declaredMcpServers, loadConfig } from './index.js';
 
 const load = (servers: unknown, env: Record<string, string> = {}, flags: Record<string, unknown> = {}) =>
   loadConfig({ 'mcp-config': JSON.stringify({ mcpServers: servers }), ...flags }, env).mcp;
-
-/** The message of the ConfigError `fn` throws. */
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const INLINE = 'MCP config (inline JSON)';
 
@@ -68,7 +58,7 @@ describe('MCP configuration', () => {
   });
 
   it('names the server and field of an unset variable', () => {
-    expect(refusal(() => load({ docs: { type: 'http', url: 'https://x', headers: { Authorization: 'Bearer ${DOCS_TOKEN}' } } }))).toBe(
+    expect(configError(() => load({ docs: { type: 'http', url: 'https://x', headers: { Authorization: 'Bearer ${DOCS_TOKEN}' } } }))).toBe(
       `${INLINE}: mcpServers.docs.headers.Authorization uses \${DOCS_TOKEN}, which is not set in the service's environment (or write \${DOCS_TOKEN:-default}).`,
     );
   });
@@ -100,23 +90,27 @@ describe('MCP configuration', () => {
       `${INLINE}: mcpServers.${'d'.repeat(49)}: a server name must be 1-48 letters, digits, "_" or "-", without "__" or a "_" at the end (tools are named mcp__<server>__<tool>, at most 64 characters in all).`,
     ],
   ])('refuses %j', (servers, message) => {
-    expect(refusal(() => load(servers))).toEqual(message);
+    expect(configError(() => load(servers))).toEqual(message);
   });
 
   it('refuses a file that is not there or not JSON, saying which', () => {
-    expect(refusal(() => loadConfig({ 'mcp-config': '/nonexistent/mcp.json' }, {}))).toMatch(
+    expect(configError(() => loadConfig({ 'mcp-config': '/nonexistent/mcp.json' }, {}))).toMatch(
       /^--mcp-config \/ CCA_MCP_CONFIG: cannot read \/nonexistent\/mcp\.json \(ENOENT\); give a file path, or inline JSON starting with "\{"\.$/,
     );
-    expect(refusal(() => loadConfig({ 'mcp-config': '{"mcpServers": ' }, {}))).toMatch(/^MCP config \(inline JSON\) is not valid JSON: /);
-    expect(refusal(() => loadConfig({ 'mcp-config': '{"servers": {}}' }, {}))).toBe(
+    expect(configError(() => loadConfig({ 'mcp-config': '{"mcpServers": ' }, {}))).toMatch(
+      /^MCP config \(inline JSON\) is not valid JSON: /,
+    );
+    expect(configError(() => loadConfig({ 'mcp-config': '{"servers": {}}' }, {}))).toBe(
       `${INLINE}: mcpServers is required: {"mcpServers": {"<name>": {...}}}.`,
     );
-    expect(refusal(() => loadConfig({ 'mcp-config': '{"mcpServers": {}, "x": 1}' }, {}))).toBe(`${INLINE}: unknown field "x"; remove it.`);
+    expect(configError(() => loadConfig({ 'mcp-config': '{"mcpServers": {}, "x": 1}' }, {}))).toBe(
+      `${INLINE}: unknown field "x"; remove it.`,
+    );
   });
 
   it('refuses stdio servers unless the operator allows them, and says how', () => {
     const stdio = { local: { command: 'node', args: ['server.js', '--token=${TOKEN}'], env: { TOKEN: '${TOKEN}' } } };
-    expect(refusal(() => load(stdio, { TOKEN: 't' }))).toBe(
+    expect(configError(() => load(stdio, { TOKEN: 't' }))).toBe(
       `${INLINE}: mcpServers.local is a stdio server: its command would run on this machine as the service's user, outside the run sandbox. ` +
         'Allow stdio servers with --mcp-allow-stdio (CCA_MCP_ALLOW_STDIO=1), or use an http server.',
     );
@@ -159,7 +153,7 @@ describe('MCP configuration', () => {
         scope: undefined,
       },
     });
-    expect(refusal(() => load(servers))).toBe(
+    expect(configError(() => load(servers))).toBe(
       `${INLINE}: mcpServers.gateway.auth.client_secret_env names GW_SECRET, which is not set in the service's environment.`,
     );
   });
@@ -168,7 +162,7 @@ describe('MCP configuration', () => {
     const config = loadConfig({ 'mcp-allow-request-servers': true }, { CCA_MCP_TIMEOUT_S: '30' }).mcp;
     expect(config).toMatchObject({ allowRequestServers: true, allowStdio: false, toolTimeoutMs: 30_000 });
     expect(loadConfig({}, { CCA_MCP_ALLOW_REQUEST_SERVERS: '1' }).mcp.allowRequestServers).toBe(true);
-    expect(refusal(() => loadConfig({}, { CCA_MCP_ALLOW_STDIO: 'yes' }))).toBe('CCA_MCP_ALLOW_STDIO must be 1 or 0; got "yes".');
+    expect(configError(() => loadConfig({}, { CCA_MCP_ALLOW_STDIO: 'yes' }))).toBe('CCA_MCP_ALLOW_STDIO must be 1 or 0; got "yes".');
   });
 });
 

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './errors.js';
+import { configError } from '../../test/support/config-error.js';
 import { loadConfig } from './index.js';
 import { parseMetrics, parseTracing } from './telemetry.js';
 
 const TOKEN = 'a'.repeat(32);
-
-/** The message of the ConfigError `fn` throws (fails the test if it throws nothing or something else). */
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseMetrics', () => {
   it('is off when neither a token nor a port is set', () => {
