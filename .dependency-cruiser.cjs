@@ -8,6 +8,7 @@ const LAYERS = [
   'server',
   'lambda',
   'infra',
+  'web',
   'gateway',
   'runtime',
   'metrics',

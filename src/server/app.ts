@@ -17,6 +17,7 @@ import { createRuntimeApp, filesRoutes, type Activity, type CallerEnv, type Invo
 import type { SessionRepo } from '../sessions/index.js';
 import type { Db } from '../store/index.js';
 import { traceRequests } from '../tracing/index.js';
+import { loadWebAssets, serveWebAssets, type WebAsset } from '../web/index.js';
 import type { Webhooks } from '../webhooks/index.js';
 import type { SpendLedger } from '../usage/index.js';
 
@@ -50,6 +51,8 @@ export interface AppParts {
   tracer?: Tracer | undefined;
   /** Webhook deliveries, which `GET /sessions/{session_id}/webhooks` lists. */
   webhooks: Webhooks;
+  /** The browser apps' built files; default: read from `dist/web/`. */
+  webAssets?: Map<string, WebAsset>;
 }
 
 /**
@@ -90,6 +93,7 @@ export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
   });
   serveMetricsOn(app, parts);
   serveDocs(app, config, parts.version);
+  serveWebAssets(app, parts.webAssets ?? loadWebAssets());
   return app;
 }
 

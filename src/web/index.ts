@@ -1,0 +1,1 @@
+export { defaultWebDir, loadWebAssets, serveWebAssets, type WebAsset } from './assets.js';
