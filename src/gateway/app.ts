@@ -6,7 +6,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
-import type { ArtifactStore } from '../artifacts/index.js';
+import type { ArtifactStore, LocalArtifactStore } from '../artifacts/index.js';
 import type { Config } from '../config/index.js';
 import type { SessionEvents } from '../events/index.js';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S, routeGroup, serveDeclared } from '../http/index.js';
@@ -17,6 +17,7 @@ import type { SessionRepo } from '../sessions/index.js';
 import { healthRoute } from './routes/health.js';
 import { invokeRoute } from './routes/invoke.js';
 import { serveSessionControl } from './routes/session-control.js';
+import { serveSessionArchive } from './routes/session-archive.js';
 import { serveSessionFiles } from './routes/session-files.js';
 import { serveSessionUploads } from './routes/session-uploads.js';
 import { serveSessionReads } from './routes/sessions.js';
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   events: SessionEvents;
   sessions: SessionRepo;
   store: ArtifactStore;
+  /** The local store, whose files the session archive reads from disk; undefined with S3. */
+  local?: LocalArtifactStore | undefined;
   slots: RunSlots;
   auth: MiddlewareHandler<CallerEnv>;
   version: string;
@@ -86,6 +89,7 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   serveSessionControl(app, deps);
   serveSessionReads(app, deps);
   serveSessionFiles(app, deps);
+  serveSessionArchive(app, deps);
   serveSessionUploads(app, deps);
   serveSessionWebhooks(app, deps);
   declareWebhookEvents(app);

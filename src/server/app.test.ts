@@ -5,10 +5,13 @@ import { serviceApp } from '../../test/support/service-document.js';
 const appOf = (mode: 'serve' | 'runtime', metricsToken?: string) =>
   serviceApp(mode, (config) => ({ ...config, metrics: { ...config.metrics, token: metricsToken } })).app;
 
-/** The routes Hono serves, as `METHOD /path` in the document's spelling. */
+/** Pages and their files: served for browsers, not API routes, so not in the document. */
+const PAGES = new Set(['GET /', 'GET /assets/:app/:file']);
+
+/** The API routes Hono serves, as `METHOD /path` in the document's spelling. */
 function served(app: ReturnType<typeof appOf>): string[] {
   const routes = app.routes
-    .filter((r) => r.method !== 'ALL')
+    .filter((r) => r.method !== 'ALL' && !PAGES.has(`${r.method} ${r.path}`))
     .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}').replace('/files/*', '/files/{key}')}`);
   return [...new Set(routes)].sort();
 }
@@ -34,6 +37,7 @@ describe('buildApp', () => {
         'GET /ping',
         'GET /sessions',
         'GET /sessions/{session_id}',
+        'GET /sessions/{session_id}/archive',
         'GET /sessions/{session_id}/events',
         'GET /sessions/{session_id}/files',
         'GET /sessions/{session_id}/webhooks',
@@ -46,6 +50,13 @@ describe('buildApp', () => {
         'POST /sessions/{session_id}/webhooks/{webhook_id}/retry',
       ].sort(),
     );
+  });
+
+  it('serve: pages are served beside the API and kept out of its document', () => {
+    const app = appOf('serve');
+    const pages = app.routes.filter((r) => PAGES.has(`${r.method} ${r.path}`)).map((r) => `${r.method} ${r.path}`);
+    expect([...new Set(pages)].sort()).toEqual([...PAGES].sort());
+    expect(documented(app).some((r) => r === 'GET /' || r.startsWith('GET /assets'))).toBe(false);
   });
 
   it('runtime: the AgentCore contract and downloads only, all declared', () => {

@@ -17,7 +17,7 @@ import { createRuntimeApp, filesRoutes, type Activity, type CallerEnv, type Invo
 import type { SessionRepo } from '../sessions/index.js';
 import type { Db } from '../store/index.js';
 import { traceRequests } from '../tracing/index.js';
-import { loadWebAssets, serveWebAssets, type WebAsset } from '../web/index.js';
+import { loadWebAssets, serveConsole, serveWebAssets, type WebAsset } from '../web/index.js';
 import type { Webhooks } from '../webhooks/index.js';
 import type { SpendLedger } from '../usage/index.js';
 
@@ -93,7 +93,9 @@ export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
   });
   serveMetricsOn(app, parts);
   serveDocs(app, config, parts.version);
-  serveWebAssets(app, parts.webAssets ?? loadWebAssets());
+  const webAssets = parts.webAssets ?? loadWebAssets();
+  serveWebAssets(app, webAssets);
+  serveConsole(app, webAssets);
   return app;
 }
 
