@@ -77,6 +77,7 @@ describe('buildOpenApi', () => {
         'POST /invoke',
         'GET /sessions',
         'GET /sessions/{session_id}',
+        'GET /sessions/{session_id}/archive',
         'GET /sessions/{session_id}/events',
         'GET /sessions/{session_id}/files',
         'GET /sessions/{session_id}/webhooks',
