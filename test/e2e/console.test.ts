@@ -13,6 +13,7 @@ import { scenarios, text, toolUse } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const HELLO = 'print("hello from the console")\n';
+const NOTES = 'uploaded from the browser\n';
 
 /** The last turn of `write` waits for the test: the page must show the tool call while the run is live. */
 let releaseWrite: () => void = () => undefined;
@@ -37,7 +38,7 @@ beforeAll(async () => {
         },
       ] as never,
       approve: [
-        { content: [toolUse('Bash', { command: 'echo approved > approved.txt', description: 'Write a note' })] },
+        { content: [toolUse('Bash', { command: 'cat notes.txt && echo approved > approved.txt', description: 'Write a note' })] },
         { content: [text('The note is written.')] },
       ],
       slow: [{ content: [toolUse('Bash', { command: 'echo step', description: 'A first step' })] }, { hang: true }],
@@ -165,17 +166,21 @@ describe.skipIf(!haveChromium())('web console', () => {
     ]);
   });
 
-  it('manual mode: a tool use waits for Allow, then runs', async () => {
+  it('manual mode with a file: the file is uploaded first, the tool use waits for Allow, then runs', async () => {
     await page.click('.sessions button:has-text("New")');
     await page.selectOption('label:has-text("Permission mode") select', 'manual');
+    await page.setInputFiles('input[type=file]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(NOTES) });
     await submit('[[scenario:approve]] Write a note');
     await page.waitForSelector('.ev-permission.pending button:has-text("Allow")');
-    expect(await page.textContent('.ev-permission pre')).toContain('echo approved > approved.txt');
+    expect(await page.textContent('.ev-permission pre')).toContain('cat notes.txt && echo approved > approved.txt');
     await shot(page, shots, '07-permission');
     await page.click('.ev-permission button:has-text("Allow")');
     await page.waitForSelector('.decision.allow >> text=Allowed (api)');
     await page.waitForSelector('.ev-result.ok');
     await page.waitForSelector('.files-panel >> text=approved.txt');
+    // The file chosen in the form was uploaded into the new session before the run read it.
+    expect(await page.textContent('.ev-tool')).toContain(NOTES.trim());
+    expect(await page.textContent('.session-id code')).toMatch(/^web-[0-9a-f]{32}$/);
     await shot(page, shots, '08-approved');
   });
 

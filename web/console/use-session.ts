@@ -97,7 +97,7 @@ export function useSession(api: Api | undefined): SessionView {
     let id = sessionId;
     try {
       if (task.files.length > 0) {
-        id ??= crypto.randomUUID();
+        id ??= newSessionId();
         setBusy(`Uploading ${task.files.length} file${task.files.length === 1 ? '' : 's'}…`);
         const form = new FormData();
         for (const f of task.files) form.append('file', f, f.webkitRelativePath || f.name);
@@ -135,4 +135,10 @@ export function useSession(api: Api | undefined): SessionView {
   useEffect(() => () => follower.current?.abort(), []);
   const active = running || (detail !== undefined && ACTIVE.has(detail.status));
   return { sessionId, events, detail, running: active, busy, error, open, clear: () => reset(undefined), submit, cancel, answer, refresh };
+}
+
+/** A fresh session id for uploads before the first run; `crypto.randomUUID` exists only on https and localhost. */
+function newSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `web-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
