@@ -47,7 +47,7 @@ export function TaskForm({ continuing, disabled, onSubmit }: Props) {
         <div class="grid">
           <label>
             Permission mode
-            <select value={fields.permission_mode} onChange={set('permission_mode')}>
+            <select value={fields.permission_mode} onChange={set('permission_mode')} aria-describedby="mode-hint">
               {PERMISSION_MODES.map(([value, label]) => (
                 <option value={value} key={value}>
                   {label}
@@ -88,6 +88,10 @@ export function TaskForm({ continuing, disabled, onSubmit }: Props) {
             </>
           )}
         </div>
+        <p id="mode-hint" class="hint">
+          acceptEdits: the allowed tools, inside the workspace. manual: each tool use waits for Allow or Deny here. acceptAll: anything.
+          plan: plans without running. dontAsk: only the allowed tools.
+        </p>
       </details>
       <label class="files">
         Files for the workspace

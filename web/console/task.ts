@@ -6,11 +6,11 @@ export interface Task {
 
 /** The permission modes the API takes, with what each means for a person choosing. */
 export const PERMISSION_MODES: [string, string][] = [
-  ['acceptEdits', 'acceptEdits: allowed tools, inside the workspace (default)'],
-  ['manual', 'manual: ask me before each tool use'],
+  ['acceptEdits', 'acceptEdits (default)'],
+  ['manual', 'manual: ask me'],
   ['acceptAll', 'acceptAll: anything'],
-  ['plan', 'plan: plan only, run nothing'],
-  ['dontAsk', 'dontAsk: the allowed tools only'],
+  ['plan', 'plan: run nothing'],
+  ['dontAsk', 'dontAsk: listed only'],
 ];
 
 /** The form's fields, as strings (inputs), before they become a body. */
