@@ -172,6 +172,7 @@ describe.skipIf(!haveChromium())('web console', () => {
     await page.setInputFiles('input[type=file]', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(NOTES) });
     await submit('[[scenario:approve]] Write a note');
     await page.waitForSelector('.ev-permission.pending button:has-text("Allow")');
+    await page.waitForSelector('.sessions .current >> text=running');
     expect(await page.textContent('.ev-permission pre')).toContain('cat notes.txt && echo approved > approved.txt');
     await shot(page, shots, '07-permission');
     await page.click('.ev-permission button:has-text("Allow")');

@@ -28,8 +28,9 @@ export function App() {
     const hash = session.sessionId ? `#session=${session.sessionId}` : '';
     if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname);
   }, [session.sessionId]);
-  // Re-read the list when a run starts or ends (its status and prompt change).
-  useEffect(() => setListVersion((v) => v + 1), [session.running, session.sessionId]);
+  // Re-read the list when a run is queued, starts or ends (its status and prompt change).
+  const milestones = session.events.filter((e) => e.type === 'invocation.started' || e.type === 'invocation.completed').length;
+  useEffect(() => setListVersion((v) => v + 1), [session.running, session.sessionId, milestones]);
 
   const save = (k: string, remember: boolean) => {
     saveApiKey(k, remember);
