@@ -14,9 +14,9 @@ const MAX_TEXT = 1_000_000;
 
 /**
  * Renders `res` into `out` (emptied first); resolves when the body has been read.
- * @example await showAnswer(await fetch(url, init), block.querySelector('.try-result'));
+ * @example await showAnswer(await fetch(url, init), block.querySelector('.try-result'), 'GET /health');
  */
-export async function showAnswer(res: Response, out: HTMLElement): Promise<void> {
+export async function showAnswer(res: Response, out: HTMLElement, sent: string): Promise<void> {
   const type = res.headers.get('content-type') ?? '';
   const headers = [...res.headers].filter(([name]) => WORTH_SHOWING.test(name));
   const note = el('span', { class: 'note' });
@@ -24,6 +24,7 @@ export async function showAnswer(res: Response, out: HTMLElement): Promise<void>
     el(
       'p',
       { class: 'answer-line' },
+      el('code', {}, sent),
       el('span', { class: `status s${String(res.status).charAt(0)}` }, String(res.status)),
       ` ${res.statusText}`,
       note,
@@ -90,18 +91,31 @@ async function showEvents(body: ReadableStream<Uint8Array>, out: HTMLElement, no
   }
 }
 
+/**
+ * One event: its type, id and a one-line gist (what the assistant said, which tool, which file),
+ * opened to its whole JSON on a click; the run's end is open from the start.
+ */
 function eventItem(event: SseEvent): HTMLElement {
   let data = event.data;
+  let gist = event.data;
   try {
-    data = JSON.stringify(JSON.parse(event.data), null, 2);
+    const parsed = JSON.parse(event.data) as { data?: unknown };
+    data = JSON.stringify(parsed, null, 2);
+    gist = JSON.stringify(parsed.data ?? parsed);
   } catch {
     // Not JSON: shown as sent.
   }
-  return el(
-    'li',
-    { class: 'event', 'data-event': event.event },
-    el('span', { class: 'ev-name' }, event.event),
-    event.id === undefined ? undefined : el('span', { class: 'note' }, ` id ${event.id}`),
+  const details = el(
+    'details',
+    { open: event.event === 'invocation.completed' },
+    el(
+      'summary',
+      {},
+      el('span', { class: 'ev-name' }, event.event),
+      event.id === undefined ? undefined : el('span', { class: 'note' }, `id ${event.id}`),
+      el('span', { class: 'ev-gist' }, gist.slice(0, 300)),
+    ),
     data === '' ? undefined : el('pre', {}, el('code', {}, data)),
   );
+  return el('li', { class: 'event', 'data-event': event.event }, details);
 }

@@ -40,7 +40,8 @@ function setUpTry(block: HTMLElement): void {
     stop.hidden = false;
     out.replaceChildren(document.createTextNode('Sending…'));
     try {
-      await showAnswer(await fetch(request.url, { ...request.init, signal: running.signal }), out);
+      const sent = `${request.init.method ?? 'GET'} ${request.url}`;
+      await showAnswer(await fetch(request.url, { ...request.init, signal: running.signal }), out, sent);
     } catch (err) {
       const error = err as Error;
       out.textContent = error.name === 'AbortError' ? 'Stopped before an answer came.' : `The request failed: ${error.message}`;

@@ -22,7 +22,7 @@ export function renderTryIt(doc: OpenApiDocument, path: string, method: string, 
   const params = (op.parameters ?? []).map(parameterInput).join('\n');
   return `<details class="try" id="try-${id}" data-operation="${id}" data-method="${escapeHtml(method.toUpperCase())}" data-path="${escapeHtml(path)}" data-auth="${security.length === 0 ? 'none' : 'key'}" hidden>
 <summary>Try it</summary>
-<form class="try-form" autocomplete="off">
+<form class="try-form" autocomplete="off" novalidate>
 ${params === '' ? '' : `<div class="try-params">\n${params}\n</div>`}
 ${answerChoice(op)}
 ${op.requestBody === undefined ? '' : bodyInput(op.requestBody.content)}

@@ -37,7 +37,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
   const toc = operations
     .map(
       ({ path, method, op }) =>
-        `<li><a href="#op-${escapeHtml(op.operationId)}"><span class="m ${method}">${method.toUpperCase()}</span> ${escapeHtml(path)}</a></li>`,
+        `<li><a href="#op-${escapeHtml(op.operationId)}"><span class="m ${method}">${method.toUpperCase()}</span> <span>${breakable(path)}</span></a></li>`,
     )
     .join('\n');
   const servers = (doc.servers ?? []).map((s) => `<p>Server: <code>${escapeHtml(s.url)}</code></p>`).join('');
@@ -47,6 +47,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}: API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${DOCS_ASSETS}/main.css">
 <script type="module" src="${DOCS_ASSETS}/main.js"></script>
 </head>
@@ -75,6 +76,11 @@ ${Object.entries(doc.components.schemas)
 </body>
 </html>
 `;
+}
+
+/** A path that may break after each `/` in a narrow column (never inside a segment). */
+function breakable(path: string): string {
+  return escapeHtml(path).replaceAll('/', '/<wbr>');
 }
 
 function renderOperation(doc: OpenApiDocument, path: string, method: string, op: Operation): string {
