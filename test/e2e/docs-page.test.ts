@@ -124,6 +124,26 @@ describe('the docs page in a browser', () => {
     expect(JSON.parse(listed.body).sessions).toEqual([expect.objectContaining({ session_id: output.session_id, status: 'succeeded' })]);
     await save(sessions, '05-sessions');
 
+    // Files into that session: two multipart parts, under a folder given as a query parameter.
+    const upload = await openTry(page, 'uploadSessionFiles');
+    await upload.locator('input[name=session_id]').fill(output.session_id);
+    await upload.locator('input[name=path]').fill('notes/');
+    await upload.locator('input[type=file]').setInputFiles([
+      { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('first\n') },
+      { name: 'b.md', mimeType: 'text/markdown', buffer: Buffer.from('# second\n') },
+    ]);
+    const uploaded = await send(upload);
+    expect(uploaded.status).toBe('201');
+    expect(await upload.locator('.answer-line code').textContent()).toBe(`POST /sessions/${output.session_id}/files?path=notes%2F`);
+    expect(JSON.parse(uploaded.body)).toMatchObject({
+      file_count: 2,
+      files: [
+        { path: 'notes/a.txt', size: 6 },
+        { path: 'notes/b.md', size: 9 },
+      ],
+    });
+    await save(upload, '05b-upload');
+
     // A bad body: the service's 400 and its message, shown as it came.
     await invoke.locator('textarea').fill('{"prompt": "x", "max_turns": "many"}');
     const bad = await send(invoke);
