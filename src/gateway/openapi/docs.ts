@@ -2,7 +2,7 @@
  * `GET /docs`: the OpenAPI document as one readable HTML page, rendered on the server. Its style
  * and its script (the "Try it" forms and the API key field) are the docs app's built files under
  * `/assets/docs/`: nothing inline and nothing from elsewhere, so the page runs under a strict
- * policy (`DOCS_CSP`), and with scripts off it is still the whole reference.
+ * policy (`DOCS_HEADERS` in `docs-routes.ts`), and with scripts off it is still the whole reference.
  */
 import { escapeHtml, fieldRows, fieldTable, inline, refName, schemaAnchor, typeLabel } from './docs-schema.js';
 import { renderTryIt } from './docs-try.js';
@@ -13,7 +13,7 @@ export { escapeHtml } from './docs-schema.js';
 const METHODS = ['get', 'post'] as const;
 
 /** Where the docs app's built files are served (`web/docs/`, bundled by `scripts/build-web.mjs`). */
-export const DOCS_ASSETS = '/assets/docs';
+const DOCS_ASSETS = '/assets/docs';
 
 /** The API key field the script shows (the same key the console keeps: `web/shared/api-key.ts`). */
 const KEY_BAR = `<form class="key-bar" id="key-bar" autocomplete="off" hidden>
