@@ -26,8 +26,26 @@ const docsRoute = createRoute({
   tags: ['Service'],
   summary: 'This documentation as a web page',
   security: [],
-  responses: { 200: { description: 'A self-contained HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+  responses: {
+    200: {
+      description:
+        'An HTML page: the reference, with a "Try it" form for each operation (its script and style are served from `/assets/docs/`).',
+      content: { 'text/html': { schema: { type: 'string' } } },
+    },
+  },
 });
+
+/**
+ * The page's policy: its own script and style only (nothing inline, no other origin), requests to
+ * this service only, no forms posted anywhere, never framed. The script sends the API key in a
+ * header; `no-referrer` keeps the page's address out of every request it makes.
+ */
+export const DOCS_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
 
 /**
  * Serves the document of `app` (the whole service, these two routes included) and its page.
@@ -45,5 +63,5 @@ export function serveDocs(app: OpenAPIHono<CallerEnv>, config: Config, version: 
   serveDeclared(app, openApiRoute, '/openapi.json', async (c) =>
     c.body(docs().json, 200, { 'content-type': 'application/json; charset=utf-8' }),
   );
-  serveDeclared(app, docsRoute, '/docs', async (c) => c.html(docs().page));
+  serveDeclared(app, docsRoute, '/docs', async (c) => c.html(docs().page, 200, DOCS_HEADERS));
 }

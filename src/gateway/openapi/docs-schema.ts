@@ -84,7 +84,7 @@ const CONSTRAINTS: [string, string][] = [
   ['pattern', 'pattern'],
 ];
 
-/** A field table, or nothing when there are no fields. */
+/** A field table in a box of its own that scrolls sideways if it must, or nothing when there are no fields. */
 export function fieldTable(rows: FieldRow[]): string {
   if (rows.length === 0) return '';
   const body = rows
@@ -93,5 +93,5 @@ export function fieldTable(rows: FieldRow[]): string {
         `<tr><td><code>${escapeHtml(r.name)}</code></td><td>${r.type}</td><td>${r.required ? 'yes' : ''}</td><td>${r.description}</td></tr>`,
     )
     .join('\n');
-  return `<table><thead><tr><th>Field</th><th>Type</th><th>Required</th><th>Description</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="table-box"><table><thead><tr><th>Field</th><th>Type</th><th>Required</th><th>Description</th></tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }

@@ -45,7 +45,8 @@ describe('renderDocsPage', () => {
       ['POST', '/sessions/{session_id}/cancel', 'cancelSession'],
       ['POST', '/sessions/{session_id}/permissions/{request_id}', 'answerPermission'],
     ] as const) {
-      expect(page).toContain(`<a href="#op-${id}"><span class="m ${method.toLowerCase()}">${method}</span> ${path}</a>`);
+      const breakable = path.replaceAll('/', '/<wbr>');
+      expect(page).toContain(`<a href="#op-${id}"><span class="m ${method.toLowerCase()}">${method}</span> <span>${breakable}</span></a>`);
     }
     expect(page).toContain('<td><code>Prefer (header)</code></td>');
     expect(page).toContain('<td><code>Last-Event-ID (header)</code></td>');
@@ -57,9 +58,33 @@ describe('renderDocsPage', () => {
     expect(page).toContain('\n: keep-alive\n');
   });
 
-  it('is self-contained: no script, no external resource', () => {
-    expect(page).not.toMatch(/<(script|link|img|iframe)\b/i);
-    expect(page).not.toMatch(/\bsrc=|url\(|@import/i);
+  it('loads only its own script and style, and has nothing inline a strict policy would refuse', () => {
+    expect(page.match(/<script\b[^>]*>/g)).toEqual(['<script type="module" src="/assets/docs/main.js">']);
+    expect(page).toContain('<script type="module" src="/assets/docs/main.js"></script>');
+    // An empty icon, so the browser does not ask for /favicon.ico (a 404 in the console).
+    expect(page.match(/<link\b[^>]*>/g)).toEqual([
+      '<link rel="icon" href="data:,">',
+      '<link rel="stylesheet" href="/assets/docs/main.css">',
+    ]);
+    expect(page).not.toMatch(/<(style|img|iframe|object|embed)\b/i);
+    // No style attribute, no event handler attribute, no javascript: link, nothing from another origin.
+    expect(page).not.toMatch(/\sstyle=/i);
+    expect(page).not.toMatch(/\son[a-z]+=/i);
+    expect(page).not.toMatch(/javascript:/i);
+    expect(page.replace('href="data:,"', '')).not.toMatch(/\b(src|href|action)="(?!\/|#)/i);
+    expect(page).not.toMatch(/url\(|@import/i);
+  });
+
+  it('wraps every field table in a box of its own, which scrolls instead of the page', () => {
+    const tables = page.split('<table>').length - 1;
+    expect(tables).toBeGreaterThan(20);
+    expect(page.split('<div class="table-box"><table>').length - 1).toBe(tables);
+  });
+
+  it('has the API key field for the script to show, with no key in it', () => {
+    expect(page).toMatch(/<form class="key-bar" id="key-bar" autocomplete="off" hidden>/);
+    expect(page).toContain('<input id="api-key" name="api_key" type="password"');
+    expect(page).not.toMatch(/id="api-key"[^>]*value=/);
   });
 
   it('escapes markup placed anywhere in the document', () => {
@@ -70,13 +95,20 @@ describe('renderDocsPage', () => {
     evil.paths['/invoke']!.post!.description = attack;
     evil.components.schemas.InvocationRequest!.properties!.prompt!.description = attack;
     evil.components.schemas.InvocationRequest!.properties!.session_id!.examples = [attack];
+    evil.paths['/invoke']!.post!.requestBody!.content['application/json']!.example = { prompt: attack };
+    evil.paths['/sessions']!.get!.parameters![0]!.schema.examples = [attack];
     const html = renderDocsPage(evil);
-    expect(html).not.toContain('<script');
+    // The page's own script tag is the only one.
+    expect(html.split('<script').length - 1).toBe(1);
     expect(html).not.toContain('alert("x")');
     const escaped = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;';
-    // Title: <title>, nav and h1; description; operation; prompt: in /invoke's body and in the schema.
-    expect(html.split(escaped).length - 1).toBe(7);
+    // Title: <title>, nav and h1; description; operation; prompt: in /invoke's body and in the
+    // schema; the parameter's placeholder.
+    expect(html.split(escaped).length - 1).toBe(8);
     expect(html).toContain('e.g. <code>&quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt;&quot;</code>');
+    // In the try-it forms: the body editor's text and a parameter's placeholder.
+    expect(html).toContain('&quot;prompt&quot;: &quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt;&quot;\n}</textarea>');
+    expect(html).toContain(`placeholder="${escaped}"`);
   });
 });
 

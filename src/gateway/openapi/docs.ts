@@ -1,13 +1,28 @@
 /**
- * `GET /docs`: the OpenAPI document as one readable HTML page, rendered on the server. No script,
- * no external resource: it works offline and under a `default-src 'none'` policy (styles inline).
+ * `GET /docs`: the OpenAPI document as one readable HTML page, rendered on the server. Its style
+ * and its script (the "Try it" forms and the API key field) are the docs app's built files under
+ * `/assets/docs/`: nothing inline and nothing from elsewhere, so the page runs under a strict
+ * policy (`DOCS_HEADERS` in `docs-routes.ts`), and with scripts off it is still the whole reference.
  */
 import { escapeHtml, fieldRows, fieldTable, inline, refName, schemaAnchor, typeLabel } from './docs-schema.js';
+import { renderTryIt } from './docs-try.js';
 import type { JsonSchema, MediaType, OpenApiDocument, Operation, ResponseObject } from './openapi-types.js';
 
 export { escapeHtml } from './docs-schema.js';
 
 const METHODS = ['get', 'post'] as const;
+
+/** Where the docs app's built files are served (`web/docs/`, bundled by `scripts/build-web.mjs`). */
+const DOCS_ASSETS = '/assets/docs';
+
+/** The API key field the script shows (the same key the console keeps: `web/shared/api-key.ts`). */
+const KEY_BAR = `<form class="key-bar" id="key-bar" autocomplete="off" hidden>
+<label for="api-key">API key</label>
+<input id="api-key" name="api_key" type="password" spellcheck="false" placeholder="cca_…">
+<label class="check"><input type="checkbox" id="key-remember"> remember on this device</label>
+<button type="submit">Use key</button> <button type="button" id="key-forget">Forget</button>
+<span id="key-state" role="status"></span>
+</form>`;
 
 /**
  * Renders the documentation page of an OpenAPI document built by `buildOpenApi`.
@@ -22,7 +37,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
   const toc = operations
     .map(
       ({ path, method, op }) =>
-        `<li><a href="#op-${escapeHtml(op.operationId)}"><span class="m ${method}">${method.toUpperCase()}</span> ${escapeHtml(path)}</a></li>`,
+        `<li><a href="#op-${escapeHtml(op.operationId)}"><span class="m ${method}">${method.toUpperCase()}</span> <span>${breakable(path)}</span></a></li>`,
     )
     .join('\n');
   const servers = (doc.servers ?? []).map((s) => `<p>Server: <code>${escapeHtml(s.url)}</code></p>`).join('');
@@ -32,11 +47,14 @@ export function renderDocsPage(doc: OpenApiDocument): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}: API</title>
-<style>${CSS}</style>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${DOCS_ASSETS}/main.css">
+<script type="module" src="${DOCS_ASSETS}/main.js"></script>
 </head>
 <body>
 <nav><strong>${escapeHtml(doc.info.title)}</strong><ul>${toc}</ul><p><a href="#schemas">Schemas</a> · <a href="/openapi.json">openapi.json</a></p></nav>
 <main>
+${KEY_BAR}
 <h1>${escapeHtml(doc.info.title)} <small>${escapeHtml(doc.info.version)} · OpenAPI ${escapeHtml(doc.openapi)}</small></h1>
 ${servers}
 ${renderText(doc.info.description)}
@@ -58,6 +76,11 @@ ${Object.entries(doc.components.schemas)
 </body>
 </html>
 `;
+}
+
+/** A path that may break after each `/` in a narrow column (never inside a segment). */
+function breakable(path: string): string {
+  return escapeHtml(path).replaceAll('/', '/<wbr>');
 }
 
 function renderOperation(doc: OpenApiDocument, path: string, method: string, op: Operation): string {
@@ -89,6 +112,7 @@ function renderOperation(doc: OpenApiDocument, path: string, method: string, op:
 <p><strong>${inline(op.summary)}</strong></p>
 ${op.description === undefined ? '' : `<p>${inline(op.description)}</p>`}
 <p class="auth">Authentication: ${auth}</p>
+${renderTryIt(doc, path, method, op)}
 ${paramTable}
 ${bodyHtml}
 <h4>Responses</h4>
@@ -169,23 +193,3 @@ export function renderText(text: string): string {
   flush();
   return html.join('\n');
 }
-
-const CSS = `
-:root{color-scheme:light dark;--fg:#1f2328;--bg:#fff;--muted:#59636e;--line:#d1d9e0;--code:#f6f8fa}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9198a1;--line:#3d444d;--code:#151b23}}
-*{box-sizing:border-box}body{margin:0;font:15px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);display:flex}
-nav{position:sticky;top:0;height:100vh;overflow:auto;width:270px;flex:none;padding:1rem;border-right:1px solid var(--line);font-size:13px}
-nav ul{list-style:none;padding:0}nav li{margin:.2rem 0}nav a{color:inherit;text-decoration:none}
-main{padding:1rem 2rem 4rem;max-width:1000px;min-width:0}h1 small{font-size:.5em;color:var(--muted);font-weight:normal}
-h2{border-bottom:1px solid var(--line);padding-bottom:.3rem;margin-top:2.5rem}h4{margin:1rem 0 .4rem}
-code,pre{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--code);border-radius:4px}code{padding:.1em .3em}
-pre{padding:.8rem;overflow:auto}pre code{padding:0}
-table{border-collapse:collapse;width:100%;margin:.4rem 0;font-size:14px}th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}
-.op,.schema{border-top:1px solid var(--line);padding-top:.5rem;margin-top:1.5rem}
-.m{display:inline-block;min-width:3.2em;text-align:center;border-radius:4px;color:#fff;font:bold 12px/1.8 ui-monospace,monospace;padding:0 .3em}
-.m.get{background:#1f6feb}.m.post{background:#1a7f37}
-.status{font-weight:bold;font-family:ui-monospace,monospace;padding:0 .3em;border-radius:4px;background:var(--code)}
-.s2{color:#1a7f37}.s4{color:#bc4c00}.s5{color:#cf222e}.note,.auth{color:var(--muted)}.resp{margin-left:.5rem}
-details{margin:.3rem 0}summary{cursor:pointer;color:var(--muted)}
-@media (max-width:800px){body{display:block}nav{position:static;height:auto;width:auto;border:0}}
-`;
