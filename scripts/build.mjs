@@ -8,10 +8,12 @@
  *
  * Each part records in dist/.build-state.json the content hash of every file it was built from
  * and the files it made; --changed rebuilds a part when one of those inputs changed, appeared or
- * went away, or one of its outputs is missing. A part's record is removed before it builds and
- * written only once it succeeded, so a failed or interrupted build is built again next time.
- * tsc itself is incremental (dist/.tsbuildinfo) and re-emits only what changed; afterwards every
- * file in dist/ whose source is gone is deleted, so a removed module cannot still be imported.
+ * went away, or one of its outputs is missing. While a part builds, its record is marked
+ * incomplete, and only success replaces it: a failed or interrupted build is never taken for fresh.
+ * The service part transpiles a few changed files of src/ alone (scripts/transpile.mjs: tsc's
+ * output, without the type check) and otherwise runs tsc, incremental (dist/.tsbuildinfo);
+ * afterwards every file in dist/ whose source is gone is deleted, so a removed module cannot still
+ * be imported.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -64,14 +66,6 @@ const PARTS = [
   },
 ];
 
-const { values } = parseArgs({ options: { changed: { type: 'boolean', default: false } }, strict: true });
-try {
-  process.exitCode = await (values.changed ? buildChanged() : buildAll());
-} catch (err) {
-  console.error(`build: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-}
-
 /** The full build: an empty dist/, then every part. */
 async function buildAll() {
   fs.rmSync(dist, { recursive: true, force: true });
@@ -85,63 +79,110 @@ async function buildChanged() {
   const state = readState();
   const stale = [];
   for (const part of PARTS) {
-    const reason = staleness(part, state.parts[part.name]);
-    if (reason !== undefined) stale.push({ part, reason });
+    const found = staleness(part, state.parts[part.name]);
+    if (found !== undefined) stale.push({ part, ...found });
   }
   if (stale.length === 0) {
     console.error(`build: dist/ is up to date (${PARTS.map((p) => p.name).join(', ')}); "npm run build" rebuilds it all.`);
     return 0;
   }
-  for (const { part, reason } of stale) {
+  for (const { part, reason, changed } of stale) {
     console.error(`build: ${part.name}: ${reason}`);
-    await runPart(part, state);
+    await runPart(part, state, changed);
   }
   return 0;
 }
 
-/** Why `part` must be built again, or undefined when its record still matches the checkout. */
+/**
+ * Why `part` must be built again (and, when only inputs changed, which), or undefined when its
+ * record still matches the checkout.
+ */
 function staleness(part, record) {
-  if (record === undefined) return 'not built yet (or its last build failed)';
-  const now = hashAll(part.inputs(record.read));
-  const changed = [...new Set([...Object.keys(now), ...Object.keys(record.inputs)])].filter((f) => now[f] !== record.inputs[f]);
-  if (changed.length > 0)
-    return `${changed.length} input(s) changed: ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', ...' : ''}`;
+  if (record === undefined) return { reason: 'not built yet' };
+  if (record.incomplete) {
+    // Its inputs are those of the last complete build: what changed since is built again.
+    const changed = changedInputs(part, record);
+    return { reason: `its last build failed or was stopped`, changed: changed.length > 0 ? changed : undefined };
+  }
   const missing = record.outputs.filter((f) => !fs.existsSync(path.join(root, f)));
-  if (missing.length > 0) return `${missing.length} output(s) missing: ${missing.slice(0, 5).join(', ')}`;
+  if (missing.length > 0) return { reason: `${missing.length} output(s) missing: ${listed(missing)}` };
+  const changed = changedInputs(part, record);
+  if (changed.length > 0) return { reason: `${changed.length} input(s) changed: ${listed(changed)}`, changed };
   return undefined;
 }
 
-/** Builds one part; its record is gone while it builds and comes back only if it succeeded. */
-async function runPart(part, state) {
+/** The inputs whose content differs from the record's (appeared and went away included). */
+function changedInputs(part, record) {
+  const now = hashAll(part.inputs(record.read));
+  return [...new Set([...Object.keys(now), ...Object.keys(record.inputs)])].filter((f) => now[f] !== record.inputs[f]);
+}
+
+function listed(files) {
+  return `${files.slice(0, 5).join(', ')}${files.length > 5 ? ', ...' : ''}`;
+}
+
+/**
+ * Builds one part. While it builds, its record is marked incomplete (it keeps the inputs of the
+ * last complete build, so the next run builds again what changed since); only success replaces it.
+ */
+async function runPart(part, state, changed) {
   // Hashed before building: a file edited during the build makes the next run build again.
   const before = hashAll(part.inputs([]));
-  delete state.parts[part.name];
+  const last = state.parts[part.name];
+  if (last === undefined) delete state.parts[part.name];
+  else state.parts[part.name] = { ...last, incomplete: true };
   writeState(state);
-  const read = ((await part.build()) ?? []).filter(isOwnFile);
+  const read = ((await part.build(changed)) ?? []).filter(isOwnFile);
   const inputs = { ...before, ...hashAll(read) };
   state.parts[part.name] = { inputs, read, outputs: part.outputs() };
   writeState(state);
 }
 
-/** tsc, incremental (tsconfig.build.json keeps dist/.tsbuildinfo), then the outputs whose source is gone are deleted. */
-function buildService() {
-  // tsc trusts its build info: outputs deleted behind its back would not be emitted again.
-  const compiled = walk('src').filter((f) => /\.(ts|tsx|js|mts|cts|mjs|cjs)$/.test(f) && !/\.(test|d)\.ts$/.test(f));
-  const expected = compiled.map(
-    (f) =>
-      'dist' +
-      f
-        .slice('src'.length)
-        .replace(/\.tsx?$/, '.js')
-        .replace(/\.mts$/, '.mjs')
-        .replace(/\.cts$/, '.cjs'),
-  );
-  if (expected.some((f) => !fs.existsSync(path.join(root, f)))) fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
-  const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`tsc failed (exit ${result.status ?? result.signal}); dist/ is not up to date.`);
+/** At most this many changed sources are transpiled one by one; more (a pull, a rebase) go to tsc. */
+const TRANSPILE_MAX = 20;
+const SOURCE = /\.(ts|tsx|js|mts|cts|mjs|cjs)$/;
+
+/**
+ * The service: when only a few sources in src/ changed since a complete build, their tsc output
+ * from `ts.transpileModule` (scripts/transpile.mjs; no type check, which `npm run typecheck` and
+ * `npm run build` do); otherwise tsc, incremental (tsconfig.build.json keeps dist/.tsbuildinfo).
+ * Then the outputs whose source is gone are deleted.
+ */
+async function buildService(changed) {
+  const compiled = walk('src').filter((f) => SOURCE.test(f) && !/\.(test|d)\.ts$/.test(f));
+  const fast =
+    changed !== undefined &&
+    changed.length <= TRANSPILE_MAX &&
+    changed.every((f) => f.startsWith('src/') && (SOURCE.test(f) || !/\.json$/.test(f)) && !f.endsWith('.d.ts'));
+  if (fast) {
+    const { buildOptions, emitFor } = await import('./transpile.mjs');
+    const options = buildOptions();
+    const present = changed.filter((f) => compiled.includes(f));
+    for (const file of present) {
+      for (const [out, text] of emitFor(file, options)) {
+        fs.mkdirSync(path.dirname(path.join(root, out)), { recursive: true });
+        fs.writeFileSync(path.join(root, out), text);
+      }
+    }
+    console.error(`build: service: transpiled ${present.length} file(s), types unchecked ("npm run typecheck" checks them)`);
+  } else {
+    // tsc trusts its build info: outputs deleted behind its back would not be emitted again.
+    const expected = compiled.map(
+      (f) =>
+        'dist' +
+        f
+          .slice('src'.length)
+          .replace(/\.tsx?$/, '.js')
+          .replace(/\.mts$/, '.mjs')
+          .replace(/\.cts$/, '.cjs'),
+    );
+    if (expected.some((f) => !fs.existsSync(path.join(root, f)))) fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
+    const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+    const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`tsc failed (exit ${result.status ?? result.signal}); dist/ is not up to date.`);
+  }
   const removed = pruneOrphans();
-  if (removed.length > 0) console.error(`build: removed ${removed.length} file(s) of deleted sources: ${removed.slice(0, 5).join(', ')}`);
+  if (removed.length > 0) console.error(`build: removed ${removed.length} file(s) of deleted sources: ${listed(removed)}`);
   return [];
 }
 
@@ -217,4 +258,13 @@ function writeState(state) {
   const tmp = `${stateFile}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(state));
   fs.renameSync(tmp, stateFile);
+}
+
+// Last, so that every constant above is initialised.
+const { values } = parseArgs({ options: { changed: { type: 'boolean', default: false } }, strict: true });
+try {
+  process.exitCode = await (values.changed ? buildChanged() : buildAll());
+} catch (err) {
+  console.error(`build: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
 }
