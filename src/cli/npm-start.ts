@@ -49,20 +49,22 @@ export function npmStartArgs(argv: string[], env: Record<string, string | undefi
     if (assignment === undefined) {
       const names = nameless.map((f) => f.long).join(' and ');
       const example = nameless.map((f) => `${f.long} ${f.value ?? ''}`).join(' ');
+      const heard =
+        orphans.length === 0
+          ? `passed no value for ${nameless.length === 1 ? 'it' : 'them'}`
+          : `passed ${orphans.join(' ')} without ${nameless.length === 1 ? 'its name' : 'their names'}, so which value is whose is not known`;
       return {
-        error:
-          `npm took ${names} for ${nameless.length === 1 ? 'a setting' : 'settings'} of its own and passed ` +
-          `${orphans.length === 0 ? 'no value' : `the value${orphans.length === 1 ? '' : 's'} ${orphans.join(' ')}`} without ${nameless.length === 1 ? 'its name' : 'their names'}, ` +
-          `so which value is whose is not known. Put the flags after --: npm start -- ${example}`,
+        error: `npm took ${names} for ${nameless.length === 1 ? 'a setting' : 'settings'} of its own and ${heard}. Put the flags after --: npm start -- ${example}`,
       };
     }
     for (const [flag, value] of assignment) recovered.push(flag.long, value);
   }
+  const count = recovered.filter((a) => a.startsWith('--')).length;
   const notes =
-    recovered.length === 0
+    count === 0
       ? []
       : [
-          `passing ${recovered.join(' ')} on to cca serve (npm read ${recovered.length === 1 ? 'it' : 'them'} as its own; "npm start -- FLAGS" avoids npm's warning)`,
+          `passing ${recovered.join(' ')} on to cca serve (npm read ${count === 1 ? 'it' : 'them'} as its own; "npm start -- FLAGS" avoids npm's warning)`,
         ];
   return { args: [...recovered, ...rest], notes };
 }
