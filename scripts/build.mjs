@@ -33,7 +33,7 @@ const FORMAT = 1;
 /**
  * What every part reads besides its own files: the manifest (`type` decides ESM output), the
  * lockfile and the tree npm actually installed (node_modules/.package-lock.json: types for tsc,
- * packages for the bundles), and this script.
+ * packages for the bundles), and this script. Not bin/: bin/cca is not built, it runs dist/.
  */
 const COMMON = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'scripts/build.mjs'];
 /** The bundles' outputs, beside tsc's (src/lambda/ compiles into dist/lambda/ too). */
@@ -44,7 +44,13 @@ const PARTS = [
   {
     name: 'service',
     // tsconfig.build.json compiles src/ without its tests; other files in src/ may be read at run time.
-    inputs: () => [...COMMON, 'tsconfig.json', 'tsconfig.build.json', ...walk('src').filter((f) => !f.endsWith('.test.ts'))],
+    inputs: () => [
+      ...COMMON,
+      'scripts/transpile.mjs',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      ...walk('src').filter((f) => !f.endsWith('.test.ts')),
+    ],
     build: buildService,
     // Everything in dist/ but the bundles and this script's own records (dot files).
     outputs: () => walk('dist').filter((f) => f !== LAMBDA_BUNDLE && !f.startsWith(`${WEB_OUT}/`) && !path.basename(f).startsWith('.')),
