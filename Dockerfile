@@ -22,7 +22,10 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+# npm run build is scripts/build.mjs: the service (src/), the API Lambda bundle and the web apps (web/).
+COPY scripts ./scripts
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 # --- deps: production node_modules, including this platform's Claude Code binary ------------

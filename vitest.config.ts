@@ -8,5 +8,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // On Node.js 20 the AWS SDK warns once per process (every worker, every spawned cca): the global
+    // setup prints the service's own one-line warning once instead; the spawned processes inherit this.
+    globalSetup: ['test/support/global-setup.ts'],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

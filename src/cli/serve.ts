@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { isBrokered } from '../broker/index.js';
-import { loadConfig, NO_PROVIDER_MESSAGE, type Config, type ConfigFlags } from '../config/index.js';
+import { loadConfig, NO_PROVIDER_MESSAGE, nodeVersionWarning, type Config, type ConfigFlags } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { describeLimits, limitsSummary } from '../limits/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
@@ -20,6 +20,9 @@ import { EXIT } from './io.js';
 export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 'serve' | 'runtime', ctx: CommandContext): Promise<number> {
   const defaults = mode === 'runtime' ? { host: '0.0.0.0', port: 8080, mode } : { host: '127.0.0.1', port: 8080, mode };
   const config = loadConfig(values, ctx.env, defaults);
+  // One line of our own; bin/cca silences the AWS SDK's warning, which every client would repeat.
+  const nodeNote = nodeVersionWarning(process.version);
+  if (nodeNote !== undefined) ctx.io.stderr(`${nodeNote}\n`);
   // Also to a file in the data dir, which `cca logs` reads.
   const logger = createLogger(config.logLevel, { file: path.join(config.dataDir, 'logs', 'cca.log') });
   const runtime = await startRuntime(config, logger, ctx.env);

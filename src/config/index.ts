@@ -17,6 +17,7 @@ export { modelEndpoints } from './endpoints.js';
 export { ConfigError } from './errors.js';
 export { findExecutable, isProcessAlive } from './host.js';
 export type { RunResources } from './machine.js';
+export { nodeVersionWarning, SUPPORTED_NODE } from './node-version.js';
 export { VERSION } from './version.js';
 export type { MetricsConfig, SamplerConfig, TracingConfig } from './telemetry.js';
 export {

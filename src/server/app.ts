@@ -51,7 +51,7 @@ export interface AppParts {
   tracer?: Tracer | undefined;
   /** Webhook deliveries, which `GET /sessions/{session_id}/webhooks` lists. */
   webhooks: Webhooks;
-  /** The browser apps' built files; default: read from `dist/web/`. */
+  /** The browser apps' built files; default: read from `dist/assets/`. */
   webAssets?: Map<string, WebAsset>;
 }
 

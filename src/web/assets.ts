@@ -1,7 +1,8 @@
 /**
- * The browser apps' built files (`dist/web/<app>/`, made by `scripts/build-web.mjs` during
- * `npm run build`), served at `/assets/<app>/<file>`. The folder is read once at start: a file
- * name is served only if the build made it, so no request path ever reaches the file system.
+ * The browser apps' built files (`dist/assets/<app>/`, made by `scripts/build-web.mjs` during
+ * `npm run build`; not `dist/web/`, where tsc puts this folder's own code), served at
+ * `/assets/<app>/<file>`. The folder is read once at start: a file name is served only if the
+ * build made it, so no request path ever reaches the file system.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -25,9 +26,9 @@ export interface WebAsset {
   etag: string;
 }
 
-/** `dist/web/` of this checkout: two levels up from `src/web/` (tests) or `dist/web/` (built). */
+/** `dist/assets/` of this checkout: two levels up from `src/web/` (tests) or `dist/web/` (built). */
 export function defaultWebDir(): string {
-  return fileURLToPath(new URL('../../dist/web/', import.meta.url));
+  return fileURLToPath(new URL('../../dist/assets/', import.meta.url));
 }
 
 /**

@@ -45,7 +45,7 @@ describe('the console page', () => {
     expect(await head.text()).toBe('');
   });
 
-  it('says how to build the console when dist/web/console is missing, still as HTML under the policy', async () => {
+  it('says how to build the console when dist/assets/console is missing, still as HTML under the policy', async () => {
     const res = await appWith(new Map()).request('/');
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');

@@ -53,7 +53,7 @@ const NOT_BUILT = `<!doctype html>
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Console not built</title></head>
 <body>
 <h1>The web console was not built</h1>
-<p>This checkout has no <code>dist/web/console/</code>. Build it with <code>npm run build</code> (or <code>npm install</code>), then restart the service.</p>
+<p>This checkout has no <code>dist/assets/console/</code>. Build it with <code>npm run build</code> (or <code>npm install</code>), then restart the service.</p>
 <p>The API itself works: its reference is at <a href="/docs">/docs</a>.</p>
 </body>
 </html>

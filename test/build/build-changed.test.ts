@@ -1,0 +1,92 @@
+/**
+ * `scripts/build.mjs --changed` (what npm start and npm test run) on a copy of this checkout and
+ * its built dist/: an unchanged copy is up to date; an edited file is rebuilt alone; a deleted
+ * source takes its dist files with it; a failed build is never taken for fresh; a missing output
+ * is built again. Needs a built dist/ (npm test builds it first).
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+let copy: string;
+
+/** Runs the copy's build with --changed; resolves with its exit code and what it printed. */
+async function buildChanged(): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['scripts/build.mjs', '--changed'], { cwd: copy });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+const exists = (f: string) =>
+  fs.access(path.join(copy, f)).then(
+    () => true,
+    () => false,
+  );
+const parts = async () =>
+  JSON.parse(await fs.readFile(path.join(copy, 'dist/.build-state.json'), 'utf8')).parts as Record<string, { incomplete?: boolean }>;
+
+beforeAll(async () => {
+  copy = await fs.mkdtemp(path.join(os.tmpdir(), 'cca-build-'));
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'src', 'web', 'dist']) {
+    await fs.cp(path.join(ROOT, f), path.join(copy, f), { recursive: true, preserveTimestamps: true });
+  }
+  await fs.symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  // A checkout whose dist/ was not up to date settles here (with tsc, slowly); then it is.
+  expect((await buildChanged()).code).toBe(0);
+}, 180_000);
+afterAll(() => fs.rm(copy, { recursive: true, force: true }));
+
+describe('scripts/build.mjs --changed', () => {
+  it('builds nothing when nothing changed', async () => {
+    expect(await buildChanged()).toEqual({ code: 0, out: expect.stringContaining('dist/ is up to date') });
+  });
+
+  it('rebuilds an edited file, adds a new one and deletes the output of a removed one', async () => {
+    await fs.appendFile(path.join(copy, 'src/config/version.ts'), '\nexport const EDITED = 42;\n');
+    await fs.writeFile(path.join(copy, 'src/config/added.ts'), 'export const added: string = "yes";\n');
+    const first = await buildChanged();
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('service: 2 input(s) changed');
+    expect(await fs.readFile(path.join(copy, 'dist/config/version.js'), 'utf8')).toContain('export const EDITED = 42;');
+    expect(await fs.readFile(path.join(copy, 'dist/config/added.js'), 'utf8')).toContain('export const added = "yes";');
+
+    await fs.rm(path.join(copy, 'src/config/added.ts'));
+    const second = await buildChanged();
+    expect(second.out).toContain('removed 2 file(s) of deleted sources');
+    expect(await exists('dist/config/added.js')).toBe(false);
+    expect(await exists('dist/config/added.js.map')).toBe(false);
+    expect((await buildChanged()).out).toContain('up to date');
+  }, 120_000);
+
+  it('fails on a broken file, stays stale until it is fixed, and then builds it', async () => {
+    const file = path.join(copy, 'src/config/version.ts');
+    const good = await fs.readFile(file, 'utf8');
+    await fs.writeFile(file, `${good}\nexport const = ;\n`);
+    const failed = await buildChanged();
+    expect(failed.code).toBe(1);
+    expect((await parts()).service?.incomplete).toBe(true);
+    expect((await buildChanged()).code).toBe(1);
+
+    await fs.writeFile(file, `${good}\nexport const FIXED = 1;\n`);
+    const fixed = await buildChanged();
+    expect(fixed.code).toBe(0);
+    expect((await parts()).service?.incomplete).toBeUndefined();
+    expect(await fs.readFile(path.join(copy, 'dist/config/version.js'), 'utf8')).toContain('export const FIXED = 1;');
+  }, 120_000);
+
+  it('builds again an output that was deleted', async () => {
+    await fs.rm(path.join(copy, 'dist/lambda/index.mjs'));
+    const result = await buildChanged();
+    expect(result.out).toContain('lambda: 1 output(s) missing: dist/lambda/index.mjs');
+    expect(await exists('dist/lambda/index.mjs')).toBe(true);
+  }, 120_000);
+});
