@@ -3,7 +3,7 @@
  * gateway's `/invoke` with an API key and prints the result, the cost and the stored files.
  */
 import { describeHttpError, describeNetworkError, printResult } from './api-report.js';
-import { resolveConnection, type ConnectionFlags } from './connection.js';
+import { filesListUrl, resolveConnection, type ConnectionFlags } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk, postJson, type HttpReply } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
@@ -41,7 +41,12 @@ export async function runApi({ values, positionals }: CommandInput<ApiFlags>, ct
     return EXIT.failure;
   }
 
-  return printResult(io, reply.text, { json: prepared.json, source: `${prepared.url.href} answered ${reply.status}`, command: 'api' });
+  return printResult(io, reply.text, {
+    json: prepared.json,
+    source: `${prepared.url.href} answered ${reply.status}`,
+    command: 'api',
+    filesUrl: filesListUrl(conn),
+  });
 }
 
 interface PreparedRequest {
