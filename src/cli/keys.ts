@@ -179,7 +179,7 @@ async function create(values: CreateFlags, ctx: Ctx): Promise<number> {
     const settings = hooks.settings(record.id);
     ctx.io.stdout(
       `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
-        `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${plural(record.daily_quota, 'request')} a day (UTC), ` +
+        `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${plural(record.daily_quota, 'invocation')} or uploads a day (UTC), ` +
         `${plural(record.max_concurrent, 'run')} at once${capsText(record)}${sharesText(record)}${budgetsText(record)}\n` +
         (credentials.length > 0
           ? `  git credentials for: ${credentials
@@ -317,7 +317,7 @@ async function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: C
     return EXIT.ok;
   }
   ctx.io.stdout(
-    `Updated API key ${key.id} ("${key.name}"): ${key.rate_per_s} requests/s, burst ${key.burst}, ${plural(key.daily_quota, 'request')} a day (UTC), ` +
+    `Updated API key ${key.id} ("${key.name}"): ${key.rate_per_s} requests/s, burst ${key.burst}, ${plural(key.daily_quota, 'invocation')} or uploads a day (UTC), ` +
       `${plural(key.max_concurrent, 'run')} at once${capsText(key)}${sharesText(key)}${budgetsText(key)}.\n` +
       (credentials.length > 0 ? `Git credentials for: ${hosts.length > 0 ? hosts.join(', ') : 'none'}.\n` : '') +
       (hookSettings ? `Default webhook: ${webhookText(hookSettings)}.\n` : '') +
