@@ -196,8 +196,6 @@ function renderStoredFiles(out: InvocationResult, filesUrl: PrintOptions['filesU
   return lines;
 }
 
-/** Changed paths shown; the rest are counted (the patch has them all). */
-const CHANGES_SHOWN = 20;
 const LETTER: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D', renamed: 'R' };
 
 /** Where the session stands in the session store, when durable state is on. */
@@ -220,12 +218,11 @@ function renderChanges(out: InvocationResult): string[] {
       .map(([k, n]) => `${n} ${k}`)
       .join(', ');
     lines.push(`Changes (${changes.files_total}${counts ? `: ${counts}` : ''}):`);
-    for (const c of changes.files.slice(0, CHANGES_SHOWN)) {
+    for (const c of changes.files.slice(0, FILES_SHOWN)) {
       const stat = c.binary ? 'binary' : c.status === 'deleted' ? '' : `+${c.additions ?? 0} -${c.deletions ?? 0}`;
       lines.push(`  ${LETTER[c.status] ?? '?'} ${c.from !== undefined ? `${c.from} -> ` : ''}${c.path}  ${stat}`.trimEnd());
     }
-    if (changes.files_total > CHANGES_SHOWN)
-      lines.push(`  ... and ${changes.files_total - CHANGES_SHOWN} more (all of them are in the patch)`);
+    if (changes.files_total > FILES_SHOWN) lines.push(`  ... and ${changes.files_total - FILES_SHOWN} more (all of them are in the patch)`);
     if (changes.patch?.download_url) lines.push(`Patch (git apply): ${changes.patch.download_url}`);
     else if (changes.patch_note) lines.push(`No patch: ${changes.patch_note}`);
   }
