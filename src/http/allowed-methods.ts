@@ -1,6 +1,6 @@
 /**
  * Which methods a path takes, from the routes as they are declared: what a 405 lists in `Allow`
- * when a path exists with other methods (`GET /invoke`), rather than a 404 that says it does not.
+ * when a path exists with other methods (`/invoke` asked with GET), rather than a 404 that says it does not.
  */
 
 /** A declared route: its method and path template (`/sessions/{session_id}` or Hono's `/sessions/:session_id`). */
