@@ -7,6 +7,7 @@ import { filesListUrl, resolveConnection, type ConnectionFlags } from './connect
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk, postJson, type HttpReply } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
+import { plural } from './table.js';
 
 type ApiFlags = ConnectionFlags & RequestFlags & { json?: boolean };
 
@@ -133,7 +134,7 @@ export function promptOf(positionals: string[], command: string): string {
   if (positionals.length === 0) throw new UsageError(`say what the agent should do: cca ${command} "Create a hello world Python script".`);
   if (positionals.length > 1) {
     throw new UsageError(
-      `pass the task as one quoted argument: cca ${command} "${positionals.join(' ')}" (got ${positionals.length} arguments).`,
+      `pass the task as one quoted argument: cca ${command} "${positionals.join(' ')}" (got ${plural(positionals.length, 'argument')}).`,
     );
   }
   const prompt = positionals[0] as string;

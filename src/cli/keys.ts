@@ -478,7 +478,7 @@ function capsText(record: ApiKeyRecord): string {
   ].filter((c) => c !== '');
   const upload = [
     record.max_upload_mb !== null ? `<= ${record.max_upload_mb} MB` : '',
-    record.max_upload_files !== null ? `<= ${record.max_upload_files} files` : '',
+    record.max_upload_files !== null ? `<= ${plural(record.max_upload_files, 'file')}` : '',
   ].filter((c) => c !== '');
   return (caps.length > 0 ? `; each run: ${caps.join(', ')}` : '') + (upload.length > 0 ? `; each upload: ${upload.join(', ')}` : '');
 }
