@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import type { HttpReply } from './http-request.js';
 import { EXIT, type CliIo } from './io.js';
+import { plural } from './table.js';
 
 const StoredFile = z.object({
   file_name: z.string(),
@@ -20,6 +21,7 @@ export const InvocationResult = z.object({
   success: z.boolean(),
   result: z.string().optional(),
   session_id: z.string().optional(),
+  invocation_id: z.string().optional(),
   model: z.string().nullish(),
   stop_reason: z.string().optional(),
   cost_usd: z.number().optional(),
@@ -88,20 +90,31 @@ export function parseOutput(text: string): InvocationResult | undefined {
   return bare.success ? bare.data : undefined;
 }
 
+/** How `printResult` prints. */
+export interface PrintOptions {
+  json: boolean;
+  /** Who answered, for a message about a body that is not a result. */
+  source: string;
+  /** The command to continue the session with (`invoke`, `api`). */
+  command: string;
+  /** The service's files route for a session, to say how to list all of a long list. */
+  filesUrl?: (sessionId: string, invocationId: string) => string;
+}
+
 /**
  * Prints an invocation's response body (JSON text) as `cca api` does and returns the exit status:
  * 0 success, 3 the run did not succeed, 1 the body is not an invocation result. `--json` prints
  * the body as received.
  * @example return printResult(io, reply.text, { json: false, source: 'http://127.0.0.1:8080/invoke answered 200', command: 'api' });
  */
-export function printResult(io: CliIo, text: string, opts: { json: boolean; source: string; command: string }): number {
+export function printResult(io: CliIo, text: string, opts: PrintOptions): number {
   if (opts.json) io.stdout(text.endsWith('\n') ? text : `${text}\n`);
   const output = parseOutput(text);
   if (output === undefined) {
     io.stderr(`cca: ${opts.source} with a body that is not an invocation result: ${text.slice(0, 300)}\n`);
     return EXIT.failure;
   }
-  if (!opts.json) io.stdout(renderOutput(output, opts.command));
+  if (!opts.json) io.stdout(renderOutput(output, opts.command, opts.filesUrl));
   if (!output.success) {
     io.stderr(renderErrors(output));
     return EXIT.runFailed;
@@ -109,11 +122,13 @@ export function printResult(io: CliIo, text: string, opts: { json: boolean; sour
   return EXIT.ok;
 }
 
-/** The result text, then the run's facts, then the files it stored and skipped. */
-export function renderOutput(out: InvocationResult, command = 'api'): string {
+/** The result text, then the run's facts, then the files it stored (the first few, and a sum) and skipped. */
+export function renderOutput(out: InvocationResult, command = 'api', filesUrl?: PrintOptions['filesUrl']): string {
   const lines: string[] = [];
   const result = out.result?.trimEnd() ?? '';
-  if (result !== '') lines.push(result, '');
+  // A failed run's result is often its error again, which stderr gets: say it once.
+  const repeated = !out.success && result !== '' && (out.errors ?? []).some((e) => e.includes(result.trim()));
+  if (result !== '' && !repeated) lines.push(result, '');
   const stop = out.stop_reason && out.stop_reason !== 'success' ? ` (${out.stop_reason})` : '';
   lines.push(out.success ? 'Success.' : `Failed${stop}.`);
   const meta = out.metadata ?? {};
@@ -127,40 +142,70 @@ export function renderOutput(out: InvocationResult, command = 'api'): string {
   ];
   for (const [label, value] of facts) if (value !== undefined) lines.push(`  ${`${label}:`.padEnd(10)}${value}`);
 
-  const files = meta.uploaded_files ?? [];
-  const where = meta.storage_prefix ? ` under ${meta.storage_prefix}` : '';
+  lines.push(...renderStoredFiles(out, filesUrl));
   // Lists are capped: the header counts them all, the lines show the first ones.
   const of = (listed: number, total: number | undefined) =>
     total !== undefined && total > listed ? `${total}, first ${listed} shown` : `${listed}`;
-  lines.push(files.length === 0 ? 'No files stored.' : `Stored files (${of(files.length, meta.uploaded_files_total)})${where}:`);
-  const nameWidth = Math.max(0, ...files.map((f) => f.file_name.length));
-  for (const f of files) {
-    const size = f.size === undefined ? '' : formatBytes(f.size);
-    lines.push(`  ${f.file_name.padEnd(nameWidth)}  ${size.padStart(9)}  ${f.download_url ?? f.s3_url ?? ''}`.trimEnd());
-  }
   const skipped = meta.skipped_files ?? [];
   if (skipped.length > 0) lines.push(`Skipped files (${of(skipped.length, meta.skipped_files_total)}):`);
-  for (const s of skipped) lines.push(`  ${s.path}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`);
+  for (const s of skipped.slice(0, FILES_SHOWN)) lines.push(`  ${s.path}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`);
+  if (skipped.length > FILES_SHOWN) lines.push(`  ... and ${(meta.skipped_files_total ?? skipped.length) - FILES_SHOWN} more`);
   const failed = meta.failed_uploads ?? [];
   if (failed.length > 0) lines.push(`Not stored (${of(failed.length, meta.failed_uploads_total)}, still in the session's workspace):`);
-  for (const f of failed) lines.push(`  ${f.file_name}: ${f.error}`);
+  for (const f of failed.slice(0, FILES_SHOWN)) lines.push(`  ${f.file_name}: ${f.error}`);
+  if (failed.length > FILES_SHOWN) lines.push(`  ... and ${(meta.failed_uploads_total ?? failed.length) - FILES_SHOWN} more`);
   lines.push(...renderChanges(out));
   if (out.session_id) lines.push(`Continue this session: cca ${command} "..." --session ${out.session_id}`);
   return `${lines.join('\n')}\n`;
 }
 
-/** Changed paths shown; the rest are counted (the patch has them all). */
-const CHANGES_SHOWN = 20;
+/** Stored files shown one per line (live and in the result); a longer list is counted, summed and pointed to. */
+export const FILES_SHOWN = 10;
+
+/**
+ * The stored files: a header with their count and total size, the first few with their links,
+ * and for a longer list the commands that list or download them all.
+ */
+function renderStoredFiles(out: InvocationResult, filesUrl: PrintOptions['filesUrl']): string[] {
+  const meta = out.metadata ?? {};
+  const files = meta.uploaded_files ?? [];
+  if (files.length === 0) return ['No files stored.'];
+  const total = Math.max(meta.uploaded_files_total ?? 0, files.length);
+  const bytes = files.reduce((sum, f) => sum + (f.size ?? 0), 0);
+  // Sizes are known for the listed files only (the output lists the first 1000).
+  const size = files.every((f) => f.size !== undefined)
+    ? `, ${formatBytes(bytes)}${total > files.length ? ` in the first ${files.length}` : ''}`
+    : '';
+  const where = meta.storage_prefix ? ` under ${meta.storage_prefix}` : '';
+  const lines = [`Stored files (${total}${size})${where}:`];
+  const shown = files.slice(0, FILES_SHOWN);
+  const nameWidth = Math.max(0, ...shown.map((f) => f.file_name.length));
+  for (const f of shown) {
+    const fileSize = f.size === undefined ? '' : formatBytes(f.size);
+    lines.push(`  ${f.file_name.padEnd(nameWidth)}  ${fileSize.padStart(9)}  ${f.download_url ?? f.s3_url ?? ''}`.trimEnd());
+  }
+  if (total <= shown.length) return lines;
+  lines.push(`  ... and ${total - shown.length} more.`);
+  if (out.session_id !== undefined && out.invocation_id !== undefined && filesUrl !== undefined) {
+    const url = filesUrl(out.session_id, out.invocation_id);
+    lines.push(`List them all (1000 a page, next_cursor for the next): curl -s '${url}' -H "x-api-key: $CCA_API_KEY"`);
+  }
+  if (meta.storage_prefix) {
+    lines.push(`Download them all (from the service's data dir or bucket): cca download ${meta.storage_prefix.replace(/^outputs\//, '')}`);
+  }
+  return lines;
+}
+
 const LETTER: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D', renamed: 'R' };
 
 /** Where the session stands in the session store, when durable state is on. */
 function savedLine(state: InvocationResult['session_state']): string | undefined {
   if (state === undefined) return undefined;
   const restored = state.restored
-    ? `, restored from generation ${state.restored.generation} first (${state.restored.fetched_files} files fetched)`
+    ? `, restored from generation ${state.restored.generation} first (${plural(state.restored.fetched_files, 'file')} fetched)`
     : '';
   if (state.saved === null) return `not saved${restored}`;
-  return `generation ${state.saved.generation} (${state.saved.uploaded_files} files uploaded, ${state.saved.duration_ms} ms)${restored}`;
+  return `generation ${state.saved.generation} (${plural(state.saved.uploaded_files, 'file')} uploaded, ${state.saved.duration_ms} ms)${restored}`;
 }
 
 /** What the run changed, its patch, and the branch it pushed. */
@@ -173,12 +218,11 @@ function renderChanges(out: InvocationResult): string[] {
       .map(([k, n]) => `${n} ${k}`)
       .join(', ');
     lines.push(`Changes (${changes.files_total}${counts ? `: ${counts}` : ''}):`);
-    for (const c of changes.files.slice(0, CHANGES_SHOWN)) {
+    for (const c of changes.files.slice(0, FILES_SHOWN)) {
       const stat = c.binary ? 'binary' : c.status === 'deleted' ? '' : `+${c.additions ?? 0} -${c.deletions ?? 0}`;
       lines.push(`  ${LETTER[c.status] ?? '?'} ${c.from !== undefined ? `${c.from} -> ` : ''}${c.path}  ${stat}`.trimEnd());
     }
-    if (changes.files_total > CHANGES_SHOWN)
-      lines.push(`  ... and ${changes.files_total - CHANGES_SHOWN} more (all of them are in the patch)`);
+    if (changes.files_total > FILES_SHOWN) lines.push(`  ... and ${changes.files_total - FILES_SHOWN} more (all of them are in the patch)`);
     if (changes.patch?.download_url) lines.push(`Patch (git apply): ${changes.patch.download_url}`);
     else if (changes.patch_note) lines.push(`No patch: ${changes.patch_note}`);
   }

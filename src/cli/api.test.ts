@@ -226,7 +226,7 @@ describe('cca api against a local server', () => {
     expect(stdout).toMatch(/duration: +1\.5 s\n/);
     expect(stdout).toMatch(/turns: +3\n/);
     expect(stdout).toMatch(/cost: +\$0\.0123\n/);
-    expect(stdout).toContain('Stored files (1) under outputs/20250601_180000_ab12cd34/:');
+    expect(stdout).toContain('Stored files (1, 18 B) under outputs/20250601_180000_ab12cd34/:');
     expect(stdout).toMatch(new RegExp(`hello\\.py +18 B +${base}/files/hello\\.py\\?sig=x\\n`));
     expect(stdout).toContain('Skipped files (1):\n  big.bin: too_large (200 MiB over the 100 MiB limit)\n');
   });

@@ -3,10 +3,11 @@
  * gateway's `/invoke` with an API key and prints the result, the cost and the stored files.
  */
 import { describeHttpError, describeNetworkError, printResult } from './api-report.js';
-import { resolveConnection, type ConnectionFlags } from './connection.js';
+import { filesListUrl, resolveConnection, type ConnectionFlags } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk, postJson, type HttpReply } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
+import { plural } from './table.js';
 
 type ApiFlags = ConnectionFlags & RequestFlags & { json?: boolean };
 
@@ -41,7 +42,12 @@ export async function runApi({ values, positionals }: CommandInput<ApiFlags>, ct
     return EXIT.failure;
   }
 
-  return printResult(io, reply.text, { json: prepared.json, source: `${prepared.url.href} answered ${reply.status}`, command: 'api' });
+  return printResult(io, reply.text, {
+    json: prepared.json,
+    source: `${prepared.url.href} answered ${reply.status}`,
+    command: 'api',
+    filesUrl: filesListUrl(conn),
+  });
 }
 
 interface PreparedRequest {
@@ -128,7 +134,7 @@ export function promptOf(positionals: string[], command: string): string {
   if (positionals.length === 0) throw new UsageError(`say what the agent should do: cca ${command} "Create a hello world Python script".`);
   if (positionals.length > 1) {
     throw new UsageError(
-      `pass the task as one quoted argument: cca ${command} "${positionals.join(' ')}" (got ${positionals.length} arguments).`,
+      `pass the task as one quoted argument: cca ${command} "${positionals.join(' ')}" (got ${plural(positionals.length, 'argument')}).`,
     );
   }
   const prompt = positionals[0] as string;

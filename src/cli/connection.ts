@@ -45,6 +45,15 @@ export function serviceUrl(conn: Connection, route: string, query: Record<string
   return url;
 }
 
+/**
+ * The files route of one invocation, a full page of it: what the CLI names to list a long file list.
+ * @example filesListUrl(conn)('sess_1', 'inv_1') // 'http://127.0.0.1:8080/sessions/sess_1/files?invocation_id=inv_1&limit=1000'
+ */
+export function filesListUrl(conn: Connection): (sessionId: string, invocationId: string) => string {
+  return (sessionId, invocationId) =>
+    serviceUrl(conn, sessionRoute(sessionId, '/files'), { invocation_id: invocationId, limit: '1000' }).href;
+}
+
 /** `/sessions/<id>` with the id escaped, plus an optional sub-route. */
 export function sessionRoute(sessionId: string, sub = ''): string {
   return `/sessions/${encodeURIComponent(sessionId)}${sub}`;

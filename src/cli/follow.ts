@@ -6,6 +6,7 @@
 import type { SessionEvent } from '../schemas/events.js';
 import { StreamIdleError, toSessionEvent, type CompletedEvent, type OpenedStream } from './event-stream.js';
 import type { HttpReply } from './http-request.js';
+import { plural } from './table.js';
 
 /** Waits (in milliseconds) before each reconnect attempt; their count is the number of attempts. */
 export const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000] as const;
@@ -91,7 +92,7 @@ export async function followInvocation(o: FollowOptions): Promise<FollowOutcome>
         return { kind: 'lost', sessionId, reason: `${reason} before the service sent any event` };
       }
       const delay = delays[failures];
-      if (delay === undefined) return { kind: 'lost', sessionId, reason: `${reason}; gave up after ${delays.length} attempts` };
+      if (delay === undefined) return { kind: 'lost', sessionId, reason: `${reason}; gave up after ${plural(delays.length, 'attempt')}` };
       failures++;
       o.onReconnect?.(failures, delays.length, delay, reason);
       if (!(await sleep(delay, o.signal))) return interrupted();

@@ -223,8 +223,8 @@ async function run(command: typeof invokeCommand, args: string[], opts: RunOptio
   return { code, stdout, stderr, stdoutNow: () => stdout };
 }
 
+// No "queued" line: the run did not wait for a slot (its invocation.queued has no `waiting`).
 const PROGRESS = [
-  '· queued: waiting for a run slot',
   '· started session sess_1',
   "I'll write the file — naïve 日本語 first.",
   '→ Write  hello.py',
@@ -253,6 +253,85 @@ describe('cca invoke', () => {
     expect(req.headers.accept).toBe('text/event-stream');
     expect(req.headers['x-api-key']).toBe('cca_k');
     expect(JSON.parse(req.body)).toEqual({ prompt: 'Create hello.py', permission_mode: 'manual', max_budget_usd: 0.5 });
+  });
+
+  it("prints the result once: the agent's last text, which is the result, is not shown live too", async () => {
+    const events = seedRun();
+    // The run ends as Claude Code's do: its last text is the result, then usage and the stored files.
+    events.splice(-3, 0, ev('assistant.text', { text: 'Created hello.py.' }));
+    scenario = { events: events.map((e, i) => ({ ...e, id: i + 1 })) };
+    const { code, stdout } = await run(invokeCommand, ['Create hello.py']);
+    expect(code).toBe(0);
+    expect(stdout.match(/Created hello\.py\./g)).toHaveLength(1);
+    expect(stdout).toContain("I'll write the file"); // earlier text still shows
+    expect(stdout).toMatch(/✔ stored hello\.py[^\n]*\nCreated hello\.py\.\n\nSuccess\.\n/);
+  });
+
+  it("prints a model failure once, on stderr, where the run's error goes", async () => {
+    const failure = 'API Error: Connection error.';
+    const failed = output({ success: false, stop_reason: 'error', result: failure, errors: [`server_error: ${failure}`] });
+    scenario = {
+      events: [
+        ev('invocation.queued', { prompt: 'x' }),
+        ev('invocation.started', { resumed: false }),
+        ev('assistant.text', { text: failure }),
+        ev('invocation.completed', { status: 'failed', output: failed }),
+      ],
+    };
+    const { code, stdout, stderr } = await run(invokeCommand, ['x']);
+    expect(code).toBe(3);
+    expect(`${stdout}${stderr}`.split(failure)).toHaveLength(2);
+    expect(stderr).toBe(`cca: run error: server_error: ${failure}\n`);
+    expect(stdout).toMatch(/^· started session sess_1\nFailed \(error\)\.\n/);
+  });
+
+  it('says "queued" only when the run waits for a slot, and why', async () => {
+    scenario = {
+      events: [
+        ev('invocation.queued', { prompt: 'x', waiting: 'key_max_concurrent' }),
+        ev('invocation.started', { resumed: false }),
+        ev('invocation.completed', { status: 'succeeded', output: output() }),
+      ],
+    };
+    const { stdout } = await run(invokeCommand, ['x']);
+    expect(stdout).toMatch(/^· queued: this API key already runs its max_concurrent runs; it starts when one of them ends\n· started/);
+    scenario = { events: [ev('invocation.queued', { prompt: 'x', waiting: 'service_busy' }), ...scenario.events.slice(1)] };
+    expect((await run(invokeCommand, ['x'])).stdout).toMatch(/^· queued: every run slot of the service is busy/);
+  });
+
+  it('lists the first stored files live and counts the rest: 300 files print a screenful, not 600 lines', async () => {
+    const files = Array.from({ length: 300 }, (_, i) => ({ file_name: `f${i + 1}.txt`, size: 4, download_url: `http://files/f${i + 1}` }));
+    scenario = {
+      events: [
+        ev('invocation.queued', { prompt: 'x' }),
+        ev('invocation.started', { resumed: false }),
+        ev('tool.call', { tool_use_id: 't1', tool: 'Bash', summary: 'make 300 files', input: '{}' }),
+        ...files.map((f) => ev('file.stored', { ...f, key: `outputs/x/${f.file_name}` })),
+        ev('invocation.completed', {
+          status: 'succeeded',
+          output: output({
+            result: 'Made 300 files.',
+            metadata: {
+              duration_ms: 1,
+              num_turns: 2,
+              uploaded_files: files,
+              uploaded_files_total: 300,
+              storage_prefix: 'outputs/20250601_180000_ab12cd34',
+            },
+          }),
+        }),
+      ],
+    };
+    const { code, stdout } = await run(invokeCommand, ['x']);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.length).toBeLessThan(40);
+    expect(lines.filter((l) => l.startsWith('✔ stored '))).toHaveLength(10);
+    expect(stdout).toContain('✔ stored f10.txt (4 B)  http://files/f10\n· more files are being stored; the result counts them all\n');
+    expect(stdout).toContain('Stored files (300, 1.2 KiB) under outputs/20250601_180000_ab12cd34:');
+    expect(stdout).toContain('  ... and 290 more.');
+    expect(stdout).toContain(`curl -s '${base}/sessions/sess_1/files?invocation_id=inv_1&limit=1000' -H "x-api-key: $CCA_API_KEY"`);
+    expect(stdout).toContain('cca download 20250601_180000_ab12cd34');
   });
 
   it('resumes a dropped stream with Last-Event-ID and prints no event twice', async () => {
@@ -324,7 +403,7 @@ describe('cca invoke', () => {
     const { code, stdout, stderr } = await run(invokeCommand, ['Create hello.py', '--json']);
     expect(code).toBe(0);
     expect(stdout).toBe(`${JSON.stringify(output())}\n`);
-    expect(stderr).toBe(`${PROGRESS[4]}\n${PROGRESS[5]}\n`);
+    expect(stderr).toBe(`${PROGRESS[3]}\n${PROGRESS[4]}\n`);
   });
 
   it('exits 3 with the errors on stderr when the run ended without success', async () => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { describeHttpError, printResult } from './api-report.js';
 import { buildRequestBody, promptOf, type InvokeFlags } from './api.js';
-import { callService, resolveConnection } from './connection.js';
+import { callService, filesListUrl, resolveConnection } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { openEventStream } from './event-stream.js';
 import { isOk, type HttpReply } from './http-request.js';
@@ -72,9 +72,9 @@ export async function runInvoke({ values, positionals }: CommandInput<InvokeFlag
           return EXIT.failure;
         }
         // A service that does not stream (the original's API Gateway) answers with the whole result.
-        return printResult(io, reply.text, { json: flags.json, source: source(reply), command: 'invoke' });
+        return printResult(io, reply.text, { json: flags.json, source: source(reply), command: 'invoke', filesUrl: filesListUrl(conn) });
       },
-      onCompleted: (event) => printCompleted(io, event, { json: flags.json, command: 'invoke' }),
+      onCompleted: (event) => printCompleted(io, event, { json: flags.json, command: 'invoke', filesUrl: filesListUrl(conn) }),
     },
     ctx,
   );

@@ -34,7 +34,7 @@ describe('cca keys create', () => {
     expect(key).toBeDefined();
     expect(stdout.split(key as string)).toHaveLength(2);
     expect(stdout).toContain('cannot be shown again');
-    expect(stdout).toMatch(/10 requests\/s, burst 20, 1000 requests a day \(UTC\), 4 runs at once/);
+    expect(stdout).toMatch(/10 requests\/s, burst 20, 1000 invocations or uploads a day \(UTC\), 4 runs at once/);
 
     const db = openDatabase(dataDir);
     try {

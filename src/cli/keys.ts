@@ -23,7 +23,7 @@ import { openDatabase, type Db } from '../store/index.js';
 import { SpendLedger } from '../usage/index.js';
 import type { CommandContext, CommandInput } from './context.js';
 import { EXIT, UsageError } from './io.js';
-import { formatTable } from './table.js';
+import { formatTable, plural } from './table.js';
 import {
   keyWebhookStore,
   parseWebhookFlags,
@@ -179,8 +179,8 @@ async function create(values: CreateFlags, ctx: Ctx): Promise<number> {
     const settings = hooks.settings(record.id);
     ctx.io.stdout(
       `Created API key "${record.name}" (id ${record.id}) in ${dataDir}\n` +
-        `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${record.daily_quota} requests a day (UTC), ` +
-        `${record.max_concurrent} runs at once${capsText(record)}${sharesText(record)}${budgetsText(record)}\n` +
+        `  limits: ${record.rate_per_s} requests/s, burst ${record.burst}, ${plural(record.daily_quota, 'invocation')} or uploads a day (UTC), ` +
+        `${plural(record.max_concurrent, 'run')} at once${capsText(record)}${sharesText(record)}${budgetsText(record)}\n` +
         (credentials.length > 0
           ? `  git credentials for: ${credentials
               .map((c) => c.host)
@@ -317,8 +317,8 @@ async function update({ values, positionals }: CommandInput<UpdateFlags>, ctx: C
     return EXIT.ok;
   }
   ctx.io.stdout(
-    `Updated API key ${key.id} ("${key.name}"): ${key.rate_per_s} requests/s, burst ${key.burst}, ${key.daily_quota} requests a day (UTC), ` +
-      `${key.max_concurrent} runs at once${capsText(key)}${sharesText(key)}${budgetsText(key)}.\n` +
+    `Updated API key ${key.id} ("${key.name}"): ${key.rate_per_s} requests/s, burst ${key.burst}, ${plural(key.daily_quota, 'invocation')} or uploads a day (UTC), ` +
+      `${plural(key.max_concurrent, 'run')} at once${capsText(key)}${sharesText(key)}${budgetsText(key)}.\n` +
       (credentials.length > 0 ? `Git credentials for: ${hosts.length > 0 ? hosts.join(', ') : 'none'}.\n` : '') +
       (hookSettings ? `Default webhook: ${webhookText(hookSettings)}.\n` : '') +
       'A running service applies it from the next request.\n' +
@@ -478,7 +478,7 @@ function capsText(record: ApiKeyRecord): string {
   ].filter((c) => c !== '');
   const upload = [
     record.max_upload_mb !== null ? `<= ${record.max_upload_mb} MB` : '',
-    record.max_upload_files !== null ? `<= ${record.max_upload_files} files` : '',
+    record.max_upload_files !== null ? `<= ${plural(record.max_upload_files, 'file')}` : '',
   ].filter((c) => c !== '');
   return (caps.length > 0 ? `; each run: ${caps.join(', ')}` : '') + (upload.length > 0 ? `; each upload: ${upload.join(', ')}` : '');
 }

@@ -7,13 +7,12 @@
  * is what the tests pin byte for byte.
  */
 import type { SessionEvent } from '../schemas/events.js';
-import { formatBytes } from './api-report.js';
+import { describeEvent } from './describe-event.js';
+import { createEventLines } from './event-lines.js';
 import type { CliIo } from './io.js';
-import { oneLine } from './table.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const CLEAR_LINE = '\r\x1b[K';
-const LINE_WIDTH = 120;
 
 /** Takes the events of a run as they come and prints what a person watching needs. */
 export interface Progress {
@@ -41,8 +40,8 @@ export interface ProgressOptions {
  * @example const progress = createProgress(io, { tty: io.isTTY === true, json: false });
  */
 export function createProgress(io: CliIo, opts: ProgressOptions): Progress {
-  const tools = new Map<string, string>();
   if (opts.json) {
+    const tools = new Map<string, string>();
     return {
       event: (e) => {
         if (e.type === 'permission.request') io.stderr(`${describeEvent(e, tools, false)}\n`);
@@ -51,11 +50,11 @@ export function createProgress(io: CliIo, opts: ProgressOptions): Progress {
       stop: () => undefined,
     };
   }
+  const feed = createEventLines(opts.tty);
   if (!opts.tty) {
     return {
       event: (e) => {
-        const line = describeEvent(e, tools, false);
-        if (line !== undefined) io.stdout(`${line}\n`);
+        for (const line of feed.push(e)) io.stdout(`${line}\n`);
       },
       note: (text) => io.stdout(`${text}\n`),
       stop: () => undefined,
@@ -82,10 +81,10 @@ export function createProgress(io: CliIo, opts: ProgressOptions): Progress {
   draw();
   return {
     event: (e) => {
-      if (e.type === 'invocation.queued') label = 'queued';
+      if (e.type === 'invocation.queued' && e.data.waiting !== undefined) label = 'queued';
       if (e.type === 'invocation.started') label = 'running';
-      const line = describeEvent(e, tools, true);
-      if (line !== undefined) print(line);
+      for (const line of feed.push(e)) print(line);
+      if (e.type === 'file.stored') label = `storing files (${feed.stored})`;
     },
     note: print,
     stop: () => {
@@ -94,61 +93,4 @@ export function createProgress(io: CliIo, opts: ProgressOptions): Progress {
       drawn = false;
     },
   };
-}
-
-/**
- * The line (or lines) an event prints, or undefined for events shown otherwise (usage, the result).
- * `tools` remembers tool names by tool use id, so a failed result can name its tool.
- * @example describeEvent(toolCall, new Map(), false) // '→ Bash  npm test'
- */
-export function describeEvent(e: SessionEvent, tools: Map<string, string>, tty: boolean): string | undefined {
-  switch (e.type) {
-    case 'invocation.queued':
-      return '· queued: waiting for a run slot';
-    case 'workspace.preparing': {
-      // Percent updates come every half second: the phases are enough for a log.
-      const what = e.data.repository ?? e.data.source ?? 'the inputs';
-      if (e.data.phase === 'fetching') return `· cloning ${what}`;
-      if (e.data.phase === 'copying_inputs') return `· copying ${what}`;
-      if (e.data.phase === 'checking_out') return '· checking out the files';
-      if (e.data.phase === 'ready') return '· workspace ready';
-      return undefined;
-    }
-    case 'invocation.started':
-      return `· ${e.data.resumed ? 'resumed' : 'started'} session ${e.session_id}`;
-    case 'assistant.text': {
-      const text = shorten(e.data.text);
-      if (text === '') return undefined;
-      return tty ? `\x1b[2m${text}\x1b[22m` : text;
-    }
-    case 'tool.call':
-      tools.set(e.data.tool_use_id, e.data.tool);
-      return `→ ${e.data.tool}  ${shorten(e.data.summary)}`.trimEnd();
-    case 'tool.result':
-      if (!e.data.is_error) return undefined;
-      return `✘ ${tools.get(e.data.tool_use_id) ?? 'tool'} failed: ${shorten(e.data.content)}`;
-    case 'permission.request':
-      return (
-        `? ${e.data.tool} needs approval: cca approve ${e.session_id} ${e.data.request_id} [--deny]\n` +
-        `    ${shorten(e.data.input)}  (until ${e.data.expires_at})`
-      );
-    case 'permission.decision': {
-      const how = { api: 'answered', timeout: 'no answer in time', policy: 'by the permission mode', cancel: 'the run was cancelled' }[
-        e.data.by
-      ];
-      const verdict = e.data.decision === 'allow' ? `✔ ${e.data.tool} allowed` : `✘ ${e.data.tool} denied`;
-      return `${verdict} (${how})${e.data.message ? `: ${shorten(e.data.message)}` : ''}`;
-    }
-    case 'egress.denied':
-      return `✘ network: ${e.data.host}:${e.data.port} refused (not in allowed_domains)`;
-    case 'file.stored':
-      return `✔ stored ${e.data.file_name} (${formatBytes(e.data.size)})  ${e.data.download_url}`;
-    case 'usage':
-    case 'invocation.completed':
-      return undefined;
-  }
-}
-
-function shorten(text: string): string {
-  return oneLine(text, LINE_WIDTH);
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { describeHttpError, formatBytes } from './api-report.js';
 import type { HttpReply } from './http-request.js';
-import { formatTable, oneLine } from './table.js';
+import { formatTable, oneLine, plural } from './table.js';
 
 /** A session in a list; lenient, so a newer service's extra fields and statuses still print. */
 export const SessionRow = z.looseObject({
@@ -82,7 +82,7 @@ export function renderSessionDetail(s: SessionDetail): string {
     const facts = [
       inv.model ? `model ${inv.model}` : undefined,
       inv.cost_usd == null ? undefined : `cost $${inv.cost_usd.toFixed(4)}`,
-      inv.num_turns == null ? undefined : `${inv.num_turns} turns`,
+      inv.num_turns == null ? undefined : plural(inv.num_turns, 'turn'),
       inv.duration_ms == null ? undefined : `${(inv.duration_ms / 1000).toFixed(1)} s`,
     ].filter((f) => f !== undefined);
     if (facts.length > 0) lines.push(`   ${facts.join(', ')}`);

@@ -2,7 +2,7 @@
  * `cca session ID`: one session with each invocation's status, prompt, result, cost, turns and
  * files; `--watch` then follows the invocation in progress to its end, as `cca invoke` shows it.
  */
-import { callService, type ConnectionFlags, resolveConnection, serviceUrl, sessionRoute } from './connection.js';
+import { callService, type ConnectionFlags, filesListUrl, resolveConnection, serviceUrl, sessionRoute } from './connection.js';
 import type { CommandContext, CommandInput } from './context.js';
 import type { CompletedEvent } from './event-stream.js';
 import { isOk } from './http-request.js';
@@ -62,7 +62,7 @@ export async function runSession({ values, positionals }: CommandInput<SessionFl
         return EXIT.failure;
       },
       onCompleted: async (event) => {
-        if (!opts.json) return printCompleted(io, event, { json: false, command: 'invoke' });
+        if (!opts.json) return printCompleted(io, event, { json: false, command: 'invoke', filesUrl: filesListUrl(conn) });
         // --json --watch: the session as it is once the run is over.
         const final = await fetchDetail();
         if (final === undefined) return EXIT.failure;

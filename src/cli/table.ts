@@ -36,3 +36,11 @@ export function oneLine(text: string, width: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= width ? flat : `${flat.slice(0, width - 1)}…`;
 }
+
+/**
+ * A count with its noun in the right number.
+ * @example plural(1, 'file') // '1 file'; plural(2, 'run') // '2 runs'
+ */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}

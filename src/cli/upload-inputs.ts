@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { create as createTar } from 'tar';
 import { describeHttpError } from './api-report.js';
+import { plural } from './table.js';
 import { serviceUrl, sessionRoute, type Connection } from './connection.js';
 import { readReply, type HttpReply } from './http-request.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
@@ -39,7 +40,7 @@ export async function uploadInputs(
     bodies.push({
       type: `multipart/form-data; boundary=${boundary}`,
       body: () => Readable.from(multipart(inputs.files, cwd, boundary)),
-      what: `${inputs.files.length} file(s)`,
+      what: plural(inputs.files.length, 'file'),
     });
   }
   if (inputs.dir !== undefined) {
@@ -69,7 +70,9 @@ export async function uploadInputs(
     }
     const answer = JSON.parse(reply.text) as { file_count: number; bytes: number; skipped_count: number };
     const skipped = answer.skipped_count > 0 ? `, ${answer.skipped_count} skipped (links or special files)` : '';
-    io.stderr(`Uploaded ${what}: ${answer.file_count} file(s), ${answer.bytes} bytes into session ${sessionId}${skipped}\n`);
+    io.stderr(
+      `Uploaded ${what}: ${plural(answer.file_count, 'file')}, ${plural(answer.bytes, 'byte')} into session ${sessionId}${skipped}\n`,
+    );
   }
   return undefined;
 }

@@ -82,9 +82,9 @@ describe('cca usage', () => {
     expect(lines.find((l) => l.startsWith('TOTAL'))).toMatch(/^TOTAL +3 +1 +0 +2 +3000 +600 +90 +12 +0\.8750$/);
     expect(stdout).toContain('OTHER: 1 in progress, 1 cancelled.');
     expect(stdout).toContain(
-      'Budget today (2025-06-10): $2.00; $0.3750 spent, $4.88 more held by 1 run(s) in progress, $0.0000 left; resets 2025-06-11T00:00:00.000Z.',
+      'Budget today (2025-06-10): $2.00; $0.3750 spent, $4.88 more held by 1 run in progress, $0.0000 left; resets 2025-06-11T00:00:00.000Z.',
     );
-    expect(stdout).toContain('Budget this month (2025-06): none; $0.8750 spent, $4.88 more held by 1 run(s) in progress.');
+    expect(stdout).toContain('Budget this month (2025-06): none; $0.8750 spent, $4.88 more held by 1 run in progress.');
 
     const json = await run(['--from', '2025-06-01', '--to', '2025-06-10', '--json']);
     expect(asked.at(-1)).toBe('/usage?from=2025-06-01&to=2025-06-10');

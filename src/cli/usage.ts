@@ -17,7 +17,7 @@ import { callService, resolveConnection, serviceUrl, type ConnectionFlags } from
 import type { CommandContext, CommandInput } from './context.js';
 import { isOk } from './http-request.js';
 import { EXIT, UsageError } from './io.js';
-import { formatTable } from './table.js';
+import { formatTable, plural } from './table.js';
 
 type UsageFlags = ConnectionFlags & { days?: string; from?: string; to?: string; json?: boolean; 'all-keys'?: boolean };
 
@@ -102,7 +102,7 @@ export function renderReport(report: UsageReport): string {
 
 function budgetLine(when: string, b: BudgetStanding): string {
   const spent = `$${dollars(b.spent_usd)} spent`;
-  const held = b.active_runs > 0 ? `, $${dollars(b.held_usd)} more held by ${b.active_runs} run(s) in progress` : '';
+  const held = b.active_runs > 0 ? `, $${dollars(b.held_usd)} more held by ${plural(b.active_runs, 'run')} in progress` : '';
   if (b.budget_usd === null) return `Budget ${when} (${b.window}): none; ${spent}${held}.`;
   return `Budget ${when} (${b.window}): $${dollars(b.budget_usd)}; ${spent}${held}, $${dollars(b.remaining_usd ?? 0)} left; resets ${b.resets_at}.`;
 }

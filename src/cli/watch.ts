@@ -2,7 +2,7 @@
  * Watching a run live, shared by `cca invoke` and `cca session --watch`: progress while it runs,
  * the result when it ends, and every way watching can stop turned into a message and an exit status.
  */
-import { describeNetworkError, printResult } from './api-report.js';
+import { describeNetworkError, printResult, type PrintOptions } from './api-report.js';
 import { serviceUrl, sessionRoute, type Connection } from './connection.js';
 import type { CommandDeps } from './context.js';
 import { openEventStream, type CompletedEvent, type OpenedStream } from './event-stream.js';
@@ -85,14 +85,14 @@ export async function watchRun(io: CliIo, plan: WatchPlan, ctx: CommandDeps): Pr
  * Prints the final event's output as `cca api` prints a response (`--json`: the output JSON only).
  * @example return printCompleted(io, event, { json: false, command: 'invoke' });
  */
-export function printCompleted(io: CliIo, event: CompletedEvent, opts: { json: boolean; command: string }): number {
+export function printCompleted(io: CliIo, event: CompletedEvent, opts: Omit<PrintOptions, 'source'>): number {
   if (event.data.output === null) {
     if (opts.json) io.stdout('null\n');
     io.stderr(`cca: invocation ${event.invocation_id} ended ${event.data.status} without a result.\n`);
     return EXIT.runFailed;
   }
   const source = `the final event of invocation ${event.invocation_id}`;
-  return printResult(io, JSON.stringify(event.data.output), { json: opts.json, source, command: opts.command });
+  return printResult(io, JSON.stringify(event.data.output), { ...opts, source });
 }
 
 /**

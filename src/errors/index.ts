@@ -107,6 +107,25 @@ export class NotFoundError extends AppError {
   readonly code = 'not_found';
 }
 
+/**
+ * The path exists but not with this method (405): `allow` lists the methods it takes, sent in the
+ * `Allow` header and the body.
+ */
+export class MethodNotAllowedError extends AppError {
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: readonly string[],
+  ) {
+    super(`${path} does not take ${method}; it takes ${allow.join(', ')}.`, { allow: [...allow] });
+  }
+  override headers(): Record<string, string> {
+    return { Allow: this.allow.join(', ') };
+  }
+}
+
 /** The session already has a run in progress (409). */
 export class ConflictError extends AppError {
   readonly status = 409;

@@ -35,7 +35,10 @@ export interface GatewayDeps {
   /** The local store, whose files the session archive reads from disk; undefined with S3. */
   local?: LocalArtifactStore | undefined;
   slots: RunSlots;
+  /** The key check of reads and steering: the token bucket only. */
   auth: MiddlewareHandler<CallerEnv>;
+  /** The key check of invocations and uploads: the token bucket and the daily quota. */
+  invokeAuth: MiddlewareHandler<CallerEnv>;
   version: string;
   startedAt: number;
   /** How runs are limited, as /health reports it. */
@@ -68,7 +71,7 @@ export function corsFor(config: Config): MiddlewareHandler {
 
 /** Builds the public API's routes. */
 export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
-  const { config, service, auth } = deps;
+  const { config, service, auth, invokeAuth } = deps;
   const app = routeGroup<CallerEnv>();
 
   app.openapi(healthRoute, (c) =>
@@ -85,12 +88,13 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   );
 
   const invoke = invocationHandler({ config, service, events: deps.events, asyncAllowed: true });
-  serveDeclared(app, invokeRoute(config.limits.maxBodyBytes), '/invoke', auth, invocationBodyLimit(config), invoke);
+  serveDeclared(app, invokeRoute(config.limits.maxBodyBytes), '/invoke', invokeAuth, invocationBodyLimit(config), invoke);
   serveSessionControl(app, deps);
   serveSessionReads(app, deps);
   serveSessionFiles(app, deps);
   serveSessionArchive(app, deps);
-  serveSessionUploads(app, deps);
+  // An upload counts as an invocation does: it writes up to the upload caps to disk, and can create a session.
+  serveSessionUploads(app, { ...deps, auth: invokeAuth });
   serveSessionWebhooks(app, deps);
   declareWebhookEvents(app);
   serveUsage(app, { spend: deps.spend, auth, now: deps.now });

@@ -1,6 +1,7 @@
 /**
  * API key middleware: the key from `x-api-key` or `Authorization: Bearer`, then the key's token
- * bucket and daily quota, answered exactly as API Gateway does (403 / 429 bodies and Retry-After).
+ * bucket and, on the routes that start work or store files, its daily quota, answered exactly as
+ * API Gateway does (403 / 429 bodies and Retry-After).
  */
 import type { MiddlewareHandler } from 'hono';
 import { ApiKeyForbiddenError, QuotaExceededError, ThrottledError } from '../errors/index.js';
@@ -13,6 +14,12 @@ export interface AuthDeps {
   limiter: RequestLimiter;
   /** Milliseconds since the epoch; injectable so limit tests are exact. */
   now: () => number;
+  /**
+   * Whether the requests it guards spend the daily quota: true on invocations (`POST /invoke`,
+   * `POST /invocations`) and uploads, which start runs or store files; false on reads and steering,
+   * which only the token bucket limits (a caller polling an async run would otherwise spend its runs).
+   */
+  quota: boolean;
 }
 
 /** The key a request presents, or undefined. `x-api-key` wins over a bearer token. */
@@ -23,14 +30,18 @@ export function presentedKey(headers: { header(name: string): string | undefined
   return match?.[1];
 }
 
-/** Authenticates every request it guards and counts it against the key's limits. */
+/**
+ * Authenticates every request it guards and takes a token of the key's bucket (and one of its
+ * daily quota when `deps.quota`).
+ * @example app.use('/sessions/*', apiKeyAuth({ keys, limiter, now: Date.now, quota: false }));
+ */
 export function apiKeyAuth(deps: AuthDeps): MiddlewareHandler<CallerEnv> {
   return async function apiKeyAuthMiddleware(c, next) {
     const presented = presentedKey(c.req);
     // The database is read on every request: a revoked key stops at once.
     const key = presented ? deps.keys.authenticate(presented) : undefined;
     if (key === undefined) throw new ApiKeyForbiddenError();
-    const decision = deps.limiter.take(key, deps.now());
+    const decision = deps.limiter.take(key, deps.now(), deps.quota);
     if (!decision.ok) {
       throw decision.kind === 'throttled' ? new ThrottledError(decision.retryAfterS) : new QuotaExceededError(decision.retryAfterS);
     }

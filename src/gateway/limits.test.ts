@@ -115,6 +115,17 @@ describe('RequestLimiter: daily quota', () => {
     expect(limiter.take(key, T0 + 2000)).toMatchObject({ ok: false, kind: 'quota' });
   });
 
+  it('a request outside the quota (a read) takes a token but never spends the quota, nor is refused for it', async () => {
+    const { key, limiter } = await setup({ ratePerS: 1, burst: 2, dailyQuota: 1 });
+    expect(limiter.take(key, T0, false)).toEqual({ ok: true, remainingQuota: 1 });
+    expect(limiter.usedToday(key.id, T0)).toBe(0);
+    expect(limiter.take(key, T0, true)).toEqual({ ok: true, remainingQuota: 0 });
+    expect(limiter.take(key, T0 + 1000, true)).toMatchObject({ ok: false, kind: 'quota' });
+    expect(limiter.take(key, T0 + 1000, false).ok).toBe(true); // over quota, a read passes
+    expect(limiter.take(key, T0 + 1000, false)).toMatchObject({ ok: false, kind: 'throttled' }); // but not the bucket
+    expect(limiter.usedToday(key.id, T0 + 1000)).toBe(1);
+  });
+
   it('does not spend a token on a request refused for quota', async () => {
     // Refill is negligible (0.04 tokens by midnight): only an unspent token can admit the next day.
     const { key, limiter } = await setup({ ratePerS: 0.000001, burst: 2, dailyQuota: 1 });

@@ -1,7 +1,8 @@
 /**
- * Per-key request limits as an API Gateway usage plan enforces them: a token bucket (rate and
- * burst) and then a quota per UTC day. State lives in SQLite so a restart does not hand out a
- * fresh burst and quota, and two processes on one data directory count together.
+ * Per-key request limits: a token bucket (rate and burst) for every request, and a quota per UTC
+ * day for the requests that start work or store files (invocations and uploads), so a caller
+ * polling an async run's status does not spend the day's runs. State lives in SQLite so a restart
+ * does not hand out a fresh burst and quota, and two processes on one data directory count together.
  */
 import type { ApiKeyRecord } from '../keys/index.js';
 import type { Db } from '../store/index.js';
@@ -45,26 +46,27 @@ export class RequestLimiter {
       ),
       prune: db.prepare('DELETE FROM key_usage WHERE day < ?'),
     };
-    const tx = db.transaction((key: ApiKeyRecord, nowMs: number) => this.decide(key, nowMs));
+    const tx = db.transaction((key: ApiKeyRecord, nowMs: number, quota: boolean) => this.decide(key, nowMs, quota));
     // IMMEDIATE takes the write lock before reading: a deferred transaction that read the bucket
     // and then found another process had written would fail with SQLITE_BUSY instead of waiting.
-    this.takeTx = (key: ApiKeyRecord, nowMs: number) => tx.immediate(key, nowMs);
+    this.takeTx = (key: ApiKeyRecord, nowMs: number, quota: boolean) => tx.immediate(key, nowMs, quota);
   }
 
   /**
-   * Admits or refuses one request of `key` at `nowMs` (epoch ms), counting it when admitted.
-   * @example const d = limiter.take(key, Date.now()); if (!d.ok) throw d.kind === 'quota' ? new QuotaExceededError(d.retryAfterS) : new ThrottledError(d.retryAfterS);
+   * Admits or refuses one request of `key` at `nowMs` (epoch ms); `quota`: it also needs, and
+   * when admitted spends, one of the day's quota (invocations and uploads; reads do not).
+   * @example const d = limiter.take(key, Date.now(), true); if (!d.ok) throw d.kind === 'quota' ? new QuotaExceededError(d.retryAfterS) : new ThrottledError(d.retryAfterS);
    */
-  take(key: ApiKeyRecord, nowMs: number): LimitDecision {
-    return this.takeTx(key, nowMs);
+  take(key: ApiKeyRecord, nowMs: number, quota = true): LimitDecision {
+    return this.takeTx(key, nowMs, quota);
   }
 
-  /** Requests counted today (UTC) for a key, for `cca keys list`. */
+  /** Requests counted against the quota today (UTC) for a key, for `cca keys list`. */
   usedToday(keyId: string, nowMs: number): number {
     return this.stmts.used.get(keyId, utcDay(nowMs))?.requests ?? 0;
   }
 
-  private decide(key: ApiKeyRecord, nowMs: number): LimitDecision {
+  private decide(key: ApiKeyRecord, nowMs: number, quota: boolean): LimitDecision {
     const today = utcDay(nowMs);
     this.pruneOncePerDay(today, nowMs);
 
@@ -82,6 +84,10 @@ export class RequestLimiter {
     }
 
     const used = this.stmts.used.get(key.id, today)?.requests ?? 0;
+    if (!quota) {
+      this.stmts.saveBucket.run(key.id, Math.max(0, tokens - 1), updatedMs);
+      return { ok: true, remainingQuota: Math.max(0, key.daily_quota - used) };
+    }
     if (used >= key.daily_quota) {
       // The token is not spent either, so a client over quota keeps hearing "Limit Exceeded"
       // with the wait until midnight rather than a misleading 1 s throttle.

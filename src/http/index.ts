@@ -2,6 +2,7 @@
  * The HTTP contract shared by the local gateway, the AgentCore runtime and the API Lambda: the
  * invocation request, how bodies are read, the session header and the CORS lists.
  */
+export { allowedMethods, type DeclaredRoute } from './allowed-methods.js';
 export { bodyTooLarge, parseJsonBody } from './body.js';
 export { ControlRequestSchema, isControlRequest, parseControlRequest, type ControlRequest } from './control-request.js';
 export { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S, SESSION_HEADER } from './headers.js';

@@ -265,6 +265,12 @@ export interface ValidInvocation {
   raw: InvocationRequest;
 }
 
+/** How to pass what does not fit in a prompt: the ways that exist, uploads (serve) and input_s3_prefix (S3 storage). */
+export const LARGE_INPUTS =
+  'Shorten it, or put the large part in files and name them in the prompt: upload them into a session first with ' +
+  'POST /sessions/{session_id}/files (cca invoke --file PATH or --dir DIR does it) and invoke with that session_id, ' +
+  'or, with S3 storage, copy them under inputs/<folder>/ of the bucket and send input_s3_prefix.';
+
 /**
  * Validates a parsed JSON body: the flat form or AgentCore's upstream `{"input": {...}}` wrapping.
  * Throws ValidationError naming every problem and how to fix it.
@@ -289,10 +295,10 @@ export function parseInvocation(body: unknown, limits: Limits): ValidInvocation 
   const prompt = req.prompt.trim();
   if (prompt === '') throw new ValidationError('prompt must not be empty: say what the agent should do.', { field: 'prompt' });
   if (req.prompt.length > limits.maxPromptChars) {
-    throw new ValidationError(
-      `prompt is ${req.prompt.length} characters; the limit is ${limits.maxPromptChars}. Shorten it, or put large inputs in files of the session.`,
-      { field: 'prompt', limit: limits.maxPromptChars },
-    );
+    throw new ValidationError(`prompt is ${req.prompt.length} characters; the limit is ${limits.maxPromptChars}. ${LARGE_INPUTS}`, {
+      field: 'prompt',
+      limit: limits.maxPromptChars,
+    });
   }
   return {
     prompt: req.prompt,

@@ -116,9 +116,26 @@ describe('the API Lambda handler', () => {
     expect(byProxy.statusCode).toBe(200);
     const short = await handler(event({ method: 'GET', path: '/sessions/..', resource: '/{proxy+}' }));
     expect(short.statusCode).toBe(404);
-    const unknown = await handler(event({ method: 'GET', path: '/invoke' }));
+    const unknown = await handler(event({ method: 'GET', path: '/nothing', resource: '/{proxy+}' }));
     expect(unknown.statusCode).toBe(404);
-    expect(JSON.parse(unknown.body).message).toMatch(/No route GET \/invoke\. The API on AWS has POST \/invoke, GET \/sessions, /);
+    expect(JSON.parse(unknown.body).message).toMatch(/No route GET \/nothing\. The API on AWS has POST \/invoke, GET \/sessions, /);
+  });
+
+  it('answers a path it has with another method 405, with Allow and the methods it takes', async () => {
+    const { handler } = setup(() => ok());
+    const wrong = await handler(event({ method: 'GET', path: '/prod/invoke', resource: '/invoke' }));
+    expect(wrong.statusCode).toBe(405);
+    expect(wrong.headers).toMatchObject({ Allow: 'POST', 'Access-Control-Allow-Origin': '*' });
+    expect(JSON.parse(wrong.body)).toEqual({
+      message: '/prod/invoke does not take GET; it takes POST.',
+      code: 'method_not_allowed',
+      allow: ['POST'],
+    });
+    const cancel = await handler(event({ method: 'GET', path: `/sessions/${LONG_ID}/cancel`, resource: '/{proxy+}' }));
+    expect(cancel.statusCode).toBe(405);
+    expect(cancel.headers).toMatchObject({ Allow: 'POST' });
+    const session = await handler(event({ method: 'POST', path: `/sessions/${LONG_ID}`, resource: '/{proxy+}' }));
+    expect(session.headers).toMatchObject({ Allow: 'GET' });
   });
 
   it('answers a CORS preflight without a key', async () => {

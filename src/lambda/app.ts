@@ -7,11 +7,11 @@
  * (`requestContext.identity.apiKeyId`) to keep sessions apart.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ApiKeyForbiddenError, NotFoundError } from '../errors/index.js';
+import { ApiKeyForbiddenError, MethodNotAllowedError, NotFoundError } from '../errors/index.js';
 import type { LambdaDeps } from './deps.js';
 import { errorResult, isExpected, PREFLIGHT_HEADERS } from './http.js';
 import { postInvoke } from './invoke.js';
-import { LAMBDA_ROUTES, matchRoute, type RouteName } from './router.js';
+import { allowedMethodsOf, LAMBDA_ROUTES, matchRoute, type RouteName } from './router.js';
 import { answerPermission, cancelSession } from './session-control.js';
 import { sessionEvents } from './session-events.js';
 import { sessionFiles } from './session-files.js';
@@ -51,7 +51,11 @@ export function createHandler(deps: LambdaDeps): ApiHandler {
       // Only reachable without a key if the method was deployed without `apiKeyRequired`.
       if (typeof keyId !== 'string' || keyId === '') throw new ApiKeyForbiddenError();
       const match = matchRoute(event);
-      if (match === undefined) throw new NotFoundError(`No route ${event.httpMethod} ${event.path}. The API on AWS has ${ROUTE_LIST}.`);
+      if (match === undefined) {
+        const allow = allowedMethodsOf(event);
+        if (allow.length > 0) throw new MethodNotAllowedError(event.httpMethod, event.path, allow);
+        throw new NotFoundError(`No route ${event.httpMethod} ${event.path}. The API on AWS has ${ROUTE_LIST}.`);
+      }
       return await HANDLERS[match.route.name](event, match.params, keyId, deps);
     } catch (err) {
       if (!isExpected(err)) {

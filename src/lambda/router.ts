@@ -69,3 +69,13 @@ export function matchRoute(event: APIGatewayProxyEvent): RouteMatch | undefined 
   }
   return undefined;
 }
+
+/**
+ * The methods the event's path takes among `LAMBDA_ROUTES` (matched as `matchRoute` matches, stage
+ * or base path allowed before it); empty when the path is none of them.
+ * @example allowedMethodsOf({ ...event, httpMethod: 'GET', path: '/prod/invoke' }) // ['POST']
+ */
+export function allowedMethodsOf(event: APIGatewayProxyEvent): string[] {
+  const methods = [...new Set(LAMBDA_ROUTES.map((r) => r.method))];
+  return methods.filter((method) => matchRoute({ ...event, httpMethod: method }) !== undefined);
+}

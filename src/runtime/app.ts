@@ -5,8 +5,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../config/index.js';
-import { AppError, toErrorResponse, ValidationError } from '../errors/index.js';
-import { routeGroup, serveDeclared } from '../http/index.js';
+import { AppError, MethodNotAllowedError, toErrorResponse, ValidationError } from '../errors/index.js';
+import { allowedMethods, routeGroup, serveDeclared } from '../http/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SessionEvents } from '../events/index.js';
 import type { Activity } from './activity.js';
@@ -48,9 +48,15 @@ export function createRuntimeApp(deps: AppDeps): OpenAPIHono<CallerEnv> {
   serveDeclared(app, route, '/invocations', guard, invocationBodyLimit(config), handler);
   for (const routes of deps.routes ?? []) app.route('/', routes);
 
-  app.notFound((c) =>
-    c.json({ message: `No route ${c.req.method} ${c.req.path}. See GET /openapi.json for the API.`, code: 'not_found' }, 404),
-  );
+  app.notFound((c) => {
+    // A path served with other methods answers 405 with them, read from the routes as mounted.
+    const allow = allowedMethods(app.routes, c.req.path);
+    if (allow.length > 0) {
+      const { status, body, headers } = toErrorResponse(new MethodNotAllowedError(c.req.method, c.req.path, allow));
+      return c.json(body, status as 405, headers);
+    }
+    return c.json({ message: `No route ${c.req.method} ${c.req.path}. See GET /openapi.json for the API.`, code: 'not_found' }, 404);
+  });
   app.onError((err, c) => {
     // A client that hangs up mid-body makes reading it fail ("aborted"): not a fault of the
     // service, and nobody is left to read the answer. Only faults of the service are errors.

@@ -109,6 +109,8 @@ describe('InvocationService', () => {
     expect(output.output.errors).toContain('Cancelled before it started; nothing ran.');
     expect(sessions.getInvocation(started.invocationId)?.status).toBe('cancelled');
     expect(seen.map((s) => s.event.type)).toEqual(['invocation.queued', 'invocation.completed']);
+    // It had to wait: its first event says so (a run that starts at once has no `waiting`).
+    expect(seen[0]?.event.data).toEqual({ prompt: expect.any(String), waiting: 'service_busy' });
     expect(completions()).toEqual([expect.objectContaining({ active: false })]);
     expect(completions()[0]?.event.data).toMatchObject({ status: 'cancelled' });
     await service.mirrorsSettled();

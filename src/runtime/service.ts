@@ -175,6 +175,8 @@ export class InvocationService {
     };
     const controller = new AbortController();
     let slot: Promise<() => void>;
+    // Asked just before acquiring (nothing runs in between): the first event says whether the run waits, and why.
+    const waiting = this.deps.slots.waitingFor(ctx.ownerKeyId, ctx.maxConcurrent ?? Number.POSITIVE_INFINITY);
     try {
       // Throws at once when the key's share of the queue (429) or the queue (503) is full: nothing is recorded then.
       slot = this.deps.slots.acquire(
@@ -229,7 +231,10 @@ export class InvocationService {
       });
       // Before the first event: every event of the invocation finds its webhook.
       if (webhook !== undefined) this.deps.webhooks?.subscribe(sessionId, invocationId, ctx.ownerKeyId, webhook);
-      firstEventId = events.emit(sessionId, invocationId, { type: 'invocation.queued', data: { prompt: req.prompt } }).id;
+      firstEventId = events.emit(sessionId, invocationId, {
+        type: 'invocation.queued',
+        data: { prompt: req.prompt, ...(waiting === undefined ? {} : { waiting }) },
+      }).id;
       this.deps.states.write(stateRecord(run, 'queued', null));
     } catch (err) {
       this.active.delete(sessionId);

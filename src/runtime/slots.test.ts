@@ -181,4 +181,17 @@ describe('RunSlots', () => {
     const already = AbortSignal.abort(new Error('too late'));
     await expect(slots.acquire('d', 1, already)).rejects.toThrow('too late');
   });
+
+  it('says why a caller would wait: the service is busy, or the owner runs its most', async () => {
+    const slots = new RunSlots({ globalMax: 2, maxQueue: 5 });
+    expect(slots.waitingFor('a', 1)).toBeUndefined();
+    const a = await slots.acquire('a', 1);
+    expect(slots.waitingFor('a', 1)).toBe('key_max_concurrent');
+    expect(slots.waitingFor('b', 1)).toBeUndefined();
+    expect(slots.waitingFor(undefined, Infinity)).toBeUndefined();
+    await slots.acquire('b', 1);
+    expect(slots.waitingFor('c', 1)).toBe('service_busy');
+    a();
+    expect(slots.waitingFor('c', 1)).toBeUndefined();
+  });
 });

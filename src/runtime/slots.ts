@@ -11,6 +11,9 @@ interface Waiter {
   grant: (release: () => void) => void;
 }
 
+/** Why a run waits for a slot (the `waiting` of its `invocation.queued` event). */
+export type SlotWait = 'service_busy' | 'key_max_concurrent';
+
 /** Run slots with a global limit, a per-owner limit, and a bounded FIFO queue. */
 export class RunSlots {
   private readonly globalMax: number;
@@ -86,6 +89,17 @@ export class RunSlots {
       if (owner !== undefined) this.queuedByOwner.set(owner, ownQueued + 1);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * Why `acquire` would queue a caller now: every slot of the service is taken (`service_busy`),
+   * or the owner already runs its `perOwnerMax` (`key_max_concurrent`); undefined when it would start at once.
+   * @example const waiting = slots.waitingFor(key.id, key.max_concurrent); const release = await slots.acquire(...);
+   */
+  waitingFor(owner: string | undefined, perOwnerMax: number): SlotWait | undefined {
+    if (this.running >= this.globalMax) return 'service_busy';
+    if (owner !== undefined && (this.byOwner.get(owner) ?? 0) >= perOwnerMax) return 'key_max_concurrent';
+    return undefined;
   }
 
   /** Runs holding a slot now. */

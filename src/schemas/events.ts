@@ -24,8 +24,12 @@ const base = {
 export const EVENT_TEXT_LIMIT = 2000;
 
 export const EventPayloads = {
-  /** Accepted; waiting for a run slot. */
-  'invocation.queued': z.object({ prompt: z.string() }),
+  /** Accepted; `waiting` when no run slot is free yet. */
+  'invocation.queued': z.object({
+    prompt: z.string(),
+    /** Why the run waits for a slot; absent when it starts at once. */
+    waiting: z.enum(['service_busy', 'key_max_concurrent']).optional(),
+  }),
   /** Claude Code is starting in the session's workspace. */
   'invocation.started': z.object({ resumed: z.boolean() }),
   /** The workspace is being prepared before the run: the repository is fetched and checked out (`percent` of the phase, when git says), or the inputs copied from S3. */
@@ -85,7 +89,8 @@ export function eventComponentName(type: string): string {
 
 /** What each event means (the contract's comments are not there at run time); a new type fails the type check until it is here. */
 const EVENT_DESCRIPTIONS: Record<EventType, string> = {
-  'invocation.queued': 'Accepted; waiting for a run slot. The first event of every invocation.',
+  'invocation.queued':
+    'Accepted. The first event of every invocation. `waiting` is there only when no run slot was free: every run slot of the service is busy (`service_busy`), or the API key already runs its `max_concurrent` runs (`key_max_concurrent`); the run starts (`invocation.started`) when one frees up. Without it, the run starts at once.',
   'invocation.started': "Claude Code is starting in the session's workspace; `resumed` when it continues the session's conversation.",
   'workspace.preparing':
     'The workspace is being prepared before the run: the repository is fetched (`fetching`, `receiving`, `resolving` with `percent`) and checked out (`checking_out`), then `ready`; or the objects of `input_s3_prefix` are copied (`copying_inputs` with `source`, then `ready` with `files` and `bytes`); or a session saved by another worker is restored (`restoring`, then `ready` with the `files` and `bytes` fetched). Counts in the timeout.',

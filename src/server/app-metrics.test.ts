@@ -45,11 +45,12 @@ describe('/metrics on the main port', () => {
     expect((await app.request('/sessions/s-secret-123/events')).status).toBe(403);
     expect((await app.request('/sessions/s-secret-456')).status).toBe(403);
     expect((await app.request('/no/such/path-789')).status).toBe(404);
-    expect((await app.request('/health', { method: 'PROPFIND' })).status).toBe(404);
+    expect((await app.request('/health', { method: 'PROPFIND' })).status).toBe(405); // a path it has, with GET
     const s = await scrape();
     expect(s.sum('cca_http_requests_total', { method: 'GET', route: '/sessions/{session_id}/events', status: '403' })).toBe(1);
     expect(s.sum('cca_http_requests_total', { method: 'GET', route: '/sessions/{session_id}', status: '403' })).toBe(1);
-    expect(s.sum('cca_http_requests_total', { route: 'unmatched', status: '404' })).toBe(2);
+    expect(s.sum('cca_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
+    expect(s.sum('cca_http_requests_total', { route: 'unmatched', status: '405' })).toBe(1);
     expect(s.sum('cca_http_requests_total', { method: 'other' })).toBe(1);
     // The earlier test's refusals are counted under the route, too.
     expect(s.sum('cca_http_requests_total', { route: '/metrics', status: '401' })).toBeGreaterThanOrEqual(3);

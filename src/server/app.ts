@@ -71,11 +71,15 @@ export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
     serveMetricsOn(app, parts);
     return app;
   }
-  const auth = apiKeyAuth({ keys: parts.keys, limiter: new RequestLimiter(parts.db), now: parts.now });
+  // Every request takes a token of its key's bucket; only those that start runs or store files spend the daily quota.
+  const limiter = new RequestLimiter(parts.db);
+  const auth = apiKeyAuth({ keys: parts.keys, limiter, now: parts.now, quota: false });
+  const invokeAuth = apiKeyAuth({ keys: parts.keys, limiter, now: parts.now, quota: true });
   const runLimits = parts.runLimits ?? { cgroup: 'none', run_uid: null };
   const gateway = createGatewayRoutes({
     ...parts,
     auth,
+    invokeAuth,
     startedAt: parts.now(),
     runLimits,
     cursorKey: parts.signer.deriveKey('files-cursor'),
@@ -88,7 +92,7 @@ export function buildApp(parts: AppParts): OpenAPIHono<CallerEnv> {
     logger,
     observe,
     cors: corsFor(config),
-    guard: auth,
+    guard: invokeAuth,
     routes: [...files, gateway],
   });
   serveMetricsOn(app, parts);

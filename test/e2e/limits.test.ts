@@ -1,13 +1,15 @@
 /**
- * Per-key limits exactly as API Gateway's usage plan answers them: token bucket (429 Too Many
- * Requests), daily quota resetting at 00:00 UTC (429 Limit Exceeded), both surviving a restart;
- * and the limits on concurrent runs (queue, then 503). The clock is injected for exactness.
+ * Per-key limits answered exactly as API Gateway's usage plan answers them: token bucket on every
+ * request (429 Too Many Requests), daily quota on invocations and uploads only, resetting at 00:00
+ * UTC (429 Limit Exceeded), both surviving a restart; and the limits on concurrent runs (queue,
+ * then 503). The clock is injected for exactness.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { scenarios, startModelServer, text } from '../support/model-server.js';
+import { runKeys } from '../support/keys-cli.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 async function get(svc: TestService, key: string, pathname = '/sessions') {
@@ -17,6 +19,20 @@ async function get(svc: TestService, key: string, pathname = '/sessions') {
 
 async function burst(svc: TestService, key: string, n: number) {
   return Promise.all(Array.from({ length: n }, () => get(svc, key)));
+}
+
+/** A request that spends the daily quota without starting a run: an invocation refused as invalid (400) once admitted. */
+async function invokeNothing(svc: TestService, key: string) {
+  const res = await fetch(`${svc.url}/invoke`, {
+    method: 'POST',
+    headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  return { status: res.status, body: (await res.json()) as any, retryAfter: res.headers.get('retry-after') };
+}
+
+async function invokeBurst(svc: TestService, key: string, n: number) {
+  return Promise.all(Array.from({ length: n }, () => invokeNothing(svc, key)));
 }
 
 describe('token bucket and daily quota', () => {
@@ -49,18 +65,48 @@ describe('token bucket and daily quota', () => {
     const svc = await startTestService({ mode: 'serve', now: () => clock });
     open.push(svc);
     const { key } = svc.runtime.keys.create('quota', { dailyQuota: 5, burst: 3, ratePerS: 1 });
-    const first = await burst(svc, key, 4); // 3 pass the bucket, 1 throttled (not counted)
-    expect(first.map((r) => r.status).sort()).toEqual([200, 200, 200, 429]);
+    const first = await invokeBurst(svc, key, 4); // 3 pass the bucket, 1 throttled (not counted)
+    expect(first.map((r) => r.status).sort()).toEqual([400, 400, 400, 429]);
     clock += 3000; // bucket full again
-    const second = await burst(svc, key, 3); // quota 5: two more pass, the third is over quota
-    expect(second.map((r) => r.status).sort()).toEqual([200, 200, 429]);
+    const second = await invokeBurst(svc, key, 3); // quota 5: two more pass, the third is over quota
+    expect(second.map((r) => r.status).sort()).toEqual([400, 400, 429]);
     const over = second.find((r) => r.status === 429);
     expect(over?.body).toEqual({ message: 'Limit Exceeded' });
     expect(over?.retryAfter).toBe('7'); // 23:59:53 → midnight
     clock = Date.parse('2026-11-25T23:59:59.999Z') + 0;
-    expect((await get(svc, key)).body).toEqual({ message: 'Limit Exceeded' });
+    expect((await invokeNothing(svc, key)).body).toEqual({ message: 'Limit Exceeded' });
     clock = Date.parse('2026-11-26T00:00:00.000Z');
-    expect((await get(svc, key)).status).toBe(200);
+    expect((await invokeNothing(svc, key)).status).toBe(400);
+  });
+
+  it('counts only invocations and uploads against the quota: reading status never spends it, only the token bucket', async () => {
+    let clock = Date.parse('2026-11-25T12:00:00.000Z');
+    const svc = await startTestService({ mode: 'serve', now: () => clock });
+    open.push(svc);
+    const { record, key } = svc.runtime.keys.create('poller', { dailyQuota: 2, burst: 100, ratePerS: 100 });
+    const id = record.id;
+    const session = '3f2a9c1e-8d7b-4a6c-b5e4-d3c2b1a09f8e';
+    const upload = await fetch(`${svc.url}/sessions/${session}/files?path=in/`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'multipart/form-data; boundary=b' },
+      body: '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--b--\r\n',
+    });
+    expect(upload.status).toBe(201); // 1 of 2
+    // A caller polling its session: far more reads than the quota, all answered.
+    const reads = ['/sessions', `/sessions/${session}`, `/sessions/${session}/files`, `/sessions/${session}/webhooks`, '/usage'];
+    for (let round = 0; round < 5; round++) {
+      for (const pathname of reads) expect((await get(svc, key, pathname)).status, pathname).toBe(200);
+    }
+    // `cca keys list` shows the quota used: the upload, none of the reads.
+    const listed = await runKeys(svc.dataDir, ['list', '--json'], new Date(clock));
+    expect(JSON.parse(listed.stdout).find((k: any) => k.id === id)).toMatchObject({ daily_quota: 2, used_today: 1 });
+    expect((await invokeNothing(svc, key)).status).toBe(400); // 2 of 2
+    expect((await invokeNothing(svc, key)).body).toEqual({ message: 'Limit Exceeded' });
+    // Over the quota, reads still pass; they stay under the token bucket.
+    expect((await get(svc, key, `/sessions/${session}`)).status).toBe(200);
+    const flood = await burst(svc, key, 120);
+    expect(flood.filter((r) => r.status === 429).every((r) => r.body.message === 'Too Many Requests')).toBe(true);
+    expect(flood.filter((r) => r.status === 429).length).toBeGreaterThan(0);
   });
 
   it('keeps keys, counters and sessions across a restart', async () => {
@@ -76,15 +122,16 @@ describe('token bucket and daily quota', () => {
         body: JSON.stringify({ prompt: 'remember me' }),
       });
       const sessionId = ((await made.json()) as any).output.session_id;
-      expect((await get(before, key)).status).toBe(200); // 2 of 4 used
+      expect((await invokeNothing(before, key)).status).toBe(400); // 2 of 4 used
       await before.close();
 
       const after = await startTestService({ mode: 'serve', now: () => clock, dataDir, model });
-      const list = await get(after, key); // 3 of 4
+      const list = await get(after, key); // a read: still 2 of 4
       expect(list.status).toBe(200);
       expect(list.body.sessions.map((s: any) => s.session_id)).toEqual([sessionId]);
-      expect((await get(after, key)).status).toBe(200); // 4 of 4
-      expect((await get(after, key)).body).toEqual({ message: 'Limit Exceeded' });
+      expect((await invokeNothing(after, key)).status).toBe(400); // 3 of 4
+      expect((await invokeNothing(after, key)).status).toBe(400); // 4 of 4
+      expect((await invokeNothing(after, key)).body).toEqual({ message: 'Limit Exceeded' });
       await after.close();
     } finally {
       await model.close();

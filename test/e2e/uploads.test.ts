@@ -141,9 +141,9 @@ describe('uploads into a session', () => {
       ['invoke', '[[scenario:cli]] read the files', '--file', 'main.py', '--dir', '.', '--json', '--endpoint', svc.url, '--api-key', key],
       { cwd: work },
     );
-    expect(stderr).toMatch(/Uploaded 1 file\(s\): 1 file\(s\), 14 bytes into session /);
+    expect(stderr).toMatch(/Uploaded 1 file: 1 file, 14 bytes into session /);
     // The CLI leaves the link out of its tar.gz: nothing for the service to skip.
-    expect(stderr).toMatch(/Uploaded \.: 2 file\(s\), \d+ bytes into session [^,]+\n/);
+    expect(stderr).toMatch(/Uploaded \.: 2 files, \d+ bytes into session [^,]+\n/);
     const out = JSON.parse(stdout) as any;
     expect(out.output.success).toBe(true);
     const workspace = path.join(dataDir, 'sessions', out.output.session_id, 'workspace');

@@ -61,6 +61,8 @@ describe('cca download from local storage', () => {
     const io = recordingIo();
     expect(await downloadCommand([`outputs/${OLD.slice(0, 8)}`, '--out', 'mine'], {}, io, { cwd })).toBe(0);
     expect(filesUnder(path.join(cwd, 'mine'))).toEqual([`${OLD}/old.txt`]);
+    expect(io.out).toMatch(/Downloading 1 file \(/);
+    expect(io.out).toMatch(/Downloaded 1 of 1 file \(/);
 
     const moved = path.join(cwd, 'elsewhere');
     fs.renameSync(path.join(cwd, '.cca'), moved);

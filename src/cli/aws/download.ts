@@ -12,6 +12,7 @@ import { decodeKeyPath, keySegments } from '../../artifacts/keys.js';
 import { bytesOfName } from '../../workspace/index.js';
 import { loadConfig } from '../../config/index.js';
 import { formatBytes } from '../api-report.js';
+import { plural } from '../table.js';
 import type { CommandContext, CommandDeps, CommandInput } from '../context.js';
 import { EXIT, UsageError } from '../io.js';
 import { describeAwsError } from './aws-errors.js';
@@ -63,7 +64,7 @@ export async function runDownload({ values, positionals }: CommandInput<Flags>, 
   }
 
   const total = objects.reduce((sum, o) => sum + o.size, 0);
-  io.stdout(`Downloading ${objects.length} files (${formatBytes(total)}) from ${source.where} to ${out}\n`);
+  io.stdout(`Downloading ${plural(objects.length, 'file')} (${formatBytes(total)}) from ${source.where} to ${out}\n`);
   fs.mkdirSync(out, { recursive: true });
   const root = fs.realpathSync(out);
   let copied = 0;
@@ -87,7 +88,7 @@ export async function runDownload({ values, positionals }: CommandInput<Flags>, 
       io.stderr(`cca: ${n} ${object.key}: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
-  io.stdout(`Downloaded ${copied} of ${objects.length} files (${formatBytes(bytes)}) to ${out}\n`);
+  io.stdout(`Downloaded ${copied} of ${plural(objects.length, 'file')} (${formatBytes(bytes)}) to ${out}\n`);
   return problems === 0 ? EXIT.ok : EXIT.failure;
 }
 

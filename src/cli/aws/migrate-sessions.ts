@@ -10,6 +10,7 @@ import { migrateSessions } from '../../lambda/migrate.js';
 import { s3Objects } from '../../lambda/objects.js';
 import type { CommandContext, CommandInput } from '../context.js';
 import { EXIT, UsageError } from '../io.js';
+import { plural } from '../table.js';
 import { describeAwsError } from './aws-errors.js';
 import { clientConfig, nonEmpty, withDefaults } from './clients.js';
 import { readDeployment, resolveRegion } from './deployment.js';
@@ -47,7 +48,7 @@ export async function runMigrateSessions({ values }: CommandInput<Flags>, ctx: C
     const failed = report.skipped.filter((s) => !s.reason.startsWith('no owner record'));
     for (const { session_id, reason } of failed) io.stderr(`cca: ${session_id}: ${reason}\n`);
     io.stdout(
-      `${report.sessions} sessions: ${report.indexed} indexed, ${report.records} invocation records written, ` +
+      `${plural(report.sessions, 'session')}: ${report.indexed} indexed, ${plural(report.records, 'invocation record')} written, ` +
         `${report.skipped.length - failed.length} without an owner (not made through the API), ${failed.length} unreadable.\n`,
     );
     return failed.length === 0 ? EXIT.ok : EXIT.failure;

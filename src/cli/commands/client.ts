@@ -43,8 +43,10 @@ const INVOKE: CommandDef = {
   usage: '"TASK" [options]',
   description:
     'Sends TASK to POST <endpoint>/invoke and shows the run live: one line per tool call ("→ Bash  npm test"), per approval ' +
-    'request with the command that answers it, per decision and per stored file with its download link; on a terminal, a ' +
-    'spinner with the elapsed time. Then the result as "cca api" prints it. If the connection drops, the stream is resumed ' +
+    'request with the command that answers it, per decision and per stored file with its download link (the first 10; the ' +
+    'rest are counted), and a "queued" line only when the run waits for a slot; on a terminal, a spinner with the elapsed ' +
+    'time. Then the result as "cca api" prints it, with long file lists summed up and the commands that list or download ' +
+    'them all. If the connection drops, the stream is resumed ' +
     'where it broke. Ctrl-C stops watching, not the run: it prints how to watch again or cancel.',
   positionals: true,
   options: [

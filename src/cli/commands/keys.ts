@@ -10,7 +10,7 @@ const load = () => import('../keys.js');
 const LIMITS: OptionDef[] = [
   { flags: '--rate <N>', help: 'Requests a second (token bucket rate).' },
   { flags: '--burst <N>', help: 'Burst size.' },
-  { flags: '--quota <N>', help: 'Requests per UTC day.' },
+  { flags: '--quota <N>', help: 'Invocations and uploads per UTC day (reads count only against --rate and --burst).' },
   { flags: '--concurrency <N>', help: 'Agent runs at once.' },
   { flags: '--max-timeout <S>', help: "Cap on each run's timeout_s." },
   { flags: '--max-turns <N>', help: "Cap on each run's max_turns." },
@@ -103,7 +103,7 @@ export const KEYS_COMMAND: CommandDef = {
     {
       name: 'list',
       summary:
-        'Every key: id, name, created, status (active/revoked), limits, requests used today, spent today and this month (UTC) against its budgets, git credential hosts.',
+        'Every key: id, name, created, status (active/revoked), limits, quota used today (invocations and uploads), spent today and this month (UTC) against its budgets, git credential hosts.',
       options: [JSON_OUT, DATA_DIR],
       run: async (input, ctx) => (await load()).listKeys(typed(input), ctx),
     },

@@ -184,7 +184,9 @@ describe('buildOpenApi', () => {
 
   it('describes the limits and the original curl example', () => {
     const text = doc.info.description;
-    expect(text).toContain('10 requests a second with bursts of 20, and 1,000 requests a day');
+    expect(text).toContain(
+      '10 requests a second with bursts of 20 (every request), and 1,000 a day of the requests that start runs or store files',
+    );
     expect(text).toContain('1048576 bytes');
     expect(text).toContain(
       `curl -X POST "$API_ENDPOINT" -H "x-api-key: $API_KEY" -H "Content-Type: application/json" -d '{"prompt": "Create a REST API for user management", "permission_mode": "acceptEdits", "allowed_tools": "Bash,Read,Write,Replace,Search,List"}'`,

@@ -16,7 +16,8 @@ export interface OpenApiOptions {
   limits: { maxBodyBytes: number; maxPromptChars: number };
 }
 
-const DEFAULT_LIMITS = 'per API key, by default: 10 requests a second with bursts of 20, and 1,000 requests a day';
+const DEFAULT_LIMITS =
+  'per API key, by default: 10 requests a second with bursts of 20 (every request), and 1,000 a day of the requests that start runs or store files (`POST /invoke`, `POST /invocations`, `POST /sessions/{session_id}/files`; reads and steering do not count)';
 const CURL =
   'curl -X POST "$API_ENDPOINT" -H "x-api-key: $API_KEY" -H "Content-Type: application/json" ' +
   `-d '{"prompt": "Create a REST API for user management", "permission_mode": "acceptEdits", "allowed_tools": "Bash,Read,Write,Replace,Search,List"}'`;
