@@ -5,7 +5,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Config } from '../config/index.js';
-import { serveDeclared } from '../http/index.js';
+import { PAGE_HEADERS, serveDeclared } from '../http/index.js';
 import type { CallerEnv } from '../runtime/index.js';
 import { buildOpenApi, renderDocsPage } from './openapi/index.js';
 
@@ -36,18 +36,6 @@ const docsRoute = createRoute({
 });
 
 /**
- * The page's policy: its own script and style only (nothing inline, no other origin), requests to
- * this service only, no forms posted anywhere, never framed. The script sends the API key in a
- * header; `no-referrer` keeps the page's address out of every request it makes.
- */
-export const DOCS_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-} as const;
-
-/**
  * Serves the document of `app` (the whole service, these two routes included) and its page.
  * @example serveDocs(app, config, VERSION) // after every other route group is mounted
  */
@@ -63,5 +51,5 @@ export function serveDocs(app: OpenAPIHono<CallerEnv>, config: Config, version: 
   serveDeclared(app, openApiRoute, '/openapi.json', async (c) =>
     c.body(docs().json, 200, { 'content-type': 'application/json; charset=utf-8' }),
   );
-  serveDeclared(app, docsRoute, '/docs', async (c) => c.html(docs().page, 200, DOCS_HEADERS));
+  serveDeclared(app, docsRoute, '/docs', async (c) => c.html(docs().page, 200, PAGE_HEADERS));
 }

@@ -8,6 +8,7 @@ export { ControlRequestSchema, isControlRequest, parseControlRequest, type Contr
 export { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_S, SESSION_HEADER } from './headers.js';
 export { AgentCoreInvocationRequest, InvocationRequest, parseInvocation, type ValidInvocation } from './invocation-request.js';
 export * from './examples.js';
+export { PAGE_CSP, PAGE_HEADERS } from './page-headers.js';
 export { routeGroup, serveDeclared } from './routes.js';
 export { openApiPath, routePattern, UNMATCHED_ROUTE } from './route-pattern.js';
 export { EVENT_ID_MESSAGE, EventId, parseEventId, SESSION_ID, SESSION_NOT_FOUND, SessionParams } from './session-params.js';

@@ -4,32 +4,8 @@
  * script and style and talk only to this origin. A checkout that was never built says how to fix it.
  */
 import type { Hono } from 'hono';
+import { PAGE_HEADERS } from '../http/index.js';
 import type { WebAsset } from './assets.js';
-
-/** The console's Content-Security-Policy: this origin's files only, no inline code, no framing. */
-export const CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "manifest-src 'none'",
-  "worker-src 'none'",
-].join('; ');
-
-/** Headers every answer of `/` carries. */
-export const PAGE_HEADERS: Record<string, string> = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': CONSOLE_CSP,
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'cross-origin-opener-policy': 'same-origin',
-  'cache-control': 'no-cache',
-};
 
 const SHELL = `<!doctype html>
 <html lang="en">

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
+import { unzipText } from '../support/archives.js';
 import { haveChromium, launchBrowser, screenshotDir, shot, watchProblems } from '../support/browser.js';
 import { scenarios, text, toolUse } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -74,28 +74,6 @@ async function submit(prompt: string): Promise<void> {
   await page.press('#prompt', 'Control+Enter');
 }
 
-function unzip(body: Buffer): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(body, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out: Record<string, string> = {};
-      zip.on('entry', (entry: yauzl.Entry) =>
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            out[entry.fileName] = Buffer.concat(chunks).toString();
-            zip.readEntry();
-          });
-        }),
-      );
-      zip.on('end', () => resolve(out));
-      zip.readEntry();
-    });
-  });
-}
-
 describe.skipIf(!haveChromium())('web console', () => {
   it('serves the page under its policy and asks for a key; a wrong key is refused with a clear message', async () => {
     const res = await page.goto(svc.url + '/');
@@ -146,7 +124,7 @@ describe.skipIf(!haveChromium())('web console', () => {
     const [zip] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Download all (.zip)")')]);
     const sessionId = (await page.textContent('.session-id code'))!;
     expect(zip.suggestedFilename()).toBe(`${sessionId}.zip`);
-    expect(await unzip(await fs.readFile((await zip.path())!))).toEqual({ 'hello.py': HELLO });
+    expect(await unzipText(await fs.readFile((await zip.path())!))).toEqual({ 'hello.py': HELLO });
   });
 
   it("continues the session with a new prompt, and shows the API's own message for a field it refuses", async () => {

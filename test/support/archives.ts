@@ -5,6 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
+import yauzl from 'yauzl';
 import yazl from 'yazl';
 
 /** One tar entry: a file by default; `body` is its content. */
@@ -119,4 +120,32 @@ export function multipartOf(
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/**
+ * Every file entry of a zip as text, by entry name (what a person gets from an archive download).
+ * @example expect(await unzipText(await res.arrayBuffer())).toEqual({ 'hello.py': 'print(1)\n' });
+ */
+export function unzipText(body: ArrayBuffer | Buffer): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(Buffer.isBuffer(body) ? body : Buffer.from(body), { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const out: Record<string, string> = {};
+      zip.on('entry', (entry: yauzl.Entry) =>
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('error', reject);
+          stream.on('end', () => {
+            out[entry.fileName] = Buffer.concat(chunks).toString();
+            zip.readEntry();
+          });
+        }),
+      );
+      zip.on('error', reject);
+      zip.on('end', () => resolve(out));
+      zip.readEntry();
+    });
+  });
 }

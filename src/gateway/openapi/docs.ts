@@ -2,7 +2,7 @@
  * `GET /docs`: the OpenAPI document as one readable HTML page, rendered on the server. Its style
  * and its script (the "Try it" forms and the API key field) are the docs app's built files under
  * `/assets/docs/`: nothing inline and nothing from elsewhere, so the page runs under a strict
- * policy (`DOCS_HEADERS` in `docs-routes.ts`), and with scripts off it is still the whole reference.
+ * policy (`PAGE_HEADERS` in `src/http/page-headers.ts`, as the console's), and with scripts off it is still the whole reference.
  */
 import { escapeHtml, fieldRows, fieldTable, inline, refName, schemaAnchor, typeLabel } from './docs-schema.js';
 import { renderTryIt } from './docs-try.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { MiddlewareHandler } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import yauzl from 'yauzl';
+import { unzipText } from '../../../test/support/archives.js';
 import { KeyRepo } from '../../keys/index.js';
 import { LocalArtifactStore, UrlSigner } from '../../artifacts/index.js';
 import { toErrorResponse } from '../../errors/index.js';
@@ -71,28 +71,6 @@ async function setup(limits?: { files: number; bytes: number }) {
   return { app, sessions, store, ids };
 }
 
-function unzip(body: ArrayBuffer): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(Buffer.from(body), { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out: Record<string, string> = {};
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            out[entry.fileName] = Buffer.concat(chunks).toString();
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(out));
-      zip.readEntry();
-    });
-  });
-}
-
 describe('GET /sessions/{session_id}/archive', () => {
   it('zips every stored file at its path, the latest version of a path stored twice, named after the session', async () => {
     const { app, sessions, store } = await setup();
@@ -102,7 +80,7 @@ describe('GET /sessions/{session_id}/archive', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/zip');
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="s1.zip"; filename*=UTF-8''s1.zip`);
-    expect(await unzip(await res.arrayBuffer())).toEqual({
+    expect(await unzipText(await res.arrayBuffer())).toEqual({
       'README.md': 'second',
       'app/main.py': 'print(1)\n',
       'résumé "final".txt': 'ok',
@@ -124,7 +102,7 @@ describe('GET /sessions/{session_id}/archive', () => {
     sessions.createSession('empty', ids.a);
     const res = await app.request('/sessions/empty/archive', { headers: { 'x-api-key': 'a' } });
     expect(res.status).toBe(200);
-    expect(await unzip(await res.arrayBuffer())).toEqual({});
+    expect(await unzipText(await res.arrayBuffer())).toEqual({});
   });
 
   it('answers 413 past its limits, before any byte, with how to download the files one by one', async () => {
@@ -162,7 +140,7 @@ describe('GET /sessions/{session_id}/archive', () => {
       failed: [],
     });
     const res = await app.request('/sessions/s1/archive', { headers: { 'x-api-key': 'a' } });
-    expect(await unzip(await res.arrayBuffer())).toEqual({ 'kept.txt': 'k' });
+    expect(await unzipText(await res.arrayBuffer())).toEqual({ 'kept.txt': 'k' });
   });
 });
 
