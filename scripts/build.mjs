@@ -170,6 +170,10 @@ async function buildService(changed) {
         fs.writeFileSync(path.join(root, out), text);
       }
     }
+    // tsc's build info still describes the files as tsc last built them: a file transpiled here
+    // and later put back as it was would look unchanged to tsc, which would keep this output.
+    // Without the info, the next tsc run emits everything again.
+    if (present.length > 0) fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
     console.error(`build: service: transpiled ${present.length} file(s), types unchecked ("npm run typecheck" checks them)`);
   } else {
     // tsc trusts its build info: outputs deleted behind its back would not be emitted again.

@@ -83,10 +83,30 @@ describe('scripts/build.mjs --changed', () => {
     expect(await fs.readFile(path.join(copy, 'dist/config/version.js'), 'utf8')).toContain('export const FIXED = 1;');
   }, 120_000);
 
+  it('does not keep a transpiled edit once the file is put back and tsc builds (a branch switched back and forth)', async () => {
+    const file = path.join(copy, 'src/config/version.ts');
+    const good = await fs.readFile(file, 'utf8');
+    const config = path.join(copy, 'tsconfig.build.json');
+    // A tsc build first, so tsc's build info describes the sources as they are now.
+    await fs.writeFile(config, (await fs.readFile(config, 'utf8')) + '\n');
+    expect((await buildChanged()).code).toBe(0);
+    await fs.writeFile(file, `${good}\nexport const SWITCHED = 'other branch';\n`);
+    expect((await buildChanged()).out).toContain('transpiled 1 file(s)');
+    expect(await fs.readFile(path.join(copy, 'dist/config/version.js'), 'utf8')).toContain('SWITCHED');
+
+    // Back as it was, together with a change that sends the service to tsc.
+    await fs.writeFile(file, good);
+    await fs.writeFile(config, (await fs.readFile(config, 'utf8')) + '\n');
+    const back = await buildChanged();
+    expect(back.code).toBe(0);
+    expect(back.out).not.toContain('transpiled');
+    expect(await fs.readFile(path.join(copy, 'dist/config/version.js'), 'utf8')).not.toContain('SWITCHED');
+  }, 300_000);
+
   it('builds again an output that was deleted', async () => {
     await fs.rm(path.join(copy, 'dist/lambda/index.mjs'));
     const result = await buildChanged();
     expect(result.out).toContain('lambda: 1 output(s) missing: dist/lambda/index.mjs');
     expect(await exists('dist/lambda/index.mjs')).toBe(true);
-  }, 120_000);
+  }, 180_000);
 });
