@@ -5,6 +5,7 @@
  * test-output/screenshots/console/ for review.
  */
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unzipText } from '../support/archives.js';
@@ -18,6 +19,12 @@ const NOTES = 'uploaded from the browser\n';
 /** The last turn of `write` waits for the test: the page must show the tool call while the run is live. */
 let releaseWrite: () => void = () => undefined;
 let writeGate = new Promise<void>((resolve) => (releaseWrite = resolve));
+
+/** Files one run stores: each `file.stored` event once made the console reload the session (one request each). */
+const MANY = 60;
+/** The last turn of `blip` waits until the test has broken the event stream. */
+let releaseBlip: () => void = () => undefined;
+const blipGate = new Promise<void>((resolve) => (releaseBlip = resolve));
 
 let svc: TestService;
 let browser: Browser;
@@ -42,9 +49,20 @@ beforeAll(async () => {
         { content: [text('The note is written.')] },
       ],
       slow: [{ content: [toolUse('Bash', { command: 'echo step', description: 'A first step' })] }, { hang: true }],
+      many: [
+        { content: [toolUse('Bash', { command: `for i in $(seq 1 ${MANY}); do echo $i > f$i.txt; done`, description: 'Many files' })] },
+        { content: [text(`Made ${MANY} files.`)] },
+      ],
+      blip: [
+        { content: [toolUse('Bash', { command: 'echo before the blip', description: 'Before the blip' })] },
+        async () => {
+          await blipGate;
+          return { content: [text('After the blip.')] };
+        },
+      ] as never,
     }),
   });
-  key = svc.runtime.keys.create('console').key;
+  key = svc.runtime.keys.create('console').key; // default limits: 10 requests/s, burst 20
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   problems = watchProblems(page);
@@ -190,13 +208,91 @@ describe.skipIf(!haveChromium())('web console', () => {
     await shot(page, shots, '11-reopened-1440');
   });
 
+  it(`a run storing ${MANY} files loads the session's detail once at its end, not per file; reopening it, twice`, async () => {
+    const details: string[] = [];
+    const statuses: number[] = [];
+    const isDetail = (url: string) => /^\/sessions\/[^/]+$/.test(new URL(url).pathname);
+    page.on('request', (r) => void (isDetail(r.url()) && details.push(r.url())));
+    page.on('response', (r) => void statuses.push(r.status()));
+    const allListed = `document.querySelectorAll('.files-panel .file-list li').length === ${MANY}`;
+
+    await page.click('.sessions button:has-text("New")');
+    await submit('[[scenario:many]] Make many files');
+    await page.waitForSelector('.ev-result.ok');
+    await page.waitForFunction(allListed);
+    await page.waitForSelector('.live', { state: 'detached' }); // the follower has stopped: no request can follow
+    expect(details.length, `GET /sessions/{id} during the run: ${details.length}`).toBeLessThanOrEqual(4);
+    expect(details.length).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent('.files-panel .file-total')).toMatch(new RegExp(`^${MANY} files, `));
+    expect(await page.$$eval('.ev-file', (els) => els.length)).toBe(MANY);
+    await shot(page, shots, '12-many-files');
+
+    details.length = 0;
+    await page.reload();
+    await page.waitForSelector('.ev-result.ok');
+    await page.waitForFunction(allListed);
+    await page.waitForSelector('.live', { state: 'detached' });
+    expect(details.length, `GET /sessions/{id} on reopening: ${details.length}`).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+    expect(await page.isVisible('.banner.error')).toBe(false);
+    // The links are the detail's (freshly signed) and download the file.
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('.files-panel a:has-text("f7.txt")')]);
+    expect(await fs.readFile((await file.path())!, 'utf8')).toBe('7\n');
+  });
+
+  it('reconnects a broken event stream after the last event it saw, and shows the rest of the run', async () => {
+    // A proxy in front of the service: dropping its connections is a network blip for the page.
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(new URL(svc.url).port), '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const other = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      const streams: string[] = [];
+      other.on('request', (r) => void (r.url().includes('/events?') && streams.push(new URL(r.url()).search)));
+      await other.goto(`http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}/`);
+      await other.fill('#api-key', key);
+      await other.click('button:has-text("Use this key")');
+      await other.fill('#prompt', '[[scenario:blip]] Survive a blip');
+      await other.press('#prompt', 'Control+Enter');
+      await other.waitForSelector('.ev-tool .state >> text=✓');
+      expect(streams).toEqual(['?after=0']);
+      const seen = Number(await other.$$eval('.events > li', (els) => els.length));
+
+      const reopened = other.waitForRequest((r) => /\/events\?after=[1-9]/.test(r.url()));
+      for (const s of sockets) s.destroy();
+      await reopened;
+      releaseBlip();
+      await other.waitForSelector('.ev-result.ok >> text=After the blip.');
+      await other.waitForSelector('.live', { state: 'detached' });
+      // Each event once: the reconnect asked for what followed the last one shown.
+      const ids = streams.map((q) => Number(new URLSearchParams(q).get('after')));
+      expect(ids[1]).toBeGreaterThan(0);
+      expect(await other.$$eval('.ev-tool', (els) => els.length)).toBe(1);
+      expect(Number(await other.$$eval('.events > li', (els) => els.length))).toBeGreaterThan(seen);
+      expect(await other.isVisible('.banner.error')).toBe(false);
+      await shot(other, shots, '13-reconnected');
+    } finally {
+      await other.close();
+      await new Promise((resolve) => proxy.close(resolve));
+      for (const s of sockets) s.destroy();
+    }
+  });
+
   it('fits a phone (375 px) and a wide screen (1440 px) without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await noHorizontalOverflow();
-    await shot(page, shots, '12-phone');
+    await shot(page, shots, '14-phone');
     await page.click('button:has-text("API key")');
     await noHorizontalOverflow();
-    await shot(page, shots, '13-phone-key-dialog');
+    await shot(page, shots, '15-phone-key-dialog');
     await page.keyboard.press('Escape');
     await page.waitForSelector('dialog.key-dialog[open]', { state: 'detached' });
     await page.setViewportSize({ width: 1440, height: 900 });

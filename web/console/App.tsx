@@ -82,7 +82,9 @@ export function App() {
             {session.sessionId && (
               <RunView events={session.events} running={session.running} onAnswer={session.answer} onCancel={session.cancel} />
             )}
-            {session.detail && <FilesPanel api={api} detail={session.detail} />}
+            {session.sessionId && (session.detail || session.files.length > 0) && (
+              <FilesPanel api={api} sessionId={session.sessionId} files={session.files} />
+            )}
           </main>
         </div>
       ) : (

@@ -2,21 +2,29 @@
 import { useState } from 'preact/hooks';
 import { messageOf, type Api } from './api.js';
 import { saveBlob } from './download.js';
+import { totalSize } from './files-of.js';
 import { formatBytes } from './format.js';
-import type { SessionDetail, StoredFile } from './types.js';
+import type { StoredFile } from './types.js';
 
-/** The files of `detail`, latest invocation's version of a path first. */
-export function FilesPanel({ api, detail }: { api: Api; detail: SessionDetail }) {
+/**
+ * Past this size "Download all" warns first: the zip comes with the key in a header, so the tab
+ * holds it whole in memory before saving it (a plain link could stream to disk, but would need
+ * the key in the URL).
+ */
+export const LARGE_ARCHIVE_BYTES = 200 * 1024 * 1024;
+
+/** The files of session `sessionId`, sorted by path. */
+export function FilesPanel({ api, sessionId, files }: { api: Api; sessionId: string; files: StoredFile[] }) {
   const [error, setError] = useState<string>();
   const [saving, setSaving] = useState(false);
-  const files = new Map<string, StoredFile>();
-  for (const inv of detail.invocations) for (const f of inv.files) files.set(f.file_name, f);
+  const bytes = totalSize(files);
+  const large = bytes > LARGE_ARCHIVE_BYTES;
   const archive = async () => {
     setSaving(true);
     setError(undefined);
     try {
-      const res = await api.fetch(`/sessions/${encodeURIComponent(detail.session_id)}/archive`);
-      saveBlob(await res.blob(), `${detail.session_id}.zip`);
+      const res = await api.fetch(`/sessions/${encodeURIComponent(sessionId)}/archive`);
+      saveBlob(await res.blob(), `${sessionId}.zip`);
     } catch (err) {
       setError(messageOf(err));
     } finally {
@@ -27,29 +35,38 @@ export function FilesPanel({ api, detail }: { api: Api; detail: SessionDetail })
     <section class="files-panel" aria-labelledby="files-title">
       <div class="run-head">
         <h2 id="files-title">Files</h2>
-        <button type="button" onClick={() => void archive()} disabled={saving || files.size === 0}>
+        {files.length > 0 && (
+          <span class="muted file-total">
+            {files.length} file{files.length === 1 ? '' : 's'}, {formatBytes(bytes)}
+          </span>
+        )}
+        <button type="button" onClick={() => void archive()} disabled={saving || files.length === 0}>
           {saving ? 'Preparing…' : 'Download all (.zip)'}
         </button>
       </div>
+      {large && (
+        <p class="warning" role="note">
+          The zip ({formatBytes(bytes)}) is held in this tab's memory until it is saved. For a session this large, download the files one by
+          one below, or use <code>GET /sessions/{'{id}'}/archive</code> with a client that writes to disk.
+        </p>
+      )}
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
-      {files.size === 0 ? (
+      {files.length === 0 ? (
         <p class="muted">No stored files yet.</p>
       ) : (
         <ul class="file-list">
-          {[...files.values()]
-            .sort((a, b) => a.file_name.localeCompare(b.file_name))
-            .map((f) => (
-              <li key={f.file_name}>
-                <a href={f.download_url} download>
-                  {f.file_name}
-                </a>{' '}
-                <span class="muted">{formatBytes(f.size)}</span>
-              </li>
-            ))}
+          {files.map((f) => (
+            <li key={f.file_name}>
+              <a href={f.download_url} download>
+                {f.file_name}
+              </a>{' '}
+              <span class="muted">{formatBytes(f.size)}</span>
+            </li>
+          ))}
         </ul>
       )}
     </section>

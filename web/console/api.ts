@@ -3,27 +3,20 @@
  * URL) and every refusal becomes an `ApiError` with the API's own message.
  */
 import { createParser } from 'eventsource-parser';
+import { ApiError } from './api-error.js';
 import type { RunEvent } from './types.js';
 
-/** A refused call: the status and the sentence the API answered (or one of ours for a 403). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly body: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 /** The API of this origin, called with `key`. */
 export class Api {
   constructor(private readonly key: string) {}
 
   /** Sends a request and returns its JSON body; throws ApiError for any status but 2xx. */
-  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const init: RequestInit = { method, headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }) };
     if (body !== undefined) init.body = JSON.stringify(body);
+    if (signal) init.signal = signal;
     const res = await this.fetch(path, init);
     return (await res.json()) as T;
   }
@@ -68,15 +61,20 @@ export class Api {
     }
   }
 
-  /** Follows `GET /sessions/{id}/events` after event `after` until the session is idle. */
-  async follow(sessionId: string, after: number, onEvent: (e: RunEvent) => void, signal?: AbortSignal): Promise<void> {
+  /**
+   * Follows `GET /sessions/{id}/events` after event `after` until the session is idle (the stream
+   * ends), calling `onOpen` once the API has answered; throws when the connection breaks.
+   */
+  async follow(sessionId: string, after: number, onEvent: (e: RunEvent) => void, signal?: AbortSignal, onOpen?: () => void): Promise<void> {
     const init: RequestInit = { headers: { accept: 'text/event-stream' } };
     if (signal) init.signal = signal;
     const res = await this.fetch(`/sessions/${encodeURIComponent(sessionId)}/events?after=${after}`, init).catch((err: unknown) => {
       if (signal?.aborted) return undefined;
       throw err;
     });
-    if (res) await this.readEvents(res, onEvent, signal);
+    if (!res) return;
+    onOpen?.();
+    await this.readEvents(res, onEvent, signal);
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {

@@ -1,17 +1,22 @@
 /**
  * The session on screen: its events (replayed, then live), its detail (invocations and files),
- * and the actions on it. One follower at a time: opening another session stops the last one.
+ * and the actions on it. Each opened session has its own AbortController: opening another aborts
+ * every fetch of the last one, and nothing it answers afterwards reaches the screen.
  */
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, messageOf, type Api } from './api.js';
+import { filesOf } from './files-of.js';
+import { reconnectDelay, retryable } from './reconnect.js';
 import type { Task } from './task.js';
-import { ACTIVE, type RunEvent, type SessionDetail } from './types.js';
+import { ACTIVE, type RunEvent, type SessionDetail, type StoredFile } from './types.js';
 
 /** What the console shows of the open session, and what it can do with it. */
 export interface SessionView {
   sessionId: string | undefined;
   events: RunEvent[];
   detail: SessionDetail | undefined;
+  /** Every stored file, latest version of each path, with the freshest link known. */
+  files: StoredFile[];
   running: boolean;
   busy: string | undefined;
   error: string | undefined;
@@ -23,6 +28,16 @@ export interface SessionView {
   refresh(): Promise<void>;
 }
 
+/** One opening of a session: aborted when the person opens another (or the same one again). */
+interface Opened {
+  id: string;
+  ctl: AbortController;
+  following: boolean;
+}
+
+/** How long after an `invocation.completed` the detail is loaded, when the stream goes on (a queued run). */
+const DETAIL_DEBOUNCE_MS = 500;
+
 /** Holds the open session of `api` (undefined: no key yet). */
 export function useSession(api: Api | undefined): SessionView {
   const [sessionId, setSessionId] = useState<string>();
@@ -31,70 +46,113 @@ export function useSession(api: Api | undefined): SessionView {
   const [running, setRunning] = useState(false);
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
+  const current = useRef<Opened | undefined>(undefined);
   const lastId = useRef(0);
-  const follower = useRef<AbortController | undefined>(undefined);
 
-  const load = useCallback(
-    async (id: string) => {
-      if (!api) return;
-      const d = await api.json<SessionDetail>('GET', `/sessions/${encodeURIComponent(id)}`);
-      setDetail(d);
-      return d;
-    },
-    [api],
-  );
+  /** Shows `err` unless it came from a session the person has left. */
+  const report = (o: Opened, err: unknown) => {
+    if (!o.ctl.signal.aborted) setError(messageOf(err));
+  };
 
-  const follow = useCallback(
-    async (id: string) => {
-      if (!api) return;
-      follower.current?.abort();
-      const ctl = new AbortController();
-      follower.current = ctl;
-      setRunning(true);
-      try {
-        await api.follow(id, lastId.current, (e) => onEvent(e), ctl.signal);
-      } catch (err) {
-        if (!ctl.signal.aborted) setError(messageOf(err));
-      } finally {
-        if (follower.current === ctl) {
-          setRunning(false);
-          await load(id).catch((err: unknown) => setError(messageOf(err)));
-        }
-      }
-      function onEvent(e: RunEvent): void {
-        if (ctl.signal.aborted || e.id <= lastId.current) return;
-        lastId.current = e.id;
-        setEvents((all) => [...all, e]);
-        if (e.type === 'invocation.completed' || e.type === 'file.stored') void load(id).catch(() => undefined);
-      }
-    },
-    [api, load],
-  );
-
-  const reset = (id: string | undefined) => {
-    follower.current?.abort();
+  const begin = (id: string | undefined): Opened | undefined => {
+    current.current?.ctl.abort();
     lastId.current = 0;
     setSessionId(id);
     setEvents([]);
     setDetail(undefined);
     setError(undefined);
     setRunning(false);
+    current.current = id === undefined ? undefined : { id, ctl: new AbortController(), following: false };
+    return current.current;
   };
+
+  /** Loads the detail of `o`; undefined once `o` was left. */
+  const load = useCallback(
+    async (o: Opened): Promise<SessionDetail | undefined> => {
+      if (!api || o.ctl.signal.aborted) return undefined;
+      const d = await api.json<SessionDetail>('GET', `/sessions/${encodeURIComponent(o.id)}`, undefined, o.ctl.signal);
+      if (o.ctl.signal.aborted) return undefined;
+      setDetail(d);
+      return d;
+    },
+    [api],
+  );
+
+  /**
+   * Follows the events of `o` until the session is idle: the detail is loaded once when the
+   * stream ends (and, debounced, after an invocation that another follows), never per event.
+   * A broken connection is reopened after the last event seen, with backoff, while the session
+   * is queued or running.
+   */
+  const follow = useCallback(
+    async (o: Opened) => {
+      if (!api || o.following || o.ctl.signal.aborted) return;
+      o.following = true;
+      setRunning(true);
+      const { signal } = o.ctl;
+      let attempt = 0;
+      let lost = false;
+      let debounce: ReturnType<typeof setTimeout> | undefined;
+      const onEvent = (e: RunEvent) => {
+        if (signal.aborted || e.id <= lastId.current) return;
+        lastId.current = e.id;
+        attempt = 0;
+        setEvents((all) => [...all, e]);
+        if (e.type === 'invocation.completed') {
+          clearTimeout(debounce);
+          debounce = setTimeout(() => void load(o).catch((err: unknown) => report(o, err)), DETAIL_DEBOUNCE_MS);
+        }
+      };
+      const onOpen = () => {
+        if (lost && !signal.aborted) setError(undefined);
+        lost = false;
+      };
+      try {
+        for (;;) {
+          let failure: unknown;
+          try {
+            await api.follow(o.id, lastId.current, onEvent, signal, onOpen);
+            // The API ended the stream: the session is idle, unless a run was queued meanwhile.
+            clearTimeout(debounce);
+            const d = await load(o);
+            if (d === undefined || !ACTIVE.has(d.status)) return;
+          } catch (err) {
+            failure = err;
+          }
+          if (signal.aborted) return;
+          if (failure !== undefined && !retryable(failure)) return report(o, failure);
+          attempt += 1;
+          const wait = reconnectDelay(attempt);
+          if (failure !== undefined) {
+            lost = true;
+            setError(`Lost the event stream (${messageOf(failure)}); reconnecting in ${Math.round(wait / 1000)} s…`);
+          }
+          await sleep(wait, signal);
+        }
+      } finally {
+        clearTimeout(debounce);
+        o.following = false;
+        if (current.current === o) setRunning(false);
+      }
+    },
+    [api, load],
+  );
 
   const open = useCallback(
     (id: string) => {
-      reset(id);
-      void load(id)
-        .then(() => follow(id))
-        .catch((err: unknown) => setError(messageOf(err)));
+      const o = begin(id)!;
+      void load(o)
+        .then(() => follow(o))
+        .catch((err: unknown) => report(o, err));
     },
     [load, follow],
   );
 
   const submit = async (task: Task): Promise<boolean> => {
     if (!api) return false;
+    const from = current.current;
     setError(undefined);
-    let id = sessionId;
+    let id = from?.id;
     try {
       if (task.files.length > 0) {
         id ??= newSessionId();
@@ -106,9 +164,12 @@ export function useSession(api: Api | undefined): SessionView {
       setBusy('Submitting…');
       const body = { ...task.body, ...(id ? { session_id: id } : {}), async: true };
       const accepted = await api.json<{ session_id: string }>('POST', '/invoke', body);
-      if (accepted.session_id !== sessionId) reset(accepted.session_id);
       setBusy(undefined);
-      void follow(accepted.session_id);
+      // The person may have opened another session meanwhile: their last click wins, and the run
+      // just queued waits in the list.
+      if (current.current !== from) return true;
+      const o = from?.id === accepted.session_id ? from : begin(accepted.session_id)!;
+      void follow(o);
       return true;
     } catch (err) {
       setBusy(undefined);
@@ -118,23 +179,54 @@ export function useSession(api: Api | undefined): SessionView {
   };
 
   const cancel = async () => {
-    if (!api || !sessionId) return;
-    await api.json('POST', `/sessions/${encodeURIComponent(sessionId)}/cancel`).catch((err: unknown) => setError(messageOf(err)));
+    const o = current.current;
+    if (!api || !o) return;
+    await api.json('POST', `/sessions/${encodeURIComponent(o.id)}/cancel`).catch((err: unknown) => report(o, err));
   };
 
   const answer = async (requestId: string, decision: 'allow' | 'deny') => {
-    if (!api || !sessionId) return;
-    const path = `/sessions/${encodeURIComponent(sessionId)}/permissions/${encodeURIComponent(requestId)}`;
-    await api.json('POST', path, { decision }).catch((err: unknown) => setError(messageOf(err)));
+    const o = current.current;
+    if (!api || !o) return;
+    const path = `/sessions/${encodeURIComponent(o.id)}/permissions/${encodeURIComponent(requestId)}`;
+    await api.json('POST', path, { decision }).catch((err: unknown) => report(o, err));
   };
 
   const refresh = async () => {
-    if (sessionId) await load(sessionId).catch((err: unknown) => setError(messageOf(err)));
+    const o = current.current;
+    if (o) await load(o).catch((err: unknown) => report(o, err));
   };
 
-  useEffect(() => () => follower.current?.abort(), []);
+  useEffect(() => () => current.current?.ctl.abort(), []);
+  const files = useMemo(() => filesOf(detail, events), [detail, events]);
   const active = running || (detail !== undefined && ACTIVE.has(detail.status));
-  return { sessionId, events, detail, running: active, busy, error, open, clear: () => reset(undefined), submit, cancel, answer, refresh };
+  return {
+    sessionId,
+    events,
+    detail,
+    files,
+    running: active,
+    busy,
+    error,
+    open,
+    clear: () => void begin(undefined),
+    submit,
+    cancel,
+    answer,
+    refresh,
+  };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 /** A fresh session id for uploads before the first run; `crypto.randomUUID` exists only on https and localhost. */
