@@ -34,7 +34,9 @@ export const sessionArchiveRoute = createRoute({
   description:
     'Every file the invocations of the session stored, at its path in the workspace (a path stored again by a later invocation holds its latest version), streamed as a zip. ' +
     `At most ${ARCHIVE_MAX_FILES} files and ${ARCHIVE_MAX_BYTES / 1024 ** 3} GiB: past that the answer is 413, and \`GET /sessions/{session_id}/files\` lists each file with its download link. ` +
-    'Files the retention period already deleted are left out. Served by `cca serve` (not by the API on AWS, where each file has its own link).',
+    'Entry names are the paths made safe for any unzip tool (no `..`, no absolute path or drive letter, `/` separators); two paths that meet once made safe stay two entries, the second named `name (2).ext`. ' +
+    'Files the retention period already deleted are left out; a store read that fails mid-way (the status is sent by then) cuts the download, so a zip that arrives whole holds every file. ' +
+    '`HEAD` answers the same status and headers without reading any file. Served by `cca serve` (not by the API on AWS, where each file has its own link).',
   request: { params: SessionParams },
   responses: {
     200: {
