@@ -3,11 +3,11 @@
  * artifact store (the local disk, or S3 through `store.readable`). The size is known before the
  * first byte from the file lists, so an archive past the limits is a clean 413, never a cut stream.
  */
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { ZipFile } from 'yazl';
 import { z } from 'zod';
 import type { ArtifactStore, LocalArtifactStore } from '../../artifacts/index.js';
 import { PayloadTooLargeError, UnavailableError } from '../../errors/index.js';
@@ -16,7 +16,8 @@ import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session
 import type { CallerEnv } from '../../runtime/index.js';
 import type { UploadedFile } from '../../schemas/index.js';
 import type { SessionRepo } from '../../sessions/index.js';
-import { archiveEntryName, contentDisposition } from './archive-names.js';
+import { contentDisposition, uniqueEntryNames } from './archive-names.js';
+import { zipStream, type OpenedEntry } from './archive-stream.js';
 import { ownerOf, visibleSession } from './owner.js';
 
 /** Most files and bytes one archive holds; past either, the caller downloads files one by one. */
@@ -33,7 +34,9 @@ export const sessionArchiveRoute = createRoute({
   description:
     'Every file the invocations of the session stored, at its path in the workspace (a path stored again by a later invocation holds its latest version), streamed as a zip. ' +
     `At most ${ARCHIVE_MAX_FILES} files and ${ARCHIVE_MAX_BYTES / 1024 ** 3} GiB: past that the answer is 413, and \`GET /sessions/{session_id}/files\` lists each file with its download link. ` +
-    'Files the retention period already deleted are left out. Served by `cca serve` (not by the API on AWS, where each file has its own link).',
+    'Entry names are the paths made safe for any unzip tool (no `..`, no absolute path or drive letter, `/` separators); two paths that meet once made safe stay two entries, the second named `name (2).ext`. ' +
+    'Files the retention period already deleted are left out; a store read that fails mid-way (the status is sent by then) cuts the download, so a zip that arrives whole holds every file. ' +
+    '`HEAD` answers the same status and headers without reading any file. Served by `cca serve` (not by the API on AWS, where each file has its own link).',
   request: { params: SessionParams },
   responses: {
     200: {
@@ -71,54 +74,61 @@ export function serveSessionArchive(app: OpenAPIHono<CallerEnv>, deps: SessionAr
     const files = latestByPath(sessions, sessionId, limits.files + 1);
     const bytes = files.reduce((sum, f) => sum + f.size, 0);
     if (files.length > limits.files || bytes > limits.bytes) throw tooLarge(sessionId, files.length, bytes, limits);
-    const open = opener(deps);
-    const zip = new ZipFile();
-    for (const file of files) {
-      const entry = await open(file);
-      if (entry === undefined) continue;
-      zip.addReadStreamLazy(archiveEntryName(file.file_name), { size: entry.size, mtime: new Date() }, (done) => {
-        entry.read(c.req.raw.signal).then(
-          (stream) => done(null, stream),
-          (err: unknown) => done(err, undefined as never),
-        );
-      });
-    }
-    zip.end();
-    const output = zip.outputStream as Readable;
-    // A file that cannot be read mid-way (S3 down, deleted under us) cuts the download: the
-    // status is sent by then. Without this listener the error would crash the service.
-    zip.on('error', (err: Error) => output.destroy(err));
-    const body = Readable.toWeb(output) as ReadableStream<Uint8Array>;
-    return new Response(body, {
-      status: 200,
-      headers: {
-        'content-type': 'application/zip',
-        'content-disposition': contentDisposition(`${sessionId}.zip`),
-        'cache-control': 'private, no-store',
-        'x-content-type-options': 'nosniff',
-      },
-    }) as never;
+    const openStored = opener(deps);
+    const headers = {
+      'content-type': 'application/zip',
+      'content-disposition': contentDisposition(`${sessionId}.zip`),
+      'cache-control': 'private, no-store',
+      'x-content-type-options': 'nosniff',
+    };
+    // Hono answers HEAD with this handler and drops the body: a zip built for nobody would keep
+    // its first file open forever, so HEAD gets the headers and opens nothing.
+    if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers }) as never;
+    const names = uniqueEntryNames(files.map((f) => f.file_name));
+    const entries = files.map((file) => ({ name: names.get(file.file_name)!, open: (signal: AbortSignal) => openStored(file, signal) }));
+    const body = Readable.toWeb(zipStream(entries, c.req.raw.signal)) as ReadableStream<Uint8Array>;
+    return new Response(body, { status: 200, headers }) as never;
   });
 }
 
-/** A stored file ready to stream: its size on the store and how to read it. */
-interface OpenedFile {
-  size: number;
-  read(signal: AbortSignal): Promise<Readable>;
-}
-
-/** Reads from disk (local store) or S3 (`readable`); a file the retention sweep removed gives undefined. */
-function opener(deps: SessionArchiveDeps): (file: UploadedFile) => Promise<OpenedFile | undefined> {
+/**
+ * Opens stored files: from disk (local store: the file is held open from its size to its last
+ * byte, so the retention sweep cannot take it mid-way) or S3 (`readable`). A file already gone
+ * gives undefined and is left out.
+ */
+function opener(deps: SessionArchiveDeps): (file: UploadedFile, signal: AbortSignal) => Promise<OpenedEntry | undefined> {
   const { local, store } = deps;
   if (local !== undefined) {
     return async (file) => {
       const found = await local.stat(file.key);
-      return found && { size: found.size, read: async () => createReadStream(found.path) };
+      if (found === undefined) return undefined;
+      let handle: FileHandle;
+      try {
+        // O_NOFOLLOW: stat resolved every link; a link put there since is not followed either.
+        handle = await open(found.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+      try {
+        const { size } = await handle.stat();
+        return { size, stream: handle.createReadStream() };
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
     };
   }
   const readable = store.readable;
   if (readable === undefined) throw new UnavailableError('This artifact store cannot be read back; download the files one by one.');
-  return async (file) => ({ size: file.size, read: (signal) => readable.get(file.key, signal) });
+  return async (file, signal) => {
+    try {
+      return { size: file.size, stream: await readable.get(file.key, signal) };
+    } catch (err) {
+      if ((err as Error).cause instanceof Error && ((err as Error).cause as Error).name === 'NoSuchKey') return undefined;
+      throw err;
+    }
+  };
 }
 
 /** The session's stored files, the last version of each path, in path order. */
@@ -128,7 +138,7 @@ function latestByPath(sessions: SessionRepo, sessionId: string, max: number): Up
   // Pages of the index, oldest first: a later invocation's file replaces an earlier one's.
   for (;;) {
     const rows = sessions.files.page({ sessionId }, 'uploaded', 1000, after);
-    for (const row of rows) byName.set(archiveEntryName(row.entry.file_name), row.entry);
+    for (const row of rows) byName.set(row.entry.file_name, row.entry);
     if (rows.length < 1000 || byName.size >= max) break;
     after = rows.at(-1)!.id;
   }
