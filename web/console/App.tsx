@@ -83,7 +83,7 @@ export function App() {
               <RunView events={session.events} running={session.running} onAnswer={session.answer} onCancel={session.cancel} />
             )}
             {session.sessionId && (session.detail || session.files.length > 0) && (
-              <FilesPanel api={api} sessionId={session.sessionId} files={session.files} />
+              <FilesPanel key={session.sessionId} api={api} sessionId={session.sessionId} files={session.files} />
             )}
           </main>
         </div>

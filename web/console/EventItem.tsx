@@ -2,6 +2,7 @@
 import { formatBytes, formatTime } from './format.js';
 import { PermissionRequest } from './PermissionRequest.js';
 import { ResultCard } from './ResultCard.js';
+import { safeHref } from './safe-href.js';
 import { ToolCall } from './ToolCall.js';
 import type { Output, RunEvent } from './types.js';
 
@@ -54,16 +55,23 @@ export function EventItem({ event, results, decisions, onAnswer }: Props) {
           Blocked a connection to {str(d.host)}:{str(d.port)} (not in the run's allowed domains)
         </li>
       );
-    case 'file.stored':
+    case 'file.stored': {
+      // The link comes from the event: only an http(s) one is followed, else the name shows as text.
+      const href = safeHref(d.download_url, location.href);
       return (
         <li class="ev ev-file">
           <span class="tag">file</span>{' '}
-          <a href={str(d.download_url)} download>
-            {str(d.file_name)}
-          </a>{' '}
+          {href ? (
+            <a href={href} download>
+              {str(d.file_name)}
+            </a>
+          ) : (
+            str(d.file_name)
+          )}{' '}
           <span class="muted">{formatBytes(Number(d.size) || 0)}</span>
         </li>
       );
+    }
     case 'invocation.completed':
       // `output` has the synchronous answer's shape: `{ output: {...} }`.
       return <ResultCard status={str(d.status)} output={(d.output as { output?: Output } | null)?.output} />;

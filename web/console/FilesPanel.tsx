@@ -1,9 +1,10 @@
 /** Every file the session stored, each with its download link, and all of them as one zip. */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf, type Api } from './api.js';
 import { saveBlob } from './download.js';
 import { totalSize } from './files-of.js';
 import { formatBytes } from './format.js';
+import { safeHref } from './safe-href.js';
 import type { StoredFile } from './types.js';
 
 /**
@@ -13,22 +14,28 @@ import type { StoredFile } from './types.js';
  */
 export const LARGE_ARCHIVE_BYTES = 200 * 1024 * 1024;
 
-/** The files of session `sessionId`, sorted by path. */
+/** The files of session `sessionId`, sorted by path; keyed by session, so opening another starts afresh. */
 export function FilesPanel({ api, sessionId, files }: { api: Api; sessionId: string; files: StoredFile[] }) {
   const [error, setError] = useState<string>();
   const [saving, setSaving] = useState(false);
   const bytes = totalSize(files);
   const large = bytes > LARGE_ARCHIVE_BYTES;
+  // The zip being fetched: left behind (aborted) when the panel goes, i.e. another session is opened.
+  const fetching = useRef<AbortController | undefined>(undefined);
+  useEffect(() => () => fetching.current?.abort(), []);
   const archive = async () => {
+    const ctl = new AbortController();
+    fetching.current = ctl;
     setSaving(true);
     setError(undefined);
     try {
-      const res = await api.fetch(`/sessions/${encodeURIComponent(sessionId)}/archive`);
-      saveBlob(await res.blob(), `${sessionId}.zip`);
+      const res = await api.fetch(`/sessions/${encodeURIComponent(sessionId)}/archive`, { signal: ctl.signal });
+      const blob = await res.blob();
+      if (!ctl.signal.aborted) saveBlob(blob, `${sessionId}.zip`);
     } catch (err) {
-      setError(messageOf(err));
+      if (!ctl.signal.aborted) setError(messageOf(err));
     } finally {
-      setSaving(false);
+      if (!ctl.signal.aborted) setSaving(false);
     }
   };
   return (
@@ -59,14 +66,21 @@ export function FilesPanel({ api, sessionId, files }: { api: Api; sessionId: str
         <p class="muted">No stored files yet.</p>
       ) : (
         <ul class="file-list">
-          {files.map((f) => (
-            <li key={f.file_name}>
-              <a href={f.download_url} download>
-                {f.file_name}
-              </a>{' '}
-              <span class="muted">{formatBytes(f.size)}</span>
-            </li>
-          ))}
+          {files.map((f) => {
+            const href = safeHref(f.download_url, location.href);
+            return (
+              <li key={f.file_name}>
+                {href ? (
+                  <a href={href} download>
+                    {f.file_name}
+                  </a>
+                ) : (
+                  f.file_name
+                )}{' '}
+                <span class="muted">{formatBytes(f.size)}</span>
+              </li>
+            );
+          })}
         </ul>
       )}
     </section>

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, messageOf, type Api } from './api.js';
+import { batcher } from './batch.js';
 import { filesOf } from './files-of.js';
 import { reconnectDelay, retryable } from './reconnect.js';
 import type { Task } from './task.js';
@@ -33,6 +34,11 @@ interface Opened {
   id: string;
   ctl: AbortController;
   following: boolean;
+  /**
+   * Set when a run is accepted while `following`: the follow may be in its final detail load,
+   * which can still answer "idle", so it must look again instead of ending.
+   */
+  again: boolean;
 }
 
 /** How long after an `invocation.completed` the detail is loaded, when the stream goes on (a queued run). */
@@ -62,7 +68,7 @@ export function useSession(api: Api | undefined): SessionView {
     setDetail(undefined);
     setError(undefined);
     setRunning(false);
-    current.current = id === undefined ? undefined : { id, ctl: new AbortController(), following: false };
+    current.current = id === undefined ? undefined : { id, ctl: new AbortController(), following: false, again: false };
     return current.current;
   };
 
@@ -82,22 +88,30 @@ export function useSession(api: Api | undefined): SessionView {
    * Follows the events of `o` until the session is idle: the detail is loaded once when the
    * stream ends (and, debounced, after an invocation that another follows), never per event.
    * A broken connection is reopened after the last event seen, with backoff, while the session
-   * is queued or running.
+   * is queued or running. `recovering`: an error is on screen that the first answer of the stream clears.
    */
   const follow = useCallback(
-    async (o: Opened) => {
-      if (!api || o.following || o.ctl.signal.aborted) return;
-      o.following = true;
+    async (o: Opened, recovering = false) => {
+      if (!api || o.ctl.signal.aborted) return;
       setRunning(true);
+      if (o.following) {
+        o.again = true;
+        return;
+      }
+      o.following = true;
       const { signal } = o.ctl;
       let attempt = 0;
-      let lost = false;
+      let lost = recovering;
       let debounce: ReturnType<typeof setTimeout> | undefined;
+      // One state update per animation frame, not per event: each copies the whole list.
+      const shown = batcher<RunEvent>((es) => {
+        if (!signal.aborted) setEvents((all) => all.concat(es));
+      }, nextFrame);
       const onEvent = (e: RunEvent) => {
         if (signal.aborted || e.id <= lastId.current) return;
         lastId.current = e.id;
         attempt = 0;
-        setEvents((all) => [...all, e]);
+        shown.push(e);
         if (e.type === 'invocation.completed') {
           clearTimeout(debounce);
           debounce = setTimeout(() => void load(o).catch((err: unknown) => report(o, err)), DETAIL_DEBOUNCE_MS);
@@ -110,15 +124,24 @@ export function useSession(api: Api | undefined): SessionView {
       try {
         for (;;) {
           let failure: unknown;
+          // A run accepted from here on is either in the stream below or seen by the load after it.
+          o.again = false;
           try {
             await api.follow(o.id, lastId.current, onEvent, signal, onOpen);
             // The API ended the stream: the session is idle, unless a run was queued meanwhile.
             clearTimeout(debounce);
+            shown.flushNow();
             const d = await load(o);
-            if (d === undefined || !ACTIVE.has(d.status)) return;
+            if (d === undefined) return;
+            // Idle, but a run was accepted during that load: follow it at once.
+            if (!ACTIVE.has(d.status)) {
+              if (o.again) continue;
+              return;
+            }
           } catch (err) {
             failure = err;
           }
+          shown.flushNow();
           if (signal.aborted) return;
           if (failure !== undefined && !retryable(failure)) return report(o, failure);
           attempt += 1;
@@ -131,6 +154,7 @@ export function useSession(api: Api | undefined): SessionView {
         }
       } finally {
         clearTimeout(debounce);
+        shown.flushNow();
         o.following = false;
         if (current.current === o) setRunning(false);
       }
@@ -141,8 +165,16 @@ export function useSession(api: Api | undefined): SessionView {
   const open = useCallback(
     (id: string) => {
       const o = begin(id)!;
+      // A busy or restarting server must not leave a running session without its live events:
+      // follow anyway, and the follow's own detail load catches up.
       void load(o)
-        .then(() => follow(o))
+        .then(
+          () => follow(o),
+          (err: unknown) => {
+            report(o, err);
+            if (retryable(err)) return follow(o, true);
+          },
+        )
         .catch((err: unknown) => report(o, err));
     },
     [load, follow],
@@ -227,6 +259,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+/** Runs `run` at the next animation frame; returns its cancel. */
+function nextFrame(run: () => void): () => void {
+  const frame = requestAnimationFrame(run);
+  return () => cancelAnimationFrame(frame);
 }
 
 /** A fresh session id for uploads before the first run; `crypto.randomUUID` exists only on https and localhost. */
