@@ -106,9 +106,10 @@ async function buildChanged() {
 function staleness(part, record) {
   if (record === undefined) return { reason: 'not built yet' };
   if (record.incomplete) {
-    // Its inputs are those of the last complete build: what changed since is built again.
-    const changed = changedInputs(part, record);
-    return { reason: `its last build failed or was stopped`, changed: changed.length > 0 ? changed : undefined };
+    // A failed or stopped build may have written some outputs already, including those of files
+    // since put back as they were, which no comparison with the last complete build can name:
+    // the part is built whole (`changed` undefined; the service without tsc's build info).
+    return { reason: `its last build failed or was stopped`, changed: undefined };
   }
   const missing = record.outputs.filter((f) => !fs.existsSync(path.join(root, f)));
   if (missing.length > 0) return { reason: `${missing.length} output(s) missing: ${listed(missing)}` };
@@ -128,8 +129,8 @@ function listed(files) {
 }
 
 /**
- * Builds one part. While it builds, its record is marked incomplete (it keeps the inputs of the
- * last complete build, so the next run builds again what changed since); only success replaces it.
+ * Builds one part. While it builds, its record is marked incomplete (the next run builds the part
+ * whole); only success replaces it.
  */
 async function runPart(part, state, changed) {
   // Hashed before building: a file edited during the build makes the next run build again.
@@ -164,16 +165,16 @@ async function buildService(changed) {
     const { buildOptions, emitFor } = await import('./transpile.mjs');
     const options = buildOptions();
     const present = changed.filter((f) => compiled.includes(f));
+    // tsc's build info describes the files as tsc last built them: a file transpiled here and
+    // later put back as it was would look unchanged to tsc, which would keep this output. Dropped
+    // before writing, so a build stopped midway cannot leave it either; the next tsc run emits all.
+    if (present.length > 0) fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
     for (const file of present) {
       for (const [out, text] of emitFor(file, options)) {
         fs.mkdirSync(path.dirname(path.join(root, out)), { recursive: true });
         fs.writeFileSync(path.join(root, out), text);
       }
     }
-    // tsc's build info still describes the files as tsc last built them: a file transpiled here
-    // and later put back as it was would look unchanged to tsc, which would keep this output.
-    // Without the info, the next tsc run emits everything again.
-    if (present.length > 0) fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
     console.error(`build: service: transpiled ${present.length} file(s), types unchecked ("npm run typecheck" checks them)`);
   } else {
     // tsc trusts its build info: outputs deleted behind its back would not be emitted again.
@@ -186,7 +187,10 @@ async function buildService(changed) {
           .replace(/\.mts$/, '.mjs')
           .replace(/\.cts$/, '.cjs'),
     );
-    if (expected.some((f) => !fs.existsSync(path.join(root, f)))) fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
+    // Nor would it emit again what a failed or stopped build left behind (`changed` undefined).
+    if (changed === undefined || expected.some((f) => !fs.existsSync(path.join(root, f)))) {
+      fs.rmSync(path.join(dist, '.tsbuildinfo'), { force: true });
+    }
     const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
     const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
     if (result.status !== 0) throw new Error(`tsc failed (exit ${result.status ?? result.signal}); dist/ is not up to date.`);

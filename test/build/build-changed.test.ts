@@ -81,7 +81,7 @@ describe('scripts/build.mjs --changed', () => {
     expect(fixed.code).toBe(0);
     expect((await parts()).service?.incomplete).toBeUndefined();
     expect(await fs.readFile(path.join(copy, 'dist/config/version.js'), 'utf8')).toContain('export const FIXED = 1;');
-  }, 120_000);
+  }, 400_000);
 
   it('does not keep a transpiled edit once the file is put back and tsc builds (a branch switched back and forth)', async () => {
     const file = path.join(copy, 'src/config/version.ts');
@@ -102,6 +102,23 @@ describe('scripts/build.mjs --changed', () => {
     expect(back.out).not.toContain('transpiled');
     expect(await fs.readFile(path.join(copy, 'dist/config/version.js'), 'utf8')).not.toContain('SWITCHED');
   }, 300_000);
+
+  it('does not keep what a failed build wrote of a file since put back as it was', async () => {
+    const marked = path.join(copy, 'src/config/node-version.ts');
+    const broken = path.join(copy, 'src/config/version.ts');
+    const [markedGood, brokenGood] = await Promise.all([fs.readFile(marked, 'utf8'), fs.readFile(broken, 'utf8')]);
+    await fs.writeFile(marked, `${markedGood}\nexport const HALF_BUILT = 1;\n`);
+    await fs.writeFile(broken, `${brokenGood}\nexport const = ;\n`);
+    expect((await buildChanged()).code).toBe(1);
+
+    // One file put back, the other mended: only the mended one differs from the last good build.
+    await fs.writeFile(marked, markedGood);
+    await fs.writeFile(broken, `${brokenGood}\nexport const MENDED = 1;\n`);
+    expect((await buildChanged()).code).toBe(0);
+    expect(await fs.readFile(path.join(copy, 'dist/config/version.js'), 'utf8')).toContain('MENDED');
+    expect(await fs.readFile(path.join(copy, 'dist/config/node-version.js'), 'utf8')).not.toContain('HALF_BUILT');
+    expect((await buildChanged()).out).toContain('up to date');
+  }, 400_000);
 
   it('builds again an output that was deleted', async () => {
     await fs.rm(path.join(copy, 'dist/lambda/index.mjs'));
