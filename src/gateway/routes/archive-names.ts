@@ -32,7 +32,7 @@ const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i;
 
 function safeSegment(segment: string): string {
   if (segment === '.' || segment === '..') return '_';
-  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+  // Control characters: Windows refuses them in names, and terminals print them raw.
   const s = segment.replace(/[\x00-\x1f\x7f:]/g, '_').replace(/[. ]+$/, (tail) => '_'.repeat(tail.length));
   return RESERVED.test(s) ? `_${s}` : s;
 }
