@@ -163,6 +163,12 @@ export class KeyQueueFullError extends RetryLaterError {
   readonly code = 'key_queue_full';
 }
 
+/** The API key already downloads as many session archives at once as it may (429 with Retry-After). */
+export class ArchivesBusyError extends RetryLaterError {
+  readonly status = 429;
+  readonly code = 'archives_busy';
+}
+
 /**
  * A webhook delivery was sent again by its caller less than a minute ago, or its owner has as many
  * deliveries pending as it may (429 with Retry-After): retries cannot make a backlog without bound.

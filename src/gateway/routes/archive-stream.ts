@@ -1,7 +1,9 @@
 /**
  * A zip streamed from stored files, one file open at a time, that never outlives its reader: an
  * entry stream that fails or closes early cuts the download (the status is sent by then), and the
- * request's end (client gone, or the body dropped) closes the file being read and stops the rest.
+ * request's end (client gone, or the body dropped) closes the file being read and stops the rest,
+ * and so does a client that stays connected but reads nothing for `idleMs` (the watchdog): the
+ * socket has no write timeout, so without it a stalled reader would hold a file or an S3 socket.
  */
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream';
@@ -19,13 +21,17 @@ export interface ArchiveEntry {
   open(signal: AbortSignal): Promise<OpenedEntry | undefined>;
 }
 
+/** How long an archive waits for its reader to take a byte before it gives up (ms). */
+export const ARCHIVE_IDLE_MS = 60_000;
+
 /**
  * The zip of `entries`, in order, as a Node stream. Each file is opened just before its entry is
  * written, so a file gone by then (the retention sweep) is left out and the zip stays whole; once
- * open, its bytes are read to the end or the archive fails. `signal` (the request's) stops it all.
+ * open, its bytes are read to the end or the archive fails. `signal` (the request's) stops it all,
+ * and so do `idleMs` without a byte taken by the reader (a stalled file or S3 read counts too).
  * @example return new Response(Readable.toWeb(zipStream(entries, c.req.raw.signal)))
  */
-export function zipStream(entries: readonly ArchiveEntry[], signal: AbortSignal): Readable {
+export function zipStream(entries: readonly ArchiveEntry[], signal: AbortSignal, idleMs = ARCHIVE_IDLE_MS): Readable {
   const zip = new ZipFile();
   const output = zip.outputStream as Readable;
   const stop = new AbortController();
@@ -40,8 +46,22 @@ export function zipStream(entries: readonly ArchiveEntry[], signal: AbortSignal)
   signal.addEventListener('abort', onAbort, { once: true });
   // yazl reports a size that does not match (a file changed under us), and nothing else, here.
   zip.on('error', (err: Error) => halt(err));
+  // The watchdog: 'data' is emitted for every chunk the reader takes, whether it reads in flowing
+  // mode (Readable.toWeb) or with read(). Paused first so that listening does not start the flow.
+  let lastRead = Date.now();
+  output.pause();
+  output.on('data', () => void (lastRead = Date.now()));
+  const watch = (): void => {
+    const idle = Date.now() - lastRead;
+    if (idle >= idleMs) return halt(new Error(`The archive's reader took nothing for ${idleMs} ms; the download was cut.`));
+    timer = setTimeout(watch, idleMs - idle);
+    timer.unref();
+  };
+  let timer = setTimeout(watch, idleMs);
+  timer.unref();
   // Closed after the last byte or destroyed by the reader going away: either way nothing is left open.
   output.once('close', () => {
+    clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
     halt();
   });

@@ -43,7 +43,7 @@ const authOf =
  * The route over a local store, or over `s3` (a store read back through `readable`) when given;
  * `store()` puts files in whichever it serves and in the file index.
  */
-async function setup(limits?: { files: number; bytes: number }, s3?: ArtifactStore) {
+async function setup(limits?: { files: number; bytes: number }, s3?: ArtifactStore, archive?: { maxPerKey?: number; idleMs?: number }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cca-archive-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   const db: Db = openDatabase(path.join(dir, 'data'));
@@ -55,14 +55,21 @@ async function setup(limits?: { files: number; bytes: number }, s3?: ArtifactSto
   const local = new LocalArtifactStore({ root: path.join(dir, 'store'), signer: new UrlSigner(Buffer.from('s')), expiresInSeconds: 60 });
   const app = routeGroup<CallerEnv>();
   app.onError((err) => {
-    const { status, body } = toErrorResponse(err);
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    const { status, body, headers } = toErrorResponse(err);
+    return new Response(JSON.stringify(body), { status, headers: { ...headers, 'content-type': 'application/json' } });
   });
   const served = s3 ?? local;
-  serveSessionArchive(app, { sessions, store: served, ...(s3 ? {} : { local }), auth, ...(limits ? { limits } : {}) });
+  serveSessionArchive(app, {
+    sessions,
+    store: served,
+    ...(s3 ? {} : { local }),
+    auth,
+    ...(limits ? { limits } : {}),
+    ...(archive ? { archive } : {}),
+  });
   /** Stores `files` as one invocation of `sessionId` would: in the store and in the file index. */
-  const store = async (sessionId: string, invocationId: string, files: Record<string, string>) => {
-    sessions.startInvocation({ sessionId, invocationId, startedAt: new Date(), prompt: 'p', request: {}, ownerKeyId: ids.a });
+  const store = async (sessionId: string, invocationId: string, files: Record<string, string>, owner = ids.a) => {
+    sessions.startInvocation({ sessionId, invocationId, startedAt: new Date(), prompt: 'p', request: {}, ownerKeyId: owner });
     const entries: UploadedFile[] = [];
     for (const [name, text] of Object.entries(files)) {
       const key = `outputs/20260101_000000_${invocationId}/${encodeURIComponent(name)}`;
@@ -197,7 +204,47 @@ describe('archive names', () => {
     expect(archiveEntryName('c:notes.txt')).toBe('c_notes.txt');
     expect(archiveEntryName('C:\\Windows\\x')).toBe('C__Windows_x');
     expect(archiveEntryName('/d:/x')).toBe('d_/x');
-    expect(archiveEntryName('dir/c:x')).toBe('dir/c:x');
+    expect(archiveEntryName('dir/c:x')).toBe('dir/c_x');
+  });
+
+  it('are safe to unzip on Windows: no `:`, control character, trailing dot or space, or device name', () => {
+    expect(archiveEntryName('a/b:c/d:e.txt')).toBe('a/b_c/d_e.txt');
+    expect(archiveEntryName('nul\u0000byte\ttab\u001f\u007f.txt')).toBe('nul_byte_tab__.txt');
+    expect(archiveEntryName('dir./name. /x ')).toBe('dir_/name__/x_');
+    for (const reserved of ['CON', 'prn', 'Aux', 'NUL', 'COM1', 'com9', 'LPT1', 'lpt9', 'con.txt', 'NUL.tar.gz', 'com3.log'])
+      expect(archiveEntryName(`d/${reserved}`)).toBe(`d/_${reserved}`);
+    expect(archiveEntryName('CON/x.txt')).toBe('_CON/x.txt');
+    for (const kept of ['console.txt', 'COM10', 'LPT0', 'nulls', 'aux-x.txt', '.env']) expect(archiveEntryName(kept)).toBe(kept);
+    // A name rewritten so still meets no other.
+    expect(Object.fromEntries(uniqueEntryNames(['_nul.txt', 'nul.txt']))).toEqual({ '_nul.txt': '_nul.txt', 'nul.txt': '_nul (2).txt' });
+  });
+
+  it('never meet once unzipped on a case-insensitive or normalising file system, or as a file and a folder', () => {
+    expect(Object.fromEntries(uniqueEntryNames(['README.md', 'readme.md', 'Readme.MD']))).toEqual({
+      'README.md': 'README.md',
+      'readme.md': 'readme (2).md',
+      'Readme.MD': 'Readme (3).MD',
+    });
+    const nfc = 'caf\u00e9.txt';
+    const nfd = 'cafe\u0301.txt';
+    expect(Object.fromEntries(uniqueEntryNames([nfc, nfd]))).toEqual({ [nfc]: nfc, [nfd]: 'cafe\u0301 (2).txt' });
+    // A file, then a path that needs it as a folder: the folder part is numbered.
+    expect(Object.fromEntries(uniqueEntryNames(['out', 'out/x.txt', 'OUT/y.txt', 'out/sub/z']))).toEqual({
+      out: 'out',
+      'out/x.txt': 'out (2)/x.txt',
+      'OUT/y.txt': 'OUT (2)/y.txt',
+      'out/sub/z': 'out (2)/sub/z',
+    });
+    // A folder first, then a file of that name: the file is numbered.
+    expect(Object.fromEntries(uniqueEntryNames(['out/x.txt', 'Out']))).toEqual({ 'out/x.txt': 'out/x.txt', Out: 'Out (2)' });
+    // a\b is rewritten to a_b, which a_b/c needs as a folder.
+    expect(Object.fromEntries(uniqueEntryNames(['a\\b', 'a_b/c']))).toEqual({ 'a\\b': 'a_b (2)', 'a_b/c': 'a_b/c' });
+    // A numbered folder that is a file too takes the next number.
+    expect(Object.fromEntries(uniqueEntryNames(['out', 'out (2)', 'out/x']))).toEqual({
+      out: 'out',
+      'out (2)': 'out (2)',
+      'out/x': 'out (3)/x',
+    });
   });
 
   it('are all names yazl accepts (its validateMetadataPath and length checks), however hostile the file name', () => {
@@ -428,6 +475,92 @@ describe('GET /sessions/{session_id}/archive when a file fails or the reader goe
   }, 30_000);
 });
 
+describe('GET /sessions/{session_id}/archive held by a slow or greedy client', () => {
+  it('cuts a client that stops reading after the idle time, closing the stored file', async () => {
+    const { app, store, pathOf } = await setup(undefined, undefined, { idleMs: 300 });
+    await store('s1', 'i1', { 'big.txt': bigText(24 * 1024 * 1024) });
+    const port = await listen(app);
+    const file = pathOf('i1', 'big.txt');
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/sessions/s1/archive', headers: { 'x-api-key': 'a' } }, (res) => {
+        // The first bytes, then the client stays connected and reads nothing more.
+        res.once('data', () => {
+          res.pause();
+          resolve(res);
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.statusCode).toBe(200);
+    expect(openOn(file)).toBe(1);
+    await vi.waitFor(() => expect(openOn(file)).toBe(0), { timeout: 20_000, interval: 50 });
+    // Reading again, the client finds the download cut, not ended as if whole.
+    const ended = new Promise<boolean>((resolve) => res.on('close', () => resolve(res.complete)));
+    res.on('error', () => {});
+    res.resume();
+    expect(await ended).toBe(false);
+  }, 60_000);
+
+  it('lets a key download two archives at once: a third is 429 until one ends, fails or is aborted', async () => {
+    const { app, store, ids } = await setup(undefined, undefined, { maxPerKey: 2 });
+    const big = bigText(4 * 1024 * 1024);
+    await store('s1', 'i1', { 'big.txt': big });
+    await store('sb', 'ib', { 'b.txt': 'b' }, ids.b);
+    const get = (id: string, key = 'a') => app.request(`/sessions/${id}/archive`, { headers: { 'x-api-key': key } });
+    const first = await get('s1');
+    const second = await get('s1');
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const third = await get('s1');
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('10');
+    const body = (await third.json()) as { message: string; code: string };
+    expect(body.code).toBe('archives_busy');
+    expect(body.message).toContain('already downloads 2 session archives at once');
+    expect(body.message).toContain('Wait for one of them to finish');
+    // Another key is not held back by this one; HEAD takes no place.
+    const other = await get('sb', 'b');
+    expect(other.status).toBe(200);
+    expect(await unzipText(await other.arrayBuffer())).toEqual({ 'b.txt': 'b' });
+    expect((await app.request('/sessions/s1/archive', { method: 'HEAD', headers: { 'x-api-key': 'a' } })).status).toBe(200);
+    // Ends: the first read to its end frees its place.
+    expect(await unzipText(await first.arrayBuffer())).toEqual({ 'big.txt': big });
+    // (freed when the stream closes, just after its last byte)
+    let fourth = third;
+    await vi.waitFor(async () => {
+      fourth = await get('s1');
+      expect(fourth.status).toBe(200);
+    });
+    expect((await get('s1')).status).toBe(429);
+    // Aborted: a body the client drops frees its place.
+    await second.body!.cancel();
+    await vi.waitFor(async () => {
+      const res = await get('s1');
+      expect(res.status).toBe(200);
+      await res.body!.cancel();
+    });
+    await fourth.body!.cancel();
+  }, 60_000);
+
+  it('frees the place of an archive whose stored file fails mid-read', async () => {
+    const { store: failing } = fakeS3(
+      () =>
+        new Readable({
+          read() {
+            this.destroy(new Error('ECONNRESET from S3'));
+          },
+        }),
+    );
+    const { app, store } = await setup(undefined, failing, { maxPerKey: 1 });
+    await store('s1', 'i1', { 'a.txt': 'a' });
+    for (let i = 0; i < 3; i++) {
+      const res = await app.request('/sessions/s1/archive', { headers: { 'x-api-key': 'a' } });
+      expect(res.status).toBe(200);
+      await expect(res.arrayBuffer()).rejects.toThrow('ECONNRESET from S3');
+    }
+  });
+});
+
 describe('GET /sessions/{session_id}/archive with odd names', () => {
   it('zips a file named like a drive (c:notes.txt) instead of failing the archive', async () => {
     const { app, store } = await setup();
@@ -435,6 +568,39 @@ describe('GET /sessions/{session_id}/archive with odd names', () => {
     const res = await app.request('/sessions/s1/archive', { headers: { 'x-api-key': 'a' } });
     expect(res.status).toBe(200);
     expect(await unzipText(await res.arrayBuffer())).toEqual({ 'c_notes.txt': 'x', 'ok.txt': 'y' });
+  });
+
+  it('keeps every file whose name meets another once unzipped: case, Unicode form, file and folder', async () => {
+    const { app, store } = await setup();
+    const nfc = 'caf\u00e9.txt';
+    const nfd = 'cafe\u0301.txt';
+    await store('s1', 'i1', {
+      'README.md': '1',
+      'readme.md': '2',
+      [nfc]: '3',
+      [nfd]: '4',
+      out: '5',
+      'out/x.txt': '6',
+      'a\\b': '7',
+      'a_b/c': '8',
+      'lpt1.txt': '9',
+    });
+    const res = await app.request('/sessions/s1/archive', { headers: { 'x-api-key': 'a' } });
+    const files = await unzipText(await res.arrayBuffer());
+    expect(files).toEqual({
+      'README.md': '1',
+      'readme (2).md': '2',
+      // Path order: the NFD name sorts first and keeps its name.
+      [nfd]: '4',
+      'caf\u00e9 (2).txt': '3',
+      out: '5',
+      'out (2)/x.txt': '6',
+      'a_b (2)': '7',
+      'a_b/c': '8',
+      '_lpt1.txt': '9',
+    });
+    const folded = Object.keys(files).map((n) => n.normalize('NFC').toLowerCase());
+    expect(new Set(folded).size).toBe(9);
   });
 
   it('keeps both files whose names meet once made safe (a\\b.txt and a_b.txt)', async () => {

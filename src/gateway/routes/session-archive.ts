@@ -10,19 +10,23 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { ArtifactStore, LocalArtifactStore } from '../../artifacts/index.js';
-import { PayloadTooLargeError, UnavailableError } from '../../errors/index.js';
-import { error, FORBIDDEN, THROTTLED } from '../../http/openapi-responses.js';
+import { ArchivesBusyError, PayloadTooLargeError, UnavailableError } from '../../errors/index.js';
+import { error, FORBIDDEN, GATEWAY_429_EXAMPLES, THROTTLED } from '../../http/openapi-responses.js';
 import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session-params.js';
 import type { CallerEnv } from '../../runtime/index.js';
 import type { UploadedFile } from '../../schemas/index.js';
 import type { SessionRepo } from '../../sessions/index.js';
 import { contentDisposition, uniqueEntryNames } from './archive-names.js';
-import { zipStream, type OpenedEntry } from './archive-stream.js';
+import { ARCHIVE_IDLE_MS, zipStream, type OpenedEntry } from './archive-stream.js';
 import { ownerOf, visibleSession } from './owner.js';
 
 /** Most files and bytes one archive holds; past either, the caller downloads files one by one. */
 export const ARCHIVE_MAX_FILES = 10_000;
 export const ARCHIVE_MAX_BYTES = 1024 * 1024 * 1024;
+/** Most archives one key downloads at once: each holds a file or a pooled S3 socket while it streams. */
+export const ARCHIVE_MAX_PER_KEY = 2;
+/** The Retry-After of a key already at ARCHIVE_MAX_PER_KEY downloads (s). */
+const ARCHIVE_RETRY_AFTER_S = 10;
 
 /** The declaration of `GET /sessions/{session_id}/archive`. */
 export const sessionArchiveRoute = createRoute({
@@ -35,6 +39,7 @@ export const sessionArchiveRoute = createRoute({
     'Every file the invocations of the session stored, at its path in the workspace (a path stored again by a later invocation holds its latest version), streamed as a zip. ' +
     `At most ${ARCHIVE_MAX_FILES} files and ${ARCHIVE_MAX_BYTES / 1024 ** 3} GiB: past that the answer is 413, and \`GET /sessions/{session_id}/files\` lists each file with its download link. ` +
     'Entry names are the paths made safe for any unzip tool (no `..`, no absolute path or drive letter, `/` separators); two paths that meet once made safe stay two entries, the second named `name (2).ext`. ' +
+    `A key downloads at most ${ARCHIVE_MAX_PER_KEY} archives at once (another one is 429 \`archives_busy\` until one ends), and a download whose client reads nothing for ${ARCHIVE_IDLE_MS / 1000} s is cut. ` +
     'Files the retention period already deleted are left out; a store read that fails mid-way (the status is sent by then) cuts the download, so a zip that arrives whole holds every file. ' +
     '`HEAD` answers the same status and headers without reading any file. Served by `cca serve` (not by the API on AWS, where each file has its own link).',
   request: { params: SessionParams },
@@ -49,7 +54,22 @@ export const sessionArchiveRoute = createRoute({
       message: `Session ${SESSION_ID} stored 12000 files (3.2 GB), more than one archive holds (${ARCHIVE_MAX_FILES} files, 1 GiB). Download the files one by one: GET /sessions/${SESSION_ID}/files lists them with their links.`,
       code: 'payload_too_large',
     }),
-    429: THROTTLED,
+    429: {
+      ...THROTTLED,
+      description: `Over the rate limit or the daily quota of the key (the API Gateway bodies), or the key already downloads ${ARCHIVE_MAX_PER_KEY} archives (\`archives_busy\`).`,
+      content: {
+        'application/json': {
+          schema: (THROTTLED.content as { 'application/json': { schema: z.ZodType } })['application/json'].schema,
+          examples: {
+            ...GATEWAY_429_EXAMPLES,
+            archives_busy: {
+              summary: 'The key already downloads as many archives as it may',
+              value: { message: busyMessage(ARCHIVE_MAX_PER_KEY), code: 'archives_busy', retry_after_s: ARCHIVE_RETRY_AFTER_S },
+            },
+          },
+        },
+      },
+    },
   },
 });
 
@@ -62,15 +82,22 @@ export interface SessionArchiveDeps {
   auth: MiddlewareHandler<CallerEnv>;
   /** Limits of one archive; default ARCHIVE_MAX_FILES and ARCHIVE_MAX_BYTES. */
   limits?: { files: number; bytes: number };
+  /** Most archives of one key at once (default ARCHIVE_MAX_PER_KEY) and the watchdog's idle time (default ARCHIVE_IDLE_MS). */
+  archive?: { maxPerKey?: number; idleMs?: number };
 }
 
 /** Serves `GET /sessions/{session_id}/archive` on `app`. */
 export function serveSessionArchive(app: OpenAPIHono<CallerEnv>, deps: SessionArchiveDeps): void {
   const { sessions, auth } = deps;
   const limits = deps.limits ?? { files: ARCHIVE_MAX_FILES, bytes: ARCHIVE_MAX_BYTES };
+  const maxPerKey = deps.archive?.maxPerKey ?? ARCHIVE_MAX_PER_KEY;
+  const idleMs = deps.archive?.idleMs ?? ARCHIVE_IDLE_MS;
+  /** Archives streaming now, by key: freed when the zip stream closes (whole, failed, cut or idle). */
+  const streaming = new Map<string, number>();
   app.openapi({ ...sessionArchiveRoute, middleware: [auth] }, async (c) => {
     const sessionId = c.req.valid('param').session_id;
-    visibleSession(sessions, sessionId, ownerOf(c));
+    const owner = ownerOf(c);
+    visibleSession(sessions, sessionId, owner);
     const files = latestByPath(sessions, sessionId, limits.files + 1);
     const bytes = files.reduce((sum, f) => sum + f.size, 0);
     if (files.length > limits.files || bytes > limits.bytes) throw tooLarge(sessionId, files.length, bytes, limits);
@@ -84,9 +111,19 @@ export function serveSessionArchive(app: OpenAPIHono<CallerEnv>, deps: SessionAr
     // Hono answers HEAD with this handler and drops the body: a zip built for nobody would keep
     // its first file open forever, so HEAD gets the headers and opens nothing.
     if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers }) as never;
+    const running = streaming.get(owner) ?? 0;
+    if (running >= maxPerKey) throw new ArchivesBusyError(busyMessage(maxPerKey), ARCHIVE_RETRY_AFTER_S);
     const names = uniqueEntryNames(files.map((f) => f.file_name));
     const entries = files.map((file) => ({ name: names.get(file.file_name)!, open: (signal: AbortSignal) => openStored(file, signal) }));
-    const body = Readable.toWeb(zipStream(entries, c.req.raw.signal)) as ReadableStream<Uint8Array>;
+    const zip = zipStream(entries, c.req.raw.signal, idleMs);
+    // Taken and freed around the stream's life: nothing can throw between here and the return.
+    streaming.set(owner, running + 1);
+    zip.once('close', () => {
+      const left = (streaming.get(owner) ?? 1) - 1;
+      if (left > 0) streaming.set(owner, left);
+      else streaming.delete(owner);
+    });
+    const body = Readable.toWeb(zip) as ReadableStream<Uint8Array>;
     return new Response(body, { status: 200, headers }) as never;
   });
 }
@@ -143,6 +180,13 @@ function latestByPath(sessions: SessionRepo, sessionId: string, max: number): Up
     after = rows.at(-1)!.id;
   }
   return [...byName.values()].sort((a, b) => (a.file_name < b.file_name ? -1 : a.file_name > b.file_name ? 1 : 0));
+}
+
+function busyMessage(max: number): string {
+  return (
+    `This API key already downloads ${max} session archives at once, its limit. Wait for one of them to finish ` +
+    `(or cancel it), then retry; a download whose client reads nothing for a while is cut and frees its place.`
+  );
 }
 
 function tooLarge(sessionId: string, files: number, bytes: number, limits: { files: number; bytes: number }): PayloadTooLargeError {
