@@ -74,17 +74,7 @@ async function setup(limits?: { files: number; bytes: number }, s3?: ArtifactSto
     for (const [name, text] of Object.entries(files)) {
       const key = `outputs/20260101_000000_${invocationId}/${encodeURIComponent(name)}`;
       await served.put(key, Readable.from([Buffer.from(text)]), { size: Buffer.byteLength(text), contentType: 'text/plain' });
-      entries.push({
-        file_name: name,
-        key,
-        size: Buffer.byteLength(text),
-        sha256: 'x',
-        content_type: 'text/plain',
-        s3_url: 'f',
-        console_url: 'c',
-        download_url: 'd',
-        expires_at: '2026-01-01T00:00:00Z',
-      });
+      entries.push(entryOf(name, key, Buffer.byteLength(text)));
     }
     await sessions.files.record(sessionId, invocationId, { uploaded: entries, skipped: [], failed: [] });
   };
@@ -173,19 +163,7 @@ describe('GET /sessions/{session_id}/archive', () => {
     await store('s1', 'i1', { 'kept.txt': 'k' });
     sessions.startInvocation({ sessionId: 's1', invocationId: 'i0', startedAt: new Date(), prompt: 'p', request: {} });
     await sessions.files.record('s1', 'i0', {
-      uploaded: [
-        {
-          file_name: 'gone.txt',
-          key: 'outputs/20250101_000000_i0/gone.txt',
-          size: 4,
-          sha256: 'x',
-          content_type: 'text/plain',
-          s3_url: 'f',
-          console_url: 'c',
-          download_url: 'd',
-          expires_at: '2026-01-01T00:00:00Z',
-        },
-      ],
+      uploaded: [entryOf('gone.txt', 'outputs/20250101_000000_i0/gone.txt', 4)],
       skipped: [],
       failed: [],
     });
