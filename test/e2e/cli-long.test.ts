@@ -69,7 +69,15 @@ beforeAll(async () => {
       CCA_MODEL_MAX_RETRIES: '0',
       CCA_LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The service's warnings show in the test output, but not its Node version line: the test run
+  // prints that once already (test/support/global-setup.ts).
+  server.stderr!.on('data', (chunk: Buffer) => {
+    const lines = String(chunk)
+      .split(/(?<=\n)/)
+      .filter((line) => !line.startsWith('WARNING: Node.js'));
+    if (lines.length > 0) process.stderr.write(lines.join(''));
   });
   url = (await listening(server, SERVE_BANNER_END)).url;
 });
