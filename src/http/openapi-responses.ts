@@ -75,54 +75,54 @@ const ASYNC_ACCEPTED: ResponseConfig = {
 /** 403 for a missing or bad key, exactly as API Gateway answers. */
 export const FORBIDDEN = error('Missing, unknown or revoked API key (the API Gateway body).', { message: 'Forbidden' });
 /** The bodies of API Gateway's own 429s (rate, quota). */
-export const GATEWAY_429_EXAMPLES = {
+const GATEWAY_429_EXAMPLES = {
   throttled: { summary: 'Over the rate limit (default 10/s, burst 20)', value: { message: 'Too Many Requests' } },
   quota: { summary: 'Over the daily quota (default 1,000 a day), until 00:00 UTC', value: { message: 'Limit Exceeded' } },
 };
+/**
+ * A 429 with Retry-After whose bodies are API Gateway's own (rate, quota) and the route's own
+ * refusals (`examples`, by name).
+ * @example const BUSY = throttled('Over the rate or quota, or `busy`.', { busy: { summary: 'Busy', value: { message: '...', code: 'busy' } } });
+ */
+export function throttled(description: string, examples: Record<string, { summary: string; value: unknown }> = {}): ResponseConfig {
+  return {
+    description,
+    headers: RETRY_AFTER,
+    content: { 'application/json': { schema: ErrorSchema, examples: { ...GATEWAY_429_EXAMPLES, ...examples } } },
+  };
+}
 /** 429 over the rate or the quota, exactly as API Gateway answers, with Retry-After. */
-export const THROTTLED: ResponseConfig = {
-  description: 'Over the rate limit or the daily quota of the key (the API Gateway bodies).',
-  headers: RETRY_AFTER,
-  content: { 'application/json': { schema: ErrorSchema, examples: GATEWAY_429_EXAMPLES } },
-};
+export const THROTTLED = throttled('Over the rate limit or the daily quota of the key (the API Gateway bodies).');
 /** 429 of a run: the key's rate or quota (the API Gateway bodies), or its share of the run queue. */
-export const RUN_THROTTLED: ResponseConfig = {
-  description:
-    "Over the key's rate limit or daily quota (the API Gateway bodies), or the key already has as many runs waiting for a slot as it may (`key_queue_full`: its share of the queue, `cca keys update --max-queued`), or what is left of its budget is held by its runs in progress (`budget_held`).",
-  headers: RETRY_AFTER,
-  content: {
-    'application/json': {
-      schema: ErrorSchema,
-      examples: {
-        ...GATEWAY_429_EXAMPLES,
-        budget_held: {
-          summary: "What is left of the key's budget is held by its runs in progress",
-          value: {
-            message:
-              "What is left of this API key's daily budget ($0.80 of $5.00) is held by its 2 run(s) in progress: each holds its max_budget_usd until it ends. Retry when one ends, or send a smaller max_budget_usd so more runs fit.",
-            code: 'budget_held',
-            retry_after_s: 10,
-            limit: 'day',
-            budget_usd: 5,
-            spent_usd: 4.2,
-            resets_at: '2025-01-02T00:00:00.000Z',
-            held_usd: 0.8,
-            active_runs: 2,
-          },
-        },
-        queue: {
-          summary: "The key's share of the run queue is full",
-          value: {
-            message:
-              'This API key already has 6 run(s) waiting for a slot, its limit; retry after one of them starts (about 5 s), or cancel one with POST /sessions/{session_id}/cancel. The operator can raise the limit with: cca keys update KEY_ID --max-queued N.',
-            code: 'key_queue_full',
-            retry_after_s: 5,
-          },
-        },
+export const RUN_THROTTLED = throttled(
+  "Over the key's rate limit or daily quota (the API Gateway bodies), or the key already has as many runs waiting for a slot as it may (`key_queue_full`: its share of the queue, `cca keys update --max-queued`), or what is left of its budget is held by its runs in progress (`budget_held`).",
+  {
+    budget_held: {
+      summary: "What is left of the key's budget is held by its runs in progress",
+      value: {
+        message:
+          "What is left of this API key's daily budget ($0.80 of $5.00) is held by its 2 run(s) in progress: each holds its max_budget_usd until it ends. Retry when one ends, or send a smaller max_budget_usd so more runs fit.",
+        code: 'budget_held',
+        retry_after_s: 10,
+        limit: 'day',
+        budget_usd: 5,
+        spent_usd: 4.2,
+        resets_at: '2025-01-02T00:00:00.000Z',
+        held_usd: 0.8,
+        active_runs: 2,
+      },
+    },
+    queue: {
+      summary: "The key's share of the run queue is full",
+      value: {
+        message:
+          'This API key already has 6 run(s) waiting for a slot, its limit; retry after one of them starts (about 5 s), or cancel one with POST /sessions/{session_id}/cancel. The operator can raise the limit with: cca keys update KEY_ID --max-queued N.',
+        code: 'key_queue_full',
+        retry_after_s: 5,
       },
     },
   },
-};
+);
 /** 402: the key has spent its daily or monthly budget. */
 export const BUDGET_EXCEEDED: ResponseConfig = {
   ...error(

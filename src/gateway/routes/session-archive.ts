@@ -11,7 +11,7 @@ import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { ArtifactStore, LocalArtifactStore } from '../../artifacts/index.js';
 import { ArchivesBusyError, PayloadTooLargeError, UnavailableError } from '../../errors/index.js';
-import { error, FORBIDDEN, GATEWAY_429_EXAMPLES, THROTTLED } from '../../http/openapi-responses.js';
+import { error, FORBIDDEN, throttled } from '../../http/openapi-responses.js';
 import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session-params.js';
 import type { CallerEnv } from '../../runtime/index.js';
 import type { UploadedFile } from '../../schemas/index.js';
@@ -54,22 +54,15 @@ export const sessionArchiveRoute = createRoute({
       message: `Session ${SESSION_ID} stored 12000 files (3.2 GB), more than one archive holds (${ARCHIVE_MAX_FILES} files, 1 GiB). Download the files one by one: GET /sessions/${SESSION_ID}/files lists them with their links.`,
       code: 'payload_too_large',
     }),
-    429: {
-      ...THROTTLED,
-      description: `Over the rate limit or the daily quota of the key (the API Gateway bodies), or the key already downloads ${ARCHIVE_MAX_PER_KEY} archives (\`archives_busy\`).`,
-      content: {
-        'application/json': {
-          schema: (THROTTLED.content as { 'application/json': { schema: z.ZodType } })['application/json'].schema,
-          examples: {
-            ...GATEWAY_429_EXAMPLES,
-            archives_busy: {
-              summary: 'The key already downloads as many archives as it may',
-              value: { message: busyMessage(ARCHIVE_MAX_PER_KEY), code: 'archives_busy', retry_after_s: ARCHIVE_RETRY_AFTER_S },
-            },
-          },
+    429: throttled(
+      `Over the rate limit or the daily quota of the key (the API Gateway bodies), or the key already downloads ${ARCHIVE_MAX_PER_KEY} archives (\`archives_busy\`).`,
+      {
+        archives_busy: {
+          summary: 'The key already downloads as many archives as it may',
+          value: { message: busyMessage(ARCHIVE_MAX_PER_KEY), code: 'archives_busy', retry_after_s: ARCHIVE_RETRY_AFTER_S },
         },
       },
-    },
+    ),
   },
 });
 

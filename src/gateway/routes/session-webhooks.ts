@@ -7,7 +7,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
-import { error, FORBIDDEN, GATEWAY_429_EXAMPLES, json, RETRY_AFTER, THROTTLED, type ResponseConfig } from '../../http/openapi-responses.js';
+import { error, FORBIDDEN, json, THROTTLED, throttled } from '../../http/openapi-responses.js';
 import { SESSION_ID, SESSION_NOT_FOUND, SessionParams } from '../../http/session-params.js';
 import { CURSOR_MESSAGE } from '../../http/session-queries.js';
 import type { CallerEnv } from '../../runtime/index.js';
@@ -82,36 +82,28 @@ export const sessionWebhooksRoute = createRoute({
 const EXAMPLE_ID = 'msg_2b7GqfXw9TYbC1r4NnS8eA';
 
 /** 429 of the retry: the key's rate or quota, or this delivery's or this key's limit on retries. */
-const RETRY_THROTTLED: ResponseConfig = {
-  description:
-    "Over the key's rate limit or daily quota (the API Gateway bodies), or `webhook_retry_limited`: the delivery was sent again less than a minute ago (one retry a minute per delivery), or the key has as many deliveries pending as it may (1,000).",
-  headers: RETRY_AFTER,
-  content: {
-    'application/json': {
-      schema: ErrorSchema,
-      examples: {
-        ...GATEWAY_429_EXAMPLES,
-        retried: {
-          summary: 'Retried less than a minute ago',
-          value: {
-            message: `Webhook delivery ${EXAMPLE_ID} was retried at 2025-01-02T15:00:00.000Z; a delivery may be retried once a minute. Retry after 2025-01-02T15:01:00.000Z, once its receiver is fixed.`,
-            code: 'webhook_retry_limited',
-            retry_after_s: 42,
-          },
-        },
-        backlog: {
-          summary: 'The key has as many deliveries pending as it may',
-          value: {
-            message:
-              'API key 6f1d2c3b has 1000 webhook deliveries pending, as many as it may; retry this one once some of them are delivered or given up (see their next_attempt_at in GET /sessions/{session_id}/webhooks).',
-            code: 'webhook_retry_limited',
-            retry_after_s: 60,
-          },
-        },
+const RETRY_THROTTLED = throttled(
+  "Over the key's rate limit or daily quota (the API Gateway bodies), or `webhook_retry_limited`: the delivery was sent again less than a minute ago (one retry a minute per delivery), or the key has as many deliveries pending as it may (1,000).",
+  {
+    retried: {
+      summary: 'Retried less than a minute ago',
+      value: {
+        message: `Webhook delivery ${EXAMPLE_ID} was retried at 2025-01-02T15:00:00.000Z; a delivery may be retried once a minute. Retry after 2025-01-02T15:01:00.000Z, once its receiver is fixed.`,
+        code: 'webhook_retry_limited',
+        retry_after_s: 42,
+      },
+    },
+    backlog: {
+      summary: 'The key has as many deliveries pending as it may',
+      value: {
+        message:
+          'API key 6f1d2c3b has 1000 webhook deliveries pending, as many as it may; retry this one once some of them are delivered or given up (see their next_attempt_at in GET /sessions/{session_id}/webhooks).',
+        code: 'webhook_retry_limited',
+        retry_after_s: 60,
       },
     },
   },
-};
+);
 
 /** The declaration of `POST /sessions/{session_id}/webhooks/{webhook_id}/retry`. */
 export const retryWebhookRoute = createRoute({
