@@ -12,6 +12,7 @@ import { WebhookPayloadSchema } from '../schemas/webhooks.js';
 import { openDatabase } from '../store/index.js';
 import { generateWebhookSecret } from './secret.js';
 import { Webhooks } from './webhooks.js';
+import { thrownMessage } from '../../test/support/config-error.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -35,15 +36,7 @@ async function setup(
   return { webhooks, keys, keyId: repo.create('a').record.id };
 }
 
-const refusal = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).message;
-  }
-  throw new Error('not refused');
-};
+const refusal = (fn: () => unknown) => thrownMessage(fn, ValidationError);
 
 describe('Webhooks.resolve', () => {
   it("gives a request its own webhook (all events by default), its key's default when it names none, and none for null", async () => {
