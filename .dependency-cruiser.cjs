@@ -11,6 +11,7 @@ const LAYERS = [
   'web',
   'gateway',
   'runtime',
+  'warm',
   'metrics',
   'tracing',
   'http',

@@ -9,6 +9,7 @@ import { parseDomainList, parsePrivateHosts, type EgressConfig, type PrivateAllo
 import { defaultGlobalRuns, defaultQueuedPerKey, defaultRunResources, type RunResources } from './machine.js';
 import { ConfigError } from './errors.js';
 import { parseMcpConfig, type McpConfig } from './mcp.js';
+import { parseWarmPool, type WarmPoolConfig } from './warm.js';
 import { detectProvider, type ProviderConfig } from './provider.js';
 import { parseMetrics, parseTracing, type MetricsConfig, type MetricsFlags, type TracingConfig } from './telemetry.js';
 import { WebhookSecretSchema } from '../schemas/webhooks.js';
@@ -17,6 +18,7 @@ export { modelEndpoints } from './endpoints.js';
 export { ConfigError } from './errors.js';
 export { findExecutable, isProcessAlive } from './host.js';
 export type { RunResources } from './machine.js';
+export { defaultWarmMax, type WarmPoolConfig } from './warm.js';
 export { nodeVersionWarning, SUPPORTED_NODE } from './node-version.js';
 export { VERSION } from './version.js';
 export type { MetricsConfig, SamplerConfig, TracingConfig } from './telemetry.js';
@@ -142,6 +144,8 @@ export interface Config {
   mcp: McpConfig;
   /** Signed webhook deliveries. */
   webhooks: WebhookConfig;
+  /** Claude Code processes started ahead of new sessions (src/warm). */
+  warm: WarmPoolConfig;
 }
 
 /** Webhook deliveries (CCA_WEBHOOK_SECRET, CCA_WEBHOOK_RETRY_SCHEDULE, CCA_WEBHOOK_TIMEOUT_S, CCA_WEBHOOK_CONCURRENCY). */
@@ -205,6 +209,8 @@ export interface ConfigFlags extends MetricsFlags {
   'mcp-config'?: string | undefined;
   'mcp-allow-stdio'?: boolean | undefined;
   'mcp-allow-request-servers'?: boolean | undefined;
+  'warm-pool'?: string | undefined;
+  'warm-idle'?: string | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -336,6 +342,12 @@ export function loadConfig(
     },
     metrics: parseMetrics(flags, env, port),
     tracing: parseTracing(env),
+    warm: parseWarmPool(
+      { pool: pick(flags['warm-pool'], 'CCA_WARM_POOL'), idleS: pick(flags['warm-idle'], 'CCA_WARM_IDLE_S'), maxAgeS: nonEmpty(env.CCA_WARM_MAX_AGE_S) },
+      defaults.mode ?? 'serve',
+      machine,
+      maxRuns,
+    ),
   };
 }
 

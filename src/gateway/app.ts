@@ -43,6 +43,8 @@ export interface GatewayDeps {
   startedAt: number;
   /** How runs are limited, as /health reports it. */
   runLimits: Health['run_limits'];
+  /** The warm pool's figures now; undefined: the pool is off. */
+  warmPool?: (() => Health['warm_pool']) | undefined;
   /** Encrypts the file pages' cursors (row ids would tell how busy other keys are). */
   cursorKey: Buffer;
   /** The user runs execute as, who must own uploaded files; undefined: the service's own. */
@@ -69,6 +71,8 @@ export function corsFor(config: Config): MiddlewareHandler {
   });
 }
 
+const WARM_POOL_OFF: Health['warm_pool'] = { enabled: false, max: 0, ready: 0, starting: 0, hits: 0, misses: 0, hit_rate: null };
+
 /** Builds the public API's routes. */
 export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
   const { config, service, auth, invokeAuth } = deps;
@@ -82,6 +86,7 @@ export function createGatewayRoutes(deps: GatewayDeps): OpenAPIHono<CallerEnv> {
         uptime_s: Math.floor((Date.now() - deps.startedAt) / 1000),
         runs: { active: deps.slots.active, queued: deps.slots.queued },
         run_limits: deps.runLimits,
+        warm_pool: deps.warmPool?.() ?? WARM_POOL_OFF,
       },
       200,
     ),

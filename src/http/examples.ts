@@ -111,6 +111,7 @@ export const EXAMPLE_HEALTH: Health = {
   uptime_s: 3600,
   runs: { active: 1, queued: 0 },
   run_limits: { cgroup: 'v2', run_uid: 65534 },
+  warm_pool: { enabled: true, max: 4, ready: 2, starting: 1, hits: 41, misses: 3, hit_rate: 0.93 },
 };
 
 export const EXAMPLE_PING: Ping = { status: 'Healthy', time_of_last_update: 1735732800 };

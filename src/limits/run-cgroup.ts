@@ -61,6 +61,19 @@ export class RunCgroup {
     }
   }
 
+  /**
+   * Gives the group a tiny share of the CPU while `background` (a warm agent starting: it gets only
+   * what runs leave idle), or the kernel's default share again. Nothing without the cpu controller.
+   */
+  setBackground(background: boolean): void {
+    const w = this.where;
+    if (w.version === 'v2') {
+      if (w.cpu) writeIfPresent(w.dir, 'cpu.weight', background ? '1' : '100');
+      return;
+    }
+    if (w.cpu !== undefined) writeIfPresent(w.cpu, 'cpu.shares', background ? '2' : '1024');
+  }
+
   /** Moves a process (and so all it will fork) into the group; synchronous, for the spawn hook. */
   join(pid: number): void {
     for (const dir of this.dirs) write(dir, 'cgroup.procs', String(pid));

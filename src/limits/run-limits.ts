@@ -52,6 +52,8 @@ async function spaceOf(dir: string): Promise<{ freeBytes: number; sizeBytes: num
 /** One run's limits, open while it runs. */
 export interface RunLimits {
   confine: Confinement;
+  /** Runs the group at a tiny CPU share (`true`: a warm agent waiting for a run) or the normal one. */
+  background(on: boolean): void;
   /** Stops watching, looks once more, empties and removes the group; the limit hit, if any. */
   close(): Promise<LimitHit | undefined>;
 }
@@ -100,6 +102,7 @@ export async function openRunLimits(support: LimitsSupport, opts: RunLimitsOptio
   };
   return {
     confine,
+    background: (on) => group?.setBackground(on),
     async close() {
       clearInterval(countersTimer);
       clearInterval(diskTimer);

@@ -18,6 +18,13 @@ export interface RunGauges {
   queueLimit: number;
 }
 
+/** What the warm-pool gauges read at each scrape. */
+export interface WarmGauges {
+  ready(): number;
+  starting(): number;
+  max: number;
+}
+
 /** How an invocation ended, as the series count it. */
 export interface InvocationEnd {
   /** succeeded, failed, cancelled, timed_out, interrupted: the invocation record's status. */
@@ -61,8 +68,12 @@ export class ServiceMetrics {
   readonly mcpToolCalls: Counter<'server' | 'outcome'>;
   /** Requests refused for a key's spending limit, by `key_id`, `period` (day, month) and `reason` (exceeded: 402, held: 429). */
   readonly budgetRefusals: Counter<'key_id' | 'period' | 'reason'>;
+  /** New sessions by how they met the warm pool: `hit`, `miss` (an eligible shape, none ready), `not_eligible`. */
+  readonly warmRequests: Counter<'result'>;
+  /** Warm agents let go unused, by `reason`: idle, age, died, closing. */
+  readonly warmDiscards: Counter<'reason'>;
 
-  constructor(opts: { version: string; runs: RunGauges; processMetrics?: boolean }) {
+  constructor(opts: { version: string; runs: RunGauges; warm?: WarmGauges | undefined; processMetrics?: boolean }) {
     const registers = [this.registry];
     const { runs } = opts;
     new Gauge({
@@ -94,6 +105,30 @@ export class ServiceMetrics {
     gauge('cca_runs_queued', 'Invocations waiting for a run slot now.', runs.queued, registers);
     gauge('cca_runs_limit', 'Run slots: runs this service takes at once (CCA_MAX_RUNS).', () => runs.limit, registers);
     gauge('cca_queue_limit', 'Invocations that may wait for a slot (CCA_MAX_QUEUE); past it, 503.', () => runs.queueLimit, registers);
+    const warm = opts.warm;
+    new Gauge({
+      name: 'cca_warm_pool_agents',
+      help: 'Claude Code processes started ahead of new sessions, by state: ready (waiting for a session) or starting.',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.set({ state: 'ready' }, warm?.ready() ?? 0);
+        this.set({ state: 'starting' }, warm?.starting() ?? 0);
+      },
+    });
+    gauge('cca_warm_pool_max', 'Most warm agents kept at once (CCA_WARM_POOL; 0: off).', () => warm?.max ?? 0, registers);
+    this.warmRequests = new Counter({
+      name: 'cca_warm_pool_requests_total',
+      help: 'New sessions by how they met the warm pool: hit, miss (options the pool serves, none ready), not_eligible (a repository, inputs, MCP, a key with lower limits).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.warmDiscards = new Counter({
+      name: 'cca_warm_pool_discarded_total',
+      help: 'Warm agents ended without serving a session, by reason: idle (demand fell), age (CCA_WARM_MAX_AGE_S), died, closing.',
+      labelNames: ['reason'],
+      registers,
+    });
     this.tokens = new Counter({
       name: 'cca_tokens_total',
       help: 'Model tokens of finished runs, by API key id ("-" without keys) and type (input, output, cache_creation, cache_read).',

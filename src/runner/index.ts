@@ -1,5 +1,5 @@
 /** The agent runner: Claude Code through the Agent SDK, one run per invocation. */
-export { runAgent, type RunHooks } from './run.js';
+export { driveRun, runAgent, type DriveOptions, type RunHooks } from './run.js';
 export { buildSdkOptions, type RunSpec, type RunContext } from './options.js';
 export { buildChildEnv, type ChildEnvInput } from './env.js';
 export { resolveTools, mcpToolsOf, KNOWN_TOOLS, TOOL_ALIASES, DEFAULT_TOOLS } from './tools.js';

@@ -1,10 +1,11 @@
 /**
- * Runs Claude Code once through the Agent SDK's `query()` and reports how it ended. Never throws
- * for anything the agent or model does: failures become an outcome with `success: false`.
+ * Runs Claude Code once through the Agent SDK and reports how it ended. Never throws for anything
+ * the agent or model does: failures become an outcome with `success: false`.
  */
 import { query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { buildSdkOptions, type RunContext, type RunSpec } from './options.js';
 import { isLimitStop, OutcomeBuilder, type LimitStop, type RunOutcome } from './outcome.js';
+import type { PermissionDenial } from './permissions.js';
 
 export interface RunHooks {
   /** Sees every SDK message as it arrives (for live events). */
@@ -16,14 +17,31 @@ export interface RunHooks {
  * controller's abort reason says which: 'timeout', a `LimitStop` (a resource limit), else cancelled.
  */
 export async function runAgent(spec: RunSpec, ctx: Omit<RunContext, 'denials'>, hooks: RunHooks = {}): Promise<RunOutcome> {
-  const denials: RunContext['denials'] = [];
+  const denials: PermissionDenial[] = [];
+  const open = () => query({ prompt: spec.prompt, options: buildSdkOptions(spec, { ...ctx, denials }) });
+  return driveRun(open, { timeoutMs: spec.timeoutMs, controller: ctx.abortController, denials }, hooks);
+}
+
+/** How one run is watched: its timeout, the controller whose abort reason names how it stopped, its denials. */
+export interface DriveOptions {
+  timeoutMs: number;
+  controller: AbortController;
+  /** Filled by the run's `canUseTool` (see `buildSdkOptions`). */
+  denials: PermissionDenial[];
+}
+
+/**
+ * Reads the messages of a run until its result (or its end) and builds its outcome; `open` starts
+ * it: `query()` for a new process, or the first message to one started earlier (src/warm).
+ * @example const outcome = await driveRun(() => warm.query(prompt), { timeoutMs, controller, denials });
+ */
+export async function driveRun(open: () => AsyncIterable<SDKMessage>, run: DriveOptions, hooks: RunHooks = {}): Promise<RunOutcome> {
   const outcome = new OutcomeBuilder(Date.now());
-  const controller = ctx.abortController;
-  const timer = setTimeout(() => controller.abort('timeout'), spec.timeoutMs);
+  const { controller } = run;
+  const timer = setTimeout(() => controller.abort('timeout'), run.timeoutMs);
   let thrown: unknown;
   try {
-    const stream = query({ prompt: spec.prompt, options: buildSdkOptions(spec, { ...ctx, denials }) });
-    for await (const message of stream) {
+    for await (const message of open()) {
       outcome.observe(message);
       hooks.onMessage?.(message);
       // The result is the last word of a one-shot run; do not wait for stragglers.
@@ -35,7 +53,7 @@ export async function runAgent(spec: RunSpec, ctx: Omit<RunContext, 'denials'>, 
     clearTimeout(timer);
   }
   const reason = controller.signal.aborted ? abortReason(controller.signal.reason) : undefined;
-  return outcome.build({ ...(reason ? { abortReason: reason } : {}), thrown, timeoutMs: spec.timeoutMs }, denials);
+  return outcome.build({ ...(reason ? { abortReason: reason } : {}), thrown, timeoutMs: run.timeoutMs }, run.denials);
 }
 
 function abortReason(reason: unknown): 'timeout' | 'cancelled' | LimitStop {

@@ -13,6 +13,7 @@ import type { InputSource } from './admission.js';
 import type { GitPlan } from './git-admission.js';
 import type { RunMeter } from '../usage/index.js';
 import type { RunBudget } from './key-budget.js';
+import type { WarmAgent } from './warm-agent.js';
 
 /** A run in a session: queued or running. */
 export interface ActiveRun {
@@ -40,6 +41,8 @@ export interface ActiveRun {
   budget?: RunBudget | undefined;
   /** Counts what the run's model calls cost, as the broker forwards them. */
   meter?: RunMeter | undefined;
+  /** The warm agent taken for this new session at admission; undefined: Claude Code starts when the run does. */
+  warm?: WarmAgent | undefined;
 }
 
 /**

@@ -1,53 +1,29 @@
 /**
- * Claude Code's part of an invocation: its environment, its sandbox, its resource limits (a cgroup
- * and a watch that stops it at the first limit it goes over) and its network (the broker token and,
- * when isolated, the egress proxy); each opened before it and closed after it, whatever way it ends.
+ * Claude Code's part of an invocation: its surroundings (agent-setup.ts: limits, network, sandbox,
+ * environment) opened before it and closed after it, whatever way it ends; on a warm agent taken
+ * at admission (warm-agent.ts) when the run has one, else started now.
  */
-import fs from 'node:fs/promises';
-import type { CredentialBroker } from '../broker/index.js';
-import { VERSION, type Config } from '../config/index.js';
-import { eventsFromSdkMessage, newUsageState, type SessionEvents } from '../events/index.js';
+import { eventsFromSdkMessage, newUsageState } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
+import type { LimitHit } from '../limits/index.js';
 import type { Logger } from '../logging/index.js';
-import type { McpHub, RunMcp } from '../mcp/index.js';
-import { openRunLimits, type LimitHit, type LimitsSupport, type RunLimits } from '../limits/index.js';
-import { buildChildEnv, runAgent, stoppedByLimit, type RunOutcome } from '../runner/index.js';
-import { sandboxForRun, type SandboxStatus } from '../sandbox/index.js';
+import { driveRun, runAgent, stoppedByLimit, type RunHooks, type RunOutcome } from '../runner/index.js';
 import type { EgressReport, McpReport } from '../schemas/responses.js';
 import type { SessionDirs } from '../workspace/index.js';
 import type { ActiveRun } from './active-run.js';
-import { openRunNetwork } from './run-network.js';
+import { approvalsAnswered, openAgent, type AgentBinding, type AgentRunDeps } from './agent-setup.js';
+
+export type { AgentRunDeps, HostEnv } from './agent-setup.js';
 import { budgetObserver } from './key-budget.js';
-
-const CLIENT_APP = `claude-code-agent/${VERSION}`;
-
-/** Host facts the child environment inherits (PATH, locale); read once by the caller. */
-export interface HostEnv {
-  PATH?: string | undefined;
-  LANG?: string | undefined;
-  LC_ALL?: string | undefined;
-  TZ?: string | undefined;
-}
-
-/** What running the agent needs of the service. */
-export interface AgentRunDeps {
-  config: Config;
-  events: SessionEvents;
-  hostEnv: HostEnv;
-  sandbox: SandboxStatus;
-  /** Holds the model credential; runs get a token. */
-  broker: CredentialBroker;
-  /** Per-run resource limits of sandboxed runs; undefined: none (tests that build a bare service). */
-  limits?: LimitsSupport | undefined;
-  /** Holds the MCP servers' credentials and connections; runs get in-process proxies. */
-  mcp?: McpHub | undefined;
-}
+import type { WarmAgent } from './warm-agent.js';
 
 /** How the agent's run ended, what its egress proxy refused (undefined: no allowlist) and what it did with MCP (undefined: no servers). */
 export interface AgentRunResult {
   outcome: RunOutcome;
   egress: EgressReport | undefined;
   mcp?: McpReport | undefined;
+  /** The run was served by a warm agent (started before the request came). */
+  warmStart: boolean;
 }
 
 type AgentJob = {
@@ -64,47 +40,23 @@ type AgentJob = {
  * @example const { outcome } = await runAgentFor(deps, { run, req, dirs, model, resume, log });
  */
 export async function runAgentFor(deps: AgentRunDeps, job: AgentJob): Promise<AgentRunResult> {
-  const limits = await openLimits(deps, job);
-  let result: AgentRunResult;
-  let hit: LimitHit | undefined;
-  try {
-    result = await runWithEgress(deps, job, limits?.confine);
-  } finally {
-    // Nothing of the run outlives it.
-    hit = await limits?.close();
+  const warm = job.run.warm;
+  if (warm !== undefined) {
+    const served = await runOnWarm(deps, job, warm);
+    if (served !== undefined) return served;
+    // Its process died before it read the prompt: nothing ran, so the run starts as any other.
+    job.log.warn('the warm agent ended before it took the prompt; starting Claude Code for the run');
   }
-  if (hit === undefined) return result;
-  job.log.warn({ limit: hit.stopReason }, 'the run went over a resource limit');
-  // A limit found once the run had ended by itself (Claude Code OOM-killed, say) still names how it
-  // ended; a cancel or timeout that came first keeps its own reason.
-  const { stopReason } = result.outcome;
-  if (stopReason === hit.stopReason || stopReason === 'cancelled' || stopReason === 'timeout') return result;
-  return { ...result, outcome: stoppedByLimit(result.outcome, hit) };
+  return runCold(deps, job);
 }
 
-async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimits['confine'] | undefined): Promise<AgentRunResult> {
-  const { config, events } = deps;
-  const { run, req, dirs, log } = job;
-  const { sessionId, invocationId } = run;
-  const usage = newUsageState();
-  const network = await openRunNetwork(
-    deps,
-    invocationId,
-    run.egress,
-    (host, port) => {
-      log.info({ host, port }, 'egress refused');
-      events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
-    },
-    run.meter === undefined ? undefined : budgetObserver(run.meter, run.controller),
-  );
+async function runCold(deps: AgentRunDeps, job: AgentJob): Promise<AgentRunResult> {
+  const { run, req, log } = job;
+  const agent = await openAgent(deps, placeOf(deps, job), log);
+  agent.relay.bind(bindingOf(deps, job));
   let outcome: RunOutcome;
-  // Connections to the run's MCP servers open when Claude Code first asks for their tools and close with the run.
-  const mcp: RunMcp | undefined =
-    run.mcp !== undefined && deps.mcp !== undefined ? deps.mcp.openRun(run.mcp, run.controller.signal) : undefined;
+  let hit: LimitHit | undefined;
   try {
-    // A run as another user must reach its proxy through the socket bound into its sandbox (the
-    // socket's directory on the host stays private to the service).
-    if (network.sandbox !== undefined && deps.limits?.user !== undefined) await fs.chmod(network.sandbox.socket, 0o666);
     outcome = await runAgent(
       {
         prompt: req.prompt,
@@ -116,66 +68,81 @@ async function runWithEgress(deps: AgentRunDeps, job: AgentJob, confine: RunLimi
         model: job.model,
         resume: job.resume,
       },
-      {
-        workspace: dirs.workspace,
-        env: buildChildEnv({
-          path: deps.hostEnv.PATH,
-          home: dirs.home,
-          tmpdir: dirs.tmp,
-          locale: deps.hostEnv,
-          providerEnv: network.providerEnv,
-          modelMaxRetries: config.modelMaxRetries,
-          modelTimeoutMs: config.modelTimeoutMs,
-          clientApp: CLIENT_APP,
-        }),
-        abortController: run.controller,
-        claudePath: config.claudePath,
-        sandbox: sandboxForRun(
-          deps.sandbox,
-          { dataDir: config.dataDir, sessionsBase: config.sessionsBase, home: dirs.home, tmp: dirs.tmp },
-          network.sandbox,
-        ),
-        confine,
-        mcp: mcp === undefined || run.mcp === undefined ? undefined : { servers: mcp.sdkServers, selection: run.mcp },
-        stderr: (line) => log.debug({ stderr: line.trimEnd() }, 'claude stderr'),
-        // Someone can answer approvals under `serve` (its route), and on the bare runtime with S3
-        // storage (AgentCore: the API Lambda reads the events there and answers through a control
-        // payload); otherwise they are denied at once rather than wait for an answer that cannot come.
-        ...(config.mode === 'serve' || config.storage.kind === 's3'
-          ? {
-              approver: (tool: string, input: Record<string, unknown>, signal: AbortSignal) => run.approvals.request(tool, input, signal),
-            }
-          : {}),
-      },
-      {
-        onMessage: (message) => {
-          for (const draft of eventsFromSdkMessage(message, usage)) events.emit(sessionId, invocationId, draft);
-        },
-      },
+      agent.ctx,
+      eventHooks(deps, run),
     );
   } finally {
-    await mcp?.close().catch((err: unknown) => log.warn({ err }, 'could not close the mcp connections'));
-    await network.close().catch((err: unknown) => log.warn({ err }, 'could not close the egress proxy'));
+    hit = await agent.close();
   }
-  return { outcome, egress: network.report(), mcp: mcp?.report() };
+  return withLimitHit({ outcome, egress: agent.network.report(), mcp: agent.mcp?.report(), warmStart: false }, hit, log);
+}
+
+/** The run on its warm agent; undefined when the agent's process was gone before it took the prompt. */
+async function runOnWarm(deps: AgentRunDeps, job: AgentJob, warm: WarmAgent): Promise<AgentRunResult | undefined> {
+  const { run, req, log } = job;
+  let messages = 0;
+  let outcome: RunOutcome;
+  let hit: LimitHit | undefined;
+  try {
+    const hooks = eventHooks(deps, run);
+    outcome = await driveRun(
+      () => warm.claim(bindingOf(deps, job), req.prompt),
+      { timeoutMs: req.timeoutMs, controller: run.controller, denials: warm.denials },
+      { onMessage: (m) => (messages++, hooks.onMessage?.(m)) },
+    );
+  } finally {
+    hit = await warm.finish();
+  }
+  if (messages === 0 && !run.controller.signal.aborted) return undefined;
+  return withLimitHit({ outcome, egress: warm.agent.network.report(), mcp: undefined, warmStart: true }, hit, log);
+}
+
+/** Where and as what a cold run's agent runs. */
+function placeOf(deps: AgentRunDeps, job: AgentJob) {
+  const { run, dirs } = job;
+  return {
+    name: `run-${run.invocationId}`,
+    dirs,
+    resources: run.resources,
+    egress: run.egress,
+    mcp: run.mcp,
+    approvals: approvalsAnswered(deps.config),
+  };
+}
+
+/** What the run plugs into its agent: its controller, its log, its events, its budget, its approvals. */
+function bindingOf(deps: AgentRunDeps, job: AgentJob): AgentBinding {
+  const { run, log } = job;
+  const { sessionId, invocationId } = run;
+  return {
+    controller: run.controller,
+    log,
+    onDenied: (host, port) => {
+      log.info({ host, port }, 'egress refused');
+      deps.events.emit(sessionId, invocationId, { type: 'egress.denied', data: { host, port } });
+    },
+    observer: run.meter === undefined ? undefined : budgetObserver(run.meter, run.controller),
+    approver: (tool, input, signal) => run.approvals.request(tool, input, signal),
+  };
+}
+
+function eventHooks(deps: AgentRunDeps, run: ActiveRun): RunHooks {
+  const usage = newUsageState();
+  return {
+    onMessage: (message) => {
+      for (const draft of eventsFromSdkMessage(message, usage)) deps.events.emit(run.sessionId, run.invocationId, draft);
+    },
+  };
 }
 
 /**
- * The limits of a sandboxed run: its cgroup, its directories handed to the run user, the watch
- * that aborts it (like a timeout: files so far are stored) at the first limit it goes over.
+ * A limit found once the run had ended by itself (Claude Code OOM-killed, say) still names how it
+ * ended; a cancel or timeout that came first keeps its own reason.
  */
-async function openLimits(deps: AgentRunDeps, job: { run: ActiveRun; dirs: SessionDirs; log: Logger }): Promise<RunLimits | undefined> {
-  if (deps.limits === undefined || deps.sandbox.kind !== 'bwrap') return undefined;
-  const { run, dirs, log } = job;
-  return openRunLimits(deps.limits, {
-    name: `run-${run.invocationId}`,
-    resources: run.resources,
-    dirs: [dirs.workspace, dirs.home, dirs.tmp],
-    maxEntries: deps.config.limits.maxRunEntries,
-    onHit: (hit) => {
-      log.info({ limit: hit.stopReason }, 'stopping the run: it went over a resource limit');
-      if (!run.controller.signal.aborted) run.controller.abort(hit);
-    },
-    warn: (message) => log.warn(message),
-  });
+function withLimitHit(result: AgentRunResult, hit: LimitHit | undefined, log: Logger): AgentRunResult {
+  if (hit === undefined) return result;
+  log.warn({ limit: hit.stopReason }, 'the run went over a resource limit');
+  const { stopReason } = result.outcome;
+  if (stopReason === hit.stopReason || stopReason === 'cancelled' || stopReason === 'timeout') return result;
+  return { ...result, outcome: stoppedByLimit(result.outcome, hit) };
 }

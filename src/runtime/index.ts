@@ -12,3 +12,5 @@ export { filesRoutes } from './routes/files.js';
 export { StateWriter } from './state-writer.js';
 export { recoverInterrupted } from './recovery.js';
 export { assertStorageRoom, storageForRun, type StorageQuota } from './storage-quota.js';
+export { createWarmPool } from './warm-setup.js';
+export type { WarmAgent } from './warm-agent.js';

@@ -50,6 +50,8 @@ export function buildOutput(input: {
   sessionState?: SessionStateReport | undefined;
   /** The run's budget, for a key with a spending limit. */
   budget?: RunBudgetReport | undefined;
+  /** A warm agent served the run (false when Claude Code started with it, or nothing ran). */
+  warmStart?: boolean | undefined;
 }): InvocationOutput {
   const { outcome } = input;
   const limit = Math.max(0, input.listLimit);
@@ -92,6 +94,7 @@ export function buildOutput(input: {
         skipped_files_by_reason: countByReason(input.skipped),
         files_truncated: [input.uploaded, input.skipped, input.failed].some((list) => list.length > limit),
         storage_prefix: input.prefix,
+        warm_start: input.warmStart === true,
         ...(input.egress !== undefined ? { egress: input.egress } : {}),
         ...(input.mcp !== undefined ? { mcp: input.mcp } : {}),
       },

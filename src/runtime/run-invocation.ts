@@ -88,6 +88,7 @@ type Stored = Pick<
   | 'failed'
   | 'errors'
   | 'egress'
+  | 'warmStart'
   | 'mcp'
   | 'changes'
   | 'repository'
@@ -112,6 +113,7 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
   } catch {
     // Cancelled while queued: it never ran, so there is nothing to store (or save).
     await run.claim?.lease.release();
+    await run.warm?.abandon();
     const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
     return finish(deps, q, outcomeWithoutRun('cancelled', 'Cancelled before it started; nothing ran.'), new Date(), nothing);
   }
@@ -160,8 +162,10 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
     throw err;
   } finally {
     release();
-    // However the run ended (a clone that failed, a fault of ours), the session is let go.
+    // However the run ended (a clone that failed, a fault of ours), the session is let go, and its
+    // warm agent, used or not, is ended.
     await run.claim?.lease.release();
+    await run.warm?.abandon();
   }
 }
 
@@ -256,7 +260,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     ...(model !== undefined ? { 'gen_ai.request.model': model } : {}),
     'cca.resumed': resume !== undefined,
   };
-  const { outcome, egress, mcp } = await inSpan(deps.tracer, 'agent.run', agentAttributes, async (span) => {
+  const { outcome, egress, mcp, warmStart } = await inSpan(deps.tracer, 'agent.run', agentAttributes, async (span) => {
     const result = await runAgentFor(deps, { run, req: { ...req, timeoutMs }, dirs, model, resume, log });
     describeAgentRun(span, result.outcome);
     return result;
@@ -367,7 +371,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   return {
     outcome,
     startedAt,
-    stored: { requestedModel: model, prefix, ...upload, errors, egress, mcp, changes, repository: origin, push, sessionState },
+    stored: { requestedModel: model, prefix, ...upload, errors, egress, mcp, warmStart, changes, repository: origin, push, sessionState },
   };
 }
 

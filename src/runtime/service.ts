@@ -29,6 +29,9 @@ import { assertStorageRoom } from './storage-quota.js';
 import type { Subscription, Webhooks } from '../webhooks/index.js';
 import { admitBudget, meterFor, type RunBudget, type SpendDeps } from './key-budget.js';
 import type { KeyBudgets } from '../usage/index.js';
+import type { WarmPool } from '../warm/index.js';
+import type { WarmAgent } from './warm-agent.js';
+import { takeWarm } from './warm-admission.js';
 
 /** What the service needs: what a run needs (run-invocation.ts), plus its slots, activity and log. */
 export interface ServiceDeps extends RunDeps {
@@ -40,6 +43,8 @@ export interface ServiceDeps extends RunDeps {
   webhooks?: Pick<Webhooks, 'resolve' | 'subscribe'> | undefined;
   activity: Activity;
   slots: RunSlots;
+  /** Claude Code started ahead of new sessions; undefined: every run starts its own. */
+  warm?: WarmPool<WarmAgent> | undefined;
   logger: Logger;
 }
 
@@ -97,15 +102,47 @@ export class InvocationService {
   }
 
   async #admit(req: ValidInvocation, ctx: InvokeContext, span: Span, request: Context): Promise<StartedInvocation> {
-    const { config, sessions, events } = this.deps;
-    const {
-      sessionId,
-      egress,
-      inputs,
-      mcp: mcpSelection,
-    } = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
-    span.setAttribute('session.id', sessionId);
+    const { config } = this.deps;
+    const admitted = admitRequest(req, ctx, { config, sandbox: this.deps.sandbox, closing: this.closing });
+    const { egress, inputs, mcp: mcpSelection } = admitted;
+    const isNew = ctx.sessionId === undefined && req.sessionId === undefined;
+    // A session id that a warm agent holds is nobody's to name.
+    if (!isNew && this.deps.warm?.holds(admitted.sessionId)) throw reservedSession(admitted.sessionId);
     const webhook = this.#webhookOf(req, ctx);
+    // A new session may take a warm agent: it then gets the agent's session id (its folders are ready).
+    const warm = takeWarm(
+      this.deps.warm,
+      { req, isNew, egress, inputs: inputs !== undefined, mcp: mcpSelection.servers.length > 0, resources: ctx.resources },
+      config,
+    );
+    const lease: WarmLease = { warm, settled: false, seenElsewhere: false };
+    try {
+      return await this.#admitTo(warm?.sessionId ?? admitted.sessionId, isNew, { req, ctx, span, request, webhook, admitted, lease });
+    } catch (err) {
+      // Refused before anything was recorded: the agent was never used (#begin answers for it once it has it).
+      if (warm !== undefined && !lease.settled) this.#returnWarm(warm, lease.seenElsewhere);
+      throw err;
+    }
+  }
+
+  async #admitTo(
+    sessionId: string,
+    isNew: boolean,
+    a: {
+      req: ValidInvocation;
+      ctx: InvokeContext;
+      span: Span;
+      request: Context;
+      webhook: Subscription | undefined;
+      admitted: ReturnType<typeof admitRequest>;
+      lease: WarmLease;
+    },
+  ): Promise<StartedInvocation> {
+    const { config, sessions } = this.deps;
+    const { req, ctx, span, admitted, lease } = a;
+    const { egress, inputs, mcp: mcpSelection } = admitted;
+    span.setAttribute('session.id', sessionId);
+    if (lease.warm !== undefined) span.setAttribute('cca.warm_start', true);
     // Another key's session stays invisible, whatever the git checks would say of it.
     assertVisible(sessionId, ctx.ownerKeyId, sessions.getSession(sessionId), { mayNotExist: true });
     const invocationId = randomUUID();
@@ -114,13 +151,13 @@ export class InvocationService {
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
     // The session's lease in the session store (a round trip): 409 while another worker has it, and
     // the saved record taken in (so the git checks below know a session saved elsewhere).
-    const isNew = ctx.sessionId === undefined && req.sessionId === undefined;
     const { claim, unsaved } = await claimSession(
       this.deps,
       config.sessionsBase,
       { sessionId, invocationId, ownerKeyId: ctx.ownerKeyId, isNew },
       this.deps.logger,
     );
+    lease.seenElsewhere = claim !== undefined;
     try {
       // Asks the remote (a round trip): before the checks of #begin, which must run with no await after them.
       const git = await admitGit(
@@ -134,11 +171,20 @@ export class InvocationService {
       );
       // A request's own servers are resolved and pinned, and named tools checked (round trips too).
       const mcp = await this.#admitMcp(mcpSelection);
-      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved, mcp }, request, webhook);
+      return this.#begin(req, ctx, { sessionId, invocationId, egress, inputs, git, claim, unsaved, mcp }, a.request, a.webhook, lease);
     } catch (err) {
       void claim?.lease.release();
       throw err;
     }
+  }
+
+  /**
+   * A warm agent taken for a request that was then refused: back to the pool, untouched, unless the
+   * session store has seen its id (a lease was taken on it), in which case it is ended.
+   */
+  #returnWarm(warm: WarmAgent, seenElsewhere: boolean): void {
+    if (seenElsewhere || this.deps.warm === undefined) void warm.discard();
+    else this.deps.warm.giveBack(warm, warm.shape);
   }
 
   async #admitMcp(selection: McpSelection): Promise<McpPlan | undefined> {
@@ -154,6 +200,7 @@ export class InvocationService {
     admitted: Pick<ActiveRun, 'sessionId' | 'invocationId' | 'egress' | 'inputs' | 'git' | 'claim' | 'unsaved' | 'mcp'>,
     request: Context,
     webhook: Subscription | undefined,
+    lease: WarmLease,
   ): StartedInvocation {
     const { config, sessions, events } = this.deps;
     const { sessionId, invocationId, egress, inputs, git, claim, unsaved, mcp } = admitted;
@@ -190,6 +237,14 @@ export class InvocationService {
       throw err;
     }
     slot.catch(() => undefined); // Observed by the run; this keeps an early abort from being "unhandled".
+    // From here the run answers for its warm agent. One started with a larger budget than the key
+    // has left cannot serve it: the session keeps the agent's folders and its run starts cold.
+    lease.settled = true;
+    let warm = lease.warm;
+    if (warm !== undefined && budget !== undefined && budget.capUsd !== warm.shape.maxBudgetUsd) {
+      void warm.abandon();
+      warm = undefined;
+    }
 
     const run: ActiveRun = {
       sessionId,
@@ -206,6 +261,7 @@ export class InvocationService {
       mcp,
       budget,
       meter: meterFor(this.deps.spend, invocationId, budget, req.maxBudgetUsd),
+      warm,
       approvals: new Approvals({
         timeoutMs: req.approvalTimeoutMs,
         onRequest: (r) =>
@@ -240,6 +296,7 @@ export class InvocationService {
       this.active.delete(sessionId);
       forgetBudget();
       controller.abort('cancelled');
+      void warm?.abandon();
       // A slot granted at once is not released by the abort: give it back.
       void slot.then(
         (release) => release(),
@@ -322,6 +379,7 @@ export class InvocationService {
    * @example await service.whileIdle(sessionId, () => uploadToWorkspace(body, type, base, target));
    */
   async whileIdle<T>(sessionId: string, work: () => Promise<T>, ownerKeyId?: string): Promise<T> {
+    if (this.deps.warm?.holds(sessionId)) throw reservedSession(sessionId);
     if (this.active.has(sessionId)) {
       throw new ConflictError(`Session ${sessionId} has an invocation queued or running; upload once it has finished (or cancel it).`);
     }
@@ -360,4 +418,18 @@ export class InvocationService {
   async mirrorsSettled(): Promise<void> {
     await this.deps.states.settled();
   }
+}
+
+/** The warm agent a request took at admission, and who answers for it if admission fails. */
+interface WarmLease {
+  warm: WarmAgent | undefined;
+  /** #begin has it: it runs or ends it. */
+  settled: boolean;
+  /** The session store saw its id (a lease was taken on it): it cannot go back to the pool. */
+  seenElsewhere: boolean;
+}
+
+/** A session id that a warm agent holds (nobody has been given it; guessing one is all but impossible). */
+function reservedSession(sessionId: string): ConflictError {
+  return new ConflictError(`Session ${sessionId} is in use; omit session_id to start a new session.`);
 }

@@ -283,6 +283,14 @@ export const InvocationOutputSchema = z
           description: 'True when a list above holds fewer entries than its total: page the rest with `GET /sessions/{session_id}/files`.',
         }),
         storage_prefix: z.string().meta({ description: 'Key prefix of this invocation.', examples: ['outputs/20250101_120000_3f2a9c1e'] }),
+        warm_start: z
+          .boolean()
+          .optional()
+          .meta({
+            description:
+              'True when a warm agent served the run: Claude Code had been started, in its sandbox, before the request came (a new session ' +
+              'with options the warm pool keeps), so the run did not wait for its start-up. False otherwise. Absent from invocations recorded before warm starts existed.',
+          }),
         egress: EgressReportSchema.optional(),
         mcp: McpReportSchema.optional(),
       }),
@@ -394,6 +402,23 @@ export const SessionFilesPageSchema = z
   .meta({ id: 'SessionFilesPage', description: "One page of a session's stored, skipped or failed files." });
 export type SessionFilesPage = z.infer<typeof SessionFilesPageSchema>;
 
+/** The warm pool as /health shows it. */
+export const WarmPoolSchema = z
+  .object({
+    enabled: z.boolean().meta({ description: 'Whether Claude Code is started ahead of new sessions (CCA_WARM_POOL).' }),
+    max: count('Most warm agents kept at once, all request shapes together.'),
+    ready: count('Warm agents started and waiting for a new session.'),
+    starting: count('Warm agents starting.'),
+    hits: count('New sessions served by a warm agent since the service started.'),
+    misses: count('New sessions that could have used a warm agent but found none ready (they started Claude Code themselves).'),
+    hit_rate: z.number().min(0).max(1).nullable().meta({ description: 'hits / (hits + misses); null before the first.' }),
+  })
+  .meta({
+    description:
+      'Claude Code processes started, each in its own sandbox with an empty workspace, before any request: a new session with the same ' +
+      'options takes one and skips the start-up. Each serves one invocation and is never used again.',
+  });
+
 export const HealthSchema = z
   .object({
     status: z.literal('ok'),
@@ -415,6 +440,7 @@ export const HealthSchema = z
           .meta({ description: "The unprivileged user runs execute as; null: the service's own (it does not run as root)." }),
       })
       .meta({ description: 'How runs are kept from exhausting the machine.' }),
+    warm_pool: WarmPoolSchema,
   })
   .meta({ id: 'Health', description: 'Liveness of the gateway.' });
 export type Health = z.infer<typeof HealthSchema>;

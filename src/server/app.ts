@@ -19,6 +19,7 @@ import type { Db } from '../store/index.js';
 import { traceRequests } from '../tracing/index.js';
 import { loadWebAssets, serveConsole, serveWebAssets, type WebAsset } from '../web/index.js';
 import type { Webhooks } from '../webhooks/index.js';
+import type { Health } from '../schemas/index.js';
 import type { SpendLedger } from '../usage/index.js';
 
 /** What the routes are built over. */
@@ -43,6 +44,8 @@ export interface AppParts {
   now: () => number;
   /** How runs are limited (for /health); default: cgroup none, the service's uid. */
   runLimits?: { cgroup: 'v2' | 'v1' | 'none'; run_uid: number | null };
+  /** The warm pool's figures (for /health); undefined: the pool is off. */
+  warmPool?: (() => Health['warm_pool']) | undefined;
   /** The user runs execute as (uploads give their files to it); undefined: the service's own. */
   runUser?: { uid: number; gid: number } | undefined;
   /** The service's series: requests are counted, and `/metrics` serves them when the operator set a token. */

@@ -26,7 +26,17 @@ import {
 import { detectSandbox, type SandboxStatus } from '../sandbox/index.js';
 import { detectLimits, limitsSummary, type LimitsSupport } from '../limits/index.js';
 import { EventBus, EventStore, fileStoredEvent, SessionEvents } from '../events/index.js';
-import { Activity, InvocationService, recoverInterrupted, RunSlots, StateWriter, type StorageQuota } from '../runtime/index.js';
+import {
+  Activity,
+  createWarmPool,
+  InvocationService,
+  recoverInterrupted,
+  RunSlots,
+  StateWriter,
+  type StorageQuota,
+  type WarmAgent,
+} from '../runtime/index.js';
+import type { WarmPool } from '../warm/index.js';
 import { DirObjects, DurableSessions, S3Objects, workerName } from '../durable/index.js';
 import { ServiceMetrics } from '../metrics/index.js';
 import { startTracing } from '../tracing/index.js';
@@ -87,9 +97,12 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
   if (partials > 0) logger.info({ removed: partials }, 'removed the temp files of uploads that never finished');
   const keys = new KeyRepo(db);
   const slots = new RunSlots({ globalMax: config.maxRuns, maxQueue: config.maxQueue });
+  // Made once the sandbox is known (below); the gauges read it at each scrape.
+  let warm: WarmPool<WarmAgent> | undefined;
   const metrics = new ServiceMetrics({
     version: VERSION,
     runs: { active: () => slots.active, queued: () => slots.queued, limit: config.maxRuns, queueLimit: config.maxQueue },
+    warm: { ready: () => warm?.stats().ready ?? 0, starting: () => warm?.stats().starting ?? 0, max: config.warm.max },
   });
   // Off (nothing loaded) unless an OTLP endpoint is configured.
   const tracing = await startTracing(config.tracing, VERSION, logger);
@@ -178,6 +191,11 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     },
   });
   const mcp = hub.enabled ? hub : undefined;
+  const agentDeps = { config, events, hostEnv: runHostEnv(hostEnv), sandbox, broker, limits };
+  warm = await createWarmPool(agentDeps, sessions, logger, {
+    onTake: (result) => metrics.warmRequests.inc({ result }),
+    onDiscard: (reason) => metrics.warmDiscards.inc({ reason }),
+  });
   const service = new InvocationService({
     config,
     sessions,
@@ -194,10 +212,11 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     broker,
     limits,
     mcp,
+    warm,
     logger,
     metrics,
     tracer: tracing.tracer,
-    hostEnv: { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ },
+    hostEnv: agentDeps.hostEnv,
     webhooks,
     keyCredentials: (keyId, host) => {
       const token = gitCredentials.gitCredentialFor(keyId, host);
@@ -222,6 +241,7 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     now: options.now ?? Date.now,
     runLimits: limits === undefined ? { cgroup: 'none', run_uid: null } : limitsSummary(limits),
     runUser: limits?.user,
+    ...(warm !== undefined ? { warmPool: () => (warm as WarmPool<WarmAgent>).stats() } : {}),
     metrics,
     ...(tracing.enabled ? { tracer: tracing.tracer } : {}),
     webhooks,
@@ -281,9 +301,15 @@ async function assemble(config: Config, logger: Logger, hostEnv: NodeJS.ProcessE
     sandbox,
     broker,
     limits,
+    warm,
     app,
     metrics,
     tracing,
     unlock,
   };
+}
+
+/** What runs inherit of the host's environment: PATH and the locale, nothing else. */
+function runHostEnv(hostEnv: NodeJS.ProcessEnv) {
+  return { PATH: hostEnv.PATH, LANG: hostEnv.LANG, LC_ALL: hostEnv.LC_ALL, TZ: hostEnv.TZ };
 }

@@ -2,6 +2,8 @@
  * Serves the built service over HTTP and stops it gracefully: no new runs, a grace period for the
  * runs in progress, then cancel (their files are still stored), then close the stores.
  */
+import type { WarmAgent } from '../runtime/index.js';
+import type { WarmPool } from '../warm/index.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
@@ -35,6 +37,8 @@ export interface RuntimeHandle {
   sandbox: SandboxStatus;
   /** What per-run limits are enforced with; undefined: runs are not sandboxed. */
   limits: LimitsSupport | undefined;
+  /** Claude Code started ahead of new sessions; undefined: the pool is off. */
+  warm: WarmPool<WarmAgent> | undefined;
   /** `http://host:port/metrics` of the metrics port (`--metrics-port`); undefined: none. */
   metricsUrl: string | undefined;
   /** Stops accepting, lets runs finish for up to `graceMs`, then cancels them (their files are still stored). */
@@ -58,6 +62,8 @@ export async function startRuntime(
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  // Listening: the first warm agents start while the service begins to serve.
+  parts.warm?.start();
   const url = urlOf(config.host, port);
   const metricsServer = config.metrics.port === undefined ? undefined : await listenMetrics(config, parts.metrics, server);
   const metricsUrl = metricsServer && `${urlOf(config.metrics.host, (metricsServer.address() as AddressInfo).port)}/metrics`;
@@ -66,6 +72,8 @@ export async function startRuntime(
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
       parts.service.stopAccepting();
+      // Warm agents serve nothing from here: ended while the runs finish.
+      const warmClosed = parts.warm?.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;
@@ -83,6 +91,7 @@ export async function startRuntime(
       // The ends of the last runs go out now if their receivers answer quickly; the rest at the next start.
       await parts.webhooks.stop(Math.min(graceMs, 5000));
       await parts.retention.stop();
+      await warmClosed;
       await parts.broker.close();
       await parts.service.mirrorsSettled();
       await parts.eventLog?.settled();
@@ -106,6 +115,7 @@ export async function startRuntime(
     webhooks: parts.webhooks,
     sandbox: parts.sandbox,
     limits: parts.limits,
+    warm: parts.warm,
     metricsUrl,
     close,
   };

@@ -51,6 +51,8 @@ export async function startTestService(
     ANTHROPIC_API_KEY: 'sk-test-scripted',
     // Failure tests must not wait through Claude Code's retries with backoff.
     CCA_MODEL_MAX_RETRIES: '0',
+    // No Claude Code started ahead of requests unless a test asks for it (test/e2e/warm-pool.test.ts).
+    CCA_WARM_POOL: 'off',
     ...opts.env,
   };
   const config = loadConfig({ port: '0', host: '127.0.0.1', 'data-dir': dataDir }, env, {
