@@ -107,6 +107,10 @@ export interface RecordJob {
   /** More of the run's folders to clear of FIFOs and sockets (its home and tmp: a nested repository may point there). */
   alsoClean?: string[] | undefined;
   path?: string | undefined;
+  /** Told the recorded tree as soon as it is written (the commit and ref follow): diffs may start from it. */
+  onTree?: ((tree: string) => void) | undefined;
+  /** The git dir was made for this session and nothing was recorded in it yet (a warm agent's): no HEAD to look up. */
+  fresh?: boolean | undefined;
 }
 
 // A command on a workspace of millions of files takes seconds; one that takes minutes is stuck.
@@ -123,6 +127,8 @@ const MAX_LIST_BYTES = 256 * 1024 * 1024;
  */
 export async function startingPoint(job: RecordJob): Promise<string> {
   await initGitDir(job.gitDir, job.path);
+  const empty = async () => (await fs.readdir(job.workspace).catch(() => ['?'])).length === 0;
+  if (job.fresh === true && (await empty())) return EMPTY_TREE;
   const head = await headOf(job.gitDir, job.path);
   const clean = await exists(path.join(job.gitDir, CLEAN_MARK));
   // A new session's empty workspace starts from the empty tree: nothing to record.
@@ -182,6 +188,7 @@ export async function recordWorkspace(job: RecordJob): Promise<{ commit: string;
   if (remove.length > 0) await runGit(['update-index', '-z', '--force-remove', '--stdin'], { ...opts, input: nul(remove) });
   if (add.length > 0) await runGit(['update-index', '-z', '--add', '--replace', '--stdin'], { ...opts, input: nul(add) });
   const tree = (await runGit(['write-tree'], { gitDir, path: job.path })).toString().trim();
+  job.onTree?.(tree);
   // Not chained: an old record nothing points at any more is pruned, so the dir stays about the workspace's size.
   const commit = (
     await runGit(['commit-tree', tree, '-m', job.message], {

@@ -55,6 +55,7 @@ export async function recordChanges(
   let changed: ChangedPath[];
   let leftOut: SkippedFile[];
   let patchMade: Promise<Patch | { kind: 'error'; err: unknown }> | undefined;
+  let changedMade: Promise<ChangedPath[]> | undefined;
   try {
     const recorded = await recordWorkspace({
       gitDir: dirs.git,
@@ -64,13 +65,17 @@ export async function recordChanges(
       // The empty tree is in every repository, and not an object a ref may name.
       keep: base === EMPTY_TREE ? undefined : base,
       alsoClean: [dirs.home, dirs.tmp],
+      // The patch and the list compare trees: both start while the record's commit is written.
+      onTree: (tree) => {
+        patchMade = textPatch(dirs.git, base, tree, config.git.maxPatchBytes).catch((err: unknown) => ({ kind: 'error' as const, err }));
+        changedMade = changedPaths(dirs.git, base, tree);
+        changedMade.catch(() => undefined);
+      },
     });
     head = recorded.commit;
     await markRecorded(dirs.git);
     leftOut = recorded.leftOut.map((l) => skippedEntry(l.path, verdictOf(l, config.limits.maxFileBytes)));
-    // Both read the two records only: side by side.
-    patchMade = textPatch(dirs.git, base, head, config.git.maxPatchBytes).catch((err: unknown) => ({ kind: 'error' as const, err }));
-    changed = await changedPaths(dirs.git, base, head);
+    changed = await (changedMade ?? changedPaths(dirs.git, base, head));
   } catch (err) {
     return {
       changes: undefined,

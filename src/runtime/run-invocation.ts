@@ -216,6 +216,8 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
     workspace: dirs.workspace,
     maxFileBytes: config.limits.maxFileBytes,
     message: 'start',
+    // A warm agent's session: its git dir was made with it, and nothing was put in its workspace.
+    fresh: run.warm !== undefined && run.git?.clone === undefined && run.inputs === undefined,
   }).catch((err: unknown) => {
     log.warn({ err: String(err) }, 'could not record the workspace before the run');
     return undefined;

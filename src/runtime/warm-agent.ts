@@ -16,6 +16,7 @@ import {
   type SpawnOptions,
   type WarmQuery,
 } from '@anthropic-ai/claude-agent-sdk';
+import { initGitDir } from '../codebase/index.js';
 import type { LimitHit } from '../limits/index.js';
 import type { Logger } from '../logging/index.js';
 import { buildSdkOptions, type PermissionDenial, type RequestPermissionMode } from '../runner/index.js';
@@ -61,6 +62,8 @@ export async function startWarmAgent(deps: AgentRunDeps, shape: WarmShape, sessi
   let agent: OpenAgent;
   try {
     await fs.writeFile(path.join(dirs.root, WARM_MARKER), '');
+    // The session's record (src/codebase) starts from here: one git process fewer once a run takes it.
+    await initGitDir(dirs.git);
     agent = await openAgent(
       deps,
       { name: `warm-${sessionId}`, dirs, resources: config.runResources, egress: shape.egress, approvals: approvalsAnswered(config) },
@@ -151,16 +154,17 @@ class StartedAgent implements WarmAgent {
   }
 
   async #end(): Promise<LimitHit | undefined> {
-    // Ending the query closes Claude Code's input; the controller kills what is left after a grace.
+    // As after a cold run: its input is closed and, the result being in, nothing of it is waited for.
     try {
       this.warm.close();
     } catch (err) {
       this.log.debug({ err: String(err) }, 'the warm query was closed already');
     }
-    if (!(await settled(this.proc.exited, EXIT_GRACE_MS))) this.agent.relay.controller.abort('cancelled');
-    await settled(this.proc.exited, EXIT_GRACE_MS);
     // Empties and removes its cgroup (whatever is left in it is killed), stops its proxy, ends its token.
-    return this.agent.close();
+    const hit = await this.agent.close();
+    // Without a cgroup to empty, the SDK's own kill (after its grace) ends it; one still there is killed then.
+    void settled(this.proc.exited, EXIT_GRACE_MS).then((gone) => gone || this.agent.relay.controller.abort('cancelled'));
+    return hit;
   }
 }
 

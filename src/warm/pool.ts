@@ -157,6 +157,11 @@ export class WarmPool<S extends Spare> {
     this.#watchExit(entry, spare);
   }
 
+  /** The spares waiting for a request now (a snapshot, for diagnostics and tests). */
+  readySpares(): S[] {
+    return [...this.#entries.values()].flatMap((e) => (e.state === 'ready' && e.spare !== undefined ? [e.spare] : []));
+  }
+
   /** Whether `sessionId` is a spare's (starting or ready): nobody may name it. */
   holds(sessionId: string): boolean {
     return this.#entries.has(sessionId);
