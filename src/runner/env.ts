@@ -33,6 +33,8 @@ export function buildChildEnv(input: ChildEnvInput): Record<string, string> {
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
+    // No auto memory: ~2 KB more prompt on every model request, asking for writes outside the workspace.
+    CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
     CLAUDE_AGENT_SDK_CLIENT_APP: input.clientApp,
     ...input.providerEnv,
   };
