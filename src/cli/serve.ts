@@ -40,6 +40,7 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
       sandboxLines(sandbox) +
       (runtime.limits !== undefined ? describeLimits(runtime.limits, config.runResources) : '') +
       networkLines(config, sandbox) +
+      warmLine(config, runtime.warm !== undefined) +
       mcpLines(config.mcp) +
       telemetryLines(config, runtime.url, runtime.metricsUrl) +
       (firstKey ? `Created the first API key (id ${firstKey.id}); it is saved in ${firstKey.file} (mode 0600):\n  ${firstKey.key}\n` : '') +
@@ -181,4 +182,13 @@ function telemetryLines(config: Config, url: string, metricsUrl: string | undefi
   }
   lines += `  traces:   ${tracing === undefined ? 'off (OTEL_EXPORTER_OTLP_ENDPOINT turns them on)' : `to ${tracing.shownUrl} as ${tracing.serviceName}`}\n`;
   return lines;
+}
+
+/** What the warm pool keeps, or why it is off. */
+function warmLine(config: Config, running: boolean): string {
+  const { warm } = config;
+  if (warm.max === 0) return '  warm:     off (each run starts Claude Code; --warm-pool N to keep some started)\n';
+  if (!running) return '  warm:     off (runs cannot start here yet)\n';
+  const sized = warm.auto ? ' (auto, from the machine)' : '';
+  return `  warm:     up to ${warm.max} Claude Code process${warm.max === 1 ? '' : 'es'} started ahead of new sessions${sized}, as demand calls for them; idle after ${Math.round(warm.idleMs / 1000)} s\n`;
 }

@@ -48,6 +48,20 @@ const SERVE_OPTIONS: OptionDef[] = [
     default: 'none',
   },
   {
+    flags: '--warm-pool <N>',
+    env: 'CCA_WARM_POOL',
+    help:
+      'Claude Code processes started ahead of new sessions, each in its own sandbox, so a new session skips the start-up: "auto" ' +
+      '(sized from the machine and recent demand), "off", or the most to keep. Each serves one invocation. CCA_WARM_MAX_AGE_S (900) replaces old ones.',
+    default: 'auto; runtime: off',
+  },
+  {
+    flags: '--warm-idle <S>',
+    env: 'CCA_WARM_IDLE_S',
+    help: 'Seconds without a new session of a kind before its warm agents are let go (the default kind keeps one).',
+    default: '300',
+  },
+  {
     flags: '--metrics-token <TOKEN>',
     env: 'CCA_METRICS_TOKEN',
     help:

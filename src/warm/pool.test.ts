@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../logging/index.js';
+import { WarmPool, type DiscardReason, type Spare, type TakeResult } from './pool.js';
+import type { WarmShape } from './shape.js';
+
+const DEFAULT: WarmShape = {
+  permissionMode: 'acceptEdits',
+  tools: ['Write', 'Read'],
+  maxTurns: 50,
+  maxBudgetUsd: 5,
+  model: undefined,
+  egress: undefined,
+};
+const OTHER: WarmShape = { ...DEFAULT, maxTurns: 9 };
+
+/** A spare the test controls: it exits when told, and counts its discards. */
+interface FakeSpare extends Spare {
+  shape: WarmShape;
+  discarded: number;
+  die(): void;
+}
+
+function harness(opts: { max?: number; idleMs?: number; maxAgeMs?: number; fail?: () => boolean } = {}) {
+  let now = 1_000_000;
+  const started: FakeSpare[] = [];
+  const takes: TakeResult[] = [];
+  const discards: DiscardReason[] = [];
+  const pool = new WarmPool<FakeSpare>({
+    max: opts.max ?? 3,
+    idleMs: opts.idleMs ?? 60_000,
+    maxAgeMs: opts.maxAgeMs ?? 600_000,
+    maxStarting: 1,
+    defaultShape: DEFAULT,
+    log: silentLogger(),
+    now: () => now,
+    tickMs: 1e9,
+    onTake: (r) => takes.push(r),
+    onDiscard: (r) => discards.push(r),
+    start: async (shape, sessionId) => {
+      if (opts.fail?.()) throw new Error('no sandbox');
+      let die = () => undefined as void;
+      const spare: FakeSpare = {
+        sessionId,
+        shape,
+        discarded: 0,
+        exited: new Promise<void>((resolve) => (die = resolve)),
+        die: () => die(),
+        discard: async () => void spare.discarded++,
+      };
+      started.push(spare);
+      return spare;
+    },
+  });
+  /** Ticks until nothing is starting (each start resolves in a microtask). */
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) {
+      pool.tick();
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  return { pool, started, takes, discards, settle, advance: (ms: number) => (now += ms) };
+}
+
+describe('WarmPool', () => {
+  it('keeps one agent of the default shape, and a take gets it with its session id (a hit)', async () => {
+    const { pool, started, takes, settle } = harness();
+    pool.start();
+    await settle();
+    expect(pool.stats()).toMatchObject({ enabled: true, ready: 1, starting: 0, hits: 0, misses: 0, hit_rate: null });
+    const spare = pool.take(DEFAULT);
+    expect(spare).toBe(started[0]);
+    expect(pool.holds(spare!.sessionId)).toBe(false);
+    expect(takes).toEqual(['hit']);
+    expect(pool.stats()).toMatchObject({ hits: 1, misses: 0, hit_rate: 1 });
+  });
+
+  it('never gives the same agent twice, and refills after a take', async () => {
+    const { pool, started, settle } = harness();
+    pool.start();
+    await settle();
+    const first = pool.take(DEFAULT);
+    expect(pool.take(DEFAULT)).toBeUndefined();
+    await settle();
+    const second = pool.take(DEFAULT);
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(new Set(started.map((s) => s.sessionId)).size).toBe(started.length);
+  });
+
+  it('misses a shape it does not keep, then keeps as many as its burst called for, within max', async () => {
+    const { pool, settle } = harness({ max: 3 });
+    pool.start();
+    await settle();
+    expect([pool.take(OTHER), pool.take(OTHER), pool.take(OTHER), pool.take(OTHER)]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(pool.stats().misses).toBe(4);
+    await settle();
+    const ready = pool.readySpares();
+    // Four at once, but three at most: the newest shape first, the default gets what is left (none).
+    expect(ready.map((s) => s.shape.maxTurns)).toEqual([9, 9, 9]);
+  });
+
+  it('lets a shape go when nobody asked for it within the idle time; the default keeps one', async () => {
+    const { pool, settle, advance, discards } = harness({ max: 3, idleMs: 10_000 });
+    pool.start();
+    await settle();
+    pool.take(OTHER);
+    pool.take(OTHER);
+    await settle();
+    expect(pool.readySpares().filter((s) => s.shape.maxTurns === 9)).toHaveLength(2);
+    advance(10_001);
+    await settle();
+    expect(pool.readySpares().map((s) => s.shape.maxTurns)).toEqual([50]);
+    expect(discards.filter((d) => d === 'idle')).toHaveLength(2);
+  });
+
+  it('replaces an agent that dies while it waits, and one that grew too old', async () => {
+    const { pool, started, settle, advance, discards } = harness({ maxAgeMs: 5000 });
+    pool.start();
+    await settle();
+    const first = started[0]!;
+    first.die();
+    await settle();
+    expect(discards).toEqual(['died']);
+    expect(first.discarded).toBe(1);
+    const second = pool.readySpares()[0];
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    advance(5000);
+    await settle();
+    expect(discards).toEqual(['died', 'age']);
+    expect(pool.readySpares()[0]).not.toBe(second);
+  });
+
+  it('takes back an untouched agent, but never after close', async () => {
+    const { pool, settle } = harness();
+    pool.start();
+    await settle();
+    const spare = pool.take(DEFAULT)!;
+    pool.giveBack(spare, DEFAULT);
+    expect(pool.holds(spare.sessionId)).toBe(true);
+    expect(pool.take(DEFAULT)).toBe(spare);
+    await pool.close();
+    pool.giveBack(spare, DEFAULT);
+    expect(spare.discarded).toBe(1);
+    expect(pool.take(DEFAULT)).toBeUndefined();
+  });
+
+  it('ends every agent at close, including one still starting', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const { pool, started, settle } = harness({ max: 2 });
+    pool.start();
+    await settle();
+    pool.take(DEFAULT);
+    pool.take(DEFAULT);
+    // The refill's start waits on the gate: the pool closes while it is starting.
+    const original = (pool as unknown as { opts: { start: (s: WarmShape, id: string) => Promise<FakeSpare> } }).opts;
+    const start = original.start;
+    original.start = async (shape, id) => {
+      await gate;
+      return start(shape, id);
+    };
+    pool.tick();
+    expect(pool.stats().starting).toBe(1);
+    const closed = pool.close();
+    release();
+    await closed;
+    expect(pool.stats()).toMatchObject({ ready: 0, starting: 0 });
+    expect(started.at(-1)?.discarded).toBe(1);
+  });
+
+  it('backs off after a start fails instead of retrying in a loop', async () => {
+    let failing = true;
+    const { pool, settle, advance, started } = harness({ fail: () => failing });
+    pool.start();
+    await settle();
+    expect(pool.stats().ready).toBe(0);
+    failing = false;
+    await settle();
+    expect(started).toHaveLength(0);
+    advance(1000);
+    await settle();
+    expect(pool.stats().ready).toBe(1);
+  });
+
+  it('is off with max 0: every take misses nothing and counts nothing', () => {
+    const { pool, takes } = harness({ max: 0 });
+    pool.start();
+    expect(pool.take(DEFAULT)).toBeUndefined();
+    pool.notEligible();
+    expect(takes).toEqual([]);
+    expect(pool.stats()).toMatchObject({ enabled: false, ready: 0 });
+  });
+});
