@@ -167,9 +167,12 @@ export async function openAgent(deps: AgentRunDeps, place: AgentPlace, log: Logg
   const mcp = place.mcp !== undefined && deps.mcp !== undefined ? deps.mcp.openRun(place.mcp, relay.controller.signal) : undefined;
   const close = async () => {
     await mcp?.close().catch((err: unknown) => relay.log.warn({ err }, 'could not close the mcp connections'));
-    await network.close().catch((err: unknown) => relay.log.warn({ err }, 'could not close the egress proxy'));
-    // Nothing of the run outlives it.
-    return limits?.close();
+    // Side by side: the proxy cuts the run's connections while its processes are killed; nothing of the run outlives it.
+    const [, hit] = await Promise.all([
+      network.close().catch((err: unknown) => relay.log.warn({ err }, 'could not close the egress proxy')),
+      limits?.close(),
+    ]);
+    return hit;
   };
   try {
     // A run as another user must reach its proxy through the socket bound into its sandbox (the

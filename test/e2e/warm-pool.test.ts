@@ -7,8 +7,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scenarios } from '../support/model-server.js';
+import type { Logger } from '../../src/logging/index.js';
+import { scenarios, userTexts } from '../support/model-server.js';
+import { parseSseStream } from '../support/sse.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { BENCH_SCRIPT, PROMPT } from '../../bench/task.js';
 import type { WarmAgent } from '../../src/runtime/index.js';
@@ -19,7 +22,9 @@ let keyA: string;
 let keyB: string;
 
 beforeAll(async () => {
-  svc = await startTestService({ mode: 'serve', responder, env: { CCA_WARM_POOL: '2', CCA_WARM_IDLE_S: '10' } });
+  // Warnings (an agent that could not start, one that died) go to stderr: they say why a wait below timed out.
+  const logger = pino({ level: 'warn' }, process.stderr) as unknown as Logger;
+  svc = await startTestService({ mode: 'serve', responder, env: { CCA_WARM_POOL: '2', CCA_WARM_IDLE_S: '10' }, logger });
   keyA = svc.runtime.keys.create('a', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000 }).key;
   keyB = svc.runtime.keys.create('b', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000 }).key;
 }, 60_000);
@@ -142,6 +147,9 @@ describe('warm pool', () => {
     const again = await invoke(keyA, { prompt: PROMPT, session_id: sessionA });
     expect(again.status).toBe(200);
     expect(again.body.output.metadata.warm_start).toBe(false);
+    // ...and it resumed the conversation the warm agent had: the first prompt is in the model's request.
+    const resumed = svc.model.requests.filter((r) => r.kind === 'main').at(-1);
+    expect(userTexts(resumed!.body).filter((t) => t.includes(PROMPT))).toHaveLength(2);
     // Key B gets another agent, in another session, and cannot see key A's.
     const second = await readyDefault();
     expect(second.sessionId).not.toBe(sessionA);
@@ -186,7 +194,7 @@ describe('warm pool', () => {
     await waitFor('two agents of the burst shape', () => pool().readySpares().filter(isBurstShape).length === 2);
     const used = await invoke(keyA, shape);
     expect(used.body.output.metadata.warm_start).toBe(true);
-    await waitFor('the pool to refill', () => pool().readySpares().filter(isBurstShape).length === 2);
+    await waitFor('the pool to refill', () => pool().readySpares().filter(isBurstShape).length === 2, 60_000);
     // Idle past CCA_WARM_IDLE_S (10 s): the shape is let go, and the default shape's one agent comes back.
     await waitFor('the burst shape to be let go', () => pool().readySpares().filter(isBurstShape).length === 0, 30_000);
     const left = await waitFor('the default agent', () => {
@@ -196,6 +204,45 @@ describe('warm pool', () => {
     expect(left).toHaveLength(1);
     expect(pool().stats()).toMatchObject({ enabled: true, max: 2, ready: 1 });
   }, 120_000);
+
+  it('asks its approvals through the API on a warm agent (manual mode), and the answer reaches the run', async () => {
+    const manual = { prompt: PROMPT, permission_mode: 'manual', async: true };
+    const approveAll = async (sessionId: string) => {
+      const abort = new AbortController();
+      const res = await fetch(`${svc.url}/sessions/${sessionId}/events`, { headers: { 'x-api-key': keyA }, signal: abort.signal });
+      for await (const m of parseSseStream(res.body!)) {
+        const event = JSON.parse(m.data);
+        if (event.type === 'permission.request') {
+          expect(event.data.tool).toBe('Write');
+          const answer = await fetch(`${svc.url}/sessions/${sessionId}/permissions/${event.data.request_id}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': keyA },
+            body: JSON.stringify({ decision: 'allow' }),
+          });
+          expect(answer.status).toBe(200);
+        }
+        if (event.type === 'invocation.completed') {
+          abort.abort();
+          return event.data;
+        }
+      }
+      throw new Error('the event stream ended before the invocation did');
+    };
+    // The first manual request teaches the pool the shape; the next one finds an agent of it.
+    const first = await invoke(keyA, manual);
+    expect(first.status).toBe(202);
+    await approveAll(first.body.session_id);
+    const agent = await waitFor('a manual-mode agent', () => pool().readySpares().find((s) => s.shape.permissionMode === 'manual'));
+    const hits = pool().stats().hits;
+    const second = await invoke(keyA, manual);
+    // Its session is the agent's: the agent took the request.
+    expect(second.body.session_id).toBe(agent.sessionId);
+    expect(pool().stats().hits).toBe(hits + 1);
+    await approveAll(second.body.session_id);
+    const detail = (await (await fetch(`${svc.url}/sessions/${agent.sessionId}`, { headers: { 'x-api-key': keyA } })).json()) as any;
+    expect(detail.invocations[0]).toMatchObject({ status: 'succeeded' });
+    expect(detail.invocations[0].files.map((f: any) => f.file_name)).toEqual(['hello.py']);
+  }, 90_000);
 
   it('shows the pool on /health and /metrics', async () => {
     const health = (await (await fetch(`${svc.url}/health`)).json()) as any;
@@ -208,9 +255,6 @@ describe('warm pool', () => {
 
 describe('warm pool at shutdown', () => {
   it('leaves no process and no folder behind, even with an agent starting', async () => {
-    // The first service's agents are children of this process too: they are told apart by being there before.
-    await waitFor('the first service to settle', () => pool().stats().starting === 0);
-    const before = new Set(bwrapChildren());
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cca-warm-'));
     const other = await startTestService({ mode: 'serve', responder, env: { CCA_WARM_POOL: '2' }, dataDir });
     const warm = other.runtime.warm;
@@ -235,8 +279,11 @@ describe('warm pool at shutdown', () => {
     expect(sessions).toEqual([usedSession]);
     expect(fs.existsSync(path.join(dataDir, 'sessions', usedSession, 'warm-agent'))).toBe(false);
     fs.rmSync(dataDir, { recursive: true, force: true });
-    // No bubblewrap (and nothing it started) of the stopped service is left.
-    expect(bwrapChildren().filter((pid) => !before.has(pid))).toEqual([]);
+    // No bubblewrap (and nothing it started) of the stopped service is left. The first service's
+    // agents are children of this process too: they are told apart by their pids, once it starts none.
+    await waitFor('the first service to settle', () => pool().stats().starting === 0);
+    const firstService = new Set(pool().readySpares().map((a) => String(a.pid)));
+    expect(bwrapChildren().filter((pid) => !firstService.has(pid))).toEqual([]);
   }, 90_000);
 
   it('removes, at start, the folders of agents a killed service left behind, and nothing else', async () => {
