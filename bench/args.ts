@@ -18,14 +18,16 @@ export interface BenchArgs {
   only: string[] | undefined;
 }
 
-export const USAGE = `Usage: npm run bench -- [--runs N] [--warmup N] [--concurrency 1,4,16] [--gateway-duration S]
-  --runs N            measured runs of bare query(), POST /invocations and with an allowlist, each (default 20)
+export const USAGE = `Usage: npm run bench -- [--runs N] [--warmup N] [--concurrency 1,4,8] [--gateway-duration S]
+  --runs N            measured runs of bare query(), the service before isolation, POST /invocations,
+                      with an allowlist and with a warm pool, each (default 20)
   --warmup N          unmeasured warm-up runs of each before that (default 2)
-  --concurrency LIST  sessions in flight, one phase per value (default 1,4,16)
+  --concurrency LIST  sessions in flight, one phase per value, cold and warm (default 1,4,8)
   --gateway-duration S  seconds of authenticated GET /sessions/{id} load (default 10; 0 skips)
   --repo-files N      files of the generated repository of the large-workspace phase (default 100000; 0 skips)
   --state-files N     files of the session saved and restored by the session-state phase (default 10000; 0 skips)
-  --only LIST         run only these phases: overhead,concurrency,gateway,repository,session-state`;
+  --only LIST         run only these phases: overhead,concurrency,memory,gateway,repository,session-state
+                      (memory: the RSS and PSS of an idle warm agent)`;
 
 /** Parses argv (without node and the script); throws with the usage on anything invalid. */
 export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
@@ -34,7 +36,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     options: {
       runs: { type: 'string', default: '20' },
       warmup: { type: 'string', default: '2' },
-      concurrency: { type: 'string', default: '1,4,16' },
+      concurrency: { type: 'string', default: '1,4,8' },
       'gateway-duration': { type: 'string', default: '10' },
       'repo-files': { type: 'string', default: '100000' },
       'state-files': { type: 'string', default: '10000' },

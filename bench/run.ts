@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { scenarios, startModelServer } from '../test/support/model-server.js';
 import { startTestService } from '../test/support/service.js';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args.js';
-import { measureConcurrency, type ConcurrencyResult } from './concurrency.js';
+import { measureConcurrency, measureWarmConcurrency, type ConcurrencyResult } from './concurrency.js';
 import { describeEnvironment } from './environment.js';
 import { measureSessionReads, type GatewayResult } from './gateway.js';
 import { measureOverhead } from './overhead.js';
@@ -17,6 +17,7 @@ import { formatReport, NOTES, type BenchReport } from './report.js';
 import { BENCH_SCRIPT } from './task.js';
 import { measureRepository, repoBenchResponder, type RepositoryResult } from './repository.js';
 import { measureSessionState, type SessionStateResult } from './session-state.js';
+import { measureWarmMemory, poolOf, type WarmMemoryResult } from './warm.js';
 
 const argv = process.argv.slice(2);
 const args = readArgs(argv);
@@ -46,20 +47,43 @@ const before = await startTestService({
     setpriv: undefined,
   },
 });
+const wants = (phase: string) => args.only === undefined || args.only.includes(phase);
+// The service with a warm pool sized from the machine (as under `cca serve`), for the phases that
+// compare it; closed after them so the later phases run without its agents.
+let warmSvc = ['overhead', 'concurrency', 'memory'].some(wants)
+  ? await startTestService({ model, env: { CCA_WARM_POOL: 'auto' } })
+  : undefined;
 let report: BenchReport;
 try {
-  const wants = (phase: string) => args.only === undefined || args.only.includes(phase);
+  if (warmSvc) progress(`warm pool: max ${poolOf(warmSvc).stats().max} agents`);
   let overhead: Awaited<ReturnType<typeof measureOverhead>> | undefined;
   if (wants('overhead')) {
     progress(`overhead: ${args.warmup} warm-up + ${args.runs} measured runs of each side`);
-    overhead = await measureOverhead(svc, before, { runs: args.runs, warmup: args.warmup, progress });
+    overhead = await measureOverhead(svc, before, { runs: args.runs, warmup: args.warmup, progress, warmSvc });
   }
   const concurrency: ConcurrencyResult[] = [];
+  const concurrencyWarm: ConcurrencyResult[] = [];
   for (const c of wants('concurrency') ? args.concurrency : []) {
-    progress(`concurrency ${c}: ${Math.max(c * 2, 8)} invocations`);
-    const result = await measureConcurrency(svc, c, idleProcesses);
+    progress(`concurrency ${c} cold: ${Math.max(c * 2, 8)} invocations`);
+    const result = await measureConcurrency(svc, c, idleProcesses, warmSvc?.runtime.warm);
     progress(`  ${result.wall_s} s, ${result.errors} errors`);
     concurrency.push(result);
+    if (warmSvc) {
+      progress(`concurrency ${c} warm: a burst of ${c} to prime the pool, then ${Math.max(c * 2, 8)} invocations`);
+      const warm = await measureWarmConcurrency(warmSvc, c, idleProcesses, progress);
+      progress(`  ${warm.wall_s} s, ${warm.errors} errors, ${warm.hits}/${warm.invocations} warm`);
+      concurrencyWarm.push(warm);
+    }
+  }
+  let warmMemory: WarmMemoryResult | undefined;
+  if (warmSvc && wants('memory')) {
+    progress('memory: idle warm agents, pool full');
+    warmMemory = await measureWarmMemory(warmSvc, progress);
+  }
+  if (warmSvc) {
+    const closing = warmSvc;
+    warmSvc = undefined;
+    await closing.close();
   }
   let gateway: GatewayResult | undefined;
   if (args.gatewayDurationS > 0 && wants('gateway')) {
@@ -80,12 +104,17 @@ try {
     header,
     overhead,
     concurrency,
+    ...(concurrencyWarm.length > 0
+      ? { concurrency_warm: concurrencyWarm, concurrency_ratio: throughputRatios(concurrency, concurrencyWarm) }
+      : {}),
+    ...(warmMemory ? { warm_memory: warmMemory } : {}),
     ...(gateway ? { gateway } : {}),
     ...(repository ? { repository } : {}),
     ...(sessionState ? { session_state: sessionState } : {}),
     notes: NOTES,
   };
 } finally {
+  await warmSvc?.close();
   await svc.close();
   await before.close();
   await model.close();
@@ -109,8 +138,21 @@ function readArgs(argv: string[]): BenchArgs {
   }
 }
 
+/** warm / cold inv/s for each C measured on both sides. */
+function throughputRatios(cold: ConcurrencyResult[], warm: ConcurrencyResult[]): { concurrency: number; throughput: number | undefined }[] {
+  return cold.map((c) => {
+    const w = warm.find((x) => x.concurrency === c.concurrency);
+    return {
+      concurrency: c.concurrency,
+      throughput: w && c.throughput_per_s > 0 ? Math.round((w.throughput_per_s / c.throughput_per_s) * 100) / 100 : undefined,
+    };
+  });
+}
+
+const o = report.overhead;
 const errors =
-  (report.overhead ? report.overhead.bare.errors + report.overhead.service.errors : 0) +
+  (o ? o.bare.errors + o.before.errors + o.service.errors + o.allowlist.errors + (o.warm?.errors ?? 0) : 0) +
+  (report.concurrency_warm ?? []).reduce((s, c) => s + c.errors, 0) +
   (report.repository ? report.repository.invocation.errors : 0) +
   report.concurrency.reduce((s, c) => s + c.errors, 0) +
   (report.gateway ? report.gateway.errors + report.gateway.non_2xx : 0);

@@ -26,6 +26,8 @@ export interface Sample {
   ms: number;
   ok: boolean;
   error?: string;
+  /** Service runs: whether a warm agent served it (`metadata.warm_start`). */
+  warm?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function runBare(modelUrl: string): Promise<Sample> {
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
     CLAUDE_CODE_MAX_RETRIES: '0',
+    CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
   };
   const started = performance.now();
   try {
@@ -101,8 +104,9 @@ export async function runService(svc: TestService, extra: Record<string, unknown
     if (status !== 200) return { ms, ok: false, error: `service: HTTP ${status} ${JSON.stringify(body).slice(0, 200)}` };
     if (out?.success !== true) return { ms, ok: false, error: `service: ${String(out?.result).slice(0, 200)}` };
     const files: { file_name?: string }[] = out.metadata?.uploaded_files ?? [];
-    if (!files.some((f) => f.file_name === 'hello.py')) return { ms, ok: false, error: 'service: hello.py was not stored' };
-    return { ms, ok: true };
+    const warm = out.metadata?.warm_start === true;
+    if (!files.some((f) => f.file_name === 'hello.py')) return { ms, ok: false, warm, error: 'service: hello.py was not stored' };
+    return { ms, ok: true, warm };
   } catch (err) {
     return { ms: performance.now() - started, ok: false, error: `service: ${(err as Error).message}` };
   }
