@@ -44,6 +44,8 @@ import type { StateWriter } from './state-writer.js';
 import { rankSkipped, storeChanges } from './store-changes.js';
 import { storageForRun, type StorageQuota } from './storage-quota.js';
 import { budgetReport, budgetStop, chargedOutcome, type SpendDeps } from './key-budget.js';
+import type { WarmPool } from '../warm/index.js';
+import type { WarmAgent } from './warm-agent.js';
 
 /** What running an invocation needs of the service. */
 export interface RunDeps extends AgentRunDeps {
@@ -62,6 +64,8 @@ export interface RunDeps extends AgentRunDeps {
   tracer?: Tracer | undefined;
   /** What API keys spend (the ledger budgets are decided on); undefined: nothing counted. */
   spend?: SpendDeps | undefined;
+  /** Claude Code started ahead of new sessions; told when a run that took one has ended. */
+  warm?: WarmPool<WarmAgent> | undefined;
 }
 
 /** One queued invocation, handed to `runInvocation`. */
@@ -113,7 +117,7 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
   } catch {
     // Cancelled while queued: it never ran, so there is nothing to store (or save).
     await run.claim?.lease.release();
-    await run.warm?.abandon();
+    await endWarm(deps, run);
     const nothing = { requestedModel: undefined, prefix: '', uploaded: [], skipped: [], failed: [] };
     return finish(deps, q, outcomeWithoutRun('cancelled', 'Cancelled before it started; nothing ran.'), new Date(), nothing);
   }
@@ -165,7 +169,7 @@ export async function runInvocation(deps: RunDeps, q: QueuedInvocation): Promise
     // However the run ended (a clone that failed, a fault of ours), the session is let go, and its
     // warm agent, used or not, is ended.
     await run.claim?.lease.release();
-    await run.warm?.abandon();
+    await endWarm(deps, run);
   }
 }
 
@@ -461,4 +465,11 @@ function complete(
   q.deactivate();
   deps.events.emit(q.run.sessionId, q.run.invocationId, { type: 'invocation.completed', data: { status, output } });
   deps.states.write(stateRecord(q.run, status, output));
+}
+
+/** Ends the run's warm agent, used or not, and tells the pool: its shape may have a replacement now. */
+async function endWarm(deps: Pick<RunDeps, 'warm'>, run: ActiveRun): Promise<void> {
+  if (run.warm === undefined) return;
+  await run.warm.abandon();
+  deps.warm?.release(run.warm);
 }

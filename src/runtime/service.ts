@@ -29,7 +29,6 @@ import { assertStorageRoom } from './storage-quota.js';
 import type { Subscription, Webhooks } from '../webhooks/index.js';
 import { admitBudget, meterFor, type RunBudget, type SpendDeps } from './key-budget.js';
 import type { KeyBudgets } from '../usage/index.js';
-import type { WarmPool } from '../warm/index.js';
 import type { WarmAgent } from './warm-agent.js';
 import { takeWarm } from './warm-admission.js';
 
@@ -43,8 +42,6 @@ export interface ServiceDeps extends RunDeps {
   webhooks?: Pick<Webhooks, 'resolve' | 'subscribe'> | undefined;
   activity: Activity;
   slots: RunSlots;
-  /** Claude Code started ahead of new sessions; undefined: every run starts its own. */
-  warm?: WarmPool<WarmAgent> | undefined;
   logger: Logger;
 }
 
@@ -183,8 +180,13 @@ export class InvocationService {
    * session store has seen its id (a lease was taken on it), in which case it is ended.
    */
   #returnWarm(warm: WarmAgent, seenElsewhere: boolean): void {
-    if (seenElsewhere || this.deps.warm === undefined) void warm.discard();
+    if (seenElsewhere || this.deps.warm === undefined) void warm.discard().finally(() => this.deps.warm?.release(warm));
     else this.deps.warm.giveBack(warm, warm.shape);
+  }
+
+  /** A taken agent the run will not use: ended, its session keeps the folders, the pool may replace it. */
+  #endWarm(warm: WarmAgent): void {
+    void warm.abandon().finally(() => this.deps.warm?.release(warm));
   }
 
   async #admitMcp(selection: McpSelection): Promise<McpPlan | undefined> {
@@ -242,7 +244,7 @@ export class InvocationService {
     lease.settled = true;
     let warm = lease.warm;
     if (warm !== undefined && budget !== undefined && budget.capUsd !== warm.shape.maxBudgetUsd) {
-      void warm.abandon();
+      this.#endWarm(warm);
       warm = undefined;
     }
 
@@ -296,7 +298,7 @@ export class InvocationService {
       this.active.delete(sessionId);
       forgetBudget();
       controller.abort('cancelled');
-      void warm?.abandon();
+      if (warm !== undefined) this.#endWarm(warm);
       // A slot granted at once is not released by the abort: give it back.
       void slot.then(
         (release) => release(),

@@ -69,6 +69,7 @@ describe('WarmPool', () => {
     expect(pool.stats()).toMatchObject({ enabled: true, ready: 1, starting: 0, hits: 0, misses: 0, hit_rate: null });
     const spare = pool.take(DEFAULT);
     expect(spare).toBe(started[0]);
+    pool.release(spare!);
     expect(pool.holds(spare!.sessionId)).toBe(false);
     expect(takes).toEqual(['hit']);
     expect(pool.stats()).toMatchObject({ hits: 1, misses: 0, hit_rate: 1 });
@@ -79,8 +80,12 @@ describe('WarmPool', () => {
     pool.start();
     await settle();
     const first = pool.take(DEFAULT);
-    expect(pool.take(DEFAULT)).toBeUndefined();
+    // A taken agent counts toward its shape until its run ends: no replacement starts beside the run.
     await settle();
+    expect(pool.stats()).toMatchObject({ ready: 0, starting: 0 });
+    pool.release(first!);
+    await settle();
+    expect(pool.stats()).toMatchObject({ ready: 1 });
     const second = pool.take(DEFAULT);
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
@@ -151,7 +156,7 @@ describe('WarmPool', () => {
     const { pool, started, settle } = harness({ max: 2 });
     pool.start();
     await settle();
-    pool.take(DEFAULT);
+    pool.release(pool.take(DEFAULT)!);
     pool.take(DEFAULT);
     // The refill's start waits on the gate: the pool closes while it is starting.
     const original = (pool as unknown as { opts: { start: (s: WarmShape, id: string) => Promise<FakeSpare> } }).opts;

@@ -95,6 +95,9 @@ export class WarmPool<S extends Spare> {
   /** How long a spare took to start, on average: the window a burst is counted in. */
   #startMs = 1000;
   readonly #settling = new Set<Promise<unknown>>();
+  /** Spares taken and not yet released, by shape: they count toward their shape until their run ends. */
+  readonly #inUse = new Map<string, number>();
+  readonly #keyOf = new WeakMap<S, string>();
 
   constructor(private readonly opts: WarmPoolOptions<S>) {
     this.#now = opts.now ?? Date.now;
@@ -137,7 +140,10 @@ export class WarmPool<S extends Spare> {
     this.#entries.delete(found.sessionId);
     this.#hits++;
     this.opts.onTake?.('hit');
-    this.tick();
+    // Its replacement starts once its run has ended (`release`): a start beside a run slows the
+    // run's own last steps (the service's record of its changes), which no CPU share protects.
+    this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
+    this.#keyOf.set(found.spare, key);
     return found.spare;
   }
 
@@ -146,8 +152,20 @@ export class WarmPool<S extends Spare> {
     if (this.enabled) this.opts.onTake?.('not_eligible');
   }
 
+  /** The run that took `spare` has ended (or will not run): its shape may have a replacement now. */
+  release(spare: S): void {
+    const key = this.#keyOf.get(spare);
+    if (key === undefined) return;
+    this.#keyOf.delete(spare);
+    const left = (this.#inUse.get(key) ?? 1) - 1;
+    if (left > 0) this.#inUse.set(key, left);
+    else this.#inUse.delete(key);
+    this.tick();
+  }
+
   /** Returns a spare taken for a request that was then refused before anything ran or was recorded. */
   giveBack(spare: S, shape: WarmShape): void {
+    this.release(spare);
     if (this.#closing) {
       this.#let(spare, 'closing');
       return;
@@ -202,8 +220,10 @@ export class WarmPool<S extends Spare> {
       const ready = mine.filter((e) => e.state === 'ready').sort((a, b) => (a.readyAt ?? 0) - (b.readyAt ?? 0));
       for (let extra = mine.length - target; extra > 0 && ready.length > 0; extra--) this.#drop(ready.shift() as Entry<S>, 'idle');
       const shape = this.#shapes.get(key);
-      for (let missing = target - mine.length; missing > 0 && shape !== undefined && this.#mayStart(now); missing--)
+      const busy = this.#inUse.get(key) ?? 0;
+      for (let missing = target - mine.length - busy; missing > 0 && shape !== undefined && this.#mayStart(now); missing--) {
         this.#start(key, shape);
+      }
     }
     // Shapes no longer wanted at all.
     for (const entry of [...this.#entries.values()]) {
