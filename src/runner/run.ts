@@ -15,11 +15,17 @@ export interface RunHooks {
 /**
  * Runs one invocation to its end: completion, a limit, the wall-clock timeout or an abort. The
  * controller's abort reason says which: 'timeout', a `LimitStop` (a resource limit), else cancelled.
+ * `controller` is the run's (the timeout aborts it); default: the SDK's own, `ctx.abortController`.
  */
-export async function runAgent(spec: RunSpec, ctx: Omit<RunContext, 'denials'>, hooks: RunHooks = {}): Promise<RunOutcome> {
+export async function runAgent(
+  spec: RunSpec,
+  ctx: Omit<RunContext, 'denials'>,
+  hooks: RunHooks = {},
+  controller: AbortController = ctx.abortController,
+): Promise<RunOutcome> {
   const denials: PermissionDenial[] = [];
   const open = () => query({ prompt: spec.prompt, options: buildSdkOptions(spec, { ...ctx, denials }) });
-  return driveRun(open, { timeoutMs: spec.timeoutMs, controller: ctx.abortController, denials }, hooks);
+  return driveRun(open, { timeoutMs: spec.timeoutMs, controller, denials }, hooks);
 }
 
 /** How one run is watched: its timeout, the controller whose abort reason names how it stopped, its denials. */

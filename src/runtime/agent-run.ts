@@ -70,6 +70,8 @@ async function runCold(deps: AgentRunDeps, job: AgentJob): Promise<AgentRunResul
       },
       agent.ctx,
       eventHooks(deps, run),
+      // The run's: its timeout aborts the run (and, through the relay, Claude Code), as a cancel does.
+      run.controller,
     );
   } finally {
     hit = await agent.close();
