@@ -33,6 +33,26 @@ describe('openRunLimits without cgroups (the fallback: file size limit and disk 
     expect(await limits.close()).toBeUndefined();
   });
 
+  it('does not walk the folders of a parked warm agent, and walks them again once a run takes it', async () => {
+    const hits: string[] = [];
+    const limits = await openRunLimits(diskOnly, {
+      name: 'warm-a',
+      resources: { ...resources, diskMb: 1 },
+      dirs: [dir],
+      maxEntries: 100,
+      diskMs: 5,
+      onHit: (hit) => hits.push(hit.stopReason),
+    });
+    limits.background(true);
+    fs.writeFileSync(path.join(dir, 'big'), Buffer.alloc(2 * MiB));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(hits).toEqual([]);
+    limits.background(false);
+    for (let i = 0; i < 100 && hits.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(hits).toEqual(['disk_limit']);
+    await limits.close();
+  });
+
   it('with a run user: setpriv inside and the capabilities it needs kept', async () => {
     const support = {
       ...diskOnly,

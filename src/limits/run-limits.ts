@@ -52,7 +52,7 @@ async function spaceOf(dir: string): Promise<{ freeBytes: number; sizeBytes: num
 /** One run's limits, open while it runs. */
 export interface RunLimits {
   confine: Confinement;
-  /** Runs the group at a tiny CPU share (`true`: a warm agent waiting for a run) or the normal one. */
+  /** `true`: a warm agent waiting for a run: a tiny CPU share, and no disk walks (each is a process). `false`: a run again. */
   background(on: boolean): void;
   /** Stops watching, looks once more, empties and removes the group; the limit hit, if any. */
   close(): Promise<LimitHit | undefined>;
@@ -75,6 +75,8 @@ export async function openRunLimits(support: LimitsSupport, opts: RunLimitsOptio
   const countersTimer = group ? setInterval(() => record(limitFromCounts(group.counts(), resources)), opts.countersMs ?? 500) : undefined;
   let walking: Promise<void> | undefined;
   let nextWalk = 0;
+  // A warm agent waiting for its first message writes nothing: its folders are not walked until a run takes it.
+  let parked = false;
   const measure = async () => {
     const started = Date.now();
     const usage = await diskUsage(opts.dirs, opts.maxEntries);
@@ -88,7 +90,7 @@ export async function openRunLimits(support: LimitsSupport, opts: RunLimitsOptio
   };
   const diskTimer = setInterval(() => {
     // One walk at a time: a slow one delays the next instead of piling up.
-    if (walking !== undefined || Date.now() < nextWalk) return;
+    if (parked || walking !== undefined || Date.now() < nextWalk) return;
     walking = measure()
       .catch(() => undefined)
       .finally(() => (walking = undefined));
@@ -102,7 +104,10 @@ export async function openRunLimits(support: LimitsSupport, opts: RunLimitsOptio
   };
   return {
     confine,
-    background: (on) => group?.setBackground(on),
+    background: (on) => {
+      parked = on;
+      group?.setBackground(on);
+    },
     async close() {
       clearInterval(countersTimer);
       clearInterval(diskTimer);
