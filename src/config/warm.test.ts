@@ -32,5 +32,7 @@ describe('parseWarmPool', () => {
     expect(() => parseWarmPool({ pool: '-1' }, 'serve', machine, 6)).toThrow(/"auto".*"off".*0-1000/);
     expect(() => parseWarmPool({ idleS: '0' }, 'serve', machine, 6)).toThrow(/CCA_WARM_IDLE_S/);
     expect(() => parseWarmPool({ maxAgeS: 'x' }, 'serve', machine, 6)).toThrow(/CCA_WARM_MAX_AGE_S/);
+    expect(() => parseWarmPool({ maxAgeS: '5' }, 'serve', machine, 6)).toThrow(/from 10 to 86400/);
+    expect(() => parseWarmPool({ idleS: '0.5' }, 'serve', machine, 6)).toThrow(/from 1 to 86400/);
   });
 });

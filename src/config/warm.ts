@@ -54,17 +54,18 @@ export function parseWarmPool(
   return {
     max,
     auto: value === 'auto',
-    idleMs: seconds('--warm-idle / CCA_WARM_IDLE_S', raw.idleS, 300) * 1000,
-    maxAgeMs: seconds('CCA_WARM_MAX_AGE_S', raw.maxAgeS, 900) * 1000,
+    idleMs: seconds('--warm-idle / CCA_WARM_IDLE_S', raw.idleS, 300, 1) * 1000,
+    // Under ten seconds an agent would be replaced about as often as it takes to start one.
+    maxAgeMs: seconds('CCA_WARM_MAX_AGE_S', raw.maxAgeS, 900, 10) * 1000,
     maxStarting: Math.max(1, Math.min(4, Math.floor(machine.cpus / 2))),
   };
 }
 
-function seconds(name: string, raw: string | undefined, fallback: number): number {
+function seconds(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || value <= 0 || value > 86_400) {
-    throw new ConfigError(`${name} must be a number of seconds from 0.001 to 86400; got "${raw}".`);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > 86_400) {
+    throw new ConfigError(`${name} must be a number of seconds from ${min} to 86400; got "${raw}".`);
   }
   return value;
 }

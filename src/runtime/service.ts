@@ -107,11 +107,9 @@ export class InvocationService {
     if (!isNew && this.deps.warm?.holds(admitted.sessionId)) throw reservedSession(admitted.sessionId);
     const webhook = this.#webhookOf(req, ctx);
     // A new session may take a warm agent: it then gets the agent's session id (its folders are ready).
-    const warm = takeWarm(
-      this.deps.warm,
-      { req, isNew, egress, inputs: inputs !== undefined, mcp: mcpSelection.servers.length > 0, resources: ctx.resources },
-      config,
-    );
+    // Only a run that starts at once, with nothing that could refuse or cap it later: an agent taken
+    // for a request then refused, or queued behind others, would be a start for nothing.
+    const warm = isNew && this.deps.warm?.enabled === true ? this.#takeWarm(req, ctx, admitted) : undefined;
     const lease: WarmLease = { warm, settled: false, seenElsewhere: false };
     try {
       return await this.#admitTo(warm?.sessionId ?? admitted.sessionId, isNew, { req, ctx, span, request, webhook, admitted, lease });
@@ -147,14 +145,16 @@ export class InvocationService {
     // A run here already: 409 without asking the session store.
     admitToSession(sessionId, ctx.ownerKeyId, { existing: sessions.getSession(sessionId), active: this.active.has(sessionId) });
     // The session's lease in the session store (a round trip): 409 while another worker has it, and
-    // the saved record taken in (so the git checks below know a session saved elsewhere).
+    // the saved record taken in (so the git checks below know a session saved elsewhere). Once asked,
+    // the store may have seen the id, whatever the answer.
+    lease.seenElsewhere = this.deps.durable !== undefined;
     const { claim, unsaved } = await claimSession(
       this.deps,
       config.sessionsBase,
       { sessionId, invocationId, ownerKeyId: ctx.ownerKeyId, isNew },
       this.deps.logger,
     );
-    lease.seenElsewhere = claim !== undefined;
+
     try {
       // Asks the remote (a round trip): before the checks of #begin, which must run with no await after them.
       const git = await admitGit(
@@ -173,6 +173,31 @@ export class InvocationService {
       void claim?.lease.release();
       throw err;
     }
+  }
+
+  /** Takes a warm agent for a new session when nothing ahead can refuse, queue or cap its run. */
+  #takeWarm(req: ValidInvocation, ctx: InvokeContext, admitted: ReturnType<typeof admitRequest>): WarmAgent | undefined {
+    try {
+      // A refusal found here is thrown again, the same, by #begin.
+      assertStorageRoom(this.deps.storage, ctx.ownerKeyId);
+    } catch {
+      return undefined;
+    }
+    const budgets = ctx.budgets;
+    return takeWarm(
+      this.deps.warm,
+      {
+        req,
+        isNew: true,
+        egress: admitted.egress,
+        inputs: admitted.inputs !== undefined,
+        mcp: admitted.mcp.servers.length > 0,
+        resources: ctx.resources,
+        keyBudget: this.deps.spend !== undefined && budgets !== undefined && (budgets.dayUsd !== null || budgets.monthUsd !== null),
+        wouldWait: this.deps.slots.waitingFor(ctx.ownerKeyId, ctx.maxConcurrent ?? Number.POSITIVE_INFINITY) !== undefined,
+      },
+      this.deps.config,
+    );
   }
 
   /**
@@ -298,7 +323,8 @@ export class InvocationService {
       this.active.delete(sessionId);
       forgetBudget();
       controller.abort('cancelled');
-      if (warm !== undefined) this.#endWarm(warm);
+      // Nothing may be left of an agent whose session could not be recorded.
+      if (warm !== undefined) void warm.discard().finally(() => this.deps.warm?.release(warm));
       // A slot granted at once is not released by the abort: give it back.
       void slot.then(
         (release) => release(),

@@ -36,6 +36,10 @@ export interface WarmAsk {
   mcp: boolean;
   /** The key's resource caps; undefined: the server's. */
   resources: RunResources | undefined;
+  /** The key has a day or month budget. */
+  keyBudget: boolean;
+  /** The run would not get a slot at once. */
+  wouldWait: boolean;
 }
 
 /**
@@ -50,6 +54,8 @@ export function takeWarm(pool: WarmPool<WarmAgent> | undefined, ask: WarmAsk, co
     inputs: ask.inputs,
     mcp: ask.mcp,
     defaultResources: ask.resources === undefined || sameResources(ask.resources, config.runResources),
+    keyBudget: ask.keyBudget,
+    wouldWait: ask.wouldWait,
   });
   if (why !== undefined) {
     pool.notEligible();

@@ -105,6 +105,7 @@ export async function startWarmAgent(deps: AgentRunDeps, shape: WarmShape, sessi
 
 class StartedAgent implements WarmAgent {
   #claimed = false;
+  #gone = false;
   #ended: Promise<LimitHit | undefined> | undefined;
 
   constructor(
@@ -116,10 +117,17 @@ class StartedAgent implements WarmAgent {
     private readonly warm: WarmQuery,
     private readonly proc: { exited: Promise<void>; pid: () => number | undefined },
     private readonly log: Logger,
-  ) {}
+  ) {
+    void proc.exited.then(() => (this.#gone = true));
+  }
 
   get pid(): number | undefined {
     return this.proc.pid();
+  }
+
+  /** Not once its process is gone, or it went over a limit while it waited (its controller is aborted then). */
+  get usable(): boolean {
+    return !this.#gone && !this.#claimed && !this.agent.relay.controller.signal.aborted;
   }
 
   get exited(): Promise<void> {

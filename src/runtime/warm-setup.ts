@@ -32,7 +32,10 @@ export async function createWarmPool(
   if (swept > 0) log.info({ removed: swept }, 'removed the folders of warm agents the last process left');
   if (config.warm.max === 0 || config.provider.kind === 'none' || deps.sandbox.kind === 'unavailable') return undefined;
   const defaults = parseInvocation({ prompt: 'warm' }, config.limits);
-  const defaultShape = shapeOf(defaults, egressOf(undefined, { config, sandbox: deps.sandbox }), config);
+  // With MCP servers every request gets by default, no request with every default can use an agent
+  // (it has MCP): none is kept for that shape. Shapes learned from requests still are.
+  const mcpByDefault = Object.values(config.mcp.servers).some((server) => server.default);
+  const defaultShape = mcpByDefault ? undefined : shapeOf(defaults, egressOf(undefined, { config, sandbox: deps.sandbox }), config);
   return new WarmPool<WarmAgent>({
     max: config.warm.max,
     idleMs: config.warm.idleMs,

@@ -46,6 +46,11 @@ export class Demand {
     return best;
   }
 
+  /** Arrivals of `key` during the last `horizonMs`. */
+  count(key: string, now: number, horizonMs: number): number {
+    return (this.#arrivals.get(key) ?? []).filter((t) => now - t <= horizonMs).length;
+  }
+
   /** Shapes asked for within what is kept, most recently asked first. */
   recent(): string[] {
     return [...this.#arrivals.keys()].reverse();

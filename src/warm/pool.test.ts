@@ -100,8 +100,8 @@ describe('WarmPool', () => {
     expect(pool.stats().misses).toBe(4);
     await settle();
     const ready = pool.readySpares();
-    // Four at once, but three at most: the newest shape first, the default gets what is left (none).
-    expect(ready.map((s) => s.shape.maxTurns)).toEqual([9, 9, 9]);
+    // Four at once, but three at most: the default shape keeps its one, the burst's shape gets the rest.
+    expect(ready.map((s) => s.shape.maxTurns).sort()).toEqual([50, 9, 9]);
   });
 
   it('lets a shape go when nobody asked for it within the idle time; the default keeps one', async () => {
@@ -127,6 +127,10 @@ describe('WarmPool', () => {
     await settle();
     expect(discards).toEqual(['died']);
     expect(first.discarded).toBe(1);
+    // Replaced after a pause (one that keeps dying is replaced ever more slowly).
+    expect(pool.stats().ready).toBe(0);
+    advance(1000);
+    await settle();
     const second = pool.readySpares()[0];
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
@@ -134,6 +138,45 @@ describe('WarmPool', () => {
     await settle();
     expect(discards).toEqual(['died', 'age']);
     expect(pool.readySpares()[0]).not.toBe(second);
+  });
+
+  it('keeps a shape asked for once at none, and keeps it from its second request on', async () => {
+    const { pool, settle, started } = harness({ max: 3 });
+    pool.start();
+    await settle();
+    expect(pool.take(OTHER)).toBeUndefined();
+    await settle();
+    expect(started.filter((s) => s.shape.maxTurns === 9)).toHaveLength(0);
+    expect(pool.take(OTHER)).toBeUndefined();
+    await settle();
+    expect(pool.readySpares().filter((s) => s.shape.maxTurns === 9)).toHaveLength(2);
+  });
+
+  it('never hands out an agent that cannot serve (it went over a limit while it waited)', async () => {
+    const { pool, settle, started, discards } = harness();
+    pool.start();
+    await settle();
+    Object.defineProperty(started[0]!, 'usable', { value: false });
+    expect(pool.take(DEFAULT)).toBeUndefined();
+    expect(discards).toEqual(['died']);
+    expect(pool.stats()).toMatchObject({ hits: 0, misses: 1 });
+  });
+
+  it('takes back an untouched agent as it was: not a hit, its age kept, nothing started in its place', async () => {
+    const { pool, settle, started, advance } = harness({ maxAgeMs: 5000 });
+    pool.start();
+    await settle();
+    advance(3000);
+    const spare = pool.take(DEFAULT)!;
+    pool.giveBack(spare, DEFAULT);
+    await settle();
+    expect(pool.stats()).toMatchObject({ hits: 0, ready: 1, starting: 0 });
+    expect(started).toHaveLength(1);
+    // Its age counts from when it first became ready: 3 s + 2 s reach the 5 s limit.
+    advance(2000);
+    await settle();
+    expect(pool.readySpares()[0]).not.toBe(spare);
+    expect(pool.holds(spare.sessionId)).toBe(false);
   });
 
   it('takes back an untouched agent, but never after close', async () => {

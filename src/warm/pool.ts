@@ -18,6 +18,8 @@ export interface Spare {
   readonly exited: Promise<void>;
   /** Ends the process and what it holds, and removes its session's folders (nobody was given them). */
   discard(): Promise<void>;
+  /** False once it cannot serve a run (it went over a limit, its process is gone): never handed out. */
+  readonly usable?: boolean;
 }
 
 /** Why a spare was let go (for the log and the metrics). */
@@ -97,7 +99,8 @@ export class WarmPool<S extends Spare> {
   readonly #settling = new Set<Promise<unknown>>();
   /** Spares taken and not yet released, by shape: they count toward their shape until their run ends. */
   readonly #inUse = new Map<string, number>();
-  readonly #keyOf = new WeakMap<S, string>();
+  /** Shape and ready time of each spare taken: what a give-back restores. */
+  readonly #taken = new WeakMap<S, { key: string; readyAt: number }>();
 
   constructor(private readonly opts: WarmPoolOptions<S>) {
     this.#now = opts.now ?? Date.now;
@@ -126,7 +129,11 @@ export class WarmPool<S extends Spare> {
     if (!this.#shapes.has(key)) this.#shapes.set(key, shape);
     this.#demand.record(key, this.#now());
     let found: Entry<S> | undefined;
-    for (const entry of this.#entries.values()) {
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.state === 'ready' && entry.spare?.usable === false) {
+        this.#died(entry);
+        continue;
+      }
       // The one ready longest: the youngest are kept, so fewer grow old.
       if (entry.key === key && entry.state === 'ready' && (found === undefined || (entry.readyAt ?? 0) < (found.readyAt ?? 0)))
         found = entry;
@@ -143,7 +150,9 @@ export class WarmPool<S extends Spare> {
     // Its replacement starts once its run has ended (`release`): a start beside a run slows the
     // run's own last steps (the service's record of its changes), which no CPU share protects.
     this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
-    this.#keyOf.set(found.spare, key);
+    this.#taken.set(found.spare, { key, readyAt: found.readyAt ?? this.#now() });
+    // One served: whatever made agents die before, they live long enough now.
+    this.#failures = 0;
     return found.spare;
   }
 
@@ -154,25 +163,41 @@ export class WarmPool<S extends Spare> {
 
   /** The run that took `spare` has ended (or will not run): its shape may have a replacement now. */
   release(spare: S): void {
-    const key = this.#keyOf.get(spare);
-    if (key === undefined) return;
-    this.#keyOf.delete(spare);
-    const left = (this.#inUse.get(key) ?? 1) - 1;
-    if (left > 0) this.#inUse.set(key, left);
-    else this.#inUse.delete(key);
-    this.tick();
+    if (this.#unmark(spare) !== undefined) this.tick();
   }
 
-  /** Returns a spare taken for a request that was then refused before anything ran or was recorded. */
+  /**
+   * Returns a spare taken for a request that was then refused before anything ran or was recorded:
+   * ready again as it was (its age kept), and the take is not counted as a hit.
+   */
   giveBack(spare: S, shape: WarmShape): void {
-    this.release(spare);
-    if (this.#closing) {
+    const taken = this.#unmark(spare);
+    if (taken !== undefined) this.#hits = Math.max(0, this.#hits - 1);
+    if (this.#closing || spare.usable === false) {
       this.#let(spare, 'closing');
       return;
     }
-    const entry: Entry<S> = { sessionId: spare.sessionId, key: shapeKey(shape), shape, state: 'ready', spare, readyAt: this.#now() };
+    const entry: Entry<S> = {
+      sessionId: spare.sessionId,
+      key: taken?.key ?? shapeKey(shape),
+      shape,
+      state: 'ready',
+      spare,
+      readyAt: taken?.readyAt ?? this.#now(),
+    };
     this.#entries.set(spare.sessionId, entry);
     this.#watchExit(entry, spare);
+  }
+
+  /** Forgets that `spare` was taken (once); what was known of it then. */
+  #unmark(spare: S): { key: string; readyAt: number } | undefined {
+    const taken = this.#taken.get(spare);
+    if (taken === undefined) return undefined;
+    this.#taken.delete(spare);
+    const left = (this.#inUse.get(taken.key) ?? 1) - 1;
+    if (left > 0) this.#inUse.set(taken.key, left);
+    else this.#inUse.delete(taken.key);
+    return taken;
   }
 
   /** The spares waiting for a request now (a snapshot, for diagnostics and tests). */
@@ -248,11 +273,25 @@ export class WarmPool<S extends Spare> {
     const window = Math.max(1000, this.#startMs * 1.5);
     const needs: ShapeNeed[] = recent.map((key) => ({
       key,
-      peak: this.#demand.peak(key, now, window, this.opts.idleMs),
-      floor: key === defaultKey ? 1 : 0,
+      // A shape asked for once is not kept (one request per shape would cost a start each, and
+      // push the others out); from its second request within the idle time, it is.
+      peak:
+        key === defaultKey
+          ? // Beyond the one agent it always gets (below).
+            Math.max(0, this.#demand.peak(key, now, window, this.opts.idleMs) - 1)
+          : this.#demand.count(key, now, this.opts.idleMs) >= 2
+            ? this.#demand.peak(key, now, window, this.opts.idleMs)
+            : 0,
+      floor: 0,
     }));
-    if (defaultKey !== undefined && !recent.includes(defaultKey)) needs.push({ key: defaultKey, peak: 0, floor: 1 });
-    return targets(needs, this.opts.max);
+    // The default shape's one agent comes first: recent demand of other shapes does not push it out.
+    if (defaultKey !== undefined) needs.unshift({ key: `${defaultKey}#floor`, peak: 0, floor: 1 });
+    const got = targets(needs, this.opts.max);
+    if (defaultKey !== undefined) {
+      got.set(defaultKey, (got.get(defaultKey) ?? 0) + (got.get(`${defaultKey}#floor`) ?? 0));
+      got.delete(`${defaultKey}#floor`);
+    }
+    return got;
   }
 
   #mayStart(now: number): boolean {
@@ -269,7 +308,6 @@ export class WarmPool<S extends Spare> {
     const began = this.#now();
     const started = this.opts.start(shape, sessionId).then(
       (spare) => {
-        this.#failures = 0;
         this.#startMs = this.#startMs * 0.7 + (this.#now() - began) * 0.3;
         // Closed, or let go while it started: it never becomes ready.
         if (this.#closing || this.#entries.get(sessionId) !== entry) {
@@ -284,10 +322,8 @@ export class WarmPool<S extends Spare> {
       },
       (err: unknown) => {
         this.#entries.delete(sessionId);
-        this.#failures++;
-        const wait = Math.min(MAX_BACKOFF_MS, FAILURE_BACKOFF_MS * 2 ** (this.#failures - 1));
-        this.#notBefore = this.#now() + wait;
-        this.opts.log.warn({ err: String(err), retry_in_ms: wait }, 'a warm agent could not start');
+        this.#backOff();
+        this.opts.log.warn({ err: String(err), retry_in_ms: this.#notBefore - this.#now() }, 'a warm agent could not start');
       },
     );
     this.#track(started);
@@ -297,10 +333,26 @@ export class WarmPool<S extends Spare> {
   #watchExit(entry: Entry<S>, spare: S): void {
     void spare.exited.then(() => {
       if (this.#entries.get(entry.sessionId) !== entry) return;
-      this.opts.log.warn({ session_id: entry.sessionId }, 'a warm agent exited while it waited; replacing it');
-      this.#drop(entry, 'died');
+      this.#died(entry);
       this.tick();
     });
+  }
+
+  /**
+   * A spare that died (or went over a limit) while it waited is let go and counts as a failed
+   * start: agents that keep dying (a memory limit below what one holds, a full disk) are replaced
+   * ever more slowly, not in a loop.
+   */
+  #died(entry: Entry<S>): void {
+    this.opts.log.warn({ session_id: entry.sessionId }, 'a warm agent ended while it waited; replacing it');
+    this.#drop(entry, 'died');
+    this.#backOff();
+  }
+
+  #backOff(): void {
+    this.#failures++;
+    const wait = Math.min(MAX_BACKOFF_MS, FAILURE_BACKOFF_MS * 2 ** (this.#failures - 1));
+    this.#notBefore = this.#now() + wait;
   }
 
   #drop(entry: Entry<S>, reason: DiscardReason): void {

@@ -34,7 +34,7 @@ export function shapeKey(shape: WarmShape): string {
 }
 
 /** Why a request cannot use a warm agent at all (whatever the pool holds). */
-export type NotEligible = 'continued_session' | 'repository' | 'inputs' | 'mcp' | 'resources';
+export type NotEligible = 'continued_session' | 'repository' | 'inputs' | 'mcp' | 'resources' | 'budget' | 'would_wait';
 
 /** What decides whether a request can use a warm agent, besides its shape. */
 export interface RequestFacts {
@@ -46,6 +46,10 @@ export interface RequestFacts {
   mcp: boolean;
   /** The run's resource limits are the server's (a key with lower caps runs cold). */
   defaultResources: boolean;
+  /** The key has a spending limit: its run's budget may be capped below what the agent was started with. */
+  keyBudget?: boolean;
+  /** The run would wait for a slot (or be refused): an agent taken now would sit idle, or go to waste. */
+  wouldWait?: boolean;
 }
 
 /**
@@ -58,5 +62,7 @@ export function notEligible(facts: RequestFacts): NotEligible | undefined {
   if (facts.inputs) return 'inputs';
   if (facts.mcp) return 'mcp';
   if (!facts.defaultResources) return 'resources';
+  if (facts.keyBudget === true) return 'budget';
+  if (facts.wouldWait === true) return 'would_wait';
   return undefined;
 }
