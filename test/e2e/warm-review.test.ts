@@ -1,0 +1,70 @@
+/**
+ * Review of issue 16: a request refused after admission took a warm agent (429: the key's queue is
+ * full) must not cost the service a Claude Code start, and must not count as a hit.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/logging/index.js';
+import { scenarios } from '../support/model-server.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { BENCH_SCRIPT, PROMPT } from '../../bench/task.js';
+
+const responder = scenarios({ bench: BENCH_SCRIPT });
+let svc: TestService;
+
+beforeAll(async () => {
+  const logger = pino({ level: 'warn' }, process.stderr) as unknown as Logger;
+  svc = await startTestService({ mode: 'serve', responder, env: { CCA_WARM_POOL: '2' }, logger });
+}, 60_000);
+afterAll(async () => {
+  await svc?.close();
+});
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('warm pool (review)', () => {
+  it('does not start a Claude Code for each request refused after it took an agent', async () => {
+    const warm = svc.runtime.warm!;
+    const key = svc.runtime.keys.create('tight', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000, maxConcurrent: 1, maxQueued: 0 }).key;
+    const isDefault = (s: { shape: { permissionMode: string; maxTurns: number } }) =>
+      s.shape.permissionMode === 'acceptEdits' && s.shape.maxTurns === svc.config.limits.defaultMaxTurns;
+    await waitFor('a ready default agent', () => warm.readySpares().find(isDefault));
+    // Holds the key's one slot: it waits for an approval nobody gives.
+    const held = await fetch(`${svc.url}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ prompt: PROMPT, permission_mode: 'manual', async: true, max_turns: 3, approval_timeout_s: 60 }),
+    });
+    expect(held.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor('a ready default agent', () => warm.readySpares().find(isDefault));
+    const seen = new Set<string>();
+    const watch = setInterval(() => {
+      for (const s of warm.readySpares()) if (isDefault(s)) seen.add(s.sessionId);
+    }, 20);
+    const hitsBefore = warm.stats().hits;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${svc.url}/invoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({ prompt: PROMPT }),
+      });
+      statuses.push(res.status);
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    clearInterval(watch);
+    expect(statuses).toEqual([429, 429, 429, 429, 429, 429]);
+    // Nothing ran: the ready agent was enough, and no request was a hit.
+    expect({ hits: warm.stats().hits - hitsBefore, distinctDefaultAgents: seen.size }).toEqual({ hits: 0, distinctDefaultAgents: 1 });
+    await fetch(`${svc.url}/sessions/${((await held.json()) as any).session_id}/cancel`, { method: 'POST', headers: { 'x-api-key': key } });
+  }, 90_000);
+});
