@@ -67,4 +67,26 @@ describe('warm pool (review)', () => {
     expect({ hits: warm.stats().hits - hitsBefore, distinctDefaultAgents: seen.size }).toEqual({ hits: 0, distinctDefaultAgents: 1 });
     await fetch(`${svc.url}/sessions/${((await held.json()) as any).session_id}/cancel`, { method: 'POST', headers: { 'x-api-key': key } });
   }, 90_000);
+  it('keeps its ready agent for a request of a key whose budget is below the max_budget_usd of the shape (the run is cold anyway)', async () => {
+    const warm = svc.runtime.warm!;
+    const key = svc.runtime.keys.create('frugal', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000, budgetUsdDay: 1 }).key;
+    const isDefault = (s: { shape: { permissionMode: string; maxTurns: number } }) =>
+      s.shape.permissionMode === 'acceptEdits' && s.shape.maxTurns === svc.config.limits.defaultMaxTurns;
+    const ready = await waitFor('a ready default agent', () => warm.readySpares().find(isDefault));
+    const hitsBefore = warm.stats().hits;
+    const res = await fetch(`${svc.url}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ prompt: PROMPT }),
+    });
+    const body = (await res.json()) as any;
+    expect(res.status).toBe(200);
+    // The run could not use the agent (started with max_budget_usd 5, the key has 1 left): it ran cold...
+    expect(body.output.metadata.warm_start).toBe(false);
+    // ...yet the agent was taken (its session id given to this run), ended, and counted as a hit.
+    expect({ session: body.output.session_id === ready.sessionId, hits: warm.stats().hits - hitsBefore }).toEqual({
+      session: false,
+      hits: 0,
+    });
+  }, 90_000);
 });
