@@ -22,6 +22,11 @@ export class Demand {
     this.#arrivals.set(key, list);
   }
 
+  /** Takes back the latest arrival of `key` (a request refused before it ran is no demand). */
+  forget(key: string): void {
+    this.#arrivals.get(key)?.pop();
+  }
+
   /** Forgets arrivals older than `horizonMs`, and shapes left with none. */
   prune(now: number, horizonMs: number): void {
     for (const [key, list] of this.#arrivals) {

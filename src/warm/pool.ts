@@ -42,7 +42,7 @@ export interface WarmPoolOptions<S extends Spare> {
   /** Starts one spare of `shape` for new session `sessionId`; rejects if it cannot. */
   start: (shape: WarmShape, sessionId: string) => Promise<S>;
   log: Logger;
-  /** Told of every request that could have used a spare, and of every spare let go. */
+  /** Told of every request that could have used a spare (a hit once its run has ended), and of every spare let go. */
   onTake?: (result: TakeResult) => void;
   onDiscard?: (reason: DiscardReason) => void;
   now?: () => number;
@@ -146,7 +146,6 @@ export class WarmPool<S extends Spare> {
     }
     this.#entries.delete(found.sessionId);
     this.#hits++;
-    this.opts.onTake?.('hit');
     // Its replacement starts once its run has ended (`release`): a start beside a run slows the
     // run's own last steps (the service's record of its changes), which no CPU share protects.
     this.#inUse.set(key, (this.#inUse.get(key) ?? 0) + 1);
@@ -163,7 +162,10 @@ export class WarmPool<S extends Spare> {
 
   /** The run that took `spare` has ended (or will not run): its shape may have a replacement now. */
   release(spare: S): void {
-    if (this.#unmark(spare) !== undefined) this.tick();
+    if (this.#unmark(spare) === undefined) return;
+    // Told here, not at the take: a take given back (the request was refused) is no hit.
+    this.opts.onTake?.('hit');
+    this.tick();
   }
 
   /**
@@ -172,7 +174,10 @@ export class WarmPool<S extends Spare> {
    */
   giveBack(spare: S, shape: WarmShape): void {
     const taken = this.#unmark(spare);
-    if (taken !== undefined) this.#hits = Math.max(0, this.#hits - 1);
+    if (taken !== undefined) {
+      this.#hits = Math.max(0, this.#hits - 1);
+      this.#demand.forget(taken.key);
+    }
     if (this.#closing || spare.usable === false) {
       this.#let(spare, 'closing');
       return;

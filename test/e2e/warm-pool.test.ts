@@ -24,7 +24,7 @@ let keyB: string;
 beforeAll(async () => {
   // Warnings (an agent that could not start, one that died) go to stderr: they say why a wait below timed out.
   const logger = pino({ level: 'warn' }, process.stderr) as unknown as Logger;
-  svc = await startTestService({ mode: 'serve', responder, env: { CCA_WARM_POOL: '2', CCA_WARM_IDLE_S: '10' }, logger });
+  svc = await startTestService({ mode: 'serve', responder, env: { CCA_WARM_POOL: '3', CCA_WARM_IDLE_S: '10' }, logger });
   keyA = svc.runtime.keys.create('a', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000 }).key;
   keyB = svc.runtime.keys.create('b', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000 }).key;
 }, 60_000);
@@ -190,7 +190,7 @@ describe('warm pool', () => {
     // Three at once: all miss (nothing of this shape is warm), and the pool learns the shape.
     const burst = await Promise.all([invoke(keyA, shape), invoke(keyA, shape), invoke(keyB, shape)]);
     for (const answer of burst) expect(answer.body.output.success).toBe(true);
-    // Two of that shape (the pool's max), which the burst called for.
+    // Two of that shape (the pool's max of 3, less the default shape's one), which the burst called for.
     await waitFor('two agents of the burst shape', () => pool().readySpares().filter(isBurstShape).length === 2);
     const used = await invoke(keyA, shape);
     expect(used.body.output.metadata.warm_start).toBe(true);
@@ -202,7 +202,7 @@ describe('warm pool', () => {
       return ready.length === 1 && !isBurstShape(ready[0] as WarmAgent) ? ready : undefined;
     });
     expect(left).toHaveLength(1);
-    expect(pool().stats()).toMatchObject({ enabled: true, max: 2, ready: 1 });
+    expect(pool().stats()).toMatchObject({ enabled: true, max: 3, ready: 1 });
   }, 120_000);
 
   it('asks its approvals through the API on a warm agent (manual mode), and the answer reaches the run', async () => {
@@ -228,11 +228,17 @@ describe('warm pool', () => {
       }
       throw new Error('the event stream ended before the invocation did');
     };
-    // The first manual request teaches the pool the shape; the next one finds an agent of it.
-    const first = await invoke(keyA, manual);
-    expect(first.status).toBe(202);
-    await approveAll(first.body.session_id);
-    const agent = await waitFor('a manual-mode agent', () => pool().readySpares().find((s) => s.shape.permissionMode === 'manual'));
+    // Two manual requests teach the pool the shape (one alone is not kept); the next finds an agent of it.
+    for (let i = 0; i < 2; i++) {
+      const first = await invoke(keyA, manual);
+      expect(first.status).toBe(202);
+      await approveAll(first.body.session_id);
+    }
+    const agent = await waitFor('a manual-mode agent', () =>
+      pool()
+        .readySpares()
+        .find((s) => s.shape.permissionMode === 'manual'),
+    );
     const hits = pool().stats().hits;
     const second = await invoke(keyA, manual);
     // Its session is the agent's: the agent took the request.
@@ -246,7 +252,7 @@ describe('warm pool', () => {
 
   it('shows the pool on /health and /metrics', async () => {
     const health = (await (await fetch(`${svc.url}/health`)).json()) as any;
-    expect(health.warm_pool).toMatchObject({ enabled: true, max: 2 });
+    expect(health.warm_pool).toMatchObject({ enabled: true, max: 3 });
     expect(health.warm_pool.hits).toBeGreaterThanOrEqual(4);
     expect(health.warm_pool.misses).toBeGreaterThanOrEqual(1);
     expect(health.warm_pool.hit_rate).toBeCloseTo(health.warm_pool.hits / (health.warm_pool.hits + health.warm_pool.misses), 6);
@@ -282,7 +288,11 @@ describe('warm pool at shutdown', () => {
     // No bubblewrap (and nothing it started) of the stopped service is left. The first service's
     // agents are children of this process too: they are told apart by their pids, once it starts none.
     await waitFor('the first service to settle', () => pool().stats().starting === 0);
-    const firstService = new Set(pool().readySpares().map((a) => String(a.pid)));
+    const firstService = new Set(
+      pool()
+        .readySpares()
+        .map((a) => String(a.pid)),
+    );
     expect(bwrapChildren().filter((pid) => !firstService.has(pid))).toEqual([]);
   }, 90_000);
 

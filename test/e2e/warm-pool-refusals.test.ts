@@ -1,5 +1,5 @@
 /**
- * Review of issue 16: a request refused after admission took a warm agent (429: the key's queue is
+ * A request refused after admission took a warm agent (429: the key's queue is
  * full) must not cost the service a Claude Code start, and must not count as a hit.
  */
 import { pino } from 'pino';
@@ -30,7 +30,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
   }
 }
 
-describe('warm pool (review)', () => {
+describe('warm pool: requests that cannot use an agent', () => {
   it('does not start a Claude Code for each request refused after it took an agent', async () => {
     const warm = svc.runtime.warm!;
     const key = svc.runtime.keys.create('tight', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000, maxConcurrent: 1, maxQueued: 0 }).key;

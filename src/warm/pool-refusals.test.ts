@@ -61,7 +61,7 @@ function harness(opts: { max?: number; idleMs?: number; maxAgeMs?: number; fail?
   return { pool, started, takes, discards, settle, advance: (ms: number) => (now += ms) };
 }
 
-describe('WarmPool (review: issue 16)', () => {
+describe('WarmPool: give-backs and deaths', () => {
   it('does not start (and then discard) an agent for every request refused after its take', async () => {
     const { pool, started, discards, settle, takes } = harness({ max: 3 });
     pool.start();
