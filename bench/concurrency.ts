@@ -105,7 +105,7 @@ export async function measureConcurrency(
 /**
  * The same through the service with a warm pool: first one unmeasured burst of C requests of the
  * task's shape, so the pool learns the demand, then a wait (at most 60 s) until the pool is idle
- * and full (none starting, min(max, C) of the shape ready), then the measured burst; after it, a
+ * and full (none starting, min(max - 1, C) of the shape ready: the default shape keeps one), then the measured burst; after it, a
  * wait for the refill to end so that the next phase does not run next to it. The idle baseline
  * includes the ready agents.
  */
@@ -116,7 +116,8 @@ export async function measureWarmConcurrency(
   progress: (line: string) => void,
 ): Promise<ConcurrencyResult> {
   const pool = poolOf(warmSvc);
-  const want = Math.min(pool.stats().max, concurrency);
+  // The shape of every default keeps one agent of the pool's max; the task's shape (its own tools) gets the rest.
+  const want = Math.min(pool.stats().max - 1, concurrency);
   await Promise.all(Array.from({ length: concurrency }, () => runService(warmSvc)));
   const full = await waitForPool(pool, want, 60_000);
   const ready = readyForBench(pool);

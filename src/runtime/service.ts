@@ -194,7 +194,9 @@ export class InvocationService {
         mcp: admitted.mcp.servers.length > 0,
         resources: ctx.resources,
         keyBudget: this.deps.spend !== undefined && budgets !== undefined && (budgets.dayUsd !== null || budgets.monthUsd !== null),
-        wouldWait: this.deps.slots.waitingFor(ctx.ownerKeyId, ctx.maxConcurrent ?? Number.POSITIVE_INFINITY) !== undefined,
+        // Behind its own key's runs it could hold an agent for long, while other keys' requests miss;
+        // behind a busy service everyone waits alike, and its agent hides its start when the slot comes.
+        wouldWait: this.deps.slots.waitingFor(ctx.ownerKeyId, ctx.maxConcurrent ?? Number.POSITIVE_INFINITY) === 'key_max_concurrent',
       },
       this.deps.config,
     );

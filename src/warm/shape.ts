@@ -48,7 +48,7 @@ export interface RequestFacts {
   defaultResources: boolean;
   /** The key has a spending limit: its run's budget may be capped below what the agent was started with. */
   keyBudget?: boolean;
-  /** The run would wait for a slot (or be refused): an agent taken now would sit idle, or go to waste. */
+  /** The run would wait behind its own key's runs (or be refused): an agent taken now would sit idle, or go to waste. */
   wouldWait?: boolean;
 }
 
