@@ -239,4 +239,33 @@ describe('WarmPool', () => {
     expect(takes).toEqual([]);
     expect(pool.stats()).toMatchObject({ enabled: false, ready: 0 });
   });
+  it('does not start (and then discard) an agent for every request refused after its take', async () => {
+    const { pool, started, discards, settle, takes } = harness({ max: 3 });
+    pool.start();
+    await settle();
+    expect(started).toHaveLength(1);
+    // Ten default-shape requests, each refused after admission took the agent (429 queue full,
+    // 402 budget spent, storage quota): nothing ran, the agent goes back.
+    for (let i = 0; i < 10; i++) {
+      const spare = pool.take(DEFAULT)!;
+      expect(spare).toBeDefined();
+      pool.giveBack(spare, DEFAULT);
+      await settle();
+    }
+    // Nothing was used: one agent was enough.
+    expect({ started: started.length, discards: discards.length, hits: pool.stats().hits }).toEqual({ started: 1, discards: 0, hits: 0 });
+    expect(takes.filter((t) => t === 'hit')).toHaveLength(0);
+  });
+
+  it('does not restart, in a loop, agents that die soon after they are ready', async () => {
+    const { pool, started, settle } = harness({ max: 1 });
+    pool.start();
+    // Each agent dies as soon as it is ready (over a limit while it waits: low disk, memory).
+    for (let i = 0; i < 20; i++) {
+      for (const s of pool.readySpares()) s.die();
+      await settle();
+    }
+    // No time passed: a backoff allows a handful of starts, not one per tick.
+    expect(started.length).toBeLessThanOrEqual(3);
+  });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/logging/index.js';
 import { scenarios } from '../support/model-server.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait-for.js';
 import { BENCH_SCRIPT, PROMPT } from '../../bench/task.js';
 
 const responder = scenarios({ bench: BENCH_SCRIPT });
@@ -19,16 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc?.close();
 });
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('warm pool: requests that cannot use an agent', () => {
   it('does not start a Claude Code for each request refused after it took an agent', async () => {

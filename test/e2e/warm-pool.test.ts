@@ -13,6 +13,7 @@ import type { Logger } from '../../src/logging/index.js';
 import { scenarios, userTexts } from '../support/model-server.js';
 import { parseSseStream } from '../support/sse.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait-for.js';
 import { BENCH_SCRIPT, PROMPT } from '../../bench/task.js';
 import type { WarmAgent } from '../../src/runtime/index.js';
 
@@ -37,16 +38,6 @@ const pool = () => {
   if (warm === undefined) throw new Error('the warm pool is off');
   return warm;
 };
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A ready agent of the default shape (every request option left out). */
 const readyDefault = () =>
