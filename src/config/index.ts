@@ -343,7 +343,11 @@ export function loadConfig(
     metrics: parseMetrics(flags, env, port),
     tracing: parseTracing(env),
     warm: parseWarmPool(
-      { pool: pick(flags['warm-pool'], 'CCA_WARM_POOL'), idleS: pick(flags['warm-idle'], 'CCA_WARM_IDLE_S'), maxAgeS: nonEmpty(env.CCA_WARM_MAX_AGE_S) },
+      {
+        pool: pick(flags['warm-pool'], 'CCA_WARM_POOL'),
+        idleS: pick(flags['warm-idle'], 'CCA_WARM_IDLE_S'),
+        maxAgeS: nonEmpty(env.CCA_WARM_MAX_AGE_S),
+      },
       defaults.mode ?? 'serve',
       machine,
       maxRuns,
