@@ -70,7 +70,7 @@ export class ServiceMetrics {
   readonly budgetRefusals: Counter<'key_id' | 'period' | 'reason'>;
   /** New sessions by how they met the warm pool: `hit`, `miss` (an eligible shape, none ready), `not_eligible`. */
   readonly warmRequests: Counter<'result'>;
-  /** Warm agents let go unused, by `reason`: idle, age, died, closing. */
+  /** Warm agents let go unused, by `reason`: idle, age, died, closing, refused. */
   readonly warmDiscards: Counter<'reason'>;
 
   constructor(opts: { version: string; runs: RunGauges; warm?: WarmGauges | undefined; processMetrics?: boolean }) {
@@ -125,7 +125,7 @@ export class ServiceMetrics {
     });
     this.warmDiscards = new Counter({
       name: 'cca_warm_pool_discarded_total',
-      help: 'Warm agents ended without serving a session, by reason: idle (demand fell), age (CCA_WARM_MAX_AGE_S), died, closing.',
+      help: 'Warm agents ended without serving a session, by reason: idle (demand fell), age (CCA_WARM_MAX_AGE_S), died, closing, refused (its request was refused once the session store had seen its id).',
       labelNames: ['reason'],
       registers,
     });

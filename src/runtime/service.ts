@@ -207,8 +207,8 @@ export class InvocationService {
    * session store has seen its id (a lease was taken on it), in which case it is ended.
    */
   #returnWarm(warm: WarmAgent, seenElsewhere: boolean): void {
-    if (seenElsewhere || this.deps.warm === undefined) void warm.discard().finally(() => this.deps.warm?.release(warm));
-    else this.deps.warm.giveBack(warm, warm.shape);
+    if (this.deps.warm === undefined) void warm.discard();
+    else this.deps.warm.giveBack(warm, warm.shape, !seenElsewhere);
   }
 
   /** A taken agent the run will not use: ended, its session keeps the folders, the pool may replace it. */

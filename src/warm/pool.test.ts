@@ -179,6 +179,19 @@ describe('WarmPool', () => {
     expect(pool.holds(spare.sessionId)).toBe(false);
   });
 
+  it('ends, uncounted, an agent taken for a request refused once its id was seen elsewhere', async () => {
+    const { pool, settle, discards, takes } = harness();
+    pool.start();
+    await settle();
+    const spare = pool.take(DEFAULT)!;
+    pool.giveBack(spare, DEFAULT, false);
+    expect(spare.discarded).toBe(1);
+    expect(discards).toEqual(['refused']);
+    expect(takes).toEqual([]);
+    expect(pool.holds(spare.sessionId)).toBe(false);
+    expect(pool.stats().hits).toBe(0);
+  });
+
   it('takes back an untouched agent, but never after close', async () => {
     const { pool, settle } = harness();
     pool.start();

@@ -23,7 +23,7 @@ export interface Spare {
 }
 
 /** Why a spare was let go (for the log and the metrics). */
-export type DiscardReason = 'idle' | 'age' | 'died' | 'closing';
+export type DiscardReason = 'idle' | 'age' | 'died' | 'closing' | 'refused';
 
 /** How a request met the pool. */
 export type TakeResult = 'hit' | 'miss' | 'not_eligible';
@@ -170,16 +170,17 @@ export class WarmPool<S extends Spare> {
 
   /**
    * Returns a spare taken for a request that was then refused before anything ran or was recorded:
-   * ready again as it was (its age kept), and the take is not counted as a hit.
+   * ready again as it was (its age kept), and the take is not counted as a hit. `keep: false`: its
+   * id was seen elsewhere (the session store), so it is ended instead, counted the same way.
    */
-  giveBack(spare: S, shape: WarmShape): void {
+  giveBack(spare: S, shape: WarmShape, keep = true): void {
     const taken = this.#unmark(spare);
     if (taken !== undefined) {
       this.#hits = Math.max(0, this.#hits - 1);
       this.#demand.forget(taken.key);
     }
-    if (this.#closing || spare.usable === false) {
-      this.#let(spare, 'closing');
+    if (!keep || this.#closing || spare.usable === false) {
+      this.#let(spare, keep ? 'closing' : 'refused');
       return;
     }
     const entry: Entry<S> = {
