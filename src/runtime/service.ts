@@ -326,7 +326,7 @@ export class InvocationService {
       forgetBudget();
       controller.abort('cancelled');
       // Nothing may be left of an agent whose session could not be recorded.
-      if (warm !== undefined) void warm.discard().finally(() => this.deps.warm?.release(warm));
+      if (warm !== undefined) this.#returnWarm(warm, true);
       // A slot granted at once is not released by the abort: give it back.
       void slot.then(
         (release) => release(),
