@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { isBrokered } from '../broker/index.js';
-import { loadConfig, NO_PROVIDER_MESSAGE, nodeVersionWarning, type Config, type ConfigFlags } from '../config/index.js';
+import { loadConfig, NO_PROVIDER_MESSAGE, nodeVersionWarning, runModel, type Config, type ConfigFlags } from '../config/index.js';
 import { createLogger } from '../logging/index.js';
 import { describeLimits, limitsSummary } from '../limits/index.js';
 import { SANDBOX_UNAVAILABLE_HINT, type SandboxStatus } from '../sandbox/index.js';
@@ -35,7 +35,7 @@ export async function serveCommand({ values }: CommandInput<ConfigFlags>, mode: 
     `claude-code-agent listening on ${runtime.url}\n` +
       `  data dir: ${config.dataDir}\n  storage:  ${config.storage.kind}\n` +
       `  sessions: ${config.sessionState.enabled ? `saved to the storage after each invocation (any worker sharing it continues them)` : 'kept in the data dir'}\n` +
-      `  model:    ${config.model ?? config.provider.defaultModel ?? "Claude Code's default"}\n` +
+      `  model:    ${runModel(undefined, config) ?? "Claude Code's default"}\n` +
       `  provider: ${provider}\n` +
       sandboxLines(sandbox) +
       (runtime.limits !== undefined ? describeLimits(runtime.limits, config.runResources) : '') +

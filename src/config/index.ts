@@ -31,7 +31,7 @@ export {
   type McpConfig,
   type McpServerDecl,
 } from './mcp.js';
-export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, type ProviderConfig, type ProviderKind } from './provider.js';
+export { bedrockDefaultModel, NO_PROVIDER_MESSAGE, runModel, type ProviderConfig, type ProviderKind } from './provider.js';
 
 export type StorageConfig = { kind: 'local' } | { kind: 's3'; bucket: string; prefix: string };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bedrockDefaultModel, detectProvider } from './provider.js';
+import { bedrockDefaultModel, detectProvider, runModel } from './provider.js';
 
 const HAIKU = 'anthropic.claude-haiku-4-5-20251001-v1:0';
 
@@ -169,5 +169,15 @@ describe('credentials of other providers never reach the agent', () => {
 
   it('passes nothing when no provider is configured', () => {
     expect(detectProvider({ AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x' })).toMatchObject({ kind: 'none', env: {} });
+  });
+});
+
+describe('runModel', () => {
+  const provider = { kind: 'bedrock' as const, env: {}, defaultModel: 'global.anthropic.claude-haiku-4-5', endpoint: 'x' };
+  it("takes the request's model, else the service's, else the provider's default", () => {
+    expect(runModel('claude-opus', { model: 'claude-sonnet', provider })).toBe('claude-opus');
+    expect(runModel(undefined, { model: 'claude-sonnet', provider })).toBe('claude-sonnet');
+    expect(runModel(undefined, { model: undefined, provider })).toBe('global.anthropic.claude-haiku-4-5');
+    expect(runModel(undefined, { model: undefined, provider: { ...provider, defaultModel: undefined } })).toBeUndefined();
   });
 });

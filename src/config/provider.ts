@@ -122,3 +122,15 @@ export const NO_PROVIDER_MESSAGE =
   'No model provider is configured. Start the service with ANTHROPIC_API_KEY set (Anthropic API), ' +
   'ANTHROPIC_BASE_URL (any Anthropic-compatible endpoint, plus ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN if it needs one), ' +
   'or CLAUDE_CODE_USE_BEDROCK=1 with AWS credentials and AWS_REGION (Amazon Bedrock).';
+
+/**
+ * The model a run asks for: the request's, else `--model` / CCA_MODEL, else the provider's default
+ * (undefined: Claude Code's own). Runs and warm agents resolve it here alike, so they agree.
+ * @example runModel(undefined, { model: undefined, provider }) // provider.defaultModel
+ */
+export function runModel(
+  requested: string | undefined,
+  config: { model: string | undefined; provider: ProviderConfig },
+): string | undefined {
+  return requested ?? config.model ?? config.provider.defaultModel;
+}

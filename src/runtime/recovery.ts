@@ -8,7 +8,7 @@
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
-import type { Config } from '../config/index.js';
+import { runModel, type Config } from '../config/index.js';
 import type { DurableSessions } from '../durable/index.js';
 import { fileStoredEvent, type SessionEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
@@ -218,7 +218,7 @@ function requestedModel(row: InvocationRow, config: Config): string | undefined 
   } catch {
     // An unreadable request is not a reason to fail the recovery.
   }
-  return config.model ?? config.provider.defaultModel;
+  return runModel(undefined, config);
 }
 
 // A snapshot left after its invocation ended (the process died between recording the end and

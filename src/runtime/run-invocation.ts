@@ -10,7 +10,7 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { outputPrefix, type ArtifactStore, type UploadOutbox } from '../artifacts/index.js';
 import { fileStoredEvent, type EventPayload } from '../events/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
-import type { Config } from '../config/index.js';
+import { runModel, type Config } from '../config/index.js';
 import { AppError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ServiceMetrics } from '../metrics/index.js';
@@ -241,7 +241,7 @@ async function execute(deps: RunDeps, q: QueuedInvocation): Promise<{ outcome: R
   deps.states.write(stateRecord(run, 'running', null));
   log.info({ resume: resume !== undefined, tools: req.tools, mode: req.permissionMode }, 'invocation started');
 
-  const model = req.model ?? config.model ?? config.provider.defaultModel;
+  const model = runModel(req.model, config);
   // The clone's time counts in the run's timeout.
   const timeoutMs = Math.max(1000, req.timeoutMs - (Date.now() - startedAt.getTime()));
   const stopCheckpoints =

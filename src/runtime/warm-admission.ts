@@ -2,7 +2,7 @@
  * Which warm agent (if any) a request takes at admission: a new session whose request needs
  * nothing put in its workspace first and whose limits are the server's, of a shape the pool keeps.
  */
-import type { Config, RunResources } from '../config/index.js';
+import { runModel, type Config, type RunResources } from '../config/index.js';
 import type { DomainPattern } from '../egress/index.js';
 import type { ValidInvocation } from '../http/invocation-request.js';
 import { notEligible, type WarmPool, type WarmShape } from '../warm/index.js';
@@ -22,7 +22,7 @@ export function shapeOf(
     tools: [...req.tools],
     maxTurns: req.maxTurns,
     maxBudgetUsd: req.maxBudgetUsd,
-    model: req.model ?? config.model ?? config.provider.defaultModel,
+    model: runModel(req.model, config),
     egress: egress === undefined ? undefined : [...egress],
   };
 }
