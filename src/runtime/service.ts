@@ -107,8 +107,8 @@ export class InvocationService {
     if (!isNew && this.deps.warm?.holds(admitted.sessionId)) throw reservedSession(admitted.sessionId);
     const webhook = this.#webhookOf(req, ctx);
     // A new session may take a warm agent: it then gets the agent's session id (its folders are ready).
-    // Only a run that starts at once, with nothing that could refuse or cap it later: an agent taken
-    // for a request then refused, or queued behind others, would be a start for nothing.
+    // Not for a run that a key budget could cap below the agent's, or that would wait behind its own
+    // key's runs: the agent would be a start for nothing, or held while others miss.
     const warm = isNew && this.deps.warm?.enabled === true ? this.#takeWarm(req, ctx, admitted) : undefined;
     const lease: WarmLease = { warm, settled: false, seenElsewhere: false };
     try {
@@ -175,14 +175,12 @@ export class InvocationService {
     }
   }
 
-  /** Takes a warm agent for a new session when nothing ahead can refuse, queue or cap its run. */
+  /**
+   * Takes a warm agent for a new session unless its run could be capped (a key budget) or held
+   * behind its own key's runs. A refusal found later (storage quota, a full queue) gives the agent
+   * back untouched: no start is lost, and no hit counted.
+   */
   #takeWarm(req: ValidInvocation, ctx: InvokeContext, admitted: ReturnType<typeof admitRequest>): WarmAgent | undefined {
-    try {
-      // A refusal found here is thrown again, the same, by #begin.
-      assertStorageRoom(this.deps.storage, ctx.ownerKeyId);
-    } catch {
-      return undefined;
-    }
     const budgets = ctx.budgets;
     return takeWarm(
       this.deps.warm,

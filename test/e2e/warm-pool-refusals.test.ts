@@ -1,6 +1,6 @@
 /**
- * A request refused after admission took a warm agent (429: the key's queue is
- * full) must not cost the service a Claude Code start, and must not count as a hit.
+ * A request that cannot use a warm agent, or is refused after admission took one, must not cost
+ * the service a Claude Code start, and must not count as a hit.
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,5 +79,41 @@ describe('warm pool: requests that cannot use an agent', () => {
       session: false,
       hits: 0,
     });
+  }, 90_000);
+
+  it('gives the agent back, untouched and uncounted, when the service refuses the request after taking it (a full queue: 503)', async () => {
+    const busy = await startTestService({
+      mode: 'serve',
+      responder,
+      model: svc.model,
+      env: { CCA_WARM_POOL: '2', CCA_MAX_RUNS: '1', CCA_MAX_QUEUE: '0' },
+    });
+    try {
+      const warm = busy.runtime.warm!;
+      const key = busy.runtime.keys.create('k', { ratePerS: 1000, burst: 1000, dailyQuota: 100_000 }).key;
+      const post = (body: unknown) =>
+        fetch(`${busy.url}/invoke`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: JSON.stringify(body),
+        });
+      // The service's one slot is held by a run waiting for an approval nobody gives.
+      const held = await post({ prompt: PROMPT, permission_mode: 'manual', async: true, max_turns: 3, approval_timeout_s: 60 });
+      expect(held.status).toBe(202);
+      const agent = await waitFor('a ready default agent', () =>
+        warm.readySpares().find((s) => s.shape.maxTurns === busy.config.limits.defaultMaxTurns),
+      );
+      // A busy service does not keep a request from taking an agent; the full queue then refuses it.
+      const refused = await post({ prompt: PROMPT });
+      expect(refused.status).toBe(503);
+      expect(warm.readySpares()).toContain(agent);
+      expect(warm.stats()).toMatchObject({ hits: 0, starting: 0 });
+      await fetch(`${busy.url}/sessions/${((await held.json()) as any).session_id}/cancel`, {
+        method: 'POST',
+        headers: { 'x-api-key': key },
+      });
+    } finally {
+      await busy.close();
+    }
   }, 90_000);
 });
