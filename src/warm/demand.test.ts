@@ -23,6 +23,21 @@ describe('Demand', () => {
 });
 
 describe('targets', () => {
+  it('gives every floor first, then a burst to the shapes asked for most recently, within max', () => {
+    expect([
+      ...targets(
+        [
+          { key: 'a', peak: 3, floor: 0 },
+          { key: 'b', peak: 2, floor: 1 },
+        ],
+        2,
+      ),
+    ]).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
+  });
+
   it('gives each shape its burst or floor, first come first, within max', () => {
     const got = targets(
       [

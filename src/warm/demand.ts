@@ -72,16 +72,22 @@ export interface ShapeNeed {
 }
 
 /**
- * Agents to keep per shape, within `max` in total; the first shapes (most recently asked) come first.
- * @example targets([{ key: 'a', peak: 3, floor: 0 }, { key: 'b', peak: 0, floor: 1 }], 2) // Map { a → 2, b → 0 }
+ * Agents to keep per shape, within `max` in total: every floor first, then each shape's bursts,
+ * the first shapes (most recently asked) first.
+ * @example targets([{ key: 'a', peak: 3, floor: 0 }, { key: 'b', peak: 0, floor: 1 }], 2) // Map { a → 1, b → 1 }
  */
 export function targets(needs: ShapeNeed[], max: number): Map<string, number> {
   const out = new Map<string, number>();
   let left = Math.max(0, max);
   for (const need of needs) {
-    const wanted = Math.min(left, Math.max(need.peak, need.floor));
-    out.set(need.key, wanted);
-    left -= wanted;
+    const floor = Math.min(left, need.floor);
+    out.set(need.key, floor);
+    left -= floor;
+  }
+  for (const need of needs) {
+    const more = Math.min(left, Math.max(0, need.peak - (out.get(need.key) ?? 0)));
+    out.set(need.key, (out.get(need.key) ?? 0) + more);
+    left -= more;
   }
   return out;
 }

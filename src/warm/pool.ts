@@ -282,22 +282,14 @@ export class WarmPool<S extends Spare> {
       // A shape asked for once is not kept (one request per shape would cost a start each, and
       // push the others out); from its second request within the idle time, it is.
       peak:
-        key === defaultKey
-          ? // Beyond the one agent it always gets (below).
-            Math.max(0, this.#demand.peak(key, now, window, this.opts.idleMs) - 1)
-          : this.#demand.count(key, now, this.opts.idleMs) >= 2
-            ? this.#demand.peak(key, now, window, this.opts.idleMs)
-            : 0,
-      floor: 0,
+        key === defaultKey || this.#demand.count(key, now, this.opts.idleMs) >= 2
+          ? this.#demand.peak(key, now, window, this.opts.idleMs)
+          : 0,
+      // The default shape keeps one agent, given before any shape's bursts.
+      floor: key === defaultKey ? 1 : 0,
     }));
-    // The default shape's one agent comes first: recent demand of other shapes does not push it out.
-    if (defaultKey !== undefined) needs.unshift({ key: `${defaultKey}#floor`, peak: 0, floor: 1 });
-    const got = targets(needs, this.opts.max);
-    if (defaultKey !== undefined) {
-      got.set(defaultKey, (got.get(defaultKey) ?? 0) + (got.get(`${defaultKey}#floor`) ?? 0));
-      got.delete(`${defaultKey}#floor`);
-    }
-    return got;
+    if (defaultKey !== undefined && !recent.includes(defaultKey)) needs.push({ key: defaultKey, peak: 0, floor: 1 });
+    return targets(needs, this.opts.max);
   }
 
   #mayStart(now: number): boolean {
